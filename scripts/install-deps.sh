@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The one list of Debian packages Parley needs to build, test and benchmark.
+# Installs only what is missing; as root it runs apt-get, otherwise it prints the command.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache clang clang-tidy clang-format libclang-rt-dev
+  pkg-config git
+  # libraries
+  libboost-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev sip-tester python3 procps
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(kamailio)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "Missing Debian packages. Run as root:" >&2
+  echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
