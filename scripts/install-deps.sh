@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache clang clang-tidy clang-format libclang-rt-dev
   pkg-config git
   # libraries
-  libboost-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev
+  libboost-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev libsqlite3-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sip-tester python3 procps
 )
