@@ -32,12 +32,23 @@ class StreamFramer {
   Output next();
 
   std::size_t buffered() const { return buffer_.size() - consumed_; }
+  // The bytes not yet consumed. After kError they start with the message that could not be
+  // framed, so that its 400/413 answer can be built (build_error_response) before closing.
+  std::string_view pending() const { return std::string_view(buffer_).substr(consumed_); }
 
  private:
+  Output fail(int code, std::string message);
+
   std::string buffer_;
   std::size_t consumed_ = 0;
   std::size_t max_bytes_;
   bool failed_ = false;
+  // Where the search for the end of the current header section resumes, relative to
+  // consumed_, so that a message arriving byte by byte is still scanned only once.
+  std::size_t scanned_ = 0;
+  // Size of the current message once its header section has been read (0 = not yet known).
+  std::size_t frame_bytes_ = 0;
+  Error error_;
 };
 
 }  // namespace parley::protocol::sip

@@ -34,11 +34,13 @@ struct HeaderField {
   Span value;  // trimmed of surrounding whitespace; folded lines are left as written
 };
 
-// Limits applied while parsing. Past a limit parsing fails with the status code to answer.
+// Limits applied while parsing. Past a limit parsing fails with the status code to answer
+// (0 for responses). Too many fields or too long a line is a plain 400: 494 would say "Security
+// Agreement Required" (RFC 3329), which is not what happened.
 struct ParseLimits {
   std::size_t max_message_bytes = 65535;  // 413 for requests
-  std::size_t max_header_fields = 256;    // 494 (RFC 5049) / 400
-  std::size_t max_line_bytes = 8192;      // 494 / 400
+  std::size_t max_header_fields = 256;    // 400; counted after comma-splitting
+  std::size_t max_line_bytes = 8192;      // 400; a header line with its folded continuations
   std::size_t max_uri_bytes = 4096;       // 414
 };
 

@@ -1,0 +1,148 @@
+#include "protocol/sip/digest.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <array>
+#include <initializer_list>
+#include <memory>
+
+namespace parley::protocol::sip {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+const EVP_MD* evp_for(DigestAlgorithm algorithm) {
+  switch (base_algorithm(algorithm)) {
+    case DigestAlgorithm::kMd5:
+      return EVP_md5();
+    default:
+      return EVP_sha256();
+  }
+}
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+// H(part0 ":" part1 ":" ...) without building the joined string.
+std::string hash_joined(DigestAlgorithm algorithm, std::initializer_list<std::string_view> parts) {
+  const EVP_MD* md = evp_for(algorithm);
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  if (md == nullptr || !ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return {};
+  bool first = true;
+  for (std::string_view part : parts) {
+    if (!first && EVP_DigestUpdate(ctx.get(), ":", 1) != 1) return {};
+    first = false;
+    if (!part.empty() && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) != 1) return {};
+  }
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1) return {};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(std::size_t{length} * 2, '\0');
+  for (unsigned int i = 0; i < length; ++i) {
+    hex[2 * i] = kHex[out[i] >> 4];
+    hex[2 * i + 1] = kHex[out[i] & 0x0f];
+  }
+  return hex;
+}
+
+}  // namespace
+
+std::optional<DigestAlgorithm> parse_digest_algorithm(std::string_view token) {
+  for (DigestAlgorithm a : {DigestAlgorithm::kMd5, DigestAlgorithm::kMd5Sess,
+                            DigestAlgorithm::kSha256, DigestAlgorithm::kSha256Sess}) {
+    if (iequals(token, to_text(a))) return a;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_text(DigestAlgorithm algorithm) {
+  switch (algorithm) {
+    case DigestAlgorithm::kMd5:
+      return "MD5";
+    case DigestAlgorithm::kMd5Sess:
+      return "MD5-sess";
+    case DigestAlgorithm::kSha256:
+      return "SHA-256";
+    case DigestAlgorithm::kSha256Sess:
+      return "SHA-256-sess";
+  }
+  return "";
+}
+
+DigestAlgorithm base_algorithm(DigestAlgorithm algorithm) {
+  switch (algorithm) {
+    case DigestAlgorithm::kMd5:
+    case DigestAlgorithm::kMd5Sess:
+      return DigestAlgorithm::kMd5;
+    case DigestAlgorithm::kSha256:
+    case DigestAlgorithm::kSha256Sess:
+      return DigestAlgorithm::kSha256;
+  }
+  return DigestAlgorithm::kSha256;
+}
+
+bool is_session_algorithm(DigestAlgorithm algorithm) {
+  return algorithm == DigestAlgorithm::kMd5Sess || algorithm == DigestAlgorithm::kSha256Sess;
+}
+
+std::size_t hex_length(DigestAlgorithm algorithm) {
+  return base_algorithm(algorithm) == DigestAlgorithm::kMd5 ? 32 : 64;
+}
+
+std::string digest_hex(DigestAlgorithm algorithm, std::string_view text) {
+  return hash_joined(algorithm, {text});
+}
+
+std::string ha1(DigestAlgorithm algorithm, std::string_view username, std::string_view realm,
+                std::string_view password) {
+  return hash_joined(algorithm, {username, realm, password});
+}
+
+std::string session_ha1(DigestAlgorithm algorithm, std::string_view ha1_hex, std::string_view nonce,
+                        std::string_view cnonce) {
+  return hash_joined(algorithm, {ha1_hex, nonce, cnonce});
+}
+
+std::string expected_response(DigestAlgorithm algorithm, std::string_view ha1_hex,
+                              const DigestChallengeResponse& input) {
+  if (!input.qop.empty() && !iequals(input.qop, "auth")) return {};
+  std::string session;
+  if (is_session_algorithm(algorithm)) {
+    session = session_ha1(algorithm, ha1_hex, input.nonce, input.cnonce);
+    if (session.empty()) return {};
+    ha1_hex = session;
+  }
+  const std::string ha2 = hash_joined(algorithm, {input.method, input.digest_uri});
+  if (ha2.empty()) return {};
+  if (input.qop.empty()) return hash_joined(algorithm, {ha1_hex, input.nonce, ha2});
+  return hash_joined(algorithm, {ha1_hex, input.nonce, input.nc, input.cnonce, input.qop, ha2});
+}
+
+std::string expected_response(DigestAlgorithm algorithm, std::string_view ha1_hex,
+                              std::string_view method, std::string_view digest_uri,
+                              std::string_view nonce, std::string_view nc, std::string_view cnonce,
+                              std::string_view qop) {
+  return expected_response(algorithm, ha1_hex,
+                           DigestChallengeResponse{method, digest_uri, nonce, nc, cnonce, qop});
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace parley::protocol::sip
