@@ -1,0 +1,212 @@
+#include "store/sqlite/migrations.hpp"
+
+#include <array>
+#include <cstdio>
+
+namespace parley::store::sqlite {
+
+namespace {
+
+// Version 1: tenants, extensions, bindings, call records and the change counter.
+//
+// STRICT tables (SQLite 3.37+) reject values of the wrong type instead of storing them.
+// The change counter is a single row bumped by triggers, so that any process writing tenants or
+// extensions moves it and a server polling it notices a CLI edit; bindings and call records
+// change constantly and deliberately do not touch it.
+constexpr std::string_view kSchemaV1 = R"sql(
+PRAGMA application_id = 1347570777;
+
+CREATE TABLE tenants (
+  id           INTEGER PRIMARY KEY,
+  domain       TEXT    NOT NULL UNIQUE,
+  display_name TEXT    NOT NULL DEFAULT '',
+  is_default   INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+  created_at   INTEGER NOT NULL
+) STRICT;
+-- At most one default tenant, whoever writes the table.
+CREATE UNIQUE INDEX tenants_single_default ON tenants (is_default) WHERE is_default = 1;
+
+CREATE TABLE extensions (
+  id           INTEGER PRIMARY KEY,
+  tenant_id    INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  number       TEXT    NOT NULL,
+  display_name TEXT    NOT NULL DEFAULT '',
+  ha1_md5      TEXT    NOT NULL DEFAULT '',
+  ha1_sha256   TEXT    NOT NULL DEFAULT '',
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  UNIQUE (tenant_id, number)
+) STRICT;
+
+CREATE TABLE bindings (
+  id                 INTEGER PRIMARY KEY,
+  tenant_id          INTEGER NOT NULL,
+  extension          TEXT    NOT NULL,
+  contact_uri        TEXT    NOT NULL,
+  instance           TEXT    NOT NULL DEFAULT '',
+  reg_id             INTEGER NOT NULL DEFAULT 0,
+  path               TEXT    NOT NULL DEFAULT '',
+  q_per_mille        INTEGER NOT NULL CHECK (q_per_mille BETWEEN 0 AND 1000),
+  call_id            TEXT    NOT NULL,
+  cseq               INTEGER NOT NULL,
+  expires_at         INTEGER NOT NULL,
+  received_transport TEXT    NOT NULL,
+  received_ip        TEXT    NOT NULL,
+  received_port      INTEGER NOT NULL,
+  local_transport    TEXT    NOT NULL,
+  local_ip           TEXT    NOT NULL,
+  local_port         INTEGER NOT NULL,
+  user_agent         TEXT    NOT NULL DEFAULT '',
+  FOREIGN KEY (tenant_id, extension) REFERENCES extensions (tenant_id, number) ON DELETE CASCADE
+) STRICT;
+-- The two binding identities (RFC 3261 §10.3 and RFC 5626 §6).
+CREATE UNIQUE INDEX bindings_by_contact ON bindings (tenant_id, extension, contact_uri)
+  WHERE instance = '';
+CREATE UNIQUE INDEX bindings_by_instance ON bindings (tenant_id, extension, instance, reg_id)
+  WHERE instance <> '';
+CREATE INDEX bindings_by_extension ON bindings (tenant_id, extension);
+CREATE INDEX bindings_by_expiry ON bindings (expires_at);
+
+CREATE TABLE call_records (
+  id          INTEGER PRIMARY KEY,
+  tenant_id   INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  call_id     TEXT    NOT NULL,
+  caller      TEXT    NOT NULL,
+  callee      TEXT    NOT NULL,
+  start_ms    INTEGER NOT NULL,
+  answer_ms   INTEGER,
+  end_ms      INTEGER NOT NULL,
+  disposition TEXT    NOT NULL
+    CHECK (disposition IN ('answered', 'busy', 'no_answer', 'cancelled', 'failed')),
+  hangup_side TEXT    NOT NULL CHECK (hangup_side IN ('caller', 'callee', 'system'))
+) STRICT;
+CREATE INDEX call_records_recent ON call_records (tenant_id, start_ms DESC, id DESC);
+
+CREATE TABLE change_counter (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+) STRICT;
+INSERT INTO change_counter (id, value) VALUES (1, 0);
+
+CREATE TRIGGER tenants_inserted AFTER INSERT ON tenants
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER tenants_updated AFTER UPDATE ON tenants
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER tenants_deleted AFTER DELETE ON tenants
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER extensions_inserted AFTER INSERT ON extensions
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER extensions_updated AFTER UPDATE ON extensions
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER extensions_deleted AFTER DELETE ON extensions
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations{{
+    {1, "tenants, extensions, bindings, call records", kSchemaV1},
+}};
+
+static_assert(kApplicationId == 1347570777, "kSchemaV1 spells the application id in decimal");
+
+std::string hex(std::int64_t value) {
+  std::array<char, 24> text{};
+  std::snprintf(text.data(), text.size(), "0x%llx", static_cast<unsigned long long>(value));
+  return text.data();
+}
+
+// Refuses files that are SQLite databases but not ours, before anything is written to them.
+Result<void> check_ownership(Connection& connection, const std::string& path) {
+  auto id_query = connection.prepare("PRAGMA application_id");
+  if (!id_query) return id_query.error();
+  auto id_row = id_query->step();
+  if (!id_row) return in_context("reading " + path, id_row.error());
+  const std::int64_t id = *id_row ? id_query->column_int(0) : 0;
+  if (id == kApplicationId) return {};
+  if (id != 0) {
+    return make_store_error(StoreError::kBackend,
+                            path + " is not a Parley database (its application id is " + hex(id) +
+                                "); refusing to touch it");
+  }
+  auto tables = connection.prepare(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name <> 'schema_migrations'");
+  if (!tables) return tables.error();
+  auto count = tables->step();
+  if (!count) return in_context("reading " + path, count.error());
+  if (*count && tables->column_int(0) > 0) {
+    return make_store_error(StoreError::kBackend,
+                            path + " holds tables but no Parley schema; refusing to touch it");
+  }
+  return {};
+}
+
+Result<int> current_version(Connection& connection) {
+  auto query = connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!query) return query.error();
+  auto row = query->step();
+  if (!row) return row.error();
+  return *row ? static_cast<int>(query->column_int(0)) : 0;
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
+
+int latest_schema_version() {
+  return kMigrations.back().version;
+}
+
+Result<int> migrate(Connection& connection, const std::string& path, UnixSeconds now) {
+  {
+    auto transaction = WriteTransaction::begin(connection, Durability::kPowerLoss);
+    if (!transaction) return in_context("opening " + path, transaction.error());
+    auto owned = check_ownership(connection, path);
+    if (!owned) return owned.error();
+    auto created = connection.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT");
+    if (!created) return in_context("creating schema_migrations in " + path, created.error());
+    auto committed = transaction->commit();
+    if (!committed) return committed.error();
+  }
+  // One transaction per migration, each re-reading the version: two processes opening the same
+  // new folder at once serialise on the write lock and the second finds the work done.
+  while (true) {
+    auto transaction = WriteTransaction::begin(connection, Durability::kPowerLoss);
+    if (!transaction) return in_context("migrating " + path, transaction.error());
+    auto version = current_version(connection);
+    if (!version) return in_context("reading the schema version of " + path, version.error());
+    if (*version > latest_schema_version()) {
+      return make_store_error(
+          StoreError::kSchemaTooNew,
+          path + " has schema version " + std::to_string(*version) + ", newer than the version " +
+              std::to_string(latest_schema_version()) +
+              " this Parley knows: it was written by a newer Parley. Run that version or "
+              "restore a backup; refusing to open it");
+    }
+    const Migration* next = nullptr;
+    for (const auto& migration : kMigrations) {
+      if (migration.version > *version) {
+        next = &migration;
+        break;
+      }
+    }
+    if (next == nullptr) return *version;  // up to date; the transaction rolls back (no writes)
+
+    const std::string what = "applying migration " + std::to_string(next->version) + " (" +
+                             std::string(next->name) + ") to " + path;
+    auto applied = connection.exec(next->sql);
+    if (!applied) return in_context(what, applied.error());
+    auto record = connection.prepare(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    if (!record) return in_context(what, record.error());
+    record->bind(1, next->version).bind(2, next->name).bind(3, now);
+    auto recorded = record->run();
+    if (!recorded) return in_context(what, recorded.error());
+    auto committed = transaction->commit();
+    if (!committed) return in_context(what, committed.error());
+  }
+}
+
+}  // namespace parley::store::sqlite
