@@ -20,15 +20,15 @@ class SocketAddress {
   static SocketAddress from_sockaddr(const sockaddr* address, socklen_t length);
 
   const sockaddr* data() const { return reinterpret_cast<const sockaddr*>(&storage_); }  // NOLINT
-  sockaddr* data() { return reinterpret_cast<sockaddr*>(&storage_); }  // NOLINT
+  sockaddr* data() { return reinterpret_cast<sockaddr*>(&storage_); }                    // NOLINT
   socklen_t size() const;
   bool is_v6() const { return storage_.ss_family == AF_INET6; }
   bool empty() const { return storage_.ss_family == AF_UNSPEC; }
 
-  std::string ip() const;          // "127.0.0.1" or "::1" (no brackets)
+  std::string ip() const;            // "127.0.0.1" or "::1" (no brackets)
   std::string host_for_uri() const;  // "127.0.0.1" or "[::1]"
   std::uint16_t port() const;
-  std::string to_string() const;   // "127.0.0.1:5060" or "[::1]:5060"
+  std::string to_string() const;  // "127.0.0.1:5060", "[::1]:5060"; "(none)" when empty
 
   bool operator==(const SocketAddress& other) const;
 

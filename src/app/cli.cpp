@@ -1,0 +1,116 @@
+#include "app/cli.hpp"
+
+// GCC 12 reports a -Wnull-dereference false positive inside CLI11's string helpers.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#endif
+#include <CLI/CLI.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/config.hpp"
+#include "app/serve.hpp"
+#include "net/address.hpp"
+
+namespace parley::app {
+namespace {
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 success; 1 runtime error (bad configuration file, cannot bind a socket or\n"
+    "create the data directory); 2 usage error (unknown flag, bad flag value, no subcommand).";
+
+struct ServeFlags {
+  std::string config_path;
+  std::string data_dir;
+  std::vector<std::string> sip_listen;
+  std::string log_level;
+  std::optional<std::size_t> workers;
+};
+
+int run_serve(const ServeFlags& flags) {
+  Result<Config> loaded =
+      flags.config_path.empty() ? Result<Config>(Config{}) : load_config_file(flags.config_path);
+  if (!loaded) {
+    std::fprintf(stderr, "parley: configuration error: %s\n", loaded.error().message.c_str());
+    return kExitRuntimeError;
+  }
+  Config config = std::move(loaded.value());
+  // Flags beat the file.
+  if (!flags.data_dir.empty()) config.data_dir = flags.data_dir;
+  if (!flags.sip_listen.empty()) config.sip_listen = flags.sip_listen;
+  if (!flags.log_level.empty()) config.log_level = flags.log_level;
+  if (flags.workers) config.workers = *flags.workers;
+  if (auto valid = validate(config); !valid) {
+    std::fprintf(stderr, "parley: configuration error: %s\n", valid.error().message.c_str());
+    return kExitRuntimeError;
+  }
+  configure_logging(config.log_level);
+  return serve(config);
+}
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv) {
+  CLI::App app{"Parley: an open-source business phone system (SIP server).", "parley"};
+  app.set_version_flag("--version", "parley " + std::string(version()));
+  app.footer(kExitCodes);
+  app.require_subcommand(1);
+
+  ServeFlags flags;
+  CLI::App* serve_command = app.add_subcommand(
+      "serve",
+      "Run the server. Prints 'listening sip <udp|tcp> <address>' on stdout per bound socket; "
+      "stops cleanly on SIGTERM or SIGINT.");
+  serve_command->footer(kExitCodes);
+  serve_command
+      ->add_option("--config", flags.config_path,
+                   "TOML configuration file (keys: see config/parley.example.toml); "
+                   "without it the built-in defaults apply")
+      ->type_name("FILE");
+  serve_command
+      ->add_option("--data", flags.data_dir, "Data directory, created if missing (default: var)")
+      ->type_name("DIR");
+  const CLI::Validator listen_address(
+      [](std::string& text) -> std::string {
+        return net::SocketAddress::parse(text, 5060)
+                   ? std::string()
+                   : "'" + text + "' is not IP:PORT (127.0.0.1:5060, [::1]:5060; port 0 = any)";
+      },
+      "");
+  serve_command
+      ->add_option("--sip-listen", flags.sip_listen,
+                   "Listen for SIP over UDP and TCP on this address; repeatable; replaces "
+                   "sip.listen (default: 127.0.0.1:5060)")
+      ->check(listen_address)
+      ->allow_extra_args(false)
+      ->type_name("ADDR:PORT");
+  serve_command
+      ->add_option("--log-level", flags.log_level, "Log level (default: info, or log.level)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->type_name("LEVEL");
+  serve_command
+      ->add_option("--workers", flags.workers,
+                   "Event-loop threads; 0 = one per hardware thread (default: 0)")
+      ->check(CLI::Range(0, 1024))
+      ->type_name("N");
+  serve_command->callback([] {});
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (serve_command->parsed()) return run_serve(flags);
+  return kExitUsage;
+}
+
+}  // namespace parley::app

@@ -1,0 +1,201 @@
+#include "app/config.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <toml.hpp>
+
+#include "net/address.hpp"
+#include "net/worker_pool.hpp"
+
+namespace parley::app {
+namespace {
+
+using Value = toml::value;
+
+// toml11 writes several lines with a source excerpt; we want one.
+std::string first_line(std::string_view text) {
+  std::string_view line = text.substr(0, text.find('\n'));
+  if (line.rfind("[error] ", 0) == 0) line.remove_prefix(8);
+  return std::string(line);
+}
+
+// Control-plane errors travel as exceptions inside this file only, to keep the walk readable.
+struct ConfigError {
+  std::string message;
+};
+
+[[noreturn]] void fail(const std::string& file, const Value& where, const std::string& what) {
+  const auto line = where.location().line();
+  throw ConfigError{file + (line > 0 ? ":" + std::to_string(line) : "") + ": " + what};
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  void read(const Value& root, Config& config) {
+    if (!root.is_table()) fail(file_, root, "the document is not a table");
+    for (const auto& [section, value] : root.as_table()) {
+      if (!value.is_table()) fail(file_, value, "'" + section + "' must be a [table]");
+      if (section == "sip") {
+        read_sip(value, config);
+      } else if (section == "server") {
+        read_server(value, config);
+      } else if (section == "log") {
+        read_log(value, config);
+      } else {
+        fail(file_, value, "unknown section [" + section + "]");
+      }
+    }
+  }
+
+ private:
+  void read_sip(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "listen") {
+        if (!value.is_array()) fail(file_, value, "sip.listen must be an array of strings");
+        config.sip_listen.clear();
+        for (const auto& item : value.as_array()) {
+          if (!item.is_string()) fail(file_, item, "sip.listen must be an array of strings");
+          config.sip_listen.push_back(item.as_string().str);
+        }
+      } else if (key == "t1_ms") {
+        config.t1_ms = static_cast<std::uint32_t>(integer(value, "sip.t1_ms", 1, 60000));
+      } else if (key == "t2_ms") {
+        config.t2_ms = static_cast<std::uint32_t>(integer(value, "sip.t2_ms", 1, 600000));
+      } else if (key == "t4_ms") {
+        config.t4_ms = static_cast<std::uint32_t>(integer(value, "sip.t4_ms", 1, 600000));
+      } else if (key == "max_message_bytes") {
+        config.max_message_bytes =
+            static_cast<std::size_t>(integer(value, "sip.max_message_bytes", 1024, 16777216));
+      } else if (key == "tcp_idle_timeout_s") {
+        config.tcp_idle_timeout_s = number(value, "sip.tcp_idle_timeout_s", 0.05, 86400.0);
+      } else if (key == "max_tcp_connections") {
+        config.max_tcp_connections =
+            static_cast<std::size_t>(integer(value, "sip.max_tcp_connections", 1, 10000000));
+      } else {
+        fail(file_, value, "unknown key sip." + key);
+      }
+    }
+  }
+
+  void read_server(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "workers") {
+        config.workers = static_cast<std::size_t>(
+            integer(value, "server.workers", 0, static_cast<std::int64_t>(net::kMaxWorkers)));
+      } else if (key == "data_dir") {
+        config.data_dir = string(value, "server.data_dir");
+      } else {
+        fail(file_, value, "unknown key server." + key);
+      }
+    }
+  }
+
+  void read_log(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "level") {
+        config.log_level = string(value, "log.level");
+      } else {
+        fail(file_, value, "unknown key log." + key);
+      }
+    }
+  }
+
+  std::int64_t integer(const Value& value, const std::string& name, std::int64_t low,
+                       std::int64_t high) {
+    if (!value.is_integer()) fail(file_, value, name + " must be an integer");
+    const std::int64_t n = value.as_integer();
+    if (n < low || n > high) {
+      fail(file_, value,
+           name + " must be between " + std::to_string(low) + " and " + std::to_string(high));
+    }
+    return n;
+  }
+
+  double number(const Value& value, const std::string& name, double low, double high) {
+    double n = 0;
+    if (value.is_integer()) {
+      n = static_cast<double>(value.as_integer());
+    } else if (value.is_floating()) {
+      n = value.as_floating();
+    } else {
+      fail(file_, value, name + " must be a number");
+    }
+    if (!std::isfinite(n) || n < low || n > high) {
+      std::ostringstream range;
+      range << name << " must be between " << low << " and " << high;
+      fail(file_, value, range.str());
+    }
+    return n;
+  }
+
+  std::string string(const Value& value, const std::string& name) {
+    if (!value.is_string()) fail(file_, value, name + " must be a string");
+    return value.as_string().str;
+  }
+
+  std::string file_;
+};
+
+Result<Config> parse_stream(std::istream& in, const std::string& name) {
+  Config config;
+  try {
+    const Value root = toml::parse(in, name);
+    Reader(name).read(root, config);
+  } catch (const ConfigError& error) {
+    return make_error(1, error.message);
+  } catch (const toml::syntax_error& error) {
+    const auto line = error.location().line();
+    return make_error(
+        1, name + (line > 0 ? ":" + std::to_string(line) : "") + ": " + first_line(error.what()));
+  } catch (const std::exception& error) {
+    return make_error(1, name + ": " + first_line(error.what()));
+  }
+  return config;
+}
+
+}  // namespace
+
+Result<Config> load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(1, path + ": cannot open the file");
+  return parse_stream(in, path);
+}
+
+Result<Config> parse_config(std::string_view text, const std::string& name) {
+  std::istringstream in{std::string(text)};
+  return parse_stream(in, name);
+}
+
+Result<void> validate(const Config& config) {
+  if (config.sip_listen.empty()) return make_error(1, "sip.listen must name at least one address");
+  for (const auto& address : config.sip_listen) {
+    if (!net::SocketAddress::parse(address, 5060)) {
+      return make_error(1, "sip.listen: '" + address +
+                               "' is not an IP address and port like 127.0.0.1:5060 or [::1]:5060");
+    }
+  }
+  if (config.t1_ms == 0 || config.t2_ms < config.t1_ms) {
+    return make_error(1, "sip.t2_ms must be at least sip.t1_ms (and both above 0)");
+  }
+  if (config.t4_ms == 0) return make_error(1, "sip.t4_ms must be above 0");
+  if (config.max_message_bytes < 1024) return make_error(1, "sip.max_message_bytes is below 1024");
+  if (!(config.tcp_idle_timeout_s > 0)) return make_error(1, "sip.tcp_idle_timeout_s must be > 0");
+  if (config.workers > net::kMaxWorkers) {
+    return make_error(1, "server.workers must be at most " + std::to_string(net::kMaxWorkers));
+  }
+  if (config.data_dir.empty()) return make_error(1, "server.data_dir must not be empty");
+  static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
+                                                 "error", "critical", "off"};
+  bool level_known = false;
+  for (std::string_view level : kLevels) level_known = level_known || level == config.log_level;
+  if (!level_known) {
+    return make_error(1, "log.level '" + config.log_level +
+                             "' is not one of trace, debug, info, warn, error, critical, off");
+  }
+  return {};
+}
+
+}  // namespace parley::app

@@ -1,0 +1,42 @@
+#pragma once
+// The server's configuration: what config/parley.example.toml documents, with defaults that
+// need no file at all. Loaded once on the main thread; the running server gets a copy.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace parley::app {
+
+struct Config {
+  // [sip]
+  std::vector<std::string> sip_listen = {"127.0.0.1:5060"};  // each on UDP and TCP
+  std::uint32_t t1_ms = 500;                                 // RFC 3261 T1: RTT estimate
+  std::uint32_t t2_ms = 4000;             // T2: longest retransmit interval for non-INVITE
+  std::uint32_t t4_ms = 5000;             // T4: longest time a message stays in the network
+  std::size_t max_message_bytes = 65536;  // largest SIP message accepted on a stream
+  double tcp_idle_timeout_s = 300;        // a connection quiet this long is closed
+  std::size_t max_tcp_connections = 10000;
+  // [server]
+  std::size_t workers = 0;  // event-loop threads; 0 = one per hardware thread
+  std::string data_dir = "var";
+  // [log]
+  std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
+};
+
+// Reads a TOML file over the defaults. Errors are one line ("FILE:LINE: what is wrong"), e.g. for
+// a missing file, a syntax error, a value of the wrong type or an unknown key (a misspelt key
+// silently ignored is worse than a refusal to start).
+Result<Config> load_config_file(const std::string& path);
+// The same from text; `name` stands for the file name in messages.
+Result<Config> parse_config(std::string_view text, const std::string& name = "config");
+
+// Checks ranges and relations (t2 >= t1, addresses that parse, a known log level ...).
+Result<void> validate(const Config& config);
+
+}  // namespace parley::app

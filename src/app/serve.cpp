@@ -1,0 +1,131 @@
+#include "app/serve.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+// GCC 12 reports -Wnull-dereference false positives inside Asio's scheduler; not our code.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#endif
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "app/sip_service.hpp"
+#include "net/worker_pool.hpp"
+
+#ifndef PARLEY_VERSION
+#define PARLEY_VERSION "0.0.0"
+#endif
+
+namespace parley::app {
+namespace {
+
+// How long in-flight work may take once a stop signal arrived.
+constexpr std::chrono::milliseconds kStopGrace{2000};
+
+std::string_view lowercase_name(sip::TransportKind kind) {
+  switch (kind) {
+    case sip::TransportKind::kUdp:
+      return "udp";
+    case sip::TransportKind::kTcp:
+      return "tcp";
+    case sip::TransportKind::kTls:
+      return "tls";
+    case sip::TransportKind::kWs:
+      return "ws";
+    case sip::TransportKind::kWss:
+      return "wss";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string_view version() {
+  return PARLEY_VERSION;
+}
+
+void configure_logging(std::string_view level) {
+  // Not registered by name, so configuring twice (tests) is harmless.
+  auto logger =
+      std::make_shared<spdlog::logger>("parley", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");
+  logger->set_level(spdlog::level::from_str(std::string(level)));
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+}
+
+int serve(const Config& config) {
+  std::error_code error;
+  std::filesystem::create_directories(config.data_dir, error);
+  if (error) {
+    spdlog::error("cannot create the data directory {}: {}", config.data_dir, error.message());
+    return kExitRuntimeError;
+  }
+  // Writes to a closed TCP connection must fail with EPIPE, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  // The signal set exists before any worker starts, so an early SIGTERM still stops us cleanly.
+  boost::asio::io_context main_loop(1);
+  boost::asio::signal_set signals(main_loop, SIGINT, SIGTERM);
+
+  net::WorkerPool pool(config.workers);
+  SipServiceOptions sip_options;
+  sip_options.max_message_bytes = config.max_message_bytes;
+  sip_options.tcp.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double>(config.tcp_idle_timeout_s));
+  sip_options.tcp.max_connections = config.max_tcp_connections;
+  sip_options.advertisement.server = "Parley/" + std::string(version());
+  SipService sip(pool, sip_options);
+
+  for (const std::string& text : config.sip_listen) {
+    const auto address = net::SocketAddress::parse(text, 5060);
+    if (!address) {
+      spdlog::error("sip.listen: '{}' is not an address", text);
+      return kExitRuntimeError;
+    }
+    if (auto listening = sip.listen(*address); !listening) {
+      spdlog::error("cannot listen for SIP on {}: {}", text, listening.error().message);
+      return kExitRuntimeError;
+    }
+  }
+
+  pool.start();
+  spdlog::info("parley {} serving with {} worker(s), data in {}", version(), pool.size(),
+               config.data_dir);
+  for (const auto& socket : sip.listening()) {
+    std::printf("listening sip %.*s %s\n",
+                static_cast<int>(lowercase_name(socket.transport).size()),
+                lowercase_name(socket.transport).data(), socket.address.to_string().c_str());
+    spdlog::info("listening for SIP over {} on {}", to_text(socket.transport),
+                 socket.address.to_string());
+  }
+  std::fflush(stdout);
+
+  signals.async_wait([](const boost::system::error_code& wait_error, int signal_number) {
+    if (!wait_error) spdlog::info("signal {} received: stopping", signal_number);
+  });
+  main_loop.run();
+
+  const auto stop_started = std::chrono::steady_clock::now();
+  sip.stop();
+  pool.shutdown(kStopGrace);
+  spdlog::info("stopped in {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::steady_clock::now() - stop_started)
+                                       .count());
+  spdlog::default_logger()->flush();
+  return kExitOk;
+}
+
+}  // namespace parley::app

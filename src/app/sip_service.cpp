@@ -1,0 +1,207 @@
+#include "app/sip_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/sip/framer.hpp"
+
+namespace parley::app {
+namespace {
+
+using protocol::sip::StreamFramer;
+
+bool only_line_breaks(std::string_view bytes) {
+  return bytes.find_first_not_of("\r\n") == std::string_view::npos;
+}
+
+}  // namespace
+
+// Sends for one worker: UDP through the endpoint the request came in on (any worker's socket
+// of it shares the address), streams through the connection table.
+class SipService::WorkerTransport final : public sip::Transport {
+ public:
+  WorkerTransport(SipService& service, const Clock& clock)
+      : service_(service), failures_(clock, 5) {}
+
+  bool send(const sip::Peer& to, std::string_view bytes) override {
+    bool sent = false;
+    switch (to.transport) {
+      case sip::TransportKind::kUdp:
+        if (net::UdpEndpoint* endpoint = udp_for(to)) sent = endpoint->send_to(to.remote, bytes);
+        break;
+      case sip::TransportKind::kTcp:
+      case sip::TransportKind::kTls:
+      case sip::TransportKind::kWs:
+      case sip::TransportKind::kWss:
+        // Opening a connection towards a peer (RFC 3261 §18.2.2 when the one the request came
+        // on is gone) is not supported yet.
+        sent = service_.pool_.send_stream(to.connection_id, bytes);
+        break;
+    }
+    if (!sent && spdlog::should_log(spdlog::level::warn) && failures_.admit()) {
+      spdlog::warn("could not send {} bytes over {} to {}", bytes.size(), to_text(to.transport),
+                   to.remote.to_string());
+    }
+    return sent;
+  }
+
+ private:
+  net::UdpEndpoint* udp_for(const sip::Peer& to) {
+    net::UdpEndpoint* same_family = nullptr;
+    for (auto& endpoint : service_.udp_) {
+      if (endpoint->local_address() == to.local) return endpoint.get();
+      if (same_family == nullptr && endpoint->local_address().is_v6() == to.remote.is_v6()) {
+        same_family = endpoint.get();
+      }
+    }
+    return same_family;
+  }
+
+  SipService& service_;
+  sip::RejectionLog failures_;
+};
+
+class SipService::Datagrams final : public net::DatagramListener {
+ public:
+  explicit Datagrams(SipService& service) : service_(service) {}
+
+  void on_datagram(std::size_t worker, std::string_view bytes, const net::SocketAddress& from,
+                   const net::SocketAddress& local) override {
+    // NAT keep-alives ("\r\n\r\n", RFC 5626 §3.5.1 style) sent over UDP need no answer.
+    if (only_line_breaks(bytes)) return;
+    sip::Peer peer;
+    peer.transport = sip::TransportKind::kUdp;
+    peer.remote = from;
+    peer.local = local;
+    service_.dispatch(worker, bytes, peer);
+  }
+
+ private:
+  SipService& service_;
+};
+
+// One per TCP connection: frames the byte stream and dispatches each message.
+class SipService::StreamSession final : public net::StreamSession {
+ public:
+  StreamSession(SipService& service, std::size_t max_message_bytes)
+      : service_(service), framer_(max_message_bytes) {}
+
+  void on_data(net::StreamConnection& connection, std::string_view bytes) override {
+    framer_.feed(bytes);
+    for (;;) {
+      const StreamFramer::Output out = framer_.next();
+      switch (out.event) {
+        case StreamFramer::Event::kNeedMore:
+          return;
+        case StreamFramer::Event::kKeepAlivePing:
+          connection.send("\r\n");  // RFC 5626 §3.5.1 pong
+          break;
+        case StreamFramer::Event::kMessage:
+          service_.dispatch(connection.worker(), out.message, peer_of(connection));
+          break;
+        case StreamFramer::Event::kError: {
+          // Framing is lost: the handler answers if it can (400 without Content-Length, 413
+          // too big) like any unparsable message, then the connection closes.
+          service_.handlers_[connection.worker()]->on_inbound(out.error, framer_.pending(),
+                                                              peer_of(connection));
+          connection.close_after_flush();
+          return;
+        }
+      }
+    }
+  }
+
+ private:
+  static sip::Peer peer_of(const net::StreamConnection& connection) {
+    sip::Peer peer;
+    peer.transport = sip::TransportKind::kTcp;
+    peer.remote = connection.remote();
+    peer.local = connection.local();
+    peer.connection_id = connection.id();
+    return peer;
+  }
+
+  SipService& service_;
+  StreamFramer framer_;
+};
+
+class SipService::StreamSessions final : public net::StreamSessionFactory {
+ public:
+  explicit StreamSessions(SipService& service) : service_(service) {}
+  std::unique_ptr<net::StreamSession> create_session(net::StreamConnection& /*c*/) override {
+    return std::make_unique<StreamSession>(service_, service_.options_.max_message_bytes);
+  }
+
+ private:
+  SipService& service_;
+};
+
+SipService::SipService(net::WorkerPool& pool, const SipServiceOptions& options,
+                       HandlerFactory handlers)
+    : pool_(pool),
+      options_(options),
+      datagrams_(std::make_unique<Datagrams>(*this)),
+      sessions_(std::make_unique<StreamSessions>(*this)) {
+  if (!handlers) {
+    handlers = [advertisement = options_.advertisement](
+                   std::size_t /*worker*/, sip::Transport& transport,
+                   const Clock& clock) -> std::unique_ptr<sip::InboundHandler> {
+      return std::make_unique<sip::CoreResponder>(
+          sip::CoreResponder::Options{transport, clock, advertisement});
+    };
+  }
+  for (std::size_t worker = 0; worker < pool.size(); ++worker) {
+    transports_.push_back(std::make_unique<WorkerTransport>(*this, clock_));
+    handlers_.push_back(handlers(worker, *transports_.back(), clock_));
+  }
+}
+
+SipService::~SipService() = default;
+
+Result<void> SipService::listen(const net::SocketAddress& address) {
+  auto udp = net::UdpEndpoint::bind(pool_, address, *datagrams_);
+  if (!udp) return make_error(udp.error().code, "UDP " + udp.error().message);
+  const net::SocketAddress udp_address = (*udp)->local_address();
+
+  net::SocketAddress tcp_address = address;
+  Result<std::unique_ptr<net::TcpServer>> tcp = make_error(0, "not tried");
+  if (address.port() == 0) {
+    // Peers expect UDP and TCP on one port; try the one UDP got before asking for any.
+    tcp = net::TcpServer::listen(pool_, udp_address, *sessions_, options_.tcp);
+  }
+  if (!tcp) tcp = net::TcpServer::listen(pool_, tcp_address, *sessions_, options_.tcp);
+  if (!tcp) return make_error(tcp.error().code, "TCP " + tcp.error().message);
+
+  udp_.push_back(std::move(udp.value()));
+  tcp_.push_back(std::move(tcp.value()));
+  return {};
+}
+
+std::vector<SipService::Listening> SipService::listening() const {
+  std::vector<Listening> out;
+  for (const auto& endpoint : udp_)
+    out.push_back({sip::TransportKind::kUdp, endpoint->local_address()});
+  for (const auto& server : tcp_)
+    out.push_back({sip::TransportKind::kTcp, server->local_address()});
+  return out;
+}
+
+void SipService::stop() {
+  for (auto& endpoint : udp_) endpoint->stop();
+  for (auto& server : tcp_) server->stop();
+}
+
+void SipService::dispatch(std::size_t worker, std::string_view raw, const sip::Peer& from) {
+  protocol::sip::ParseLimits limits;
+  limits.max_message_bytes = options_.max_message_bytes;
+  handlers_[worker]->on_inbound(protocol::sip::parse_message(raw, limits), raw, from);
+}
+
+sip::Transport& SipService::transport(std::size_t worker) {
+  return *transports_[worker];
+}
+
+sip::InboundHandler& SipService::handler(std::size_t worker) {
+  return *handlers_[worker];
+}
+
+}  // namespace parley::app

@@ -1,0 +1,92 @@
+#pragma once
+// SipService: SIP over the network. Owns the UDP endpoints and TCP servers of every SIP listen
+// address, frames stream bytes into messages, parses each message once, and hands it with its
+// Peer to the worker's sip::InboundHandler through one entry point, dispatch(). It also provides
+// each worker's sip::Transport, which sends back over the right socket or connection.
+//
+// The handler per worker comes from a factory, so the transaction layer can be put in front of
+// the stateless CoreResponder without touching the transports: the default factory makes a
+// CoreResponder.
+//
+// Lifecycle: construct after the WorkerPool, listen() before pool.start(), stop() before
+// pool.shutdown(); destroy after shutdown and before the pool.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "net/address.hpp"
+#include "net/tcp_server.hpp"
+#include "net/udp_endpoint.hpp"
+#include "net/worker_pool.hpp"
+#include "protocol/sip/message.hpp"
+#include "sip/core_responder.hpp"
+#include "sip/transport.hpp"
+
+namespace parley::app {
+
+struct SipServiceOptions {
+  std::size_t max_message_bytes = 65536;  // per message, UDP and streams
+  net::TcpOptions tcp = {};
+  sip::Advertisement advertisement = {};
+};
+
+class SipService {
+ public:
+  // Makes the handler for one worker; called once per worker, in the constructor. `transport`
+  // and `clock` outlive the handler.
+  using HandlerFactory = std::function<std::unique_ptr<sip::InboundHandler>(
+      std::size_t worker, sip::Transport& transport, const Clock& clock)>;
+
+  // `handlers` empty = a CoreResponder per worker advertising options.advertisement.
+  SipService(net::WorkerPool& pool, const SipServiceOptions& options, HandlerFactory handlers = {});
+  ~SipService();
+  SipService(const SipService&) = delete;
+  SipService& operator=(const SipService&) = delete;
+
+  // Listens on `address` over UDP and TCP. With port 0 UDP gets a port from the OS and TCP
+  // tries the same one first (falling back to another if it is taken).
+  Result<void> listen(const net::SocketAddress& address);
+
+  struct Listening {
+    sip::TransportKind transport;
+    net::SocketAddress address;
+  };
+  std::vector<Listening> listening() const;
+
+  // Stops receiving and accepting. Open connections are closed by WorkerPool::shutdown.
+  void stop();
+
+  // THE entry point into SIP: one received message (a datagram or a framed stream message)
+  // on `worker`. Parses it and hands it to the worker's handler. Runs on that worker's thread.
+  void dispatch(std::size_t worker, std::string_view raw, const sip::Peer& from);
+
+  // The transport a worker's SIP code sends with.
+  sip::Transport& transport(std::size_t worker);
+
+  // The handler of a worker (for tests and metrics). Use on that worker's thread only.
+  sip::InboundHandler& handler(std::size_t worker);
+
+ private:
+  class WorkerTransport;
+  class Datagrams;
+  class StreamSession;
+  class StreamSessions;
+
+  net::WorkerPool& pool_;
+  SipServiceOptions options_;
+  SteadyClock clock_;
+  std::vector<std::unique_ptr<WorkerTransport>> transports_;
+  std::vector<std::unique_ptr<sip::InboundHandler>> handlers_;
+  std::unique_ptr<Datagrams> datagrams_;
+  std::unique_ptr<StreamSessions> sessions_;
+  std::vector<std::unique_ptr<net::UdpEndpoint>> udp_;
+  std::vector<std::unique_ptr<net::TcpServer>> tcp_;
+};
+
+}  // namespace parley::app
