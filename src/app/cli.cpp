@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "app/admin_commands.hpp"
 #include "app/config.hpp"
 #include "app/serve.hpp"
 #include "net/address.hpp"
@@ -23,7 +24,8 @@ namespace {
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 success; 1 runtime error (bad configuration file, cannot bind a socket or\n"
-    "create the data directory); 2 usage error (unknown flag, bad flag value, no subcommand).";
+    "create the data directory, unknown tenant, duplicate extension, bad domain); 2 usage error\n"
+    "(unknown flag, bad flag value, no subcommand).";
 
 struct ServeFlags {
   std::string config_path;
@@ -101,6 +103,8 @@ int run_cli(int argc, const char* const* argv) {
       ->type_name("N");
   serve_command->callback([] {});
 
+  AdminCommands admin(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
@@ -110,6 +114,7 @@ int run_cli(int argc, const char* const* argv) {
     return kExitUsage;
   }
   if (serve_command->parsed()) return run_serve(flags);
+  if (admin.ran()) return admin.exit_code();
   return kExitUsage;
 }
 
