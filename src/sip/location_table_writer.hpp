@@ -1,0 +1,90 @@
+#pragma once
+// BindingWriter: the one background thread that writes registration bindings through to the
+// store, so that no event loop ever waits for SQLite.
+//
+// The LocationTable changes memory first and queues the matching store operations here, in the
+// same order, while it still holds the lock of the address of record concerned; the store
+// therefore sees every AOR's changes in the order memory did. The queue is bounded: try_push()
+// accepts a whole batch or nothing, so a REGISTER is either fully queued or rejected (503)
+// before memory changes.
+//
+// A failed write is logged (rate-limited) and counted, then dropped: memory stays the truth while
+// the process runs, and the device's next refresh writes the binding again. kBusy (another
+// process holding the write lock past the busy timeout) is retried `busy_retries` times first.
+//
+// Lifetime: the destructor stops accepting, writes everything already queued, and joins the
+// thread. The store must outlive the writer.
+//
+// Thread-safety: try_push(), flush() and stats() may be called from any thread.
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace parley::sip {
+
+struct BindingWriterOptions {
+  std::size_t capacity = 65536;  // queued operations; a batch that does not fit is refused
+  int busy_retries = 2;
+};
+
+class BindingWriter {
+ public:
+  struct RemoveAll {
+    store::TenantId tenant_id = 0;
+    std::string extension;
+  };
+  struct Purge {
+    store::UnixSeconds now = 0;
+  };
+  // Upsert, remove one, remove every binding of an extension, purge expired.
+  using Operation = std::variant<store::Binding, store::BindingKey, RemoveAll, Purge>;
+
+  struct Stats {
+    std::uint64_t written = 0;  // operations the store accepted
+    std::uint64_t failed = 0;   // operations the store refused (logged)
+    std::uint64_t refused = 0;  // batches try_push() refused because the queue was full
+    std::size_t queued = 0;     // operations waiting now
+  };
+
+  BindingWriter(store::Store& store, BindingWriterOptions options);
+  ~BindingWriter();
+  BindingWriter(const BindingWriter&) = delete;
+  BindingWriter& operator=(const BindingWriter&) = delete;
+
+  // Queues every operation of `batch`, in order, or none of them (false) when they do not all
+  // fit or the writer is stopping. Never blocks on the store.
+  bool try_push(std::vector<Operation>& batch);
+  // Blocks until every operation queued before the call has been written (or has failed).
+  void flush();
+  Stats stats() const;
+
+ private:
+  void run();
+  void write(const Operation& operation);
+
+  store::Store& store_;
+  const BindingWriterOptions options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;  // work arrived or stopping
+  std::condition_variable idle_;  // an operation finished
+  std::deque<Operation> queue_;   // guarded by mutex_
+  std::uint64_t pushed_ = 0;      // guarded by mutex_: operations ever queued
+  std::uint64_t done_ = 0;        // guarded by mutex_: operations ever finished
+  std::uint64_t written_ = 0;     // guarded by mutex_
+  std::uint64_t failed_ = 0;      // guarded by mutex_
+  std::uint64_t refused_ = 0;     // guarded by mutex_
+  bool stopping_ = false;         // guarded by mutex_
+  std::thread thread_;            // last: starts after every member above exists
+};
+
+}  // namespace parley::sip
