@@ -1,0 +1,799 @@
+// The B2BUA's entry points, new calls, forking and the ringing phase. In-dialog behaviour lives
+// in b2bua_dialog.cpp.
+
+#include "sip/b2bua.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <utility>
+
+#include "protocol/sip/headers.hpp"
+#include "protocol/sip/uri.hpp"
+#include "sip/b2bua_call.hpp"
+#include "sip/request_checks.hpp"
+#include "sip/transaction_messages.hpp"
+
+namespace parley::sip {
+
+namespace {
+
+using b2bua_detail::kAllow;
+using protocol::sip::ExtraHeaders;
+using protocol::sip::HeaderId;
+using protocol::sip::Message;
+using protocol::sip::Method;
+using protocol::sip::ResponseOptions;
+
+constexpr std::string_view kCompletedElsewhere =
+    "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n";
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+// A host that names no domain: empty (tel: URIs), an IPv6 reference, or a dotted IPv4 literal.
+bool names_no_domain(std::string_view host) {
+  if (host.empty() || host.front() == '[') return true;
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return c == '.' || std::isdigit(static_cast<unsigned char>(c));
+  });
+}
+
+std::string unescaped(std::string_view text) {
+  auto decoded = protocol::sip::unescape(text);
+  return decoded.ok() ? std::move(decoded).value() : std::string(text);
+}
+
+// Preference among the failures of a fork, lower is better (RFC 3261 §16.7 step 6, adapted):
+// a 6xx is global and wins, then 486 so that a busy device is reported as busy, then other 4xx,
+// then 5xx, and 3xx last because we do not relay redirects (recursing on them is a later
+// feature).
+int failure_rank(int status) {
+  if (status >= 600) return 0;
+  if (status == 486) return 1;
+  if (status >= 400 && status < 500) return 2;
+  if (status >= 500) return 3;
+  return 4;
+}
+
+// What the caller is told for the best failure of a fork.
+int caller_status(int status) {
+  if (status < 400) return 480;  // a redirect we do not follow
+  switch (status) {
+    case 401:  // a device's own challenge means nothing to the caller
+    case 407:
+    case 408:  // the device did not answer in time
+    case 487:  // we cancelled it ourselves
+      return 480;
+    case 503:
+      return 500;  // §16.7: a 503 would tell the caller that we are overloaded
+    default:
+      return status;
+  }
+}
+
+store::Disposition disposition_of(int status) {
+  switch (status) {
+    case 486:
+    case 600:
+    case 603:
+      return store::Disposition::kBusy;
+    case 408:
+    case 480:
+      return store::Disposition::kNoAnswer;
+    default:
+      return store::Disposition::kFailed;
+  }
+}
+
+}  // namespace
+
+namespace b2bua_detail {
+
+bool is_passthrough(const Message& message, const protocol::sip::HeaderField& field) {
+  if (field.id == HeaderId::kContentDisposition) return true;
+  if (field.id != HeaderId::kOther) return false;
+  const std::string_view name = message.name(field);
+  return equal_ignoring_case(name, "Info-Package") || equal_ignoring_case(name, "Recv-Info");
+}
+
+std::string passthrough_lines(const Message& message) {
+  std::string out;
+  for (const auto& field : message.headers()) {
+    if (!is_passthrough(message, field)) continue;
+    out.append(message.name(field)).append(": ").append(message.value(field)).append("\r\n");
+  }
+  return out;
+}
+
+void add_passthrough(ExtraHeaders& extra, const Message& message) {
+  for (const auto& field : message.headers()) {
+    if (is_passthrough(message, field)) {
+      extra.emplace_back(message.name(field), std::string(message.value(field)));
+    }
+  }
+}
+
+}  // namespace b2bua_detail
+
+B2bua::B2bua(B2buaOptions options) : options_(std::move(options)) {}
+
+B2bua::~B2bua() = default;
+
+bool B2bua::claims(const Message& request) {
+  switch (request.method()) {
+    case Method::kRegister:
+      return false;
+    case Method::kInvite:
+    case Method::kAck:
+    case Method::kCancel:
+    case Method::kBye:
+    case Method::kUpdate:
+    case Method::kInfo:
+    case Method::kPrack:
+      return true;
+    default:
+      return !request.to_tag().empty();
+  }
+}
+
+// --- TransactionLayer::Listener ---
+
+void B2bua::on_request(ServerTransaction& transaction, const Message& request) {
+  if (!claims(request)) {
+    forward_unclaimed(transaction, request);
+    return;
+  }
+  if (!request.to_tag().empty()) {
+    on_in_dialog(transaction, request);
+  } else if (request.method() == Method::kInvite) {
+    on_invite(transaction, request);
+  } else {
+    reject(transaction, 481);  // BYE, UPDATE, INFO, PRACK outside any dialog
+  }
+}
+
+void B2bua::on_cancel(ServerTransaction& invite, const Message& /*cancel*/) {
+  auto it = invites_.find(invite.id());
+  if (it == invites_.end()) return;  // a rejected INVITE: the layer already answered the CANCEL
+  if (Call* call = find_call(it->second)) {
+    finish_ringing(*call, 487, {}, store::Disposition::kCancelled, store::HangupSide::kCaller);
+  }
+}
+
+void B2bua::on_ack(ServerTransaction& /*invite*/, const Message& ack) {
+  // Every INVITE is ours, so an ACK matching one is never the fallback's business.
+  (void)on_dialog_ack(ack);
+}
+
+void B2bua::on_stray_ack(const Message& ack, const Peer& /*from*/) {
+  (void)on_dialog_ack(ack);
+}
+
+void B2bua::on_server_failure(ServerTransaction& transaction, ServerFailure failure) {
+  if (auto it = invites_.find(transaction.id()); it != invites_.end()) {
+    // The caller cannot be reached any more: give up the whole call.
+    if (Call* call = find_call(it->second)) {
+      finish_ringing(*call, 500, {}, store::Disposition::kFailed, store::HangupSide::kSystem);
+    }
+    return;
+  }
+  if (!claims(transaction.request()) && options_.fallback != nullptr) {
+    options_.fallback->on_server_failure(transaction, failure);
+  }
+}
+
+void B2bua::on_response(ClientTransaction& transaction, const Message& response) {
+  auto it = clients_.find(transaction.id());
+  if (it == clients_.end()) {
+    if (transaction.is_invite()) {
+      if (response.status_code() >= 200 && response.status_code() < 300) {
+        (void)on_dialog_2xx(response);
+      }
+      return;
+    }
+    if (options_.fallback != nullptr) options_.fallback->on_response(transaction, response);
+    return;
+  }
+  ClientContext& context = it->second;
+  switch (context.kind) {
+    case ClientKind::kBranch:
+      on_branch_response(transaction, context, response);
+      return;
+    case ClientKind::kRelay:
+      on_relay_response(transaction, context, response);
+      return;
+    case ClientKind::kOther:
+      if (response.status_code() >= 200) {
+        cancel_timer(context.forget);
+        clients_.erase(it);
+      }
+      return;
+  }
+}
+
+void B2bua::on_client_failure(ClientTransaction& transaction, ClientFailure failure) {
+  auto it = clients_.find(transaction.id());
+  if (it == clients_.end()) {
+    if (!transaction.is_invite() && options_.fallback != nullptr) {
+      options_.fallback->on_client_failure(transaction, failure);
+    }
+    return;
+  }
+  ClientContext context = std::move(it->second);
+  cancel_timer(context.forget);
+  clients_.erase(it);
+  switch (context.kind) {
+    case ClientKind::kBranch: {
+      Call* call = find_call(context.call);
+      if (call != nullptr && !call->answered && context.branch < call->branches.size() &&
+          call->branches[context.branch] == transaction.id()) {
+        // Unreachable or silent device: for the caller that is "temporarily unavailable".
+        on_branch_failure(*call, context.branch, 480, {});
+      }
+      return;
+    }
+    case ClientKind::kRelay:
+      on_relay_failure(context, failure_status_code(failure));
+      return;
+    case ClientKind::kOther:
+      return;
+  }
+}
+
+void B2bua::on_stray_response(const Message& response, const Peer& from) {
+  if (response.cseq_method() == Method::kInvite) {
+    if (response.status_code() >= 200 && response.status_code() < 300) {
+      (void)on_dialog_2xx(response);
+    }
+    return;
+  }
+  if (options_.fallback != nullptr) options_.fallback->on_stray_response(response, from);
+}
+
+void B2bua::forward_unclaimed(ServerTransaction& transaction, const Message& request) {
+  if (options_.fallback != nullptr) {
+    options_.fallback->on_request(transaction, request);
+    return;
+  }
+  const RequestVerdict verdict = classify_request(request);
+  const int status = status_code_of(verdict);
+  if (status == 0) return;
+  ExtraHeaders extra;
+  if (verdict == RequestVerdict::kOptionsOk || verdict == RequestVerdict::kMethodNotAllowed) {
+    extra.emplace_back("Allow", std::string(kAllow));
+  }
+  if (verdict == RequestVerdict::kBadExtension) {
+    extra.emplace_back("Unsupported", unsupported_option_tags(request));
+  }
+  reject(transaction, status, {}, std::move(extra));
+}
+
+// --- new calls ---
+
+void B2bua::reject(ServerTransaction& transaction, int status, std::string_view reason,
+                   ExtraHeaders extra) {
+  const std::string tag = options_.layer.make_tag();
+  ResponseOptions response;
+  response.status_code = status;
+  response.reason = reason;
+  response.to_tag = tag;
+  response.extra_headers = std::move(extra);
+  response.extra_headers.emplace_back("Server", options_.user_agent);
+  (void)transaction.respond(response);
+}
+
+void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
+  if (auto verdict = check_request_headers(invite)) {
+    ExtraHeaders extra;
+    if (*verdict == RequestVerdict::kBadExtension) {
+      extra.emplace_back("Unsupported", unsupported_option_tags(invite));
+    }
+    reject(transaction, status_code_of(*verdict), {}, std::move(extra));
+    return;
+  }
+  if (invite.max_forwards() == 0) {
+    reject(transaction, 483);
+    return;
+  }
+  if (calls_.size() >= options_.max_calls) {
+    reject(transaction, 503, {}, {{"Retry-After", "5"}});
+    return;
+  }
+  auto from = protocol::sip::parse_name_addr(invite.first(HeaderId::kFrom));
+  auto target = protocol::sip::parse_uri(invite.request_uri());
+  if (!from.ok() || from->is_star || from->opaque_uri || invite.from_tag().empty() ||
+      !target.ok()) {
+    reject(transaction, 400, "Bad From or Request-URI");
+    return;
+  }
+  const auto caller_tenant = options_.routing.resolve_tenant(from->uri.host);
+  if (!caller_tenant) {
+    reject(transaction, 403, "Unknown Domain");
+    return;
+  }
+  CallAuth auth = options_.routing.authenticate(invite, *caller_tenant);
+  if (auth.outcome == CallAuthOutcome::kChallenge) {
+    ExtraHeaders extra;
+    for (auto& challenge : auth.challenges) {
+      extra.emplace_back("Proxy-Authenticate", std::move(challenge));
+    }
+    reject(transaction, 407, {}, std::move(extra));
+    return;
+  }
+  // From here on a refusal is a call attempt that failed, counted in calls_rejected.
+  auto refuse = [&](int status, std::string_view reason = {}) {
+    ++stats_.calls_rejected;
+    reject(transaction, status, reason);
+  };
+  if (auth.outcome != CallAuthOutcome::kOk) {
+    refuse(403);
+    return;
+  }
+  std::string caller = unescaped(from->uri.user);
+  if (caller != auth.username) {
+    refuse(403, "From Does Not Match Credentials");
+    return;
+  }
+  // A domain in the Request-URI names the callee's tenant; an address names only this server,
+  // so a phone dialling our IP reaches its own tenant.
+  std::optional<CallTenant> callee_tenant =
+      names_no_domain(target->host) ? caller_tenant : options_.routing.resolve_tenant(target->host);
+  if (!callee_tenant) {
+    refuse(404, "Unknown Domain");
+    return;
+  }
+  if (callee_tenant->id != caller_tenant->id && !options_.allow_inter_tenant_calls) {
+    refuse(403, "Calls Between Tenants Not Allowed");
+    return;
+  }
+  std::string callee = unescaped(target->user);
+  if (callee.empty() || !options_.routing.extension_exists(*callee_tenant, callee)) {
+    refuse(404);
+    return;
+  }
+  const std::vector<store::Binding> bindings = options_.location.lookup(callee_tenant->id, callee);
+  if (bindings.empty()) {
+    refuse(480);
+    // Calling a real extension that is not registered is a call that failed: record it.
+    store::CallRecord record;
+    record.tenant_id = caller_tenant->id;
+    record.call_id.assign(invite.call_id());
+    record.caller = std::move(caller);
+    record.callee = std::move(callee);
+    record.start_ms = now_ms();
+    record.end_ms = record.start_ms;
+    record.disposition = store::Disposition::kFailed;
+    record.hangup_side = store::HangupSide::kSystem;
+    options_.records.record(record);
+    return;
+  }
+  start_call(transaction, invite, *caller_tenant, std::move(caller), std::move(callee), bindings);
+}
+
+void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
+                       const CallTenant& tenant, std::string caller, std::string callee,
+                       const std::vector<store::Binding>& bindings) {
+  auto dialog = make_uas_dialog(invite, options_.layer.make_tag(), transaction.peer());
+  if (!dialog.ok()) {
+    reject(transaction, 400, dialog.error().message);
+    return;
+  }
+  auto owned = std::make_unique<Call>();
+  Call& call = *owned;
+  call.id = next_call_++;
+  call.tenant = tenant.id;
+  call.caller = std::move(caller);
+  call.callee = std::move(callee);
+  call.start_ms = now_ms();
+  call.invite = transaction.id();
+  call.legs[0].dialog = std::move(dialog).value();
+  call.legs[0].established = true;
+  calls_.emplace(call.id, std::move(owned));
+  add_dialog(call, Side::kCaller);
+  invites_.emplace(transaction.id(), call.id);
+  ++stats_.calls_started;
+
+  for (const auto& binding : bindings) {
+    if (call.branches.size() >= 0xffffU) break;
+    auto peer = options_.routing.binding_peer(binding);
+    if (!peer) continue;
+    if (peer->local.empty()) peer->local = transaction.peer().local;
+    (void)send_branch(call, invite, *peer, binding);
+  }
+  if (call.live_branches == 0) {
+    finish_ringing(call, 480, {}, store::Disposition::kFailed, store::HangupSide::kSystem);
+    return;
+  }
+  call.no_answer_timer = schedule(call.id, TimerKind::kNoAnswer, options_.no_answer_timeout);
+}
+
+bool B2bua::send_branch(Call& call, const Message& invite, const Peer& peer,
+                        const store::Binding& binding) {
+  auto from = protocol::sip::parse_name_addr(invite.first(HeaderId::kFrom));
+  if (!from.ok()) return false;
+  const std::string branch = options_.layer.make_branch();
+  const int max_forwards = invite.max_forwards() < 0 ? 70 : invite.max_forwards() - 1;
+  const std::string_view body = invite.body();
+  const std::string_view content_type = invite.first(HeaderId::kContentType);
+
+  std::string out;
+  out.reserve(640 + binding.contact_uri.size() + binding.path.size() + body.size());
+  auto header = [&out](std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  };
+  out.append("INVITE ").append(binding.contact_uri).append(" SIP/2.0\r\n");
+  header("Via", make_via(peer.transport, host_port(peer), branch));
+  header("Max-Forwards", std::to_string(max_forwards));
+  if (!binding.path.empty()) header("Route", binding.path);
+  // The caller's display name and URI as they wrote them; only the tag is ours.
+  out.append("From: ");
+  if (!from->display_name.empty()) out.append("\"").append(from->display_name).append("\" ");
+  out.append("<").append(from->uri_text).append(">;tag=").append(options_.layer.make_tag());
+  out.append("\r\n");
+  header("To", invite.first(HeaderId::kTo));
+  out.append("Call-ID: ")
+      .append(options_.layer.make_tag())
+      .append(options_.layer.make_tag())
+      .append("\r\n");
+  header("CSeq", "1 INVITE");
+  header("Contact", contact_for(peer, call.caller));
+  header("Allow", kAllow);
+  if (!options_.user_agent.empty()) header("User-Agent", options_.user_agent);
+  out.append(b2bua_detail::passthrough_lines(invite));
+  if (!body.empty() && !content_type.empty()) header("Content-Type", content_type);
+  header("Content-Length", std::to_string(body.size()));
+  out.append("\r\n").append(body);
+
+  auto sent = options_.layer.send_request(out, peer);
+  if (!sent.ok()) return false;
+  ClientContext context;
+  context.kind = ClientKind::kBranch;
+  context.call = call.id;
+  context.branch = static_cast<std::uint16_t>(call.branches.size());
+  clients_.emplace(*sent, std::move(context));
+  call.branches.push_back(*sent);
+  ++call.live_branches;
+  return true;
+}
+
+void B2bua::on_branch_response(ClientTransaction& transaction, ClientContext& context,
+                               const Message& response) {
+  const int status = response.status_code();
+  const TransactionId id = transaction.id();
+  Call* call = find_call(context.call);
+  const bool live = call != nullptr && !call->answered && context.branch < call->branches.size() &&
+                    call->branches[context.branch] == id;
+  if (status < 200) {
+    if (!context.provisional) {
+      context.provisional = true;
+      if (context.cancel_pending) {
+        context.cancel_pending = false;
+        send_cancel(transaction, context.completed_elsewhere);
+        context.cancelled = true;
+        keep_for_retransmissions(id, context);
+      }
+    }
+    if (live && status > 100) relay_provisional(*call, response);
+    return;
+  }
+  if (status < 300) {
+    if (live) {
+      on_branch_answer(*call, transaction, context, response);
+    } else if (call != nullptr && call->answered && leg(*call, Side::kCallee).established &&
+               matches_response(leg(*call, Side::kCallee).dialog, response)) {
+      resend_ack(*call, Side::kCallee, response);  // the winner's 2xx again
+    } else {
+      // Another device answered too, or after the caller gave up: §13.2.2.4 says ACK it, and
+      // the session it started is not wanted, so BYE it.
+      release_2xx(context, transaction.request(), response, transaction.peer());
+      keep_for_retransmissions(id, context);
+    }
+    return;
+  }
+  const std::uint16_t branch = context.branch;
+  cancel_timer(context.forget);
+  clients_.erase(id);
+  if (live) on_branch_failure(*call, branch, status, response.reason_phrase());
+}
+
+void B2bua::on_branch_failure(Call& call, std::uint16_t branch, int status,
+                              std::string_view reason) {
+  call.branches[branch] = 0;
+  --call.live_branches;
+  if (call.best_status == 0 || failure_rank(status) < failure_rank(call.best_status)) {
+    call.best_status = status;
+    call.best_reason.assign(reason);
+  }
+  if (status >= 600) {
+    // §16.7: a 6xx ends the search; the other devices stop ringing.
+    for (TransactionId& other : call.branches) {
+      if (other != 0) cancel_branch(other, false);
+      other = 0;
+    }
+    call.live_branches = 0;
+  }
+  if (call.live_branches != 0) return;
+  const int status_to_caller = caller_status(call.best_status);
+  const std::string reason_to_caller =
+      status_to_caller == call.best_status ? call.best_reason : std::string();
+  const store::Disposition disposition = disposition_of(call.best_status);
+  finish_ringing(call, status_to_caller, reason_to_caller, disposition,
+                 disposition == store::Disposition::kBusy ? store::HangupSide::kCallee
+                                                          : store::HangupSide::kSystem);
+}
+
+void B2bua::on_branch_answer(Call& call, ClientTransaction& transaction, ClientContext& context,
+                             const Message& response) {
+  auto dialog = make_uac_dialog(transaction.request(), response, transaction.peer());
+  if (!dialog.ok()) {
+    // A 2xx without a To tag can be neither ACKed nor BYEd properly: count it as a failure.
+    keep_for_retransmissions(transaction.id(), context);
+    on_branch_failure(call, context.branch, 502, {});
+    return;
+  }
+  Leg& callee = leg(call, Side::kCallee);
+  callee.dialog = std::move(dialog).value();
+  callee.established = true;
+  callee.ack_cseq = callee.dialog.local_cseq;
+  callee.ack_sent = false;
+  add_dialog(call, Side::kCallee);
+
+  call.branches[context.branch] = 0;
+  for (TransactionId other : call.branches) {
+    if (other != 0) cancel_branch(other, true);
+  }
+  std::vector<TransactionId>().swap(call.branches);
+  std::string().swap(call.best_reason);
+  call.live_branches = 0;
+  cancel_timer(call.no_answer_timer);
+  call.answered = true;
+  call.answer_ms = now_ms();
+  ++stats_.calls_answered;
+  keep_for_retransmissions(transaction.id(), context);
+
+  ServerTransaction* server = options_.layer.find_server(call.invite);
+  invites_.erase(call.invite);
+  call.invite = 0;
+  if (server == nullptr) {
+    hang_up(call, store::HangupSide::kSystem, false, true);
+    return;
+  }
+  const Leg& caller = leg(call, Side::kCaller);
+  const std::string contact = contact_for(caller.dialog.peer, call.callee);
+  ResponseOptions answer;
+  answer.status_code = response.status_code();
+  answer.reason = response.reason_phrase();
+  answer.to_tag = caller.dialog.local_tag;
+  answer.extra_headers.emplace_back("Contact", contact);
+  answer.extra_headers.emplace_back("Allow", std::string(kAllow));
+  answer.extra_headers.emplace_back("Server", options_.user_agent);
+  b2bua_detail::add_passthrough(answer.extra_headers, response);
+  answer.content_type = response.first(HeaderId::kContentType);
+  answer.body = response.body();
+  answer_2xx(call, Side::kCaller, *server, protocol::sip::build_response(server->request(), answer),
+             response.status_code());
+}
+
+void B2bua::relay_provisional(Call& call, const Message& response) {
+  const int status = response.status_code();
+  if (status == 180 && response.body().empty()) {
+    // Every ringing device says so; the caller needs to hear it once.
+    if (call.ringing_relayed) return;
+    call.ringing_relayed = true;
+  }
+  ServerTransaction* server = options_.layer.find_server(call.invite);
+  if (server == nullptr) return;
+  const Leg& caller = leg(call, Side::kCaller);
+  ResponseOptions provisional;
+  provisional.status_code = status;
+  provisional.reason = response.reason_phrase();
+  provisional.to_tag = caller.dialog.local_tag;
+  provisional.extra_headers.emplace_back("Contact", contact_for(caller.dialog.peer, call.callee));
+  provisional.extra_headers.emplace_back("Server", options_.user_agent);
+  b2bua_detail::add_passthrough(provisional.extra_headers, response);
+  provisional.content_type = response.first(HeaderId::kContentType);
+  provisional.body = response.body();
+  (void)server->respond(provisional);
+}
+
+void B2bua::finish_ringing(Call& call, int status, std::string_view reason,
+                           store::Disposition disposition, store::HangupSide side) {
+  for (TransactionId branch : call.branches) {
+    if (branch != 0) cancel_branch(branch, false);
+  }
+  call.branches.clear();
+  call.live_branches = 0;
+  if (ServerTransaction* server = options_.layer.find_server(call.invite)) {
+    ResponseOptions response;
+    response.status_code = status;
+    response.reason = reason;
+    response.to_tag = leg(call, Side::kCaller).dialog.local_tag;
+    response.extra_headers.emplace_back("Server", options_.user_agent);
+    (void)server->respond(response);
+  }
+  write_record(call, disposition, side);
+  destroy(call);
+}
+
+void B2bua::cancel_branch(TransactionId branch, bool completed_elsewhere) {
+  auto it = clients_.find(branch);
+  if (it == clients_.end()) return;
+  ClientContext& context = it->second;
+  if (context.cancelled || context.cancel_pending) return;
+  context.completed_elsewhere = completed_elsewhere;
+  if (!context.provisional) {
+    // §9.1: no CANCEL before a provisional response; it goes out when one arrives.
+    context.cancel_pending = true;
+    return;
+  }
+  ClientTransaction* transaction = options_.layer.find_client(branch);
+  if (transaction == nullptr || transaction->state() != TransactionState::kProceeding) return;
+  send_cancel(*transaction, completed_elsewhere);
+  context.cancelled = true;
+  // A device that never answers the INVITE after our CANCEL is forgotten 64*T1 later (§9.1).
+  keep_for_retransmissions(branch, context);
+}
+
+void B2bua::send_cancel(ClientTransaction& invite, bool completed_elsewhere) {
+  std::string cancel = build_cancel(invite.request());
+  if (completed_elsewhere) {
+    // RFC 3326: phones then do not list the call as missed.
+    const auto at = cancel.find("Content-Length:");
+    if (at != std::string::npos) cancel.insert(at, kCompletedElsewhere);
+  }
+  auto sent = options_.layer.send_request(cancel, invite.peer());
+  if (sent.ok()) clients_.emplace(*sent, ClientContext{});
+}
+
+void B2bua::release_2xx(ClientContext& context, const Message& invite, const Message& response,
+                        const Peer& to) {
+  auto dialog = make_uac_dialog(invite, response, to);
+  if (!dialog.ok()) return;
+  const std::string host = host_port(to);
+  const std::string ack_via = make_via(to.transport, host, options_.layer.make_branch());
+  DialogRequest ack;
+  ack.method = "ACK";
+  ack.cseq = invite.cseq_number();
+  ack.via = ack_via;
+  ack.user_agent = options_.user_agent;
+  (void)options_.transport.send(to, build_request(*dialog, ack));
+  if (context.released_tag == response.to_tag()) {
+    ++stats_.acks_resent;  // a retransmission of a 2xx we already ended
+    return;
+  }
+  context.released_tag.assign(response.to_tag());
+  const std::string bye_via = make_via(to.transport, host, options_.layer.make_branch());
+  DialogRequest bye;
+  bye.method = "BYE";
+  bye.cseq = invite.cseq_number() + 1;
+  bye.via = bye_via;
+  bye.user_agent = options_.user_agent;
+  auto sent = options_.layer.send_request(build_request(*dialog, bye), to);
+  if (sent.ok()) clients_.emplace(*sent, ClientContext{});
+  ++stats_.extra_2xx_released;
+}
+
+void B2bua::keep_for_retransmissions(TransactionId transaction, ClientContext& context) {
+  cancel_timer(context.forget);
+  context.forget =
+      schedule(transaction, TimerKind::kForgetClient, 64 * options_.layer.timer_values().t1);
+}
+
+// --- shared ---
+
+B2bua::Call* B2bua::find_call(CallId id) {
+  auto it = calls_.find(id);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+B2bua::DialogRef* B2bua::find_dialog(std::string_view call_id, std::string_view local_tag) {
+  key_scratch_.assign(call_id).append("\n").append(local_tag);
+  auto it = dialogs_.find(key_scratch_);
+  return it == dialogs_.end() ? nullptr : &it->second;
+}
+
+B2bua::Leg& B2bua::leg(Call& call, Side side) {
+  return call.legs[side == Side::kCaller ? 0 : 1];
+}
+
+std::string B2bua::host_port(const Peer& peer) const {
+  std::string out =
+      options_.advertised_host.empty() ? peer.local.host_for_uri() : options_.advertised_host;
+  out.append(":").append(std::to_string(peer.local.port()));
+  return out;
+}
+
+std::string B2bua::contact_for(const Peer& peer, std::string_view user) const {
+  return make_contact(peer.transport, user, host_port(peer));
+}
+
+void B2bua::add_dialog(Call& call, Side side) {
+  const Dialog& dialog = leg(call, side).dialog;
+  std::string key = dialog.call_id;
+  key.append("\n").append(dialog.local_tag);
+  dialogs_.insert_or_assign(std::move(key), DialogRef{call.id, side});
+}
+
+void B2bua::write_record(const Call& call, store::Disposition disposition, store::HangupSide side) {
+  store::CallRecord record;
+  record.tenant_id = call.tenant;
+  record.call_id = call.legs[0].dialog.call_id;
+  record.caller = call.caller;
+  record.callee = call.callee;
+  record.start_ms = call.start_ms;
+  if (disposition == store::Disposition::kAnswered) record.answer_ms = call.answer_ms;
+  // The wall clock may step back (NTP); a record must still satisfy start <= answer <= end.
+  record.end_ms = std::max({now_ms(), call.start_ms, call.answered ? call.answer_ms : 0});
+  record.disposition = disposition;
+  record.hangup_side = side;
+  options_.records.record(record);
+}
+
+void B2bua::destroy(Call& call) {
+  for (Side side : {Side::kCaller, Side::kCallee}) {
+    Leg& l = leg(call, side);
+    cancel_timer(l.retransmit_timer);
+    cancel_timer(l.ack_timer);
+    cancel_timer(l.forget_ack_timer);
+    if (!l.established) continue;
+    if (DialogRef* ref = find_dialog(l.dialog.call_id, l.dialog.local_tag);
+        ref != nullptr && ref->call == call.id) {
+      dialogs_.erase(key_scratch_);
+    }
+  }
+  cancel_timer(call.no_answer_timer);
+  if (call.invite != 0) invites_.erase(call.invite);
+  const CallId id = call.id;
+  calls_.erase(id);
+}
+
+TimerId B2bua::schedule(std::uint64_t id, TimerKind kind, Duration delay) {
+  return timers_.schedule(options_.clock.now() + delay,
+                          (id << kB2buaTimerBits) | static_cast<std::uint64_t>(kind));
+}
+
+void B2bua::cancel_timer(TimerId& timer) {
+  timers_.cancel(timer);
+  timer = kNoTimer;
+}
+
+TimePoint B2bua::next_deadline() const {
+  return timers_.next_deadline().value_or(TimePoint::max());
+}
+
+void B2bua::process_timers() {
+  const TimePoint now = options_.clock.now();
+  while (auto expired = timers_.pop_due(now)) {
+    const auto kind = static_cast<TimerKind>(expired->cookie & ((1U << kB2buaTimerBits) - 1));
+    fire(expired->cookie >> kB2buaTimerBits, kind, expired->id);
+  }
+}
+
+store::UnixMillis B2bua::now_ms() const {
+  if (options_.wall_clock) return options_.wall_clock();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void B2bua::end_all_calls() {
+  std::vector<CallId> ids;
+  ids.reserve(calls_.size());
+  for (const auto& entry : calls_) ids.push_back(entry.first);
+  for (CallId id : ids) {
+    Call* call = find_call(id);
+    if (call == nullptr) continue;
+    if (call->answered) {
+      hang_up(*call, store::HangupSide::kSystem, true, true);
+    } else {
+      finish_ringing(*call, 503, {}, store::Disposition::kFailed, store::HangupSide::kSystem);
+    }
+  }
+}
+
+}  // namespace parley::sip

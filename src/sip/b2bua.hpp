@@ -1,0 +1,235 @@
+#pragma once
+// B2bua: calls between extensions of one tenant, as a back-to-back user agent (RFC 3261 §6,
+// RFC 7092). The caller's INVITE ends at us (the A leg, where we are the UAS); we fork a new
+// INVITE to every registered device of the callee (one B leg per binding, where we are the
+// UAC), relay provisional and final answers back, and once one device answers keep exactly two
+// dialogs, A and B, relaying in-dialog requests between them. Each leg has its own Call-ID,
+// tags and CSeq space; we never Record-Route, and our Contact is in every dialog, so every
+// in-dialog request of either UA comes back to us. SDP is passed through unchanged (media
+// anchoring is a later layer).
+//
+// How the app wires it in (one B2bua per worker loop, next to that loop's TransactionLayer):
+//   1. Construct the B2bua BEFORE the TransactionLayer and pass it as the layer's Listener;
+//      B2buaOptions::layer may name the layer before it is constructed, because the B2bua does
+//      not touch it in its constructor or destructor. Destroy the layer first (reverse order).
+//   2. Set B2buaOptions::fallback to the Listener that serves everything else (REGISTER to the
+//      registrar, out-of-dialog OPTIONS to the responder, ...). Forwarded unchanged:
+//        on_request          for requests claims() rejects;
+//        on_response, on_client_failure, on_stray_response
+//                            for non-INVITE client transactions the B2bua did not start;
+//        on_server_failure   for server transactions of unclaimed requests.
+//      on_cancel, on_ack and on_stray_ack are never forwarded (they concern INVITEs, which
+//      are all the B2bua's), nor is any response to an INVITE. The fallback must ignore
+//      transaction ids it does not know. Without a fallback, unclaimed requests get
+//      classify_request()'s answer (200 for OPTIONS, 405/501 otherwise).
+//   3. Drive timers from both: arm the loop's timer for
+//      min(layer.next_deadline(), b2bua.next_deadline()) and call both process_timers() when
+//      it fires (each ignores a call that finds nothing due).
+//
+// The A leg is authenticated with 407 Proxy-Authenticate (CallRouting::authenticate); the From
+// user must be the authenticated user. In-dialog requests are not challenged: the dialog
+// identifiers (Call-ID and two 64-bit random tags we chose) are the credential.
+//
+// Decisions and the failure-response rules are in docs/decisions/0005-b2bua.md.
+//
+// Thread-safety: none. Every method runs on the owning worker loop's thread.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "protocol/sip/message.hpp"
+#include "protocol/sip/response.hpp"
+#include "sip/call_routing.hpp"
+#include "sip/location.hpp"
+#include "sip/timer_queue.hpp"
+#include "sip/transaction_layer.hpp"
+#include "sip/transport.hpp"
+
+namespace parley::sip {
+
+struct B2buaOptions {
+  // The layer this B2bua is the Listener of, and the layer's transport: ACKs for 2xx and our
+  // retransmissions of 2xx are not transactions (§13.2.2.4, §13.3.1.4) and go straight to it.
+  TransactionLayer& layer;
+  Transport& transport;
+  const Clock& clock;
+  CallRouting& routing;
+  LocationService& location;
+  CallRecordSink& records;
+  // Receives every callback the B2bua does not claim (see the header comment). May be null.
+  TransactionLayer::Listener* fallback = nullptr;
+  // Unix time in milliseconds for call detail records. Empty = std::chrono::system_clock.
+  std::function<store::UnixMillis()> wall_clock;
+  // Host (name or IP literal, IPv6 in brackets) for our Via and Contact. Empty = the address of
+  // the socket each leg uses (Peer.local); set it when that is a wildcard or behind NAT.
+  std::string advertised_host;
+  // Ringing longer than this: every branch is cancelled and the caller gets 480.
+  Duration no_answer_timeout = std::chrono::seconds(30);
+  std::string user_agent = "Parley";  // User-Agent of our requests, Server of our responses
+  // Calls from one tenant's extension to another tenant's are refused (403) unless set.
+  bool allow_inter_tenant_calls = false;
+  // New INVITEs past this many live calls are answered 503.
+  std::size_t max_calls = 100000;
+};
+
+class B2bua final : public TransactionLayer::Listener {
+ public:
+  // Counters for metrics and tests. They only grow.
+  struct Stats {
+    std::uint64_t calls_started = 0;  // INVITEs forked to at least one device
+    std::uint64_t calls_answered = 0;
+    std::uint64_t calls_rejected = 0;  // authenticated INVITEs refused before forking (403/404/480)
+    std::uint64_t requests_relayed = 0;
+    std::uint64_t acks_resent = 0;         // for retransmitted 2xx
+    std::uint64_t extra_2xx_released = 0;  // second 2xx of a fork, ACKed and BYEd
+  };
+
+  explicit B2bua(B2buaOptions options);
+  ~B2bua() override;
+  B2bua(const B2bua&) = delete;
+  B2bua& operator=(const B2bua&) = delete;
+
+  // Whether the B2bua handles `request` when it creates a server transaction: INVITE, BYE,
+  // UPDATE, INFO and PRACK always, and any other request with a To tag (in-dialog: the B2bua
+  // answers 481 when it knows no such dialog). REGISTER, and OPTIONS, MESSAGE, SUBSCRIBE...
+  // without a To tag, are not claimed. For apps that dispatch themselves.
+  static bool claims(const protocol::sip::Message& request);
+
+  // --- TransactionLayer::Listener ---
+  void on_request(ServerTransaction& transaction, const protocol::sip::Message& request) override;
+  void on_cancel(ServerTransaction& invite, const protocol::sip::Message& cancel) override;
+  void on_ack(ServerTransaction& invite, const protocol::sip::Message& ack) override;
+  void on_stray_ack(const protocol::sip::Message& ack, const Peer& from) override;
+  void on_server_failure(ServerTransaction& transaction, ServerFailure failure) override;
+  void on_response(ClientTransaction& transaction, const protocol::sip::Message& response) override;
+  void on_client_failure(ClientTransaction& transaction, ClientFailure failure) override;
+  void on_stray_response(const protocol::sip::Message& response, const Peer& from) override;
+
+  // Timers of our own (no-answer timeout, 2xx retransmission and ACK wait), in the same style
+  // as TransactionLayer: TimePoint::max() when idle.
+  TimePoint next_deadline() const;
+  void process_timers();
+
+  // Ends every call for a shutdown: ringing calls are cancelled (the caller gets 503), answered
+  // ones get BYE on both legs; each writes its call detail record (hang-up side "system").
+  void end_all_calls();
+
+  std::size_t call_count() const { return calls_.size(); }
+  // Dialogs the B2bua can match in-dialog requests to (one per leg; two per answered call).
+  std::size_t dialog_count() const { return dialogs_.size(); }
+  // Client transactions the B2bua started and still tracks.
+  std::size_t tracked_client_count() const { return clients_.size(); }
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct Call;  // b2bua_call.hpp
+  struct Leg;
+  using CallId = std::uint64_t;
+  enum class Side : std::uint8_t { kCaller, kCallee };
+  enum class TimerKind : std::uint8_t;
+
+  // Which leg of which call a dialog key names.
+  struct DialogRef {
+    CallId call = 0;
+    Side side = Side::kCaller;
+  };
+
+  // What a client transaction we started is for. Kept until its final response (for an INVITE
+  // answered 2xx: until 64*T1 later, so that retransmitted 2xx can still be re-ACKed).
+  enum class ClientKind : std::uint8_t {
+    kBranch,  // one forked INVITE of a ringing call
+    kRelay,   // an in-dialog request relayed from `side`'s server transaction `server`
+    kOther,   // BYE, CANCEL, ACK-and-BYE of an extra 2xx: the answer only ends the transaction
+  };
+  struct ClientContext {
+    ClientKind kind = ClientKind::kOther;
+    Side side = Side::kCaller;
+    bool provisional = false;          // kBranch: a 1xx arrived, so a CANCEL may be sent (§9.1)
+    bool cancel_pending = false;       // kBranch: cancel as soon as a 1xx arrives
+    bool cancelled = false;            // kBranch: CANCEL sent
+    bool completed_elsewhere = false;  // kBranch: the CANCEL says so (RFC 3326 Reason)
+    std::uint16_t branch = 0;          // kBranch: index into Call::branches
+    CallId call = 0;
+    TransactionId server = 0;  // kRelay: the server transaction to answer
+    TimerId forget = kNoTimer;
+    std::string released_tag;  // To tag of a 2xx we ACKed and BYEd (an answer we did not take)
+  };
+
+  // --- new calls and forking (b2bua.cpp) ---
+  void on_invite(ServerTransaction& transaction, const protocol::sip::Message& invite);
+  void reject(ServerTransaction& transaction, int status, std::string_view reason = {},
+              protocol::sip::ExtraHeaders extra = {});
+  void start_call(ServerTransaction& transaction, const protocol::sip::Message& invite,
+                  const CallTenant& tenant, std::string caller, std::string callee,
+                  const std::vector<store::Binding>& bindings);
+  bool send_branch(Call& call, const protocol::sip::Message& invite, const Peer& peer,
+                   const store::Binding& binding);
+  void on_branch_response(ClientTransaction& transaction, ClientContext& context,
+                          const protocol::sip::Message& response);
+  void on_branch_failure(Call& call, std::uint16_t branch, int status, std::string_view reason);
+  void on_branch_answer(Call& call, ClientTransaction& transaction, ClientContext& context,
+                        const protocol::sip::Message& response);
+  void relay_provisional(Call& call, const protocol::sip::Message& response);
+  void finish_ringing(Call& call, int status, std::string_view reason,
+                      store::Disposition disposition, store::HangupSide side);
+  void cancel_branch(TransactionId branch, bool completed_elsewhere);
+  void send_cancel(ClientTransaction& invite, bool completed_elsewhere);
+  void release_2xx(ClientContext& context, const protocol::sip::Message& invite,
+                   const protocol::sip::Message& response, const Peer& to);
+  void keep_for_retransmissions(TransactionId transaction, ClientContext& context);
+
+  // --- dialogs (b2bua_dialog.cpp) ---
+  void on_in_dialog(ServerTransaction& transaction, const protocol::sip::Message& request);
+  bool on_dialog_ack(const protocol::sip::Message& ack);
+  bool on_dialog_2xx(const protocol::sip::Message& response);
+  void relay_request(Call& call, Side from, ServerTransaction& transaction,
+                     const protocol::sip::Message& request);
+  void on_relay_response(ClientTransaction& transaction, ClientContext& context,
+                         const protocol::sip::Message& response);
+  void on_relay_failure(ClientContext& context, int status);
+  void resend_ack(Call& call, Side side, const protocol::sip::Message& response);
+  void send_ack(Call& call, Side side, std::string_view content_type, std::string_view body);
+  void answer_2xx(Call& call, Side side, ServerTransaction& transaction, std::string wire,
+                  int status);
+  Result<TransactionId> send_in_dialog(Call& call, Side side, std::string_view method,
+                                       const ClientContext& context,
+                                       std::string_view extra_lines = {},
+                                       std::string_view content_type = {},
+                                       std::string_view body = {}, int max_forwards = 70);
+  void hang_up(Call& call, store::HangupSide side, bool bye_caller, bool bye_callee);
+
+  // --- shared (b2bua.cpp) ---
+  Call* find_call(CallId id);
+  DialogRef* find_dialog(std::string_view call_id, std::string_view local_tag);
+  static Leg& leg(Call& call, Side side);
+  std::string host_port(const Peer& peer) const;
+  std::string contact_for(const Peer& peer, std::string_view user) const;
+  void add_dialog(Call& call, Side side);
+  void write_record(const Call& call, store::Disposition disposition, store::HangupSide side);
+  void destroy(Call& call);
+  TimerId schedule(std::uint64_t id, TimerKind kind, Duration delay);
+  void cancel_timer(TimerId& timer);
+  void fire(std::uint64_t id, TimerKind kind, TimerId timer);
+  store::UnixMillis now_ms() const;
+  void forward_unclaimed(ServerTransaction& transaction, const protocol::sip::Message& request);
+
+  B2buaOptions options_;
+  TimerQueue timers_;
+  std::unordered_map<CallId, std::unique_ptr<Call>> calls_;
+  // "Call-ID \n local tag" of each leg's dialog.
+  std::unordered_map<std::string, DialogRef> dialogs_;
+  std::unordered_map<TransactionId, ClientContext> clients_;
+  // A's INVITE server transaction of each ringing call.
+  std::unordered_map<TransactionId, CallId> invites_;
+  std::string key_scratch_;  // reused so that a dialog lookup allocates nothing
+  CallId next_call_ = 1;
+  Stats stats_;
+};
+
+}  // namespace parley::sip

@@ -1,0 +1,92 @@
+#pragma once
+// The B2bua's per-call state. Private to b2bua*.cpp; nothing else includes it.
+//
+// Memory: a call keeps two Dialogs (each a handful of short strings plus a Peer) and, for a
+// moment, the 2xx it waits an ACK for. Nothing of the INVITE is kept: while ringing, the forked
+// INVITEs live in their client transactions (the layer owns them), and after the answer only
+// the two dialogs remain. See docs/decisions/0005-b2bua.md for the measured size.
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "protocol/sip/message.hpp"
+#include "protocol/sip/response.hpp"
+#include "sip/b2bua.hpp"
+#include "sip/dialog.hpp"
+
+namespace parley::sip {
+
+enum class B2bua::TimerKind : std::uint8_t {
+  kNoAnswer,      // call: ringing too long
+  kRetransmitA,   // call: resend our 2xx on the caller leg (§13.3.1.4)
+  kRetransmitB,   // call: ... on the callee leg (after a re-INVITE from the callee)
+  kAckTimeoutA,   // call: no ACK for our 2xx on the caller leg within 64*T1
+  kAckTimeoutB,   // call: ... on the callee leg
+  kForgetAckA,    // call: stop keeping the ACK we sent on the caller leg
+  kForgetAckB,    // call: ... on the callee leg
+  kForgetClient,  // client transaction: stop tracking it (64*T1 after its 2xx or CANCEL)
+};
+inline constexpr unsigned kB2buaTimerBits = 3;
+
+struct B2bua::Leg {
+  Dialog dialog;
+  bool established = false;  // the caller leg from the start, the callee leg once answered
+
+  // Our 2xx to an INVITE received on this leg, resent until its ACK arrives.
+  std::string pending_2xx;
+  std::uint32_t pending_2xx_cseq = 0;  // 0 = no 2xx awaits an ACK
+  Duration retransmit_interval{};
+  TimerId retransmit_timer = kNoTimer;
+  TimerId ack_timer = kNoTimer;
+
+  // An INVITE we sent on this leg was answered 2xx: its ACK goes out when the other leg's UA
+  // ACKs our relayed 2xx (the ACK is end-to-end, and may carry the SDP answer of a late offer).
+  std::uint32_t ack_cseq = 0;  // CSeq of that INVITE; 0 = none
+  bool ack_sent = false;
+  std::string last_ack;  // resent for retransmitted 2xx; dropped after 64*T1
+  TimerId forget_ack_timer = kNoTimer;
+
+  // INVITE transactions without a final response on this leg (glare checks, §14.2).
+  TransactionId invite_client = 0;  // we sent it
+  TransactionId invite_server = 0;  // the UA of this leg sent it
+};
+
+struct B2bua::Call {
+  CallId id = 0;
+  bool answered = false;
+  store::TenantId tenant = 0;
+  std::string caller;  // extension numbers, for the call detail record
+  std::string callee;
+  store::UnixMillis start_ms = 0;
+  store::UnixMillis answer_ms = 0;
+  std::array<Leg, 2> legs;  // indexed by Side
+
+  // --- while ringing ---
+  TransactionId invite = 0;             // the caller's INVITE server transaction
+  std::vector<TransactionId> branches;  // forked INVITEs; 0 once a branch has its final answer
+  std::size_t live_branches = 0;        // neither answered nor cancelled
+  int best_status = 0;                  // best failure so far (§16.7), 0 = none
+  std::string best_reason;
+  bool ringing_relayed = false;  // a 180 without body went to the caller already
+  TimerId no_answer_timer = kNoTimer;
+};
+
+namespace b2bua_detail {
+
+inline constexpr std::string_view kAllow =
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, MESSAGE";
+
+// Header fields relayed unchanged from one leg to the other besides the body and its
+// Content-Type: what the body's meaning depends on (RFC 3261 Content-Disposition, RFC 6086 INFO
+// packages). Everything else is hop-by-hop for a B2BUA, or would make us promise what we
+// cannot keep (Supported: timer, 100rel).
+bool is_passthrough(const protocol::sip::Message& message, const protocol::sip::HeaderField& field);
+// The passthrough fields of `message` as whole header lines.
+std::string passthrough_lines(const protocol::sip::Message& message);
+// Appends the passthrough fields of `message` to a response being built.
+void add_passthrough(protocol::sip::ExtraHeaders& extra, const protocol::sip::Message& message);
+
+}  // namespace b2bua_detail
+
+}  // namespace parley::sip

@@ -1,0 +1,48 @@
+#include "sip/call_routing.hpp"
+
+#include <array>
+#include <cctype>
+#include <utility>
+
+namespace parley::sip {
+
+namespace {
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<TransportKind> transport_from_text(std::string_view text) {
+  static constexpr std::array kKinds = {TransportKind::kUdp, TransportKind::kTcp,
+                                        TransportKind::kTls, TransportKind::kWs,
+                                        TransportKind::kWss};
+  for (TransportKind kind : kKinds) {
+    if (equal_ignoring_case(text, to_text(kind))) return kind;
+  }
+  return std::nullopt;
+}
+
+std::optional<Peer> CallRouting::binding_peer(const store::Binding& binding) {
+  const auto transport = transport_from_text(binding.received.transport);
+  if (!transport) return std::nullopt;
+  auto remote = net::SocketAddress::parse(binding.received.ip, binding.received.port);
+  if (!remote || binding.received.port == 0) return std::nullopt;
+  Peer peer;
+  peer.transport = *transport;
+  peer.remote = *remote;
+  if (auto local = net::SocketAddress::parse(binding.local_socket.ip, binding.local_socket.port)) {
+    peer.local = *local;
+  }
+  return peer;
+}
+
+}  // namespace parley::sip
