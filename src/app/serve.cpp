@@ -21,7 +21,9 @@
 #include <string>
 #include <system_error>
 
+#include "app/pbx_core.hpp"
 #include "app/sip_service.hpp"
+#include "app/sip_worker.hpp"
 #include "net/worker_pool.hpp"
 
 #ifndef PARLEY_VERSION
@@ -80,6 +82,20 @@ int serve(const Config& config) {
   boost::asio::io_context main_loop(1);
   boost::asio::signal_set signals(main_loop, SIGINT, SIGTERM);
 
+  PbxCoreOptions core_options;
+  core_options.data_dir = config.data_dir;
+  core_options.server_header = "Parley/" + std::string(version());
+  for (const std::string& text : config.sip_listen) {
+    if (const auto address = net::SocketAddress::parse(text, 5060)) {
+      core_options.own_hosts.push_back(address->ip());
+    }
+  }
+  auto core = PbxCore::open(core_options);
+  if (!core) {
+    spdlog::error("cannot open the data folder {}: {}", config.data_dir, core.error().message);
+    return kExitRuntimeError;
+  }
+
   net::WorkerPool pool(config.workers);
   SipServiceOptions sip_options;
   sip_options.max_message_bytes = config.max_message_bytes;
@@ -87,7 +103,19 @@ int serve(const Config& config) {
       std::chrono::duration<double>(config.tcp_idle_timeout_s));
   sip_options.tcp.max_connections = config.max_tcp_connections;
   sip_options.advertisement.server = "Parley/" + std::string(version());
-  SipService sip(pool, sip_options);
+  sip_options.advertisement.allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO";
+  SipWorkerOptions worker_options;
+  worker_options.advertisement = sip_options.advertisement;
+  worker_options.timers.t1 = std::chrono::milliseconds(config.t1_ms);
+  worker_options.timers.t2 = std::chrono::milliseconds(config.t2_ms);
+  worker_options.timers.t4 = std::chrono::milliseconds(config.t4_ms);
+  PbxCore& shared = *core.value();
+  SipService sip(pool, sip_options,
+                 [&pool, &shared, &worker_options](std::size_t worker, sip::Transport& transport,
+                                                   const Clock& clock) {
+                   return std::make_unique<SipWorker>(pool, worker, transport, clock, shared,
+                                                      worker_options);
+                 });
 
   for (const std::string& text : config.sip_listen) {
     const auto address = net::SocketAddress::parse(text, 5060);

@@ -306,8 +306,9 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
   }
   auto from = protocol::sip::parse_name_addr(invite.first(HeaderId::kFrom));
   auto target = protocol::sip::parse_uri(invite.request_uri());
-  if (!from.ok() || from->is_star || from->opaque_uri || invite.from_tag().empty() ||
-      !target.ok()) {
+  // An INVITE without a From tag comes from an RFC 2543 element (RFC 4475 INV2543): its
+  // dialog simply has an empty remote tag (RFC 3261 §12.1.1).
+  if (!from.ok() || from->is_star || from->opaque_uri || !target.ok()) {
     reject(transaction, 400, "Bad From or Request-URI");
     return;
   }

@@ -234,17 +234,18 @@ Registrar::Answer Registrar::process(const psip::Message& message, const Peer& f
     return reject(request_uri.error().code == 416 ? 416 : 400, "Invalid Request-URI");
   }
   if (request_uri->scheme == psip::UriScheme::kTel) return reject(416, "");
-  auto to = psip::parse_name_addr(message.first(HeaderId::kTo));
-  if (!to || to->is_star || to->opaque_uri || to->uri.scheme == psip::UriScheme::kTel) {
-    return reject(400, "Invalid To");
-  }
-  auto to_user = psip::unescape(to->uri.user);
-  if (!to_user || to_user->empty()) return reject(400, "Missing Address-of-Record");
-
   Request request;
   request.snapshot = directory_.snapshot();
   request.tenant = request.snapshot->tenant_for_host(request_uri->host);
   if (request.tenant == nullptr) return reject(404, "Domain Not Served");
+
+  auto to = psip::parse_name_addr(message.first(HeaderId::kTo));
+  if (!to || to->is_star) return reject(400, "Invalid To");
+  // §10.3 step 5: an address-of-record that is not a SIP URI (RFC 4475 UNKSM2 registers an
+  // isbn: URI) cannot be valid for the domain.
+  if (to->opaque_uri || to->uri.scheme == psip::UriScheme::kTel) return reject(404, "Not Found");
+  auto to_user = psip::unescape(to->uri.user);
+  if (!to_user || to_user->empty()) return reject(400, "Missing Address-of-Record");
   // §10.3 step 5: the AOR must belong to the domain the request is for.
   const TenantInfo* to_tenant = request.snapshot->tenant_for_host(to->uri.host);
   if (to_tenant == nullptr || to_tenant->id != request.tenant->id) {

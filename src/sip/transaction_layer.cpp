@@ -157,9 +157,15 @@ void TransactionLayer::reap() {
 }
 
 bool TransactionLayer::make_server_key(const Message& request, std::string_view method_class,
+                                       TransportKind transport, const net::SocketAddress& source,
                                        bool& rfc2543) {
   std::string& key = key_scratch_;
   key.clear();
+  key.append(to_text(transport)).append("|");
+  // Over UDP the source address is part of the key too: a retransmission comes from where the
+  // original came from, and an identical request from elsewhere deserves its own answer rather
+  // than a resend of ours to the first sender (RFC 5118's messages share every identifier).
+  if (transport == TransportKind::kUdp) key.append(source.to_string()).append("|");
   const std::string_view branch = request.top_via_branch();
   const std::string_view top_via = request.top_via();
   if (top_via.empty()) return false;
@@ -173,6 +179,11 @@ bool TransactionLayer::make_server_key(const Message& request, std::string_view 
     key.append("|");
     append_lower(key, via->host);
     if (via->port) key.append(":").append(std::to_string(*via->port));
+    // Call-ID and CSeq number are the same in every retransmission, ACK and CANCEL of a
+    // transaction, so adding them never breaks §17.2.3 matching; it keeps two requests apart
+    // whose sloppy senders reused one branch (RFC 4475's messages share several).
+    key.append("|").append(request.call_id()).append("|");
+    key.append(std::to_string(request.cseq_number()));
     return true;
   }
   // §17.2.3 fallback for RFC 2543 peers; the To tag is checked after lookup (see header).
@@ -191,7 +202,7 @@ void TransactionLayer::handle_request(Message message, const Peer& from) {
   const std::string_view method_class =
       method == Method::kAck ? to_text(Method::kInvite) : message.method_text();
   bool rfc2543 = false;
-  if (!make_server_key(message, method_class, rfc2543)) {
+  if (!make_server_key(message, method_class, from.transport, from.remote, rfc2543)) {
     ++stats_.dropped;
     return;
   }
@@ -285,7 +296,8 @@ void TransactionLayer::handle_cancel(Message cancel, const Peer& from, bool rfc2
   const Message& request = cancel_transaction.request_;
   ServerTransaction* invite = nullptr;
   bool invite_rfc2543 = false;
-  if (make_server_key(request, to_text(Method::kInvite), invite_rfc2543)) {
+  if (make_server_key(request, to_text(Method::kInvite), from.transport, from.remote,
+                      invite_rfc2543)) {
     if (auto it = server_index_.find(std::string_view(key_scratch_)); it != server_index_.end()) {
       invite = it->second;
     }

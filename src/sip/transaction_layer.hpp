@@ -197,9 +197,12 @@ class TransactionLayer {
   bool resend_request(ClientTransaction& transaction);
 
   // --- shared ---
-  // Fills key_scratch_ with the server lookup key; false when the top Via is unusable.
+  // Fills key_scratch_ with the server lookup key; false when the top Via is unusable. The
+  // transport the request arrived on is part of the key: a retransmission always comes back on
+  // the same transport, and a request with the same branch over another transport (a test
+  // replaying one message over UDP and then TCP, or a spoofer) must not be taken for one.
   bool make_server_key(const protocol::sip::Message& request, std::string_view method_class,
-                       bool& rfc2543);
+                       TransportKind transport, const net::SocketAddress& source, bool& rfc2543);
   void start_timer(Transaction& transaction, TimerKind kind, Duration delay);
   void stop_timer(Transaction& transaction, TimerKind kind);
   // Starts a lifetime timer (D, I, J, K), or terminates at once when its value is zero.

@@ -1,0 +1,223 @@
+#include "app/pbx_core.hpp"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace parley::app {
+namespace {
+
+constexpr std::size_t kSecretBytes = 32;
+constexpr std::size_t kMaxQueuedCallRecords = 100000;
+constexpr auto kRefreshInterval = std::chrono::seconds(1);
+constexpr int kPurgeEveryRefreshes = 30;
+
+std::string read_boot_id() {
+  std::ifstream file("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(file, id);
+  return id;
+}
+
+}  // namespace
+
+Result<std::string> load_or_create_secret(const std::filesystem::path& data_dir) {
+  const std::filesystem::path path = data_dir / "digest.secret";
+  if (std::ifstream existing(path, std::ios::binary); existing) {
+    std::ostringstream bytes;
+    bytes << existing.rdbuf();
+    std::string secret = bytes.str();
+    if (secret.size() < 16) {
+      return make_error(1,
+                        path.string() + " is shorter than 16 bytes; delete it to make a new one");
+    }
+    return secret;
+  }
+  std::string secret(kSecretBytes, '\0');
+  if (getrandom(secret.data(), secret.size(), 0) != static_cast<ssize_t>(secret.size())) {
+    return make_error(1, "cannot read random bytes for the digest secret");
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(1, "cannot create " + path.string());
+  const bool written =
+      ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size());
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || !synced) return make_error(1, "cannot write " + path.string());
+  return secret;
+}
+
+// Queues call detail records from the worker loops and writes them on its own thread, so a loop
+// never waits for the disk. Bounded: past the cap a record is dropped with an error log.
+class PbxCore::CallRecordWriter final : public sip::CallRecordSink {
+ public:
+  explicit CallRecordWriter(store::Store& store) : store_(store), thread_([this] { run(); }) {}
+  ~CallRecordWriter() override {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  CallRecordWriter(const CallRecordWriter&) = delete;
+  CallRecordWriter& operator=(const CallRecordWriter&) = delete;
+
+  void record(const store::CallRecord& record) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.size() >= kMaxQueuedCallRecords) {
+        spdlog::error("call record queue full: dropping the record of call {}", record.call_id);
+        return;
+      }
+      queue_.push_back(record);
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything written
+      store::CallRecord next = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      if (auto inserted = store_.insert_call_record(next); !inserted) {
+        spdlog::error("cannot store the record of call {}: {}", next.call_id,
+                      inserted.error().message);
+      }
+      lock.lock();
+    }
+  }
+
+  store::Store& store_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<store::CallRecord> queue_;  // guarded by mutex_
+  bool stopping_ = false;                // guarded by mutex_
+  std::thread thread_;
+};
+
+// Once a second: pick up tenants and extensions changed by `parley tenant|user` in another
+// process; every 30 s: purge expired bindings.
+class PbxCore::Maintenance {
+ public:
+  explicit Maintenance(PbxCore& core) : core_(core), thread_([this] { run(); }) {}
+  ~Maintenance() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  Maintenance(const Maintenance&) = delete;
+  Maintenance& operator=(const Maintenance&) = delete;
+
+ private:
+  void run() {
+    int ticks = 0;
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, kRefreshInterval, [this] { return stopping_; })) {
+      lock.unlock();
+      tick(++ticks % kPurgeEveryRefreshes == 0);
+      lock.lock();
+    }
+  }
+
+  void tick(bool purge) {
+    auto refreshed = core_.directory().refresh_if_changed();
+    if (!refreshed) {
+      spdlog::warn("cannot reload tenants and extensions: {}", refreshed.error().message);
+    } else if (*refreshed) {
+      auto snapshot = core_.directory().snapshot();
+      const std::size_t dropped =
+          core_.location().retain_extensions([&](store::TenantId tenant, std::string_view number) {
+            return snapshot->extension(tenant, number) != nullptr;
+          });
+      spdlog::info("tenants and extensions reloaded ({} extensions; {} bindings dropped)",
+                   snapshot->extension_count(), dropped);
+    }
+    if (purge) {
+      if (const std::size_t purged = core_.location().purge_expired(); purged > 0) {
+        spdlog::debug("{} expired bindings purged", purged);
+      }
+    }
+  }
+
+  PbxCore& core_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mutex_
+  std::thread thread_;
+};
+
+Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
+  auto core = std::make_unique<PbxCore>(Key{});
+  store::sqlite::SqliteStoreOptions store_options;
+  store_options.data_dir = options.data_dir;
+  auto store = store::sqlite::SqliteStore::open(store_options);
+  if (!store) return store.error();
+  core->store_ = std::move(store.value());
+
+  auto secret = load_or_create_secret(options.data_dir);
+  if (!secret) return secret.error();
+
+  sip::DirectoryOptions directory_options;
+  directory_options.own_hosts = options.own_hosts;
+  auto directory = sip::Directory::open(*core->store_, directory_options);
+  if (!directory) return directory.error();
+  core->directory_ = std::move(directory.value());
+
+  auto location = sip::LocationTable::open(*core->store_);
+  if (!location) return location.error();
+  core->location_ = std::move(location.value());
+
+  sip::DigestAuthOptions auth_options;
+  auth_options.secret = std::move(secret.value());
+  auth_options.clock_epoch = read_boot_id();
+  core->authenticator_ = std::make_unique<sip::DigestAuthenticator>(
+      core->clock_, core->directory_->credential_lookup(), auth_options);
+  core->throttle_ = std::make_unique<sip::AuthThrottle>(core->clock_);
+
+  sip::RegistrarOptions registrar_options = options.registrar;
+  registrar_options.server = options.server_header;
+  core->registrar_ =
+      std::make_unique<sip::Registrar>(*core->directory_, *core->location_, *core->authenticator_,
+                                       *core->throttle_, registrar_options);
+  core->call_records_ = std::make_unique<CallRecordWriter>(*core->store_);
+  core->maintenance_ = std::make_unique<Maintenance>(*core);
+  return core;
+}
+
+PbxCore::PbxCore(Key /*only open()*/) {}
+
+PbxCore::~PbxCore() {
+  maintenance_.reset();
+  call_records_.reset();
+  registrar_.reset();
+  if (location_) location_->flush();
+  location_.reset();
+}
+
+sip::CallRecordSink& PbxCore::call_records() {
+  return *call_records_;
+}
+
+}  // namespace parley::app

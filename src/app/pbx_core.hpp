@@ -1,0 +1,77 @@
+#pragma once
+// PbxCore: the state every worker shares, built once by `parley serve` over the data folder.
+//
+// Owns, in construction order: the SQLite store, the Directory (tenants and extensions in
+// memory), the LocationTable (bindings, with its store writer thread), the DigestAuthenticator
+// and AuthThrottle, the Registrar, the call-record writer, and a maintenance thread that makes
+// the server see CLI changes within a second (Directory::refresh_if_changed) and purges expired
+// bindings. Destruction runs in reverse: maintenance stops first, queued writes are flushed, the
+// store closes last.
+//
+// Thread-safety: the members handed out are themselves thread-safe (see each class); PbxCore adds
+// no state of its own after construction besides the maintenance thread.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "sip/auth_throttle.hpp"
+#include "sip/call_routing.hpp"
+#include "sip/digest_auth.hpp"
+#include "sip/directory.hpp"
+#include "sip/location_table.hpp"
+#include "sip/registrar.hpp"
+#include "store/store.hpp"
+
+namespace parley::app {
+
+struct PbxCoreOptions {
+  std::filesystem::path data_dir;
+  // Host names and IP literals this server answers for besides tenant domains (listen IPs).
+  std::vector<std::string> own_hosts;
+  std::string server_header = "Parley";
+  sip::RegistrarOptions registrar = {};
+};
+
+class PbxCore {
+  struct Key {};  // only open() constructs a PbxCore
+
+ public:
+  explicit PbxCore(Key /*only open()*/);
+  // Opens (creating if needed) the data folder: the database and the digest secret file.
+  static Result<std::unique_ptr<PbxCore>> open(const PbxCoreOptions& options);
+  ~PbxCore();
+  PbxCore(const PbxCore&) = delete;
+  PbxCore& operator=(const PbxCore&) = delete;
+
+  const Clock& clock() const { return clock_; }
+  sip::Directory& directory() { return *directory_; }
+  sip::LocationTable& location() { return *location_; }
+  sip::DigestAuthenticator& authenticator() { return *authenticator_; }
+  sip::AuthThrottle& throttle() { return *throttle_; }
+  sip::Registrar& registrar() { return *registrar_; }
+  sip::CallRecordSink& call_records();
+
+ private:
+  class CallRecordWriter;
+  class Maintenance;
+
+  SteadyClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<sip::Directory> directory_;
+  std::unique_ptr<sip::LocationTable> location_;
+  std::unique_ptr<sip::DigestAuthenticator> authenticator_;
+  std::unique_ptr<sip::AuthThrottle> throttle_;
+  std::unique_ptr<sip::Registrar> registrar_;
+  std::unique_ptr<CallRecordWriter> call_records_;
+  std::unique_ptr<Maintenance> maintenance_;
+};
+
+// The digest secret kept in `<data_dir>/digest.secret` (32 random bytes, mode 0600), created on
+// first use, so that nonces stay valid across restarts and are shared by every worker.
+Result<std::string> load_or_create_secret(const std::filesystem::path& data_dir);
+
+}  // namespace parley::app

@@ -1,0 +1,182 @@
+#include "app/sip_worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "protocol/sip/response.hpp"
+
+namespace parley::app {
+
+using protocol::sip::Message;
+using protocol::sip::Method;
+
+// The B2BUA's view of tenants, extensions and authentication, answered from the shared
+// Directory, DigestAuthenticator and AuthThrottle. Per worker, because it remembers the source
+// address of the INVITE being handled (for throttling), which the B2BUA's interface does not pass.
+class SipWorker::Routing final : public sip::CallRouting {
+ public:
+  explicit Routing(PbxCore& core) : core_(core) {}
+
+  void set_source(const sip::Peer& peer) { source_ip_ = peer.remote.ip(); }
+
+  std::optional<sip::CallTenant> resolve_tenant(std::string_view host) override {
+    const auto snapshot = core_.directory().snapshot();
+    const sip::TenantInfo* tenant = snapshot->tenant_for_host(host);
+    if (tenant == nullptr) return std::nullopt;
+    return sip::CallTenant{tenant->id, tenant->domain};
+  }
+
+  sip::CallAuth authenticate(const Message& invite, const sip::CallTenant& tenant) override {
+    sip::DigestAuthenticator& authenticator = core_.authenticator();
+    sip::AuthThrottle& throttle = core_.throttle();
+    const sip::AuthResult result = authenticator.verify(invite, tenant.domain, /*proxy=*/true);
+    if (throttle.is_banned(source_ip_, tenant.domain, result.username)) {
+      return sip::CallAuth{sip::CallAuthOutcome::kForbidden, {}, {}};
+    }
+    switch (result.outcome) {
+      case sip::AuthOutcome::kOk:
+        throttle.record_success(source_ip_, tenant.domain, result.username);
+        return sip::CallAuth{sip::CallAuthOutcome::kOk, result.username, {}};
+      case sip::AuthOutcome::kNoCredentials:
+        return challenge(tenant, false);
+      case sip::AuthOutcome::kStale:
+        return challenge(tenant, true);
+      default:
+        throttle.record_failure(source_ip_, tenant.domain, result.username);
+        return challenge(tenant, false);
+    }
+  }
+
+  bool extension_exists(const sip::CallTenant& tenant, std::string_view number) override {
+    return core_.directory().snapshot()->extension(tenant.id, number) != nullptr;
+  }
+
+ private:
+  sip::CallAuth challenge(const sip::CallTenant& tenant, bool stale) {
+    return sip::CallAuth{sip::CallAuthOutcome::kChallenge,
+                         {},
+                         core_.authenticator().challenge(tenant.domain, stale)};
+  }
+
+  PbxCore& core_;
+  std::string source_ip_;
+};
+
+namespace {
+
+sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& transport,
+                                const Clock& clock, sip::CallRouting& routing, PbxCore& core,
+                                const SipWorkerOptions& options) {
+  return sip::B2buaOptions{.layer = layer,
+                           .transport = transport,
+                           .clock = clock,
+                           .routing = routing,
+                           .location = core.location(),
+                           .records = core.call_records(),
+                           .fallback = nullptr,
+                           .wall_clock = {},
+                           .advertised_host = {},
+                           .no_answer_timeout = options.no_answer_timeout,
+                           .user_agent = options.advertisement.server,
+                           .allow_inter_tenant_calls = false,
+                           .max_calls = 100000};
+}
+
+}  // namespace
+
+SipWorker::SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& transport,
+                     const Clock& clock, PbxCore& core, const SipWorkerOptions& options)
+    : core_(core),
+      options_(options),
+      responder_(sip::CoreResponder::Options{transport, clock, options.advertisement}),
+      routing_(std::make_unique<Routing>(core)),
+      layer_(sip::TransactionLayer::Options{clock, transport, *this, options.timers}),
+      b2bua_(b2bua_options(layer_, transport, clock, *routing_, core, options)),
+      timer_(pool, worker, [this] { on_timer(); }) {}
+
+SipWorker::~SipWorker() = default;
+
+void SipWorker::on_inbound(Result<Message> parsed, std::string_view raw, const sip::Peer& from) {
+  if (!parsed) {
+    responder_.reject_unparsable(raw, parsed.error(), from);
+    return;
+  }
+  layer_.on_message(std::move(parsed.value()), from);
+  rearm();
+}
+
+void SipWorker::answer(sip::ServerTransaction& transaction, const Message& request,
+                       sip::RequestVerdict verdict) {
+  const int status = sip::status_code_of(verdict);
+  if (status == 0) return;
+  protocol::sip::ResponseOptions response;
+  response.status_code = status;
+  const std::string to_tag = layer_.make_tag();
+  response.to_tag = to_tag;
+  response.extra_headers = sip::extra_headers_for(verdict, request, options_.advertisement);
+  if (auto sent = transaction.respond(response); !sent) {
+    spdlog::debug("cannot answer {}: {}", request.method_text(), sent.error().message);
+  }
+}
+
+void SipWorker::on_request(sip::ServerTransaction& transaction, const Message& request) {
+  if (auto rejected = sip::check_request_headers(request)) {
+    answer(transaction, request, *rejected);
+    return;
+  }
+  if (sip::B2bua::claims(request)) {
+    routing_->set_source(transaction.peer());
+    b2bua_.on_request(transaction, request);
+    return;
+  }
+  if (request.method() == Method::kRegister) {
+    core_.registrar().handle(request, transaction, transaction.peer());
+    return;
+  }
+  answer(transaction, request, sip::classify_request(request));
+}
+
+void SipWorker::on_cancel(sip::ServerTransaction& invite, const Message& cancel) {
+  b2bua_.on_cancel(invite, cancel);
+}
+void SipWorker::on_ack(sip::ServerTransaction& invite, const Message& ack) {
+  b2bua_.on_ack(invite, ack);
+}
+void SipWorker::on_stray_ack(const Message& ack, const sip::Peer& from) {
+  b2bua_.on_stray_ack(ack, from);
+}
+void SipWorker::on_server_failure(sip::ServerTransaction& transaction, sip::ServerFailure failure) {
+  b2bua_.on_server_failure(transaction, failure);
+}
+void SipWorker::on_response(sip::ClientTransaction& transaction, const Message& response) {
+  b2bua_.on_response(transaction, response);
+}
+void SipWorker::on_client_failure(sip::ClientTransaction& transaction, sip::ClientFailure failure) {
+  b2bua_.on_client_failure(transaction, failure);
+}
+void SipWorker::on_stray_response(const Message& response, const sip::Peer& from) {
+  b2bua_.on_stray_response(response, from);
+}
+
+void SipWorker::end_all_calls() {
+  b2bua_.end_all_calls();
+  rearm();
+}
+
+void SipWorker::rearm() {
+  const TimePoint deadline = std::min(layer_.next_deadline(), b2bua_.next_deadline());
+  if (deadline == TimePoint::max()) {
+    timer_.cancel();
+  } else {
+    timer_.arm(deadline);
+  }
+}
+
+void SipWorker::on_timer() {
+  layer_.process_timers();
+  b2bua_.process_timers();
+  rearm();
+}
+
+}  // namespace parley::app

@@ -1,0 +1,84 @@
+#pragma once
+// SipWorker: the SIP stack of one worker loop, and the place where requests are routed.
+//
+// Every message a transport receives on the worker arrives in on_inbound(): parse failures are
+// answered statelessly (400/413/505 ...), parsed messages go through the worker's
+// TransactionLayer, which calls back here as its Listener. Routing of new requests:
+//   1. the RFC 3261 §8.2.2 header checks (416, 420, 415, 406) for every request;
+//   2. INVITEs and in-dialog requests go to the B2BUA (calls between extensions);
+//   3. REGISTER goes to the shared Registrar;
+//   4. everything else gets classify_request()'s answer (200 to OPTIONS, 405, 501 ...).
+// Every other transaction callback belongs to the B2BUA, the only part that sends requests.
+//
+// The worker's LoopTimer is armed for the earliest of the transaction layer's and the B2BUA's
+// deadlines and re-armed after each message and each expiry.
+//
+// Thread-safety: none; one SipWorker per worker loop, used only on that loop's thread.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "app/pbx_core.hpp"
+#include "base/clock.hpp"
+#include "net/loop_timer.hpp"
+#include "sip/b2bua.hpp"
+#include "sip/core_responder.hpp"
+#include "sip/request_checks.hpp"
+#include "sip/transaction_layer.hpp"
+
+namespace parley::net {
+class WorkerPool;
+}
+
+namespace parley::app {
+
+struct SipWorkerOptions {
+  sip::TimerValues timers = {};
+  sip::Advertisement advertisement = {};
+  Duration no_answer_timeout = std::chrono::seconds(30);
+};
+
+class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer::Listener {
+ public:
+  SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& transport,
+            const Clock& clock, PbxCore& core, const SipWorkerOptions& options);
+  ~SipWorker() override;
+  SipWorker(const SipWorker&) = delete;
+  SipWorker& operator=(const SipWorker&) = delete;
+
+  void on_inbound(Result<protocol::sip::Message> parsed, std::string_view raw,
+                  const sip::Peer& from) override;
+
+  // TransactionLayer::Listener
+  void on_request(sip::ServerTransaction& transaction,
+                  const protocol::sip::Message& request) override;
+  void on_cancel(sip::ServerTransaction& invite, const protocol::sip::Message& cancel) override;
+  void on_ack(sip::ServerTransaction& invite, const protocol::sip::Message& ack) override;
+  void on_stray_ack(const protocol::sip::Message& ack, const sip::Peer& from) override;
+  void on_server_failure(sip::ServerTransaction& transaction, sip::ServerFailure failure) override;
+  void on_response(sip::ClientTransaction& transaction,
+                   const protocol::sip::Message& response) override;
+  void on_client_failure(sip::ClientTransaction& transaction, sip::ClientFailure failure) override;
+  void on_stray_response(const protocol::sip::Message& response, const sip::Peer& from) override;
+
+  // Ends every call with BYE (orderly shutdown).
+  void end_all_calls();
+
+ private:
+  class Routing;
+  void answer(sip::ServerTransaction& transaction, const protocol::sip::Message& request,
+              sip::RequestVerdict verdict);
+  void rearm();
+  void on_timer();
+
+  PbxCore& core_;
+  SipWorkerOptions options_;
+  sip::CoreResponder responder_;
+  std::unique_ptr<Routing> routing_;
+  sip::TransactionLayer layer_;
+  sip::B2bua b2bua_;
+  net::LoopTimer timer_;
+};
+
+}  // namespace parley::app
