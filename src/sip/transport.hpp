@@ -12,7 +12,9 @@ namespace parley::sip {
 enum class TransportKind : std::uint8_t { kUdp, kTcp, kTls, kWs, kWss };
 
 std::string_view to_text(TransportKind kind);  // "UDP", "TCP", ...
-inline bool is_reliable(TransportKind kind) { return kind != TransportKind::kUdp; }
+inline bool is_reliable(TransportKind kind) {
+  return kind != TransportKind::kUdp;
+}
 
 // Where a message arrived from, and so where its responses go (RFC 3261 §18.2.2, RFC 3581).
 struct Peer {

@@ -52,7 +52,7 @@ enum class HeaderId : std::uint8_t {
 };
 
 HeaderId header_id_from_name(std::string_view name);  // case-insensitive, compact forms too
-std::string_view canonical_name(HeaderId id);           // "Call-ID", "CSeq", "WWW-Authenticate"
+std::string_view canonical_name(HeaderId id);         // "Call-ID", "CSeq", "WWW-Authenticate"
 
 // Whether a header may carry several comma-separated values (RFC 3261 §7.3.1). Headers that do
 // not (and the auth headers, whose commas separate parameters) are never split.

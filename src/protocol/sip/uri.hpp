@@ -33,8 +33,8 @@ struct Uri {
   std::string_view password;  // rare, kept for completeness
   std::string_view host;      // IPv6 references keep their brackets: "[::1]"
   std::optional<std::uint16_t> port;
-  ParamList params;           // ;transport=tcp;lr ...
-  std::string_view headers;   // after '?', still escaped, without the '?'
+  ParamList params;          // ;transport=tcp;lr ...
+  std::string_view headers;  // after '?', still escaped, without the '?'
 
   bool is_secure() const { return scheme == UriScheme::kSips; }
 };
