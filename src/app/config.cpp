@@ -44,6 +44,10 @@ class Reader {
         read_server(value, config);
       } else if (section == "log") {
         read_log(value, config);
+      } else if (section == "calls") {
+        read_calls(value, config);
+      } else if (section == "registrar") {
+        read_registrar(value, config);
       } else {
         fail(file_, value, "unknown section [" + section + "]");
       }
@@ -89,6 +93,36 @@ class Reader {
         config.data_dir = string(value, "server.data_dir");
       } else {
         fail(file_, value, "unknown key server." + key);
+      }
+    }
+  }
+
+  void read_calls(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "no_answer_timeout_s") {
+        config.no_answer_timeout_s = number(value, "calls.no_answer_timeout_s", 0.1, 3600.0);
+      } else {
+        fail(file_, value, "unknown key calls." + key);
+      }
+    }
+  }
+
+  void read_registrar(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "min_expires_s") {
+        config.min_expires_s =
+            static_cast<std::uint32_t>(integer(value, "registrar.min_expires_s", 1, 86400));
+      } else if (key == "max_expires_s") {
+        config.max_expires_s =
+            static_cast<std::uint32_t>(integer(value, "registrar.max_expires_s", 1, 604800));
+      } else if (key == "default_expires_s") {
+        config.default_expires_s =
+            static_cast<std::uint32_t>(integer(value, "registrar.default_expires_s", 1, 604800));
+      } else if (key == "max_bindings_per_extension") {
+        config.max_bindings_per_extension = static_cast<std::size_t>(
+            integer(value, "registrar.max_bindings_per_extension", 1, 1000));
+      } else {
+        fail(file_, value, "unknown key registrar." + key);
       }
     }
   }
@@ -183,6 +217,15 @@ Result<void> validate(const Config& config) {
   if (config.t4_ms == 0) return make_error(1, "sip.t4_ms must be above 0");
   if (config.max_message_bytes < 1024) return make_error(1, "sip.max_message_bytes is below 1024");
   if (!(config.tcp_idle_timeout_s > 0)) return make_error(1, "sip.tcp_idle_timeout_s must be > 0");
+  if (config.min_expires_s > config.max_expires_s) {
+    return make_error(1, "registrar.min_expires_s must not exceed registrar.max_expires_s");
+  }
+  if (config.default_expires_s < config.min_expires_s ||
+      config.default_expires_s > config.max_expires_s) {
+    return make_error(1,
+                      "registrar.default_expires_s must lie between min_expires_s and "
+                      "max_expires_s");
+  }
   if (config.workers > net::kMaxWorkers) {
     return make_error(1, "server.workers must be at most " + std::to_string(net::kMaxWorkers));
   }

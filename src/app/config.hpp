@@ -22,6 +22,13 @@ struct Config {
   std::size_t max_message_bytes = 65536;  // largest SIP message accepted on a stream
   double tcp_idle_timeout_s = 300;        // a connection quiet this long is closed
   std::size_t max_tcp_connections = 10000;
+  // [calls]
+  double no_answer_timeout_s = 30;  // ringing longer than this: cancelled, the caller gets 480
+  // [registrar]
+  std::uint32_t min_expires_s = 60;    // shorter non-zero registrations get 423 Interval Too Brief
+  std::uint32_t max_expires_s = 7200;  // longer ones are shortened to this
+  std::uint32_t default_expires_s = 3600;       // when the REGISTER names none
+  std::size_t max_bindings_per_extension = 10;  // devices registered at once per extension
   // [server]
   std::size_t workers = 0;  // event-loop threads; 0 = one per hardware thread
   std::string data_dir = "var";

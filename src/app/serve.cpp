@@ -90,6 +90,10 @@ int serve(const Config& config) {
       core_options.own_hosts.push_back(address->ip());
     }
   }
+  core_options.registrar.min_expires = config.min_expires_s;
+  core_options.registrar.max_expires = config.max_expires_s;
+  core_options.registrar.default_expires = config.default_expires_s;
+  core_options.registrar.max_bindings_per_aor = config.max_bindings_per_extension;
   auto core = PbxCore::open(core_options);
   if (!core) {
     spdlog::error("cannot open the data folder {}: {}", config.data_dir, core.error().message);
@@ -109,6 +113,8 @@ int serve(const Config& config) {
   worker_options.timers.t1 = std::chrono::milliseconds(config.t1_ms);
   worker_options.timers.t2 = std::chrono::milliseconds(config.t2_ms);
   worker_options.timers.t4 = std::chrono::milliseconds(config.t4_ms);
+  worker_options.no_answer_timeout = std::chrono::duration_cast<Duration>(
+      std::chrono::duration<double>(config.no_answer_timeout_s));
   PbxCore& shared = *core.value();
   SipService sip(pool, sip_options,
                  [&pool, &shared, &worker_options](std::size_t worker, sip::Transport& transport,
