@@ -20,6 +20,7 @@ build-debug: deps
 	cmake --build --preset debug -j $(JOBS)
 
 run: build-release
+	@scripts/demo-setup.sh ./build/release/src/app/parley $(DATA) $(SIP_LISTEN)
 	./build/release/src/app/parley serve --data $(DATA) --sip-listen $(SIP_LISTEN)
 
 test: build-debug
