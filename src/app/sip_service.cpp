@@ -1,5 +1,7 @@
 #include "app/sip_service.hpp"
 
+#include "sip/call_affinity.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include "protocol/sip/framer.hpp"
@@ -193,7 +195,18 @@ void SipService::stop() {
 void SipService::dispatch(std::size_t worker, std::string_view raw, const sip::Peer& from) {
   protocol::sip::ParseLimits limits;
   limits.max_message_bytes = options_.max_message_bytes;
-  handlers_[worker]->on_inbound(protocol::sip::parse_message(raw, limits), raw, from);
+  Result<protocol::sip::Message> parsed = protocol::sip::parse_message(raw, limits);
+  if (parsed.ok() && sip::needs_call_affinity(*parsed)) {
+    const std::size_t owner = sip::call_owner(parsed->call_id(), handlers_.size());
+    if (owner != worker) {
+      // The call lives on another worker: hand the parsed message over (it owns its bytes).
+      pool_.post(owner, [this, owner, message = std::move(parsed.value()), from]() mutable {
+        handlers_[owner]->on_inbound(std::move(message), {}, from);
+      });
+      return;
+    }
+  }
+  handlers_[worker]->on_inbound(std::move(parsed), raw, from);
 }
 
 sip::Transport& SipService::transport(std::size_t worker) {

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 
+#include "net/worker_pool.hpp"
 #include "protocol/sip/response.hpp"
+#include "sip/call_affinity.hpp"
 
 namespace parley::app {
 
@@ -67,7 +69,8 @@ namespace {
 
 sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& transport,
                                 const Clock& clock, sip::CallRouting& routing, PbxCore& core,
-                                const SipWorkerOptions& options) {
+                                const SipWorkerOptions& options, std::size_t worker,
+                                std::size_t workers) {
   return sip::B2buaOptions{.layer = layer,
                            .transport = transport,
                            .clock = clock,
@@ -80,7 +83,12 @@ sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& tr
                            .no_answer_timeout = options.no_answer_timeout,
                            .user_agent = options.advertisement.server,
                            .allow_inter_tenant_calls = false,
-                           .max_calls = 100000};
+                           .max_calls = 100000,
+                           .make_call_id = [&layer, worker, workers] {
+                             return sip::make_owned_call_id(worker, workers, [&layer] {
+                               return layer.make_tag() + layer.make_tag();
+                             });
+                           }};
 }
 
 }  // namespace
@@ -92,7 +100,8 @@ SipWorker::SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& 
       responder_(sip::CoreResponder::Options{transport, clock, options.advertisement}),
       routing_(std::make_unique<Routing>(core)),
       layer_(sip::TransactionLayer::Options{clock, transport, *this, options.timers}),
-      b2bua_(b2bua_options(layer_, transport, clock, *routing_, core, options)),
+      b2bua_(
+          b2bua_options(layer_, transport, clock, *routing_, core, options, worker, pool.size())),
       timer_(pool, worker, [this] { on_timer(); }) {}
 
 SipWorker::~SipWorker() = default;

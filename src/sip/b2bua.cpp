@@ -437,10 +437,14 @@ bool B2bua::send_branch(Call& call, const Message& invite, const Peer& peer,
   out.append("<").append(from->uri_text).append(">;tag=").append(options_.layer.make_tag());
   out.append("\r\n");
   header("To", invite.first(HeaderId::kTo));
-  out.append("Call-ID: ")
-      .append(options_.layer.make_tag())
-      .append(options_.layer.make_tag())
-      .append("\r\n");
+  if (options_.make_call_id) {
+    header("Call-ID", options_.make_call_id());
+  } else {
+    out.append("Call-ID: ")
+        .append(options_.layer.make_tag())
+        .append(options_.layer.make_tag())
+        .append("\r\n");
+  }
   header("CSeq", "1 INVITE");
   header("Contact", contact_for(peer, call.caller));
   header("Allow", kAllow);

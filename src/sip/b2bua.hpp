@@ -76,6 +76,9 @@ struct B2buaOptions {
   bool allow_inter_tenant_calls = false;
   // New INVITEs past this many live calls are answered 503.
   std::size_t max_calls = 100000;
+  // Makes the Call-ID of each new callee leg. Empty = two random tags. The app passes one that
+  // keeps the leg on this worker (call_affinity.hpp).
+  std::function<std::string()> make_call_id;
 };
 
 class B2bua final : public TransactionLayer::Listener {
