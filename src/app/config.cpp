@@ -44,6 +44,8 @@ class Reader {
         read_server(value, config);
       } else if (section == "log") {
         read_log(value, config);
+      } else if (section == "auth") {
+        read_auth(value, config);
       } else if (section == "calls") {
         read_calls(value, config);
       } else if (section == "registrar") {
@@ -93,6 +95,36 @@ class Reader {
         config.data_dir = string(value, "server.data_dir");
       } else {
         fail(file_, value, "unknown key server." + key);
+      }
+    }
+  }
+
+  void read_auth(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "algorithms") {
+        if (!value.is_array() || value.as_array().empty()) {
+          fail(file_, value, "auth.algorithms must be a non-empty array of strings");
+        }
+        config.auth_algorithms.clear();
+        for (const auto& item : value.as_array()) {
+          const std::string name = string(item, "auth.algorithms");
+          if (name != "SHA-256" && name != "MD5") {
+            fail(file_, item, "auth.algorithms: '" + name + "' is not SHA-256 or MD5");
+          }
+          config.auth_algorithms.push_back(name);
+        }
+      } else if (key == "max_failures_per_ip") {
+        config.max_failures_per_ip =
+            static_cast<std::uint32_t>(integer(value, "auth.max_failures_per_ip", 1, 1000000));
+      } else if (key == "max_failures_per_user") {
+        config.max_failures_per_user =
+            static_cast<std::uint32_t>(integer(value, "auth.max_failures_per_user", 1, 1000000));
+      } else if (key == "window_s") {
+        config.auth_window_s = number(value, "auth.window_s", 1, 86400);
+      } else if (key == "ban_s") {
+        config.ban_s = number(value, "auth.ban_s", 1, 86400 * 30);
+      } else {
+        fail(file_, value, "unknown key auth." + key);
       }
     }
   }

@@ -29,6 +29,13 @@ struct Config {
   std::uint32_t max_expires_s = 7200;  // longer ones are shortened to this
   std::uint32_t default_expires_s = 3600;       // when the REGISTER names none
   std::size_t max_bindings_per_extension = 10;  // devices registered at once per extension
+  // [auth]
+  // Digest algorithms offered, strongest first (RFC 8760): "SHA-256", "MD5".
+  std::vector<std::string> auth_algorithms = {"SHA-256", "MD5"};
+  std::uint32_t max_failures_per_ip = 20;    // within auth_window_s, then the address is banned
+  std::uint32_t max_failures_per_user = 20;  // within auth_window_s, then the user is guarded
+  double auth_window_s = 60;
+  double ban_s = 300;
   // [server]
   std::size_t workers = 0;  // event-loop threads; 0 = one per hardware thread
   std::string data_dir = "var";

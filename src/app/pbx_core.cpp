@@ -192,9 +192,10 @@ Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
   sip::DigestAuthOptions auth_options;
   auth_options.secret = std::move(secret.value());
   auth_options.clock_epoch = read_boot_id();
+  auth_options.algorithms = options.algorithms;
   core->authenticator_ = std::make_unique<sip::DigestAuthenticator>(
       core->clock_, core->directory_->credential_lookup(), auth_options);
-  core->throttle_ = std::make_unique<sip::AuthThrottle>(core->clock_);
+  core->throttle_ = std::make_unique<sip::AuthThrottle>(core->clock_, options.throttle);
 
   sip::RegistrarOptions registrar_options = options.registrar;
   registrar_options.server = options.server_header;

@@ -34,6 +34,9 @@ struct PbxCoreOptions {
   std::vector<std::string> own_hosts;
   std::string server_header = "Parley";
   sip::RegistrarOptions registrar = {};
+  std::vector<protocol::sip::DigestAlgorithm> algorithms = {protocol::sip::DigestAlgorithm::kSha256,
+                                                            protocol::sip::DigestAlgorithm::kMd5};
+  sip::AuthThrottleOptions throttle = {};
 };
 
 class PbxCore {

@@ -25,6 +25,7 @@
 #include "app/sip_service.hpp"
 #include "app/sip_worker.hpp"
 #include "net/worker_pool.hpp"
+#include "protocol/sip/digest.hpp"
 
 #ifndef PARLEY_VERSION
 #define PARLEY_VERSION "0.0.0"
@@ -94,6 +95,20 @@ int serve(const Config& config) {
   core_options.registrar.max_expires = config.max_expires_s;
   core_options.registrar.default_expires = config.default_expires_s;
   core_options.registrar.max_bindings_per_aor = config.max_bindings_per_extension;
+  core_options.algorithms.clear();
+  for (const std::string& name : config.auth_algorithms) {
+    if (auto algorithm = protocol::sip::parse_digest_algorithm(name)) {
+      core_options.algorithms.push_back(*algorithm);
+    }
+  }
+  const auto seconds = [](double s) {
+    return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
+  };
+  core_options.throttle.max_failures_per_ip = config.max_failures_per_ip;
+  core_options.throttle.max_failures_per_user = config.max_failures_per_user;
+  core_options.throttle.ip_window = seconds(config.auth_window_s);
+  core_options.throttle.user_window = seconds(config.auth_window_s);
+  core_options.throttle.ban_duration = seconds(config.ban_s);
   auto core = PbxCore::open(core_options);
   if (!core) {
     spdlog::error("cannot open the data folder {}: {}", config.data_dir, core.error().message);
