@@ -1,6 +1,7 @@
 #include "app/sip_service.hpp"
 
 #include "sip/call_affinity.hpp"
+#include "sip/via_stamp.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -196,6 +197,14 @@ void SipService::dispatch(std::size_t worker, std::string_view raw, const sip::P
   protocol::sip::ParseLimits limits;
   limits.max_message_bytes = options_.max_message_bytes;
   Result<protocol::sip::Message> parsed = protocol::sip::parse_message(raw, limits);
+  if (parsed.ok()) {
+    if (auto stamped = sip::stamp_top_via(*parsed, from.remote)) {
+      // The stamped bytes differ only inside the top Via value, so they parse again.
+      if (auto reparsed = protocol::sip::parse_message(*stamped, limits); reparsed.ok()) {
+        parsed = std::move(reparsed);
+      }
+    }
+  }
   if (parsed.ok() && sip::needs_call_affinity(*parsed)) {
     const std::size_t owner = sip::call_owner(parsed->call_id(), handlers_.size());
     if (owner != worker) {
