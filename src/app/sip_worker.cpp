@@ -54,6 +54,21 @@ class SipWorker::Routing final : public sip::CallRouting {
     return core_.directory().snapshot()->extension(tenant.id, number) != nullptr;
   }
 
+  // A device registered over TCP is reached over the connection it registered on (RFC 5626
+  // flow): it may sit behind NAT and accept no connection of ours.
+  std::optional<sip::Peer> binding_peer(const store::Binding& binding) override {
+    std::optional<sip::Peer> peer = CallRouting::binding_peer(binding);
+    if (!peer || !sip::is_reliable(peer->transport)) return peer;
+    for (const auto& contact :
+         core_.location().lookup_contacts(binding.tenant_id, binding.extension)) {
+      if (contact.binding.contact_uri == binding.contact_uri && contact.connection_id != 0) {
+        peer->connection_id = contact.connection_id;
+        return peer;
+      }
+    }
+    return std::nullopt;  // the connection is gone; no way to reach the device yet
+  }
+
  private:
   sip::CallAuth challenge(const sip::CallTenant& tenant, bool stale) {
     return sip::CallAuth{sip::CallAuthOutcome::kChallenge,

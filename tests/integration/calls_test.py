@@ -26,7 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from parley_harness import HarnessError, ParleyServer, new_branch, run_parley  # noqa: E402
-from sip_client import (Md5OnlyRelay, SipUA, digest_credentials, pick_challenge)  # noqa: E402
+from sip_client import (Md5OnlyRelay, SipUA, digest_credentials, parse_message,
+                        pick_challenge)  # noqa: E402
 
 DOMAIN = "example.com"
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
@@ -209,6 +210,97 @@ def scenario_callee_bye(caller, callee):
     check(caller_bye.header("Call-ID") == caller.call_id, "BYE to the caller in another dialog")
 
 
+class TcpCallee:
+    """Extension registered over one TCP connection, which Parley must reuse for the INVITE
+    (the device may be behind NAT and accept no connection of its own)."""
+
+    def __init__(self, server, user):
+        self.user = user
+        self.sock = socket.create_connection(server.tcp, timeout=5)
+        self.ip, self.port = self.sock.getsockname()
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, data: bytes):
+        self.sock.sendall(data)
+
+    def recv(self, timeout=5.0):
+        """The next framed message on the connection (Content-Length framing)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            head_end = self.buf.find(b"\r\n\r\n")
+            if head_end >= 0:
+                head = self.buf[:head_end].decode("utf-8", "replace")
+                length = 0
+                for line in head.split("\r\n")[1:]:
+                    name, _, value = line.partition(":")
+                    if name.strip().lower() in ("content-length", "l"):
+                        length = int(value.strip())
+                total = head_end + 4 + length
+                if len(self.buf) >= total:
+                    data, self.buf = self.buf[:total], self.buf[total:]
+                    return parse_message(data)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise HarnessError(f"{self.user}: nothing on the TCP connection in {timeout} s")
+            self.sock.settimeout(left)
+            chunk = self.sock.recv(65535)
+            if not chunk:
+                raise HarnessError(f"{self.user}: the server closed the TCP connection")
+            self.buf += chunk
+
+    def register(self, password):
+        aor = f"sip:{self.user}@{DOMAIN}"
+        call_id = secrets.token_hex(8) + "@tcp"
+
+        def request(cseq, auth=None):
+            lines = [f"REGISTER sip:{DOMAIN} SIP/2.0",
+                     f"Via: SIP/2.0/TCP {self.ip}:{self.port};branch={new_branch()}",
+                     "Max-Forwards: 70", f"From: <{aor}>;tag={secrets.token_hex(4)}",
+                     f"To: <{aor}>", f"Call-ID: {call_id}", f"CSeq: {cseq} REGISTER",
+                     f"Contact: <sip:{self.user}@{self.ip}:{self.port};transport=tcp>",
+                     "Expires: 300"]
+            if auth:
+                lines.append(f"Authorization: {auth}")
+            lines.append("Content-Length: 0")
+            return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+        self.send(request(1))
+        challenge = self.recv()
+        check(challenge.status == 401, f"TCP REGISTER: {challenge.status}, expected 401")
+        auth = digest_credentials(pick_challenge(challenge.header_all("WWW-Authenticate"),
+                                                 "SHA-256"), "REGISTER", f"sip:{DOMAIN}",
+                                  self.user, password)
+        self.send(request(2, auth))
+        return self.recv().status
+
+
+def scenario_tcp_callee(server):
+    """A callee registered over TCP gets the INVITE on its own connection; its 486 reaches
+    the UDP caller."""
+    callee = TcpCallee(server, "1003")
+    try:
+        check(callee.register(PASSWORDS["1003"]) == 200, "TCP REGISTER of 1003 failed")
+        ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
+        try:
+            caller = Caller(ua, "1003")
+            caller.start()
+            invite = callee.recv()
+            check(invite.start_line.startswith("INVITE "), f"TCP callee got {invite.start_line}")
+            check("SIP/2.0/TCP" in (invite.header("Via") or ""), "INVITE Via is not TCP")
+            callee.send(response_to(invite, 486, "Busy Here", secrets.token_hex(4)))
+            status = caller.final().status
+            check(status == 486, f"caller got {status}, expected 486 from the TCP callee")
+            ack = callee.recv()
+            check(ack.start_line.startswith("ACK "), f"TCP callee got {ack.start_line}, not ACK")
+        finally:
+            ua.close()
+    finally:
+        callee.close()
+
+
 def run_sipp(cmd, workdir, name):
     out = open(os.path.join(workdir, name + ".out"), "wb")
     return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -303,6 +395,11 @@ def main():
                 except HarnessError as e:
                     check(False, f"{name}: {e}")
             callee.close()
+            print("- callee registered over TCP", flush=True)
+            try:
+                scenario_tcp_callee(server)
+            except HarnessError as e:
+                check(False, f"TCP callee: {e}")
             time.sleep(0.5)  # call records are written asynchronously
             if problems:
                 print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
@@ -317,7 +414,7 @@ def main():
             db.close()
         print("  " + "\n  ".join(map(str, rows)))
         dispositions = [r[2] for r in rows]
-        for wanted, count in (("answered", 2), ("cancelled", 1), ("busy", 1), ("no_answer", 1)):
+        for wanted, count in (("answered", 2), ("cancelled", 1), ("busy", 2), ("no_answer", 1)):
             check(dispositions.count(wanted) == count,
                   f"{dispositions.count(wanted)} '{wanted}' call records, expected {count}")
         check(dispositions.count("failed") == 1,
@@ -325,7 +422,7 @@ def main():
         sides = [r[3] for r in rows if r[2] == "answered"]
         check(sides == ["caller", "callee"], f"answered hang-up sides {sides}, expected "
                                              "['caller', 'callee'] (SIPp BYE, then callee BYE)")
-        check(len(rows) == 6, f"{len(rows)} call records, expected 6 (404 writes none)")
+        check(len(rows) == 7, f"{len(rows)} call records, expected 7 (404 writes none)")
 
     if problems:
         print(f"\nFAIL: {len(problems)} problem(s):")
