@@ -133,6 +133,10 @@ class Reader {
     for (const auto& [key, value] : table.as_table()) {
       if (key == "no_answer_timeout_s") {
         config.no_answer_timeout_s = number(value, "calls.no_answer_timeout_s", 0.1, 3600.0);
+      } else if (key == "allow_inter_tenant_calls") {
+        if (!value.is_boolean())
+          fail(file_, value, "calls.allow_inter_tenant_calls must be true or false");
+        config.allow_inter_tenant_calls = value.as_boolean();
       } else {
         fail(file_, value, "unknown key calls." + key);
       }

@@ -24,6 +24,7 @@ struct Config {
   std::size_t max_tcp_connections = 10000;
   // [calls]
   double no_answer_timeout_s = 30;  // ringing longer than this: cancelled, the caller gets 480
+  bool allow_inter_tenant_calls = false;  // calls from one tenant to another; refused (403) if off
   // [registrar]
   std::uint32_t min_expires_s = 60;    // shorter non-zero registrations get 423 Interval Too Brief
   std::uint32_t max_expires_s = 7200;  // longer ones are shortened to this

@@ -128,6 +128,7 @@ int serve(const Config& config) {
   worker_options.timers.t1 = std::chrono::milliseconds(config.t1_ms);
   worker_options.timers.t2 = std::chrono::milliseconds(config.t2_ms);
   worker_options.timers.t4 = std::chrono::milliseconds(config.t4_ms);
+  worker_options.allow_inter_tenant_calls = config.allow_inter_tenant_calls;
   worker_options.no_answer_timeout = std::chrono::duration_cast<Duration>(
       std::chrono::duration<double>(config.no_answer_timeout_s));
   PbxCore& shared = *core.value();

@@ -97,7 +97,7 @@ sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& tr
                            .advertised_host = {},
                            .no_answer_timeout = options.no_answer_timeout,
                            .user_agent = options.advertisement.server,
-                           .allow_inter_tenant_calls = false,
+                           .allow_inter_tenant_calls = options.allow_inter_tenant_calls,
                            .max_calls = 100000,
                            .make_call_id = [&layer, worker, workers] {
                              return sip::make_owned_call_id(worker, workers, [&layer] {

@@ -37,6 +37,7 @@ struct SipWorkerOptions {
   sip::TimerValues timers = {};
   sip::Advertisement advertisement = {};
   Duration no_answer_timeout = std::chrono::seconds(30);
+  bool allow_inter_tenant_calls = false;
 };
 
 class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer::Listener {
