@@ -10,7 +10,7 @@ packages=(
   # libraries
   libboost-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev libsqlite3-dev libssl-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev sip-tester python3 procps
+  libgtest-dev libgmock-dev libbenchmark-dev sip-tester python3 procps baresip-core
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(kamailio)
