@@ -114,7 +114,8 @@ SipWorker::SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& 
       options_(options),
       responder_(sip::CoreResponder::Options{transport, clock, options.advertisement}),
       routing_(std::make_unique<Routing>(core)),
-      layer_(sip::TransactionLayer::Options{clock, transport, *this, options.timers}),
+      layer_(sip::TransactionLayer::Options{clock, transport, *this, options.timers,
+                                            options.max_transactions}),
       b2bua_(
           b2bua_options(layer_, transport, clock, *routing_, core, options, worker, pool.size())),
       timer_(pool, worker, [this] { on_timer(); }) {}
@@ -124,6 +125,14 @@ SipWorker::~SipWorker() = default;
 void SipWorker::on_inbound(Result<Message> parsed, std::string_view raw, const sip::Peer& from) {
   if (!parsed) {
     responder_.reject_unparsable(raw, parsed.error(), from);
+    return;
+  }
+  const Message& message = *parsed;
+  if (message.is_request() && message.method() == Method::kOptions && message.to_tag().empty()) {
+    // Out-of-dialog OPTIONS (keep-alive pings, monitoring) is answered statelessly, as a proxy
+    // would: a retransmission just gets the same answer again, and no transaction state is
+    // held for the 32 s of Timer J.
+    responder_.on_inbound(std::move(parsed), raw, from);
     return;
   }
   layer_.on_message(std::move(parsed.value()), from);

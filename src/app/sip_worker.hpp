@@ -38,6 +38,10 @@ struct SipWorkerOptions {
   sip::Advertisement advertisement = {};
   Duration no_answer_timeout = std::chrono::seconds(30);
   bool allow_inter_tenant_calls = false;
+  // Live transactions per worker. A finished non-INVITE transaction lingers for Timer J
+  // (64*T1 = 32 s on UDP) to absorb retransmissions, so this bounds the sustained rate of
+  // REGISTERs and in-dialog requests per worker to about max_transactions / 32 s.
+  std::size_t max_transactions = 500000;
 };
 
 class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer::Listener {

@@ -94,78 +94,10 @@ bool accepts_sdp(const Message& request) {
   return !any_range;
 }
 
-bool printable(std::string_view value) {
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') return false;
-    if (c == 0x7f) return false;
-  }
-  return true;
-}
-
-// The fallback of answer_unparsable(): copies the first physical line of every Via and of
-// CSeq, From, To and Call-ID when present and clean.
-std::string minimal_error_response(std::string_view raw, int code, std::string_view to_tag) {
-  std::string vias;
-  std::string_view cseq, from, to, call_id;
-  std::size_t pos = raw.find('\n');  // skip the start line
-  while (pos != std::string_view::npos && pos + 1 < raw.size()) {
-    const std::size_t start = pos + 1;
-    pos = raw.find('\n', start);
-    const std::string_view line =
-        raw.substr(start, pos == std::string_view::npos ? pos : pos - start);
-    if (trim(line).empty()) break;  // end of the header section
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos || line[0] == ' ' || line[0] == '\t') continue;
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (value.empty() || !printable(value)) continue;
-    switch (protocol::sip::header_id_from_name(trim(line.substr(0, colon)))) {
-      case HeaderId::kVia:
-        vias.append("Via: ").append(value).append("\r\n");
-        break;
-      case HeaderId::kCSeq:
-        if (cseq.empty()) cseq = value;
-        break;
-      case HeaderId::kFrom:
-        if (from.empty()) from = value;
-        break;
-      case HeaderId::kTo:
-        if (to.empty()) to = value;
-        break;
-      case HeaderId::kCallId:
-        if (call_id.empty()) call_id = value;
-        break;
-      default:
-        break;
-    }
-  }
-  if (vias.empty() || cseq.empty()) return {};
-  std::string out = "SIP/2.0 " + std::to_string(code) + " ";
-  out.append(protocol::sip::default_reason(code)).append("\r\n").append(vias);
-  if (!from.empty()) out.append("From: ").append(from).append("\r\n");
-  if (!to.empty()) {
-    out.append("To: ").append(to);
-    const auto parsed_to = protocol::sip::parse_name_addr(to);
-    if (parsed_to && !parsed_to->params.has("tag") && !to_tag.empty()) {
-      out.append(";tag=").append(to_tag);
-    }
-    out.append("\r\n");
-  }
-  if (!call_id.empty()) out.append("Call-ID: ").append(call_id).append("\r\n");
-  out.append("CSeq: ").append(cseq).append("\r\nContent-Length: 0\r\n\r\n");
-  return out;
-}
-
 }  // namespace
 
 std::string answer_unparsable(std::string_view raw, const Error& error, std::string_view to_tag) {
-  if (error.code < 300 || error.code > 699) return {};
-  std::string answer = protocol::sip::build_error_response(raw, error, to_tag);
-  if (!answer.empty()) return answer;
-  const auto first = raw.find_first_not_of("\r\n");
-  if (first == std::string_view::npos) return {};
-  raw.remove_prefix(first);
-  if (raw.size() >= 4 && iequals(raw.substr(0, 4), "SIP/")) return {};  // responses: never
-  return minimal_error_response(raw, error.code, to_tag);
+  return protocol::sip::build_error_response(raw, error, to_tag);
 }
 
 int status_code_of(RequestVerdict verdict) {

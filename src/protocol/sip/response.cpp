@@ -248,7 +248,9 @@ std::string build_error_response(std::string_view bytes, const Error& error,
         break;
     }
   }
-  if (vias.empty() || from.empty() || to.empty() || call_id.empty() || cseq.empty()) return {};
+  // Via and CSeq are all a client needs to match the answer to its transaction (RFC 3261
+  // §17.1.3); RFC 4475 INSUF lacks From, To and Call-ID and still deserves its 400.
+  if (vias.empty() || cseq.empty()) return {};
 
   // The reason phrase is our own text; keep it to printable bytes all the same.
   std::string reason;
@@ -259,9 +261,9 @@ std::string build_error_response(std::string_view bytes, const Error& error,
   out.reserve(256 + vias.size() + from.size() + to.size() + call_id.size() + cseq.size());
   append_status_line(out, error.code, reason);
   out.append(vias);
-  append_header(out, "From", from);
-  append_to(out, to, error.code, to_tag);
-  append_header(out, "Call-ID", call_id);
+  if (!from.empty()) append_header(out, "From", from);
+  if (!to.empty()) append_to(out, to, error.code, to_tag);
+  if (!call_id.empty()) append_header(out, "Call-ID", call_id);
   append_header(out, "CSeq", cseq);
   out.append("Content-Length: 0\r\n\r\n");
   return out;

@@ -30,10 +30,11 @@ struct ResponseOptions {
 std::string build_response(const Message& request, const ResponseOptions& options);
 
 // Best-effort answer to bytes that parse_message() rejected with `error` (RFC 3261 §8.2.1: a
-// malformed request is answered 400 when possible): copies the first line of each Via, From,
-// To, Call-ID and CSeq found, without validating them, uses error.message as the reason phrase
-// and adds `to_tag` when the To parses and has none. Returns "" when nothing can be answered:
-// error.code is not 3xx-6xx (e.g. 0), the bytes are a response, or a needed header is missing.
+// malformed request is answered 400 when possible): copies the first line of each Via, and of
+// From, To, Call-ID and CSeq when present and free of control bytes, without validating them;
+// uses error.message as the reason phrase and adds `to_tag` when the To parses and has none.
+// Returns "" when nothing can be answered: error.code is not 3xx-6xx (e.g. 0), the bytes are a
+// response, or there is no usable Via or CSeq to match the answer with.
 std::string build_error_response(std::string_view bytes, const Error& error,
                                  std::string_view to_tag = {});
 

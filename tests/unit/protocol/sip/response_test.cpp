@@ -122,10 +122,23 @@ TEST(ErrorResponse, NothingToAnswer) {
   EXPECT_EQ(build_error_response("INVITE sip:x SIP/2.0\r\nTo: <sip:x@y>\r\n\r\n", bad_request), "");
   EXPECT_EQ(build_error_response("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h\r\n\r\n", bad_request), "");
   EXPECT_EQ(build_error_response(kInvite, Error{0, "drop"}), "");
-  // Header values with control bytes are not echoed.
+  // Header values with control bytes are not echoed; the rest still makes an answer.
   std::string injected = kInvite;
   injected.replace(injected.find("Call-ID: call-1@client"), 22, std::string("Call-ID: a\x01x", 12));
-  EXPECT_EQ(build_error_response(injected, bad_request), "");
+  const std::string answer = build_error_response(injected, bad_request);
+  EXPECT_NE(answer, "");
+  EXPECT_EQ(answer.find('\x01'), std::string::npos);
+  EXPECT_EQ(answer.find("Call-ID"), std::string::npos);
+}
+
+TEST(ErrorResponse, ViaAndCSeqAreEnough) {
+  // RFC 4475 INSUF: no From, To or Call-ID, still answered so the client can match it.
+  const std::string answer = build_error_response(
+      "INVITE sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKq\r\nCSeq: 1 INVITE\r\n\r\n",
+      Error{400, "Missing Headers"});
+  EXPECT_EQ(answer,
+            "SIP/2.0 400 Missing Headers\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKq\r\n"
+            "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
 }
 
 }  // namespace
