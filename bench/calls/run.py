@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Call benchmark: calls/s through Parley (B2BUA) vs Kamailio (transaction-stateful proxy).
+
+Each call: INVITE, 407, ACK, INVITE with MD5 proxy credentials, 180, 200, ACK, hold (-d), BYE, 200,
+no media (bench/calls/call_uac.xml). The callee is one SIPp UAS (bench/calls/call_uas.xml): registered at
+Parley as extension CALLEE from the UAS's own port (Parley reaches it at the address it registered
+from); Kamailio record-routes and t_relays every authenticated INVITE to it statically. Parley:
+`serve --workers 2`; Kamailio 5.6 `-x fm -X fm`, children=2, passwords from an htable. SIPp
+reaches both through bench/register/md5relay.c (see bench/register/sipbench.py for why); each
+server's CPU per call counts only the server's own processes, never the relay or SIPp.
+
+Climbs a short ladder (default 250, 500, 1000, 2000, 4000 calls/s, 10 s a step) and reports the
+highest rate sustained with < 0.5 % failed calls, then CPU us per call at one rate both sustain
+(default 500/s, 20 s) and the Parley/Kamailio ratios.
+
+Usage: bench/calls/run.py BUILD_DIR [--callers 200] [--json out.json]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "register"))
+import sipbench as sb  # noqa: E402
+
+sys.path.insert(0, os.path.join(sb.ROOT, "tests", "integration"))
+from sip_client import SipUA  # noqa: E402
+
+SCENARIO = os.path.join(HERE, "call_uac.xml")
+UAS_SCENARIO = os.path.join(HERE, "call_uas.xml")
+
+
+def start_uas(workdir, port):
+    logf = open(os.path.join(workdir, "sipp-uas.log"), "wb")
+    proc = subprocess.Popen(["sipp", "-sf", UAS_SCENARIO, "-i", sb.LOOPBACK, "-p", str(port), "-nostdin",
+                             "-buff_size", "4194304"],
+                            stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=workdir)
+    logf.close()
+    time.sleep(0.5)  # SIPp's built-in UAS does not answer OPTIONS: just check it stayed up
+    if proc.poll() is not None:
+        raise RuntimeError(f"sipp UAS exited with status {proc.returncode}")
+    return proc
+
+
+def register_callee(server_port, callee, uas_port, expires=3600):
+    """REGISTER callee at Parley from the UAS's port (before the UAS binds it)."""
+    number, password = callee
+    ua = SipUA((sb.LOOPBACK, server_port), number, sb.DOMAIN, password, port=uas_port)
+    try:
+        reply = ua.register(expires=expires)
+    finally:
+        ua.close()
+    if reply.status != 200:
+        raise RuntimeError(f"REGISTER of callee {number} answered {reply.status}")
+
+
+def setup(binary, workdir, n_callers, kamailio_children, procs, with_kamailio=True):
+    """Parley (and Kamailio) with callers + one callee registered at a SIPp UAS; appends every
+    process it starts to `procs` (so the caller can stop them even if set-up fails) and returns
+    (targets, csv, callee)."""
+    users = sb.users_list(n_callers + 1)
+    callers, callee = users[:-1], users[-1]
+    csv = os.path.join(workdir, "callers.csv")
+    sb.write_users_csv(csv, [(u, p, callee[0], sb.DOMAIN) for u, p in callers])
+    relay_bin = sb.build_relay(workdir)
+    data = os.path.join(workdir, "parley-data")
+    sb.make_parley_data(binary, data, users)
+    targets = []
+    parley = sb.start_parley(binary, data, workdir)
+    procs.append((parley.proc, "parley"))
+    uas_port = sb.OPT.free_udp_port()
+    register_callee(parley.port, callee, uas_port)
+    procs.append((start_uas(workdir, uas_port), "sipp UAS"))
+    servers = [parley]
+    if with_kamailio:
+        kam = sb.start_kamailio(os.path.join(HERE, "kamailio.cfg.in"), workdir, kamailio_children,
+                                users, {"@CALLEE@": f"{sb.LOOPBACK}:{uas_port}"})
+        procs.append((kam.proc, "kamailio"))
+        servers.append(kam)
+    for srv in servers:
+        relay, rport = sb.start_relay(relay_bin, srv.port)
+        procs.append((relay, "md5relay"))
+        targets.append(sb.Target(srv, relay, rport, SCENARIO,
+                                 ["-inf", csv, "-auth_uri", f"{callee[0]}@{sb.DOMAIN}"]))
+    return targets, csv, callee
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("build_dir", nargs="?", default="build/release")
+    ap.add_argument("--parley", help="path to the parley binary (overrides build_dir)")
+    ap.add_argument("--callers", type=int, default=200)
+    ap.add_argument("--hold-ms", type=int, default=500, help="time between ACK and BYE")
+    ap.add_argument("--ladder", default="250,500,1000,2000,4000")
+    ap.add_argument("--step-seconds", type=float, default=10.0)
+    ap.add_argument("--cpu-rate", type=int, default=500)
+    ap.add_argument("--call-limit", type=int, default=5000)
+    ap.add_argument("--kamailio-children", type=int, default=2)
+    ap.add_argument("--budget-minutes", type=float, default=6.0)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    binary = args.parley or os.path.join(args.build_dir, "src", "app", "parley")
+    if not os.access(binary, os.X_OK):
+        sys.exit(f"parley binary not found: {binary}")
+    sb.install_into_ladder([int(r) for r in args.ladder.split(",")], call_limit=args.call_limit)
+
+    started = time.monotonic()
+    deadline = started + args.budget_minutes * 60
+    info = sb.OPT.machine_info()
+    info["date"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    sb.log(f"Call benchmark {info['date']} on {info['cores']} x {info['cpu']}, load "
+           f"{info['load_before']}; {args.callers} callers, hold {args.hold_ms} ms; "
+           f"{info['sipp']}, {info['kamailio']}")
+    sb.log("  NOTE: SIPp reaches both servers through md5relay (Parley has no setting to offer MD5 "
+           "only; SIPp 3.6 reads the first challenge only). Server CPU excludes the relay's.")
+    results = {"machine": info, "servers": {}}
+    procs = []
+    with tempfile.TemporaryDirectory(prefix="parley-bench-calls-") as workdir:
+        try:
+            targets, _, _ = setup(binary, workdir, args.callers, args.kamailio_children, procs)
+            for t in targets:
+                t.sipp_args += ["-d", str(args.hold_ms)]
+                results["servers"][t.name] = sb.OPT.ladder(t, args.step_seconds, workdir, deadline)
+            lower = min(results["servers"][t.name]["max_sustained"] for t in targets)
+            cpu_rate = args.cpu_rate if args.cpu_rate <= lower else max(50, int(round(lower / 2, -1)))
+            results["cpu_rate"] = cpu_rate
+            sb.log(f"  CPU per call at {cpu_rate}/s")
+            for t in targets:
+                step = sb.run_step(t, cpu_rate, 2 * args.step_seconds, workdir)
+                sb.log(f"  {t.name:9}" + sb.describe(step)[4:])
+                results["servers"][t.name]["cpu_step"] = step
+            results["example_command"] = step.get("command")
+        finally:
+            for proc, name in reversed(procs):
+                sb.stop(proc, name)
+    info["load_after"] = sb.load_avg()
+    results["duration_s"] = time.monotonic() - started
+    sb.compare(results, "call", results.get("cpu_rate"))
+    sb.log(f"SIPp command (last step): {results.get('example_command')}")
+    sb.log(f"Took {results['duration_s']:.0f} s; load before {info['load_before']}, "
+           f"after {info['load_after']}.")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
