@@ -64,6 +64,23 @@ Result<ExtensionAddress> split_address(std::string_view text) {
   return ExtensionAddress{std::string(text.substr(0, at)), std::move(domain.value())};
 }
 
+// The data folder, tenant and extension number an `EXT@DOMAIN` argument names.
+struct UserTarget {
+  std::unique_ptr<store::sqlite::SqliteStore> db;
+  store::Tenant tenant;
+  std::string number;
+};
+
+Result<UserTarget> open_user(const AdminFlags& flags) {
+  auto address = split_address(flags.address);
+  if (!address) return address.error();
+  auto db = open_store(flags);
+  if (!db) return db.error();
+  auto tenant = (*db)->get_tenant_by_domain(address->domain);
+  if (!tenant) return tenant.error();
+  return UserTarget{std::move(db.value()), std::move(tenant.value()), std::move(address->number)};
+}
+
 store::Credentials credentials_for(std::string_view number, std::string_view domain,
                                    std::string_view password) {
   return store::Credentials{protocol::sip::ha1(DigestAlgorithm::kMd5, number, domain, password),
@@ -104,19 +121,16 @@ int tenant_rm(const AdminFlags& flags) {
 }
 
 int user_add(const AdminFlags& flags) {
-  auto address = split_address(flags.address);
-  if (!address) return fail(address.error().message);
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
-  auto tenant = (*db)->get_tenant_by_domain(address->domain);
-  if (!tenant) return fail(tenant.error().message);
+  auto target = open_user(flags);
+  if (!target) return fail(target.error().message);
   const std::string password = flags.password.value_or(generate_password());
   if (password.empty()) return fail("the password must not be empty");
-  auto added = (*db)->add_extension(
-      store::NewExtension{tenant->id, address->number, flags.name,
-                          credentials_for(address->number, tenant->domain, password)});
+  const store::Tenant& tenant = target->tenant;
+  auto added = target->db->add_extension(
+      store::NewExtension{tenant.id, target->number, flags.name,
+                          credentials_for(target->number, tenant.domain, password)});
   if (!added) return fail(added.error().message);
-  std::printf("user %s@%s added\n", added->number.c_str(), tenant->domain.c_str());
+  std::printf("user %s@%s added\n", added->number.c_str(), tenant.domain.c_str());
   if (!flags.password) std::printf("password: %s\n", password.c_str());
   return kExitOk;
 }
@@ -146,35 +160,28 @@ int user_list(const AdminFlags& flags) {
 }
 
 int user_passwd(const AdminFlags& flags) {
-  auto address = split_address(flags.address);
-  if (!address) return fail(address.error().message);
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
-  auto tenant = (*db)->get_tenant_by_domain(address->domain);
-  if (!tenant) return fail(tenant.error().message);
+  auto target = open_user(flags);
+  if (!target) return fail(target.error().message);
   const std::string password = flags.password.value_or(generate_password());
   if (password.empty()) return fail("the password must not be empty");
-  if (auto set = (*db)->set_credentials(tenant->id, address->number,
-                                        credentials_for(address->number, tenant->domain, password));
+  const store::Tenant& tenant = target->tenant;
+  if (auto set = target->db->set_credentials(
+          tenant.id, target->number, credentials_for(target->number, tenant.domain, password));
       !set) {
     return fail(set.error().message);
   }
-  std::printf("password of %s@%s changed\n", address->number.c_str(), tenant->domain.c_str());
+  std::printf("password of %s@%s changed\n", target->number.c_str(), tenant.domain.c_str());
   if (!flags.password) std::printf("password: %s\n", password.c_str());
   return kExitOk;
 }
 
 int user_rm(const AdminFlags& flags) {
-  auto address = split_address(flags.address);
-  if (!address) return fail(address.error().message);
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
-  auto tenant = (*db)->get_tenant_by_domain(address->domain);
-  if (!tenant) return fail(tenant.error().message);
-  if (auto removed = (*db)->remove_extension(tenant->id, address->number); !removed) {
+  auto target = open_user(flags);
+  if (!target) return fail(target.error().message);
+  if (auto removed = target->db->remove_extension(target->tenant.id, target->number); !removed) {
     return fail(removed.error().message);
   }
-  std::printf("user %s@%s removed\n", address->number.c_str(), tenant->domain.c_str());
+  std::printf("user %s@%s removed\n", target->number.c_str(), target->tenant.domain.c_str());
   return kExitOk;
 }
 
