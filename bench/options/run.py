@@ -179,7 +179,7 @@ def start_parley(binary, workdir):
     raise RuntimeError(f"parley did not report 'listening sip udp'; log:\n{tail}")
 
 
-def start_kamailio(workdir, children):
+def start_kamailio(workdir, children, shm_mb=64):
     kdir = os.path.join(workdir, "kamailio")
     os.makedirs(kdir, exist_ok=True)
     port = free_udp_port()
@@ -191,7 +191,7 @@ def start_kamailio(workdir, children):
     logf = open(os.path.join(kdir, "kamailio.log"), "wb")
     proc = subprocess.Popen(
         ["kamailio", "-DD", "-E", "-f", cfg_path, "-w", kdir, "-Y", kdir,
-         "-P", os.path.join(kdir, "kamailio.pid"), "-m", "64", "-M", "8", "-x", "fm", "-X", "fm"],
+         "-P", os.path.join(kdir, "kamailio.pid"), "-m", str(shm_mb), "-M", "8", "-x", "fm", "-X", "fm"],
         stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     logf.close()
     wait_answering(port, proc, "kamailio")

@@ -1,16 +1,14 @@
 """Shared pieces of the REGISTER, call and memory benchmarks (bench/register, bench/calls,
-bench/memory): Parley and Kamailio set-up with N users, the MD5-only relay, and a SIPp step runner
-that plugs into the ladder of bench/options/run.py (imported, not copied: its helpers, ladder,
-describe and verdict are reused; run_step and describe are swapped for versions that take a
-scenario, injection file and relay).
+bench/memory): Parley and Kamailio set-up with N users, and a SIPp step runner that plugs into the
+ladder of bench/options/run.py (imported, not copied: its helpers, ladder, describe and verdict are
+reused; run_step is swapped for a version that takes a scenario and an injection file).
 
-Why a relay: SIPp 3.6 answers only the first WWW-/Proxy-Authenticate and knows only MD5, while
-Parley offers SHA-256 first and has no setting to offer MD5 alone (DigestAuthOptions::algorithms
-exists in src/sip/digest_auth.hpp but no config key or flag reaches it). So SIPp talks to a small C
-relay (md5relay.c, batched recvmmsg/sendmmsg) that deletes the SHA-256 challenge lines. Both
-servers are driven through the same relay so rates compare like with like; each server's CPU per
-operation is read from /proc/PID/stat for the server's own processes only, and the relay's CPU is
-reported separately, never counted as the server's.
+SIPp 3.6 answers only the first WWW-/Proxy-Authenticate and knows only MD5, so Parley is started
+with a config file (PARLEY_BENCH_CONFIG) that offers MD5 only (`[auth] algorithms = ["MD5"]`) and
+lifts the digest brute-force throttle (`max_failures_per_ip/user = 1000000`), so that a failing
+step can never get the load generator's address banned and skew the next one. SIPp talks straight
+to each server; each server's CPU per operation is read from /proc/PID/stat for the server's own
+processes only.
 """
 
 import hashlib
@@ -34,6 +32,14 @@ parse_stat_csv, error_codes, fmt = OPT.parse_stat_csv, OPT.error_codes, OPT.fmt
 LOOPBACK, CLK_TCK = OPT.LOOPBACK, OPT.CLK_TCK
 DOMAIN = "example.com"
 SIPP_COMMON = ["-nostdin", "-nr", "-buff_size", "4194304", "-recv_timeout", "2000"]
+
+# Written next to Parley's data for every benchmark run: MD5 only (SIPp), no brute-force throttle.
+PARLEY_BENCH_CONFIG = """\
+[auth]
+algorithms = ["MD5"]
+max_failures_per_ip = 1000000
+max_failures_per_user = 1000000
+"""
 
 
 def load_avg():
@@ -88,20 +94,23 @@ def make_parley_data(binary, data, users):
 
 
 class Target(OPT.Server):
-    """A server under test plus how SIPp reaches it: `sipp_port` (the relay's front port),
-    `relay` (the relay process, CPU reported apart), `scenario` and extra SIPp arguments."""
+    """A server under test plus how SIPp drives it: `scenario` and extra SIPp arguments. SIPp
+    sends straight to the server's own port."""
 
-    def __init__(self, server, relay_proc, relay_port, scenario, sipp_args):
+    def __init__(self, server, scenario, sipp_args):
         super().__init__(server.name, server.port, server.proc, server.tree)
-        self.relay, self.sipp_port = relay_proc, relay_port
+        self.sipp_port = server.port
         self.scenario, self.sipp_args = scenario, list(sipp_args)
 
 
 def start_parley(binary, data, workdir, workers=2):
     logpath = os.path.join(workdir, "parley.log")
+    config = os.path.join(workdir, "parley-bench.toml")
+    with open(config, "w") as f:
+        f.write(PARLEY_BENCH_CONFIG)
     with open(logpath, "wb") as logf:
         proc = subprocess.Popen(
-            [binary, "serve", "--sip-listen", f"{LOOPBACK}:0", "--data", data,
+            [binary, "serve", "--config", config, "--sip-listen", f"{LOOPBACK}:0", "--data", data,
              "--workers", str(workers)],
             stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     pattern = re.compile(r"listening sip udp 127\.0\.0\.1:(\d+)")
@@ -121,7 +130,7 @@ def start_parley(binary, data, workdir, workers=2):
         raise RuntimeError("parley did not start; log:\n" + f.read()[-2000:])
 
 
-def start_kamailio(cfg_in, workdir, children, users, extra=None):
+def start_kamailio(cfg_in, workdir, children, users, extra=None, shm_mb=64):
     """Kamailio with `users` as plain-text passwords in htable `users` (db_text file)."""
     dbdir = os.path.join(workdir, "kamailio-db")
     os.makedirs(dbdir, exist_ok=True)
@@ -141,31 +150,41 @@ def start_kamailio(cfg_in, workdir, children, users, extra=None):
         f.write(cfg)
     saved, OPT.KAMAILIO_CFG_IN = OPT.KAMAILIO_CFG_IN, template
     try:
-        return OPT.start_kamailio(workdir, children)
+        return OPT.start_kamailio(workdir, children, shm_mb=shm_mb)
     finally:
         OPT.KAMAILIO_CFG_IN = saved
 
 
-def build_relay(workdir):
-    out = os.path.join(workdir, "md5relay")
-    subprocess.run(["cc", "-O2", "-o", out, os.path.join(HERE, "md5relay.c")], check=True)
-    return out
+def start_sipp_uas(workdir, scenario, name="SIPp UAS"):
+    """SIPp as the server (the generator check): `scenario` answers the same UAC scenario the
+    servers get. It answers no OPTIONS probe, so only check it stayed up."""
+    port = OPT.free_udp_port()
+    logf = open(os.path.join(workdir, f"{name.replace(' ', '-')}.log"), "wb")
+    proc = subprocess.Popen(["sipp", "-sf", scenario, "-i", LOOPBACK, "-p", str(port), "-nostdin",
+                             "-buff_size", "4194304"],
+                            stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=workdir)
+    logf.close()
+    time.sleep(0.5)
+    if proc.poll() is not None:
+        raise RuntimeError(f"{name} exited with status {proc.returncode}")
+    return OPT.Server(name, port, proc, tree=False)
 
 
-def start_relay(relay_bin, server_port):
-    proc = subprocess.Popen([relay_bin, LOOPBACK, str(server_port)], stdout=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    m = re.match(r"listening (\d+)", line)
-    if not m:
-        stop(proc, "md5relay")
-        raise RuntimeError(f"md5relay did not start: {line!r}")
-    return proc, int(m.group(1))
+def generator_check(results, target, step_seconds, workdir, deadline):
+    """Climbs the ladder with SIPp UAC against SIPp UAS until it passes both servers' figures, so
+    a figure the generator cannot exceed is visible as such."""
+    top = max(r["max_sustained"] for r in results["servers"].values())
+    log(f"  generator check: SIPp UAC -> {target.name} (must pass {top}/s)")
+    res = OPT.ladder(target, step_seconds, workdir, deadline, stop_above=top)
+    results["servers"][target.name] = res
+    log(f"  generator ceiling: {res['max_sustained']}/s sustained ({res['limit']}); "
+        f"best clean rate carried {res['best_clean_rate']:.0f}/s")
+    return res
 
 
 def run_step(target, rate, seconds, workdir, count=None, call_limit=None, hard_limit_s=None):
     """One SIPp UAC run at `rate` for ~`seconds` (or `count` calls) against `target`; like
-    bench/options/run.py run_step, plus the relay's CPU and a per-scenario error file."""
+    bench/options/run.py run_step, with a scenario, its arguments and a per-scenario error file."""
     count = count or int(rate * seconds)
     call_limit = call_limit or OPT.CALL_LIMIT
     stat = os.path.join(workdir, f"stat-{target.name.replace(' ', '')}-{rate}-{time.monotonic_ns()}.csv")
@@ -173,7 +192,7 @@ def run_step(target, rate, seconds, workdir, count=None, call_limit=None, hard_l
            *SIPP_COMMON, "-r", str(rate), "-rp", "1000", "-m", str(count), "-l", str(call_limit),
            "-trace_stat", "-stf", stat, "-fd", "1", "-trace_error_codes", *target.sipp_args]
     pids = target.pids()
-    before, relay_before = cpu_ticks(pids), cpu_ticks([target.relay.pid])
+    before = cpu_ticks(pids)
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             stdin=subprocess.DEVNULL, cwd=workdir)
@@ -191,7 +210,6 @@ def run_step(target, rate, seconds, workdir, count=None, call_limit=None, hard_l
         time.sleep(0.05)
     wall = time.monotonic() - t0
     after = cpu_ticks(target.pids() if target.tree else pids)
-    relay_after = cpu_ticks([target.relay.pid])
     stats = parse_stat_csv(stat) if os.path.exists(stat) else None
     scen = os.path.splitext(os.path.basename(target.scenario))[0]
     codes = error_codes(os.path.join(workdir, f"{scen}_{proc.pid}_error_codes.csv"))
@@ -202,7 +220,6 @@ def run_step(target, rate, seconds, workdir, count=None, call_limit=None, hard_l
     fail_ratio = (failed + (count - created)) / count
     achieved = ok_calls / elapsed
     server_us = (after - before) * 1e6 / CLK_TCK
-    relay_us = (relay_after - relay_before) * 1e6 / CLK_TCK
     sipp_us = (usage.ru_utime + usage.ru_stime) * 1e6
     in_flight = stats["max_in_flight"]
     sustained = (proc.returncode in (0, 1) and fail_ratio < OPT.MAX_FAILURE_RATIO
@@ -212,8 +229,6 @@ def run_step(target, rate, seconds, workdir, count=None, call_limit=None, hard_l
         "achieved": achieved, "fail_ratio": fail_ratio, "elapsed_s": elapsed, "wall_s": wall,
         "server_cpu_us_per_req": server_us / ok_calls if ok_calls else None,
         "server_cpu_pct": 100.0 * server_us / 1e6 / elapsed,
-        "relay_cpu_us_per_req": relay_us / ok_calls if ok_calls else None,
-        "relay_cpu_pct": 100.0 * relay_us / 1e6 / elapsed,
         "sipp_cpu_us_per_req": sipp_us / ok_calls if ok_calls else None,
         "sipp_cpu_pct": 100.0 * sipp_us / 1e6 / elapsed, "sipp_status": proc.returncode,
         "max_in_flight": in_flight, "command": " ".join(cmd),
@@ -224,14 +239,7 @@ def run_step(target, rate, seconds, workdir, count=None, call_limit=None, hard_l
     }
 
 
-_options_describe = OPT.describe
-
-
-def describe(step):
-    text = _options_describe(step)
-    if "relay_cpu_pct" in step:
-        text += f"  (relay {step['relay_cpu_pct']:.0f}% CPU, not counted)"
-    return text
+describe = OPT.describe
 
 
 def install_into_ladder(ladder_rates, call_limit):
@@ -239,7 +247,6 @@ def install_into_ladder(ladder_rates, call_limit):
     OPT.LADDER[:] = sorted(ladder_rates)
     OPT.CALL_LIMIT = call_limit
     OPT.run_step = run_step
-    OPT.describe = describe
 
 
 def compare(results, unit, cpu_rate):
@@ -247,13 +254,13 @@ def compare(results, unit, cpu_rate):
     srv = results["servers"]
     log("")
     log(f"| server | max {unit}/s sustained (<0.5% failed) | stopped by | server CPU us/{unit} at "
-        f"{cpu_rate}/s | server CPU at {cpu_rate}/s | relay CPU (not counted) | SIPp UAC CPU |")
-    log("|---|---|---|---|---|---|---|")
+        f"{cpu_rate}/s | server CPU at {cpu_rate}/s | SIPp UAC CPU |")
+    log("|---|---|---|---|---|---|")
     for name, r in srv.items():
         st = r.get("cpu_step", {})
         top = f"{r['max_sustained']}" + ("+ (ladder top)" if r.get("ladder_top_reached") else "")
         log(f"| {name} | {top} | {r.get('limit')} | {fmt(st.get('server_cpu_us_per_req'))} | "
-            f"{fmt(st.get('server_cpu_pct'), 0)}% | {fmt(st.get('relay_cpu_pct'), 0)}% | "
+            f"{fmt(st.get('server_cpu_pct'), 0)}% | "
             f"{fmt(st.get('sipp_cpu_pct'), 0)}% |")
     p, k = srv.get("Parley"), srv.get("Kamailio")
     if p and k:
