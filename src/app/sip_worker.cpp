@@ -9,6 +9,11 @@
 #include "sip/call_affinity.hpp"
 
 namespace parley::app {
+namespace {
+
+constexpr Duration kTimerTick = std::chrono::milliseconds(5);
+
+}  // namespace
 
 using protocol::sip::Message;
 using protocol::sip::Method;
@@ -201,9 +206,14 @@ void SipWorker::rearm() {
   const TimePoint deadline = std::min(layer_.next_deadline(), b2bua_.next_deadline());
   if (deadline == TimePoint::max()) {
     timer_.cancel();
-  } else {
-    timer_.arm(deadline);
+    return;
   }
+  // Wake at most once per tick: under load thousands of transactions end each second (Timer J),
+  // and one wake-up per tick serves all that are due instead of one each. SIP timers are
+  // hundreds of milliseconds or more, so a few milliseconds late changes nothing on the wire.
+  const auto since_epoch = deadline.time_since_epoch();
+  const auto ticks = (since_epoch + kTimerTick - Duration(1)) / kTimerTick;
+  timer_.arm(TimePoint(ticks * kTimerTick));
 }
 
 void SipWorker::on_timer() {

@@ -68,8 +68,12 @@ class BindingWriter {
   Stats stats() const;
 
  private:
+  struct Outcome {
+    std::string failure;     // empty when the store accepted the write
+    bool not_found = false;  // the extension is gone: nothing to write, not a failure
+  };
   void run();
-  void write(const Operation& operation);
+  Outcome write_one(const Operation& operation);
 
   store::Store& store_;
   const BindingWriterOptions options_;
@@ -84,6 +88,7 @@ class BindingWriter {
   std::uint64_t failed_ = 0;      // guarded by mutex_
   std::uint64_t refused_ = 0;     // guarded by mutex_
   bool stopping_ = false;         // guarded by mutex_
+  bool writer_idle_ = false;      // guarded by mutex_: the writer waits for work
   std::thread thread_;            // last: starts after every member above exists
 };
 

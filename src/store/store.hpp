@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -231,6 +232,12 @@ class Store {
   // sharing the data folder (the CLI while `parley serve` runs). Bindings and call records do
   // not move it. Cheap enough to poll every second; compare values, never interpret them.
   virtual Result<std::uint64_t> change_counter() = 0;
+
+  // Runs `body` inside one write transaction, so that the writes it makes through this store on
+  // this thread commit together: one commit for many bindings. Each write inside stays all or
+  // nothing on its own. Other threads' calls wait until the batch is done. Fails (and rolls
+  // back everything) when the transaction cannot start or commit.
+  virtual Result<void> write_batch(const std::function<void()>& body) = 0;
 };
 
 }  // namespace parley::store

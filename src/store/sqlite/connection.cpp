@@ -171,6 +171,12 @@ Error Connection::error(std::string_view what, int result_code) const {
 // --- WriteTransaction --------------------------------------------------------------------------
 
 Result<WriteTransaction> WriteTransaction::begin(Connection& connection, Durability durability) {
+  if (sqlite3_get_autocommit(connection.handle()) == 0) {
+    auto statement = connection.prepare("SAVEPOINT parley_nested");
+    auto savepoint = statement ? statement->run() : Result<void>(statement.error());
+    if (!savepoint) return in_context("starting a nested write", savepoint.error());
+    return WriteTransaction(connection, durability, /*nested=*/true);
+  }
   if (durability == Durability::kPowerLoss) {
     // Must be set outside a transaction; finish() and commit() restore NORMAL.
     auto full = connection.exec("PRAGMA synchronous = FULL");
@@ -182,20 +188,28 @@ Result<WriteTransaction> WriteTransaction::begin(Connection& connection, Durabil
     if (durability == Durability::kPowerLoss) (void)connection.exec("PRAGMA synchronous = NORMAL");
     return in_context("starting a write transaction", started.error());
   }
-  return WriteTransaction(connection, durability);
+  return WriteTransaction(connection, durability, /*nested=*/false);
 }
 
 WriteTransaction::WriteTransaction(WriteTransaction&& other) noexcept
-    : connection_(other.connection_), durability_(other.durability_) {
+    : connection_(other.connection_), durability_(other.durability_), nested_(other.nested_) {
   other.connection_ = nullptr;
 }
 
 WriteTransaction::~WriteTransaction() {
-  if (connection_ != nullptr) finish("ROLLBACK");
+  if (connection_ == nullptr) return;
+  finish(nested_ ? "ROLLBACK TO parley_nested; RELEASE parley_nested" : "ROLLBACK");
 }
 
 Result<void> WriteTransaction::commit() {
   PARLEY_CHECK(connection_ != nullptr);
+  if (nested_) {
+    auto statement = connection_->prepare("RELEASE parley_nested");
+    auto released = statement ? statement->run() : Result<void>(statement.error());
+    if (!released) return in_context("releasing a nested write", released.error());
+    connection_ = nullptr;
+    return {};
+  }
   auto statement = connection_->prepare("COMMIT");
   if (!statement) return statement.error();
   auto done = statement->run();
@@ -212,7 +226,9 @@ void WriteTransaction::finish(std::string_view statement) {
   connection_ = nullptr;
   // A failed ROLLBACK means SQLite already rolled back (e.g. after an I/O error); nothing to do.
   (void)connection->exec(statement);
-  if (durability_ == Durability::kPowerLoss) (void)connection->exec("PRAGMA synchronous = NORMAL");
+  if (!nested_ && durability_ == Durability::kPowerLoss) {
+    (void)connection->exec("PRAGMA synchronous = NORMAL");
+  }
 }
 
 }  // namespace parley::store::sqlite

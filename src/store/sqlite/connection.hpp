@@ -106,6 +106,11 @@ enum class Durability : std::uint8_t { kProcessCrash, kPowerLoss };
 // A write transaction started with BEGIN IMMEDIATE, so that it takes the write lock up front
 // (waiting up to the busy timeout) instead of failing with SQLITE_BUSY_SNAPSHOT when a read
 // transaction later tries to upgrade. Rolls back on destruction unless committed.
+//
+// Begun while the connection is already inside a transaction (a batch, see
+// Store::write_batch), it becomes a SAVEPOINT instead: commit() releases it into the outer
+// transaction and destruction rolls back only its own changes. Durability then follows the
+// outer transaction.
 class WriteTransaction {
  public:
   static Result<WriteTransaction> begin(Connection& connection, Durability durability);
@@ -118,12 +123,13 @@ class WriteTransaction {
   Result<void> commit();
 
  private:
-  WriteTransaction(Connection& connection, Durability durability)
-      : connection_(&connection), durability_(durability) {}
+  WriteTransaction(Connection& connection, Durability durability, bool nested)
+      : connection_(&connection), durability_(durability), nested_(nested) {}
   void finish(std::string_view statement);
 
   Connection* connection_;  // null once committed, rolled back or moved from
   Durability durability_;
+  bool nested_;  // a savepoint inside an outer transaction
 };
 
 }  // namespace parley::store::sqlite

@@ -700,4 +700,12 @@ Result<std::uint64_t> SqliteStore::change_counter() {
   return static_cast<std::uint64_t>(query->column_int(0));
 }
 
+Result<void> SqliteStore::write_batch(const std::function<void()>& body) {
+  std::lock_guard lock(mutex_);
+  auto transaction = WriteTransaction::begin(connection_, Durability::kProcessCrash);
+  if (!transaction) return in_context("starting a batch of writes", transaction.error());
+  body();
+  return transaction->commit();
+}
+
 }  // namespace parley::store::sqlite

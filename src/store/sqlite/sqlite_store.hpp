@@ -83,6 +83,7 @@ class SqliteStore final : public Store {
                                                            std::size_t limit) override;
 
   Result<std::uint64_t> change_counter() override;
+  Result<void> write_batch(const std::function<void()>& body) override;
 
  private:
   UnixSeconds now() const;
@@ -96,7 +97,8 @@ class SqliteStore final : public Store {
   const std::function<UnixSeconds()> wall_clock_;
   const int schema_version_;
   // Serialises all calls: a SQLite connection and its cached statements are single-threaded.
-  std::mutex mutex_;
+  // Recursive: write_batch() holds it while the writes inside take it again.
+  std::recursive_mutex mutex_;
   Connection connection_;  // guarded by mutex_
 };
 

@@ -430,6 +430,10 @@ class FakeStore final : public store::Store {
     return fail();
   }
   Result<std::uint64_t> change_counter() override { return std::uint64_t{0}; }
+  Result<void> write_batch(const std::function<void()>& body) override {
+    body();
+    return {};
+  }
 
   void close_gate() {
     std::lock_guard lock(mutex_);

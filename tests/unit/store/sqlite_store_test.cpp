@@ -703,5 +703,52 @@ TEST_F(SqliteStoreTest, ChangeCounterMovesForConfigurationOnly) {
   EXPECT_TRUE(moved());
 }
 
+// --- batches ---------------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, ABatchCommitsEveryWriteAndKeepsFailuresApart) {
+  const Tenant tenant = add_tenant("example.com");
+  add_extension(tenant.id, "1001");
+  std::vector<bool> results;
+  auto batched = store_->write_batch([&] {
+    for (int i = 0; i < 50; ++i) {
+      results.push_back(
+          store_
+              ->upsert_binding(
+                  binding(tenant.id, "1001", "sip:1001@192.0.2.4:" + std::to_string(5000 + i)))
+              .ok());
+    }
+    // A write that fails inside the batch (no such extension) leaves the others in place.
+    results.push_back(store_->upsert_binding(binding(tenant.id, "1999", "sip:x@192.0.2.9")).ok());
+  });
+  ASSERT_TRUE(batched.ok()) << batched.error().message;
+  ASSERT_EQ(results.size(), 51u);
+  EXPECT_FALSE(results.back());
+
+  // Another connection (as the CLI or a restarted server would be) sees the committed batch.
+  auto other = open_store();
+  ASSERT_NE(other, nullptr);
+  auto live = other->list_bindings(tenant.id, "1001", kNow);
+  ASSERT_TRUE(live.ok());
+  EXPECT_EQ(live->size(), 50u);
+}
+
+TEST_F(SqliteStoreTest, AFailedWriteInsideABatchRollsBackOnlyItself) {
+  const Tenant tenant = add_tenant("example.com");
+  add_extension(tenant.id, "1001");
+  ASSERT_TRUE(store_->upsert_binding(binding(tenant.id, "1001", "sip:1001@192.0.2.4:5000")).ok());
+  Binding invalid = binding(tenant.id, "1001", "sip:1001@192.0.2.4:5001");
+  invalid.received.ip = "not an address";
+  auto batched = store_->write_batch([&] {
+    EXPECT_FALSE(store_->upsert_binding(invalid).ok());
+    EXPECT_TRUE(
+        store_->remove_binding(BindingKey{tenant.id, "1001", "sip:1001@192.0.2.4:5000", "", 0})
+            .ok());
+  });
+  ASSERT_TRUE(batched.ok());
+  auto live = store_->list_bindings(tenant.id, "1001", kNow);
+  ASSERT_TRUE(live.ok());
+  EXPECT_TRUE(live->empty());
+}
+
 }  // namespace
 }  // namespace parley::store::sqlite
