@@ -20,7 +20,7 @@ class WorkerPool;
 struct TcpOptions {
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(300)};  // no bytes either way
   std::size_t max_connections = 10000;  // beyond this, new connections are closed at once
-  std::size_t max_write_queue_bytes = 4 * 1024 * 1024;  // slow reader: close
+  std::size_t max_write_queue_bytes = std::size_t{4} * 1024 * 1024;  // slow reader: close
   // After a graceful close (our FIN sent), how long to keep reading and discarding before
   // closing hard; see TcpConnection's kLingering.
   std::chrono::milliseconds linger{1000};

@@ -21,7 +21,7 @@ namespace parley::net {
 
 // Bytes one stream read may take at once; connections share their worker's buffer, so an idle
 // connection costs no receive memory.
-inline constexpr std::size_t kStreamScratchBytes = 64 * 1024;
+inline constexpr std::size_t kStreamScratchBytes = std::size_t{64} * 1024;
 
 struct Worker {
   explicit Worker(std::size_t worker_index);

@@ -77,6 +77,8 @@ bool pack(const store::Endpoint& endpoint, std::array<std::uint8_t, 16>& ip, std
   transport = static_cast<std::uint8_t>(name - kTransportNames.begin());
   char buffer[INET6_ADDRSTRLEN] = {};
   if (endpoint.ip.empty() || endpoint.ip.size() >= sizeof buffer) return false;
+  // The buffer was zeroed and the size checked above, so the copy stays NUL-terminated.
+  // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
   std::memcpy(buffer, endpoint.ip.data(), endpoint.ip.size());
   ip.fill(0);
   if (inet_pton(AF_INET, buffer, ip.data()) == 1) {
@@ -177,6 +179,8 @@ bool LocationTable::make_record(const store::Binding& binding, std::uint64_t con
   char* p = out.text.get();
   for (const std::string* part : {&binding.contact_uri, &binding.instance, &binding.call_id,
                                   &binding.path, &binding.user_agent}) {
+    // Lengths are stored beside the text, which is deliberately not NUL-terminated.
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
     if (!part->empty()) std::memcpy(p, part->data(), part->size());
     p += part->size();
   }

@@ -51,7 +51,7 @@ std::string hash_joined(DigestAlgorithm algorithm, std::initializer_list<std::st
   if (EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1) return {};
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex(std::size_t{length} * 2, '\0');
-  for (unsigned int i = 0; i < length; ++i) {
+  for (std::size_t i = 0; i < length; ++i) {
     hex[2 * i] = kHex[out[i] >> 4];
     hex[2 * i + 1] = kHex[out[i] & 0x0f];
   }
