@@ -9,19 +9,19 @@
 namespace parley::protocol::sip {
 namespace {
 
-constexpr auto npos = std::string_view::npos;
+constexpr auto kNpos = std::string_view::npos;
 
 // Index just past the empty line that ends the header section (CRLF CRLF, or bare LFs), or
-// npos. Starts looking at `from`.
+// kNpos. Starts looking at `from`.
 std::size_t find_header_end(std::string_view s, std::size_t from) {
   for (std::size_t i = from; i < s.size(); ++i) {
     const void* hit = std::memchr(s.data() + i, '\n', s.size() - i);
-    if (hit == nullptr) return npos;
+    if (hit == nullptr) return kNpos;
     i = static_cast<std::size_t>(static_cast<const char*>(hit) - s.data());
     if (i + 1 < s.size() && s[i + 1] == '\n') return i + 2;
     if (i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n') return i + 3;
   }
-  return npos;
+  return kNpos;
 }
 
 struct LengthScan {
@@ -34,12 +34,12 @@ struct LengthScan {
 LengthScan scan_content_length(std::string_view headers) {
   LengthScan scan;
   std::size_t pos = headers.find('\n');  // skip the start line
-  while (pos != npos && pos + 1 < headers.size()) {
+  while (pos != kNpos && pos + 1 < headers.size()) {
     const std::size_t start = pos + 1;
     pos = headers.find('\n', start);
-    const std::string_view line = headers.substr(start, pos == npos ? npos : pos - start);
+    const std::string_view line = headers.substr(start, pos == kNpos ? kNpos : pos - start);
     const std::size_t colon = line.find(':');
-    if (colon == npos) continue;
+    if (colon == kNpos) continue;
     const HeaderId id = header_id_from_name(detail::trim_lws(line.substr(0, colon)));
     if (id != HeaderId::kContentLength) continue;
     const std::string_view text = detail::trim_lws(line.substr(colon + 1));
@@ -119,7 +119,7 @@ StreamFramer::Output StreamFramer::next() {
 
     if (frame_bytes_ == 0) {
       const std::size_t header_end = find_header_end(pending, scanned_);
-      if (header_end == npos) {
+      if (header_end == kNpos) {
         if (pending.size() > max_bytes_) return fail(413, "SIP header section too large");
         // Resume two bytes back: the empty line may straddle this read and the next.
         scanned_ = pending.size() > 2 ? pending.size() - 2 : 0;

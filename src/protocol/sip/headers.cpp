@@ -7,18 +7,18 @@ namespace {
 
 using namespace detail;  // NOLINT(google-build-using-namespace): private helpers of this layer
 
-constexpr auto npos = std::string_view::npos;
+constexpr auto kNpos = std::string_view::npos;
 
 Error bad(std::string message) {
   return make_error(400, std::move(message));
 }
 
-// Where the URI scheme ends (the ':'), or npos when `text` does not start with a scheme.
+// Where the URI scheme ends (the ':'), or kNpos when `text` does not start with a scheme.
 std::size_t scheme_end(std::string_view text) {
-  if (text.empty() || !is(text[0], kAlpha)) return npos;
+  if (text.empty() || !is(text[0], kAlpha)) return kNpos;
   std::size_t i = 1;
   while (i < text.size() && is(text[i], kScheme)) ++i;
-  return (i < text.size() && text[i] == ':') ? i : npos;
+  return (i < text.size() && text[i] == ':') ? i : kNpos;
 }
 
 bool is_known_scheme(std::string_view scheme) {
@@ -49,10 +49,10 @@ Result<NameAddr> parse_name_addr(std::string_view value) {
     return out;
   }
 
-  std::size_t open = npos;  // index of '<' in the name-addr form
+  std::size_t open = kNpos;  // index of '<' in the name-addr form
   if (s[0] == '"') {
     const std::size_t end = skip_quoted(s, 0);
-    if (end == npos) return bad("unterminated quoted display name");
+    if (end == kNpos) return bad("unterminated quoted display name");
     out.display_name = s.substr(1, end - 2);
     open = skip_lws(s, end);
     if (open >= n || s[open] != '<') return bad("display name not followed by <URI>");
@@ -69,9 +69,9 @@ Result<NameAddr> parse_name_addr(std::string_view value) {
   }
 
   std::string_view rest;
-  if (open != npos) {
+  if (open != kNpos) {
     const std::size_t close = s.find('>', open + 1);
-    if (close == npos) return bad("missing '>' after URI");
+    if (close == kNpos) return bad("missing '>' after URI");
     out.uri_text = s.substr(open + 1, close - open - 1);
     rest = s.substr(close + 1);
   } else {
@@ -79,13 +79,13 @@ Result<NameAddr> parse_name_addr(std::string_view value) {
     while (k < n && s[k] != ';' && !is_lws(s[k])) ++k;
     out.uri_text = s.substr(0, k);
     rest = s.substr(k);
-    if (out.uri_text.find_first_of(",?") != npos) {
+    if (out.uri_text.find_first_of(",?") != kNpos) {
       return bad("a URI with ',' or '?' must be enclosed in <>");
     }
   }
 
   const std::size_t colon = scheme_end(out.uri_text);
-  if (colon == npos) return bad("address without a URI scheme");
+  if (colon == kNpos) return bad("address without a URI scheme");
   if (is_known_scheme(out.uri_text.substr(0, colon))) {
     auto uri = parse_uri(out.uri_text);
     if (!uri) return uri.error();
@@ -128,7 +128,7 @@ Result<Via> parse_via(std::string_view value) {
   if (i == end) return bad("no space between Via transport and sent-by");
 
   end = scan_host(s, i);
-  if (end == npos) return bad("malformed Via host");
+  if (end == kNpos) return bad("malformed Via host");
   via.host = s.substr(i, end - i);
   i = skip_lws(s, end);
   if (i < n && s[i] == ':') {
@@ -194,7 +194,7 @@ Result<AuthParams> parse_auth(std::string_view value) {
       i = skip_lws(s, i + 1);
       if (i < n && s[i] == '"') {
         const std::size_t end = skip_quoted(s, i);
-        if (end == npos) return bad("unterminated quoted authentication parameter");
+        if (end == kNpos) return bad("unterminated quoted authentication parameter");
         param_value = s.substr(i + 1, end - i - 2);
         i = end;
       } else {
@@ -217,7 +217,7 @@ std::vector<std::string_view> split_tokens(std::string_view value) {
   std::size_t start = 0;
   while (start <= value.size()) {
     std::size_t comma = value.find(',', start);
-    if (comma == npos) comma = value.size();
+    if (comma == kNpos) comma = value.size();
     const std::string_view token = trim_lws(value.substr(start, comma - start));
     if (!token.empty()) out.push_back(token);
     start = comma + 1;

@@ -20,7 +20,7 @@ using namespace detail;  // NOLINT(google-build-using-namespace): private helper
 
 namespace {
 
-constexpr auto npos = std::string_view::npos;
+constexpr auto kNpos = std::string_view::npos;
 
 // Most messages carry fewer header fields than this; reserving once avoids regrowth.
 constexpr std::size_t kReservedFields = 24;
@@ -78,7 +78,7 @@ bool is_sip_version(std::string_view v) {
   // "SIP" "/" 1*DIGIT "." 1*DIGIT, the literal being case-insensitive (RFC 3261 §25.1).
   if (!istarts_with(v, "SIP/")) return false;
   const std::size_t dot = v.find('.', 4);
-  if (dot == npos || dot == 4 || dot + 1 == v.size()) return false;
+  if (dot == kNpos || dot == 4 || dot + 1 == v.size()) return false;
   for (std::size_t i = 4; i < v.size(); ++i) {
     if (i != dot && !is(v[i], kDigit)) return false;
   }
@@ -143,16 +143,16 @@ bool Parser::parse_request_line(std::string_view line) {
   if (method.empty() || scan_token(method, 0) != method.size()) {
     return fail_with(0, "not a SIP message: no method token");
   }
-  if (sp1 == npos) return fail_with(400, "malformed request line");
+  if (sp1 == kNpos) return fail_with(400, "malformed request line");
   const std::string_view rest = line.substr(sp1 + 1);
   const std::size_t sp2 = rest.find(' ');
-  if (sp2 == npos) return fail_with(400, "request line without a SIP version");
+  if (sp2 == kNpos) return fail_with(400, "request line without a SIP version");
   const std::string_view uri = rest.substr(0, sp2);
   const std::string_view version = rest.substr(sp2 + 1);
   if (uri.size() > limits_.max_uri_bytes) return fail_with(414, "Request-URI too long");
   if (line.size() > limits_.max_line_bytes) return fail_with(400, "request line too long");
   if (uri.empty()) return fail_with(400, "extra whitespace in the request line");
-  if (version.find_first_of(" \t") != npos) {
+  if (version.find_first_of(" \t") != kNpos) {
     return fail_with(400, "whitespace in the Request-URI or after the SIP version");
   }
   if (!iequals(version, "SIP/2.0")) {
@@ -187,7 +187,7 @@ bool Parser::parse_status_line(std::string_view line) {
   const std::string_view version = line.substr(0, sp);
   if (!iequals(version, "SIP/2.0")) return fail_with(0, "response with SIP version other than 2.0");
   if (line.size() > limits_.max_line_bytes) return fail_with(0, "status line too long");
-  const std::string_view rest = sp == npos ? std::string_view() : line.substr(sp + 1);
+  const std::string_view rest = sp == kNpos ? std::string_view() : line.substr(sp + 1);
   // Status-Code is exactly three digits, then SP and a reason phrase that may be empty. A
   // missing SP after the code is tolerated.
   if (rest.size() < 3 || !is(rest[0], kDigit) || !is(rest[1], kDigit) || !is(rest[2], kDigit) ||
@@ -295,9 +295,9 @@ bool Parser::parse_headers() {
   const char* const base = in_.data();
   const std::size_t n = in_.size();
   auto find_lf = [base, n](std::size_t from) -> std::size_t {
-    if (from >= n) return npos;
+    if (from >= n) return kNpos;
     const void* hit = std::memchr(base + from, '\n', n - from);
-    return hit == nullptr ? npos : static_cast<std::size_t>(static_cast<const char*>(hit) - base);
+    return hit == nullptr ? kNpos : static_cast<std::size_t>(static_cast<const char*>(hit) - base);
   };
   msg_.headers_.reserve(kReservedFields);
   std::size_t pos = pos_;
@@ -314,11 +314,11 @@ bool Parser::parse_headers() {
       return fail(400, "continuation line without a header");
     const std::size_t start = pos;
     std::size_t lf = find_lf(pos);
-    while (lf != npos && lf + 1 < n && (base[lf + 1] == ' ' || base[lf + 1] == '\t')) {
+    while (lf != kNpos && lf + 1 < n && (base[lf + 1] == ' ' || base[lf + 1] == '\t')) {
       lf = find_lf(lf + 1);
     }
-    std::size_t end = lf == npos ? n : lf;
-    pos = lf == npos ? n : lf + 1;
+    std::size_t end = lf == kNpos ? n : lf;
+    pos = lf == kNpos ? n : lf + 1;
     if (end > start && base[end - 1] == '\r') --end;
     if (end - start > limits_.max_line_bytes) return fail(400, "header line too long");
 
@@ -388,8 +388,8 @@ Result<Message> Parser::run() {
   if (in_.empty()) return make_error(0, "empty message");
 
   const std::size_t start_lf = in_.find('\n');
-  std::size_t line_end = start_lf == npos ? in_.size() : start_lf;
-  pos_ = start_lf == npos ? in_.size() : start_lf + 1;
+  std::size_t line_end = start_lf == kNpos ? in_.size() : start_lf;
+  pos_ = start_lf == kNpos ? in_.size() : start_lf + 1;
   if (line_end > 0 && in_[line_end - 1] == '\r') --line_end;
 
   if (!parse_start_line(in_.substr(0, line_end)) || !parse_headers() || !check_fields() ||

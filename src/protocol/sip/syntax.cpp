@@ -62,16 +62,16 @@ bool is_ipv6(std::string_view s) {
 }
 
 std::size_t scan_host(std::string_view s, std::size_t i) {
-  constexpr auto npos = std::string_view::npos;
-  if (i >= s.size()) return npos;
+  constexpr auto kNpos = std::string_view::npos;
+  if (i >= s.size()) return kNpos;
   if (s[i] == '[') {
     const std::size_t close = s.find(']', i + 1);
-    if (close == npos || !is_ipv6(s.substr(i + 1, close - i - 1))) return npos;
+    if (close == kNpos || !is_ipv6(s.substr(i + 1, close - i - 1))) return kNpos;
     return close + 1;
   }
   const std::size_t start = i;
   while (i < s.size() && is(s[i], kHost)) ++i;
-  if (i == start) return npos;
+  if (i == start) return kNpos;
   return i;
 }
 
