@@ -2,6 +2,7 @@
 // on the same folder standing in for `parley user add` in another process.
 
 #include "sip/directory.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -20,24 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace psip = protocol::sip;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "parley-directory-XXXXXX").string();
-    PARLEY_CHECK(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = test::TempDir;
 
 std::unique_ptr<store::sqlite::SqliteStore> open_store(const fs::path& dir) {
   store::sqlite::SqliteStoreOptions options;

@@ -3,6 +3,7 @@
 // fake store.
 
 #include "sip/location_table.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -37,24 +38,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr store::UnixSeconds kStart = 1'700'000'000;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "parley-location-XXXXXX").string();
-    PARLEY_CHECK(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = test::TempDir;
 
 store::Binding make_binding(std::string contact, std::uint16_t q = 1000, std::string instance = "",
                             std::uint32_t reg_id = 0) {

@@ -4,6 +4,7 @@
 // and bans and a hand-driven wall clock for binding expiry.
 
 #include "sip/registrar.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -34,24 +35,7 @@ using testing::RecordingTransport;
 constexpr std::string_view kSecret = "0123456789abcdef0123456789abcdef";
 constexpr store::UnixSeconds kStart = 1'700'000'000;  // Tue, 14 Nov 2023 22:13:20 GMT
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "parley-registrar-XXXXXX").string();
-    PARLEY_CHECK(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = test::TempDir;
 
 // One REGISTER as a phone would write it; each field can be changed before sending.
 struct Register {

@@ -1,6 +1,7 @@
 // The Store operations against a real SQLite file in a temporary folder.
 
 #include "store/sqlite/sqlite_store.hpp"
+#include "support/temp_dir.hpp"
 
 #include "base/check.hpp"
 
@@ -24,25 +25,7 @@ constexpr std::string_view kSha256 =
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 constexpr UnixSeconds kNow = 1'700'000'000;
 
-// A fresh folder under the system temp folder, removed with everything in it at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "parley-store-XXXXXX").string();
-    PARLEY_CHECK(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = test::TempDir;
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
