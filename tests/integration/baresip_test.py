@@ -36,7 +36,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from parley_harness import HarnessError, ParleyServer, run_parley  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, run_parley, report, run_main  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 DOMAIN = "example.com"
@@ -304,18 +304,8 @@ def main():
         check([r[2:] for r in records] == [("answered", "caller")],
               f"call records {records}, expected one answered call hung up by the caller")
 
-    if problems:
-        print(f"\nFAIL: {len(problems)} problem(s):")
-        for p in problems:
-            print("  " + p)
-        return 1
-    print("\nPASS: baresip registered and called a SIPp UAS through Parley")
-    return 0
+    return report(problems, "baresip registered and called a SIPp UAS through Parley")
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except HarnessError as e:
-        print(f"FAIL: {e}")
-        sys.exit(1)
+    run_main(main)

@@ -25,7 +25,8 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from parley_harness import HarnessError, ParleyServer, new_branch, run_parley  # noqa: E402
+from parley_harness import (HarnessError, ParleyServer, new_branch,
+                            run_parley, report, run_main)  # noqa: E402
 from sip_client import (Md5OnlyRelay, SipUA, digest_credentials, parse_message,
                         pick_challenge)  # noqa: E402
 
@@ -424,18 +425,8 @@ def main():
                                              "['caller', 'callee'] (SIPp BYE, then callee BYE)")
         check(len(rows) == 7, f"{len(rows)} call records, expected 7 (404 writes none)")
 
-    if problems:
-        print(f"\nFAIL: {len(problems)} problem(s):")
-        for p in problems:
-            print("  " + p)
-        return 1
-    print("\nPASS: calls through the B2BUA behave as specified")
-    return 0
+    return report(problems, "calls through the B2BUA behave as specified")
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except HarnessError as e:
-        print(f"FAIL: {e}")
-        sys.exit(1)
+    run_main(main)

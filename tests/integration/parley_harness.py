@@ -24,6 +24,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -327,3 +328,23 @@ class TcpClient:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def report(problems: list[str], success: str) -> int:
+    """Prints the outcome of a test script that collects problems; returns its exit code."""
+    if problems:
+        print(f"\nFAIL: {len(problems)} problem(s):")
+        for problem in problems:
+            print("  " + problem)
+        return 1
+    print(f"\nPASS: {success}")
+    return 0
+
+
+def run_main(main) -> None:
+    """Runs a test script's main(); a HarnessError (a peer or the server misbehaving) fails it."""
+    try:
+        sys.exit(main())
+    except HarnessError as error:
+        print(f"FAIL: {error}")
+        sys.exit(1)

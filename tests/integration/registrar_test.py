@@ -22,7 +22,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from parley_harness import HarnessError, ParleyServer, run_parley  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, run_parley, report, run_main  # noqa: E402
 from sip_client import Md5OnlyRelay, SipUA, contacts_of, parse_challenge  # noqa: E402
 
 DOMAIN = "example.com"
@@ -234,18 +234,8 @@ def main():
                 print("---- server stderr (tail) ----\n" + restarted.stderr_text()[-3000:])
             restarted.stop(signal.SIGTERM)
 
-    if problems:
-        print(f"\nFAIL: {len(problems)} problem(s):")
-        for p in problems:
-            print("  " + p)
-        return 1
-    print("\nPASS: registrar behaves as specified")
-    return 0
+    return report(problems, "registrar behaves as specified")
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except HarnessError as e:
-        print(f"FAIL: {e}")
-        sys.exit(1)
+    run_main(main)
