@@ -9,11 +9,12 @@ packages=(
   pkg-config git
   # libraries
   libboost-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev libsqlite3-dev libssl-dev
+  libopus-dev libspeexdsp-dev libsodium-dev libsrtp2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sip-tester python3 procps baresip-core
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(kamailio)
+  packages+=(kamailio rtpengine-daemon)
 fi
 
 missing=()

@@ -1,0 +1,128 @@
+#pragma once
+// RtpRelay: the media anchor of one call. Two legs (A = caller, B = callee), each with a local
+// RTP port (and RTCP on the next port unless rtcp-mux) bound on the call's worker loop. RTP that
+// leg A's user agent sends to its local port goes out of leg B's socket to B's user agent, and
+// the other way round, rewritten on the way:
+//   * payload type mapped per direction (dynamic types may differ per leg), or handed to a
+//     Transcoder whose output is framed in new RTP headers;
+//   * SSRC, sequence number and timestamp rewritten so that each outgoing stream is one
+//     continuous stream with our own SSRC, even when the input SSRC changes (re-INVITE,
+//     transfer, hold and resume);
+//   * RTCP relayed to the other leg's RTCP destination (rtcp-mux aware); dropped, not relayed,
+//     for a direction that is transcoded (its reports would describe another stream).
+//
+// Latching (symmetric RTP and the "RTP bleed" defence): each leg sends to the address its SDP
+// named until it latches. A leg latches to the first source of valid RTP that is either the SDP
+// address, or — within `latch_window` after set_remote() — any source sending valid RTP with a
+// payload type the leg negotiated (NAT is evident). Once latched, packets from every other source
+// are dropped and counted; only a new set_remote() (a new SDP from that leg) opens a new window.
+//
+// Lifetime: created and destroyed on its worker's thread; the destructor closes the sockets and
+// returns the ports to the PortPool. All methods run on that thread.
+//
+// Steady state allocates nothing per packet: receive and send batches are preallocated.
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "media/transcoder.hpp"
+#include "net/address.hpp"
+
+namespace parley::net {
+class WorkerPool;
+}
+
+namespace parley::media {
+
+enum class Leg : std::uint8_t { kA = 0, kB = 1 };
+inline Leg other(Leg leg) { return leg == Leg::kA ? Leg::kB : Leg::kA; }
+
+// Even RTP ports from an inclusive range, shared by every worker. Port p is handed out with
+// p + 1 reserved for its RTCP. Thread-safe.
+class PortPool {
+ public:
+  PortPool(std::uint16_t first, std::uint16_t last);
+  // An even port not in use, or nullopt when the range is exhausted. Round-robin through the
+  // range, so a port just released is not reused at once (late packets of the last call).
+  std::optional<std::uint16_t> acquire();
+  void release(std::uint16_t port);
+  std::size_t in_use() const;
+  std::size_t capacity() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::uint16_t first_;
+  std::vector<bool> used_;  // guarded by mutex_, index (port - first_) / 2
+  std::size_t next_ = 0;    // guarded by mutex_
+  std::size_t in_use_ = 0;  // guarded by mutex_
+};
+
+// What a leg's SDP says about where its user agent receives.
+struct LegRemote {
+  net::SocketAddress rtp;   // port 0 = the stream is rejected or on hold without address
+  net::SocketAddress rtcp;  // ignored with rtcp_mux; empty = rtp port + 1
+  bool rtcp_mux = false;
+  bool sends = true;     // the UA will send media (sendrecv/sendonly from its point of view)
+  bool receives = true;  // we may send it media (sendrecv/recvonly); false = hold: we send nothing
+};
+
+// How RTP received on one leg is sent out of the other.
+struct Forwarding {
+  Forwarding() { payload_map.fill(-1); }
+  // Passthrough: received payload type -> sent payload type; -1 = drop (counted).
+  std::array<std::int16_t, 128> payload_map;
+  // Transcoding: packets of `transcode_input_pt` go through `transcoder`; its frames go out with
+  // `transcode_output_pt`. payload_map still applies to other types (telephone-event).
+  std::unique_ptr<Transcoder> transcoder;
+  int transcode_input_pt = -1;
+  int transcode_output_pt = -1;
+  std::uint32_t output_clock_rate = 8000;  // of the output codec, for timestamp continuity
+};
+
+struct RelayOptions {
+  net::SocketAddress bind_address;  // local IP to bind the legs' sockets to (port ignored)
+  Duration latch_window = std::chrono::seconds(10);
+  std::size_t batch = 32;  // datagrams per recvmmsg/sendmmsg
+};
+
+struct LegStats {
+  std::uint64_t rtp_received = 0;    // valid RTP accepted from this leg's UA
+  std::uint64_t rtp_sent = 0;        // RTP sent to this leg's UA
+  std::uint64_t rtcp_received = 0;
+  std::uint64_t rtcp_sent = 0;
+  std::uint64_t dropped_malformed = 0;  // not RTP/RTCP
+  std::uint64_t dropped_foreign = 0;    // from a source other than the latched one
+  std::uint64_t dropped_payload = 0;    // payload type not negotiated / no destination / hold
+  std::uint64_t send_failures = 0;
+  std::optional<net::SocketAddress> latched;  // the source this leg latched to
+};
+
+class RtpRelay {
+ public:
+  // Binds both legs' sockets (ports from `ports`) on worker `worker` of `pool`. Must run on that
+  // worker's thread. Error (code 503) when the range is exhausted or binding fails.
+  static Result<std::unique_ptr<RtpRelay>> create(net::WorkerPool& pool, std::size_t worker,
+                                                  PortPool& ports, const Clock& clock,
+                                                  const RelayOptions& options);
+  virtual ~RtpRelay() = default;
+
+  // The RTP port this leg's user agent must send to (put into the SDP we send that leg).
+  virtual std::uint16_t local_port(Leg leg) const = 0;
+  // From the leg's SDP (offer or answer); again on every new SDP of that leg.
+  virtual void set_remote(Leg leg, const LegRemote& remote) = 0;
+  // How packets received from `from` are sent to the other leg. Replaces the previous plan.
+  virtual void set_forwarding(Leg from, Forwarding forwarding) = 0;
+  virtual const LegStats& stats(Leg leg) const = 0;
+  // When valid RTP last arrived on either leg (the creation time before any).
+  virtual TimePoint last_rtp() const = 0;
+};
+
+}  // namespace parley::media
