@@ -1,0 +1,71 @@
+// libFuzzer target: SDP parsing and serialising. Beyond "no crash", it checks properties that
+// must hold for any input:
+//  - a description that parses respects the limits of the header;
+//  - its serialisation parses again (unless serialising grew it past kMaxBytes: CRLF line ends
+//    and an added t= line can lengthen it) and serialises to the same bytes;
+//  - the helpers answer for every media without crashing.
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "protocol/sdp/session_description.hpp"
+
+namespace sdp = parley::protocol::sdp;
+
+namespace {
+
+void require(bool condition) {
+  if (!condition) std::abort();
+}
+
+void check_limits(const sdp::SessionDescription& sd) {
+  require(sd.media.size() <= sdp::kMaxMedia);
+  std::size_t attributes = sd.attributes.size() + (sd.direction ? 1 : 0);
+  for (const sdp::Media& m : sd.media) {
+    require(m.formats.size() + m.raw_formats.size() <= sdp::kMaxFormats);
+    require(m.formats.empty() || m.raw_formats.empty());
+    attributes += m.attributes.size();
+    for (const sdp::Format& f : m.formats) {
+      require(f.payload_type >= 0 && f.payload_type <= 127);
+      require(m.find_format(f.payload_type) == &f);  // payload types are distinct
+    }
+  }
+  require(attributes <= sdp::kMaxAttributes);
+}
+
+void exercise_helpers(const sdp::SessionDescription& sd) {
+  for (std::size_t i = 0; i < sd.media.size(); ++i) {
+    const sdp::Media& m = sd.media[i];
+    (void)sd.connection_for(i);
+    const sdp::Direction d = m.effective_direction(sd.direction);
+    require(sdp::reverse(sdp::reverse(d)) == d);
+    require(sdp::sends(d) == sdp::receives(sdp::reverse(d)));
+    for (const sdp::Format& f : m.formats) {
+      if (!f.encoding.empty()) require(sdp::same_codec(f, f));
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  auto first = sdp::parse(bytes);
+  if (!first.ok()) {
+    require(first.error().code == 400);
+    require(!first.error().message.empty());
+    return 0;
+  }
+  check_limits(*first);
+  exercise_helpers(*first);
+  const std::string text = sdp::serialise(*first);
+  if (text.size() > sdp::kMaxBytes) return 0;
+  auto second = sdp::parse(text);
+  require(second.ok());
+  check_limits(*second);
+  require(second->media.size() == first->media.size());
+  require(sdp::serialise(*second) == text);
+  return 0;
+}
