@@ -38,6 +38,11 @@ bool is_rtcp(std::span<const std::uint8_t> datagram);
 // first packet SR or RR unless it is a reduced-size packet). Does not decrypt or interpret.
 bool valid_rtcp(std::span<const std::uint8_t> datagram);
 
+// Sets the sender SSRC of every SR and RR packet in a compound packet valid_rtcp() accepted, so
+// that a relay that rewrote the SSRC of the RTP stream keeps its reports attached to it. Report
+// blocks and other packet types are left as they are. Returns how many packets were changed.
+std::size_t set_rtcp_sender_ssrc(std::span<std::uint8_t> datagram, std::uint32_t ssrc);
+
 // In-place rewrites of the fixed header of a packet parse_rtp() accepted.
 void set_payload_type(std::span<std::uint8_t> datagram, std::uint8_t payload_type);
 void set_sequence(std::span<std::uint8_t> datagram, std::uint16_t sequence);
@@ -53,7 +58,7 @@ std::size_t write_header(std::span<std::uint8_t> out, std::uint8_t payload_type,
 struct TelephoneEvent {
   std::uint8_t event = 0;  // 0-9, 10 '*', 11 '#', 12-15 A-D, ...
   bool end = false;
-  std::uint8_t volume = 0;  // 0..63, -dBm0
+  std::uint8_t volume = 0;     // 0..63, -dBm0
   std::uint16_t duration = 0;  // in timestamp units
 };
 std::optional<TelephoneEvent> parse_telephone_event(std::span<const std::uint8_t> payload);
