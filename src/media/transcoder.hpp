@@ -48,6 +48,7 @@ struct TranscoderOptions {
 struct EncodedFrame {
   std::span<const std::uint8_t> payload;  // valid until the next call on the Transcoder
   std::uint32_t samples = 0;
+  bool marker = false;  // added by codecs: first frame after a gap, resync or talkspurt start
 };
 
 class Transcoder {
