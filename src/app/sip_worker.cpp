@@ -104,6 +104,8 @@ sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& tr
                            .user_agent = options.advertisement.server,
                            .allow_inter_tenant_calls = options.allow_inter_tenant_calls,
                            .max_calls = 100000,
+                           .media = options.media,
+                           .media_timeout = options.media_timeout,
                            .make_call_id = [&layer, worker, workers] {
                              return sip::make_owned_call_id(worker, workers, [&layer] {
                                return layer.make_tag() + layer.make_tag();

@@ -38,6 +38,9 @@ struct SipWorkerOptions {
   sip::Advertisement advertisement = {};
   Duration no_answer_timeout = std::chrono::seconds(30);
   bool allow_inter_tenant_calls = false;
+  // Media anchoring for calls (null: SDP passes through) and its no-RTP timeout.
+  sip::MediaFactory* media = nullptr;
+  Duration media_timeout = std::chrono::seconds(60);
   // Live transactions per worker. A finished non-INVITE transaction lingers for Timer J
   // (64*T1 = 32 s on UDP) to absorb retransmissions, so this bounds the sustained rate of
   // REGISTERs and in-dialog requests per worker to about max_transactions / 32 s.

@@ -387,6 +387,24 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
   auto owned = std::make_unique<Call>();
   Call& call = *owned;
   call.id = next_call_++;
+  std::string branch_body(invite.body());
+  call.invite_offer = !invite.body().empty();
+  if (options_.media != nullptr) {
+    auto media = options_.media->create(CallMediaInfo{call.id, caller, callee});
+    if (!media.ok()) {
+      reject(transaction, media.error().code, media.error().message);
+      return;
+    }
+    call.media = std::move(media).value();
+    if (call.invite_offer) {
+      auto offer = media_body(call, Side::kCaller, invite, true);
+      if (!offer.ok()) {
+        reject(transaction, offer.error().code, offer.error().message);
+        return;
+      }
+      branch_body = std::move(offer).value();
+    }
+  }
   call.tenant = tenant.id;
   call.caller = std::move(caller);
   call.callee = std::move(callee);
@@ -404,7 +422,7 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
     auto peer = options_.routing.binding_peer(binding);
     if (!peer) continue;
     if (peer->local.empty()) peer->local = transaction.peer().local;
-    (void)send_branch(call, invite, *peer, binding);
+    (void)send_branch(call, invite, branch_body, *peer, binding);
   }
   if (call.live_branches == 0) {
     finish_ringing(call, 480, {}, store::Disposition::kFailed, store::HangupSide::kSystem);
@@ -413,13 +431,12 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
   call.no_answer_timer = schedule(call.id, TimerKind::kNoAnswer, options_.no_answer_timeout);
 }
 
-bool B2bua::send_branch(Call& call, const Message& invite, const Peer& peer,
+bool B2bua::send_branch(Call& call, const Message& invite, std::string_view body, const Peer& peer,
                         const store::Binding& binding) {
   auto from = protocol::sip::parse_name_addr(invite.first(HeaderId::kFrom));
   if (!from.ok()) return false;
   const std::string branch = options_.layer.make_branch();
   const int max_forwards = invite.max_forwards() < 0 ? 70 : invite.max_forwards() - 1;
-  const std::string_view body = invite.body();
   const std::string_view content_type = invite.first(HeaderId::kContentType);
 
   std::string out;
@@ -534,6 +551,16 @@ void B2bua::on_branch_failure(Call& call, std::uint16_t branch, int status,
 
 void B2bua::on_branch_answer(Call& call, ClientTransaction& transaction, ClientContext& context,
                              const Message& response) {
+  // With the caller's offer the 2xx holds the answer; without, it holds the offer (§13.2.1)
+  // and the caller's ACK will answer it.
+  auto body = media_body(call, Side::kCallee, response, !call.invite_offer);
+  if (!body.ok()) {
+    ++stats_.sdp_refused;
+    release_2xx(context, transaction.request(), response, transaction.peer());
+    keep_for_retransmissions(transaction.id(), context);
+    on_branch_failure(call, context.branch, body.error().code, body.error().message);
+    return;
+  }
   auto dialog = make_uac_dialog(transaction.request(), response, transaction.peer());
   if (!dialog.ok()) {
     // A 2xx without a To tag can be neither ACKed nor BYEd properly: count it as a failure.
@@ -579,7 +606,8 @@ void B2bua::on_branch_answer(Call& call, ClientTransaction& transaction, ClientC
   answer.extra_headers.emplace_back("Server", options_.user_agent);
   b2bua_detail::add_passthrough(answer.extra_headers, response);
   answer.content_type = response.first(HeaderId::kContentType);
-  answer.body = response.body();
+  answer.body = *body;
+  arm_media_timer(call, options_.media_timeout);
   answer_2xx(call, Side::kCaller, *server, protocol::sip::build_response(server->request(), answer),
              response.status_code());
 }
@@ -601,8 +629,15 @@ void B2bua::relay_provisional(Call& call, const Message& response) {
   provisional.extra_headers.emplace_back("Contact", contact_for(caller.dialog.peer, call.callee));
   provisional.extra_headers.emplace_back("Server", options_.user_agent);
   b2bua_detail::add_passthrough(provisional.extra_headers, response);
-  provisional.content_type = response.first(HeaderId::kContentType);
-  provisional.body = response.body();
+  // Early media: a provisional answer to the caller's offer. One we cannot use is relayed
+  // without its body (the caller then hears its own ringback).
+  std::string body;
+  if (!response.body().empty() && call.invite_offer) {
+    auto rewritten = media_body(call, Side::kCallee, response, false);
+    if (rewritten.ok()) body = std::move(rewritten).value();
+  }
+  if (!body.empty()) provisional.content_type = response.first(HeaderId::kContentType);
+  provisional.body = body;
   (void)server->respond(provisional);
 }
 
@@ -736,6 +771,7 @@ void B2bua::write_record(const Call& call, store::Disposition disposition, store
   record.end_ms = std::max({now_ms(), call.start_ms, call.answered ? call.answer_ms : 0});
   record.disposition = disposition;
   record.hangup_side = side;
+  record.end_reason = call.end_reason;
   options_.records.record(record);
 }
 
@@ -752,6 +788,7 @@ void B2bua::destroy(Call& call) {
     }
   }
   cancel_timer(call.no_answer_timer);
+  cancel_timer(call.media_timer);
   if (call.invite != 0) invites_.erase(call.invite);
   const CallId id = call.id;
   calls_.erase(id);
@@ -793,6 +830,7 @@ void B2bua::end_all_calls() {
   for (CallId id : ids) {
     Call* call = find_call(id);
     if (call == nullptr) continue;
+    call->end_reason = store::EndReason::kShutdown;
     if (call->answered) {
       hang_up(*call, store::HangupSide::kSystem, true, true);
     } else {

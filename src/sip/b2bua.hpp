@@ -45,6 +45,7 @@
 #include "base/clock.hpp"
 #include "protocol/sip/message.hpp"
 #include "protocol/sip/response.hpp"
+#include "sip/call_media.hpp"
 #include "sip/call_routing.hpp"
 #include "sip/location.hpp"
 #include "sip/timer_queue.hpp"
@@ -76,6 +77,12 @@ struct B2buaOptions {
   bool allow_inter_tenant_calls = false;
   // New INVITEs past this many live calls are answered 503.
   std::size_t max_calls = 100000;
+  // Anchors the media of every call (rewrites each application/sdp body). Null = SDP passes
+  // through unchanged. Must outlive the B2bua.
+  MediaFactory* media = nullptr;
+  // An answered call with a CallMedia whose last_media() is older than this is ended with BYE
+  // on both legs (end reason "media_timeout"). Zero = never.
+  Duration media_timeout = std::chrono::seconds(60);
   // Makes the Call-ID of each new callee leg. Empty = two random tags. The app passes one that
   // keeps the leg on this worker (call_affinity.hpp).
   std::function<std::string()> make_call_id;
@@ -91,6 +98,8 @@ class B2bua final : public TransactionLayer::Listener {
     std::uint64_t requests_relayed = 0;
     std::uint64_t acks_resent = 0;         // for retransmitted 2xx
     std::uint64_t extra_2xx_released = 0;  // second 2xx of a fork, ACKed and BYEd
+    std::uint64_t media_timeouts = 0;      // calls ended for lack of RTP
+    std::uint64_t sdp_refused = 0;         // SDP bodies the media layer refused
   };
 
   explicit B2bua(B2buaOptions options);
@@ -161,7 +170,8 @@ class B2bua final : public TransactionLayer::Listener {
     CallId call = 0;
     TransactionId server = 0;  // kRelay: the server transaction to answer
     TimerId forget = kNoTimer;
-    std::string released_tag;  // To tag of a 2xx we ACKed and BYEd (an answer we did not take)
+    bool carries_offer = false;  // kRelay: the relayed INVITE/UPDATE had an SDP offer
+    std::string released_tag;    // To tag of a 2xx we ACKed and BYEd (an answer we did not take)
   };
 
   // --- new calls and forking (b2bua.cpp) ---
@@ -171,8 +181,8 @@ class B2bua final : public TransactionLayer::Listener {
   void start_call(ServerTransaction& transaction, const protocol::sip::Message& invite,
                   const CallTenant& tenant, std::string caller, std::string callee,
                   const std::vector<store::Binding>& bindings);
-  bool send_branch(Call& call, const protocol::sip::Message& invite, const Peer& peer,
-                   const store::Binding& binding);
+  bool send_branch(Call& call, const protocol::sip::Message& invite, std::string_view body,
+                   const Peer& peer, const store::Binding& binding);
   void on_branch_response(ClientTransaction& transaction, ClientContext& context,
                           const protocol::sip::Message& response);
   void on_branch_failure(Call& call, std::uint16_t branch, int status, std::string_view reason);
@@ -206,6 +216,14 @@ class B2bua final : public TransactionLayer::Listener {
                                        std::string_view content_type = {},
                                        std::string_view body = {}, int max_forwards = 70);
   void hang_up(Call& call, store::HangupSide side, bool bye_caller, bool bye_callee);
+
+  // --- media (b2bua_media.cpp) ---
+  // The body to send on for an SDP body `body` of `message` from `from`: unchanged without a
+  // CallMedia or when it is not application/sdp, else what the CallMedia makes of it.
+  Result<std::string> media_body(Call& call, Side from, const protocol::sip::Message& message,
+                                 bool is_offer);
+  void arm_media_timer(Call& call, Duration delay);
+  void check_media(Call& call);
 
   // --- shared (b2bua.cpp) ---
   Call* find_call(CallId id);

@@ -7,6 +7,7 @@
 // the two dialogs remain. See docs/decisions/0005-b2bua.md for the measured size.
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,9 @@ enum class B2bua::TimerKind : std::uint8_t {
   kForgetAckA,    // call: stop keeping the ACK we sent on the caller leg
   kForgetAckB,    // call: ... on the callee leg
   kForgetClient,  // client transaction: stop tracking it (64*T1 after its 2xx or CANCEL)
+  kMediaCheck,    // call: has RTP flowed within the media timeout?
 };
-inline constexpr unsigned kB2buaTimerBits = 3;
+inline constexpr unsigned kB2buaTimerBits = 4;
 
 struct B2bua::Leg {
   Dialog dialog;
@@ -60,7 +62,11 @@ struct B2bua::Call {
   std::string callee;
   store::UnixMillis start_ms = 0;
   store::UnixMillis answer_ms = 0;
-  std::array<Leg, 2> legs;  // indexed by Side
+  std::array<Leg, 2> legs;           // indexed by Side
+  std::unique_ptr<CallMedia> media;  // null without a MediaFactory
+  bool invite_offer = false;         // the caller's INVITE carried the SDP offer
+  store::EndReason end_reason = store::EndReason::kNormal;
+  TimerId media_timer = kNoTimer;
 
   // --- while ringing ---
   TransactionId invite = 0;             // the caller's INVITE server transaction

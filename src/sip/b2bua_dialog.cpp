@@ -106,9 +106,21 @@ void B2bua::relay_request(Call& call, Side from, ServerTransaction& transaction,
   context.side = from;
   context.call = call.id;
   context.server = transaction.id();
+  // A re-INVITE or UPDATE with a body is a new offer (hold, resume, codec change).
+  std::string body(request.body());
+  if ((method == Method::kInvite || method == Method::kUpdate) && !body.empty()) {
+    auto offer = media_body(call, from, request, true);
+    if (!offer.ok()) {
+      ++stats_.sdp_refused;
+      reject(transaction, offer.error().code, offer.error().message);
+      return;
+    }
+    body = std::move(offer).value();
+    context.carries_offer = true;
+  }
   const std::string extra = b2bua_detail::passthrough_lines(request);
   auto sent = send_in_dialog(call, to, request.method_text(), context, extra,
-                             request.first(HeaderId::kContentType), request.body(),
+                             request.first(HeaderId::kContentType), body,
                              request.max_forwards() < 0 ? 70 : request.max_forwards() - 1);
   if (!sent.ok()) {
     reject(transaction, 503);
@@ -145,7 +157,25 @@ void B2bua::on_relay_response(ClientTransaction& transaction, ClientContext& con
   }
   b2bua_detail::add_passthrough(relayed.extra_headers, response);
   relayed.content_type = response.first(HeaderId::kContentType);
-  relayed.body = response.body();
+  std::string body(response.body());
+  const bool offer_answer_method = invite || transaction.request().method() == Method::kUpdate;
+  if (call != nullptr && offer_answer_method && !body.empty() && status < 300) {
+    // The answer to the relayed offer; or, for an INVITE that had none, the 2xx's offer.
+    if (context.carries_offer || (invite && status >= 200)) {
+      auto rewritten = media_body(*call, to, response, !context.carries_offer);
+      if (rewritten.ok()) {
+        body = std::move(rewritten).value();
+      } else {
+        ++stats_.sdp_refused;
+        body.clear();
+        relayed.content_type = {};
+      }
+    } else {
+      body.clear();  // SDP in a provisional answer to an offerless re-INVITE: not relayed
+      relayed.content_type = {};
+    }
+  }
+  relayed.body = body;
 
   if (invite && status >= 200 && status < 300) {
     if (call == nullptr) {
@@ -226,7 +256,23 @@ bool B2bua::on_dialog_ack(const Message& ack) {
   const Side other = side == Side::kCaller ? Side::kCallee : Side::kCaller;
   Leg& forward = leg(*call, other);
   if (forward.ack_cseq != 0 && !forward.ack_sent) {
-    send_ack(*call, other, ack.first(HeaderId::kContentType), ack.body());
+    // An ACK body is always the answer to an offer the 2xx carried (§13.2.1).
+    std::string body(ack.body());
+    if (!body.empty()) {
+      auto answer = media_body(*call, side, ack, false);
+      if (answer.ok()) {
+        body = std::move(answer).value();
+      } else {
+        ++stats_.sdp_refused;
+        // The offerer cannot use our answer: the session cannot go on (§13.2.1 gives no way
+        // to refuse an answer in an ACK but ending the call).
+        send_ack(*call, other, {}, {});
+        hang_up(*call, store::HangupSide::kSystem, true, true);
+        return true;
+      }
+    }
+    send_ack(*call, other, body.empty() ? std::string_view{} : ack.first(HeaderId::kContentType),
+             body);
   }
   return true;
 }
@@ -390,6 +436,11 @@ void B2bua::fire(std::uint64_t id, TimerKind kind, TimerId timer) {
       std::string().swap(l.last_ack);
       return;
     }
+    case TimerKind::kMediaCheck:
+      if (call->media_timer != timer) return;
+      call->media_timer = kNoTimer;
+      check_media(*call);
+      return;
     case TimerKind::kForgetClient:
       return;
   }

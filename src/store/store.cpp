@@ -21,6 +21,12 @@ constexpr std::array<std::pair<HangupSide, std::string_view>, 3> kHangupSideName
     {HangupSide::kSystem, "system"},
 }};
 
+constexpr std::array<std::pair<EndReason, std::string_view>, 3> kEndReasonNames{{
+    {EndReason::kNormal, "normal"},
+    {EndReason::kMediaTimeout, "media_timeout"},
+    {EndReason::kShutdown, "shutdown"},
+}};
+
 }  // namespace
 
 Error make_store_error(StoreError kind, std::string message) {
@@ -39,6 +45,20 @@ std::string_view to_text(HangupSide side) {
     if (value == side) return name;
   }
   return "unknown";
+}
+
+std::string_view to_text(EndReason reason) {
+  for (const auto& [value, name] : kEndReasonNames) {
+    if (value == reason) return name;
+  }
+  return "unknown";
+}
+
+std::optional<EndReason> parse_end_reason(std::string_view text) {
+  for (const auto& [value, name] : kEndReasonNames) {
+    if (name == text) return value;
+  }
+  return std::nullopt;
 }
 
 std::optional<Disposition> parse_disposition(std::string_view text) {

@@ -149,6 +149,12 @@ std::string_view to_text(HangupSide side);          // "caller", "callee", "syst
 std::optional<Disposition> parse_disposition(std::string_view text);
 std::optional<HangupSide> parse_hangup_side(std::string_view text);
 
+// Why a call ended, beyond who hung up: kMediaTimeout when no RTP flowed on either leg for the
+// configured time, kShutdown when the server ended it on stop.
+enum class EndReason : std::uint8_t { kNormal, kMediaTimeout, kShutdown };
+std::string_view to_text(EndReason reason);  // "normal", "media_timeout", "shutdown"
+std::optional<EndReason> parse_end_reason(std::string_view text);
+
 // One finished call. `answer_ms` is set exactly when the disposition is kAnswered, and
 // start <= answer <= end.
 struct CallRecord {
@@ -162,6 +168,7 @@ struct CallRecord {
   UnixMillis end_ms = 0;
   Disposition disposition = Disposition::kFailed;
   HangupSide hangup_side = HangupSide::kSystem;
+  EndReason end_reason = EndReason::kNormal;
 };
 
 // The storage interface. Implementations validate every input with validation.hpp before

@@ -25,12 +25,12 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, new_branch,
                             run_parley, report, run_main)  # noqa: E402
 from sip_client import (Md5OnlyRelay, SipUA, digest_credentials, parse_message,
                         pick_challenge)  # noqa: E402
 
-DOMAIN = "example.com"
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
 problems: list[str] = []
 
@@ -46,96 +46,6 @@ def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def response_to(request, status: int, reason: str, to_tag: str, contact: str | None = None) -> bytes:
-    lines = [f"SIP/2.0 {status} {reason}"]
-    for name in ("Via", "From", "To", "Call-ID", "CSeq"):
-        for value in request.header_all(name):
-            if name == "To" and ";tag=" not in value:
-                value += f";tag={to_tag}"
-            lines.append(f"{name}: {value}")
-    if contact:
-        lines.append(f"Contact: <{contact}>")
-    lines.append("Content-Length: 0")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-class Caller:
-    """Python caller: INVITE answered 407 -> ACK -> INVITE with Proxy-Authorization."""
-
-    def __init__(self, ua: SipUA, callee: str):
-        self.ua, self.callee = ua, callee
-        self.uri = f"sip:{callee}@{DOMAIN}"
-        self.call_id = secrets.token_hex(10) + "@caller"
-        self.from_tag = secrets.token_hex(4)
-        self.cseq = 0
-        self.branch = ""
-
-    def _invite(self, auth: str | None) -> bytes:
-        self.cseq += 1
-        self.branch = new_branch()
-        sdp = b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" \
-              b"m=audio 40000 RTP/AVP 0\r\n"
-        lines = [f"INVITE {self.uri} SIP/2.0",
-                 f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={self.branch};rport",
-                 "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.from_tag}",
-                 f"To: <{self.uri}>", f"Call-ID: {self.call_id}", f"CSeq: {self.cseq} INVITE",
-                 f"Contact: <{self.ua.contact_uri()}>", "Content-Type: application/sdp"]
-        if auth:
-            lines.append(f"Proxy-Authorization: {auth}")
-        lines.append(f"Content-Length: {len(sdp)}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode() + sdp
-
-    def _ack_failure(self, reply) -> None:
-        lines = [f"ACK {self.uri} SIP/2.0",
-                 f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={self.branch};rport",
-                 "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.from_tag}",
-                 f"To: {reply.header('To')}", f"Call-ID: {self.call_id}",
-                 f"CSeq: {self.cseq} ACK", "Content-Length: 0"]
-        self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode())
-
-    def start(self) -> None:
-        """Sends the authenticated INVITE (after the 407 round); returns without waiting."""
-        self.ua.send(self._invite(None))
-        challenge = self.final()
-        if challenge.status != 407:
-            raise HarnessError(f"INVITE without credentials: {challenge.status}, expected 407")
-        creds = digest_credentials(pick_challenge(challenge.header_all("Proxy-Authenticate"),
-                                                  "SHA-256"), "INVITE", self.uri,
-                                   self.ua.user, self.ua.password)
-        self.ua.send(self._invite(creds))
-
-    def final(self, timeout: float = 5.0):
-        reply = self.ua.final_response("INVITE", timeout)
-        if reply.status >= 300:
-            self._ack_failure(reply)
-        return reply
-
-    def provisional(self, status: int, timeout: float = 3.0):
-        msg, _ = self.ua.recv(timeout, lambda m: m.status == status)
-        return msg
-
-    def cancel(self) -> None:
-        lines = [f"CANCEL {self.uri} SIP/2.0",
-                 f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={self.branch};rport",
-                 "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.from_tag}",
-                 f"To: <{self.uri}>", f"Call-ID: {self.call_id}", f"CSeq: {self.cseq} CANCEL",
-                 "Content-Length: 0"]
-        self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode())
-
-    def ack_2xx(self, reply) -> None:
-        contact = reply.header("Contact").strip("<>").split(">")[0]
-        lines = [f"ACK {contact} SIP/2.0",
-                 f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={new_branch()};rport",
-                 "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.from_tag}",
-                 f"To: {reply.header('To')}", f"Call-ID: {self.call_id}",
-                 f"CSeq: {self.cseq} ACK", "Content-Length: 0"]
-        self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode())
-
-
-def is_request(method):
-    return lambda m: m.status == 0 and m.start_line.startswith(method + " ")
 
 
 def python_call(server, callee_ua, callee_ext, behaviour):

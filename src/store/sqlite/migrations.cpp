@@ -102,8 +102,15 @@ CREATE TRIGGER extensions_deleted AFTER DELETE ON extensions
   BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Version 2: why a call ended (the media timeout is not a hang-up by either side).
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE call_records ADD COLUMN end_reason TEXT NOT NULL DEFAULT 'normal'
+  CHECK (end_reason IN ('normal', 'media_timeout', 'shutdown'));
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "tenants, extensions, bindings, call records", kSchemaV1},
+    {2, "call end reason", kSchemaV2},
 }};
 
 static_assert(kApplicationId == 1347570777, "kSchemaV1 spells the application id in decimal");

@@ -77,13 +77,15 @@ Result<CallRecord> read_call_record(const Statement& row) {
   record.end_ms = row.column_int(7);
   const auto disposition = parse_disposition(row.column_text(8));
   const auto side = parse_hangup_side(row.column_text(9));
-  if (!disposition || !side) {
+  const auto reason = parse_end_reason(row.column_text(10));
+  if (!disposition || !side || !reason) {
     return make_store_error(
         StoreError::kBackend,
         "call record " + std::to_string(record.id) + " has an unknown disposition or hang-up side");
   }
   record.disposition = *disposition;
   record.hangup_side = *side;
+  record.end_reason = *reason;
   return record;
 }
 
@@ -644,7 +646,7 @@ Result<CallRecordId> SqliteStore::insert_call_record(const CallRecord& record) {
   {
     auto insert = connection_.prepare(
         "INSERT INTO call_records (tenant_id, call_id, caller, callee, start_ms, answer_ms, "
-        "end_ms, disposition, hangup_side) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "end_ms, disposition, hangup_side, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert) return in_context(what, insert.error());
     insert->bind(1, record.tenant_id).bind(2, record.call_id).bind(3, record.caller);
     insert->bind(4, record.callee).bind(5, record.start_ms);
@@ -654,7 +656,7 @@ Result<CallRecordId> SqliteStore::insert_call_record(const CallRecord& record) {
       insert->bind_null(6);
     }
     insert->bind(7, record.end_ms).bind(8, to_text(record.disposition));
-    insert->bind(9, to_text(record.hangup_side));
+    insert->bind(9, to_text(record.hangup_side)).bind(10, to_text(record.end_reason));
     auto inserted = insert->run();
     if (!inserted) return in_context(what, inserted.error());
     id = connection_.last_insert_rowid();
@@ -676,7 +678,8 @@ Result<std::vector<CallRecord>> SqliteStore::list_recent_call_records(TenantId t
   if (!owner) return owner.error();
   auto query = connection_.prepare(
       "SELECT id, tenant_id, call_id, caller, callee, start_ms, answer_ms, end_ms, disposition, "
-      "hangup_side FROM call_records WHERE tenant_id = ? ORDER BY start_ms DESC, id DESC "
+      "hangup_side, end_reason FROM call_records WHERE tenant_id = ? ORDER BY start_ms DESC, id "
+      "DESC "
       "LIMIT ?");
   if (!query) return query.error();
   query->bind(1, tenant).bind(2, static_cast<std::int64_t>(limit));

@@ -1,0 +1,431 @@
+#include "media/call_media.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <optional>
+#include <random>
+#include <string_view>
+#include <utility>
+
+#include "net/worker_pool.hpp"
+#include "protocol/sdp/session_description.hpp"
+
+namespace parley::media {
+namespace {
+
+namespace sdp = protocol::sdp;
+using sip::MediaSide;
+
+constexpr std::size_t kSides = 2;
+
+Leg leg_of(MediaSide side) {
+  return side == MediaSide::kCaller ? Leg::kA : Leg::kB;
+}
+MediaSide other_side(MediaSide side) {
+  return side == MediaSide::kCaller ? MediaSide::kCallee : MediaSide::kCaller;
+}
+std::size_t index_of(MediaSide side) {
+  return side == MediaSide::kCaller ? 0 : 1;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+bool is_dtmf(const sdp::Format& format) {
+  return iequals(format.encoding, "telephone-event");
+}
+bool is_comfort_noise(const sdp::Format& format) {
+  return iequals(format.encoding, "CN");
+}
+bool is_voice(const sdp::Format& format) {
+  return !is_dtmf(format) && !is_comfort_noise(format) && !format.encoding.empty();
+}
+bool is_secure(std::string_view protocol) {
+  return protocol.find("SAVP") != std::string_view::npos;
+}
+
+// Attributes that describe transport details of the other user agent (ICE candidates, DTLS and
+// SDES keys, its SSRCs): relayed, they would let media bypass the anchor or promise what the
+// relay does not do.
+bool is_transport_attribute(std::string_view name) {
+  constexpr std::array<std::string_view, 16> kDropped{"candidate",
+                                                      "ice-ufrag",
+                                                      "ice-pwd",
+                                                      "ice-options",
+                                                      "ice-lite",
+                                                      "end-of-candidates",
+                                                      "remote-candidates",
+                                                      "crypto",
+                                                      "fingerprint",
+                                                      "setup",
+                                                      "ssrc",
+                                                      "ssrc-group",
+                                                      "msid",
+                                                      "msid-semantic",
+                                                      "group",
+                                                      "mid"};
+  return std::any_of(kDropped.begin(), kDropped.end(),
+                     [name](std::string_view dropped) { return iequals(name, dropped); });
+}
+
+void strip_transport_attributes(std::vector<sdp::Attribute>& attributes) {
+  std::erase_if(attributes, [](const sdp::Attribute& attribute) {
+    return is_transport_attribute(attribute.name);
+  });
+}
+
+std::optional<net::SocketAddress> address_of(std::string_view ip, std::uint16_t port) {
+  if (ip.find(':') != std::string_view::npos) {
+    return net::SocketAddress::parse("[" + std::string(ip) + "]:" + std::to_string(port));
+  }
+  return net::SocketAddress::parse(ip, port);
+}
+
+bool is_unspecified(std::string_view ip) {
+  return ip == "0.0.0.0" || ip == "::";
+}
+
+// Where the author of `description` receives media `index`, and what it will do.
+Result<LegRemote> remote_of(const sdp::SessionDescription& description, std::size_t index) {
+  const sdp::Media& media = description.media[index];
+  LegRemote remote;
+  const sdp::Direction direction = media.effective_direction(description.direction);
+  remote.sends = sdp::sends(direction);
+  remote.receives = sdp::receives(direction);
+  remote.rtcp_mux = media.rtcp_mux;
+  if (media.port == 0) {
+    remote.sends = false;
+    remote.receives = false;
+    return remote;
+  }
+  const sdp::Connection* connection = description.connection_for(index);
+  if (connection == nullptr) return Error{488, "SDP has no connection address for audio"};
+  if (is_unspecified(connection->address)) {
+    remote.receives = false;  // RFC 3264 §8.4 old-style hold
+    return remote;
+  }
+  auto rtp = address_of(connection->address, media.port);
+  if (!rtp) return Error{488, "SDP connection address must be an IP address"};
+  remote.rtp = *rtp;
+  if (media.rtcp_port) {
+    const std::string& ip =
+        media.rtcp_connection ? media.rtcp_connection->address : connection->address;
+    if (auto rtcp = address_of(ip, *media.rtcp_port)) remote.rtcp = *rtcp;
+  }
+  return remote;
+}
+
+CodecSpec spec_of(const sdp::Format& format) {
+  CodecSpec spec;
+  spec.encoding = format.encoding;
+  spec.clock_rate = format.clock_rate;
+  spec.channels = format.channels;
+  spec.fmtp = format.fmtp;
+  return spec;
+}
+
+const sdp::Format* find_same(const std::vector<sdp::Format>& formats, const sdp::Format& wanted) {
+  for (const auto& format : formats) {
+    if (sdp::same_codec(format, wanted)) return &format;
+  }
+  return nullptr;
+}
+
+const sdp::Format* find_dtmf(const std::vector<sdp::Format>& formats) {
+  const sdp::Format* found = nullptr;
+  for (const auto& format : formats) {
+    if (!is_dtmf(format)) continue;
+    if (format.clock_rate == 8000) return &format;
+    if (found == nullptr) found = &format;
+  }
+  return found;
+}
+
+// Codecs Parley can offer a callee in addition to the caller's, in preference order.
+std::vector<sdp::Format> transcodable_codecs() {
+  std::vector<sdp::Format> codecs;
+  auto add = [&codecs](int payload_type, std::string encoding, int rate, int channels,
+                       std::string fmtp) {
+    if (!can_transcode(encoding, rate)) return;
+    sdp::Format format;
+    format.payload_type = payload_type;
+    format.encoding = std::move(encoding);
+    format.clock_rate = rate;
+    format.channels = channels;
+    format.fmtp = std::move(fmtp);
+    format.has_rtpmap = true;
+    codecs.push_back(std::move(format));
+  };
+  add(0, "PCMU", 8000, 1, {});
+  add(8, "PCMA", 8000, 1, {});
+  add(9, "G722", 8000, 1, {});
+  add(-1, "opus", 48000, 2, "useinbandfec=1");  // -1: a free dynamic type is chosen
+  return codecs;
+}
+
+int free_dynamic_type(const std::vector<sdp::Format>& formats) {
+  for (int type = 96; type <= 127; ++type) {
+    if (std::none_of(formats.begin(), formats.end(),
+                     [type](const sdp::Format& format) { return format.payload_type == type; })) {
+      return type;
+    }
+  }
+  return -1;
+}
+
+class CallMediaImpl final : public sip::CallMedia {
+ public:
+  CallMediaImpl(std::unique_ptr<RtpRelay> relay, const MediaOptions& options)
+      : relay_(std::move(relay)), options_(options) {
+    if (options_.advertised_address.empty()) {
+      options_.advertised_address = options_.bind_address.ip();
+    }
+    std::random_device random;
+    for (auto& origin : origins_) {
+      const std::uint64_t id = (std::uint64_t{random()} << 32U) | random();
+      origin.session_id = std::to_string(id >> 1U);  // positive in a signed 64-bit reader too
+      origin.username = "parley";
+      origin.version = 1;
+      origin.address_type = options_.bind_address.is_v6() ? "IP6" : "IP4";
+      origin.address = options_.advertised_address;
+    }
+  }
+
+  Result<std::string> offer(MediaSide from, std::string_view text) override {
+    auto parsed = sdp::parse(text);
+    if (!parsed.ok()) return Error{400, "Malformed SDP: " + parsed.error().message};
+    sdp::SessionDescription& offer = *parsed;
+    auto audio = find_audio(offer);
+    if (!audio.ok()) return audio.error();
+    const std::size_t index = *audio;
+    auto remote = remote_of(offer, index);
+    if (!remote.ok()) return remote.error();
+    relay_->set_remote(leg_of(from), *remote);
+
+    const MediaSide to = other_side(from);
+    sdp::SessionDescription out = offer;
+    anchor(out, to, index);
+    sdp::Media& media = out.media[index];
+    if (options_.transcoding &&
+        std::any_of(media.formats.begin(), media.formats.end(), [](const sdp::Format& format) {
+          return can_transcode(format.encoding, format.clock_rate);
+        })) {
+      for (sdp::Format extra : transcodable_codecs()) {
+        if (find_same(media.formats, extra) != nullptr) continue;
+        if (media.formats.size() >= sdp::kMaxFormats) break;
+        const bool taken = std::any_of(media.formats.begin(), media.formats.end(),
+                                       [&extra](const sdp::Format& format) {
+                                         return format.payload_type == extra.payload_type;
+                                       });
+        if (extra.payload_type < 0 || taken) extra.payload_type = free_dynamic_type(media.formats);
+        if (extra.payload_type < 0) break;
+        media.formats.push_back(std::move(extra));
+      }
+    }
+    pending_ = Pending{from, std::move(offer), index};
+    for (auto& cached : answers_) cached = {};
+    return finish(out, to);
+  }
+
+  Result<std::string> answer(MediaSide from, std::string_view text) override {
+    if (!pending_ || pending_->offerer == from) {
+      return Error{488, "SDP answer without an offer"};
+    }
+    Cached& cached = answers_[index_of(from)];
+    if (!cached.in.empty() && cached.in == text) return cached.out;
+
+    auto parsed = sdp::parse(text);
+    if (!parsed.ok()) return Error{400, "Malformed SDP: " + parsed.error().message};
+    sdp::SessionDescription& answer = *parsed;
+    const std::size_t index = pending_->audio_index;
+    if (index >= answer.media.size()) return Error{488, "SDP answer lacks the audio stream"};
+    const MediaSide offerer = pending_->offerer;
+    const sdp::Media& offered = pending_->offer.media[index];
+    const sdp::Media& answered = answer.media[index];
+
+    auto remote = remote_of(answer, index);
+    if (!remote.ok()) return remote.error();
+    relay_->set_remote(leg_of(from), *remote);
+
+    std::vector<sdp::Format> formats;
+    if (answered.port != 0) {
+      auto chosen = negotiate(offered, answered, offerer, from, formats);
+      if (!chosen.ok()) return chosen.error();
+    } else {
+      relay_->set_forwarding(leg_of(offerer), Forwarding{});
+      relay_->set_forwarding(leg_of(from), Forwarding{});
+    }
+
+    sdp::SessionDescription out = answer;
+    // The answer has the offer's streams, in order (RFC 3264 §6).
+    out.media.resize(pending_->offer.media.size());
+    for (std::size_t i = 0; i < out.media.size(); ++i) {
+      if (i >= answer.media.size()) out.media[i] = pending_->offer.media[i];
+    }
+    anchor(out, offerer, index);
+    sdp::Media& media = out.media[index];
+    if (answered.port == 0) {
+      media.port = 0;
+    } else {
+      media.formats = std::move(formats);
+      media.rtcp_mux = offered.rtcp_mux;
+    }
+    auto result = finish(out, offerer);
+    cached.in.assign(text);
+    cached.out = result;
+    return result;
+  }
+
+  TimePoint last_media() const override { return relay_->last_rtp(); }
+
+ private:
+  struct Pending {
+    MediaSide offerer = MediaSide::kCaller;
+    sdp::SessionDescription offer;
+    std::size_t audio_index = 0;
+  };
+  struct Cached {
+    std::string in;
+    std::string out;
+  };
+
+  static Result<std::size_t> find_audio(const sdp::SessionDescription& description) {
+    for (std::size_t i = 0; i < description.media.size(); ++i) {
+      const sdp::Media& media = description.media[i];
+      if (!iequals(media.type, "audio")) continue;
+      if (!media.is_rtp()) return Error{488, "Audio stream is not RTP"};
+      if (is_secure(media.protocol)) {
+        return Error{488, "Secure media (" + media.protocol + ") is not supported on this leg"};
+      }
+      return i;
+    }
+    return Error{488, "SDP has no audio stream"};
+  }
+
+  // Points the description at our side of `to`'s leg: our origin and address, the relay port
+  // for the audio stream, every other stream disabled, transport attributes of the peer gone.
+  void anchor(sdp::SessionDescription& out, MediaSide to, std::size_t audio_index) {
+    out.origin = origins_[index_of(to)];
+    out.connection = sdp::Connection{out.origin.address_type, options_.advertised_address, {}};
+    strip_transport_attributes(out.attributes);
+    for (std::size_t i = 0; i < out.media.size(); ++i) {
+      sdp::Media& media = out.media[i];
+      media.connection.reset();
+      media.rtcp_port.reset();
+      media.rtcp_connection.reset();
+      strip_transport_attributes(media.attributes);
+      if (i != audio_index) {
+        media.port = 0;
+        continue;
+      }
+      if (media.port != 0) media.port = relay_->local_port(leg_of(to));
+      media.port_count.reset();
+    }
+  }
+
+  // Chooses how the two legs talk: passthrough of a shared codec, else transcoding. Fills the
+  // formats of our answer to the offerer and programs the relay.
+  Result<void> negotiate(const sdp::Media& offered, const sdp::Media& answered, MediaSide offerer,
+                         MediaSide answerer, std::vector<sdp::Format>& formats) {
+    const sdp::Format* chosen = nullptr;
+    for (const auto& format : answered.formats) {
+      if (is_voice(format)) {
+        chosen = &format;
+        break;
+      }
+    }
+    if (chosen == nullptr) return Error{488, "SDP answer has no audio codec"};
+    Forwarding to_answerer;
+    Forwarding to_offerer;
+    if (const sdp::Format* shared = find_same(offered.formats, *chosen)) {
+      to_answerer.payload_map[static_cast<std::size_t>(shared->payload_type)] =
+          static_cast<std::int16_t>(chosen->payload_type);
+      to_offerer.payload_map[static_cast<std::size_t>(chosen->payload_type)] =
+          static_cast<std::int16_t>(shared->payload_type);
+      formats.push_back(*shared);
+    } else {
+      const sdp::Format* own = nullptr;
+      for (const auto& format : offered.formats) {
+        if (is_voice(format) && can_transcode(format.encoding, format.clock_rate)) {
+          own = &format;
+          break;
+        }
+      }
+      if (own == nullptr || !can_transcode(chosen->encoding, chosen->clock_rate)) {
+        return Error{488, "No codec in common and none Parley can transcode"};
+      }
+      auto forward = Transcoder::create(spec_of(*own), spec_of(*chosen));
+      auto backward = Transcoder::create(spec_of(*chosen), spec_of(*own));
+      if (!forward.ok()) return Error{488, forward.error().message};
+      if (!backward.ok()) return Error{488, backward.error().message};
+      to_answerer.transcoder = std::move(forward).value();
+      to_answerer.transcode_input_pt = own->payload_type;
+      to_answerer.transcode_output_pt = chosen->payload_type;
+      to_answerer.output_clock_rate = static_cast<std::uint32_t>(chosen->clock_rate);
+      to_offerer.transcoder = std::move(backward).value();
+      to_offerer.transcode_input_pt = chosen->payload_type;
+      to_offerer.transcode_output_pt = own->payload_type;
+      to_offerer.output_clock_rate = static_cast<std::uint32_t>(own->clock_rate);
+      formats.push_back(*own);
+    }
+    const sdp::Format* offered_dtmf = find_dtmf(offered.formats);
+    const sdp::Format* answered_dtmf = find_dtmf(answered.formats);
+    if (offered_dtmf != nullptr && answered_dtmf != nullptr) {
+      to_answerer.payload_map[static_cast<std::size_t>(offered_dtmf->payload_type)] =
+          static_cast<std::int16_t>(answered_dtmf->payload_type);
+      to_offerer.payload_map[static_cast<std::size_t>(answered_dtmf->payload_type)] =
+          static_cast<std::int16_t>(offered_dtmf->payload_type);
+      formats.push_back(*offered_dtmf);
+    }
+    relay_->set_forwarding(leg_of(offerer), std::move(to_answerer));
+    relay_->set_forwarding(leg_of(answerer), std::move(to_offerer));
+    return {};
+  }
+
+  // Serialises what we send `to`, bumping that leg's o= version when it differs from the last.
+  std::string finish(sdp::SessionDescription& out, MediaSide to) {
+    const std::size_t side = index_of(to);
+    out.origin = origins_[side];
+    std::string text = sdp::serialise(out);
+    if (!last_sent_[side].empty() && text != last_sent_[side]) {
+      ++origins_[side].version;
+      out.origin.version = origins_[side].version;
+      text = sdp::serialise(out);
+    }
+    last_sent_[side] = text;
+    return text;
+  }
+
+  std::unique_ptr<RtpRelay> relay_;
+  MediaOptions options_;
+  std::array<sdp::Origin, kSides> origins_;
+  std::array<std::string, kSides> last_sent_;
+  std::array<Cached, kSides> answers_;  // by answering side
+  std::optional<Pending> pending_;
+};
+
+}  // namespace
+
+MediaService::MediaService(net::WorkerPool& pool, PortPool& ports, const Clock& clock,
+                           MediaOptions options)
+    : pool_(pool), ports_(ports), clock_(clock), options_(std::move(options)) {}
+
+Result<std::unique_ptr<sip::CallMedia>> MediaService::create(const sip::CallMediaInfo& info) {
+  (void)info;
+  const std::size_t worker = pool_.current_worker();
+  if (worker == net::kNoWorker) return Error{500, "media needs a worker loop"};
+  RelayOptions relay_options;
+  relay_options.bind_address = options_.bind_address;
+  relay_options.latch_window = options_.latch_window;
+  auto relay = RtpRelay::create(pool_, worker, ports_, clock_, relay_options);
+  if (!relay.ok()) return Error{503, relay.error().message};
+  return std::unique_ptr<sip::CallMedia>(
+      std::make_unique<CallMediaImpl>(std::move(relay).value(), options_));
+}
+
+}  // namespace parley::media

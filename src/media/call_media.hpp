@@ -1,0 +1,59 @@
+#pragma once
+// MediaService: anchors the media of every call in an RtpRelay and does the SDP offer/answer
+// for both legs (RFC 3264), as the B2BUA's sip::MediaFactory.
+//
+// What a user agent sees: every SDP it receives names Parley's address and a port of the call's
+// relay, and Parley's own o= line (one session id per leg, version bumped whenever what we send
+// that leg changes). Offers are relayed with the offerer's codecs first and, when transcoding is
+// on, every other codec Parley can transcode to appended, so the answerer may pick one the
+// offerer lacks. From the answer:
+//   * a codec both sides have → passthrough, payload types mapped per leg;
+//   * otherwise → the offerer gets its own first transcodable codec in its answer and each
+//     direction runs through a Transcoder;
+//   * telephone-event is passed through when both legs negotiate it.
+// Only the first audio stream is anchored. Other streams (video, application) are disabled
+// (port 0) in what we relay and in our answers: Parley does not yet relay video, and letting a
+// stream bypass the anchor would leak the peers' addresses to each other. Secure profiles
+// (RTP/SAVP, UDP/TLS/RTP/SAVPF) are refused with 488 here; WebRTC legs get their own path.
+//
+// Errors (Error::code is the SIP status for the sender): 400 malformed SDP, 488 nothing usable
+// (no audio, no codec in common and none transcodable, secure profile), 503 no free ports.
+//
+// Thread-safety: create() may be called on any worker loop; each CallMedia it returns lives on
+// that loop.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/clock.hpp"
+#include "media/rtp_relay.hpp"
+#include "net/address.hpp"
+#include "sip/call_media.hpp"
+
+namespace parley::net {
+class WorkerPool;
+}
+
+namespace parley::media {
+
+struct MediaOptions {
+  net::SocketAddress bind_address;  // IP the relay sockets bind to (port ignored)
+  std::string advertised_address;   // c= address we put in SDP; empty = bind_address's IP
+  Duration latch_window = std::chrono::seconds(10);
+  bool transcoding = true;  // offer transcodable codecs the offerer lacks
+};
+
+class MediaService final : public sip::MediaFactory {
+ public:
+  MediaService(net::WorkerPool& pool, PortPool& ports, const Clock& clock, MediaOptions options);
+  Result<std::unique_ptr<sip::CallMedia>> create(const sip::CallMediaInfo& info) override;
+
+ private:
+  net::WorkerPool& pool_;
+  PortPool& ports_;
+  const Clock& clock_;
+  MediaOptions options_;
+};
+
+}  // namespace parley::media

@@ -1,0 +1,51 @@
+#pragma once
+// The B2BUA's seam to the media plane. The B2BUA knows SIP offer/answer timing (which message
+// carries an offer and which the answer, RFC 3264 and RFC 3261 §13.2.1); the media layer above
+// knows what an SDP means and where RTP goes. The B2BUA hands every application/sdp body it
+// relays to the call's CallMedia and sends on the body it gets back, so each user agent sees
+// only Parley's addresses (media anchoring).
+//
+// Without a MediaFactory (B2buaOptions::media is null) bodies pass through unchanged.
+//
+// Thread-safety: a CallMedia belongs to its call's worker loop and is used only there; a
+// MediaFactory is called on every worker loop and must be safe for that.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/clock.hpp"
+#include "base/result.hpp"
+
+namespace parley::sip {
+
+enum class MediaSide : std::uint8_t { kCaller = 0, kCallee = 1 };
+
+class CallMedia {
+ public:
+  virtual ~CallMedia() = default;
+  // An SDP offer from `from`'s user agent; returns the offer to send the other leg. On failure
+  // Error::code is the status to answer the offerer with (488 unacceptable, 400 malformed, 503
+  // out of media ports) and Error::message its reason.
+  virtual Result<std::string> offer(MediaSide from, std::string_view sdp) = 0;
+  // The SDP answer from `from` to the last offer of the other side; returns the answer to send
+  // the offerer. The same answer again (a 2xx after an 18x) yields the same bytes.
+  virtual Result<std::string> answer(MediaSide from, std::string_view sdp) = 0;
+  // When media last flowed on either leg (creation time before any), for the media timeout.
+  virtual TimePoint last_media() const = 0;
+};
+
+struct CallMediaInfo {
+  std::uint64_t call = 0;  // the B2BUA's call number, for logs
+  std::string caller;
+  std::string callee;
+};
+
+class MediaFactory {
+ public:
+  virtual ~MediaFactory() = default;
+  // A CallMedia for a new call, on the calling worker's loop. Error::code as in offer().
+  virtual Result<std::unique_ptr<CallMedia>> create(const CallMediaInfo& info) = 0;
+};
+
+}  // namespace parley::sip

@@ -1,0 +1,104 @@
+"""Signalling helpers for call tests: a Python caller (INVITE with digest auth, CANCEL, ACK)
+and the responses a Python callee sends. Used by calls_test.py and media_test.py."""
+
+import secrets
+
+from parley_harness import HarnessError, new_branch
+from sip_client import SipUA, digest_credentials, pick_challenge
+
+DOMAIN = "example.com"
+DEFAULT_OFFER = (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                 b"m=audio 40000 RTP/AVP 0\r\n")
+
+
+def response_to(request, status: int, reason: str, to_tag: str, contact: str | None = None,
+                sdp: bytes = b"") -> bytes:
+    lines = [f"SIP/2.0 {status} {reason}"]
+    for name in ("Via", "From", "To", "Call-ID", "CSeq"):
+        for value in request.header_all(name):
+            if name == "To" and ";tag=" not in value:
+                value += f";tag={to_tag}"
+            lines.append(f"{name}: {value}")
+    if contact:
+        lines.append(f"Contact: <{contact}>")
+    if sdp:
+        lines.append("Content-Type: application/sdp")
+    lines.append(f"Content-Length: {len(sdp)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + sdp
+
+
+class Caller:
+    """Python caller: INVITE answered 407 -> ACK -> INVITE with Proxy-Authorization."""
+
+    def __init__(self, ua: SipUA, callee: str, sdp: bytes | None = None):
+        self.ua, self.callee = ua, callee
+        self.sdp = sdp if sdp is not None else DEFAULT_OFFER
+        self.uri = f"sip:{callee}@{DOMAIN}"
+        self.call_id = secrets.token_hex(10) + "@caller"
+        self.from_tag = secrets.token_hex(4)
+        self.cseq = 0
+        self.branch = ""
+
+    def _invite(self, auth: str | None) -> bytes:
+        self.cseq += 1
+        self.branch = new_branch()
+        sdp = self.sdp
+        lines = [f"INVITE {self.uri} SIP/2.0",
+                 f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={self.branch};rport",
+                 "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.from_tag}",
+                 f"To: <{self.uri}>", f"Call-ID: {self.call_id}", f"CSeq: {self.cseq} INVITE",
+                 f"Contact: <{self.ua.contact_uri()}>", "Content-Type: application/sdp"]
+        if auth:
+            lines.append(f"Proxy-Authorization: {auth}")
+        lines.append(f"Content-Length: {len(sdp)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + sdp
+
+    def _ack_failure(self, reply) -> None:
+        lines = [f"ACK {self.uri} SIP/2.0",
+                 f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={self.branch};rport",
+                 "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.from_tag}",
+                 f"To: {reply.header('To')}", f"Call-ID: {self.call_id}",
+                 f"CSeq: {self.cseq} ACK", "Content-Length: 0"]
+        self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+    def start(self) -> None:
+        """Sends the authenticated INVITE (after the 407 round); returns without waiting."""
+        self.ua.send(self._invite(None))
+        challenge = self.final()
+        if challenge.status != 407:
+            raise HarnessError(f"INVITE without credentials: {challenge.status}, expected 407")
+        creds = digest_credentials(pick_challenge(challenge.header_all("Proxy-Authenticate"),
+                                                  "SHA-256"), "INVITE", self.uri,
+                                   self.ua.user, self.ua.password)
+        self.ua.send(self._invite(creds))
+
+    def final(self, timeout: float = 5.0):
+        reply = self.ua.final_response("INVITE", timeout)
+        if reply.status >= 300:
+            self._ack_failure(reply)
+        return reply
+
+    def provisional(self, status: int, timeout: float = 3.0):
+        msg, _ = self.ua.recv(timeout, lambda m: m.status == status)
+        return msg
+
+    def cancel(self) -> None:
+        lines = [f"CANCEL {self.uri} SIP/2.0",
+                 f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={self.branch};rport",
+                 "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.from_tag}",
+                 f"To: <{self.uri}>", f"Call-ID: {self.call_id}", f"CSeq: {self.cseq} CANCEL",
+                 "Content-Length: 0"]
+        self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+    def ack_2xx(self, reply) -> None:
+        contact = reply.header("Contact").strip("<>").split(">")[0]
+        lines = [f"ACK {contact} SIP/2.0",
+                 f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={new_branch()};rport",
+                 "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.from_tag}",
+                 f"To: {reply.header('To')}", f"Call-ID: {self.call_id}",
+                 f"CSeq: {self.cseq} ACK", "Content-Length: 0"]
+        self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+
+def is_request(method):
+    return lambda m: m.status == 0 and m.start_line.startswith(method + " ")
