@@ -180,6 +180,26 @@ void WorkerPool::close_stream(std::uint64_t connection_id) {
   }
 }
 
+boost::asio::io_context& WorkerPool::io_context(std::size_t worker) {
+  PARLEY_CHECK(worker < impl_->workers.size());
+  return impl_->context(worker);
+}
+
+std::uint64_t WorkerPool::next_stream_id(std::size_t worker) {
+  PARLEY_CHECK(worker < impl_->workers.size());
+  return impl_->next_connection_id(worker);
+}
+
+void WorkerPool::add_stream(std::shared_ptr<StreamConnection> connection) {
+  const std::size_t worker = connection->worker();
+  PARLEY_CHECK(worker < impl_->workers.size());
+  impl_->add_connection(worker, std::move(connection));
+}
+
+void WorkerPool::remove_stream(std::uint64_t connection_id) {
+  impl_->remove_connection(connection_id);
+}
+
 std::size_t WorkerPool::stream_count() const {
   return impl_->stream_count.load(std::memory_order_relaxed);
 }

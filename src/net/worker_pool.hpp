@@ -21,7 +21,13 @@
 #include <memory>
 #include <string_view>
 
+namespace boost::asio {
+class io_context;  // only declared here: Asio's headers stay out of this header
+}  // namespace boost::asio
+
 namespace parley::net {
+
+class StreamConnection;
 
 inline constexpr std::size_t kNoWorker = static_cast<std::size_t>(-1);
 inline constexpr std::size_t kMaxWorkers = 1024;
@@ -58,6 +64,17 @@ class WorkerPool {
 
   // Open stream connections over all workers (approximate while threads run).
   std::size_t stream_count() const;
+
+  // For transports built above net/ on Boost.Asio (http/'s TLS and WebSocket connections): the
+  // event loop of `worker`. Only .cpp files that include Asio themselves can use it; objects bound
+  // to it must follow the server lifecycle above.
+  boost::asio::io_context& io_context(std::size_t worker);
+  // For connections made above net/: a fresh id on `worker`, and registration in that worker's
+  // table so that send_stream/close_stream and shutdown() reach them like TCP connections. Call
+  // on `worker`'s thread (add_stream: on the connection's worker).
+  std::uint64_t next_stream_id(std::size_t worker);
+  void add_stream(std::shared_ptr<StreamConnection> connection);
+  void remove_stream(std::uint64_t connection_id);
 
   struct Impl;  // defined in net/worker_internal.hpp, for net/'s own sources
   Impl& impl() { return *impl_; }

@@ -30,7 +30,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-LISTENING = re.compile(r"^listening sip (udp|tcp) (\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)$")
+LISTENING = re.compile(r"^listening (?:sip )?(udp|tcp|https) (\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)$")
 
 
 class HarnessError(Exception):
@@ -73,6 +73,8 @@ class ParleyServer:
         command = [self.parley, "serve", "--data", self.data_dir]
         if self.listen:
             command += ["--sip-listen", self.listen]
+        if not any(a == "--http-listen" for a in self.args):
+            command += ["--http-listen", "127.0.0.1:0"]  # never the fixed 8443 in parallel tests
         command += self.args
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self._stderr_file,
                                         text=True, bufsize=1)

@@ -1,0 +1,46 @@
+#pragma once
+// Maps request paths to handlers: exact routes ("/api/v1/status") and prefix routes ("/" for the
+// static files, "/api/v1/" for a REST tree), plus WebSocket endpoints on exact paths.
+//
+// Matching is on the raw (still percent-encoded) path: an exact route wins over any prefix; among
+// prefixes the longest wins. No match is 404. Handlers check the method themselves (and answer
+// 405 with an Allow header when it is wrong).
+//
+// Thread-safety: build the router completely before HttpServer::listen; afterwards it is only
+// read, from every worker at once, and handlers are called concurrently from several workers.
+// Ownership: the router must outlive the server; WebSocket handlers are borrowed.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/message.hpp"
+#include "http/websocket_handler.hpp"
+
+namespace parley::http {
+
+using Handler = std::function<Response(const Request&)>;
+
+class Router {
+ public:
+  void add_exact(std::string path, Handler handler);
+  // `prefix` matches every path that starts with it ("/" matches all).
+  void add_prefix(std::string prefix, Handler handler);
+  // An upgrade to WebSocket on exactly `path`; a plain request there gets 426.
+  void add_websocket(std::string path, WebSocketHandler& handler);
+
+  // The answer for a plain (non-upgrade) request.
+  Response handle(const Request& request) const;
+  // The WebSocket endpoint at `path`, or nullptr.
+  WebSocketHandler* websocket(std::string_view path) const;
+
+ private:
+  std::map<std::string, Handler, std::less<>> exact_;
+  std::vector<std::pair<std::string, Handler>> prefixes_;  // longest first
+  std::map<std::string, WebSocketHandler*, std::less<>> websockets_;
+};
+
+}  // namespace parley::http
