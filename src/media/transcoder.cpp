@@ -205,12 +205,30 @@ Result<std::unique_ptr<Transcoder>> Transcoder::create(const CodecSpec& input,
   if (options.jitter_frames < 0 || options.jitter_frames > kMaxJitterFrames) {
     return make_error(0, "transcoder: jitter_frames out of range");
   }
-  auto decoder = create_codec(
-      CodecParams{input.encoding, input.clock_rate, input.channels, input.fmtp, CodecUse::kDecode});
+  CodecParams decode{input.encoding, input.clock_rate, input.channels, input.fmtp,
+                     CodecUse::kDecode};
+  CodecParams encode{output.encoding, output.clock_rate, output.channels, output.fmtp,
+                     CodecUse::kEncode};
+  auto decoder = create_codec(decode);
   if (!decoder) return decoder.error();
-  auto encoder = create_codec(CodecParams{output.encoding, output.clock_rate, output.channels,
-                                          output.fmtp, CodecUse::kEncode});
+  auto encoder = create_codec(encode);
   if (!encoder) return encoder.error();
+  // Opus works at the other side's rate where it can, so no resampler runs (and opposite G.711
+  // the encoder codes narrowband, several times cheaper than fullband).
+  const auto opus_rate_ok = [](int rate) {
+    return rate == 8000 || rate == 12000 || rate == 16000 || rate == 24000;
+  };
+  if (decoder.value()->name() == "opus" && encoder.value()->name() != "opus" &&
+      opus_rate_ok(encoder.value()->sample_rate())) {
+    decode.pcm_rate = encoder.value()->sample_rate();
+    decoder = create_codec(decode);
+    if (!decoder) return decoder.error();
+  } else if (encoder.value()->name() == "opus" && decoder.value()->name() != "opus" &&
+             opus_rate_ok(decoder.value()->sample_rate())) {
+    encode.pcm_rate = decoder.value()->sample_rate();
+    encoder = create_codec(encode);
+    if (!encoder) return encoder.error();
+  }
   std::optional<Resampler> resampler;
   const int from = decoder.value()->sample_rate();
   const int to = encoder.value()->sample_rate();

@@ -12,8 +12,6 @@ namespace parley::media {
 
 namespace {
 
-constexpr int kRate = 48000;
-
 bool parse_int(std::string_view text, int& value) {
   const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
   return result.ec == std::errc() && result.ptr == text.data() + text.size();
@@ -70,10 +68,14 @@ OpusCodec::OpusCodec(Passkey /*key*/, OpusEncoder* encoder, OpusDecoder* decoder
 OpusCodec::~OpusCodec() = default;
 
 Result<std::unique_ptr<OpusCodec>> OpusCodec::create(const OpusOptions& options) {
+  const int rate = options.pcm_rate;
+  if (rate != 8000 && rate != 12000 && rate != 16000 && rate != 24000 && rate != 48000) {
+    return make_error(0, "opus: unsupported PCM rate " + std::to_string(rate));
+  }
   int error = OPUS_OK;
   std::unique_ptr<OpusEncoder, EncoderDeleter> encoder;
   if (options.encoder) {
-    encoder.reset(opus_encoder_create(kRate, 1, OPUS_APPLICATION_VOIP, &error));
+    encoder.reset(opus_encoder_create(rate, 1, OPUS_APPLICATION_VOIP, &error));
     if (error != OPUS_OK || !encoder) {
       return make_error(0, std::string("opus_encoder_create: ") + opus_strerror(error));
     }
@@ -90,7 +92,7 @@ Result<std::unique_ptr<OpusCodec>> OpusCodec::create(const OpusOptions& options)
   }
   std::unique_ptr<OpusDecoder, DecoderDeleter> decoder;
   if (options.decoder) {
-    decoder.reset(opus_decoder_create(kRate, 1, &error));
+    decoder.reset(opus_decoder_create(rate, 1, &error));
     if (error != OPUS_OK || !decoder) {
       return make_error(0, std::string("opus_decoder_create: ") + opus_strerror(error));
     }
@@ -119,7 +121,7 @@ Result<std::size_t> OpusCodec::decode(std::span<const std::uint8_t> payload,
 
 std::size_t OpusCodec::decoded_samples(std::span<const std::uint8_t> payload) const {
   if (payload.empty()) return 0;
-  const int samples = opus_packet_get_nb_samples(payload.data(), to_int(payload.size()), kRate);
+  const int samples = opus_packet_get_nb_samples(payload.data(), to_int(payload.size()), options_.pcm_rate);
   return samples > 0 ? static_cast<std::size_t>(samples) : 0;
 }
 

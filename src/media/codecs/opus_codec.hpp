@@ -21,6 +21,7 @@ struct OpusOptions {
   int expected_loss_percent = 5;  // tells the encoder how much LBRR redundancy to spend
   int complexity = 5;             // 0..10; 5 halves the CPU of 10 for little loss at VoIP rates
   bool dtx = false;               // RFC 7587 "usedtx"
+  int pcm_rate = 48000;           // PCM rate at our edge: 8000, 12000, 16000, 24000 or 48000
   bool encoder = true;            // create the encoder half
   bool decoder = true;            // create the decoder half
 };
@@ -42,7 +43,7 @@ class OpusCodec final : public AudioCodec {
   OpusCodec& operator=(const OpusCodec&) = delete;
 
   std::string_view name() const override { return "opus"; }
-  int sample_rate() const override { return 48000; }
+  int sample_rate() const override { return options_.pcm_rate; }
   int clock_rate() const override { return 48000; }
   Result<std::size_t> encode(std::span<const std::int16_t> pcm,
                              std::span<std::uint8_t> out) override;

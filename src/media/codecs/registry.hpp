@@ -24,6 +24,10 @@ struct CodecParams {
   int channels = 1;           // SDP rtpmap channels (opus: always 2 in SDP; we encode mono)
   std::string_view fmtp;      // the fmtp of the payload type, for codec options
   CodecUse use = CodecUse::kBoth;
+  // The PCM rate wanted at the codec's edge, 0 = the codec's own. Only Opus takes another
+  // (8000, 12000, 16000, 24000 or 48000): opposite a G.711 leg it then encodes and decodes
+  // narrowband PCM directly, with no resampler and a cheaper encoder.
+  int pcm_rate = 0;
 };
 
 bool codec_supported(std::string_view encoding, int clock_rate);
