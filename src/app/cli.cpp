@@ -17,6 +17,7 @@
 #include "app/admin_commands.hpp"
 #include "app/config.hpp"
 #include "app/serve.hpp"
+#include "app/supply_chain_commands.hpp"
 #include "net/address.hpp"
 
 namespace parley::app {
@@ -31,6 +32,7 @@ struct ServeFlags {
   std::string config_path;
   std::string data_dir;
   std::vector<std::string> sip_listen;
+  std::optional<std::string> http_listen;
   std::string log_level;
   std::optional<std::size_t> workers;
 };
@@ -46,6 +48,7 @@ int run_serve(const ServeFlags& flags) {
   // Flags beat the file.
   if (!flags.data_dir.empty()) config.data_dir = flags.data_dir;
   if (!flags.sip_listen.empty()) config.sip_listen = flags.sip_listen;
+  if (flags.http_listen) config.http_listen = *flags.http_listen;
   if (!flags.log_level.empty()) config.log_level = flags.log_level;
   if (flags.workers) config.workers = *flags.workers;
   if (auto valid = validate(config); !valid) {
@@ -93,6 +96,18 @@ int run_cli(int argc, const char* const* argv) {
       ->allow_extra_args(false)
       ->type_name("ADDR:PORT");
   serve_command
+      ->add_option("--http-listen", flags.http_listen,
+                   "Serve HTTPS (web app, API, SIP over WebSocket) on this address; \"\" = off "
+                   "(default: 127.0.0.1:8443, or http.listen)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return text.empty() || net::SocketAddress::parse(text, 8443)
+                       ? std::string()
+                       : "'" + text + "' is not IP:PORT (127.0.0.1:8443; port 0 = any)";
+          },
+          ""))
+      ->type_name("ADDR:PORT");
+  serve_command
       ->add_option("--log-level", flags.log_level, "Log level (default: info, or log.level)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->type_name("LEVEL");
@@ -104,6 +119,7 @@ int run_cli(int argc, const char* const* argv) {
   serve_command->callback([] {});
 
   AdminCommands admin(app);
+  SupplyChainCommands supply_chain(app);
 
   try {
     app.parse(argc, argv);
@@ -115,6 +131,7 @@ int run_cli(int argc, const char* const* argv) {
   }
   if (serve_command->parsed()) return run_serve(flags);
   if (admin.ran()) return admin.exit_code();
+  if (supply_chain.ran()) return supply_chain.exit_code();
   return kExitUsage;
 }
 

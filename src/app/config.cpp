@@ -48,6 +48,10 @@ class Reader {
         read_auth(value, config);
       } else if (section == "calls") {
         read_calls(value, config);
+      } else if (section == "http") {
+        read_http(value, config);
+      } else if (section == "media") {
+        read_media(value, config);
       } else if (section == "registrar") {
         read_registrar(value, config);
       } else {
@@ -139,6 +143,53 @@ class Reader {
         config.allow_inter_tenant_calls = value.as_boolean();
       } else {
         fail(file_, value, "unknown key calls." + key);
+      }
+    }
+  }
+
+  bool boolean(const Value& value, const std::string& name) {
+    if (!value.is_boolean()) fail(file_, value, name + " must be true or false");
+    return value.as_boolean();
+  }
+
+  void read_http(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "listen") {
+        config.http_listen = string(value, "http.listen");
+      } else if (key == "certificate_file") {
+        config.http_certificate_file = string(value, "http.certificate_file");
+      } else if (key == "key_file") {
+        config.http_key_file = string(value, "http.key_file");
+      } else if (key == "web_root") {
+        config.web_root = string(value, "http.web_root");
+      } else {
+        fail(file_, value, "unknown key http." + key);
+      }
+    }
+  }
+
+  void read_media(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "anchor") {
+        config.media_anchor = boolean(value, "media.anchor");
+      } else if (key == "rtp_port_min") {
+        config.rtp_port_min =
+            static_cast<std::uint32_t>(integer(value, "media.rtp_port_min", 1024, 65534));
+      } else if (key == "rtp_port_max") {
+        config.rtp_port_max =
+            static_cast<std::uint32_t>(integer(value, "media.rtp_port_max", 1025, 65535));
+      } else if (key == "rtp_address") {
+        config.rtp_address = string(value, "media.rtp_address");
+      } else if (key == "advertised_address") {
+        config.rtp_advertised_address = string(value, "media.advertised_address");
+      } else if (key == "timeout_s") {
+        config.media_timeout_s = number(value, "media.timeout_s", 0, 86400);
+      } else if (key == "latch_window_s") {
+        config.latch_window_s = number(value, "media.latch_window_s", 0, 3600);
+      } else if (key == "transcoding") {
+        config.transcoding = boolean(value, "media.transcoding");
+      } else {
+        fail(file_, value, "unknown key media." + key);
       }
     }
   }
@@ -261,6 +312,19 @@ Result<void> validate(const Config& config) {
     return make_error(1,
                       "registrar.default_expires_s must lie between min_expires_s and "
                       "max_expires_s");
+  }
+  if (!config.http_listen.empty() && !net::SocketAddress::parse(config.http_listen, 8443)) {
+    return make_error(1, "http.listen: '" + config.http_listen +
+                             "' is not an IP address and port like 127.0.0.1:8443");
+  }
+  if (config.http_certificate_file.empty() != config.http_key_file.empty()) {
+    return make_error(1, "http.certificate_file and http.key_file must be set together");
+  }
+  if (config.rtp_port_max < config.rtp_port_min + 3) {
+    return make_error(1, "media.rtp_port_max must be at least media.rtp_port_min + 3");
+  }
+  if (!config.rtp_address.empty() && !net::SocketAddress::parse(config.rtp_address, 0)) {
+    return make_error(1, "media.rtp_address: '" + config.rtp_address + "' is not an IP address");
   }
   if (config.workers > net::kMaxWorkers) {
     return make_error(1, "server.workers must be at most " + std::to_string(net::kMaxWorkers));

@@ -25,6 +25,20 @@ struct Config {
   // [calls]
   double no_answer_timeout_s = 30;  // ringing longer than this: cancelled, the caller gets 480
   bool allow_inter_tenant_calls = false;  // calls from one tenant to another; refused (403) if off
+  // [http]
+  std::string http_listen = "127.0.0.1:8443";  // HTTPS (web app, API, SIP over WebSocket); "" = off
+  std::string http_certificate_file;  // PEM; empty (with key_file empty) = self-signed in data dir
+  std::string http_key_file;
+  std::string web_root;  // folder of the built web app served at /; empty = none
+  // [media]
+  bool media_anchor = true;            // relay every call's RTP through Parley (SDP rewritten)
+  std::uint32_t rtp_port_min = 20000;  // even RTP ports (RTCP on the next) come from this range
+  std::uint32_t rtp_port_max = 29999;
+  std::string rtp_address;             // IP the RTP sockets bind to; empty = first sip listen IP
+  std::string rtp_advertised_address;  // c= address in our SDP; empty = rtp_address
+  double media_timeout_s = 60;         // an answered call without RTP this long is ended; 0 = off
+  double latch_window_s = 10;          // NAT latching to a source other than the SDP's
+  bool transcoding = true;             // offer codecs the caller lacks and transcode
   // [registrar]
   std::uint32_t min_expires_s = 60;    // shorter non-zero registrations get 423 Interval Too Brief
   std::uint32_t max_expires_s = 7200;  // longer ones are shortened to this

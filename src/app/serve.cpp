@@ -18,12 +18,18 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 
 #include "app/pbx_core.hpp"
 #include "app/sip_service.hpp"
 #include "app/sip_worker.hpp"
+#include "http/certificate.hpp"
+#include "http/http_server.hpp"
+#include "http/router.hpp"
+#include "http/static_files.hpp"
+#include "media/call_media.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/sip/digest.hpp"
 
@@ -131,6 +137,27 @@ int serve(const Config& config) {
   worker_options.allow_inter_tenant_calls = config.allow_inter_tenant_calls;
   worker_options.no_answer_timeout = std::chrono::duration_cast<Duration>(
       std::chrono::duration<double>(config.no_answer_timeout_s));
+  std::unique_ptr<media::PortPool> rtp_ports;
+  std::unique_ptr<media::MediaService> media_service;
+  const SteadyClock media_clock;
+  if (config.media_anchor) {
+    std::string rtp_ip = config.rtp_address;
+    if (rtp_ip.empty()) rtp_ip = net::SocketAddress::parse(config.sip_listen.front(), 5060)->ip();
+    media::MediaOptions media_options;
+    media_options.bind_address = *net::SocketAddress::parse(
+        rtp_ip.find(':') != std::string::npos ? "[" + rtp_ip + "]:0" : rtp_ip + ":0");
+    media_options.advertised_address = config.rtp_advertised_address;
+    media_options.latch_window = seconds(config.latch_window_s);
+    media_options.transcoding = config.transcoding;
+    rtp_ports = std::make_unique<media::PortPool>(static_cast<std::uint16_t>(config.rtp_port_min),
+                                                  static_cast<std::uint16_t>(config.rtp_port_max));
+    media_service =
+        std::make_unique<media::MediaService>(pool, *rtp_ports, media_clock, media_options);
+    worker_options.media = media_service.get();
+    worker_options.media_timeout = seconds(config.media_timeout_s);
+    spdlog::info("anchoring media on {} ports {}-{}", rtp_ip, config.rtp_port_min,
+                 config.rtp_port_max);
+  }
   PbxCore& shared = *core.value();
   SipService sip(pool, sip_options,
                  [&pool, &shared, &worker_options](std::size_t worker, sip::Transport& transport,
@@ -151,6 +178,38 @@ int serve(const Config& config) {
     }
   }
 
+  // HTTPS: the router and the static files outlive the server, which dies before the pool.
+  http::Router router;
+  std::optional<http::StaticFiles> web_files;
+  std::unique_ptr<http::HttpServer> https;
+  std::optional<http::CertificateFiles> certificate;
+  if (!config.http_listen.empty()) {
+    auto files = http::load_or_create_certificate(config.data_dir, config.http_certificate_file,
+                                                  config.http_key_file);
+    if (!files) {
+      spdlog::error("https certificate: {}", files.error().message);
+      return kExitRuntimeError;
+    }
+    certificate = std::move(files).value();
+    if (!config.web_root.empty()) {
+      auto opened = http::StaticFiles::open(config.web_root, {}, nullptr);
+      if (!opened) {
+        spdlog::error("http.web_root {}: {}", config.web_root, opened.error().message);
+        return kExitRuntimeError;
+      }
+      web_files.emplace(std::move(opened).value());
+      router.add_prefix("/", web_files->handler());
+    }
+    auto address = net::SocketAddress::parse(config.http_listen, 8443);
+    auto listening = http::HttpServer::listen(pool, *address, router, *certificate);
+    if (!listening) {
+      spdlog::error("cannot listen for HTTPS on {}: {}", config.http_listen,
+                    listening.error().message);
+      return kExitRuntimeError;
+    }
+    https = std::move(listening).value();
+  }
+
   pool.start();
   spdlog::info("parley {} serving with {} worker(s), data in {}", version(), pool.size(),
                config.data_dir);
@@ -161,6 +220,11 @@ int serve(const Config& config) {
     spdlog::info("listening for SIP over {} on {}", to_text(socket.transport),
                  socket.address.to_string());
   }
+  if (https) {
+    std::printf("listening https %s\n", https->local_address().to_string().c_str());
+    std::printf("https certificate sha256 %s%s\n", certificate->fingerprint.c_str(),
+                certificate->generated ? " (new self-signed)" : "");
+  }
   std::fflush(stdout);
 
   signals.async_wait([](const boost::system::error_code& wait_error, int signal_number) {
@@ -170,6 +234,7 @@ int serve(const Config& config) {
 
   const auto stop_started = std::chrono::steady_clock::now();
   sip.stop();
+  if (https) https->stop();
   pool.shutdown(kStopGrace);
   spdlog::info("stopped in {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::steady_clock::now() - stop_started)
