@@ -24,6 +24,15 @@
 //          --tick-us T  wake every T µs (default 100) to send what is due and read what came:
 //                       one wake-up a tick rather than one per packet.
 //          --port-min P --port-max Q   bind in this range (skipping ports in use); default any.
+//          --opus-frame HEX --opus-pt N   transcoding mode: A still sends PCMU (a 1 kHz tone, PT 0,
+//                       160-byte payload, timestamp step 160), B sends this Opus frame (PT N,
+//                       timestamp step 960), and each side expects the other codec back (A
+//                       PCMU, B Opus with PT N). The relay decodes and re-encodes every packet,
+//                       so payloads cannot carry a stamp: a packet is told apart by the relay
+//                       address it comes from (call and side) and its RTP sequence number
+//                       relative to the first one of that stream in the run (the relay renumbers
+//                       but keeps one output packet per input packet); latency is its arrival
+//                       minus the send time of the input packet with that index.
 // Linux only (epoll, recvmmsg/sendmmsg, SO_TIMESTAMPNS). One thread; no allocation while sending.
 
 #include <arpa/inet.h>
@@ -37,6 +46,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -44,8 +54,10 @@
 #include <ctime>
 #include <iostream>
 #include <limits>
+#include <span>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -58,6 +70,26 @@ constexpr int kPacketsPerSecond = 50;
 constexpr int kBatch = 64;
 constexpr std::int64_t kDrainNs = 500'000'000;   // wait this long after the last send
 constexpr std::size_t kHistogramUs = 1'000'000;  // 1 µs buckets up to 1 s
+
+// G.711 µ-law of one linear sample (ITU-T G.711, the usual bias-and-segment form).
+std::uint8_t ulaw(int sample) {
+  constexpr int kBias = 0x84;
+  constexpr int kClip = 32635;
+  const int sign = sample < 0 ? 0x80 : 0;
+  int magnitude = std::min(sample < 0 ? -sample : sample, kClip) + kBias;
+  int exponent = 7;
+  for (int mask = 0x4000; (magnitude & mask) == 0 && exponent > 0; mask >>= 1) --exponent;
+  const int mantissa = (magnitude >> (exponent + 3)) & 0x0f;
+  return static_cast<std::uint8_t>(~(sign | (exponent << 4) | mantissa));
+}
+
+// Transcoding mode (--opus-frame): what each side sends and expects back.
+struct Transcode {
+  bool on = false;
+  int opus_pt = 111;
+  std::vector<std::uint8_t> opus_frame;       // B's payload, the same every packet
+  std::array<std::uint8_t, 160> pcmu_tone{};  // A's payload: 20 ms of 1 kHz at -6 dBFS
+};
 
 struct Stamp {  // what the payload carries, right after the RTP header (host byte order)
   std::uint32_t magic;
@@ -166,8 +198,9 @@ struct DirStats {
 
 class Blaster {
  public:
-  Blaster(int share, int port_min, int port_max, std::int64_t tick_ns)
-      : share_(share),
+  Blaster(int share, int port_min, int port_max, std::int64_t tick_ns, Transcode transcode)
+      : transcode_(std::move(transcode)),
+        share_(share),
         port_min_(port_min),
         port_max_(port_max),
         next_port_(port_min),
@@ -214,6 +247,14 @@ class Blaster {
       if (inet_pton(AF_INET, (side == 0 ? ip_a : ip_b).c_str(), &to.sin_addr) != 1) return false;
     }
     calls_[call].has_relay = true;
+    if (transcode_.on) {
+      // Packets for side s come from the relay address side s sends to (symmetric RTP).
+      if (relay_port_stream_.empty()) relay_port_stream_.assign(65536, kNoStream);
+      for (int side = 0; side < 2; ++side) {
+        const std::uint16_t port = ntohs(calls_[call].relay[side].sin_port);
+        relay_port_stream_[port] = static_cast<std::uint32_t>(call * 2 + (1 - side));
+      }
+    }
     return true;
   }
 
@@ -267,6 +308,14 @@ class Blaster {
                 std::int64_t period_ns, std::uint64_t streams);
   void unsend(const mmsghdr& msg);
   void receive(std::uint32_t sock);
+  void receive_transcoded(std::uint32_t sock, std::size_t count, std::int64_t now);
+
+  static constexpr std::uint32_t kNoStream = 0xffffffffu;
+  Transcode transcode_;
+  std::vector<std::uint32_t>
+      relay_port_stream_;                // relay port -> stream (call * 2 + dir) it carries
+  std::vector<std::int64_t> sent_ns_;    // per stream and packet index, transcoding only
+  std::vector<std::int32_t> first_seq_;  // per stream: RTP sequence of its first arrival
 
   int share_, port_min_, port_max_, next_port_;
   std::int64_t tick_ns_;
@@ -288,7 +337,7 @@ class Blaster {
   Histogram latency_, send_lag_;
 
   // Send and receive buffers, reused for every batch.
-  std::array<std::array<std::uint8_t, kPacketSize>, kBatch> tx_buf_{};
+  std::array<std::array<std::uint8_t, 1500>, kBatch> tx_buf_{};
   std::array<iovec, kBatch> tx_iov_{};
   std::array<mmsghdr, kBatch> tx_msg_{};
   std::array<std::uint32_t, kBatch> tx_sock_{};
@@ -319,19 +368,30 @@ void Blaster::send_due(std::uint64_t& next, std::uint64_t total, std::int64_t st
     const std::uint32_t dir = stream % 2;
     const auto seq = static_cast<std::uint32_t>(n / streams);
     const std::uint16_t rtp_seq = rtp_seq_[std::size_t{call} * 2 + dir]++;
-    const std::uint32_t rtp_ts = htonl(seq * 160);
+    const bool opus = transcode_.on && dir == 1;
+    const std::uint32_t rtp_ts = htonl(seq * (opus ? 960 : 160));
     const std::uint32_t ssrc = htonl(0x10000000u + call * 2 + dir);
     auto& buf = tx_buf_[i];
     buf[0] = 0x80;
-    buf[1] = 0;  // PCMU
+    buf[1] = opus ? static_cast<std::uint8_t>(transcode_.opus_pt) : 0;  // else PCMU
     buf[2] = static_cast<std::uint8_t>(rtp_seq >> 8);
     buf[3] = static_cast<std::uint8_t>(rtp_seq & 0xff);
     std::memcpy(&buf[4], &rtp_ts, 4);
     std::memcpy(&buf[8], &ssrc, 4);
     const Stamp stamp{kMagic, run_id_, call, dir, seq, 0, realtime_ns()};
-    std::memcpy(&buf[kHeaderSize], &stamp, sizeof stamp);
+    std::size_t size = kPacketSize;
+    if (transcode_.on) {
+      sent_ns_[(std::size_t{call} * 2 + dir) * packets_per_stream_ + seq] = stamp.sent_ns;
+      const std::span<const std::uint8_t> payload =
+          opus ? std::span<const std::uint8_t>(transcode_.opus_frame)
+               : std::span<const std::uint8_t>(transcode_.pcmu_tone);
+      std::memcpy(&buf[kHeaderSize], payload.data(), payload.size());
+      size = kHeaderSize + payload.size();
+    } else {
+      std::memcpy(&buf[kHeaderSize], &stamp, sizeof stamp);
+    }
     tx_sock_[i] = calls_[call].sock[dir];
-    tx_iov_[i] = {buf.data(), kPacketSize};
+    tx_iov_[i] = {buf.data(), size};
     tx_msg_[i] = {};
     tx_msg_[i].msg_hdr.msg_iov = &tx_iov_[i];
     tx_msg_[i].msg_hdr.msg_iovlen = 1;
@@ -367,6 +427,18 @@ void Blaster::send_due(std::uint64_t& next, std::uint64_t total, std::int64_t st
 }
 
 void Blaster::unsend(const mmsghdr& msg) {
+  if (transcode_.on) {  // no stamp in the payload: the direction is in the payload type
+    const auto* bytes = static_cast<const std::uint8_t*>(msg.msg_hdr.msg_iov->iov_base);
+    const bool opus = (bytes[1] & 0x7f) != 0;
+    std::uint32_t timestamp = 0;
+    std::memcpy(&timestamp, bytes + 4, 4);
+    const std::uint32_t seq = ntohl(timestamp) / (opus ? 960 : 160);
+    DirStats& st = dir_[opus ? 1 : 0];
+    ++st.send_errors;
+    --st.sent;
+    if (seq >= warmup_packets_) --st.measured_sent;
+    return;
+  }
   Stamp stamp{};
   std::memcpy(&stamp, static_cast<const std::uint8_t*>(msg.msg_hdr.msg_iov->iov_base) + kHeaderSize,
               sizeof stamp);
@@ -390,6 +462,10 @@ void Blaster::receive(std::uint32_t sock) {
   const int r = recvmmsg(sockets_[sock].fd, rx_msg_.data(), kBatch, MSG_DONTWAIT, nullptr);
   if (r <= 0) return;
   const std::int64_t now = realtime_ns();
+  if (transcode_.on) {
+    receive_transcoded(sock, static_cast<std::size_t>(r), now);
+    return;
+  }
   for (std::size_t i = 0; i < static_cast<std::size_t>(r); ++i) {
     auto& msg = rx_msg_[i];
     std::int64_t arrived = now;  // the kernel's receive time, when it gives one
@@ -441,6 +517,67 @@ void Blaster::receive(std::uint32_t sock) {
   }
 }
 
+std::int64_t receive_time(msghdr& msg, std::int64_t fallback) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+      timespec ts{};
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+    }
+  }
+  return fallback;
+}
+
+void Blaster::receive_transcoded(std::uint32_t sock, std::size_t count, std::int64_t now) {
+  for (std::size_t i = 0; i < count; ++i) {
+    auto& msg = rx_msg_[i];
+    const std::int64_t arrived = receive_time(msg.msg_hdr, now);
+    const std::uint8_t* bytes = rx_buf_[i].data();
+    const sockaddr_in& from = rx_from_[i];
+    const std::uint32_t stream =
+        relay_port_stream_.empty() ? kNoStream : relay_port_stream_[ntohs(from.sin_port)];
+    if (msg.msg_len < kHeaderSize || (bytes[0] & 0xc0) != 0x80 || stream == kNoStream) {
+      ++bad_packet_;
+      continue;
+    }
+    const std::uint32_t call = stream / 2;
+    const std::uint32_t dir = stream % 2;
+    const std::uint32_t to_side = 1 - dir;
+    // A hears PCMU (160 bytes, PT 0), B hears Opus with its payload type: else not transcoded.
+    const int pt = bytes[1] & 0x7f;
+    const bool right_codec = to_side == 0 ? (pt == 0 && msg.msg_len == kPacketSize)
+                                          : (pt == transcode_.opus_pt && msg.msg_len > kHeaderSize);
+    if (!right_codec) {
+      ++bad_packet_;
+      continue;
+    }
+    const Call& c = calls_[call];
+    if (c.sock[to_side] != sock) ++wrong_socket_;
+    if (from.sin_addr.s_addr != c.relay[to_side].sin_addr.s_addr) ++wrong_source_;
+    const int seq = (bytes[2] << 8) | bytes[3];
+    if (first_seq_[stream] < 0) first_seq_[stream] = seq;
+    const auto index = static_cast<std::uint32_t>((seq - first_seq_[stream]) & 0xffff);
+    DirStats& st = dir_[dir];
+    ++st.received;
+    if (index >= packets_per_stream_) {
+      ++stale_;
+      continue;
+    }
+    std::uint64_t& word = seen_[stream * words_per_stream_ + index / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (index % 64);
+    if (word & bit) {
+      ++st.duplicates;
+      continue;
+    }
+    word |= bit;
+    ++st.unique;
+    if (index >= warmup_packets_) {
+      ++st.measured_unique;
+      latency_.add(arrived - sent_ns_[std::size_t{stream} * packets_per_stream_ + index]);
+    }
+  }
+}
+
 std::string Blaster::run(double seconds, double warmup_seconds) {
   ++run_id_;
   active_.clear();
@@ -453,6 +590,10 @@ std::string Blaster::run(double seconds, double warmup_seconds) {
   words_per_stream_ = (packets_per_stream_ + 63) / 64;
   seen_.assign(calls_.size() * 2 * words_per_stream_, 0);
   rtp_seq_.resize(calls_.size() * 2, 0);
+  if (transcode_.on) {
+    sent_ns_.assign(calls_.size() * 2 * packets_per_stream_, 0);
+    first_seq_.assign(calls_.size() * 2, -1);
+  }
   dir_ = {};
   wrong_socket_ = wrong_source_ = bad_packet_ = stale_ = 0;
   latency_.clear();
@@ -544,10 +685,24 @@ void raise_fd_limit() {
 
 int main(int argc, char** argv) {
   int share = 0, port_min = 0, port_max = 0, tick_us = 100;
+  Transcode transcode;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string opt = argv[i];
     const int value = std::atoi(argv[i + 1]);
-    if (opt == "--share") {
+    if (opt == "--opus-frame") {
+      const std::string hex = argv[i + 1];
+      for (std::size_t k = 0; k + 1 < hex.size(); k += 2) {
+        transcode.opus_frame.push_back(
+            static_cast<std::uint8_t>(std::stoi(hex.substr(k, 2), nullptr, 16)));
+      }
+      if (transcode.opus_frame.empty() || transcode.opus_frame.size() > 1400) {
+        std::fprintf(stderr, "bad --opus-frame\n");
+        return 2;
+      }
+      transcode.on = true;
+    } else if (opt == "--opus-pt") {
+      transcode.opus_pt = value;
+    } else if (opt == "--share") {
       share = value;
     } else if (opt == "--tick-us") {
       tick_us = value;
@@ -556,7 +711,9 @@ int main(int argc, char** argv) {
     } else if (opt == "--port-max") {
       port_max = value;
     } else {
-      std::fprintf(stderr, "usage: %s [--share K] [--tick-us T] [--port-min P --port-max Q]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--share K] [--tick-us T] [--port-min P --port-max Q] "
+                   "[--opus-frame HEX --opus-pt N]\n",
                    argv[0]);
       return 2;
     }
@@ -567,7 +724,12 @@ int main(int argc, char** argv) {
   }
   raise_fd_limit();
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);  // wake on time: sends are paced by epoll waits
-  Blaster blaster(share, port_min, port_max, std::int64_t{std::max(tick_us, 1)} * 1000);
+  for (std::size_t n = 0; n < transcode.pcmu_tone.size(); ++n) {
+    const double phase = 2.0 * 3.141592653589793 * 1000.0 * static_cast<double>(n) / 8000.0;
+    transcode.pcmu_tone[n] = ulaw(static_cast<int>(16384.0 * std::sin(phase)));
+  }
+  Blaster blaster(share, port_min, port_max, std::int64_t{std::max(tick_us, 1)} * 1000,
+                  std::move(transcode));
   std::string line;
   while (std::getline(std::cin, line)) {
     std::istringstream in(line);

@@ -1,5 +1,6 @@
 #include "media/rtp_relay.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -15,9 +16,12 @@ namespace {
 
 namespace rtp = protocol::rtp;
 
-// Room for any RTP packet that fits an Ethernet or loopback path with headroom; larger datagrams
-// are dropped by the socket. Buffers are not touched until used, so the size costs no memory.
-constexpr std::size_t kMaxDatagram = 2048;
+// RTP over UDP/IPv4 on an Ethernet path fits 1,472 bytes; a larger datagram is not RTP we relay
+// (fragmented or a flood) and is dropped and counted by the socket (truncated()). The slot size
+// sets the per-socket buffer memory, and an overloaded relay touches every slot.
+constexpr std::size_t kMaxDatagram = 1500;
+// RTCP comes every few seconds per stream (RFC 3550 §6.2): a small batch is plenty.
+constexpr std::size_t kRtcpBatch = 2;
 // Ports tried when binding fails because something outside the pool holds them.
 constexpr int kBindAttempts = 16;
 constexpr std::uint8_t kMarkerBit = 0x80;
@@ -127,9 +131,11 @@ Result<void> RtpRelayImpl::bind(Leg which) {
     auto rtp_socket = net::DatagramSocket::open(
         pool_, worker_, with_port(options_.bind_address, *port), *this, socket_options);
     if (rtp_socket) {
+      net::DatagramSocketOptions rtcp_options = socket_options;
+      rtcp_options.batch = std::min(socket_options.batch, kRtcpBatch);
       auto rtcp_socket = net::DatagramSocket::open(
           pool_, worker_, with_port(options_.bind_address, static_cast<std::uint16_t>(*port + 1)),
-          *this, socket_options);
+          *this, rtcp_options);
       if (rtcp_socket) {
         leg.port = *port;
         leg.rtp_socket = std::move(*rtp_socket);

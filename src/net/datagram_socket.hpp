@@ -2,11 +2,14 @@
 // DatagramSocket: one UDP socket bound to one address on ONE worker loop — the building block of
 // the media plane, where every call owns a handful of ports on the worker that owns the call.
 //
-// Receiving: the socket waits for readability and drains its queue with recvmmsg into buffers
+// Receiving: every socket of a worker sits in one edge-triggered epoll set of that worker, which
+// the worker's io_context watches as a single descriptor; the socket is registered once at open,
+// so readiness costs no system call per wake-up beyond the loop's own (Asio re-arms a per-socket
+// wait with epoll_ctl each time). A ready socket drains its queue with recvmmsg into buffers
 // allocated once at open (batch × max_datagram; the memory is not written at allocation, so only
 // the slots that bursts actually fill become resident). Each batch is handed to the Listener as
 // mutable views, so the listener may rewrite datagrams in place; the views are valid only during
-// the call.
+// the call. Datagrams larger than max_datagram are dropped and counted (truncated()).
 //
 // Sending: datagrams are copied into preallocated send slots (queue_send, or send_buffer +
 // commit_send to build one in place) and leave with one sendmmsg per flush(). Whatever is queued

@@ -236,6 +236,72 @@ TEST(DatagramSocket, BindingATakenPortFails) {
   EXPECT_EQ(second.error().code, EADDRINUSE);
 }
 
+// Sockets of one worker share one edge-triggered epoll set: more sockets ready at once than one
+// round takes, each with more queued than one wake-up drains, must all be drained anyway (an
+// edge is not raised again for datagrams already queued).
+TEST(DatagramSocket, ManyReadySocketsOnOneWorkerAreAllDrained) {
+  WorkerPool pool(1);
+  Recorder sink;
+  Recorder unused;
+  DatagramSocketOptions small;
+  small.batch = 2;  // 4 batches per wake-up: 8 datagrams, fewer than each socket gets
+  constexpr int kSockets = 150;
+  constexpr int kEach = 11;
+  std::vector<std::unique_ptr<DatagramSocket>> sockets;
+  for (int i = 0; i < kSockets; ++i) {
+    auto s = DatagramSocket::open(pool, 0, kLoopback, sink, small);
+    ASSERT_TRUE(s.ok());
+    sockets.push_back(std::move(*s));
+  }
+  auto client = DatagramSocket::open(pool, 0, kLoopback, unused);
+  ASSERT_TRUE(client.ok());
+  for (int n = 0; n < kEach; ++n) {
+    for (const auto& socket : sockets) {
+      ASSERT_TRUE((*client)->queue_send(socket->local_address(), as_bytes(std::to_string(n))));
+    }
+    (*client)->flush();
+  }
+  EXPECT_EQ((*client)->send_failures(), 0U);
+  pool.start();  // everything is queued before the first wake-up
+  const auto got = sink.wait_for(std::size_t{kSockets} * kEach);
+  EXPECT_EQ(got.size(), std::size_t{kSockets} * kEach);
+  run_on(pool, 0, [&] {
+    for (const auto& socket : sockets) EXPECT_EQ(socket->received(), std::uint64_t{kEach});
+    sockets.clear();
+    client->reset();
+  });
+  pool.shutdown(2s);
+}
+
+// The worker's wait stops when its last socket closes (so an idle pool can stop) and starts
+// again with the next socket.
+TEST(DatagramSocket, ReceivesAfterTheLastSocketOfTheWorkerClosedAndANewOneOpened) {
+  WorkerPool pool(1);
+  pool.start();
+  Recorder sink;
+  Recorder unused;
+  for (int round = 0; round < 3; ++round) {
+    std::unique_ptr<DatagramSocket> server;
+    std::unique_ptr<DatagramSocket> client;
+    run_on(pool, 0, [&] {
+      auto s = DatagramSocket::open(pool, 0, kLoopback, sink);
+      auto c = DatagramSocket::open(pool, 0, kLoopback, unused);
+      ASSERT_TRUE(s.ok() && c.ok());
+      server = std::move(*s);
+      client = std::move(*c);
+      EXPECT_TRUE(client->queue_send(server->local_address(), as_bytes("ping")));
+      client->flush();
+    });
+    EXPECT_EQ(sink.wait_for(static_cast<std::size_t>(round) + 1).size(),
+              static_cast<std::size_t>(round) + 1);
+    run_on(pool, 0, [&] {
+      server.reset();
+      client.reset();
+    });
+  }
+  pool.shutdown(2s);
+}
+
 // Destroying the socket while its wait is pending, or from inside its own callback, must not
 // run a handler on freed memory (ASan watches) nor call the listener again.
 TEST(DatagramSocket, DestructionIsSafeWhileWaitingAndInsideTheCallback) {
