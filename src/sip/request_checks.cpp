@@ -154,7 +154,12 @@ std::optional<RequestVerdict> check_request_headers(const Message& request) {
   if (method != Method::kAck && method != Method::kCancel && has_required_extension(request)) {
     return RequestVerdict::kBadExtension;
   }
-  if (method != Method::kOptions && !request.body().empty() && !content_acceptable(request)) {
+  // In a dialog, INFO and MESSAGE bodies are for the other user agent (dtmf-relay, text), which
+  // the B2BUA relays them to: that UA judges the body, not us.
+  const bool relayed_end_to_end =
+      !request.to_tag().empty() && (method == Method::kInfo || method == Method::kMessage);
+  if (method != Method::kOptions && !relayed_end_to_end && !request.body().empty() &&
+      !content_acceptable(request)) {
     return RequestVerdict::kUnsupportedMediaType;
   }
   if (method == Method::kInvite && !accepts_sdp(request)) return RequestVerdict::kNotAcceptable;

@@ -11,7 +11,7 @@ sends paced RTP (20 ms frames in real time) and records what arrives.
    only Opus, hear the 1 kHz tone at the right frequency and level (Goertzel), and the caller
    hears the callee's 1 kHz tone; packet rates stay at 50/s.
 3. RFC 4733: digits 1, 5, # arrive as the same events with the same durations, remapped from
-   payload type 101 to the callee's 100.
+   payload type 101 to the callee's 100; SIP INFO application/dtmf-relay is relayed unchanged.
 4. Hold and resume by re-INVITE: the relay ports stay the same; nothing reaches the held caller
    while on hold; audio flows again after resume.
 5. RTP bleed: a stream sent to the caller-side relay port from another address mid-call never
@@ -292,6 +292,31 @@ def scenario_dtmf(server, callee_ua):
         call.hang_up()
 
 
+def scenario_info_dtmf(server, callee_ua):
+    """SIP INFO with application/dtmf-relay (the desk-phone way) reaches the callee unchanged."""
+    call = Call(server, callee_ua, [(0, "PCMU/8000")], [(0, "PCMU/8000")])
+    try:
+        call.cseq += 1
+        body = b"Signal=5\r\nDuration=160\r\n"
+        contact = call.ok.header("Contact").strip("<>").split(">")[0]
+        lines = [f"INFO {contact} SIP/2.0",
+                 f"Via: SIP/2.0/UDP {call.ua.ip}:{call.ua.port};branch={new_branch()};rport",
+                 "Max-Forwards: 70", f"From: <{call.ua.aor}>;tag={call.caller.from_tag}",
+                 f"To: {call.ok.header('To')}", f"Call-ID: {call.caller.call_id}",
+                 f"CSeq: {call.cseq} INFO", "Content-Type: application/dtmf-relay",
+                 f"Content-Length: {len(body)}"]
+        call.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        info, addr = callee_ua.recv(3.0, is_request("INFO"))
+        check(info.body == body, f"INFO body arrived as {info.body!r}")
+        check((info.header("Content-Type") or "").lower() == "application/dtmf-relay",
+              f"INFO Content-Type arrived as {info.header('Content-Type')}")
+        callee_ua.send(response_to(info, 200, "OK", call.tag), addr)
+        status = call.ua.final_response("INFO", 3.0).status
+        check(status == 200, f"INFO answered {status} to the caller, expected 200")
+    finally:
+        call.hang_up()
+
+
 def scenario_hold(server, callee_ua):
     call = Call(server, callee_ua, [(0, "PCMU/8000")], [(0, "PCMU/8000")])
     try:
@@ -389,6 +414,7 @@ def main():
                          ("PCMU caller, Opus callee", lambda: scenario_transcode(
                              server, callee, "opus", 111, "opus/48000/2")),
                          ("RFC 4733 digits", lambda: scenario_dtmf(server, callee)),
+                         ("SIP INFO dtmf-relay", lambda: scenario_info_dtmf(server, callee)),
                          ("hold and resume", lambda: scenario_hold(server, callee)),
                          ("RTP bleed", lambda: scenario_bleed(server, callee)),
                          ("media timeout", lambda: scenario_media_timeout(server, callee)),

@@ -117,6 +117,17 @@ TEST(RequestChecks, RequiredExtensionsGet420WithUnsupported) {
             RequestVerdict::kOptionsOk);
 }
 
+TEST(RequestChecks, InDialogInfoAndMessageBodiesAreLeftToTheOtherUserAgent) {
+  std::string info = request("INFO", "sip:a@b", "Content-Type: application/dtmf-relay\r\n",
+                             "Signal=5\r\nDuration=160\r\n");
+  info.replace(info.find("To: <sip:alice@example.com>"), 27, "To: <sip:alice@example.com>;tag=abc");
+  EXPECT_NE(verdict_of(info), RequestVerdict::kUnsupportedMediaType);
+  // Out of dialog, the same body is ours to judge.
+  EXPECT_EQ(verdict_of(request("INFO", "sip:a@b", "Content-Type: application/dtmf-relay\r\n",
+                               "Signal=5\r\n")),
+            RequestVerdict::kUnsupportedMediaType);
+}
+
 TEST(RequestChecks, BodiesWeCannotHandleGet415) {
   EXPECT_EQ(verdict_of(request("INVITE", "sip:a@b", "Content-Type: application/unknown\r\n", "x")),
             RequestVerdict::kUnsupportedMediaType);
