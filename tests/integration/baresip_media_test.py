@@ -39,7 +39,7 @@ sys.path.insert(0, HERE)
 
 from baresip_test import DOMAIN, MODULES, Baresip, check, dump, problems  # noqa: E402
 from media_peer import goertzel_amplitude, rms, samples_of, tone  # noqa: E402
-from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-media", "1002": "pw-1002-media"}
 TONES = {"1001": 1000.0, "1002": 440.0}
@@ -317,11 +317,7 @@ def variant(parley: str, tmp: str, name: str, codecs: dict[str, str],
             decoders: dict[str, str]) -> None:
     workdir = os.path.join(tmp, name.split()[0])  # no spaces: baresip's config is space-split
     data = os.path.join(workdir, "data")  # fresh: no bindings left from the other variant
-    for a in (["tenant", "add", DOMAIN, "--default"],
-              *[["user", "add", f"{e}@{DOMAIN}", "--password", p] for e, p in PASSWORDS.items()]):
-        r = run_parley(parley, [*a, "--data", data])
-        if r.returncode != 0:
-            raise HarnessError(f"parley {' '.join(a)}: {r.stderr}")
+    provision(parley, data, DOMAIN, PASSWORDS)
     config = os.path.join(workdir, "parley.toml")
     with open(config, "w") as f:
         f.write('[auth]\nalgorithms = ["MD5"]\n'

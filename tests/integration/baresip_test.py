@@ -36,7 +36,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from parley_harness import HarnessError, ParleyServer, run_parley, report, run_main  # noqa: E402
+from parley_harness import ParleyServer, provision, report, run_main  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 DOMAIN = "example.com"
@@ -267,12 +267,7 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="parley-baresip-") as tmp:
         data = os.path.join(tmp, "data")
-        for a in (["tenant", "add", DOMAIN, "--default"],
-                  *[["user", "add", f"{e}@{DOMAIN}", "--password", p]
-                    for e, p in PASSWORDS.items()]):
-            r = run_parley(args.parley, [*a, "--data", data])
-            if r.returncode != 0:
-                raise HarnessError(f"parley {' '.join(a)}: {r.stderr}")
+        provision(args.parley, data, DOMAIN, PASSWORDS)
         # Phase 1, Parley's default challenges (SHA-256 then MD5, RFC 8760 order). libre 1.1
         # (Debian 12's baresip 1.0) gives up on the first challenge whose algorithm is not MD5
         # instead of skipping to the next one, so registration may fail there: accepted only

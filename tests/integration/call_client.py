@@ -90,14 +90,25 @@ class Caller:
                  "Content-Length: 0"]
         self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode())
 
-    def ack_2xx(self, reply) -> None:
-        contact = reply.header("Contact").strip("<>").split(">")[0]
-        lines = [f"ACK {contact} SIP/2.0",
+    def in_dialog(self, method: str, answer, cseq: int, body: bytes = b"",
+                  content_type: str | None = None) -> None:
+        """Sends `method` in the dialog that the 2xx `answer` established (its Contact is the
+        remote target, its To carries the remote tag)."""
+        contact = answer.header("Contact").strip("<>").split(">")[0]
+        lines = [f"{method} {contact} SIP/2.0",
                  f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={new_branch()};rport",
                  "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.from_tag}",
-                 f"To: {reply.header('To')}", f"Call-ID: {self.call_id}",
-                 f"CSeq: {self.cseq} ACK", "Content-Length: 0"]
-        self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode())
+                 f"To: {answer.header('To')}", f"Call-ID: {self.call_id}",
+                 f"CSeq: {cseq} {method}"]
+        if method == "INVITE":
+            lines.append(f"Contact: <{self.ua.contact_uri()}>")
+        if body:
+            lines.append(f"Content-Type: {content_type or 'application/sdp'}")
+        lines.append(f"Content-Length: {len(body)}")
+        self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+    def ack_2xx(self, reply) -> None:
+        self.in_dialog("ACK", reply, self.cseq)
 
 
 def is_request(method):

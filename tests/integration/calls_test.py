@@ -27,7 +27,7 @@ sys.path.insert(0, HERE)
 
 from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, new_branch,
-                            run_parley, report, run_main)  # noqa: E402
+                            provision, report, run_main)  # noqa: E402
 from sip_client import (Md5OnlyRelay, SipUA, digest_credentials, parse_message,
                         pick_challenge)  # noqa: E402
 
@@ -272,11 +272,7 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="parley-calls-") as tmp:
         data = os.path.join(tmp, "data")
-        for a in (["tenant", "add", DOMAIN, "--default"],
-                  *[["user", "add", f"{e}@{DOMAIN}", "--password", p] for e, p in PASSWORDS.items()]):
-            r = run_parley(args.parley, [*a, "--data", data])
-            if r.returncode != 0:
-                raise HarnessError(f"parley {' '.join(a)}: {r.stderr}")
+        provision(args.parley, data, DOMAIN, PASSWORDS)
         config = os.path.join(tmp, "parley.toml")
         with open(config, "w") as f:
             f.write("[calls]\nno_answer_timeout_s = 2\n")

@@ -38,7 +38,7 @@ sys.path.insert(0, HERE)
 from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
 from media_peer import (Opus, RtpPeer, alaw_decode, alaw_encode, goertzel_amplitude,  # noqa: E402
                         rms, samples_of, tone, ulaw_decode, ulaw_encode)
-from parley_harness import HarnessError, ParleyServer, new_branch, report, run_main, run_parley  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret"}
@@ -118,14 +118,7 @@ class Call:
         """Caller re-INVITE (hold/resume); the callee answers with `answer_direction`."""
         self.cseq += 1
         body = make_sdp(self.caller_rtp.port, offer_formats, direction, session=self.cseq)
-        contact = self.ok.header("Contact").strip("<>").split(">")[0]
-        lines = [f"INVITE {contact} SIP/2.0",
-                 f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={new_branch()};rport",
-                 "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.caller.from_tag}",
-                 f"To: {self.ok.header('To')}", f"Call-ID: {self.caller.call_id}",
-                 f"CSeq: {self.cseq} INVITE", f"Contact: <{self.ua.contact_uri()}>",
-                 "Content-Type: application/sdp", f"Content-Length: {len(body)}"]
-        self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        self.caller.in_dialog("INVITE", self.ok, self.cseq, body)
         reinvite, addr = self.callee_ua.recv(5.0, is_request("INVITE"))
         offer = Sdp(reinvite.body)
         self.callee_ua.send(response_to(reinvite, 200, "OK", self.tag, self.callee_ua.contact_uri(),
@@ -134,24 +127,13 @@ class Call:
         ok = self.ua.final_response("INVITE", 5.0)
         if ok.status != 200:
             raise HarnessError(f"re-INVITE answered {ok.status}")
-        ack = [f"ACK {contact} SIP/2.0",
-               f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={new_branch()};rport",
-               "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.caller.from_tag}",
-               f"To: {self.ok.header('To')}", f"Call-ID: {self.caller.call_id}",
-               f"CSeq: {self.cseq} ACK", "Content-Length: 0"]
-        self.ua.send(("\r\n".join(ack) + "\r\n\r\n").encode())
+        self.caller.in_dialog("ACK", self.ok, self.cseq)
         self.callee_ua.recv(3.0, is_request("ACK"))
         return offer, Sdp(ok.body)
 
     def hang_up(self):
         self.cseq += 1
-        contact = self.ok.header("Contact").strip("<>").split(">")[0]
-        lines = [f"BYE {contact} SIP/2.0",
-                 f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={new_branch()};rport",
-                 "Max-Forwards: 70", f"From: <{self.ua.aor}>;tag={self.caller.from_tag}",
-                 f"To: {self.ok.header('To')}", f"Call-ID: {self.caller.call_id}",
-                 f"CSeq: {self.cseq} BYE", "Content-Length: 0"]
-        self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.caller.in_dialog("BYE", self.ok, self.cseq)
         try:
             bye, addr = self.callee_ua.recv(3.0, is_request("BYE"))
             self.callee_ua.send(response_to(bye, 200, "OK", self.tag), addr)
@@ -298,14 +280,7 @@ def scenario_info_dtmf(server, callee_ua):
     try:
         call.cseq += 1
         body = b"Signal=5\r\nDuration=160\r\n"
-        contact = call.ok.header("Contact").strip("<>").split(">")[0]
-        lines = [f"INFO {contact} SIP/2.0",
-                 f"Via: SIP/2.0/UDP {call.ua.ip}:{call.ua.port};branch={new_branch()};rport",
-                 "Max-Forwards: 70", f"From: <{call.ua.aor}>;tag={call.caller.from_tag}",
-                 f"To: {call.ok.header('To')}", f"Call-ID: {call.caller.call_id}",
-                 f"CSeq: {call.cseq} INFO", "Content-Type: application/dtmf-relay",
-                 f"Content-Length: {len(body)}"]
-        call.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        call.caller.in_dialog("INFO", call.ok, call.cseq, body, "application/dtmf-relay")
         info, addr = callee_ua.recv(3.0, is_request("INFO"))
         check(info.body == body, f"INFO body arrived as {info.body!r}")
         check((info.header("Content-Type") or "").lower() == "application/dtmf-relay",
@@ -397,11 +372,7 @@ def main():
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="parley-media-") as tmp:
         data = os.path.join(tmp, "data")
-        for a in (["tenant", "add", DOMAIN, "--default"],
-                  *[["user", "add", f"{e}@{DOMAIN}", "--password", p] for e, p in PASSWORDS.items()]):
-            r = run_parley(args.parley, [*a, "--data", data])
-            if r.returncode != 0:
-                raise HarnessError(f"parley {' '.join(a)}: {r.stderr}")
+        provision(args.parley, data, DOMAIN, PASSWORDS)
         config = os.path.join(tmp, "parley.toml")
         with open(config, "w") as f:
             f.write("[media]\nrtp_port_min = 31000\nrtp_port_max = 31999\ntimeout_s = 4\n")

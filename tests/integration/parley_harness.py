@@ -152,6 +152,17 @@ def run_parley(parley: str, args: list[str], timeout: float = 10.0) -> subproces
 
 
 # --- SIP messages ---
+def provision(parley: str, data: str, domain: str, passwords: dict[str, str]) -> None:
+    """Creates `domain` as the default tenant with one extension per `passwords` entry, through
+    the real `parley tenant add` / `parley user add` commands."""
+    for args in (["tenant", "add", domain, "--default"],
+                 *[["user", "add", f"{ext}@{domain}", "--password", pw]
+                   for ext, pw in passwords.items()]):
+        result = run_parley(parley, [*args, "--data", data])
+        if result.returncode != 0:
+            raise HarnessError(f"parley {' '.join(args)} failed: {result.stderr}")
+
+
 def new_branch() -> str:
     return "z9hG4bK" + secrets.token_hex(8)
 

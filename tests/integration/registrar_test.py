@@ -22,7 +22,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from parley_harness import HarnessError, ParleyServer, run_parley, report, run_main  # noqa: E402
+from parley_harness import ParleyServer, provision, run_parley, report, run_main  # noqa: E402
 from sip_client import Md5OnlyRelay, SipUA, contacts_of, parse_challenge  # noqa: E402
 
 DOMAIN = "example.com"
@@ -43,12 +43,7 @@ def expires_of(contact: str) -> int | None:
 
 
 def setup_data(parley, data):
-    for args in (["tenant", "add", DOMAIN, "--default"],
-                 ["user", "add", f"1001@{DOMAIN}", "--password", PASSWORDS["1001"]],
-                 ["user", "add", f"1002@{DOMAIN}", "--password", PASSWORDS["1002"]]):
-        result = run_parley(parley, [*args, "--data", data])
-        if result.returncode != 0:
-            raise HarnessError(f"parley {' '.join(args)} failed: {result.stderr}")
+    provision(parley, data, DOMAIN, {e: PASSWORDS[e] for e in ("1001", "1002")})
 
 
 def masked(reply) -> tuple:
