@@ -36,8 +36,10 @@ class SipService::WorkerTransport final : public sip::Transport {
       case sip::TransportKind::kWs:
       case sip::TransportKind::kWss:
         // Opening a connection towards a peer (RFC 3261 §18.2.2 when the one the request came
-        // on is gone) is not supported yet.
-        sent = service_.pool_.send_stream(to.connection_id, bytes);
+        // on is gone) is not supported yet. A WebSocket peer never gets one anyway (RFC 7118
+        // §5.2: its Via host is .invalid), and send_stream makes each send one WebSocket
+        // message, which is the whole framing RFC 7118 §5 asks for.
+        sent = to.connection_id != 0 && service_.pool_.send_stream(to.connection_id, bytes);
         break;
     }
     if (!sent && spdlog::should_log(spdlog::level::warn) && failures_.admit()) {
@@ -111,6 +113,10 @@ class SipService::StreamSession final : public net::StreamSession {
         }
       }
     }
+  }
+
+  void on_closed(net::StreamConnection& connection) override {
+    service_.flow_closed(connection.worker(), peer_of(connection));
   }
 
  private:
@@ -216,6 +222,10 @@ void SipService::dispatch(std::size_t worker, std::string_view raw, const sip::P
     }
   }
   handlers_[worker]->on_inbound(std::move(parsed), raw, from);
+}
+
+void SipService::flow_closed(std::size_t worker, const sip::Peer& flow) {
+  handlers_[worker]->on_flow_closed(flow);
 }
 
 sip::Transport& SipService::transport(std::size_t worker) {

@@ -65,6 +65,10 @@ class SipService {
   // THE entry point into SIP: one received message (a datagram or a framed stream message)
   // on `worker`. Parses it and hands it to the worker's handler. Runs on that worker's thread.
   void dispatch(std::size_t worker, std::string_view raw, const sip::Peer& from);
+  // A stream connection that delivered messages through dispatch() (TCP here, WebSocket from
+  // the HTTPS server) has closed: tells the worker's handler, which drops what was bound to it.
+  // Runs on that worker's thread.
+  void flow_closed(std::size_t worker, const sip::Peer& flow);
 
   // The transport a worker's SIP code sends with.
   sip::Transport& transport(std::size_t worker);

@@ -35,6 +35,9 @@ class InboundHandler {
   // request that failed to parse, and is only valid during the call.
   virtual void on_inbound(Result<protocol::sip::Message> parsed, std::string_view raw,
                           const Peer& from) = 0;
+  // The stream connection `flow` (TCP, WebSocket) has closed; nothing more can be sent over it.
+  // Called once per connection on the worker that received its messages.
+  virtual void on_flow_closed(const Peer& /*flow*/) {}
 };
 
 // Logs rejections without letting a flood of bad packets flood the log: at most

@@ -354,6 +354,9 @@ LocationTable::ChangeResult LocationTable::apply(const RegistrationChange& chang
   }
   if (it == shard.aors.end()) it = shard.aors.emplace(std::move(key), std::vector<Record>()).first;
   it->second = std::move(next);
+  for (const auto& contact : change.contacts) {
+    if (!contact.remove && contact.connection_id != 0) note_flow(contact.connection_id, it->first);
+  }
   result.bindings = collect(it->second, it->first, now);
   return result;
 }
@@ -375,6 +378,49 @@ std::size_t LocationTable::purge_expired() {
   purge.emplace_back(BindingWriter::Purge{now});
   (void)writer_.try_push(purge);
   return purged;
+}
+
+void LocationTable::note_flow(std::uint64_t connection_id, const AorKey& key) {
+  std::lock_guard lock(flows_mutex_);
+  std::vector<AorKey>& aors = flows_[connection_id];
+  if (std::find(aors.begin(), aors.end(), key) == aors.end()) aors.push_back(key);
+}
+
+std::size_t LocationTable::remove_connection(std::uint64_t connection_id) {
+  if (connection_id == 0) return 0;
+  std::vector<AorKey> aors;
+  {
+    std::lock_guard lock(flows_mutex_);
+    auto node = flows_.extract(connection_id);
+    if (node.empty()) return 0;
+    aors = std::move(node.mapped());
+  }
+  std::size_t removed = 0;
+  for (const AorKey& key : aors) {
+    Shard& shard = shard_for(key);
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.aors.find(key);
+    if (it == shard.aors.end()) continue;
+    std::vector<BindingWriter::Operation> operations;
+    for (const Record& record : it->second) {
+      if (record.connection_id != connection_id) continue;
+      operations.emplace_back(store::BindingKey{key.tenant, key.extension,
+                                                std::string(record.contact()),
+                                                std::string(record.instance()), record.reg_id});
+    }
+    if (operations.empty()) continue;
+    if (!writer_.try_push(operations)) {
+      spdlog::warn(
+          "binding writer queue full: the store keeps {} binding(s) of a closed "
+          "connection until they expire",
+          operations.size());
+    }
+    removed += std::erase_if(it->second, [connection_id](const Record& record) {
+      return record.connection_id == connection_id;
+    });
+    if (it->second.empty()) shard.aors.erase(it);
+  }
+  return removed;
 }
 
 std::size_t LocationTable::retain_extensions(

@@ -116,6 +116,13 @@ class LocationTable final : public LocationService {
 
   // Frees expired bindings in memory and queues the store's purge; returns how many were freed.
   std::size_t purge_expired();
+  // Drops every binding registered over stream connection `connection_id` now that it closed:
+  // the device is reachable only over the flow it opened (RFC 5626 §5.3, RFC 7118 §5.3), so
+  // its bindings end with the flow instead of lingering until they expire. Queues their removal
+  // from the store too; when the writer queue is full the store's copies simply expire (after a
+  // restart they are reloaded without a connection, and are not used for stream transports).
+  // Returns how many bindings were dropped. 0 is no connection and drops nothing.
+  std::size_t remove_connection(std::uint64_t connection_id);
   // Drops every binding of extensions for which `exists` answers false (the store already
   // removed theirs by cascade); for the app to call after Directory reloads. Returns how many.
   std::size_t retain_extensions(
@@ -189,11 +196,20 @@ class LocationTable final : public LocationService {
   std::vector<RegisteredContact> collect(const std::vector<Record>& records, const AorKey& key,
                                          store::UnixSeconds now) const;
 
+  // Notes that `key` has (or had) a binding over `connection_id`, for remove_connection().
+  // Called with the AOR's shard lock held; takes flows_mutex_ after it, never the other way.
+  void note_flow(std::uint64_t connection_id, const AorKey& key);
+
   store::Store& store_;
   WallClock wall_clock_;
   std::unique_ptr<Shard[]> shards_;
   std::size_t shard_count_;
   std::atomic<std::uint64_t> sequence_{0};  // registration order, for "most recent first"
+  // The AORs each open stream connection registered, so that its close finds them without a
+  // scan of every shard. May name AORs whose binding has since moved to another connection or
+  // expired; remove_connection() checks the records themselves.
+  std::mutex flows_mutex_;
+  std::unordered_map<std::uint64_t, std::vector<AorKey>> flows_;  // guarded by flows_mutex_
   BindingWriter writer_;
 };
 

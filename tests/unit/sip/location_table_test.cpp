@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
@@ -354,6 +355,39 @@ TEST_F(LocationTableTest, RetainExtensionsDropsRemovedOnes) {
             1u);
   EXPECT_EQ(table_->lookup(tenant_, "1001").size(), 1u);
   EXPECT_TRUE(table_->lookup(tenant_, "1002").empty());
+}
+
+TEST_F(LocationTableTest, ClosedConnectionTakesItsBindingsAlong) {
+  store::Binding ws = make_binding("sip:k3b@abc.invalid;transport=ws");
+  ws.received = {"WSS", "198.51.100.7", 50000};
+  ws.local_socket = {"WSS", "192.0.2.1", 8443};
+  store::Binding moved = make_binding("sip:m@abc.invalid;transport=ws");
+  moved.received = ws.received;
+  moved.local_socket = ws.local_socket;
+  ASSERT_FALSE(table_
+                   ->apply(change("a", 1,
+                                  {upsert(ws, 7), upsert(make_binding("sip:udp@198.51.100.8")),
+                                   upsert(moved, 7)}))
+                   .refusal);
+  ASSERT_FALSE(table_->apply(change("b", 1, {upsert(make_binding("sip:b@abc.invalid"), 7)}, "1002"))
+                   .refusal);
+  // The device behind `moved` reconnected: its binding now lives on connection 8.
+  ASSERT_FALSE(table_->apply(change("c", 1, {upsert(moved, 8)})).refusal);
+
+  EXPECT_EQ(table_->remove_connection(7), 2u);
+  const std::vector<std::string> left{"sip:m@abc.invalid;transport=ws", "sip:udp@198.51.100.8"};
+  EXPECT_EQ(contacts_of(table_->lookup(tenant_, "1001")), left);
+  EXPECT_TRUE(table_->lookup(tenant_, "1002").empty());
+  auto rows = contacts_of(stored());
+  std::sort(rows.begin(), rows.end());
+  EXPECT_EQ(rows, left);
+  EXPECT_TRUE(stored("1002").empty());
+  // Once is enough; 0 is "no connection" and never matches the UDP binding.
+  EXPECT_EQ(table_->remove_connection(7), 0u);
+  EXPECT_EQ(table_->remove_connection(0), 0u);
+  EXPECT_EQ(table_->remove_connection(8), 1u);
+  EXPECT_EQ(contacts_of(table_->lookup(tenant_, "1001")),
+            std::vector<std::string>{"sip:udp@198.51.100.8"});
 }
 
 TEST_F(LocationTableTest, WriteFailuresAreCountedNotFatal) {
