@@ -1,0 +1,130 @@
+#pragma once
+// Internals of RestApi shared by its .cpp files: who is asking (Principal), the route table, and
+// the handlers, one member function per method and path. Not a public header.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/api/json_body.hpp"
+#include "http/api/rest_api.hpp"
+
+namespace parley::http::api {
+
+enum class Role : std::uint8_t { kSystemAdmin, kTenantAdmin, kUser };
+std::string_view to_text(Role role);  // "system_admin", "tenant_admin", "user"
+
+// The signed-in party of one request.
+struct Principal {
+  Role role = Role::kUser;
+  std::string username;  // admin name, "1001@example.com", or "token:NAME"
+  std::optional<store::TenantId> tenant_id;
+  std::string tenant_domain;
+  std::string extension;  // users only
+  bool via_cookie = false;
+  std::string session_digest;  // cookie sessions
+  std::string csrf_token;      // cookie sessions
+};
+
+// Who may call a route. Checked after authentication; tenant scope is checked by the handler.
+enum class Access : std::uint8_t { kPublic, kSignedIn, kAdmin, kSystemAdmin };
+
+// One request as a handler sees it: the path's {parameters} in order, and the principal (null
+// on public routes).
+struct Call {
+  const Request& request;
+  const Principal* principal;
+  std::vector<std::string> params;
+};
+
+class RestApi::Impl {
+ public:
+  Impl(store::Store& store, store::AdminStore& admin_store, const Clock& clock,
+       RestApiOptions options);
+
+  Response handle(const Request& request) const;
+
+  // --- sessions (session_routes.cpp) ---
+  Response login(const Call& call) const;
+  Response whoami(const Call& call) const;
+  Response logout(const Call& call) const;
+  // Bearer token or session cookie; nullopt with `failure` set when neither is valid.
+  std::optional<Principal> authenticate(const Request& request, Response& failure) const;
+
+  // --- tenants, extensions, directory, registrations (tenant_routes.cpp) ---
+  Response list_tenants(const Call& call) const;
+  Response create_tenant(const Call& call) const;
+  Response get_tenant(const Call& call) const;
+  Response patch_tenant(const Call& call) const;
+  Response delete_tenant(const Call& call) const;
+  Response list_extensions(const Call& call) const;
+  Response create_extension(const Call& call) const;
+  Response get_extension(const Call& call) const;
+  Response patch_extension(const Call& call) const;
+  Response delete_extension(const Call& call) const;
+  Response directory(const Call& call) const;
+  Response registrations(const Call& call) const;
+
+  // --- call records and status (report_routes.cpp) ---
+  Response tenant_call_records(const Call& call) const;
+  Response my_call_records(const Call& call) const;
+  Response status(const Call& call) const;
+  Response openapi(const Call& call) const;
+
+  // The tenant `domain` as `principal` may see it: another tenant's answer is the same 404 as a
+  // missing tenant's. `failure` is set when nullopt.
+  std::optional<store::Tenant> visible_tenant(const Principal& principal, std::string_view domain,
+                                              Response& failure) const;
+  store::UnixSeconds now() const;
+  void directory_changed() const;
+
+ private:
+  Response call_records(const Call& call, const store::Tenant& tenant,
+                        const std::string& own_extension) const;
+
+  store::Store& store_;
+  store::AdminStore& admin_store_;
+  RestApiOptions options_;
+  std::chrono::steady_clock::time_point started_;
+  std::string dummy_hash_;  // verified against on unknown names, so they cost as much as known
+  mutable sip::AuthThrottle throttle_;
+};
+
+using RouteHandler = Response (RestApi::Impl::*)(const Call&) const;
+
+struct Route {
+  std::string_view method;
+  std::string_view path;  // template, "{name}" segments are parameters
+  Access access;
+  RouteHandler handler;
+};
+
+std::span<const Route> route_table();
+
+// --- responses ---
+// A problem document (RFC 9457) with Cache-Control: no-store; `field` names the input at fault.
+Response problem(int status, std::string_view detail, std::string_view field = {});
+// The problem document for a store failure: its code passes through for 400/404/409/503;
+// anything else is a 500 whose detail points at the log (which gets the real message).
+Response store_problem(const Error& error);
+Response body_problem(const BodyError& error);
+Response json_response(int status, const nlohmann::json& document);
+// Parses a JSON object body after checking Content-Type; nullopt with `failure` set otherwise.
+std::optional<JsonBody> read_body(const Request& request, std::span<const std::string_view> allowed,
+                                  Response& failure);
+
+// The value of query parameter `name` (percent-decoded), or nullopt.
+std::optional<std::string> query_param(std::string_view query, std::string_view name);
+
+// Pagination shared by list endpoints: limit (1..max, default `fallback`) and opaque cursor.
+struct Page {
+  std::size_t limit = 0;
+  std::string cursor;
+};
+std::optional<Page> read_page(const Request& request, std::size_t fallback, std::size_t max,
+                              Response& failure);
+
+}  // namespace parley::http::api

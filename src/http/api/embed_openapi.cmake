@@ -1,0 +1,22 @@
+# cmake -DIN=openapi.json -DOUT=openapi_document.cpp -P embed_openapi.cmake
+# Writes RestApi::openapi_document() returning the file's text, so the server serves the same
+# document the repository holds.
+file(READ "${IN}" content)
+string(FIND "${content}" ")openapi\"" clash)
+if(NOT clash EQUAL -1)
+  message(FATAL_ERROR "${IN} contains the raw-string delimiter )openapi\"")
+endif()
+set(text "// Generated from src/http/api/openapi.json by embed_openapi.cmake; do not edit.\n")
+string(APPEND text "#include \"http/api/rest_api.hpp\"\n\n")
+string(APPEND text "namespace parley::http::api {\n\n")
+string(APPEND text "std::string_view RestApi::openapi_document() {\n")
+string(APPEND text "  static constexpr std::string_view kDocument = R\"openapi(")
+string(APPEND text "${content}")
+string(APPEND text ")openapi\";\n  return kDocument;\n}\n\n}  // namespace parley::http::api\n")
+if(EXISTS "${OUT}")
+  file(READ "${OUT}" old)
+  if(old STREQUAL text)
+    return()
+  endif()
+endif()
+file(WRITE "${OUT}" "${text}")

@@ -1,0 +1,90 @@
+#pragma once
+// The REST API under /api/v1 (docs/api.md; OpenAPI document at /api/v1/openapi.json): sign-in
+// with session cookies and CSRF tokens, bearer API tokens, tenants, extensions, the directory,
+// live registrations, call records (JSON pages and CSV) and status.
+//
+// Roles: a system admin sees everything; a tenant admin (an admin account with a tenant, or an
+// API token) only its own tenant, and another tenant's resources answer 404 exactly as missing
+// ones do, so names do not leak; a user (an extension signed in with its SIP password) sees only
+// the directory of its tenant and its own calls.
+//
+// Errors are RFC 9457 problem documents; a "field" member names the input at fault. Every
+// change is one store transaction; after a tenant or extension change the `directory_changed`
+// hook runs before the answer leaves, so the registrar already knows the change.
+//
+// Thread-safety: after construction handle() may be called from every HTTP worker at once; the
+// store, the throttle and the hooks must be thread-safe (SqliteStore, sip::AuthThrottle and the
+// PbxCore hooks are). Handlers block on the store and on argon2id (login only).
+// Ownership: borrows the stores and the clock, which must outlive it.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "http/message.hpp"
+#include "http/router.hpp"
+#include "sip/auth_throttle.hpp"
+#include "store/admin_store.hpp"
+#include "store/store.hpp"
+
+namespace parley::http::api {
+
+struct RestApiOptions {
+  std::string version = "0.0.0";
+  std::chrono::seconds session_ttl{std::chrono::hours(8)};
+  // Sign-in failures per source address and per name (see sip/auth_throttle.hpp); a refused
+  // attempt is answered 429 with Retry-After = ban_duration.
+  sip::AuthThrottleOptions login_throttle = [] {
+    sip::AuthThrottleOptions options;
+    options.max_failures_per_ip = 10;
+    options.max_failures_per_user = 10;
+    options.ip_window = std::chrono::minutes(5);
+    options.user_window = std::chrono::minutes(5);
+    options.ban_duration = std::chrono::minutes(1);
+    return options;
+  }();
+  // Wall clock for session expiry and token use; empty = the system clock.
+  std::function<store::UnixSeconds()> wall_clock;
+  // Runs after the API changed tenants or extensions (the running registrar reloads).
+  std::function<void()> directory_changed;
+  // Live bindings of one extension as the running server knows them; empty = read the store.
+  std::function<std::vector<store::Binding>(store::TenantId, std::string_view)> live_bindings;
+};
+
+// One method on one path template ("/api/v1/tenants/{domain}"), as the OpenAPI document lists.
+struct RouteInfo {
+  std::string_view method;
+  std::string_view path;
+};
+
+class RestApi {
+ public:
+  static constexpr std::string_view kPrefix = "/api/v1/";
+
+  RestApi(store::Store& store, store::AdminStore& admin_store, const Clock& clock,
+          RestApiOptions options);
+  ~RestApi();
+  RestApi(const RestApi&) = delete;
+  RestApi& operator=(const RestApi&) = delete;
+
+  // Registers the API on `router` (every path under kPrefix).
+  void install(Router& router) const;
+  Response handle(const Request& request) const;
+
+  // Every route the API answers, in table order: the OpenAPI test compares them with the
+  // document.
+  static std::vector<RouteInfo> routes();
+  // The OpenAPI 3.1 document served at /api/v1/openapi.json (embedded at build time).
+  static std::string_view openapi_document();
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley::http::api
