@@ -1,0 +1,203 @@
+// Shared set-up for the browser tests: Debian's Chromium driven by playwright-core (never a
+// downloaded browser), fake microphone and camera, the server's self-signed certificate
+// accepted, and every console error and Content-Security-Policy violation recorded.
+//
+// Each scenario is a Node script run by tests/browser/browser_test.py with:
+//   PARLEY_URL        https://127.0.0.1:PORT of a running `parley serve`
+//   PARLEY_ARTIFACTS  folder for screenshots
+//   PARLEY_PASSWORD   password of the provisioned extensions (1001, 1002)
+//   PARLEY_DOMAIN     their tenant domain
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const env = {
+  url: required('PARLEY_URL'),
+  artifacts: process.env.PARLEY_ARTIFACTS || 'artifacts',
+  password: process.env.PARLEY_PASSWORD || '',
+  domain: process.env.PARLEY_DOMAIN || 'parley.local',
+  chromium: process.env.PARLEY_CHROMIUM || '/usr/bin/chromium',
+};
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run through tests/browser/browser_test.py)`);
+  return value;
+}
+
+export class TestFailure extends Error {}
+
+// Pages of the running scenario: on failure each is saved as failure-<name>.png with its alerts.
+const openPages = [];
+
+export function check(condition, message) {
+  if (!condition) throw new TestFailure(message);
+}
+
+export async function launch() {
+  mkdirSync(env.artifacts, { recursive: true });
+  return chromium.launch({
+    executablePath: env.chromium,
+    headless: true,
+    timeout: 20_000,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      '--allow-loopback-in-peer-connection',
+      '--ignore-certificate-errors',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+    // Playwright mutes audio by default; getStats audioLevel stays 0 on a muted page.
+    ignoreDefaultArgs: ['--mute-audio'],
+  });
+}
+
+/**
+ * A fresh browser context (own cookies) at `viewport`, with a page whose console errors, page
+ * errors and CSP violations are collected in `problems`, and whose RTCPeerConnections are kept
+ * in window.__parleyTestPeers for getStats (test-only: injected by Playwright, not by the app).
+ */
+export async function openPage(browser, { viewport = { width: 1280, height: 800 }, name = 'page' } = {}) {
+  const context = await browser.newContext({
+    viewport,
+    ignoreHTTPSErrors: true,
+    permissions: ['microphone'],
+  });
+  await context.addInitScript(() => {
+    window.__parleyCsp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__parleyCsp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+    const Native = window.RTCPeerConnection;
+    if (Native) {
+      window.__parleyTestPeers = [];
+      window.RTCPeerConnection = function (...args) {
+        const pc = new Native(...args);
+        window.__parleyTestPeers.push(pc);
+        return pc;
+      };
+      window.RTCPeerConnection.prototype = Native.prototype;
+      Object.setPrototypeOf(window.RTCPeerConnection, Native);
+    }
+  });
+  const page = await context.newPage();
+  openPages.push({ page, name });
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`${name} console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`${name} page error: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    const failure = request.failure()?.errorText ?? '';
+    // A navigation away aborts pending requests: not a problem of the app.
+    if (!failure.includes('ERR_ABORTED')) problems.push(`${name} request failed: ${request.url()} ${failure}`);
+  });
+  return { context, page, problems };
+}
+
+export async function cspViolations(page) {
+  return page.evaluate(() => window.__parleyCsp ?? []);
+}
+
+export async function screenshot(page, file) {
+  const path = join(env.artifacts, file);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`screenshot: ${path}`);
+}
+
+/**
+ * Fails clearly when an API endpoint the scenario needs is not there yet. Asked through
+ * Playwright's request API (the context's cookies, no console error for an expected 401).
+ */
+export async function requireEndpoint(page, method, path) {
+  let status = 0;
+  try {
+    status = (await page.request.fetch(env.url + path, { method, ignoreHTTPSErrors: true })).status();
+  } catch {
+    status = 0;
+  }
+  check(status !== 404 && status !== 0 && status !== 405,
+    `${method} ${path} answered ${status || 'nothing'}: the REST API endpoint is missing on this server`);
+  return status;
+}
+
+export async function signIn(page, extension, password) {
+  await page.goto(env.url + '/', { waitUntil: 'load' });
+  await page.getByLabel('Extension').fill(`${extension}@${env.domain}`);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Runs a scenario: prints PASS/FAIL and sets the exit code; the browser is always closed. */
+export async function run(name, scenario) {
+  const browser = await launch();
+  const started = Date.now();
+  try {
+    await scenario(browser);
+    console.log(`PASS: ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    console.log(`FAIL: ${name}: ${error instanceof TestFailure ? error.message : error.stack}`);
+    process.exitCode = 1;
+    for (const open of openPages) {
+      if (open.page.isClosed()) continue;
+      const alerts = await open.page.getByRole('alert').allTextContents().catch(() => []);
+      if (alerts.length) console.log(`${open.name} shows: ${alerts.join(' / ')}`);
+      await screenshot(open.page, `failure-${open.name}.png`).catch(() => undefined);
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+// --- call helpers (the softphone's own accessible names) ---
+
+/** Waits up to 15 s for "Ready" in the phone status; fails with the page's alerts otherwise. */
+export async function waitUntilReady(page, who) {
+  try {
+    await page.getByRole('status', { name: 'Phone status' }).filter({ hasText: 'Ready' }).waitFor({ timeout: 15_000 });
+  } catch {
+    const alerts = await page.getByRole('alert').allTextContents();
+    check(false, `${who} did not register: ${alerts.join(' / ') || 'no message'}`);
+  }
+}
+
+/** Inbound audio of the page's latest open peer connection: packets, level, energy, codec. */
+export async function inboundAudio(page) {
+  return page.evaluate(async () => {
+    const peers = (window.__parleyTestPeers ?? []).filter((pc) => pc.connectionState !== 'closed');
+    if (peers.length === 0) return null;
+    const stats = await peers[peers.length - 1].getStats();
+    for (const report of stats.values()) {
+      if (report.type === 'inbound-rtp' && report.kind === 'audio') {
+        return {
+          packets: report.packetsReceived ?? 0,
+          level: report.audioLevel ?? 0,
+          energy: report.totalAudioEnergy ?? 0,
+          codec: stats.get(report.codecId)?.mimeType ?? '',
+        };
+      }
+    }
+    return null;
+  });
+}
+
+/** Waits until the "Current call" status text matches `pattern`. */
+export async function waitForCallStatus(page, who, pattern, timeout = 5000) {
+  const region = page.getByRole('region', { name: 'Current call' });
+  const deadline = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await region.getByRole('status').textContent().catch(() => '')) ?? '';
+    if (pattern.test(last)) return;
+    await page.waitForTimeout(100);
+  }
+  check(false, `${who}: call status "${last}" never matched ${pattern}`);
+}
