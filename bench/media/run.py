@@ -341,24 +341,40 @@ class ParleyRelay:
 
     def setup_call(self, a_port, b_port):
         """One call 1001 -> 1002; returns (where A sends, where B sends)."""
-        caller = BenchCaller(self.caller_ua, "1002", sdp(a_port).encode())
+        ok, invite = self.sip_call(sdp(a_port), lambda invite: self.callee_answer(invite, b_port))
+        return sdp_address(ok.body), sdp_address(invite.body)
+
+    def callee_answer(self, invite, b_port):
+        """The callee's SDP answer to the INVITE Parley sent it."""
+        if not self.transcode:
+            return sdp(b_port)
+        # Parley's offer to the callee adds the codecs it can transcode to; the callee picks
+        # Opus only, under its own payload type (dynamic types may differ per leg).
+        offer = invite.body.decode() if isinstance(invite.body, bytes) else invite.body
+        found = re.search(r"^a=rtpmap:(\d+) opus/48000/2", offer, re.M | re.I)
+        if not found:
+            raise RuntimeError("Parley's offer to the callee has no Opus:\n" + offer)
+        self.offered_opus = found.group(0)
+        return opus_sdp(b_port)
+
+    def sip_call(self, offer, answer_for):
+        """One call 1001 -> 1002 with SDP `offer`; the callee answers `answer_for(invite)`.
+        Returns (the caller's 200 OK, the INVITE the callee got)."""
+        caller = BenchCaller(self.caller_ua, "1002", offer.encode())
         caller.start()
         # Parley retransmits an INVITE we were slow to answer: answer each dialog once only.
-        invite, addr = self.callee.recv(10.0, lambda m: is_request("INVITE")(m) and
-                                        m.header("Call-ID") not in self.answered)
+        try:
+            invite, addr = self.callee.recv(10.0, lambda m: is_request("INVITE")(m) and
+                                            m.header("Call-ID") not in self.answered)
+        except HarnessError as e:  # say what the caller got instead, if anything
+            try:
+                got = caller.final(0.5)
+                raise RuntimeError(f"{e}; the caller got {got.status} {got.reason}") from e
+            except HarnessError:
+                raise e from None
         call_id = invite.header("Call-ID")
         self.answered.add(call_id)
-        to_b = sdp_address(invite.body)
-        answer = sdp(b_port)
-        if self.transcode:
-            # Parley's offer to the callee adds the codecs it can transcode to; the callee picks
-            # Opus only, under its own payload type (dynamic types may differ per leg).
-            offer = invite.body.decode() if isinstance(invite.body, bytes) else invite.body
-            found = re.search(r"^a=rtpmap:(\d+) opus/48000/2", offer, re.M | re.I)
-            if not found:
-                raise RuntimeError("Parley's offer to the callee has no Opus:\n" + offer)
-            self.offered_opus = found.group(0)
-            answer = opus_sdp(b_port)
+        answer = answer_for(invite)
         self.callee.send(response_to(invite, 200, "OK", secrets.token_hex(4),
                                      self.callee.contact_uri(), answer.encode()), addr)
         ok = caller.final(10.0)
@@ -369,7 +385,7 @@ class ParleyRelay:
         # Stray retransmissions would pile up in the user agents' queues.
         self.callee.pending.clear()
         self.caller_ua.pending.clear()
-        return sdp_address(ok.body), to_b
+        return ok, invite
 
     def close(self):
         for ua in (self.callee, self.caller_ua):
@@ -417,6 +433,7 @@ def bdecode(data, i=0):
 
 class RtpengineRelay:
     name = "rtpengine"
+    extra_args = ()  # more command-line options (bench/webrtc: the DTLS certificate cipher)
 
     def __init__(self, workdir, cpus):
         self.ng = (LOOPBACK, free_udp_port())
@@ -425,7 +442,7 @@ class RtpengineRelay:
                f"--interface={LOOPBACK}", f"--listen-ng={LOOPBACK}:{self.ng[1]}",
                f"--port-min={RTP_PORT_MIN}", f"--port-max={RTP_PORT_MAX}", "--table=-1",
                "--num-threads=1", "--timeout=3600", "--silent-timeout=3600", "--delete-delay=0",
-               f"--pidfile={os.path.join(workdir, 'rtpengine.pid')}"]
+               f"--pidfile={os.path.join(workdir, 'rtpengine.pid')}", *self.extra_args]
         self.command = " ".join(cmd)
         with open(self.logpath, "wb") as logf:
             self.proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
@@ -553,9 +570,12 @@ def measure(relay, blaster, calls, args):
     return step
 
 
-def climb(relay, blaster_bin, args, ladder, deadline):
-    """The ladder for one relay; returns its results."""
-    blaster = Blaster(blaster_bin, {args.blaster_cpu}, args.share, args.opus_frame)
+def climb(relay, blaster_bin, args, ladder, deadline, make_blaster=None, on_calls_added=None):
+    """The ladder for one relay; returns its results. bench/webrtc/run.py passes its own
+    generator (`make_blaster()`) and `on_calls_added(relay, blaster, first, last)`, run after
+    each batch of calls is set up and before the relay's memory is read again."""
+    blaster = (make_blaster() if make_blaster else
+               Blaster(blaster_bin, {args.blaster_cpu}, args.share, args.opus_frame))
     steps, setup, calls_up = [], [], 0
     rss_start = rss_kb(relay.pid)
     refined, phase, later = 0, "climb", []
@@ -573,6 +593,8 @@ def climb(relay, blaster_bin, args, ladder, deadline):
                     to_a, to_b = relay.setup_call(a_port, b_port)
                     blaster.relay(i, to_a, to_b)
                 took = time.monotonic() - t0
+                if on_calls_added:
+                    on_calls_added(relay, blaster, calls_up, target)
                 time.sleep(0.5)  # let the relay settle (e.g. pending retransmission timers)
                 rss_after = rss_kb(relay.pid)
                 added = target - calls_up
@@ -611,7 +633,8 @@ def climb(relay, blaster_bin, args, ladder, deadline):
                 # calls, --refine times at most (the blaster leaves the calls above a step idle).
                 high = min(s["calls"] for s in steps if not s["ok"])
                 low = max([s["calls"] for s in steps if s["ok"] and s["calls"] < high], default=0)
-                mid = int(round((low + high) / 2 / 50)) * 50
+                grain = getattr(args, "refine_grain", 50)  # bench/webrtc: finer at low counts
+                mid = int(round((low + high) / 2 / grain)) * grain
                 if refined < args.refine and low < mid < high:
                     refined += 1
                     todo = [mid]
