@@ -4,6 +4,7 @@
 
 #include "http/beast.hpp"  // first: see the pragma there
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -31,7 +32,8 @@ struct ServerState {
       : pool(worker_pool),
         router(server_router),
         options(opts),
-        tls(boost::asio::ssl::context::tls_server) {}
+        tls(boost::asio::ssl::context::tls_server),
+        blocking(std::max<std::size_t>(1, opts.blocking_threads)) {}
 
   net::WorkerPool& pool;
   const Router& router;
@@ -41,6 +43,9 @@ struct ServerState {
   // Cleared when the HttpServer is destroyed: after that no WebSocketHandler is called (the pool
   // may still close leftover connections from its destructor).
   std::atomic<bool> handlers_live{true};
+  // Runs Execution::kOffLoop handlers; stopped and joined by ~HttpServer, before the router
+  // (which outlives the server) could go away.
+  boost::asio::thread_pool blocking;
 };
 
 // Takes over an upgraded connection (already counted in state.open and no longer in the pool's

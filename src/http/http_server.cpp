@@ -204,23 +204,45 @@ class HttpConnection final : public net::StreamConnection,
     request.body = std::move(message.body());
     request.remote = remote_;
     request.connection_id = id_;
+    const bool keep_alive = message.keep_alive();
+    const unsigned version = message.version();
+    std::string host = host_of(message);
 
-    Response response;
     if (request.target.empty() || request.target.front() != '/') {
       // Absolute-form and asterisk-form targets are for proxies and OPTIONS *; we are neither.
-      response = Response::problem(400, "the request target must be a path starting with '/'");
-    } else {
-      try {
-        response = state_->router.handle(request);
-      } catch (const std::exception& e) {
-        // Handlers report errors as responses; this is the last line, so one bug is one 500.
-        spdlog::error("http: handler for {} {} failed: {}", request.method, request.path, e.what());
-        response = Response::problem(500, "the server failed while answering this request");
-      }
+      write(Response::problem(400, "the request target must be a path starting with '/'"),
+            keep_alive && !closing_, version, host);
+      return;
+    }
+    if (state_->router.execution(request) == Execution::kOffLoop) {
+      // Answered from the blocking pool, written back on this connection's loop.
+      asio::post(state_->blocking, [self = shared_from_this(), request = std::move(request),
+                                    keep_alive, version, host = std::move(host)]() mutable {
+        Response response = self->answer(request);
+        auto executor = self->stream_.get_executor();
+        asio::post(executor, [self, response = std::move(response), keep_alive, version,
+                              host = std::move(host)]() mutable {
+          if (self->phase_ != Phase::kAnswering) return;
+          self->write(std::move(response), keep_alive && !self->closing_, version, host);
+        });
+      });
+      return;
+    }
+    Response response = answer(request);
+    write(std::move(response), keep_alive && !closing_, version, host);
+  }
+
+  Response answer(const Request& request) const {
+    Response response;
+    try {
+      response = state_->router.handle(request);
+    } catch (const std::exception& e) {
+      // Handlers report errors as responses; this is the last line, so one bug is one 500.
+      spdlog::error("http: handler for {} {} failed: {}", request.method, request.path, e.what());
+      response = Response::problem(500, "the server failed while answering this request");
     }
     if (request.method == "HEAD") response.head = true;
-    write(std::move(response), message.keep_alive() && !closing_, message.version(),
-          host_of(message));
+    return response;
   }
 
   static std::string host_of(const BeastRequest& message) {
@@ -384,6 +406,9 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() {
   impl_->state->handlers_live.store(false);
+  // No off-loop handler may run once the router's owner starts tearing down.
+  impl_->state->blocking.stop();
+  impl_->state->blocking.join();
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::listen(net::WorkerPool& pool,

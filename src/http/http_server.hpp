@@ -42,6 +42,9 @@ struct HttpOptions {
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
   std::size_t max_connections = 1000;  // beyond this, new connections are closed at once
+  // Threads for Execution::kOffLoop handlers (REST API): blocking work queues here, not on the
+  // event loops.
+  std::size_t blocking_threads = 2;
 
   std::size_t websocket_max_message_bytes = std::size_t{64} * 1024;  // beyond it: close 1009
   // No frame from the peer for half of this: we ping; none for all of it: we close.

@@ -4,12 +4,12 @@
 
 namespace parley::http {
 
-void Router::add_exact(std::string path, Handler handler) {
-  exact_.insert_or_assign(std::move(path), std::move(handler));
+void Router::add_exact(std::string path, Handler handler, Execution execution) {
+  exact_.insert_or_assign(std::move(path), Route{std::move(handler), execution});
 }
 
-void Router::add_prefix(std::string prefix, Handler handler) {
-  prefixes_.emplace_back(std::move(prefix), std::move(handler));
+void Router::add_prefix(std::string prefix, Handler handler, Execution execution) {
+  prefixes_.emplace_back(std::move(prefix), Route{std::move(handler), execution});
   std::stable_sort(prefixes_.begin(), prefixes_.end(),
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
 }
@@ -18,19 +18,28 @@ void Router::add_websocket(std::string path, WebSocketHandler& handler) {
   websockets_.insert_or_assign(std::move(path), &handler);
 }
 
-Response Router::handle(const Request& request) const {
-  if (const auto found = exact_.find(request.path); found != exact_.end()) {
-    return found->second(request);
+const Router::Route* Router::find(std::string_view path) const {
+  if (const auto found = exact_.find(path); found != exact_.end()) return &found->second;
+  if (websockets_.contains(path)) return nullptr;
+  for (const auto& [prefix, route] : prefixes_) {
+    if (path.starts_with(prefix)) return &route;
   }
+  return nullptr;
+}
+
+Response Router::handle(const Request& request) const {
+  if (const Route* route = find(request.path)) return route->handler(request);
   if (websockets_.contains(request.path)) {
     Response response = Response::problem(426, "this endpoint accepts only a WebSocket upgrade");
     response.headers.set("Upgrade", "websocket");
     return response;
   }
-  for (const auto& [prefix, handler] : prefixes_) {
-    if (request.path.starts_with(prefix)) return handler(request);
-  }
   return Response::problem(404, "no resource at this path");
+}
+
+Execution Router::execution(const Request& request) const {
+  const Route* route = find(request.path);
+  return route == nullptr ? Execution::kOnLoop : route->execution;
 }
 
 WebSocketHandler* Router::websocket(std::string_view path) const {

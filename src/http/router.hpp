@@ -10,6 +10,7 @@
 // read, from every worker at once, and handlers are called concurrently from several workers.
 // Ownership: the router must outlive the server; WebSocket handlers are borrowed.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -24,22 +25,36 @@ namespace parley::http {
 
 using Handler = std::function<Response(const Request&)>;
 
+// Where a handler runs. The server's event loops also carry SIP and RTP, so a handler that
+// blocks (database queries, password hashing) must run kOffLoop: on the server's small thread
+// pool, its answer then written from the connection's loop. Cheap handlers (static files from
+// the page cache) stay kOnLoop.
+enum class Execution : std::uint8_t { kOnLoop, kOffLoop };
+
 class Router {
  public:
-  void add_exact(std::string path, Handler handler);
+  void add_exact(std::string path, Handler handler, Execution execution = Execution::kOnLoop);
   // `prefix` matches every path that starts with it ("/" matches all).
-  void add_prefix(std::string prefix, Handler handler);
+  void add_prefix(std::string prefix, Handler handler, Execution execution = Execution::kOnLoop);
   // An upgrade to WebSocket on exactly `path`; a plain request there gets 426.
   void add_websocket(std::string path, WebSocketHandler& handler);
 
   // The answer for a plain (non-upgrade) request.
   Response handle(const Request& request) const;
+  // Where the handler that handle() would call must run.
+  Execution execution(const Request& request) const;
   // The WebSocket endpoint at `path`, or nullptr.
   WebSocketHandler* websocket(std::string_view path) const;
 
  private:
-  std::map<std::string, Handler, std::less<>> exact_;
-  std::vector<std::pair<std::string, Handler>> prefixes_;  // longest first
+  struct Route {
+    Handler handler;
+    Execution execution = Execution::kOnLoop;
+  };
+  const Route* find(std::string_view path) const;
+
+  std::map<std::string, Route, std::less<>> exact_;
+  std::vector<std::pair<std::string, Route>> prefixes_;  // longest first
   std::map<std::string, WebSocketHandler*, std::less<>> websockets_;
 };
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -294,6 +295,51 @@ TEST_F(HttpServerTest, ShutdownClosesKeepAliveConnections) {
   stopper.join();
   EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::milliseconds(1500));
   EXPECT_EQ(server.pool.stream_count(), 0U);
+}
+
+}  // namespace
+}  // namespace parley::http
+
+namespace parley::http {
+namespace {
+
+// A handler that blocks (the REST API's SQLite and argon2id) runs off the event loop: with a
+// single worker loop, another request is answered while it is still blocked.
+TEST(HttpServerExecution, OffLoopHandlerDoesNotBlockTheLoop) {
+  TestServer server(1);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> slow_done{false};
+  server.router.add_exact(
+      "/slow",
+      [&](const Request&) {
+        released.wait_for(std::chrono::seconds(5));
+        slow_done.store(true);
+        return Response::make(200, "text/plain", "slow");
+      },
+      Execution::kOffLoop);
+  server.router.add_exact("/fast",
+                          [](const Request&) { return Response::make(200, "text/plain", "fast"); });
+  Request probe;
+  probe.path = "/slow";
+  EXPECT_EQ(server.router.execution(probe), Execution::kOffLoop);
+  probe.path = "/fast";
+  EXPECT_EQ(server.router.execution(probe), Execution::kOnLoop);
+  server.start();
+
+  TlsClient slow(server.address());
+  ASSERT_TRUE(slow.write("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  TlsClient fast(server.address());
+  const auto quick = fast.get("/fast");
+  ASSERT_TRUE(quick);
+  EXPECT_EQ(quick->body, "fast");
+  EXPECT_FALSE(slow_done.load());  // answered while the slow handler still waited
+
+  release.set_value();
+  const auto late = slow.read_response();
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 200);
+  EXPECT_EQ(late->body, "slow");
 }
 
 }  // namespace
