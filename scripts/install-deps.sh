@@ -13,7 +13,16 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sip-tester python3 python3-jsonschema procps
   baresip-core
+  # the web app (web/: Vite needs Node >= 18) and its browser tests
+  nodejs chromium
+  # browser calls run in a network namespace with only loopback (unshare, ip)
+  util-linux iproute2
 )
+# Debian's npm only where no npm exists: a nodejs build from elsewhere (e.g. Node 20) bundles its
+# own npm and conflicts with Debian's npm package.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(kamailio rtpengine-daemon)
 fi

@@ -14,8 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "app/access_commands.hpp"
 #include "app/admin_commands.hpp"
 #include "app/config.hpp"
+#include "app/recording_commands.hpp"
 #include "app/serve.hpp"
 #include "app/supply_chain_commands.hpp"
 #include "net/address.hpp"
@@ -51,6 +53,7 @@ int run_serve(const ServeFlags& flags) {
   if (flags.http_listen) config.http_listen = *flags.http_listen;
   if (!flags.log_level.empty()) config.log_level = flags.log_level;
   if (flags.workers) config.workers = *flags.workers;
+  if (config.web_root.empty()) config.web_root = default_web_root();
   if (auto valid = validate(config); !valid) {
     std::fprintf(stderr, "parley: configuration error: %s\n", valid.error().message.c_str());
     return kExitRuntimeError;
@@ -119,6 +122,8 @@ int run_cli(int argc, const char* const* argv) {
   serve_command->callback([] {});
 
   AdminCommands admin(app);
+  RecordingCommands recording(app);  // after admin: adds to its tenant and user commands
+  AccessCommands access(app);
   SupplyChainCommands supply_chain(app);
 
   try {
@@ -131,6 +136,8 @@ int run_cli(int argc, const char* const* argv) {
   }
   if (serve_command->parsed()) return run_serve(flags);
   if (admin.ran()) return admin.exit_code();
+  if (recording.ran()) return recording.exit_code();
+  if (access.ran()) return access.exit_code();
   if (supply_chain.ran()) return supply_chain.exit_code();
   return kExitUsage;
 }

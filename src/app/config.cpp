@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <toml.hpp>
@@ -50,10 +51,14 @@ class Reader {
         read_calls(value, config);
       } else if (section == "http") {
         read_http(value, config);
+      } else if (section == "trust") {
+        read_trust(value, config);
       } else if (section == "media") {
         read_media(value, config);
       } else if (section == "registrar") {
         read_registrar(value, config);
+      } else if (section == "presence") {
+        read_presence(value, config);
       } else {
         fail(file_, value, "unknown section [" + section + "]");
       }
@@ -152,6 +157,16 @@ class Reader {
     return value.as_boolean();
   }
 
+  void read_trust(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "release_pubkey") {
+        config.release_pubkey = string(value, "trust.release_pubkey");
+      } else {
+        fail(file_, value, "unknown key trust." + key);
+      }
+    }
+  }
+
   void read_http(const Value& table, Config& config) {
     for (const auto& [key, value] : table.as_table()) {
       if (key == "listen") {
@@ -162,6 +177,8 @@ class Reader {
         config.http_key_file = string(value, "http.key_file");
       } else if (key == "web_root") {
         config.web_root = string(value, "http.web_root");
+      } else if (key == "web_manifest") {
+        config.web_manifest = string(value, "http.web_manifest");
       } else {
         fail(file_, value, "unknown key http." + key);
       }
@@ -188,6 +205,8 @@ class Reader {
         config.latch_window_s = number(value, "media.latch_window_s", 0, 3600);
       } else if (key == "transcoding") {
         config.transcoding = boolean(value, "media.transcoding");
+      } else if (key == "webrtc_prefers_opus") {
+        config.webrtc_prefers_opus = boolean(value, "media.webrtc_prefers_opus");
       } else {
         fail(file_, value, "unknown key media." + key);
       }
@@ -210,6 +229,32 @@ class Reader {
             integer(value, "registrar.max_bindings_per_extension", 1, 1000));
       } else {
         fail(file_, value, "unknown key registrar." + key);
+      }
+    }
+  }
+
+  void read_presence(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "min_expires_s") {
+        config.subscribe_min_expires_s =
+            static_cast<std::uint32_t>(integer(value, "presence.min_expires_s", 1, 86400));
+      } else if (key == "max_expires_s") {
+        config.subscribe_max_expires_s =
+            static_cast<std::uint32_t>(integer(value, "presence.max_expires_s", 1, 604800));
+      } else if (key == "default_expires_s") {
+        config.subscribe_default_expires_s =
+            static_cast<std::uint32_t>(integer(value, "presence.default_expires_s", 1, 604800));
+      } else if (key == "notify_coalesce_ms") {
+        config.notify_coalesce_ms =
+            static_cast<std::uint32_t>(integer(value, "presence.notify_coalesce_ms", 0, 10000));
+      } else if (key == "max_subscriptions_per_device") {
+        config.max_subscriptions_per_device = static_cast<std::size_t>(
+            integer(value, "presence.max_subscriptions_per_device", 1, 100000));
+      } else if (key == "max_subscriptions_per_tenant") {
+        config.max_subscriptions_per_tenant = static_cast<std::size_t>(
+            integer(value, "presence.max_subscriptions_per_tenant", 1, 10000000));
+      } else {
+        fail(file_, value, "unknown key presence." + key);
       }
     }
   }
@@ -313,6 +358,13 @@ Result<void> validate(const Config& config) {
                       "registrar.default_expires_s must lie between min_expires_s and "
                       "max_expires_s");
   }
+  if (config.subscribe_min_expires_s > config.subscribe_max_expires_s ||
+      config.subscribe_default_expires_s < config.subscribe_min_expires_s ||
+      config.subscribe_default_expires_s > config.subscribe_max_expires_s) {
+    return make_error(1,
+                      "presence.default_expires_s must lie between presence.min_expires_s and "
+                      "presence.max_expires_s");
+  }
   if (!config.http_listen.empty() && !net::SocketAddress::parse(config.http_listen, 8443)) {
     return make_error(1, "http.listen: '" + config.http_listen +
                              "' is not an IP address and port like 127.0.0.1:8443");
@@ -339,6 +391,25 @@ Result<void> validate(const Config& config) {
                              "' is not one of trace, debug, info, warn, error, critical, off");
   }
   return {};
+}
+
+std::string find_web_root(const std::filesystem::path& executable) {
+  const std::filesystem::path bin = executable.parent_path();
+  if (bin.empty()) return {};  // a bare name says nothing about where the binary lives
+  for (const std::filesystem::path& candidate :
+       {bin / ".." / "share" / "parley" / "web", bin / ".." / ".." / "web"}) {
+    std::error_code error;
+    if (std::filesystem::is_regular_file(candidate / "index.html", error)) {
+      return candidate.lexically_normal().string();
+    }
+  }
+  return {};
+}
+
+std::string default_web_root() {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::string() : find_web_root(self);
 }
 
 }  // namespace parley::app

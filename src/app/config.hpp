@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,7 +30,12 @@ struct Config {
   std::string http_listen = "127.0.0.1:8443";  // HTTPS (web app, API, SIP over WebSocket); "" = off
   std::string http_certificate_file;  // PEM; empty (with key_file empty) = self-signed in data dir
   std::string http_key_file;
-  std::string web_root;  // folder of the built web app served at /; empty = none
+  std::string web_root;  // folder of the built web app served at /; empty = default_web_root()
+  // Manifest of the web folder's files (trust/manifest.hpp); empty = web-manifest.json beside
+  // the web folder. Nothing is served that differs from it.
+  std::string web_manifest;
+  // [trust] Ed25519 release public key; when set, manifests must be signed with it.
+  std::string release_pubkey;
   // [media]
   bool media_anchor = true;            // relay every call's RTP through Parley (SDP rewritten)
   std::uint32_t rtp_port_min = 20000;  // even RTP ports (RTCP on the next) come from this range
@@ -39,11 +45,19 @@ struct Config {
   double media_timeout_s = 60;         // an answered call without RTP this long is ended; 0 = off
   double latch_window_s = 10;          // NAT latching to a source other than the SDP's
   bool transcoding = true;             // offer codecs the caller lacks and transcode
+  bool webrtc_prefers_opus = true;     // browsers get Opus even when the phone has only G.711
   // [registrar]
   std::uint32_t min_expires_s = 60;    // shorter non-zero registrations get 423 Interval Too Brief
   std::uint32_t max_expires_s = 7200;  // longer ones are shortened to this
   std::uint32_t default_expires_s = 3600;       // when the REGISTER names none
   std::size_t max_bindings_per_extension = 10;  // devices registered at once per extension
+  // [presence] SUBSCRIBE/NOTIFY for BLF keys (dialog, RFC 4235) and presence (RFC 3856)
+  std::uint32_t subscribe_min_expires_s = 60;  // shorter non-zero: 423 Interval Too Brief
+  std::uint32_t subscribe_max_expires_s = 3600;
+  std::uint32_t subscribe_default_expires_s = 3600;
+  std::uint32_t notify_coalesce_ms = 80;  // changes of one extension within this: one NOTIFY
+  std::size_t max_subscriptions_per_device = 200;   // past it: 403
+  std::size_t max_subscriptions_per_tenant = 5000;  // past it: 503 with Retry-After
   // [auth]
   // Digest algorithms offered, strongest first (RFC 8760): "SHA-256", "MD5".
   std::vector<std::string> auth_algorithms = {"SHA-256", "MD5"};
@@ -67,5 +81,14 @@ Result<Config> parse_config(std::string_view text, const std::string& name = "co
 
 // Checks ranges and relations (t2 >= t1, addresses that parse, a known log level ...).
 Result<void> validate(const Config& config);
+
+// Where the built web app is when `http.web_root` is not set, found relative to the running
+// binary so that no absolute path is compiled in (reproducible builds): the first of
+// `<binary dir>/../share/parley/web` (an installed tree) and `<binary dir>/../../web` (the build
+// tree: build/<preset>/src/app/parley -> build/<preset>/web) that holds an index.html.
+// Empty when neither does. `find_web_root` takes the binary's path; `default_web_root` reads
+// /proc/self/exe.
+std::string find_web_root(const std::filesystem::path& executable);
+std::string default_web_root();
 
 }  // namespace parley::app

@@ -142,18 +142,7 @@ class PbxCore::Maintenance {
   }
 
   void tick(bool purge) {
-    auto refreshed = core_.directory().refresh_if_changed();
-    if (!refreshed) {
-      spdlog::warn("cannot reload tenants and extensions: {}", refreshed.error().message);
-    } else if (*refreshed) {
-      auto snapshot = core_.directory().snapshot();
-      const std::size_t dropped =
-          core_.location().retain_extensions([&](store::TenantId tenant, std::string_view number) {
-            return snapshot->extension(tenant, number) != nullptr;
-          });
-      spdlog::info("tenants and extensions reloaded ({} extensions; {} bindings dropped)",
-                   snapshot->extension_count(), dropped);
-    }
+    core_.reload_directory();
     if (purge) {
       if (const std::size_t purged = core_.location().purge_expired(); purged > 0) {
         spdlog::debug("{} expired bindings purged", purged);
@@ -202,6 +191,7 @@ Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
   core->registrar_ =
       std::make_unique<sip::Registrar>(*core->directory_, *core->location_, *core->authenticator_,
                                        *core->throttle_, registrar_options);
+  core->presence_ = std::make_unique<sip::PresenceHub>(options.presence);
   core->call_records_ = std::make_unique<CallRecordWriter>(*core->store_);
   core->maintenance_ = std::make_unique<Maintenance>(*core);
   return core;
@@ -215,6 +205,21 @@ PbxCore::~PbxCore() {
   registrar_.reset();
   if (location_) location_->flush();
   location_.reset();
+}
+
+void PbxCore::reload_directory() {
+  auto refreshed = directory_->refresh_if_changed();
+  if (!refreshed) {
+    spdlog::warn("cannot reload tenants and extensions: {}", refreshed.error().message);
+  } else if (*refreshed) {
+    auto snapshot = directory_->snapshot();
+    const std::size_t dropped =
+        location_->retain_extensions([&](store::TenantId tenant, std::string_view number) {
+          return snapshot->extension(tenant, number) != nullptr;
+        });
+    spdlog::info("tenants and extensions reloaded ({} extensions; {} bindings dropped)",
+                 snapshot->extension_count(), dropped);
+  }
 }
 
 sip::CallRecordSink& PbxCore::call_records() {

@@ -23,6 +23,7 @@
 #include "sip/digest_auth.hpp"
 #include "sip/directory.hpp"
 #include "sip/location_table.hpp"
+#include "sip/presence_hub.hpp"
 #include "sip/registrar.hpp"
 #include "store/store.hpp"
 
@@ -37,6 +38,7 @@ struct PbxCoreOptions {
   std::vector<protocol::sip::DigestAlgorithm> algorithms = {protocol::sip::DigestAlgorithm::kSha256,
                                                             protocol::sip::DigestAlgorithm::kMd5};
   sip::AuthThrottleOptions throttle = {};
+  sip::PresenceHubOptions presence = {};
 };
 
 class PbxCore {
@@ -56,7 +58,15 @@ class PbxCore {
   sip::DigestAuthenticator& authenticator() { return *authenticator_; }
   sip::AuthThrottle& throttle() { return *throttle_; }
   sip::Registrar& registrar() { return *registrar_; }
+  // Extension call state and subscription caps shared by every worker's B2BUA and notifier.
+  sip::PresenceHub& presence() { return *presence_; }
   sip::CallRecordSink& call_records();
+
+  // Re-reads tenants and extensions now if the store changed them, and drops the bindings of
+  // extensions that are gone: what the maintenance thread does every second, for a caller
+  // (the REST API) that just changed them and wants the registrar to see it before answering.
+  // Blocks on the store; any thread but a worker loop.
+  void reload_directory();
 
  private:
   class CallRecordWriter;
@@ -69,6 +79,7 @@ class PbxCore {
   std::unique_ptr<sip::DigestAuthenticator> authenticator_;
   std::unique_ptr<sip::AuthThrottle> throttle_;
   std::unique_ptr<sip::Registrar> registrar_;
+  std::unique_ptr<sip::PresenceHub> presence_;
   std::unique_ptr<CallRecordWriter> call_records_;
   std::unique_ptr<Maintenance> maintenance_;
 };

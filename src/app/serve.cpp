@@ -22,13 +22,19 @@
 #include <string>
 #include <system_error>
 
+#include "app/call_recording.hpp"
 #include "app/pbx_core.hpp"
 #include "app/sip_service.hpp"
+#include "app/sip_websocket.hpp"
 #include "app/sip_worker.hpp"
+#include "app/web_api.hpp"
+#include "app/web_assets.hpp"
 #include "http/certificate.hpp"
 #include "http/http_server.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
+#include "webrtc/dtls_identity.hpp"
+#include "webrtc/webrtc_leg.hpp"
 #include "media/call_media.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/sip/digest.hpp"
@@ -115,12 +121,19 @@ int serve(const Config& config) {
   core_options.throttle.ip_window = seconds(config.auth_window_s);
   core_options.throttle.user_window = seconds(config.auth_window_s);
   core_options.throttle.ban_duration = seconds(config.ban_s);
+  core_options.presence.max_subscriptions_per_device = config.max_subscriptions_per_device;
+  core_options.presence.max_subscriptions_per_tenant = config.max_subscriptions_per_tenant;
   auto core = PbxCore::open(core_options);
   if (!core) {
     spdlog::error("cannot open the data folder {}: {}", config.data_dir, core.error().message);
     return kExitRuntimeError;
   }
 
+  // Call recording: both outlive the worker pool, so that the calls still up at shutdown have
+  // their recordings finalised and listed when the writer goes.
+  std::unique_ptr<CallRecording> call_recording;
+  const SteadyClock recording_clock;
+  std::unique_ptr<media::RecordingWriter> recorder;
   net::WorkerPool pool(config.workers);
   SipServiceOptions sip_options;
   sip_options.max_message_bytes = config.max_message_bytes;
@@ -128,16 +141,22 @@ int serve(const Config& config) {
       std::chrono::duration<double>(config.tcp_idle_timeout_s));
   sip_options.tcp.max_connections = config.max_tcp_connections;
   sip_options.advertisement.server = "Parley/" + std::string(version());
-  sip_options.advertisement.allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO";
+  sip_options.advertisement.allow =
+      "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, SUBSCRIBE";
   SipWorkerOptions worker_options;
   worker_options.advertisement = sip_options.advertisement;
   worker_options.timers.t1 = std::chrono::milliseconds(config.t1_ms);
   worker_options.timers.t2 = std::chrono::milliseconds(config.t2_ms);
   worker_options.timers.t4 = std::chrono::milliseconds(config.t4_ms);
   worker_options.allow_inter_tenant_calls = config.allow_inter_tenant_calls;
+  worker_options.subscribe_min_expires = config.subscribe_min_expires_s;
+  worker_options.subscribe_max_expires = config.subscribe_max_expires_s;
+  worker_options.subscribe_default_expires = config.subscribe_default_expires_s;
+  worker_options.notify_coalesce_window = std::chrono::milliseconds(config.notify_coalesce_ms);
   worker_options.no_answer_timeout = std::chrono::duration_cast<Duration>(
       std::chrono::duration<double>(config.no_answer_timeout_s));
   std::unique_ptr<media::PortPool> rtp_ports;
+  std::unique_ptr<webrtc::WebRtcLegFactory> webrtc_legs;  // outlives media_service
   std::unique_ptr<media::MediaService> media_service;
   const SteadyClock media_clock;
   if (config.media_anchor) {
@@ -149,6 +168,31 @@ int serve(const Config& config) {
     media_options.advertised_address = config.rtp_advertised_address;
     media_options.latch_window = seconds(config.latch_window_s);
     media_options.transcoding = config.transcoding;
+    media_options.webrtc_prefers_opus = config.webrtc_prefers_opus;
+    // One DTLS certificate for every WebRTC leg of this process: browsers check it by the
+    // fingerprint in our SDP, so a fresh one per start costs nothing.
+    auto identity = webrtc::DtlsIdentity::generate();
+    if (!identity.ok()) {
+      spdlog::error("cannot make the DTLS certificate for WebRTC: {}", identity.error().message);
+      return kExitRuntimeError;
+    }
+    webrtc_legs = std::make_unique<webrtc::WebRtcLegFactory>(std::move(identity).value());
+    media_options.webrtc = webrtc_legs.get();
+    // Nothing is recorded until a tenant or extension policy says so (`parley tenant record`).
+    auto recording = CallRecording::open(config.data_dir);
+    if (!recording) {
+      spdlog::error("call recording: {}", recording.error().message);
+      return kExitRuntimeError;
+    }
+    call_recording = std::move(recording).value();
+    media::RecordingWriterOptions recorder_options;
+    std::error_code absolute_error;  // listed paths stay valid whatever the CLI's folder
+    recorder_options.directory =
+        std::filesystem::absolute(config.data_dir, absolute_error) / "recordings";
+    recorder = std::make_unique<media::RecordingWriter>(recorder_options, recording_clock,
+                                                        call_recording.get());
+    media_options.recorder = recorder.get();
+    media_options.recording_policy = call_recording.get();
     rtp_ports = std::make_unique<media::PortPool>(static_cast<std::uint16_t>(config.rtp_port_min),
                                                   static_cast<std::uint16_t>(config.rtp_port_max));
     media_service =
@@ -180,7 +224,10 @@ int serve(const Config& config) {
 
   // HTTPS: the router and the static files outlive the server, which dies before the pool.
   http::Router router;
+  SipWebSocket sip_websocket(pool, sip, sip_options.max_message_bytes);  // outlives `https`
+  std::optional<WebAssetVerifier> web_verifier;                          // outlives web_files
   std::optional<http::StaticFiles> web_files;
+  std::unique_ptr<WebApi> web_api;  // the REST API; outlives `https`
   std::unique_ptr<http::HttpServer> https;
   std::optional<http::CertificateFiles> certificate;
   if (!config.http_listen.empty()) {
@@ -192,14 +239,40 @@ int serve(const Config& config) {
     }
     certificate = std::move(files).value();
     if (!config.web_root.empty()) {
-      auto opened = http::StaticFiles::open(config.web_root, {}, nullptr);
-      if (!opened) {
-        spdlog::error("http.web_root {}: {}", config.web_root, opened.error().message);
-        return kExitRuntimeError;
+      // Nothing of the web app is served unless it matches its manifest (supply-chain issue):
+      // a changed file is named now and refused with 500 whenever it is asked for.
+      const std::string manifest =
+          config.web_manifest.empty() ? WebAssetVerifier::default_manifest(config.web_root).string()
+                                      : config.web_manifest;
+      auto verifier = WebAssetVerifier::load(manifest, config.release_pubkey);
+      if (!verifier) {
+        spdlog::error("web app not served: {}", verifier.error().message);
+      } else {
+        web_verifier.emplace(std::move(verifier).value());
+        if (auto differences = web_verifier->differences(config.web_root); !differences) {
+          spdlog::error("web app check: {}", differences.error().message);
+        } else {
+          for (const std::string& line : *differences) {
+            spdlog::error("web asset differs from {}: {} (refused when asked for)", manifest, line);
+          }
+        }
+        auto opened = http::StaticFiles::open(config.web_root, {}, &*web_verifier);
+        if (!opened) {
+          spdlog::error("http.web_root {}: {}", config.web_root, opened.error().message);
+          return kExitRuntimeError;
+        }
+        web_files.emplace(std::move(opened).value());
+        router.add_prefix("/", web_files->handler());
       }
-      web_files.emplace(std::move(opened).value());
-      router.add_prefix("/", web_files->handler());
     }
+    // SIP over WebSocket (RFC 7118), decision 0009.
+    router.add_websocket("/sip", sip_websocket);
+    auto api = WebApi::open(config.data_dir, shared, router);  // /api/v1/, docs/api.md
+    if (!api) {
+      spdlog::error("REST API: {}", api.error().message);
+      return kExitRuntimeError;
+    }
+    web_api = std::move(api).value();
     auto address = net::SocketAddress::parse(config.http_listen, 8443);
     auto listening = http::HttpServer::listen(pool, *address, router, *certificate);
     if (!listening) {
@@ -222,6 +295,7 @@ int serve(const Config& config) {
   }
   if (https) {
     std::printf("listening https %s\n", https->local_address().to_string().c_str());
+    std::printf("listening sip wss %s/sip\n", https->local_address().to_string().c_str());
     std::printf("https certificate sha256 %s%s\n", certificate->fingerprint.c_str(),
                 certificate->generated ? " (new self-signed)" : "");
   }

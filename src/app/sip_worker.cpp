@@ -106,11 +106,34 @@ sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& tr
                            .max_calls = 100000,
                            .media = options.media,
                            .media_timeout = options.media_timeout,
-                           .make_call_id = [&layer, worker, workers] {
-                             return sip::make_owned_call_id(worker, workers, [&layer] {
-                               return layer.make_tag() + layer.make_tag();
-                             });
-                           }};
+                           .make_call_id =
+                               [&layer, worker, workers] {
+                                 return sip::make_owned_call_id(worker, workers, [&layer] {
+                                   return layer.make_tag() + layer.make_tag();
+                                 });
+                               },
+                           .call_states = &core.presence()};
+}
+
+sip::SubscriptionServiceOptions subscription_options(sip::TransactionLayer& layer,
+                                                     const Clock& clock, PbxCore& core,
+                                                     const SipWorkerOptions& options,
+                                                     std::size_t worker) {
+  return sip::SubscriptionServiceOptions{.layer = layer,
+                                         .clock = clock,
+                                         .directory = core.directory(),
+                                         .authenticator = core.authenticator(),
+                                         .throttle = core.throttle(),
+                                         .location = core.location(),
+                                         .hub = core.presence(),
+                                         .worker = worker,
+                                         .min_expires = options.subscribe_min_expires,
+                                         .max_expires = options.subscribe_max_expires,
+                                         .default_expires = options.subscribe_default_expires,
+                                         .coalesce_window = options.notify_coalesce_window,
+                                         .retry_after_seconds = 60,
+                                         .user_agent = options.advertisement.server,
+                                         .advertised_host = {}};
 }
 
 }  // namespace
@@ -125,9 +148,23 @@ SipWorker::SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& 
                                             options.max_transactions}),
       b2bua_(
           b2bua_options(layer_, transport, clock, *routing_, core, options, worker, pool.size())),
-      timer_(pool, worker, [this] { on_timer(); }) {}
+      subscriptions_(subscription_options(layer_, clock, core, options, worker)),
+      worker_(worker),
+      timer_(pool, worker, [this] { on_timer(); }) {
+  // Workers are destroyed only after the pool stopped running tasks, so a wake posted to this
+  // worker never outlives it.
+  core.presence().attach_worker(
+      worker, [&pool, worker, this] { pool.post(worker, [this] { on_presence_changed(); }); });
+}
 
-SipWorker::~SipWorker() = default;
+SipWorker::~SipWorker() {
+  core_.presence().detach_worker(worker_);
+}
+
+void SipWorker::on_presence_changed() {
+  subscriptions_.on_changes();
+  rearm();
+}
 
 void SipWorker::on_inbound(Result<Message> parsed, std::string_view raw, const sip::Peer& from) {
   if (!parsed) {
@@ -144,6 +181,14 @@ void SipWorker::on_inbound(Result<Message> parsed, std::string_view raw, const s
   }
   layer_.on_message(std::move(parsed.value()), from);
   rearm();
+}
+
+void SipWorker::on_flow_closed(const sip::Peer& flow) {
+  const std::size_t removed = core_.location().remove_connection(flow.connection_id);
+  if (removed != 0) {
+    spdlog::debug("{} connection {} from {} closed: {} binding(s) removed", to_text(flow.transport),
+                  flow.connection_id, flow.remote.to_string(), removed);
+  }
 }
 
 void SipWorker::answer(sip::ServerTransaction& transaction, const Message& request,
@@ -163,6 +208,10 @@ void SipWorker::answer(sip::ServerTransaction& transaction, const Message& reque
 void SipWorker::on_request(sip::ServerTransaction& transaction, const Message& request) {
   if (auto rejected = sip::check_request_headers(request)) {
     answer(transaction, request, *rejected);
+    return;
+  }
+  if (request.method() == Method::kSubscribe) {
+    subscriptions_.on_subscribe(transaction, request);
     return;
   }
   if (sip::B2bua::claims(request)) {
@@ -190,9 +239,11 @@ void SipWorker::on_server_failure(sip::ServerTransaction& transaction, sip::Serv
   b2bua_.on_server_failure(transaction, failure);
 }
 void SipWorker::on_response(sip::ClientTransaction& transaction, const Message& response) {
+  if (subscriptions_.on_response(transaction, response)) return;
   b2bua_.on_response(transaction, response);
 }
 void SipWorker::on_client_failure(sip::ClientTransaction& transaction, sip::ClientFailure failure) {
+  if (subscriptions_.on_client_failure(transaction, failure)) return;
   b2bua_.on_client_failure(transaction, failure);
 }
 void SipWorker::on_stray_response(const Message& response, const sip::Peer& from) {
@@ -205,7 +256,8 @@ void SipWorker::end_all_calls() {
 }
 
 void SipWorker::rearm() {
-  const TimePoint deadline = std::min(layer_.next_deadline(), b2bua_.next_deadline());
+  const TimePoint deadline =
+      std::min({layer_.next_deadline(), b2bua_.next_deadline(), subscriptions_.next_deadline()});
   if (deadline == TimePoint::max()) {
     timer_.cancel();
     return;
@@ -221,6 +273,7 @@ void SipWorker::rearm() {
 void SipWorker::on_timer() {
   layer_.process_timers();
   b2bua_.process_timers();
+  subscriptions_.process_timers();
   rearm();
 }
 

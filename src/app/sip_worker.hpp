@@ -25,6 +25,7 @@
 #include "sip/b2bua.hpp"
 #include "sip/core_responder.hpp"
 #include "sip/request_checks.hpp"
+#include "sip/subscription_service.hpp"
 #include "sip/transaction_layer.hpp"
 
 namespace parley::net {
@@ -45,6 +46,11 @@ struct SipWorkerOptions {
   // (64*T1 = 32 s on UDP) to absorb retransmissions, so this bounds the sustained rate of
   // REGISTERs and in-dialog requests per worker to about max_transactions / 32 s.
   std::size_t max_transactions = 500000;
+  // SUBSCRIBE (dialog and presence packages): expiry bounds and NOTIFY coalescing.
+  std::uint32_t subscribe_min_expires = 60;
+  std::uint32_t subscribe_max_expires = 3600;
+  std::uint32_t subscribe_default_expires = 3600;
+  Duration notify_coalesce_window = std::chrono::milliseconds(80);
 };
 
 class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer::Listener {
@@ -57,6 +63,8 @@ class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer
 
   void on_inbound(Result<protocol::sip::Message> parsed, std::string_view raw,
                   const sip::Peer& from) override;
+  // Drops the bindings registered over the closed connection at once (LocationTable).
+  void on_flow_closed(const sip::Peer& flow) override;
 
   // TransactionLayer::Listener
   void on_request(sip::ServerTransaction& transaction,
@@ -73,6 +81,11 @@ class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer
   // Ends every call with BYE (orderly shutdown).
   void end_all_calls();
 
+  // The PresenceHub woke this worker (posted to its loop): extensions its subscribers watch
+  // changed.
+  void on_presence_changed();
+  const sip::SubscriptionService& subscriptions() const { return subscriptions_; }
+
  private:
   class Routing;
   void answer(sip::ServerTransaction& transaction, const protocol::sip::Message& request,
@@ -86,6 +99,8 @@ class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer
   std::unique_ptr<Routing> routing_;
   sip::TransactionLayer layer_;
   sip::B2bua b2bua_;
+  sip::SubscriptionService subscriptions_;
+  std::size_t worker_;
   net::LoopTimer timer_;
 };
 

@@ -42,18 +42,28 @@ bool is_dtmf(const sdp::Format& format) {
 bool is_comfort_noise(const sdp::Format& format) {
   return iequals(format.encoding, "CN");
 }
+bool is_opus(const sdp::Format& format) {
+  return iequals(format.encoding, "opus");
+}
 bool is_voice(const sdp::Format& format) {
   return !is_dtmf(format) && !is_comfort_noise(format) && !format.encoding.empty();
 }
 bool is_secure(std::string_view protocol) {
   return protocol.find("SAVP") != std::string_view::npos;
 }
+// DTLS-SRTP as WebRTC uses it (RFC 5764, RFC 8827); RTP/SAVP with SDES keys is not.
+bool is_webrtc(const sdp::Media& media) {
+  return media.protocol.starts_with("UDP/TLS/RTP/SAVP");
+}
+constexpr std::string_view kWebRtcProtocol = "UDP/TLS/RTP/SAVPF";
 
 // Attributes that describe transport details of the other user agent (ICE candidates, DTLS and
 // SDES keys, its SSRCs): relayed, they would let media bypass the anchor or promise what the
 // relay does not do.
 bool is_transport_attribute(std::string_view name) {
-  constexpr std::array<std::string_view, 16> kDropped{"candidate",
+  // Header extensions, feedback and reduced-size RTCP too: the relay rewrites streams and takes
+  // no part in them, so neither side may count on them across it.
+  constexpr std::array<std::string_view, 21> kDropped{"candidate",
                                                       "ice-ufrag",
                                                       "ice-pwd",
                                                       "ice-options",
@@ -68,7 +78,12 @@ bool is_transport_attribute(std::string_view name) {
                                                       "msid",
                                                       "msid-semantic",
                                                       "group",
-                                                      "mid"};
+                                                      "mid",
+                                                      "rtcp-fb",
+                                                      "extmap",
+                                                      "extmap-allow-mixed",
+                                                      "rtcp-rsize",
+                                                      "ice2"};
   return std::any_of(kDropped.begin(), kDropped.end(),
                      [name](std::string_view dropped) { return iequals(name, dropped); });
 }
@@ -90,6 +105,46 @@ bool is_unspecified(std::string_view ip) {
   return ip == "0.0.0.0" || ip == "::";
 }
 
+const std::string* find_attribute(const std::vector<sdp::Attribute>& attributes,
+                                  std::string_view name) {
+  for (const auto& attribute : attributes) {
+    if (iequals(attribute.name, name)) return &attribute.value;
+  }
+  return nullptr;
+}
+
+// Media-level first, then session-level (RFC 8839 §5.4, RFC 8122 §5).
+const std::string* find_attribute(const sdp::SessionDescription& description, std::size_t index,
+                                  std::string_view name) {
+  if (const std::string* value = find_attribute(description.media[index].attributes, name)) {
+    return value;
+  }
+  return find_attribute(description.attributes, name);
+}
+
+// The ICE credentials and DTLS fingerprint and role a WebRTC stream's author gave.
+Result<SecureRemote> secure_remote_of(const sdp::SessionDescription& description,
+                                      std::size_t index) {
+  const std::string* ufrag = find_attribute(description, index, "ice-ufrag");
+  const std::string* pwd = find_attribute(description, index, "ice-pwd");
+  const std::string* fingerprint = find_attribute(description, index, "fingerprint");
+  if (ufrag == nullptr || pwd == nullptr || ufrag->empty() || pwd->empty()) {
+    return Error{488, "WebRTC stream without ICE credentials"};
+  }
+  if (fingerprint == nullptr || fingerprint->empty()) {
+    return Error{488, "WebRTC stream without a DTLS fingerprint"};
+  }
+  SecureRemote remote;
+  remote.ice_ufrag = *ufrag;
+  remote.ice_pwd = *pwd;
+  remote.fingerprint = *fingerprint;
+  // The side that says passive waits for us to start the handshake (RFC 5763 §5). Without
+  // a=setup an offerer means actpass and an answerer active (RFC 4145 §4): we are the server.
+  const std::string* setup = find_attribute(description, index, "setup");
+  remote.dtls_client = setup != nullptr && iequals(*setup, "passive");
+  return remote;
+}
+
 // Where the author of `description` receives media `index`, and what it will do.
 Result<LegRemote> remote_of(const sdp::SessionDescription& description, std::size_t index) {
   const sdp::Media& media = description.media[index];
@@ -101,6 +156,11 @@ Result<LegRemote> remote_of(const sdp::SessionDescription& description, std::siz
   if (media.port == 0) {
     remote.sends = false;
     remote.receives = false;
+    return remote;
+  }
+  // ICE, not c=, says where a WebRTC agent receives (c= may be 0.0.0.0 or an mDNS name).
+  if (is_webrtc(media)) {
+    remote.rtcp_mux = true;
     return remote;
   }
   const sdp::Connection* connection = description.connection_for(index);
@@ -178,10 +238,18 @@ int free_dynamic_type(const std::vector<sdp::Format>& formats) {
   return -1;
 }
 
-class CallMediaImpl final : public sip::CallMedia {
+class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
  public:
-  CallMediaImpl(std::unique_ptr<RtpRelay> relay, const MediaOptions& options)
-      : relay_(std::move(relay)), options_(options) {
+  CallMediaImpl(std::unique_ptr<RtpRelay> relay, const MediaOptions& options, const Clock& clock,
+                const sip::CallMediaInfo& info)
+      : relay_(std::move(relay)), options_(options), clock_(clock) {
+    relay_->set_listener(this);
+    if (options_.recorder != nullptr && options_.recording_policy != nullptr) {
+      recording_ = options_.recording_policy->decide(info);
+      recording_info_ =
+          RecordingInfo{info.tenant_id, info.tenant_domain, info.call_id, info.caller, info.callee};
+      if (recording_.record) start_recording();
+    }
     if (options_.advertised_address.empty()) {
       options_.advertised_address = options_.bind_address.ip();
     }
@@ -200,17 +268,25 @@ class CallMediaImpl final : public sip::CallMedia {
     auto parsed = sdp::parse(text);
     if (!parsed.ok()) return Error{400, "Malformed SDP: " + parsed.error().message};
     sdp::SessionDescription& offer = *parsed;
-    auto audio = find_audio(offer);
+    auto audio = find_audio(offer, options_.webrtc != nullptr);
     if (!audio.ok()) return audio.error();
     const std::size_t index = *audio;
     auto remote = remote_of(offer, index);
     if (!remote.ok()) return remote.error();
+    if (is_webrtc(offer.media[index])) {
+      auto secure = secure_remote_of(offer, index);
+      if (!secure.ok()) return secure.error();
+      if (auto made = make_secure(from, *secure); !made.ok()) return made.error();
+    } else {
+      make_plain(from);
+    }
     relay_->set_remote(leg_of(from), *remote);
 
     const MediaSide to = other_side(from);
     sdp::SessionDescription out = offer;
     anchor(out, to, index);
     sdp::Media& media = out.media[index];
+    if (is_webrtc(media)) media.protocol = "RTP/AVP";
     if (options_.transcoding &&
         std::any_of(media.formats.begin(), media.formats.end(), [](const sdp::Format& format) {
           return can_transcode(format.encoding, format.clock_rate);
@@ -227,8 +303,25 @@ class CallMediaImpl final : public sip::CallMedia {
         media.formats.push_back(std::move(extra));
       }
     }
-    pending_ = Pending{from, std::move(offer), index};
+    pending_ = Pending{from, std::move(offer), index, out};
     for (auto& cached : answers_) cached = {};
+    if (secure_[index_of(to)]) {
+      render_webrtc(out, to, index, "actpass", nullptr);  // a re-offer to a WebRTC leg
+    }
+    return finish(out, to);
+  }
+
+  Result<std::string> webrtc_offer(MediaSide to) override {
+    if (options_.webrtc == nullptr) return Error{488, "WebRTC media is not enabled"};
+    if (!pending_ || pending_->offerer == to) return Error{488, "no offer to send"};
+    const std::size_t side = index_of(to);
+    if (relay_->secure(leg_of(to)) == nullptr && spare_[side] == nullptr) {
+      auto made = options_.webrtc->create();
+      if (!made.ok()) return Error{503, made.error().message};
+      spare_[side] = std::move(made).value();
+    }
+    sdp::SessionDescription out = pending_->relayed;
+    render_webrtc(out, to, pending_->audio_index, "actpass", nullptr);
     return finish(out, to);
   }
 
@@ -250,6 +343,14 @@ class CallMediaImpl final : public sip::CallMedia {
 
     auto remote = remote_of(answer, index);
     if (!remote.ok()) return remote.error();
+    if (answered.port != 0 && is_webrtc(answered)) {
+      if (options_.webrtc == nullptr) return Error{488, "WebRTC media is not enabled"};
+      auto secure = secure_remote_of(answer, index);
+      if (!secure.ok()) return secure.error();
+      if (auto made = make_secure(from, *secure); !made.ok()) return made.error();
+    } else if (answered.port != 0) {
+      make_plain(from);
+    }
     relay_->set_remote(leg_of(from), *remote);
 
     std::vector<sdp::Format> formats;
@@ -269,11 +370,18 @@ class CallMediaImpl final : public sip::CallMedia {
     }
     anchor(out, offerer, index);
     sdp::Media& media = out.media[index];
+    media.protocol = offered.protocol;
     if (answered.port == 0) {
       media.port = 0;
     } else {
       media.formats = std::move(formats);
       media.rtcp_mux = offered.rtcp_mux;
+    }
+    if (secure_[index_of(offerer)]) {
+      // RFC 5763 §5: we answer actpass or active with passive, passive with active.
+      const std::string* setup = find_attribute(pending_->offer, index, "setup");
+      const bool active = setup != nullptr && iequals(*setup, "passive");
+      render_webrtc(out, offerer, index, active ? "active" : "passive", &pending_->offer);
     }
     auto result = finish(out, offerer);
     cached.in.assign(text);
@@ -283,28 +391,161 @@ class CallMediaImpl final : public sip::CallMedia {
 
   TimePoint last_media() const override { return relay_->last_rtp(); }
 
+  ~CallMediaImpl() override { stop_recording(); }
+  CallMediaImpl(const CallMediaImpl&) = delete;
+  CallMediaImpl& operator=(const CallMediaImpl&) = delete;
+
+  // The on-demand feature code: the toggle's digits in order, each within the gap of the last.
+  void on_dtmf_digit(Leg leg, char digit) override {
+    Digits& typed = digits_[static_cast<std::size_t>(leg)];
+    const TimePoint now = clock_.now();
+    if (!typed.text.empty() && now - typed.last > options_.feature_code_gap) typed.text.clear();
+    typed.last = now;
+    typed.text.push_back(digit);
+    const std::string& code = options_.record_toggle;
+    if (typed.text.size() > code.size()) typed.text.erase(0, typed.text.size() - code.size());
+    if (code.empty() || typed.text != code) return;
+    typed.text.clear();
+    if (!recording_.on_demand) return;
+    if (tap_) {
+      stop_recording();
+    } else {
+      start_recording();
+    }
+  }
+
  private:
   struct Pending {
     MediaSide offerer = MediaSide::kCaller;
     sdp::SessionDescription offer;
     std::size_t audio_index = 0;
+    sdp::SessionDescription relayed;  // the plain offer we made the other side
   };
   struct Cached {
     std::string in;
     std::string out;
   };
+  struct Digits {
+    std::string text;
+    TimePoint last{};
+  };
 
-  static Result<std::size_t> find_audio(const sdp::SessionDescription& description) {
+  void start_recording() {
+    if (options_.recorder == nullptr || tap_) return;
+    tap_ = options_.recorder->start(recording_info_);
+    for (std::uint8_t channel = 0; channel < kSides; ++channel) {
+      if (tap_codecs_[channel]) tap_->set_codec(channel, *tap_codecs_[channel]);
+    }
+    relay_->set_recording_tap(tap_);
+  }
+
+  void stop_recording() {
+    if (!tap_) return;
+    relay_->set_recording_tap(nullptr);
+    tap_->close();
+    tap_.reset();
+  }
+
+  // What each leg sends, for the recorder to decode.
+  void set_tap_codec(MediaSide side, const sdp::Format& format) {
+    const auto channel = static_cast<std::uint8_t>(index_of(side));
+    tap_codecs_[channel] = TapCodec{format.payload_type, spec_of(format)};
+    if (tap_) tap_->set_codec(channel, *tap_codecs_[channel]);
+  }
+
+  static Result<std::size_t> find_audio(const sdp::SessionDescription& description, bool webrtc) {
     for (std::size_t i = 0; i < description.media.size(); ++i) {
       const sdp::Media& media = description.media[i];
       if (!iequals(media.type, "audio")) continue;
       if (!media.is_rtp()) return Error{488, "Audio stream is not RTP"};
-      if (is_secure(media.protocol)) {
+      if (is_secure(media.protocol) && !(webrtc && is_webrtc(media))) {
         return Error{488, "Secure media (" + media.protocol + ") is not supported on this leg"};
       }
       return i;
     }
     return Error{488, "SDP has no audio stream"};
+  }
+
+  // Makes `side` a WebRTC leg talking to `remote`: the SecureLeg already announced to it (by
+  // webrtc_offer) if any, else a new one.
+  Result<void> make_secure(MediaSide side, const SecureRemote& remote) {
+    const std::size_t at = index_of(side);
+    SecureLeg* secure = relay_->secure(leg_of(side));
+    if (secure == nullptr) {
+      if (spare_[at] == nullptr) {
+        auto made = options_.webrtc->create();
+        if (!made.ok()) return Error{503, made.error().message};
+        spare_[at] = std::move(made).value();
+      }
+      secure = spare_[at].get();
+      relay_->set_secure(leg_of(side), std::move(spare_[at]));
+    }
+    secure->set_remote(remote);
+    secure_[at] = true;
+    return {};
+  }
+
+  void make_plain(MediaSide side) {
+    const std::size_t at = index_of(side);
+    if (relay_->secure(leg_of(side)) != nullptr) relay_->set_secure(leg_of(side), nullptr);
+    spare_[at].reset();
+    secure_[at] = false;
+  }
+
+  // Turns an anchored plain description into what a WebRTC user agent (`to`) needs: ICE-lite
+  // with our credentials and one host candidate, our DTLS fingerprint and role, rtcp-mux, and
+  // every stream tagged with a mid (the offer's when answering), the audio one alone bundled.
+  void render_webrtc(sdp::SessionDescription& out, MediaSide to, std::size_t audio_index,
+                     std::string_view setup, const sdp::SessionDescription* offer) {
+    const std::size_t at = index_of(to);
+    const SecureLeg* secure = relay_->secure(leg_of(to));
+    if (secure == nullptr) secure = spare_[at].get();
+    if (secure == nullptr) return;
+    const SecureLocal& local = secure->local();
+    auto mid_of = [offer](std::size_t i) {
+      if (offer != nullptr && i < offer->media.size()) {
+        if (const std::string* mid = find_attribute(offer->media[i].attributes, "mid")) {
+          return *mid;
+        }
+        return std::string();
+      }
+      return std::to_string(i);
+    };
+    out.attributes.push_back({"ice-lite", {}, false});
+    const std::string audio_mid = mid_of(audio_index);
+    bool bundle = !audio_mid.empty();
+    if (offer != nullptr) {
+      const std::string* group = find_attribute(offer->attributes, "group");
+      bundle = bundle && group != nullptr && group->starts_with("BUNDLE");
+    }
+    if (bundle) out.attributes.push_back({"group", "BUNDLE " + audio_mid, true});
+    for (std::size_t i = 0; i < out.media.size(); ++i) {
+      sdp::Media& media = out.media[i];
+      const std::string mid = mid_of(i);
+      if (i != audio_index || media.port == 0) {
+        if (!mid.empty()) media.attributes.push_back({"mid", mid, true});
+        continue;
+      }
+      media.protocol = std::string(kWebRtcProtocol);
+      media.rtcp_mux = true;
+      if (offer == nullptr && options_.webrtc_prefers_opus && options_.transcoding &&
+          !secure_[index_of(other_side(to))]) {
+        // The browser picks the first codec it shares with our offer: Opus, for the internet
+        // leg; the relay transcodes to what the phone offered.
+        std::stable_partition(media.formats.begin(), media.formats.end(), is_opus);
+      }
+      auto add = [&media](std::string name, std::string value) {
+        media.attributes.push_back({std::move(name), std::move(value), true});
+      };
+      if (!mid.empty()) add("mid", mid);
+      add("ice-ufrag", local.ice_ufrag);
+      add("ice-pwd", local.ice_pwd);
+      add("fingerprint", local.fingerprint);
+      add("setup", std::string(setup));
+      add("candidate", "1 1 UDP 2130706431 " + options_.advertised_address + " " +
+                           std::to_string(media.port) + " typ host");
+      media.attributes.push_back({"end-of-candidates", {}, false});
+    }
   }
 
   // Points the description at our side of `to`'s leg: our origin and address, the relay port
@@ -330,6 +571,19 @@ class CallMediaImpl final : public sip::CallMedia {
 
   // Chooses how the two legs talk: passthrough of a shared codec, else transcoding. Fills the
   // formats of our answer to the offerer and programs the relay.
+  // A WebRTC offerer's Opus when the plain answerer chose something else and Opus is preferred
+  // on browser legs (MediaOptions::webrtc_prefers_opus): then the relay transcodes at the edge.
+  const sdp::Format* webrtc_opus_edge(const sdp::Media& offered, const sdp::Format& chosen,
+                                      MediaSide offerer, MediaSide answerer) const {
+    if (!options_.webrtc_prefers_opus || !options_.transcoding) return nullptr;
+    if (!secure_[index_of(offerer)] || secure_[index_of(answerer)]) return nullptr;
+    if (is_opus(chosen) || !can_transcode(chosen.encoding, chosen.clock_rate)) return nullptr;
+    for (const auto& format : offered.formats) {
+      if (is_opus(format) && can_transcode(format.encoding, format.clock_rate)) return &format;
+    }
+    return nullptr;
+  }
+
   Result<void> negotiate(const sdp::Media& offered, const sdp::Media& answered, MediaSide offerer,
                          MediaSide answerer, std::vector<sdp::Format>& formats) {
     const sdp::Format* chosen = nullptr;
@@ -342,15 +596,19 @@ class CallMediaImpl final : public sip::CallMedia {
     if (chosen == nullptr) return Error{488, "SDP answer has no audio codec"};
     Forwarding to_answerer;
     Forwarding to_offerer;
-    if (const sdp::Format* shared = find_same(offered.formats, *chosen)) {
+    const sdp::Format* opus_edge = webrtc_opus_edge(offered, *chosen, offerer, answerer);
+    if (const sdp::Format* shared =
+            opus_edge == nullptr ? find_same(offered.formats, *chosen) : nullptr) {
       to_answerer.payload_map[static_cast<std::size_t>(shared->payload_type)] =
           static_cast<std::int16_t>(chosen->payload_type);
       to_offerer.payload_map[static_cast<std::size_t>(chosen->payload_type)] =
           static_cast<std::int16_t>(shared->payload_type);
       formats.push_back(*shared);
+      set_tap_codec(offerer, *shared);
     } else {
-      const sdp::Format* own = nullptr;
+      const sdp::Format* own = opus_edge;
       for (const auto& format : offered.formats) {
+        if (own != nullptr) break;
         if (is_voice(format) && can_transcode(format.encoding, format.clock_rate)) {
           own = &format;
           break;
@@ -372,9 +630,13 @@ class CallMediaImpl final : public sip::CallMedia {
       to_offerer.transcode_output_pt = own->payload_type;
       to_offerer.output_clock_rate = static_cast<std::uint32_t>(own->clock_rate);
       formats.push_back(*own);
+      set_tap_codec(offerer, *own);
     }
+    set_tap_codec(answerer, *chosen);
     const sdp::Format* offered_dtmf = find_dtmf(offered.formats);
     const sdp::Format* answered_dtmf = find_dtmf(answered.formats);
+    if (offered_dtmf != nullptr) to_answerer.dtmf_input_pt = offered_dtmf->payload_type;
+    if (answered_dtmf != nullptr) to_offerer.dtmf_input_pt = answered_dtmf->payload_type;
     if (offered_dtmf != nullptr && answered_dtmf != nullptr) {
       to_answerer.payload_map[static_cast<std::size_t>(offered_dtmf->payload_type)] =
           static_cast<std::int16_t>(answered_dtmf->payload_type);
@@ -403,10 +665,19 @@ class CallMediaImpl final : public sip::CallMedia {
 
   std::unique_ptr<RtpRelay> relay_;
   MediaOptions options_;
+  const Clock& clock_;
+  RecordingDecision recording_;
+  RecordingInfo recording_info_;
+  std::shared_ptr<RecordingTap> tap_;  // set while recording
+  std::array<std::optional<TapCodec>, kSides> tap_codecs_;
+  std::array<Digits, kSides> digits_;
   std::array<sdp::Origin, kSides> origins_;
   std::array<std::string, kSides> last_sent_;
   std::array<Cached, kSides> answers_;  // by answering side
   std::optional<Pending> pending_;
+  std::array<bool, kSides> secure_{};  // the side's leg is WebRTC
+  // A SecureLeg announced in a WebRTC offer, installed in the relay once the answer is WebRTC.
+  std::array<std::unique_ptr<SecureLeg>, kSides> spare_;
 };
 
 }  // namespace
@@ -416,7 +687,6 @@ MediaService::MediaService(net::WorkerPool& pool, PortPool& ports, const Clock& 
     : pool_(pool), ports_(ports), clock_(clock), options_(std::move(options)) {}
 
 Result<std::unique_ptr<sip::CallMedia>> MediaService::create(const sip::CallMediaInfo& info) {
-  (void)info;
   const std::size_t worker = pool_.current_worker();
   if (worker == net::kNoWorker) return Error{500, "media needs a worker loop"};
   RelayOptions relay_options;
@@ -425,7 +695,7 @@ Result<std::unique_ptr<sip::CallMedia>> MediaService::create(const sip::CallMedi
   auto relay = RtpRelay::create(pool_, worker, ports_, clock_, relay_options);
   if (!relay.ok()) return Error{503, relay.error().message};
   return std::unique_ptr<sip::CallMedia>(
-      std::make_unique<CallMediaImpl>(std::move(relay).value(), options_));
+      std::make_unique<CallMediaImpl>(std::move(relay).value(), options_, clock_, info));
 }
 
 }  // namespace parley::media

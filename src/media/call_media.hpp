@@ -13,8 +13,19 @@
 //   * telephone-event is passed through when both legs negotiate it.
 // Only the first audio stream is anchored. Other streams (video, application) are disabled
 // (port 0) in what we relay and in our answers: Parley does not yet relay video, and letting a
-// stream bypass the anchor would leak the peers' addresses to each other. Secure profiles
-// (RTP/SAVP, UDP/TLS/RTP/SAVPF) are refused with 488 here; WebRTC legs get their own path.
+// stream bypass the anchor would leak the peers' addresses to each other.
+//
+// WebRTC legs (UDP/TLS/RTP/SAVPF with ICE and a DTLS fingerprint) are terminated here when a
+// SecureLegFactory is configured: what Parley sends such a leg is an ICE-lite description with
+// its own credentials, certificate fingerprint and one host candidate (the relay port, rtcp-mux,
+// BUNDLE of the audio stream alone), and the relay decrypts and re-encrypts its media. The other
+// leg sees plain RTP/AVP. SDES-keyed RTP/SAVP is refused with 488.
+//
+// Recording (decision in docs/decisions/0008-media-anchoring.md): with a RecordingWriter and a
+// RecordingPolicy configured, a call the policy records has its relay tapped from the start;
+// a call whose policy allows it is recorded on demand when either party sends the feature code
+// (`record_toggle`, RFC 4733 digits; docs/feature-codes.md), which toggles recording. The
+// recording ends with the call (the CallMedia is destroyed) or the next toggle.
 //
 // Errors (Error::code is the SIP status for the sender): 400 malformed SDP, 488 nothing usable
 // (no audio, no codec in common and none transcodable, secure profile), 503 no free ports.
@@ -27,7 +38,10 @@
 #include <string>
 
 #include "base/clock.hpp"
+#include "media/recording_policy.hpp"
+#include "media/recording_writer.hpp"
 #include "media/rtp_relay.hpp"
+#include "media/secure_leg.hpp"
 #include "net/address.hpp"
 #include "sip/call_media.hpp"
 
@@ -42,6 +56,20 @@ struct MediaOptions {
   std::string advertised_address;   // c= address we put in SDP; empty = bind_address's IP
   Duration latch_window = std::chrono::seconds(10);
   bool transcoding = true;  // offer transcodable codecs the offerer lacks
+  // WebRTC legs (ICE-lite, DTLS-SRTP); null = such offers are refused with 488. Borrowed.
+  SecureLegFactory* webrtc = nullptr;
+  // Browsers get Opus when they offer it or we offer them a call, even if the phone on the
+  // other leg speaks only G.711: the browser leg usually crosses the internet, where Opus's
+  // in-band FEC and concealment matter, and the phone's leg stays on the LAN. Costs a
+  // transcoder per such call; false = pass a shared codec through.
+  bool webrtc_prefers_opus = true;
+  // Call recording; both null = no recording. Borrowed.
+  RecordingWriter* recorder = nullptr;
+  const RecordingPolicy* recording_policy = nullptr;
+  // The DTMF sequence that toggles recording on demand; its digits must come within
+  // `feature_code_gap` of each other.
+  std::string record_toggle = "*1";
+  Duration feature_code_gap = std::chrono::seconds(3);
 };
 
 class MediaService final : public sip::MediaFactory {

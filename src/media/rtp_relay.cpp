@@ -5,9 +5,12 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <string_view>
 
+#include "media/recording_tap.hpp"
 #include "media/rtp_relay_stream.hpp"
 #include "net/datagram_socket.hpp"
+#include "net/loop_timer.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/rtp/rtp_packet.hpp"
 
@@ -25,6 +28,10 @@ constexpr std::size_t kRtcpBatch = 2;
 // Ports tried when binding fails because something outside the pool holds them.
 constexpr int kBindAttempts = 16;
 constexpr std::uint8_t kMarkerBit = 0x80;
+// Room SRTP needs after a packet: the SRTCP index (4) and the longest tag we negotiate (16).
+constexpr std::size_t kSrtpOverhead = 20;
+// How often a WebRTC leg's DTLS handshake gets a chance to retransmit.
+constexpr auto kSecureTick = std::chrono::milliseconds(100);
 
 std::size_t index(Leg leg) {
   return static_cast<std::size_t>(leg);
@@ -36,6 +43,15 @@ net::SocketAddress with_port(const net::SocketAddress& address, std::uint16_t po
 }
 
 class RtpRelayImpl;
+
+// Sends a WebRTC leg's STUN answers and DTLS flights out of its RTP socket.
+class LegSender final : public SecureLeg::Sender {
+ public:
+  net::DatagramSocket* socket = nullptr;
+  void send(const net::SocketAddress& to, std::span<const std::uint8_t> bytes) override {
+    if (socket != nullptr) (void)socket->queue_send(to, bytes);
+  }
+};
 
 // One leg: its sockets, what its SDP said, how far latching went, its counters, and the plan
 // and output stream for packets received from it.
@@ -57,6 +73,14 @@ struct LegState {
   LegStats stats;
   Forwarding forwarding;  // for packets received from this leg
   OutgoingStream stream;  // what this leg's packets become on the other leg
+
+  // The last RFC 4733 event reported from this leg (events repeat their timestamp).
+  bool event_seen = false;
+  std::uint32_t event_timestamp = 0;
+
+  std::unique_ptr<SecureLeg> secure;  // WebRTC leg; null for plain RTP
+  LegSender sender;
+  std::optional<net::SocketAddress> secure_destination;  // cache for rtp_destination()
 };
 
 class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener {
@@ -70,7 +94,8 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
         options_(options),
         legs_{LegState(random(), static_cast<std::uint16_t>(random()), random()),
               LegState(random(), static_cast<std::uint16_t>(random()), random())},
-        last_rtp_(clock.now()) {}
+        last_rtp_(clock.now()),
+        secure_timer_(pool, worker, [this] { on_secure_timer(); }) {}
 
   ~RtpRelayImpl() override {
     for (LegState& leg : legs_) {
@@ -94,21 +119,37 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
     leg.stream.restart();
   }
   const LegStats& stats(Leg leg) const override { return legs_[index(leg)].stats; }
+  void set_secure(Leg which, std::unique_ptr<SecureLeg> secure) override {
+    LegState& leg = legs_[index(which)];
+    leg.secure = std::move(secure);
+    leg.sender.socket = leg.rtp_socket.get();
+    leg.secure_destination.reset();
+    arm_secure_timer();
+  }
+  SecureLeg* secure(Leg which) override { return legs_[index(which)].secure.get(); }
   TimePoint last_rtp() const override { return last_rtp_; }
+  void set_listener(RtpRelay::Listener* listener) override { listener_ = listener; }
+  void set_recording_tap(std::shared_ptr<RecordingTap> tap) override { tap_ = std::move(tap); }
 
   void on_datagrams(net::DatagramSocket& socket, std::span<net::ReceivedDatagram> batch) override;
 
  private:
   void on_rtp(Leg from, net::ReceivedDatagram& datagram, TimePoint now);
   void on_rtcp(Leg from, net::ReceivedDatagram& datagram, TimePoint now, bool muxed);
+  void on_event(Leg from, LegState& leg, const rtp::RtpView& view);
   bool accept_rtp_source(LegState& leg, const net::SocketAddress& source, bool negotiated,
                          TimePoint now);
   bool accept_rtcp_source(LegState& leg, const net::SocketAddress& source, bool muxed,
                           TimePoint now);
   void transcode(LegState& from, LegState& to, const net::SocketAddress& destination,
                  const rtp::RtpView& view, TimePoint now);
-  const net::SocketAddress* rtp_destination(const LegState& leg) const;
+  const net::SocketAddress* rtp_destination(LegState& leg);
+  // Queues plain RTP/RTCP `bytes` for `to`, protected first when `to` is a WebRTC leg.
+  bool send_to(LegState& to, net::DatagramSocket& socket, const net::SocketAddress& destination,
+               std::span<const std::uint8_t> bytes, bool rtcp);
   void flush(LegState& leg);
+  void arm_secure_timer();
+  void on_secure_timer();
 
   net::WorkerPool& pool_;
   std::size_t worker_;
@@ -117,6 +158,9 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
   RelayOptions options_;
   std::array<LegState, 2> legs_;
   TimePoint last_rtp_;
+  RtpRelay::Listener* listener_ = nullptr;
+  std::shared_ptr<RecordingTap> tap_;
+  net::LoopTimer secure_timer_;
 };
 
 Result<void> RtpRelayImpl::bind(Leg which) {
@@ -186,7 +230,28 @@ void RtpRelayImpl::on_datagrams(net::DatagramSocket& socket,
     rtcp_socket = true;
   }
   const TimePoint now = clock_.now();
+  LegState& leg = legs_[index(from)];
   for (net::ReceivedDatagram& datagram : batch) {
+    if (leg.secure) {
+      // WebRTC multiplexes everything on the RTP port (RFC 7983, RFC 5761); nothing is expected
+      // on the RTCP port.
+      if (rtcp_socket) {
+        ++leg.stats.dropped_malformed;
+        continue;
+      }
+      switch (leg.secure->receive(datagram.bytes, datagram.from, now, leg.sender)) {
+        case SecureLeg::Received::kRtp:
+          on_rtp(from, datagram, now);
+          break;
+        case SecureLeg::Received::kRtcp:
+          on_rtcp(from, datagram, now, /*muxed=*/true);
+          break;
+        case SecureLeg::Received::kConsumed:
+        case SecureLeg::Received::kDropped:
+          break;
+      }
+      continue;
+    }
     if (rtcp_socket) {
       on_rtcp(from, datagram, now, /*muxed=*/false);
     } else if (rtp::is_rtcp(datagram.bytes)) {
@@ -196,10 +261,52 @@ void RtpRelayImpl::on_datagrams(net::DatagramSocket& socket,
     }
   }
   flush(legs_[index(other(from))]);
+  if (leg.secure && leg.secure->wants_timer()) arm_secure_timer();
+}
+
+void RtpRelayImpl::arm_secure_timer() {
+  const bool wanted = std::any_of(legs_.begin(), legs_.end(), [](const LegState& leg) {
+    return leg.secure != nullptr && leg.secure->wants_timer();
+  });
+  if (!wanted) {
+    secure_timer_.cancel();
+  } else if (!secure_timer_.deadline()) {
+    secure_timer_.arm(std::chrono::steady_clock::now() + kSecureTick);
+  }
+}
+
+void RtpRelayImpl::on_secure_timer() {
+  const TimePoint now = clock_.now();
+  for (LegState& leg : legs_) {
+    if (leg.secure == nullptr || !leg.secure->wants_timer()) continue;
+    leg.secure->on_timer(now, leg.sender);
+    flush(leg);
+  }
+  arm_secure_timer();
+}
+
+bool RtpRelayImpl::send_to(LegState& to, net::DatagramSocket& socket,
+                           const net::SocketAddress& destination,
+                           std::span<const std::uint8_t> bytes, bool rtcp) {
+  if (!to.secure) return socket.queue_send(destination, bytes);
+  const std::span<std::uint8_t> slot = socket.send_buffer();
+  if (bytes.size() + kSrtpOverhead > slot.size()) return false;
+  std::memcpy(slot.data(), bytes.data(), bytes.size());
+  const auto size = to.secure->protect(slot, bytes.size(), rtcp);
+  if (!size) return false;
+  socket.commit_send(destination, *size);
+  return true;
 }
 
 bool RtpRelayImpl::accept_rtp_source(LegState& leg, const net::SocketAddress& source,
                                      bool negotiated, TimePoint now) {
+  if (leg.secure) {
+    // ICE decides: only the address that proved the ICE password carries this leg's media.
+    const auto address = leg.secure->media_address();
+    if (!address || *address != source) return false;
+    leg.stats.latched = address;
+    return true;
+  }
   if (leg.stats.latched) return *leg.stats.latched == source;
   if (!leg.has_remote) return false;
   // The SDP address always latches; any other source only with media the leg negotiated and
@@ -213,6 +320,10 @@ bool RtpRelayImpl::accept_rtp_source(LegState& leg, const net::SocketAddress& so
 
 bool RtpRelayImpl::accept_rtcp_source(LegState& leg, const net::SocketAddress& source, bool muxed,
                                       TimePoint now) {
+  if (leg.secure) {
+    const auto address = leg.secure->media_address();
+    return muxed && address && *address == source;
+  }
   if (muxed) {
     // On the RTP port RTCP follows the RTP latch; before it, the SDP address or the window.
     if (leg.stats.latched) return *leg.stats.latched == source;
@@ -227,8 +338,12 @@ bool RtpRelayImpl::accept_rtcp_source(LegState& leg, const net::SocketAddress& s
   return false;
 }
 
-const net::SocketAddress* RtpRelayImpl::rtp_destination(const LegState& leg) const {
+const net::SocketAddress* RtpRelayImpl::rtp_destination(LegState& leg) {
   if (!leg.has_remote || !leg.remote.receives) return nullptr;  // hold: send nothing
+  if (leg.secure) {
+    leg.secure_destination = leg.secure->media_address();
+    return leg.secure_destination ? &*leg.secure_destination : nullptr;
+  }
   if (leg.stats.latched) return &*leg.stats.latched;
   return leg.sdp_rtp.empty() ? nullptr : &leg.sdp_rtp;
 }
@@ -245,7 +360,8 @@ void RtpRelayImpl::on_rtp(Leg from_leg, net::ReceivedDatagram& datagram, TimePoi
   const bool transcoded =
       plan.transcoder != nullptr && view->payload_type == plan.transcode_input_pt;
   const std::int16_t mapped = plan.payload_map[view->payload_type];
-  const bool negotiated = transcoded || mapped >= 0;
+  const bool event = plan.dtmf_input_pt >= 0 && view->payload_type == plan.dtmf_input_pt;
+  const bool negotiated = transcoded || mapped >= 0 || event;
   if (!accept_rtp_source(from, datagram.from, negotiated, now)) {
     ++from.stats.dropped_foreign;
     return;
@@ -256,6 +372,15 @@ void RtpRelayImpl::on_rtp(Leg from_leg, net::ReceivedDatagram& datagram, TimePoi
   }
   ++from.stats.rtp_received;
   last_rtp_ = now;
+  if (tap_) {
+    (void)tap_->push(static_cast<std::uint8_t>(from_leg), view->payload_type, view->sequence,
+                     view->timestamp, view->payload, now);
+  }
+  if (event) on_event(from_leg, from, *view);
+  if (!transcoded && mapped < 0) {
+    ++from.stats.dropped_payload;  // an event the other leg cannot take
+    return;
+  }
 
   const net::SocketAddress* destination = rtp_destination(to);
   if (destination == nullptr) {
@@ -276,7 +401,7 @@ void RtpRelayImpl::on_rtp(Leg from_leg, net::ReceivedDatagram& datagram, TimePoi
   rtp::set_sequence(bytes, stamp.sequence);
   rtp::set_timestamp(bytes, stamp.timestamp);
   rtp::set_ssrc(bytes, from.stream.ssrc());
-  if (to.rtp_socket->queue_send(*destination, bytes)) {
+  if (send_to(to, *to.rtp_socket, *destination, bytes, /*rtcp=*/false)) {
     ++to.stats.rtp_sent;
   } else {
     ++from.stats.dropped_payload;
@@ -289,7 +414,7 @@ void RtpRelayImpl::transcode(LegState& from, LegState& to, const net::SocketAddr
   plan.transcoder->push(view.sequence, view.timestamp, view.payload);
   for (EncodedFrame frame; plan.transcoder->pop(frame); frame = EncodedFrame{}) {
     const std::span<std::uint8_t> slot = to.rtp_socket->send_buffer();
-    if (rtp::kRtpHeaderBytes + frame.payload.size() > slot.size()) {
+    if (rtp::kRtpHeaderBytes + frame.payload.size() + kSrtpOverhead > slot.size()) {
       ++from.stats.dropped_payload;
       continue;
     }
@@ -301,8 +426,29 @@ void RtpRelayImpl::transcode(LegState& from, LegState& to, const net::SocketAddr
     if (!frame.payload.empty()) {
       std::memcpy(slot.data() + rtp::kRtpHeaderBytes, frame.payload.data(), frame.payload.size());
     }
-    to.rtp_socket->commit_send(destination, rtp::kRtpHeaderBytes + frame.payload.size());
+    std::size_t size = rtp::kRtpHeaderBytes + frame.payload.size();
+    if (to.secure) {
+      const auto protected_size = to.secure->protect(slot, size, /*rtcp=*/false);
+      if (!protected_size) {
+        ++from.stats.dropped_payload;
+        continue;
+      }
+      size = *protected_size;
+    }
+    to.rtp_socket->commit_send(destination, size);
     ++to.stats.rtp_sent;
+  }
+}
+
+void RtpRelayImpl::on_event(Leg from_leg, LegState& leg, const rtp::RtpView& view) {
+  if (leg.event_seen && leg.event_timestamp == view.timestamp) return;  // same event, again
+  const auto parsed = rtp::parse_telephone_event(view.payload);
+  if (!parsed) return;
+  leg.event_seen = true;
+  leg.event_timestamp = view.timestamp;
+  static constexpr std::string_view kDigits = "0123456789*#ABCD";
+  if (listener_ != nullptr && parsed->event < kDigits.size()) {
+    listener_->on_dtmf_digit(from_leg, kDigits[parsed->event]);
   }
 }
 
@@ -326,7 +472,7 @@ void RtpRelayImpl::on_rtcp(Leg from_leg, net::ReceivedDatagram& datagram, TimePo
   }
   const net::SocketAddress* destination = nullptr;
   net::DatagramSocket* socket = to.rtcp_socket.get();
-  if (to.remote.rtcp_mux) {
+  if (to.remote.rtcp_mux || to.secure) {
     destination = rtp_destination(to);
     socket = to.rtp_socket.get();
   } else if (to.latched_rtcp) {
@@ -339,7 +485,7 @@ void RtpRelayImpl::on_rtcp(Leg from_leg, net::ReceivedDatagram& datagram, TimePo
     return;
   }
   rtp::set_rtcp_sender_ssrc(datagram.bytes, from.stream.ssrc());
-  if (socket->queue_send(*destination, datagram.bytes)) {
+  if (send_to(to, *socket, *destination, datagram.bytes, /*rtcp=*/true)) {
     ++to.stats.rtcp_sent;
   } else {
     ++from.stats.dropped_payload;

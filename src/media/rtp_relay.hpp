@@ -17,6 +17,14 @@
 // payload type the leg negotiated (NAT is evident). Once latched, packets from every other source
 // are dropped and counted; only a new set_remote() (a new SDP from that leg) opens a new window.
 //
+// Recording: with a RecordingTap set, every accepted RTP packet of both legs (after SRTP
+// decryption) is copied into it for the recording writer; copying never allocates or blocks.
+// DTMF: RFC 4733 events a leg sends with its telephone-event payload type are reported as digits
+// to the Listener (once per event), whether or not they are relayed, for feature codes.
+//
+// WebRTC legs (set_secure) see the same relay through a SecureLeg that terminates STUN and DTLS
+// and turns SRTP into RTP on the way in and back on the way out.
+//
 // Lifetime: created and destroyed on its worker's thread; the destructor closes the sockets and
 // returns the ports to the PortPool. All methods run on that thread.
 //
@@ -33,6 +41,7 @@
 
 #include "base/clock.hpp"
 #include "base/result.hpp"
+#include "media/secure_leg.hpp"
 #include "media/transcoder.hpp"
 #include "net/address.hpp"
 
@@ -41,6 +50,8 @@ class WorkerPool;
 }
 
 namespace parley::media {
+
+class RecordingTap;
 
 enum class Leg : std::uint8_t { kA = 0, kB = 1 };
 inline Leg other(Leg leg) {
@@ -87,6 +98,9 @@ struct Forwarding {
   int transcode_input_pt = -1;
   int transcode_output_pt = -1;
   std::uint32_t output_clock_rate = 8000;  // of the output codec, for timestamp continuity
+  // The telephone-event payload type this leg sends (-1 = none): its events are reported as
+  // digits, and relayed only when payload_map maps the type.
+  int dtmf_input_pt = -1;
 };
 
 struct RelayOptions {
@@ -112,6 +126,14 @@ struct LegStats {
 
 class RtpRelay {
  public:
+  // Told of what the relay sees, on its worker loop.
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    // A new RFC 4733 event from `leg`'s user agent: '0'-'9', '*', '#', 'A'-'D'.
+    virtual void on_dtmf_digit(Leg leg, char digit) = 0;
+  };
+
   // Binds both legs' sockets (ports from `ports`) on worker `worker` of `pool`. Must run on that
   // worker's thread. Error (code 503) when the range is exhausted or binding fails.
   static Result<std::unique_ptr<RtpRelay>> create(net::WorkerPool& pool, std::size_t worker,
@@ -126,8 +148,17 @@ class RtpRelay {
   // How packets received from `from` are sent to the other leg. Replaces the previous plan.
   virtual void set_forwarding(Leg from, Forwarding forwarding) = 0;
   virtual const LegStats& stats(Leg leg) const = 0;
+  // Makes `leg` a WebRTC leg (ICE-lite, DTLS-SRTP, rtcp-mux) handled by `secure`, or a plain one
+  // again with nullptr. Latching then follows ICE: media goes to the address that proved the ICE
+  // password, and only packets from it that pass SRTP authentication are relayed.
+  virtual void set_secure(Leg leg, std::unique_ptr<SecureLeg> secure) = 0;
+  virtual SecureLeg* secure(Leg leg) = 0;
   // When valid RTP last arrived on either leg (the creation time before any).
   virtual TimePoint last_rtp() const = 0;
+  // Borrowed; null = nobody listens.
+  virtual void set_listener(Listener* listener) = 0;
+  // Starts copying accepted RTP of both legs into `tap` (channel 0 = leg A); null stops.
+  virtual void set_recording_tap(std::shared_ptr<RecordingTap> tap) = 0;
 };
 
 }  // namespace parley::media

@@ -53,8 +53,7 @@ struct EncodedFrame {
 
 class Transcoder {
  public:
-  static Result<std::unique_ptr<Transcoder>> create(const CodecSpec& input,
-                                                    const CodecSpec& output,
+  static Result<std::unique_ptr<Transcoder>> create(const CodecSpec& input, const CodecSpec& output,
                                                     const TranscoderOptions& options = {});
   virtual ~Transcoder() = default;
 

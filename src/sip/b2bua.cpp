@@ -390,7 +390,8 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
   std::string branch_body(invite.body());
   call.invite_offer = !invite.body().empty();
   if (options_.media != nullptr) {
-    auto media = options_.media->create(CallMediaInfo{call.id, caller, callee});
+    auto media = options_.media->create(CallMediaInfo{
+        call.id, caller, callee, tenant.id, tenant.domain, std::string(invite.call_id())});
     if (!media.ok()) {
       reject(transaction, media.error().code, media.error().message);
       return;
@@ -416,12 +417,23 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
   add_dialog(call, Side::kCaller);
   invites_.emplace(transaction.id(), call.id);
   ++stats_.calls_started;
+  report_call_state(call, CallPhase::kRinging);
 
   for (const auto& binding : bindings) {
     if (call.branches.size() >= 0xffffU) break;
     auto peer = options_.routing.binding_peer(binding);
     if (!peer) continue;
     if (peer->local.empty()) peer->local = transaction.peer().local;
+    // A browser (reached over SIP over WebSocket) needs the WebRTC rendering of the offer.
+    const bool browser =
+        peer->transport == TransportKind::kWs || peer->transport == TransportKind::kWss;
+    if (browser && call.media != nullptr && call.invite_offer) {
+      auto offer = call.media->webrtc_offer(MediaSide::kCallee);
+      if (offer.ok()) {
+        (void)send_branch(call, invite, *offer, *peer, binding);
+        continue;
+      }
+    }
     (void)send_branch(call, invite, branch_body, *peer, binding);
   }
   if (call.live_branches == 0) {
@@ -586,6 +598,7 @@ void B2bua::on_branch_answer(Call& call, ClientTransaction& transaction, ClientC
   call.answered = true;
   call.answer_ms = now_ms();
   ++stats_.calls_answered;
+  report_call_state(call, CallPhase::kConfirmed);
   keep_for_retransmissions(transaction.id(), context);
 
   ServerTransaction* server = options_.layer.find_server(call.invite);
@@ -776,6 +789,7 @@ void B2bua::write_record(const Call& call, store::Disposition disposition, store
 }
 
 void B2bua::destroy(Call& call) {
+  report_call_state(call, CallPhase::kTerminated);
   for (Side side : {Side::kCaller, Side::kCallee}) {
     Leg& l = leg(call, side);
     cancel_timer(l.retransmit_timer);

@@ -47,6 +47,7 @@
 #include "protocol/sip/response.hpp"
 #include "sip/call_media.hpp"
 #include "sip/call_routing.hpp"
+#include "sip/call_state.hpp"
 #include "sip/location.hpp"
 #include "sip/timer_queue.hpp"
 #include "sip/transaction_layer.hpp"
@@ -86,6 +87,9 @@ struct B2buaOptions {
   // Makes the Call-ID of each new callee leg. Empty = two random tags. The app passes one that
   // keeps the leg on this worker (call_affinity.hpp).
   std::function<std::string()> make_call_id;
+  // Told when each extension's part in a call starts ringing, is answered and ends (BLF and
+  // presence, call_state.hpp). Null = nobody listens. Must outlive the B2bua.
+  CallStateListener* call_states = nullptr;
 };
 
 class B2bua final : public TransactionLayer::Listener {
@@ -224,6 +228,9 @@ class B2bua final : public TransactionLayer::Listener {
                                  bool is_offer);
   void arm_media_timer(Call& call, Duration delay);
   void check_media(Call& call);
+
+  // --- call state for BLF (b2bua_call_state.cpp) ---
+  void report_call_state(const Call& call, CallPhase phase);
 
   // --- shared (b2bua.cpp) ---
   Call* find_call(CallId id);

@@ -31,6 +31,11 @@ class CallMedia {
   // The SDP answer from `from` to the last offer of the other side; returns the answer to send
   // the offerer. The same answer again (a 2xx after an 18x) yields the same bytes.
   virtual Result<std::string> answer(MediaSide from, std::string_view sdp) = 0;
+  // The last offer returned by offer(), rendered for a WebRTC user agent (a browser reached over
+  // SIP over WebSocket): ICE-lite, DTLS-SRTP, rtcp-mux. The B2BUA sends it instead of the plain
+  // offer to such a branch; whichever answers decides what the leg is. Error 488 when this
+  // server does no WebRTC media.
+  virtual Result<std::string> webrtc_offer(MediaSide to) = 0;
   // When media last flowed on either leg (creation time before any), for the media timeout.
   virtual TimePoint last_media() const = 0;
 };
@@ -39,6 +44,11 @@ struct CallMediaInfo {
   std::uint64_t call = 0;  // the B2BUA's call number, for logs
   std::string caller;
   std::string callee;
+  // The caller's tenant (the one its call record belongs to) and the caller leg's Call-ID:
+  // what a recording is filed under, and whose policy applies.
+  std::int64_t tenant_id = 0;
+  std::string tenant_domain{};
+  std::string call_id{};
 };
 
 class MediaFactory {

@@ -108,9 +108,77 @@ ALTER TABLE call_records ADD COLUMN end_reason TEXT NOT NULL DEFAULT 'normal'
   CHECK (end_reason IN ('normal', 'media_timeout', 'shutdown'));
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// Version 3: who may administer the installation (admin accounts, web sessions, API tokens).
+// Secrets are stored only as argon2id strings or SHA-256 digests. Sessions and tokens go with
+// the admin, extension or tenant they belong to. None of these tables moves the change counter:
+// the SIP side does not read them.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE admin_accounts (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT    NOT NULL UNIQUE,
+  password_hash TEXT    NOT NULL,
+  role          TEXT    NOT NULL CHECK (role IN ('system_admin', 'tenant_admin')),
+  tenant_id     INTEGER REFERENCES tenants (id) ON DELETE CASCADE,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  CHECK ((role = 'system_admin') = (tenant_id IS NULL))
+) STRICT;
+
+CREATE TABLE web_sessions (
+  id_digest  TEXT    PRIMARY KEY,
+  admin_id   INTEGER REFERENCES admin_accounts (id) ON DELETE CASCADE,
+  tenant_id  INTEGER REFERENCES tenants (id) ON DELETE CASCADE,
+  extension  TEXT,
+  csrf_token TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  CHECK ((admin_id IS NULL) <> (extension IS NULL)),
+  CHECK ((extension IS NULL) = (tenant_id IS NULL)),
+  FOREIGN KEY (tenant_id, extension) REFERENCES extensions (tenant_id, number) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at);
+CREATE INDEX web_sessions_by_admin ON web_sessions (admin_id);
+CREATE INDEX web_sessions_by_extension ON web_sessions (tenant_id, extension);
+
+CREATE TABLE api_tokens (
+  id           INTEGER PRIMARY KEY,
+  token_digest TEXT    NOT NULL UNIQUE,
+  tenant_id    INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  name         TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER,
+  UNIQUE (tenant_id, name)
+) STRICT;
+)sql";
+
+// Version 4: call recording. The policy lives in columns of tenants and extensions so that
+// changing it moves the change counter (their triggers) and a running server reloads it; the
+// recordings made are listed beside the call records, going with their tenant.
+constexpr std::string_view kSchemaV4 = R"sql(
+ALTER TABLE tenants ADD COLUMN record_calls INTEGER NOT NULL DEFAULT 0
+  CHECK (record_calls IN (0, 1));
+ALTER TABLE extensions ADD COLUMN recording TEXT NOT NULL DEFAULT 'inherit'
+  CHECK (recording IN ('inherit', 'always', 'never'));
+CREATE TABLE recordings (
+  id          INTEGER PRIMARY KEY,
+  tenant_id   INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  call_id     TEXT    NOT NULL,
+  caller      TEXT    NOT NULL,
+  callee      TEXT    NOT NULL,
+  path        TEXT    NOT NULL,
+  size_bytes  INTEGER NOT NULL CHECK (size_bytes >= 0),
+  duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),
+  started_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX recordings_recent ON recordings (tenant_id, started_at DESC, id DESC);
+CREATE INDEX recordings_by_call ON recordings (tenant_id, call_id);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "tenants, extensions, bindings, call records", kSchemaV1},
     {2, "call end reason", kSchemaV2},
+    {3, "admin accounts, web sessions, API tokens", kSchemaV3},
+    {4, "call recording policy and recordings", kSchemaV4},
 }};
 
 static_assert(kApplicationId == 1347570777, "kSchemaV1 spells the application id in decimal");

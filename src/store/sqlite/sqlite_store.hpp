@@ -21,6 +21,8 @@
 #include <mutex>
 #include <string_view>
 
+#include "store/admin_store.hpp"
+#include "store/recording_store.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/store.hpp"
 
@@ -37,7 +39,9 @@ struct SqliteStoreOptions {
   std::function<UnixSeconds()> wall_clock;
 };
 
-class SqliteStore final : public Store {
+// Implements both Store (the SIP side) and AdminStore (web admin and REST API); the AdminStore
+// part lives in sqlite_admin_store.cpp.
+class SqliteStore final : public Store, public AdminStore, public RecordingStore {
   struct Key {};  // only open() constructs a SqliteStore
 
  public:
@@ -85,6 +89,36 @@ class SqliteStore final : public Store {
   Result<std::uint64_t> change_counter() override;
   Result<void> write_batch(const std::function<void()>& body) override;
 
+  Result<AdminAccount> add_admin(const NewAdminAccount& admin) override;
+  Result<std::vector<AdminAccount>> list_admins() override;
+  Result<AdminAccount> get_admin(AdminId id) override;
+  Result<AdminAccount> get_admin_by_name(std::string_view name) override;
+  Result<void> set_admin_password_hash(std::string_view name,
+                                       std::string_view password_hash) override;
+  Result<void> remove_admin(std::string_view name) override;
+  Result<void> add_web_session(const WebSession& session) override;
+  Result<WebSession> get_web_session(std::string_view id_digest, UnixSeconds now) override;
+  Result<bool> remove_web_session(std::string_view id_digest) override;
+  Result<std::size_t> purge_expired_web_sessions(UnixSeconds now) override;
+  Result<ApiToken> add_api_token(const NewApiToken& token) override;
+  Result<ApiToken> find_api_token(std::string_view token_digest) override;
+  Result<void> touch_api_token(ApiTokenId id, UnixSeconds now) override;
+  Result<std::vector<ApiToken>> list_api_tokens(TenantId tenant) override;
+  Result<Tenant> update_tenant(TenantId id, const TenantUpdate& update) override;
+  Result<Extension> update_extension(TenantId tenant, std::string_view number,
+                                     const ExtensionUpdate& update) override;
+  Result<std::vector<CallRecord>> search_call_records(const CallRecordQuery& query) override;
+  Result<InstallationCounts> count_objects(std::optional<TenantId> tenant,
+                                           UnixSeconds now) override;
+
+  // RecordingStore (sqlite_recording_store.cpp).
+  Result<void> set_tenant_recording(TenantId tenant, bool record_all) override;
+  Result<void> set_extension_recording(TenantId tenant, std::string_view number,
+                                       ExtensionRecording mode) override;
+  Result<RecordingPolicies> recording_policies() override;
+  Result<RecordingId> insert_recording(const Recording& recording) override;
+  Result<std::vector<Recording>> list_recordings(const RecordingQuery& query) override;
+
  private:
   UnixSeconds now() const;
   // Lookups used inside other operations; the caller holds mutex_.
@@ -92,6 +126,7 @@ class SqliteStore final : public Store {
   Result<Tenant> find_tenant_by_domain(const std::string& domain);
   Result<Tenant> get_default_locked();
   Result<Extension> find_extension(TenantId tenant, std::string_view number);
+  Result<AdminAccount> find_admin_by_name(std::string_view name);
 
   const std::filesystem::path path_;
   const std::function<UnixSeconds()> wall_clock_;

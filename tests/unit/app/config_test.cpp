@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace parley::app {
@@ -131,6 +133,86 @@ TEST(Config, ValidateChecksRelationsAndValues) {
   const auto invalid = validate(config);
   ASSERT_FALSE(invalid.ok());
   EXPECT_NE(invalid.error().message.find("verbose"), std::string::npos);
+}
+
+// A fresh folder under the system temp dir, removed at the end of the test.
+class TempTree {
+ public:
+  TempTree() {
+    root_ = std::filesystem::temp_directory_path() /
+            ("parley-webroot-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+             "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(root_);
+    std::filesystem::create_directories(root_);
+  }
+  ~TempTree() { std::filesystem::remove_all(root_); }
+  TempTree(const TempTree&) = delete;
+  TempTree& operator=(const TempTree&) = delete;
+
+  std::filesystem::path make_web(const std::filesystem::path& relative) const {
+    const auto dir = root_ / relative;
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "index.html") << "<!doctype html>";
+    return dir;
+  }
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  std::filesystem::path root_;
+};
+
+TEST(Config, PresenceSection) {
+  auto config = parse_config(
+      "[presence]\nmin_expires_s = 2\nmax_expires_s = 600\ndefault_expires_s = 300\n"
+      "notify_coalesce_ms = 50\nmax_subscriptions_per_device = 4\n"
+      "max_subscriptions_per_tenant = 6\n");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->subscribe_min_expires_s, 2U);
+  EXPECT_EQ(config->subscribe_max_expires_s, 600U);
+  EXPECT_EQ(config->subscribe_default_expires_s, 300U);
+  EXPECT_EQ(config->notify_coalesce_ms, 50U);
+  EXPECT_EQ(config->max_subscriptions_per_device, 4U);
+  EXPECT_EQ(config->max_subscriptions_per_tenant, 6U);
+  EXPECT_TRUE(validate(*config).ok());
+  EXPECT_FALSE(parse_config("[presence]\nmax_subscriptions_per_device = 0\n").ok());
+  EXPECT_FALSE(parse_config("[presence]\nwatchers = 3\n").ok());
+  Config out_of_range;
+  out_of_range.subscribe_default_expires_s = 10;  // below the minimum of 60
+  EXPECT_FALSE(validate(out_of_range).ok());
+  // The example file documents the same defaults.
+  const auto example =
+      load_config_file(std::string(PARLEY_TEST_DATA) + "/../../config/parley.example.toml");
+  ASSERT_TRUE(example.ok()) << example.error().message;
+  const Config defaults;
+  EXPECT_EQ(example->subscribe_min_expires_s, defaults.subscribe_min_expires_s);
+  EXPECT_EQ(example->subscribe_default_expires_s, defaults.subscribe_default_expires_s);
+  EXPECT_EQ(example->notify_coalesce_ms, defaults.notify_coalesce_ms);
+  EXPECT_EQ(example->max_subscriptions_per_device, defaults.max_subscriptions_per_device);
+  EXPECT_EQ(example->max_subscriptions_per_tenant, defaults.max_subscriptions_per_tenant);
+}
+
+TEST(Config, WebRootIsFoundBesideAnInstalledBinary) {
+  const TempTree tree;
+  tree.make_web("share/parley/web");
+  tree.make_web("web");  // also a build-tree layout: the installed one wins
+  std::filesystem::create_directories(tree.root() / "bin");
+  EXPECT_EQ(find_web_root(tree.root() / "bin" / "parley"),
+            (tree.root() / "share" / "parley" / "web").string());
+}
+
+TEST(Config, WebRootIsFoundInTheBuildTree) {
+  const TempTree tree;
+  tree.make_web("web");
+  std::filesystem::create_directories(tree.root() / "src" / "app");
+  EXPECT_EQ(find_web_root(tree.root() / "src" / "app" / "parley"), (tree.root() / "web").string());
+}
+
+TEST(Config, NoWebRootWithoutAnIndexPage) {
+  const TempTree tree;
+  std::filesystem::create_directories(tree.root() / "share" / "parley" / "web");  // empty folder
+  std::filesystem::create_directories(tree.root() / "bin");
+  EXPECT_EQ(find_web_root(tree.root() / "bin" / "parley"), "");
+  EXPECT_EQ(find_web_root("parley"), "");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "media/recording_tap.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/rtp/rtp_packet.hpp"
 
@@ -309,6 +310,65 @@ TEST_F(RtpRelayTest, DropsPayloadTypesTheLegDidNotNegotiate) {
   EXPECT_EQ(rtp::parse_rtp(got->bytes)->payload[0], 0x77);
   EXPECT_TRUE(b_.silent());
   EXPECT_EQ(stats(Leg::kA).dropped_payload, 1U);
+}
+
+// Records what the relay reports, on the worker thread; read after run_on() synchronises.
+class DigitLog final : public RtpRelay::Listener {
+ public:
+  void on_dtmf_digit(Leg leg, char digit) override { digits.emplace_back(leg, digit); }
+  std::vector<std::pair<Leg, char>> digits;
+};
+
+Bytes event_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint8_t event,
+                   bool end) {
+  Bytes bytes(rtp::kRtpHeaderBytes + 4, 0);
+  rtp::write_header(bytes, pt, false, seq, ts, 0x4444);
+  rtp::write_telephone_event(std::span<std::uint8_t>(bytes).subspan(rtp::kRtpHeaderBytes),
+                             rtp::TelephoneEvent{event, end, 10, 160});
+  return bytes;
+}
+
+TEST_F(RtpRelayTest, TapsAcceptedRtpOfBothLegsAndReportsEachDigitOnce) {
+  create();
+  remote(Leg::kA, a_.address());
+  remote(Leg::kB, b_.address());
+  Forwarding from_a = passthrough(0, 0);
+  from_a.dtmf_input_pt = 101;  // the other leg has no telephone-event: not relayed
+  forward(Leg::kA, std::move(from_a));
+  forward(Leg::kB, passthrough(8, 8));
+  auto tap = std::make_shared<RecordingTap>();
+  DigitLog log;
+  run_on(pool_, [&] {
+    relay_->set_listener(&log);
+    relay_->set_recording_tap(tap);
+  });
+  a_.send(port_a_, rtp_packet(0, 1, 160, 1, 0x11));
+  ASSERT_TRUE(b_.receive().has_value());
+  b_.send(port_b_, rtp_packet(8, 7, 999, 2, 0x22));
+  ASSERT_TRUE(a_.receive().has_value());
+  // '*' then '1', each as three packets of one event (same timestamp), the last an end.
+  std::uint16_t seq = 2;
+  for (const auto& [event, ts] : {std::pair{10, 1000U}, std::pair{1, 2000U}}) {
+    for (int i = 0; i < 3; ++i) {
+      a_.send(port_a_, event_packet(101, seq++, ts, static_cast<std::uint8_t>(event), i == 2));
+    }
+  }
+  a_.send(port_a_, rtp_packet(18, seq++, 3000, 1));  // not negotiated: neither tapped nor relayed
+  EXPECT_TRUE(b_.silent());  // events are not relayed to a leg without telephone-event
+  run_on(pool_, [&] { relay_->set_recording_tap(nullptr); });
+  a_.send(port_a_, rtp_packet(0, seq++, 4000, 1, 0x33));
+  ASSERT_TRUE(b_.receive().has_value());
+  run_on(pool_, [&] { relay_->set_listener(nullptr); });
+
+  EXPECT_EQ(log.digits, (std::vector<std::pair<Leg, char>>{{Leg::kA, '*'}, {Leg::kA, '1'}}));
+  std::vector<std::pair<std::uint8_t, std::uint8_t>> tapped;  // channel, payload type
+  TappedPacket packet;
+  while (tap->pop(packet)) tapped.emplace_back(packet.channel, packet.payload_type);
+  EXPECT_EQ(tapped.size(), 8U);  // 2 voice + 6 events; nothing after the tap was removed
+  ASSERT_GE(tapped.size(), 2U);
+  EXPECT_EQ(tapped[0], (std::pair<std::uint8_t, std::uint8_t>{0, 0}));
+  EXPECT_EQ(tapped[1], (std::pair<std::uint8_t, std::uint8_t>{1, 8}));
+  EXPECT_EQ(tap->dropped(), 0U);
 }
 
 TEST_F(RtpRelayTest, RelaysRtcpToTheOtherLegsRtcpPortWithOurSsrc) {
