@@ -4,50 +4,13 @@
 #include <string>
 #include <utility>
 
+#include "store/sqlite/rows.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/validation.hpp"
 
 namespace parley::store::sqlite {
 
 namespace {
-
-Error not_found(std::string message) {
-  return make_store_error(StoreError::kNotFound, std::move(message));
-}
-Error conflict(std::string message) {
-  return make_store_error(StoreError::kConflict, std::move(message));
-}
-Error invalid(std::string message) {
-  return make_store_error(StoreError::kInvalidInput, std::move(message));
-}
-
-template <typename Reader>
-auto collect_rows(Statement& statement, Reader read)
-    -> Result<std::vector<std::decay_t<decltype(read(statement).value())>>> {
-  std::vector<std::decay_t<decltype(read(statement).value())>> rows;
-  while (true) {
-    auto row = statement.step();
-    if (!row) return row.error();
-    if (!*row) return rows;
-    auto value = read(statement);
-    if (!value) return value.error();
-    rows.push_back(std::move(value).value());
-  }
-}
-
-template <typename Reader>
-auto single_row(Statement& statement, Reader read, const std::string& missing)
-    -> decltype(read(statement)) {
-  auto row = statement.step();
-  if (!row) return row.error();
-  if (!*row) return not_found(missing);
-  return read(statement);
-}
-
-std::optional<std::int64_t> optional_int(const Statement& row, int column) {
-  if (row.column_is_null(column)) return std::nullopt;
-  return row.column_int(column);
-}
 
 Result<AdminAccount> read_admin(const Statement& row) {
   const auto role = parse_admin_role(row.column_text(3));
@@ -74,29 +37,6 @@ Result<WebSession> read_session(const Statement& row) {
 Result<ApiToken> read_token(const Statement& row) {
   return ApiToken{row.column_int(0),  row.column_text(1), row.column_int(2),
                   row.column_text(3), row.column_int(4),  optional_int(row, 5)};
-}
-
-Result<CallRecord> read_record(const Statement& row) {
-  CallRecord record;
-  record.id = row.column_int(0);
-  record.tenant_id = row.column_int(1);
-  record.call_id = row.column_text(2);
-  record.caller = row.column_text(3);
-  record.callee = row.column_text(4);
-  record.start_ms = row.column_int(5);
-  record.answer_ms = optional_int(row, 6);
-  record.end_ms = row.column_int(7);
-  const auto disposition = parse_disposition(row.column_text(8));
-  const auto side = parse_hangup_side(row.column_text(9));
-  const auto reason = parse_end_reason(row.column_text(10));
-  if (!disposition || !side || !reason) {
-    return make_store_error(StoreError::kBackend, "call record " + std::to_string(record.id) +
-                                                      " has an unknown disposition");
-  }
-  record.disposition = *disposition;
-  record.hangup_side = *side;
-  record.end_reason = *reason;
-  return record;
 }
 
 Result<void> run_update(Result<Statement> statement, const std::string& what) {
@@ -551,7 +491,7 @@ Result<std::vector<CallRecord>> SqliteStore::search_call_records(const CallRecor
     select->bind_null(6).bind_null(7);
   }
   select->bind(8, static_cast<std::int64_t>(query.limit));
-  auto rows = collect_rows(*select, read_record);
+  auto rows = collect_rows(*select, read_call_record);
   if (!rows) return in_context("searching call records", rows.error());
   return rows;
 }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "store/recording_store.hpp"
+#include "store/sqlite/rows.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/validation.hpp"
 
@@ -35,13 +36,6 @@ std::optional<ExtensionRecording> parse_extension_recording(std::string_view tex
 namespace parley::store::sqlite {
 
 namespace {
-
-Error not_found(std::string message) {
-  return make_store_error(StoreError::kNotFound, std::move(message));
-}
-Error invalid(std::string message) {
-  return make_store_error(StoreError::kInvalidInput, std::move(message));
-}
 
 Result<void> check_recording(const Recording& recording) {
   if (recording.call_id.empty() || recording.call_id.size() > kMaxCallIdLength) {

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/rows.hpp"
 #include "store/validation.hpp"
 
 namespace parley::store::sqlite {
@@ -16,13 +17,6 @@ namespace parley::store::sqlite {
 namespace {
 
 namespace fs = std::filesystem;
-
-Error not_found(std::string message) {
-  return make_store_error(StoreError::kNotFound, std::move(message));
-}
-Error conflict(std::string message) {
-  return make_store_error(StoreError::kConflict, std::move(message));
-}
 
 std::string tenant_label(TenantId id) {
   return "tenant " + std::to_string(id);
@@ -63,53 +57,6 @@ Result<Binding> read_binding(const Statement& row) {
                                   static_cast<std::uint16_t>(row.column_int(15))};
   binding.user_agent = row.column_text(16);
   return binding;
-}
-
-Result<CallRecord> read_call_record(const Statement& row) {
-  CallRecord record;
-  record.id = row.column_int(0);
-  record.tenant_id = row.column_int(1);
-  record.call_id = row.column_text(2);
-  record.caller = row.column_text(3);
-  record.callee = row.column_text(4);
-  record.start_ms = row.column_int(5);
-  if (!row.column_is_null(6)) record.answer_ms = row.column_int(6);
-  record.end_ms = row.column_int(7);
-  const auto disposition = parse_disposition(row.column_text(8));
-  const auto side = parse_hangup_side(row.column_text(9));
-  const auto reason = parse_end_reason(row.column_text(10));
-  if (!disposition || !side || !reason) {
-    return make_store_error(
-        StoreError::kBackend,
-        "call record " + std::to_string(record.id) + " has an unknown disposition or hang-up side");
-  }
-  record.disposition = *disposition;
-  record.hangup_side = *side;
-  record.end_reason = *reason;
-  return record;
-}
-
-template <typename Reader>
-auto collect(Statement& statement, Reader read)
-    -> Result<std::vector<std::decay_t<decltype(read(statement).value())>>> {
-  std::vector<std::decay_t<decltype(read(statement).value())>> rows;
-  while (true) {
-    auto row = statement.step();
-    if (!row) return row.error();
-    if (!*row) return rows;
-    auto value = read(statement);
-    if (!value) return value.error();
-    rows.push_back(std::move(value).value());
-  }
-}
-
-template <typename Reader>
-auto single(Statement& statement, Reader read, const std::string& missing)
-    -> decltype(read(statement)) {
-  auto row = statement.step();
-  if (!row) return row.error();
-  if (!*row) return not_found(missing);
-  return read(statement);
 }
 
 Result<void> ensure_data_dir(const SqliteStoreOptions& options) {
@@ -236,7 +183,7 @@ Result<Tenant> SqliteStore::find_tenant(TenantId id) {
       "SELECT id, domain, display_name, is_default, created_at FROM tenants WHERE id = ?");
   if (!query) return query.error();
   query->bind(1, id);
-  return single(*query, read_tenant, "no tenant with id " + std::to_string(id));
+  return single_row(*query, read_tenant, "no tenant with id " + std::to_string(id));
 }
 
 Result<Tenant> SqliteStore::find_tenant_by_domain(const std::string& domain) {
@@ -244,7 +191,7 @@ Result<Tenant> SqliteStore::find_tenant_by_domain(const std::string& domain) {
       "SELECT id, domain, display_name, is_default, created_at FROM tenants WHERE domain = ?");
   if (!query) return query.error();
   query->bind(1, domain);
-  return single(*query, read_tenant, "no tenant for domain " + domain);
+  return single_row(*query, read_tenant, "no tenant for domain " + domain);
 }
 
 Result<Tenant> SqliteStore::add_tenant(const NewTenant& input) {
@@ -288,7 +235,7 @@ Result<std::vector<Tenant>> SqliteStore::list_tenants() {
   auto query = connection_.prepare(
       "SELECT id, domain, display_name, is_default, created_at FROM tenants ORDER BY domain");
   if (!query) return query.error();
-  auto rows = collect(*query, read_tenant);
+  auto rows = collect_rows(*query, read_tenant);
   if (!rows) return in_context("listing tenants", rows.error());
   return rows;
 }
@@ -309,7 +256,7 @@ Result<Tenant> SqliteStore::get_default_locked() {
   auto query = connection_.prepare(
       "SELECT id, domain, display_name, is_default, created_at FROM tenants WHERE is_default = 1");
   if (!query) return query.error();
-  return single(*query, read_tenant, "no default tenant is set");
+  return single_row(*query, read_tenant, "no default tenant is set");
 }
 
 Result<Tenant> SqliteStore::get_default_tenant() {
@@ -369,8 +316,8 @@ Result<Extension> SqliteStore::find_extension(TenantId tenant, std::string_view 
       "FROM extensions WHERE tenant_id = ? AND number = ?");
   if (!query) return query.error();
   query->bind(1, tenant).bind(2, number);
-  return single(*query, read_extension,
-                "no extension " + std::string(number) + " in " + tenant_label(tenant));
+  return single_row(*query, read_extension,
+                    "no extension " + std::string(number) + " in " + tenant_label(tenant));
 }
 
 Result<Extension> SqliteStore::add_extension(const NewExtension& input) {
@@ -423,7 +370,7 @@ Result<std::vector<Extension>> SqliteStore::list_extensions(TenantId tenant) {
       "FROM extensions WHERE tenant_id = ? ORDER BY number");
   if (!query) return query.error();
   query->bind(1, tenant);
-  auto rows = collect(*query, read_extension);
+  auto rows = collect_rows(*query, read_extension);
   if (!rows) return in_context("listing extensions of " + tenant_label(tenant), rows.error());
   return rows;
 }
@@ -545,7 +492,7 @@ Result<std::vector<Binding>> SqliteStore::list_bindings(TenantId tenant, std::st
       "ORDER BY q_per_mille DESC, expires_at DESC, id");
   if (!query) return query.error();
   query->bind(1, tenant).bind(2, extension).bind(3, now);
-  auto rows = collect(*query, read_binding);
+  auto rows = collect_rows(*query, read_binding);
   if (!rows)
     return in_context("listing bindings of extension " + std::string(extension), rows.error());
   return rows;
@@ -625,7 +572,7 @@ Result<std::vector<Binding>> SqliteStore::list_live_bindings(UnixSeconds now) {
       "ORDER BY tenant_id, extension, q_per_mille DESC, expires_at DESC, id");
   if (!query) return query.error();
   query->bind(1, now);
-  auto rows = collect(*query, read_binding);
+  auto rows = collect_rows(*query, read_binding);
   if (!rows) return in_context("listing live bindings", rows.error());
   return rows;
 }
@@ -683,7 +630,7 @@ Result<std::vector<CallRecord>> SqliteStore::list_recent_call_records(TenantId t
       "LIMIT ?");
   if (!query) return query.error();
   query->bind(1, tenant).bind(2, static_cast<std::int64_t>(limit));
-  auto rows = collect(*query, read_call_record);
+  auto rows = collect_rows(*query, read_call_record);
   if (!rows) return in_context("listing call records of " + tenant_label(tenant), rows.error());
   return rows;
 }
