@@ -18,11 +18,18 @@ afterwards it must have ended its call cleanly and received the browser's audio 
 server then offers only MD5 digest ([auth] algorithms): SIPp 3.6 answers only the first
 challenge and knows only MD5, and JsSIP answers only the last one (its parser keeps one
 WWW-Authenticate), so ["MD5"] is the one list both can use (the browser uses MD5 either way).
+
+Every scenario also gets a system admin (`parley admin add admin`, created before the server
+starts) in PARLEY_ADMIN_NAME / PARLEY_ADMIN_PASSWORD. --sip-calls lets the scenario place SIP
+calls from SIPp: PARLEY_SIP_CALL is a command (JSON array) running tests/browser/sip_call.py
+against the server's SIP port, to which the scenario appends --caller/--callee and passwords;
+the server then offers MD5 only, as for --sipp-uas.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shlex
@@ -39,6 +46,8 @@ from sipp_phone import SippError, SippPhone  # noqa: E402
 
 DOMAIN = "parley.local"
 SCENARIO_TIMEOUT_S = 120
+ADMIN_NAME = "admin"
+SIP_CALL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip_call.py")
 
 
 def reexec_in_private_network(argv: list[str]) -> int:
@@ -58,6 +67,17 @@ def wait_for_https(server: ParleyServer, timeout: float = 5.0) -> tuple[str, int
     raise HarnessError("parley printed no 'listening https' line; stderr:\n" + server.stderr_text())
 
 
+def add_admin(parley: str, data: str) -> str:
+    """Creates the system admin ADMIN_NAME with `parley admin add`; returns its printed password."""
+    made = run_parley(parley, ["admin", "add", ADMIN_NAME, "--data", data])
+    if made.returncode != 0:
+        raise HarnessError(f"parley admin add {ADMIN_NAME} failed: {made.stderr}")
+    for line in made.stdout.splitlines():
+        if line.startswith("password: "):
+            return line.removeprefix("password: ").strip()
+    raise HarnessError(f"parley admin add printed no password:\n{made.stdout}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parley", required=True)
@@ -68,6 +88,8 @@ def main() -> int:
     parser.add_argument("--netns", action="store_true")
     parser.add_argument("--sipp-uas", metavar="SCENARIO",
                         help="a SIPp UAS scenario answering as 1002 (needs --netns)")
+    parser.add_argument("--sip-calls", action="store_true",
+                        help="the scenario places SIP calls with sip_call.py (MD5 digest only)")
     args = parser.parse_args()
     if args.sipp_uas and not args.netns:
         raise HarnessError("--sipp-uas needs --netns (WebRTC media, raw sockets for pcap play)")
@@ -92,10 +114,11 @@ def main() -> int:
         data = os.path.join(tmp, "data")
         password = "pw-" + secrets.token_hex(6)
         provision(args.parley, data, DOMAIN, {"1001": password, "1002": password})
+        admin_password = add_admin(args.parley, data)
         config = os.path.join(tmp, "parley.toml")
         with open(config, "w", encoding="utf-8") as out:
             out.write(f'[http]\nweb_root = "{web}"\n')
-            if args.sipp_uas:
+            if args.sipp_uas or args.sip_calls:
                 out.write('[auth]\nalgorithms = ["MD5"]\n')
 
         with ParleyServer(args.parley, args=["--config", config], data_dir=data) as server:
@@ -112,7 +135,14 @@ def main() -> int:
                        PARLEY_URL=f"https://{host}:{port}",
                        PARLEY_ARTIFACTS=os.path.abspath(args.artifacts),
                        PARLEY_PASSWORD=password,
-                       PARLEY_DOMAIN=DOMAIN)
+                       PARLEY_DOMAIN=DOMAIN,
+                       PARLEY_ADMIN_NAME=ADMIN_NAME,
+                       PARLEY_ADMIN_PASSWORD=admin_password)
+            if args.sip_calls:
+                sip_host, sip_port = server.udp
+                env["PARLEY_SIP_CALL"] = json.dumps([
+                    sys.executable, SIP_CALL, "--server", f"{sip_host}:{sip_port}",
+                    "--domain", DOMAIN])
             try:
                 result = subprocess.run([args.node, args.scenario], env=env, check=False,
                                         timeout=SCENARIO_TIMEOUT_S, capture_output=True, text=True)

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Session } from './lib/api';
 import { useRoute } from './router';
-import { AdminPlaceholder } from './views/admin';
+import { AdminConsole } from './views/admin/admin_console';
 import { PhoneScreen } from './views/phone_screen';
 import { SignIn } from './views/sign_in';
 
@@ -15,7 +15,7 @@ export interface SignedIn {
 export function App() {
   const route = useRoute();
   const [signedIn, setSignedIn] = useState<SignedIn | null>(null);
-  if (route === 'admin') return <AdminPlaceholder />;
+  if (route === 'admin') return <AdminConsole />;
   if (!signedIn) return <SignIn onSignedIn={setSignedIn} />;
   return <PhoneScreen signedIn={signedIn} onSignedOut={() => setSignedIn(null)} />;
 }

@@ -15,12 +15,14 @@ export class ApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** The problem document's `field`: which input the message is about, when the API said. */
+    readonly field: string | null = null,
   ) {
     super(message);
   }
 }
 
-async function readProblem(response: Response): Promise<Problem | null> {
+export async function readProblem(response: Response): Promise<Problem | null> {
   try {
     const body: unknown = await response.json();
     return typeof body === 'object' && body !== null ? (body as Problem) : null;
@@ -41,7 +43,7 @@ function toSession(body: unknown): Session {
   };
 }
 
-async function request(path: string, init: RequestInit = {}): Promise<Response> {
+export async function request(path: string, init: RequestInit = {}): Promise<Response> {
   try {
     return await fetch(path, { credentials: 'same-origin', ...init });
   } catch {
@@ -49,14 +51,18 @@ async function request(path: string, init: RequestInit = {}): Promise<Response> 
   }
 }
 
-export async function signIn(username: string, password: string): Promise<Session> {
+export async function signIn(
+  username: string,
+  password: string,
+  explain: (status: number, problem: Problem | null) => string = signInError,
+): Promise<Session> {
   const response = await request('/api/v1/session', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body: JSON.stringify({ username, password }),
   });
   if (!response.ok) {
-    throw new ApiError(signInError(response.status, await readProblem(response)), response.status);
+    throw new ApiError(explain(response.status, await readProblem(response)), response.status);
   }
   return toSession(await response.json());
 }

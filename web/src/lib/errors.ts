@@ -5,6 +5,8 @@
 export interface Problem {
   title?: string;
   detail?: string;
+  /** The input at fault (the API's extension member), so a form can show the message beside it. */
+  field?: string;
 }
 
 /** The sign-in request's outcome when it was not 200. `status` 0 means no HTTP answer at all. */
@@ -19,6 +21,12 @@ export function signInError(status: number, problem: Problem | null): string {
   if (status >= 500) return `The server failed to sign you in (HTTP ${status}). Try again later.`;
   const said = problem?.detail || problem?.title;
   return said ? `Sign-in failed: ${said}` : `Sign-in failed (HTTP ${status}).`;
+}
+
+/** The admin console's sign-in outcome when it was not 200 (admins sign in with a name). */
+export function adminSignInError(status: number, problem: Problem | null): string {
+  if (status === 401 || status === 403) return 'Wrong name or password.';
+  return signInError(status, problem);
 }
 
 /** Why the SIP registration failed: JsSIP's cause and the response status, when there was one. */

@@ -7,6 +7,8 @@
 //   PARLEY_ARTIFACTS  folder for screenshots
 //   PARLEY_PASSWORD   password of the provisioned extensions (1001, 1002)
 //   PARLEY_DOMAIN     their tenant domain
+//   PARLEY_ADMIN_NAME / PARLEY_ADMIN_PASSWORD   a system admin (parley admin add)
+//   PARLEY_SIP_CALL   with --sip-calls: JSON array, the command placing a SIP call (sip_call.py)
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -16,6 +18,8 @@ export const env = {
   artifacts: process.env.PARLEY_ARTIFACTS || 'artifacts',
   password: process.env.PARLEY_PASSWORD || '',
   domain: process.env.PARLEY_DOMAIN || 'parley.local',
+  adminName: process.env.PARLEY_ADMIN_NAME || '',
+  adminPassword: process.env.PARLEY_ADMIN_PASSWORD || '',
   chromium: process.env.PARLEY_CHROMIUM || '/usr/bin/chromium',
 };
 
