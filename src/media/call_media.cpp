@@ -238,6 +238,22 @@ int free_dynamic_type(const std::vector<sdp::Format>& formats) {
   return -1;
 }
 
+// telephone-event/8000 with digits 0-15, on 101 (the usual choice) when free; type -1 when
+// no dynamic type is free.
+sdp::Format telephone_event_format(const std::vector<sdp::Format>& formats) {
+  sdp::Format format;
+  const bool taken = std::any_of(formats.begin(), formats.end(), [](const sdp::Format& other) {
+    return other.payload_type == 101;
+  });
+  format.payload_type = taken ? free_dynamic_type(formats) : 101;
+  format.encoding = "telephone-event";
+  format.clock_rate = 8000;
+  format.channels = 1;
+  format.fmtp = "0-15";
+  format.has_rtpmap = true;
+  return format;
+}
+
 class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
  public:
   CallMediaImpl(std::unique_ptr<RtpRelay> relay, const MediaOptions& options, const Clock& clock,
@@ -302,6 +318,14 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
         if (extra.payload_type < 0) break;
         media.formats.push_back(std::move(extra));
       }
+    }
+    if (options_.transcoding && options_.dtmf_translation && find_dtmf(media.formats) == nullptr &&
+        media.formats.size() < sdp::kMaxFormats &&
+        std::any_of(media.formats.begin(), media.formats.end(), [](const sdp::Format& format) {
+          return can_transcode(format.encoding, format.clock_rate);
+        })) {
+      sdp::Format events = telephone_event_format(media.formats);
+      if (events.payload_type >= 0) media.formats.push_back(std::move(events));
     }
     pending_ = Pending{from, std::move(offer), index, out};
     for (auto& cached : answers_) cached = {};
@@ -637,6 +661,17 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     const sdp::Format* answered_dtmf = find_dtmf(answered.formats);
     if (offered_dtmf != nullptr) to_answerer.dtmf_input_pt = offered_dtmf->payload_type;
     if (answered_dtmf != nullptr) to_offerer.dtmf_input_pt = answered_dtmf->payload_type;
+    if (options_.transcoding && options_.dtmf_translation &&
+        (offered_dtmf == nullptr) != (answered_dtmf == nullptr)) {
+      const bool offerer_has_events = offered_dtmf != nullptr;
+      const sdp::Format& offerer_codec = formats.front();
+      translate_dtmf(offerer_has_events ? to_answerer : to_offerer,
+                     offerer_has_events ? to_offerer : to_answerer,
+                     offerer_has_events ? offerer_codec : *chosen,
+                     offerer_has_events ? *chosen : offerer_codec,
+                     offerer_has_events ? *offered_dtmf : *answered_dtmf);
+      if (offerer_has_events) formats.push_back(*offered_dtmf);
+    }
     if (offered_dtmf != nullptr && answered_dtmf != nullptr) {
       to_answerer.payload_map[static_cast<std::size_t>(offered_dtmf->payload_type)] =
           static_cast<std::int16_t>(answered_dtmf->payload_type);
@@ -647,6 +682,33 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     relay_->set_forwarding(leg_of(offerer), std::move(to_answerer));
     relay_->set_forwarding(leg_of(answerer), std::move(to_offerer));
     return {};
+  }
+
+  // Sets up DTMF translation between a leg with telephone-event (sending `events_codec` and
+  // `events`) and one without (sending `tones_codec`). `from_events` carries the first leg's
+  // packets to the second, `from_tones` the other way. When something cannot be built the call
+  // goes on without translation, as before it existed.
+  static void translate_dtmf(Forwarding& from_events, Forwarding& from_tones,
+                             const sdp::Format& events_codec, const sdp::Format& tones_codec,
+                             const sdp::Format& events) {
+    auto detector = TonesToEvents::create(spec_of(tones_codec), events.clock_rate);
+    if (detector.ok()) {
+      from_tones.tones_to_events = std::move(detector).value();
+      from_tones.dtmf_output_pt = events.payload_type;
+    }
+    if (from_events.transcoder == nullptr) {
+      // A shared codec: decode and encode it again so tones can be mixed in.
+      auto same = Transcoder::create(spec_of(events_codec), spec_of(tones_codec));
+      if (!same.ok()) return;
+      from_events.transcoder = std::move(same).value();
+      from_events.transcode_input_pt = events_codec.payload_type;
+      from_events.transcode_output_pt = tones_codec.payload_type;
+      from_events.output_clock_rate = static_cast<std::uint32_t>(tones_codec.clock_rate);
+      from_events.payload_map[static_cast<std::size_t>(events_codec.payload_type)] = -1;
+    }
+    from_events.events_to_tones = std::make_unique<EventsToTones>(
+        from_events.transcoder->output_sample_rate(), events.clock_rate);
+    from_events.transcoder->set_mixer(from_events.events_to_tones.get());
   }
 
   // Serialises what we send `to`, bumping that leg's o= version when it differs from the last.

@@ -10,7 +10,10 @@
 //   * a codec both sides have → passthrough, payload types mapped per leg;
 //   * otherwise → the offerer gets its own first transcodable codec in its answer and each
 //     direction runs through a Transcoder;
-//   * telephone-event is passed through when both legs negotiate it.
+//   * telephone-event is passed through when both legs negotiate it; when only one does (and
+//     transcoding is on), events from that leg become in-band tones for the other, and tones
+//     from the other leg become events (dtmf_translator.hpp). Relayed offers carry
+//     telephone-event/8000 even when the offerer lacks it, so an answerer can take it.
 // Only the first audio stream is anchored. Other streams (video, application) are disabled
 // (port 0) in what we relay and in our answers: Parley does not yet relay video, and letting a
 // stream bypass the anchor would leak the peers' addresses to each other.
@@ -56,6 +59,9 @@ struct MediaOptions {
   std::string advertised_address;   // c= address we put in SDP; empty = bind_address's IP
   Duration latch_window = std::chrono::seconds(10);
   bool transcoding = true;  // offer transcodable codecs the offerer lacks
+  // With transcoding: offer telephone-event to an answerer when the offerer lacks it, and
+  // translate between RFC 4733 events and in-band DTMF tones when only one leg has it.
+  bool dtmf_translation = true;
   // WebRTC legs (ICE-lite, DTLS-SRTP); null = such offers are refused with 488. Borrowed.
   SecureLegFactory* webrtc = nullptr;
   // Browsers get Opus when they offer it or we offer them a call, even if the phone on the

@@ -30,6 +30,10 @@ constexpr int kBindAttempts = 16;
 constexpr std::uint8_t kMarkerBit = 0x80;
 // Room SRTP needs after a packet: the SRTCP index (4) and the longest tag we negotiate (16).
 constexpr std::size_t kSrtpOverhead = 20;
+// Frames generated to carry a DTMF tone (the output ptime of a Transcoder by default), and at
+// most how many at once (a burst after a late first event packet).
+constexpr std::size_t kGeneratedFrameMs = 20;
+constexpr std::size_t kMaxGeneratedFrames = 10;
 // How often a WebRTC leg's DTLS handshake gets a chance to retransmit.
 constexpr auto kSecureTick = std::chrono::milliseconds(100);
 
@@ -73,6 +77,9 @@ struct LegState {
   LegStats stats;
   Forwarding forwarding;  // for packets received from this leg
   OutgoingStream stream;  // what this leg's packets become on the other leg
+  // Where the last audio this leg sent started in `stream` (RFC 4733 events made from its
+  // tones are stamped from it).
+  std::optional<std::uint32_t> last_audio_timestamp;
 
   // The last RFC 4733 event reported from this leg (events repeat their timestamp).
   bool event_seen = false;
@@ -117,6 +124,7 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
     LegState& leg = legs_[index(from)];
     leg.forwarding = std::move(forwarding);
     leg.stream.restart();
+    leg.last_audio_timestamp.reset();
   }
   const LegStats& stats(Leg leg) const override { return legs_[index(leg)].stats; }
   void set_secure(Leg which, std::unique_ptr<SecureLeg> secure) override {
@@ -143,6 +151,15 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
                           TimePoint now);
   void transcode(LegState& from, LegState& to, const net::SocketAddress& destination,
                  const rtp::RtpView& view, TimePoint now);
+  void send_frame(LegState& from, LegState& to, const net::SocketAddress& destination,
+                  const EncodedFrame& frame, TimePoint now);
+  bool send_generated(LegState& from, LegState& to, const net::SocketAddress& destination,
+                      int payload_type, bool marker, std::uint32_t timestamp,
+                      std::span<const std::uint8_t> payload);
+  void event_to_tone(LegState& from, LegState& to, const net::SocketAddress& destination,
+                     const rtp::RtpView& view, TimePoint now);
+  void tone_to_event(Leg from_leg, LegState& from, LegState& to,
+                     const net::SocketAddress& destination, const rtp::RtpView& view);
   const net::SocketAddress* rtp_destination(LegState& leg);
   // Queues plain RTP/RTCP `bytes` for `to`, protected first when `to` is a WebRTC leg.
   bool send_to(LegState& to, net::DatagramSocket& socket, const net::SocketAddress& destination,
@@ -377,7 +394,8 @@ void RtpRelayImpl::on_rtp(Leg from_leg, net::ReceivedDatagram& datagram, TimePoi
                      view->timestamp, view->payload, now);
   }
   if (event) on_event(from_leg, from, *view);
-  if (!transcoded && mapped < 0) {
+  const bool translated_event = event && plan.events_to_tones != nullptr && plan.transcoder;
+  if (!transcoded && mapped < 0 && !translated_event) {
     ++from.stats.dropped_payload;  // an event the other leg cannot take
     return;
   }
@@ -387,14 +405,20 @@ void RtpRelayImpl::on_rtp(Leg from_leg, net::ReceivedDatagram& datagram, TimePoi
     ++from.stats.dropped_payload;
     return;
   }
+  if (translated_event) {
+    event_to_tone(from, to, *destination, *view, now);
+    return;
+  }
   if (transcoded) {
+    if (plan.events_to_tones != nullptr) plan.events_to_tones->on_audio(now);
     transcode(from, to, *destination, *view, now);
+    if (plan.tones_to_events != nullptr) tone_to_event(from_leg, from, to, *destination, *view);
     return;
   }
   // Passthrough: rewrite the header in the receive buffer, then queue it on the other leg.
-  const OutgoingStream::Stamp stamp =
-      from.stream.map(view->ssrc, view->sequence, view->timestamp, view->marker, now,
-                      plan.output_clock_rate, /*sequential=*/plan.transcoder != nullptr);
+  const OutgoingStream::Stamp stamp = from.stream.map(
+      view->ssrc, view->sequence, view->timestamp, view->marker, now, plan.output_clock_rate,
+      /*sequential=*/plan.transcoder != nullptr || plan.tones_to_events != nullptr);
   const std::span<std::uint8_t> bytes = datagram.bytes;
   rtp::set_payload_type(bytes, static_cast<std::uint8_t>(mapped));
   if (stamp.marker) bytes[1] |= kMarkerBit;
@@ -406,6 +430,8 @@ void RtpRelayImpl::on_rtp(Leg from_leg, net::ReceivedDatagram& datagram, TimePoi
   } else {
     ++from.stats.dropped_payload;
   }
+  from.last_audio_timestamp = stamp.timestamp;
+  if (plan.tones_to_events != nullptr) tone_to_event(from_leg, from, to, *destination, *view);
 }
 
 void RtpRelayImpl::transcode(LegState& from, LegState& to, const net::SocketAddress& destination,
@@ -413,30 +439,99 @@ void RtpRelayImpl::transcode(LegState& from, LegState& to, const net::SocketAddr
   Forwarding& plan = from.forwarding;
   plan.transcoder->push(view.sequence, view.timestamp, view.payload);
   for (EncodedFrame frame; plan.transcoder->pop(frame); frame = EncodedFrame{}) {
-    const std::span<std::uint8_t> slot = to.rtp_socket->send_buffer();
-    if (rtp::kRtpHeaderBytes + frame.payload.size() + kSrtpOverhead > slot.size()) {
+    send_frame(from, to, destination, frame, now);
+  }
+}
+
+void RtpRelayImpl::send_frame(LegState& from, LegState& to, const net::SocketAddress& destination,
+                              const EncodedFrame& frame, TimePoint now) {
+  const Forwarding& plan = from.forwarding;
+  if (rtp::kRtpHeaderBytes + frame.payload.size() + kSrtpOverhead >
+      to.rtp_socket->send_buffer().size()) {
+    ++from.stats.dropped_payload;
+    return;
+  }
+  const OutgoingStream::Stamp stamp =
+      from.stream.next_frame(frame.samples, now, plan.output_clock_rate);
+  from.last_audio_timestamp = stamp.timestamp;
+  const std::span<std::uint8_t> slot = to.rtp_socket->send_buffer();
+  rtp::write_header(slot, static_cast<std::uint8_t>(plan.transcode_output_pt),
+                    stamp.marker || frame.marker, stamp.sequence, stamp.timestamp,
+                    from.stream.ssrc());
+  if (!frame.payload.empty()) {
+    std::memcpy(slot.data() + rtp::kRtpHeaderBytes, frame.payload.data(), frame.payload.size());
+  }
+  std::size_t size = rtp::kRtpHeaderBytes + frame.payload.size();
+  if (to.secure) {
+    const auto protected_size = to.secure->protect(slot, size, /*rtcp=*/false);
+    if (!protected_size) {
       ++from.stats.dropped_payload;
-      continue;
+      return;
     }
-    const OutgoingStream::Stamp stamp =
-        from.stream.next_frame(frame.samples, now, plan.output_clock_rate);
-    rtp::write_header(slot, static_cast<std::uint8_t>(plan.transcode_output_pt),
-                      stamp.marker || frame.marker, stamp.sequence, stamp.timestamp,
-                      from.stream.ssrc());
-    if (!frame.payload.empty()) {
-      std::memcpy(slot.data() + rtp::kRtpHeaderBytes, frame.payload.data(), frame.payload.size());
+    size = *protected_size;
+  }
+  to.rtp_socket->commit_send(destination, size);
+  ++to.stats.rtp_sent;
+}
+
+bool RtpRelayImpl::send_generated(LegState& from, LegState& to,
+                                  const net::SocketAddress& destination, int payload_type,
+                                  bool marker, std::uint32_t timestamp,
+                                  std::span<const std::uint8_t> payload) {
+  const std::span<std::uint8_t> slot = to.rtp_socket->send_buffer();
+  if (rtp::kRtpHeaderBytes + payload.size() + kSrtpOverhead > slot.size()) return false;
+  rtp::write_header(slot, static_cast<std::uint8_t>(payload_type), marker,
+                    from.stream.take_sequence(), timestamp, from.stream.ssrc());
+  std::memcpy(slot.data() + rtp::kRtpHeaderBytes, payload.data(), payload.size());
+  std::size_t size = rtp::kRtpHeaderBytes + payload.size();
+  if (to.secure) {
+    const auto protected_size = to.secure->protect(slot, size, /*rtcp=*/false);
+    if (!protected_size) return false;
+    size = *protected_size;
+  }
+  to.rtp_socket->commit_send(destination, size);
+  ++to.stats.rtp_sent;
+  return true;
+}
+
+// An RFC 4733 packet for a leg without telephone-event: its tone rides on the audio, or on
+// frames generated here while the sender is quiet.
+void RtpRelayImpl::event_to_tone(LegState& from, LegState& to,
+                                 const net::SocketAddress& destination, const rtp::RtpView& view,
+                                 TimePoint now) {
+  Forwarding& plan = from.forwarding;
+  const auto parsed = rtp::parse_telephone_event(view.payload);
+  if (!parsed) {
+    ++from.stats.dropped_payload;
+    return;
+  }
+  plan.events_to_tones->on_event(view.timestamp, *parsed, now);
+  const auto frame_samples =
+      static_cast<std::size_t>(plan.transcoder->output_sample_rate()) * kGeneratedFrameMs / 1000;
+  std::size_t owed =
+      std::min(plan.events_to_tones->frames_owed(frame_samples, now), kMaxGeneratedFrames);
+  for (EncodedFrame frame; owed > 0 && plan.transcoder->generate(frame); --owed) {
+    send_frame(from, to, destination, frame, now);
+  }
+}
+
+// Audio from a leg without telephone-event, already relayed: digits heard in it go to the
+// other leg as RFC 4733 events.
+void RtpRelayImpl::tone_to_event(Leg from_leg, LegState& from, LegState& to,
+                                 const net::SocketAddress& destination, const rtp::RtpView& view) {
+  const Forwarding& plan = from.forwarding;
+  if (plan.dtmf_output_pt < 0 || !from.last_audio_timestamp) return;
+  const auto packets = plan.tones_to_events->push(view.payload, *from.last_audio_timestamp);
+  if (const auto digit = plan.tones_to_events->began(); digit && listener_ != nullptr) {
+    listener_->on_dtmf_digit(from_leg, *digit);
+  }
+  for (const TonesToEvents::Packet& packet : packets) {
+    std::array<std::uint8_t, 4> payload{};
+    rtp::write_telephone_event(payload, packet.event);
+    if (!send_generated(from, to, destination, plan.dtmf_output_pt, packet.marker, packet.timestamp,
+                        payload)) {
+      ++from.stats.dropped_payload;
     }
-    std::size_t size = rtp::kRtpHeaderBytes + frame.payload.size();
-    if (to.secure) {
-      const auto protected_size = to.secure->protect(slot, size, /*rtcp=*/false);
-      if (!protected_size) {
-        ++from.stats.dropped_payload;
-        continue;
-      }
-      size = *protected_size;
-    }
-    to.rtp_socket->commit_send(destination, size);
-    ++to.stats.rtp_sent;
   }
 }
 

@@ -20,7 +20,8 @@
 // Recording: with a RecordingTap set, every accepted RTP packet of both legs (after SRTP
 // decryption) is copied into it for the recording writer; copying never allocates or blocks.
 // DTMF: RFC 4733 events a leg sends with its telephone-event payload type are reported as digits
-// to the Listener (once per event), whether or not they are relayed, for feature codes.
+// to the Listener (once per event), whether or not they are relayed, for feature codes; so are
+// in-band digits found on a leg whose Forwarding translates them into events.
 //
 // WebRTC legs (set_secure) see the same relay through a SecureLeg that terminates STUN and DTLS
 // and turns SRTP into RTP on the way in and back on the way out.
@@ -41,6 +42,7 @@
 
 #include "base/clock.hpp"
 #include "base/result.hpp"
+#include "media/dtmf_translator.hpp"
 #include "media/secure_leg.hpp"
 #include "media/transcoder.hpp"
 #include "net/address.hpp"
@@ -101,6 +103,13 @@ struct Forwarding {
   // The telephone-event payload type this leg sends (-1 = none): its events are reported as
   // digits, and relayed only when payload_map maps the type.
   int dtmf_input_pt = -1;
+  // DTMF translation when only one leg negotiated telephone-event (see dtmf_translator.hpp).
+  // Events of dtmf_input_pt become tones mixed into `transcoder`'s output (which must be set,
+  // with this as its mixer), frames generated while the leg sends only events.
+  std::unique_ptr<EventsToTones> events_to_tones;
+  // This leg's audio is scanned for tones; digits go out as events of `dtmf_output_pt`.
+  std::unique_ptr<TonesToEvents> tones_to_events;
+  int dtmf_output_pt = -1;
 };
 
 struct RelayOptions {

@@ -38,6 +38,16 @@ class OutgoingStream {
   Stamp map(std::uint32_t input_ssrc, std::uint16_t input_sequence, std::uint32_t input_timestamp,
             bool input_marker, TimePoint now, std::uint32_t clock_rate, bool sequential);
 
+  // The sequence number of a packet that shares the stream's numbering but carries a timestamp
+  // of its own (an RFC 4733 event generated for this direction); the timing is left alone.
+  // Only after the stream has sent something.
+  std::uint16_t take_sequence() {
+    highest_sequence_ =
+        have_output_ ? static_cast<std::uint16_t>(highest_sequence_ + 1) : first_sequence_;
+    return highest_sequence_;
+  }
+  bool started() const { return have_output_; }
+
   // A generated frame covering `samples` of `clock_rate`.
   Stamp next_frame(std::uint32_t samples, TimePoint now, std::uint32_t clock_rate);
 

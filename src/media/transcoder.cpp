@@ -37,6 +37,7 @@ class TranscoderImpl final : public Transcoder {
         out_frame_samples_(samples_for(encoder_->sample_rate(), options.output_ptime_ms)),
         out_frame_advance_(static_cast<std::uint32_t>(
             samples_for(encoder_->clock_rate(), options.output_ptime_ms))),
+        silence_(out_frame_samples_),
         encoded_(kMaxEncoded) {
     const std::size_t per_packet =
         resampler_ ? resampler_->max_output(decoded_.size()) : decoded_.size();
@@ -64,8 +65,23 @@ class TranscoderImpl final : public Transcoder {
     }
   }
 
+  void set_mixer(FrameMixer* mixer) override { mixer_ = mixer; }
+  int output_sample_rate() const override { return encoder_->sample_rate(); }
+
+  bool generate(EncodedFrame& frame) override {
+    std::fill(silence_.begin(), silence_.end(), std::int16_t{0});
+    if (mixer_ != nullptr) mixer_->mix(silence_);
+    const auto encoded = encoder_->encode(silence_, encoded_);
+    if (!encoded) return false;
+    frame.payload = std::span(encoded_.data(), encoded.value());
+    frame.samples = out_frame_advance_;
+    frame.marker = false;
+    return true;
+  }
+
   bool pop(EncodedFrame& frame) override {
     while (fifo_size_ >= out_frame_samples_) {
+      if (mixer_ != nullptr) mixer_->mix(std::span(fifo_.data(), out_frame_samples_));
       const auto encoded = encoder_->encode(std::span(fifo_.data(), out_frame_samples_), encoded_);
       consume_fifo(out_frame_samples_);
       if (!encoded) {
@@ -171,7 +187,9 @@ class TranscoderImpl final : public Transcoder {
   std::size_t last_frame_samples_ = 0;
   std::size_t out_frame_samples_;
   std::uint32_t out_frame_advance_;
+  std::vector<std::int16_t> silence_;
   std::vector<std::uint8_t> encoded_;
+  FrameMixer* mixer_ = nullptr;
   float fade_ = 1.0F;
   bool marker_pending_ = false;
   bool have_timestamp_ = false;

@@ -51,6 +51,14 @@ struct EncodedFrame {
   bool marker = false;  // added by codecs: first frame after a gap, resync or talkspurt start
 };
 
+// Adds generated audio (a DTMF tone) to each output frame just before it is encoded. Called on
+// the Transcoder's thread with PCM at the output codec's sample rate.
+class FrameMixer {
+ public:
+  virtual ~FrameMixer() = default;
+  virtual void mix(std::span<std::int16_t> pcm) = 0;
+};
+
 class Transcoder {
  public:
   static Result<std::unique_ptr<Transcoder>> create(const CodecSpec& input, const CodecSpec& output,
@@ -62,6 +70,17 @@ class Transcoder {
                     std::span<const std::uint8_t> payload) = 0;
   // Ready output frames, one per call, oldest first; false when none is ready.
   virtual bool pop(EncodedFrame& frame) = 0;
+  // Every output frame goes through `mixer` (borrowed; null = none) before encoding.
+  virtual void set_mixer(FrameMixer* mixer) { (void)mixer; }
+  // One output frame of silence through the mixer: audio for the other leg while the input
+  // sends none (a phone that sends only RFC 4733 events during a key press). False when this
+  // transcoder cannot generate.
+  virtual bool generate(EncodedFrame& frame) {
+    (void)frame;
+    return false;
+  }
+  // The PCM rate of the output codec (what the mixer sees).
+  virtual int output_sample_rate() const { return 8000; }
   // Statistics for tests and metrics.
   virtual std::uint64_t frames_decoded() const = 0;
   virtual std::uint64_t frames_concealed() const = 0;

@@ -237,7 +237,7 @@ def main():
         check(listed(parley, data) == [], "recordings listed before any call")
         config = os.path.join(tmp, "parley.toml")
         with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 32000\nrtp_port_max = 32999\n")
+            f.write("[media]\nrtp_port_min = 34000\nrtp_port_max = 34999\n")
         shutdown_call = None
         tones_started = time.monotonic()
         with ParleyServer(parley, data_dir=data, args=["--config", config]) as server:
