@@ -297,7 +297,28 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
       make_plain(from);
     }
     relay_->set_remote(leg_of(from), *remote);
+    return relay_offer(from, std::move(offer), index);
+  }
 
+  Result<std::string> transfer_offer(MediaSide to) override {
+    const MediaSide stays = other_side(to);
+    const std::optional<Negotiated>& current = negotiated_[index_of(stays)];
+    if (!current) return Error{488, "no negotiated media to transfer"};
+    sdp::SessionDescription offer = current->description;
+    sdp::Media& media = offer.media[current->audio_index];
+    // Only what the staying agent uses now: whatever the new one picks, the relay converts to
+    // it, so the staying agent's session does not change.
+    media.formats.clear();
+    media.formats.push_back(current->voice);
+    if (current->events) media.formats.push_back(*current->events);
+    return relay_offer(stays, std::move(offer), current->audio_index);
+  }
+
+ private:
+  // The offer `from` made (already parsed, its leg of the relay set up), relayed to the other
+  // side: anchored, with transcodable codecs and telephone-event appended.
+  Result<std::string> relay_offer(MediaSide from, sdp::SessionDescription offer,
+                                  std::size_t index) {
     const MediaSide to = other_side(from);
     sdp::SessionDescription out = offer;
     anchor(out, to, index);
@@ -335,6 +356,7 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     return finish(out, to);
   }
 
+ public:
   Result<std::string> webrtc_offer(MediaSide to) override {
     if (options_.webrtc == nullptr) return Error{488, "WebRTC media is not enabled"};
     if (!pending_ || pending_->offerer == to) return Error{488, "no offer to send"};
@@ -381,6 +403,8 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     if (answered.port != 0) {
       auto chosen = negotiate(offered, answered, offerer, from, formats);
       if (!chosen.ok()) return chosen.error();
+      remember(offerer, pending_->offer, index, formats);
+      remember(from, answer, index, answered_formats_);
     } else {
       relay_->set_forwarding(leg_of(offerer), Forwarding{});
       relay_->set_forwarding(leg_of(from), Forwarding{});
@@ -449,6 +473,27 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     std::string in;
     std::string out;
   };
+  // What one side's user agent described and uses now, for transfer_offer().
+  struct Negotiated {
+    sdp::SessionDescription description;
+    std::size_t audio_index = 0;
+    sdp::Format voice;
+    std::optional<sdp::Format> events;
+  };
+
+  // `formats`: the side's voice codec first, then any telephone-event, as it numbers them.
+  void remember(MediaSide side, const sdp::SessionDescription& description, std::size_t audio_index,
+                const std::vector<sdp::Format>& formats) {
+    if (formats.empty()) return;
+    Negotiated current{description, audio_index, formats.front(), std::nullopt};
+    for (std::size_t i = 1; i < formats.size(); ++i) {
+      if (is_dtmf(formats[i])) {
+        current.events = formats[i];
+        break;
+      }
+    }
+    negotiated_[index_of(side)] = std::move(current);
+  }
   struct Digits {
     std::string text;
     TimePoint last{};
@@ -657,6 +702,10 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
       set_tap_codec(offerer, *own);
     }
     set_tap_codec(answerer, *chosen);
+    answered_formats_.assign(1, *chosen);
+    if (const sdp::Format* events = find_dtmf(answered.formats)) {
+      answered_formats_.push_back(*events);
+    }
     const sdp::Format* offered_dtmf = find_dtmf(offered.formats);
     const sdp::Format* answered_dtmf = find_dtmf(answered.formats);
     if (offered_dtmf != nullptr) to_answerer.dtmf_input_pt = offered_dtmf->payload_type;
@@ -737,7 +786,9 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
   std::array<std::string, kSides> last_sent_;
   std::array<Cached, kSides> answers_;  // by answering side
   std::optional<Pending> pending_;
-  std::array<bool, kSides> secure_{};  // the side's leg is WebRTC
+  std::array<std::optional<Negotiated>, kSides> negotiated_;
+  std::vector<sdp::Format> answered_formats_;  // scratch: the answerer's side of negotiate()
+  std::array<bool, kSides> secure_{};          // the side's leg is WebRTC
   // A SecureLeg announced in a WebRTC offer, installed in the relay once the answer is WebRTC.
   std::array<std::unique_ptr<SecureLeg>, kSides> spare_;
 };

@@ -207,6 +207,9 @@ void B2bua::on_response(ClientTransaction& transaction, const Message& response)
     case ClientKind::kRelay:
       on_relay_response(transaction, context, response);
       return;
+    case ClientKind::kTransfer:
+      on_transfer_response(transaction, context, response);
+      return;
     case ClientKind::kOther:
       if (response.status_code() >= 200) {
         cancel_timer(context.forget);
@@ -240,6 +243,15 @@ void B2bua::on_client_failure(ClientTransaction& transaction, ClientFailure fail
     case ClientKind::kRelay:
       on_relay_failure(context, failure_status_code(failure));
       return;
+    case ClientKind::kTransfer: {
+      Call* call = find_call(context.call);
+      if (call != nullptr && call->transfer != nullptr &&
+          context.branch < call->transfer->branches.size() &&
+          call->transfer->branches[context.branch] == transaction.id()) {
+        on_transfer_branch_failure(*call, context.branch, 480, {});
+      }
+      return;
+    }
     case ClientKind::kOther:
       return;
   }
@@ -776,14 +788,19 @@ void B2bua::write_record(const Call& call, store::Disposition disposition, store
   store::CallRecord record;
   record.tenant_id = call.tenant;
   record.call_id = call.legs[0].dialog.call_id;
-  record.caller = call.caller;
-  record.callee = call.callee;
+  record.caller = call.record_swapped ? call.callee : call.caller;
+  record.callee = call.record_swapped ? call.caller : call.callee;
   record.start_ms = call.start_ms;
   if (disposition == store::Disposition::kAnswered) record.answer_ms = call.answer_ms;
   // The wall clock may step back (NTP); a record must still satisfy start <= answer <= end.
   record.end_ms = std::max({now_ms(), call.start_ms, call.answered ? call.answer_ms : 0});
   record.disposition = disposition;
   record.hangup_side = side;
+  if (call.record_swapped && side == store::HangupSide::kCaller) {
+    record.hangup_side = store::HangupSide::kCallee;
+  } else if (call.record_swapped && side == store::HangupSide::kCallee) {
+    record.hangup_side = store::HangupSide::kCaller;
+  }
   record.end_reason = call.end_reason;
   options_.records.record(record);
 }
@@ -803,6 +820,10 @@ void B2bua::destroy(Call& call) {
   }
   cancel_timer(call.no_answer_timer);
   cancel_timer(call.media_timer);
+  if (call.transfer != nullptr) {
+    cancel_transfer_branches(call, false);
+    cancel_timer(call.transfer->no_answer_timer);
+  }
   if (call.invite != 0) invites_.erase(call.invite);
   const CallId id = call.id;
   calls_.erase(id);

@@ -30,7 +30,8 @@
 // user must be the authenticated user. In-dialog requests are not challenged: the dialog
 // identifiers (Call-ID and two 64-bit random tags we chose) are the credential.
 //
-// Decisions and the failure-response rules are in docs/decisions/0005-b2bua.md.
+// Decisions and the failure-response rules are in docs/decisions/0005-b2bua.md. Either party of
+// an answered call may transfer it blind with REFER (b2bua_transfer.cpp, decision 0014).
 //
 // Thread-safety: none. Every method runs on the owning worker loop's thread.
 
@@ -159,9 +160,10 @@ class B2bua final : public TransactionLayer::Listener {
   // What a client transaction we started is for. Kept until its final response (for an INVITE
   // answered 2xx: until 64*T1 later, so that retransmitted 2xx can still be re-ACKed).
   enum class ClientKind : std::uint8_t {
-    kBranch,  // one forked INVITE of a ringing call
-    kRelay,   // an in-dialog request relayed from `side`'s server transaction `server`
-    kOther,   // BYE, CANCEL, ACK-and-BYE of an extra 2xx: the answer only ends the transaction
+    kBranch,    // one forked INVITE of a ringing call
+    kRelay,     // an in-dialog request relayed from `side`'s server transaction `server`
+    kOther,     // BYE, CANCEL, ACK-and-BYE of an extra 2xx: the answer only ends the transaction
+    kTransfer,  // one forked INVITE to the target of a blind transfer (b2bua_transfer.cpp)
   };
   struct ClientContext {
     ClientKind kind = ClientKind::kOther;
@@ -220,6 +222,23 @@ class B2bua final : public TransactionLayer::Listener {
                                        std::string_view content_type = {},
                                        std::string_view body = {}, int max_forwards = 70);
   void hang_up(Call& call, store::HangupSide side, bool bye_caller, bool bye_callee);
+
+  // --- blind transfer, RFC 3515 REFER (b2bua_transfer.cpp, decision 0014) ---
+  void on_refer(Call& call, Side from, ServerTransaction& transaction,
+                const protocol::sip::Message& refer);
+  bool send_transfer_branch(Call& call, std::string_view body, const Peer& peer,
+                            const store::Binding& binding);
+  void on_transfer_response(ClientTransaction& transaction, ClientContext& context,
+                            const protocol::sip::Message& response);
+  void on_transfer_answer(Call& call, ClientTransaction& transaction, ClientContext& context,
+                          const protocol::sip::Message& response);
+  void on_transfer_branch_failure(Call& call, std::uint16_t branch, int status,
+                                  std::string_view reason);
+  void fail_transfer(Call& call, int status, std::string_view reason);
+  void notify_transferor(Call& call, int status, std::string_view reason, bool final);
+  // The transferor hung up while its transfer rings: the call goes on with its leg gone.
+  void drop_transferor(Call& call);
+  void cancel_transfer_branches(Call& call, bool completed_elsewhere);
 
   // --- media (b2bua_media.cpp) ---
   // The body to send on for an SDP body `body` of `message` from `from`: unchanged without a

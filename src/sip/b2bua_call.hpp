@@ -19,15 +19,16 @@
 namespace parley::sip {
 
 enum class B2bua::TimerKind : std::uint8_t {
-  kNoAnswer,      // call: ringing too long
-  kRetransmitA,   // call: resend our 2xx on the caller leg (§13.3.1.4)
-  kRetransmitB,   // call: ... on the callee leg (after a re-INVITE from the callee)
-  kAckTimeoutA,   // call: no ACK for our 2xx on the caller leg within 64*T1
-  kAckTimeoutB,   // call: ... on the callee leg
-  kForgetAckA,    // call: stop keeping the ACK we sent on the caller leg
-  kForgetAckB,    // call: ... on the callee leg
-  kForgetClient,  // client transaction: stop tracking it (64*T1 after its 2xx or CANCEL)
-  kMediaCheck,    // call: has RTP flowed within the media timeout?
+  kNoAnswer,          // call: ringing too long
+  kRetransmitA,       // call: resend our 2xx on the caller leg (§13.3.1.4)
+  kRetransmitB,       // call: ... on the callee leg (after a re-INVITE from the callee)
+  kAckTimeoutA,       // call: no ACK for our 2xx on the caller leg within 64*T1
+  kAckTimeoutB,       // call: ... on the callee leg
+  kForgetAckA,        // call: stop keeping the ACK we sent on the caller leg
+  kForgetAckB,        // call: ... on the callee leg
+  kForgetClient,      // client transaction: stop tracking it (64*T1 after its 2xx or CANCEL)
+  kMediaCheck,        // call: has RTP flowed within the media timeout?
+  kTransferNoAnswer,  // call: the target of a blind transfer rings too long
 };
 inline constexpr unsigned kB2buaTimerBits = 4;
 
@@ -54,6 +55,24 @@ struct B2bua::Leg {
   TransactionId invite_server = 0;  // the UA of this leg sent it
 };
 
+// A blind transfer in progress (RFC 3515, decision 0014): the transferor's REFER was accepted
+// and the target's devices ring. The transferee's leg and its media are untouched until one
+// answers; then the transferor's leg is replaced by the target's.
+struct B2buaTransfer {
+  std::uint8_t transferor = 0;   // index into Call::legs of the side that sent REFER
+  bool transferor_gone = false;  // it hung up while the target rang
+  std::uint32_t refer_cseq = 0;  // the REFER's CSeq, the NOTIFY's Event id (RFC 3515 §2.4.6)
+  std::string target;            // the target extension
+  std::string domain;            // the tenant domain, for From and To of the new leg
+  std::string transferee_uri;    // From of the new leg
+  store::UnixMillis start_ms = 0;
+  std::vector<TransactionId> branches;  // 0 once a branch has its final answer
+  std::size_t live_branches = 0;
+  int best_status = 0;
+  std::string best_reason;
+  TimerId no_answer_timer = kNoTimer;
+};
+
 struct B2bua::Call {
   CallId id = 0;
   bool answered = false;
@@ -67,6 +86,10 @@ struct B2bua::Call {
   bool invite_offer = false;         // the caller's INVITE carried the SDP offer
   store::EndReason end_reason = store::EndReason::kNormal;
   TimerId media_timer = kNoTimer;
+  std::unique_ptr<B2buaTransfer> transfer;  // while a blind transfer rings
+  // After a transfer from the caller's side, the caller leg holds the target and the callee
+  // leg the transferee, who placed the new call: its record names them the other way round.
+  bool record_swapped = false;
 
   // --- while ringing ---
   TransactionId invite = 0;             // the caller's INVITE server transaction
@@ -81,7 +104,7 @@ struct B2bua::Call {
 namespace b2bua_detail {
 
 inline constexpr std::string_view kAllow =
-    "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, MESSAGE";
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, MESSAGE, REFER";
 
 // Header fields relayed unchanged from one leg to the other besides the body and its
 // Content-Type: what the body's meaning depends on (RFC 3261 Content-Disposition, RFC 6086 INFO

@@ -43,6 +43,11 @@ void B2bua::on_in_dialog(ServerTransaction& transaction, const Message& request)
       return;
     }
     const bool from_caller = side == Side::kCaller;
+    if (call->transfer != nullptr && call->transfer->transferor == (from_caller ? 0 : 1)) {
+      // A blind transfer goes on when the transferor hangs up (decision 0014).
+      drop_transferor(*call);
+      return;
+    }
     hang_up(*call, from_caller ? store::HangupSide::kCaller : store::HangupSide::kCallee,
             !from_caller, from_caller);
     return;
@@ -57,7 +62,14 @@ void B2bua::on_in_dialog(ServerTransaction& transaction, const Message& request)
     }
     return;
   }
+  if (call->transfer != nullptr && (method == Method::kInvite || method == Method::kUpdate)) {
+    reject(transaction, 491);  // the media of a transfer is being negotiated
+    return;
+  }
   switch (method) {
+    case Method::kRefer:
+      on_refer(*call, side, transaction, request);
+      return;
     case Method::kInvite:
     case Method::kUpdate:
     case Method::kInfo:
@@ -440,6 +452,11 @@ void B2bua::fire(std::uint64_t id, TimerKind kind, TimerId timer) {
       if (call->media_timer != timer) return;
       call->media_timer = kNoTimer;
       check_media(*call);
+      return;
+    case TimerKind::kTransferNoAnswer:
+      if (call->transfer == nullptr || call->transfer->no_answer_timer != timer) return;
+      call->transfer->no_answer_timer = kNoTimer;
+      fail_transfer(*call, 480, "Temporarily Unavailable");
       return;
     case TimerKind::kForgetClient:
       return;

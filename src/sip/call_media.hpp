@@ -36,6 +36,16 @@ class CallMedia {
   // offer to such a branch; whichever answers decides what the leg is. Error 488 when this
   // server does no WebRTC media.
   virtual Result<std::string> webrtc_offer(MediaSide to) = 0;
+  // Call transfer: a new user agent takes over `to`'s leg. Returns a fresh offer for it, built
+  // from what the other side's user agent (the one that stays) negotiated last, restricted to
+  // the codec it uses now (plus what Parley can transcode to), so that the staying user agent
+  // needs no re-INVITE. The new agent's answer goes to answer(to, ...), which re-points `to`'s
+  // leg of the relay; until then media between the current parties flows on unchanged.
+  // webrtc_offer(to) renders this offer for a browser. Error 488 before any negotiation.
+  virtual Result<std::string> transfer_offer(MediaSide to) {
+    (void)to;
+    return Error{488, "media transfer not supported"};
+  }
   // When media last flowed on either leg (creation time before any), for the media timeout.
   virtual TimePoint last_media() const = 0;
 };

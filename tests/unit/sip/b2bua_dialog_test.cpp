@@ -260,11 +260,32 @@ TEST_F(B2buaDialogTest, UpdateInfoAndOptionsAreRelayedBothWays) {
 
 TEST_F(B2buaDialogTest, UnsupportedInDialogMethodGets405) {
   establish();
-  from_a(from_alice("REFER", 2).text());
+  from_a(from_alice("PUBLISH", 2).text());
   auto sent = drain();
   ASSERT_EQ(sent.size(), 1U);
   EXPECT_TRUE(sent[0].is_status(405));
   EXPECT_NE(sent[0].message.first(HeaderId::kAllow), "");
+}
+
+// Blind transfer (decision 0014); the whole flow is in tests/integration/transfer_test.py.
+TEST_F(B2buaDialogTest, ReferWithoutReferToGets400AndTheCallGoesOn) {
+  establish();
+  from_a(from_alice("REFER", 2).text());
+  auto sent = drain();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(sent[0].is_status(400));
+  EXPECT_EQ(b2bua_.call_count(), 1U);
+}
+
+TEST_F(B2buaDialogTest, ReferWithoutMediaAnchoringGets501) {
+  establish();
+  Request refer = from_alice("REFER", 2);
+  refer.extra = "Refer-To: <sip:1003@example.com>\r\n";
+  from_a(refer.text());
+  auto sent = drain();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(sent[0].is_status(501));
+  EXPECT_EQ(b2bua_.call_count(), 1U);
 }
 
 TEST_F(B2buaDialogTest, Response481ToRelayedRequestEndsTheCall) {

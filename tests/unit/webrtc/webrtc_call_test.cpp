@@ -50,7 +50,7 @@ T run_on(net::WorkerPool& pool, const std::function<T()>& task) {
 
 // Parallel test processes each take their own slice of ports.
 std::uint16_t port_base() {
-  return static_cast<std::uint16_t>(35000 + (::getpid() % 20) * 50);
+  return static_cast<std::uint16_t>(36000 + (::getpid() % 20) * 50);
 }
 
 class Socket {

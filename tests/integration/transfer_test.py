@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""Blind transfer (RFC 3515 REFER, NOTIFY message/sipfrag) through `parley serve` (decision 0014).
+
+Python user agents with RTP peers on loopback; 1001 calls 1002 and 1002 answers, then:
+
+1. The callee transfers: 1002 REFERs to 1003 → 202, NOTIFY "100 Trying" (active); 1003 rings
+   with From 1001, answers (PCMA, so the relay transcodes); 1002 gets NOTIFY "200 OK"
+   (terminated) and BYE; 1001 and 1003 hear each other's 1 kHz tone (Goertzel); 1003's BYE ends
+   1001's leg.
+2. The caller transfers: 1001 REFERs to 1003; 1003 rings with From 1002; 1002 and 1003 talk.
+3. Target busy: 1003 answers 486 → NOTIFY "486 Busy Here" (terminated); 1001 and 1002 still
+   hear each other.
+4. Refusals: Refer-To another tenant's extension → 403; the transferor itself → 403; no Refer-To
+   → 400; an unknown extension → 404; REFER in a dialog that is gone → 481.
+5. Call records: the first call and the transferred one are both answered, the transferred one
+   from 1001 to 1003.
+"""
+
+import argparse
+import os
+import re
+import secrets
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
+from media_peer import (RtpPeer, alaw_decode, alaw_encode, goertzel_amplitude,  # noqa: E402
+                        samples_of, tone, ulaw_decode, ulaw_encode)
+from parley_harness import (HarnessError, ParleyServer, new_branch, provision,  # noqa: E402
+                            report, run_main, run_parley)
+from sip_client import SipUA  # noqa: E402
+
+PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
+OTHER_DOMAIN = "other.example.org"
+FRAMES = 75  # 1.5 s of 20 ms frames
+AMPLITUDE = 8000
+problems: list[str] = []
+
+
+def check(condition, message):
+    if not condition:
+        problems.append(message)
+        print("  FAIL: " + message, flush=True)
+    return condition
+
+
+def make_sdp(port: int, pt: int, name: str) -> bytes:
+    lines = ["v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+             f"m=audio {port} RTP/AVP {pt}", f"a=rtpmap:{pt} {name}/8000"]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def relay_address(body: bytes) -> tuple[str, int]:
+    text = body.decode()
+    ip = re.search(r"^c=IN IP4 (\S+)", text, re.M).group(1)
+    port = int(re.search(r"^m=audio (\d+)", text, re.M).group(1))
+    return ip, port
+
+
+def uri_in(value: str) -> str:
+    return value.split("<", 1)[1].split(">", 1)[0] if "<" in value else value.split(";")[0]
+
+
+class Dialog:
+    """One side of a dialog a Python UA takes part in, to send requests in it."""
+
+    def __init__(self, ua: SipUA, call_id: str, local: str, remote: str, target: str, cseq: int):
+        self.ua, self.call_id = ua, call_id
+        self.local, self.remote, self.target, self.cseq = local, remote, target, cseq
+
+    def send(self, method: str, extra: list[str] | None = None, body: bytes = b"") -> None:
+        self.cseq += 1
+        lines = [f"{method} {self.target} SIP/2.0",
+                 f"Via: SIP/2.0/UDP {self.ua.ip}:{self.ua.port};branch={new_branch()};rport",
+                 "Max-Forwards: 70", f"From: {self.local}", f"To: {self.remote}",
+                 f"Call-ID: {self.call_id}", f"CSeq: {self.cseq} {method}",
+                 f"Contact: <{self.ua.contact_uri()}>", *(extra or [])]
+        lines.append(f"Content-Length: {len(body)}")
+        self.ua.send(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+    def ask(self, method: str, extra: list[str] | None = None) -> int:
+        self.send(method, extra)
+        return self.ua.final_response(method, 5.0).status
+
+
+def answer_invite(ua: SipUA, rtp: RtpPeer, pt: int, name: str, timeout: float = 5.0):
+    """Waits for an INVITE at `ua`, answers 200 with `rtp`'s port; returns the callee's Dialog,
+    the INVITE and where its RTP must go (the relay port offered to it)."""
+    invite, addr = ua.recv(timeout, is_request("INVITE"))
+    tag = secrets.token_hex(4)
+    ua.send(response_to(invite, 200, "OK", tag, ua.contact_uri(), make_sdp(rtp.port, pt, name)),
+            addr)
+    ua.recv(3.0, is_request("ACK"))
+    dialog = Dialog(ua, invite.header("Call-ID"), f"{invite.header('To')};tag={tag}",
+                    invite.header("From"), uri_in(invite.header("Contact")), 0)
+    return dialog, invite, relay_address(invite.body)
+
+
+class Call:
+    """1001 calls 1002 (PCMU both); dialogs and RTP destinations of both sides."""
+
+    def __init__(self, server, callee_ua: SipUA):
+        self.a_rtp, self.b_rtp = RtpPeer(), RtpPeer()
+        self.a_ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
+        caller = Caller(self.a_ua, "1002", make_sdp(self.a_rtp.port, 0, "PCMU"))
+        caller.start()
+        invite, addr = callee_ua.recv(5.0, is_request("INVITE"))
+        tag = secrets.token_hex(4)
+        callee_ua.send(response_to(invite, 200, "OK", tag, callee_ua.contact_uri(),
+                                   make_sdp(self.b_rtp.port, 0, "PCMU")), addr)
+        ok = caller.final()
+        if ok.status != 200:
+            raise HarnessError(f"call answered {ok.status} at the caller")
+        caller.ack_2xx(ok)
+        callee_ua.recv(3.0, is_request("ACK"))
+        self.a = Dialog(self.a_ua, caller.call_id, f"<{self.a_ua.aor}>;tag={caller.from_tag}",
+                        ok.header("To"), uri_in(ok.header("Contact")), caller.cseq)
+        self.b = Dialog(callee_ua, invite.header("Call-ID"), f"{invite.header('To')};tag={tag}",
+                        invite.header("From"), uri_in(invite.header("Contact")), 0)
+        self.a_to = relay_address(ok.body)
+        self.b_to = relay_address(invite.body)
+
+    def close(self):
+        self.a_rtp.close()
+        self.b_rtp.close()
+        self.a_ua.close()
+
+
+def expect_notify(ua: SipUA, status_line: str, state: str):
+    notify, addr = ua.recv(5.0, is_request("NOTIFY"))
+    ua.send(response_to(notify, 200, "OK", ""), addr)
+    check((notify.header("Event") or "").startswith("refer"),
+          f"NOTIFY Event is {notify.header('Event')!r}, expected refer")
+    check((notify.header("Subscription-State") or "").startswith(state),
+          f"NOTIFY Subscription-State {notify.header('Subscription-State')!r}, expected {state}")
+    check("message/sipfrag" in (notify.header("Content-Type") or ""),
+          f"NOTIFY Content-Type {notify.header('Content-Type')!r}")
+    check(notify.body.decode(errors="replace").startswith(status_line),
+          f"NOTIFY body {notify.body!r}, expected {status_line!r}")
+
+
+def expect_bye(ua: SipUA):
+    bye, addr = ua.recv(5.0, is_request("BYE"))
+    ua.send(response_to(bye, 200, "OK", ""), addr)
+
+
+def frames(codec: str) -> list[bytes]:
+    encode = ulaw_encode if codec == "PCMU" else alaw_encode
+    return [encode(tone(1000.0, AMPLITUDE, 8000, 160, i * 160)) for i in range(FRAMES)]
+
+
+def hears_tone(what: str, rtp: RtpPeer, codec: str) -> None:
+    decode = ulaw_decode if codec == "PCMU" else alaw_decode
+    packets = sorted(rtp.packets(0 if codec == "PCMU" else 8), key=lambda p: p.seq)
+    samples = samples_of(b"".join(decode(p.payload) for p in packets))
+    body = samples[1600:1600 + 8000]
+    if not check(len(body) >= 4000, f"{what}: only {len(packets)} packets arrived"):
+        return
+    level = goertzel_amplitude(body, 8000, 1000.0)
+    print(f"  {what}: 1 kHz amplitude {level:.0f} (sent {AMPLITUDE})", flush=True)
+    check(AMPLITUDE * 0.79 <= level <= AMPLITUDE * 1.26,
+          f"{what}: 1 kHz arrived at amplitude {level:.0f}, sent {AMPLITUDE}")
+
+
+def exchange(first: RtpPeer, first_to, first_codec: str, second: RtpPeer, second_to,
+             second_codec: str, what: str) -> None:
+    first.clear()
+    second.clear()
+    threads = [threading.Thread(target=first.send_frames,
+                                args=(first_to, 0 if first_codec == "PCMU" else 8,
+                                      frames(first_codec), 160)),
+               threading.Thread(target=second.send_frames,
+                                args=(second_to, 0 if second_codec == "PCMU" else 8,
+                                      frames(second_codec), 160), kwargs={"ssrc": 0x5678})]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    time.sleep(0.3)
+    hears_tone(f"{what}: second party", second, second_codec)
+    hears_tone(f"{what}: first party", first, first_codec)
+
+
+def refer_to(target: str) -> list[str]:
+    return [f"Refer-To: <sip:{target}>"]
+
+
+def scenario_callee_transfers(server, b_ua, c_ua):
+    call = Call(server, b_ua)
+    c_rtp = RtpPeer()
+    try:
+        check(call.b.ask("REFER", refer_to(f"1003@{DOMAIN}")) == 202, "REFER not answered 202")
+        expect_notify(b_ua, "SIP/2.0 100", "active")
+        c_dialog, invite, c_to = answer_invite(c_ua, c_rtp, 8, "PCMA")
+        check("sip:1001@" in invite.header("From"),
+              f"1003's INVITE is from {invite.header('From')!r}, expected the transferee 1001")
+        expect_notify(b_ua, "SIP/2.0 200", "terminated")
+        expect_bye(b_ua)
+        exchange(call.a_rtp, call.a_to, "PCMU", c_rtp, c_to, "PCMA", "1001 <-> 1003")
+        check(c_dialog.ask("BYE") == 200, "1003's BYE not answered 200")
+        expect_bye(call.a_ua)
+        # The transferor's dialog is gone: a REFER in it is for no dialog.
+        check(call.b.ask("REFER", refer_to(f"1003@{DOMAIN}")) == 481,
+              "REFER in a gone dialog not answered 481")
+    finally:
+        c_rtp.close()
+        call.close()
+
+
+def scenario_caller_transfers(server, b_ua, c_ua):
+    call = Call(server, b_ua)
+    c_rtp = RtpPeer()
+    try:
+        check(call.a.ask("REFER", refer_to(f"1003@{DOMAIN}")) == 202, "caller's REFER not 202")
+        expect_notify(call.a_ua, "SIP/2.0 100", "active")
+        c_dialog, invite, c_to = answer_invite(c_ua, c_rtp, 0, "PCMU")
+        check("sip:1002@" in invite.header("From"),
+              f"1003's INVITE is from {invite.header('From')!r}, expected the transferee 1002")
+        expect_notify(call.a_ua, "SIP/2.0 200", "terminated")
+        expect_bye(call.a_ua)
+        exchange(call.b_rtp, call.b_to, "PCMU", c_rtp, c_to, "PCMU", "1002 <-> 1003")
+        check(call.b.ask("BYE") == 200, "1002's BYE not answered 200")
+        expect_bye(c_ua)
+    finally:
+        c_rtp.close()
+        call.close()
+
+
+def scenario_busy(server, b_ua, c_ua):
+    call = Call(server, b_ua)
+    try:
+        check(call.b.ask("REFER", refer_to(f"1003@{DOMAIN}")) == 202, "REFER not answered 202")
+        expect_notify(b_ua, "SIP/2.0 100", "active")
+        invite, addr = c_ua.recv(5.0, is_request("INVITE"))
+        c_ua.send(response_to(invite, 486, "Busy Here", secrets.token_hex(4)), addr)
+        c_ua.recv(3.0, is_request("ACK"))
+        expect_notify(b_ua, "SIP/2.0 486", "terminated")
+        exchange(call.a_rtp, call.a_to, "PCMU", call.b_rtp, call.b_to, "PCMU",
+                 "1001 <-> 1002 after a failed transfer")
+        check(call.b.ask("BYE") == 200, "1002's BYE not answered 200")
+        expect_bye(call.a_ua)
+    finally:
+        call.close()
+
+
+def scenario_refused(server, b_ua):
+    call = Call(server, b_ua)
+    try:
+        for extra, expected, what in (
+                (refer_to(f"2001@{OTHER_DOMAIN}"), 403, "another tenant's extension"),
+                (refer_to(f"1002@{DOMAIN}"), 403, "the transferor itself"),
+                (refer_to(f"1001@{DOMAIN}"), 403, "the transferee (a loop)"),
+                (refer_to(f"1999@{DOMAIN}"), 404, "an unknown extension"),
+                ([], 400, "no Refer-To"),
+                (["Refer-To: <nonsense"], 400, "a malformed Refer-To")):
+            status = call.b.ask("REFER", extra)
+            check(status == expected, f"REFER to {what}: {status}, expected {expected}")
+        check(call.b.ask("BYE") == 200, "1002's BYE not answered 200")
+        expect_bye(call.a_ua)
+    finally:
+        call.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--parley", required=True)
+    ap.add_argument("--data-dir")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="parley-transfer-") as tmp:
+        data = os.path.join(tmp, "data")
+        provision(args.parley, data, DOMAIN, PASSWORDS)
+        for extra in (["tenant", "add", OTHER_DOMAIN],
+                      ["user", "add", f"2001@{OTHER_DOMAIN}", "--password", "pw-2001-secret"]):
+            result = run_parley(args.parley, [*extra, "--data", data])
+            if result.returncode != 0:
+                raise HarnessError(f"parley {' '.join(extra)} failed: {result.stderr}")
+        config = os.path.join(tmp, "parley.toml")
+        with open(config, "w") as f:
+            f.write("[media]\nrtp_port_min = 35000\nrtp_port_max = 35999\n")
+        with ParleyServer(args.parley, data_dir=data, args=["--config", config]) as server:
+            b_ua = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"])
+            c_ua = SipUA(server.udp, "1003", DOMAIN, PASSWORDS["1003"])
+            check(b_ua.register(expires=300).status == 200, "1002 REGISTER failed")
+            check(c_ua.register(expires=300).status == 200, "1003 REGISTER failed")
+            scenarios = [("callee transfers", lambda: scenario_callee_transfers(server, b_ua, c_ua)),
+                         ("caller transfers", lambda: scenario_caller_transfers(server, b_ua, c_ua)),
+                         ("target busy", lambda: scenario_busy(server, b_ua, c_ua)),
+                         ("refused transfers", lambda: scenario_refused(server, b_ua))]
+            for name, run in scenarios:
+                print(f"- {name}", flush=True)
+                try:
+                    run()
+                except HarnessError as e:
+                    check(False, f"{name}: {e}")
+            b_ua.close()
+            c_ua.close()
+            time.sleep(0.5)
+            if problems:
+                print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
+            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
+        db = sqlite3.connect(f"file:{os.path.join(data, 'parley.db')}?mode=ro", uri=True)
+        try:
+            rows = db.execute("SELECT caller, callee, disposition, hangup_side FROM call_records "
+                              "ORDER BY id").fetchall()
+        finally:
+            db.close()
+        print(f"  call records: {rows}", flush=True)
+        check(("1001", "1002", "answered", "callee") in rows,
+              "no answered 1001 -> 1002 record ended by the transferor")
+        check(("1001", "1003", "answered", "callee") in rows,
+              "no answered 1001 -> 1003 record for the transferred call")
+        check(("1002", "1003", "answered", "caller") in rows,
+              "no answered 1002 -> 1003 record for the caller-side transfer")
+    return report(problems, "blind transfer by REFER works from either side")
+
+
+if __name__ == "__main__":
+    run_main(main)
