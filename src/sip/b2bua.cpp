@@ -459,43 +459,18 @@ bool B2bua::send_branch(Call& call, const Message& invite, std::string_view body
                         const store::Binding& binding) {
   auto from = protocol::sip::parse_name_addr(invite.first(HeaderId::kFrom));
   if (!from.ok()) return false;
-  const std::string branch = options_.layer.make_branch();
-  const int max_forwards = invite.max_forwards() < 0 ? 70 : invite.max_forwards() - 1;
-  const std::string_view content_type = invite.first(HeaderId::kContentType);
-
-  std::string out;
-  out.reserve(640 + binding.contact_uri.size() + binding.path.size() + body.size());
-  auto header = [&out](std::string_view name, std::string_view value) {
-    out.append(name).append(": ").append(value).append("\r\n");
-  };
-  out.append("INVITE ").append(binding.contact_uri).append(" SIP/2.0\r\n");
-  header("Via", make_via(peer.transport, host_port(peer), branch));
-  header("Max-Forwards", std::to_string(max_forwards));
-  if (!binding.path.empty()) header("Route", binding.path);
   // The caller's display name and URI as they wrote them; only the tag is ours.
-  out.append("From: ");
-  if (!from->display_name.empty()) out.append("\"").append(from->display_name).append("\" ");
-  out.append("<").append(from->uri_text).append(">;tag=").append(options_.layer.make_tag());
-  out.append("\r\n");
-  header("To", invite.first(HeaderId::kTo));
-  if (options_.make_call_id) {
-    header("Call-ID", options_.make_call_id());
-  } else {
-    out.append("Call-ID: ")
-        .append(options_.layer.make_tag())
-        .append(options_.layer.make_tag())
-        .append("\r\n");
-  }
-  header("CSeq", "1 INVITE");
-  header("Contact", contact_for(peer, call.caller));
-  header("Allow", kAllow);
-  if (!options_.user_agent.empty()) header("User-Agent", options_.user_agent);
-  out.append(b2bua_detail::passthrough_lines(invite));
-  if (!body.empty() && !content_type.empty()) header("Content-Type", content_type);
-  header("Content-Length", std::to_string(body.size()));
-  out.append("\r\n").append(body);
-
-  auto sent = options_.layer.send_request(out, peer);
+  const std::string passthrough = b2bua_detail::passthrough_lines(invite);
+  OutgoingInvite out;
+  out.from_display = from->display_name;
+  out.from_uri = from->uri_text;
+  out.to = invite.first(HeaderId::kTo);
+  out.max_forwards = invite.max_forwards() < 0 ? 70 : invite.max_forwards() - 1;
+  out.contact_user = call.caller;
+  out.extra_lines = passthrough;
+  out.content_type = body.empty() ? std::string_view() : invite.first(HeaderId::kContentType);
+  out.body = body;
+  auto sent = send_invite(out, peer, binding);
   if (!sent.ok()) return false;
   ClientContext context;
   context.kind = ClientKind::kBranch;
@@ -505,6 +480,40 @@ bool B2bua::send_branch(Call& call, const Message& invite, std::string_view body
   call.branches.push_back(*sent);
   ++call.live_branches;
   return true;
+}
+
+Result<TransactionId> B2bua::send_invite(const OutgoingInvite& invite, const Peer& peer,
+                                         const store::Binding& binding) {
+  const std::string branch = options_.layer.make_branch();
+  std::string out;
+  out.reserve(640 + binding.contact_uri.size() + binding.path.size() + invite.extra_lines.size() +
+              invite.body.size());
+  auto header = [&out](std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  };
+  out.append("INVITE ").append(binding.contact_uri).append(" SIP/2.0\r\n");
+  header("Via", make_via(peer.transport, host_port(peer), branch));
+  header("Max-Forwards", std::to_string(invite.max_forwards));
+  if (!binding.path.empty()) header("Route", binding.path);
+  out.append("From: ");
+  if (!invite.from_display.empty()) out.append("\"").append(invite.from_display).append("\" ");
+  out.append("<").append(invite.from_uri).append(">;tag=").append(options_.layer.make_tag());
+  out.append("\r\n");
+  header("To", invite.to);
+  if (options_.make_call_id) {
+    header("Call-ID", options_.make_call_id());
+  } else {
+    header("Call-ID", options_.layer.make_tag() + options_.layer.make_tag());
+  }
+  header("CSeq", "1 INVITE");
+  header("Contact", contact_for(peer, invite.contact_user));
+  header("Allow", kAllow);
+  if (!options_.user_agent.empty()) header("User-Agent", options_.user_agent);
+  out.append(invite.extra_lines);
+  if (!invite.content_type.empty()) header("Content-Type", invite.content_type);
+  header("Content-Length", std::to_string(invite.body.size()));
+  out.append("\r\n").append(invite.body);
+  return options_.layer.send_request(out, peer);
 }
 
 void B2bua::on_branch_response(ClientTransaction& transaction, ClientContext& context,

@@ -189,6 +189,21 @@ class B2bua final : public TransactionLayer::Listener {
                   const std::vector<store::Binding>& bindings);
   bool send_branch(Call& call, const protocol::sip::Message& invite, std::string_view body,
                    const Peer& peer, const store::Binding& binding);
+  // What differs between the INVITEs Parley sends a device of a callee: a new call's branches
+  // and a transfer target's branches. The header lines are complete ("Name: value\r\n").
+  struct OutgoingInvite {
+    std::string_view from_display;  // may be empty
+    std::string_view from_uri;
+    std::string_view to;  // the To header's value
+    int max_forwards = 70;
+    std::string_view contact_user;
+    std::string_view extra_lines;
+    std::string_view content_type;  // empty: no body
+    std::string_view body;
+  };
+  // A new INVITE (our tag, Call-ID and branch) to `binding` through `peer`.
+  Result<TransactionId> send_invite(const OutgoingInvite& invite, const Peer& peer,
+                                    const store::Binding& binding);
   void on_branch_response(ClientTransaction& transaction, ClientContext& context,
                           const protocol::sip::Message& response);
   void on_branch_failure(Call& call, std::uint16_t branch, int status, std::string_view reason);

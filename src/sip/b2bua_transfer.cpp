@@ -159,38 +159,17 @@ bool B2bua::send_transfer_branch(Call& call, std::string_view body, const Peer& 
                                  const store::Binding& binding) {
   B2buaTransfer& transfer = *call.transfer;
   const Side from = transfer.transferor == 0 ? Side::kCaller : Side::kCallee;
-  const std::string& transferee_number = from == Side::kCaller ? call.callee : call.caller;
-  const std::string branch = options_.layer.make_branch();
-  std::string out;
-  out.reserve(640 + binding.contact_uri.size() + binding.path.size() + body.size());
-  auto header = [&out](std::string_view name, std::string_view value) {
-    out.append(name).append(": ").append(value).append("\r\n");
-  };
-  out.append("INVITE ").append(binding.contact_uri).append(" SIP/2.0\r\n");
-  header("Via", make_via(peer.transport, host_port(peer), branch));
-  header("Max-Forwards", "70");
-  if (!binding.path.empty()) header("Route", binding.path);
-  out.append("From: <")
-      .append(transfer.transferee_uri)
-      .append(">;tag=")
-      .append(options_.layer.make_tag())
-      .append("\r\n");
-  header("To", "<sip:" + transfer.target + "@" + transfer.domain + ">");
-  if (options_.make_call_id) {
-    header("Call-ID", options_.make_call_id());
-  } else {
-    header("Call-ID", options_.layer.make_tag() + options_.layer.make_tag());
-  }
-  header("CSeq", "1 INVITE");
-  header("Contact", contact_for(peer, transferee_number));
-  header("Referred-By", "<" + uri_of(leg(call, from).dialog.remote_party) + ">");
-  header("Allow", kAllow);
-  if (!options_.user_agent.empty()) header("User-Agent", options_.user_agent);
-  header("Content-Type", "application/sdp");
-  header("Content-Length", std::to_string(body.size()));
-  out.append("\r\n").append(body);
-
-  auto sent = options_.layer.send_request(out, peer);
+  const std::string to = "<sip:" + transfer.target + "@" + transfer.domain + ">";
+  const std::string referred_by =
+      "Referred-By: <" + uri_of(leg(call, from).dialog.remote_party) + ">\r\n";
+  OutgoingInvite out;
+  out.from_uri = transfer.transferee_uri;
+  out.to = to;
+  out.contact_user = from == Side::kCaller ? call.callee : call.caller;  // the transferee
+  out.extra_lines = referred_by;
+  out.content_type = "application/sdp";
+  out.body = body;
+  auto sent = send_invite(out, peer, binding);
   if (!sent.ok()) return false;
   ClientContext context;
   context.kind = ClientKind::kTransfer;
