@@ -231,6 +231,26 @@ def main() -> int:
         check(jssip.get("version") == "3.10.1" and jssip.get("purl") == "pkg:npm/jssip@3.10.1"
               and jssip.get("hashes") == [{"alg": "SHA-512", "content": expected_hex}],
               "SBOM lists JsSIP with version and integrity hash", json.dumps(jssip))
+        # The real web app: what the build bundles (JsSIP, Preact) is required, the build
+        # tools (Vite) excluded, each with the version its committed lock file pins.
+        web_lock = os.path.join(args.data_dir, "..", "..", "web", "package-lock.json")
+        real = subprocess.run([args.parley, "sbom", "--npm-lock", web_lock], capture_output=True,
+                              text=True, timeout=20)
+        if check(real.returncode == 0, "sbom --npm-lock web/package-lock.json exits 0",
+                 real.stderr):
+            with open(web_lock, encoding="utf-8") as f:
+                pinned = json.load(f)["packages"]
+            real_bom = json.loads(real.stdout)
+            check(not schema_errors(validator, real_bom),
+                  "the web app's SBOM validates against CycloneDX 1.5")
+            by_name = {c["name"]: c for c in real_bom.get("components", [])}
+            for name, scope in (("jssip", "required"), ("preact", "required"),
+                                ("vite", "excluded")):
+                component = by_name.get(name, {})
+                version = pinned.get(f"node_modules/{name}", {}).get("version")
+                check(version is not None and component.get("version") == version
+                      and component.get("scope") == scope,
+                      f"web SBOM lists {name} {version} as {scope}", json.dumps(component))
         # The validator must be able to say no, or the checks above prove nothing.
         broken = json.loads(with_npm.stdout)
         broken["components"][0]["type"] = "plugin"
