@@ -1,17 +1,10 @@
 #include "app/access_commands.hpp"
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#endif
-#include <CLI/CLI.hpp>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 #include <cstdio>
 #include <optional>
 #include <string>
 
+#include "app/cli_leaf.hpp"
 #include "app/serve.hpp"
 #include "http/api/credentials.hpp"
 #include "store/admin_store.hpp"
@@ -157,17 +150,6 @@ int token_list(const AccessFlags& flags) {
                 token.last_used_at ? std::to_string(*token.last_used_at).c_str() : "never");
   }
   return kExitOk;
-}
-
-CLI::App* leaf(CLI::App& parent, const char* name, const char* description, AccessFlags& flags,
-               int* exit_code, bool* ran, int (*run)(const AccessFlags&)) {
-  CLI::App* command = parent.add_subcommand(name, description);
-  command->add_option("--data", flags.data_dir, "Data directory (default: var)")->type_name("DIR");
-  command->callback([&flags, exit_code, ran, run] {
-    *ran = true;
-    *exit_code = run(flags);
-  });
-  return command;
 }
 
 }  // namespace

@@ -2,20 +2,13 @@
 
 #include <sys/random.h>
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#endif
-#include <CLI/CLI.hpp>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 #include <array>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "app/cli_leaf.hpp"
 #include "app/serve.hpp"
 #include "protocol/sip/digest.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -183,17 +176,6 @@ int user_rm(const AdminFlags& flags) {
   }
   std::printf("user %s@%s removed\n", target->number.c_str(), target->tenant.domain.c_str());
   return kExitOk;
-}
-
-CLI::App* leaf(CLI::App& parent, const char* name, const char* description, AdminFlags& flags,
-               int* exit_code, bool* ran, int (*run)(const AdminFlags&)) {
-  CLI::App* command = parent.add_subcommand(name, description);
-  command->add_option("--data", flags.data_dir, "Data directory (default: var)")->type_name("DIR");
-  command->callback([&flags, exit_code, ran, run] {
-    *ran = true;
-    *exit_code = run(flags);
-  });
-  return command;
 }
 
 }  // namespace

@@ -1,18 +1,11 @@
 #include "app/recording_commands.hpp"
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#endif
-#include <CLI/CLI.hpp>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 #include <cstdio>
 #include <ctime>
 #include <string>
 #include <unordered_map>
 
+#include "app/cli_leaf.hpp"
 #include "app/serve.hpp"
 #include "store/recording_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -113,17 +106,6 @@ int recording_list(const RecordingFlags& flags) {
                 recording.path.c_str());
   }
   return kExitOk;
-}
-
-CLI::App* leaf(CLI::App& parent, const char* name, const char* description, RecordingFlags& flags,
-               int* exit_code, bool* ran, int (*run)(const RecordingFlags&)) {
-  CLI::App* command = parent.add_subcommand(name, description);
-  command->add_option("--data", flags.data_dir, "Data directory (default: var)")->type_name("DIR");
-  command->callback([&flags, exit_code, ran, run] {
-    *ran = true;
-    *exit_code = run(flags);
-  });
-  return command;
 }
 
 }  // namespace
