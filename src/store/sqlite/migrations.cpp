@@ -174,12 +174,21 @@ CREATE INDEX recordings_recent ON recordings (tenant_id, started_at DESC, id DES
 CREATE INDEX recordings_by_call ON recordings (tenant_id, call_id);
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// In version order; the size follows the list.
+constexpr auto kMigrations = std::to_array<Migration>({
     {1, "tenants, extensions, bindings, call records", kSchemaV1},
     {2, "call end reason", kSchemaV2},
     {3, "admin accounts, web sessions, API tokens", kSchemaV3},
     {4, "call recording policy and recordings", kSchemaV4},
-}};
+});
+
+constexpr bool versions_follow_each_other() {
+  for (std::size_t i = 0; i < kMigrations.size(); ++i) {
+    if (kMigrations[i].version != static_cast<int>(i) + 1) return false;
+  }
+  return true;
+}
+static_assert(versions_follow_each_other(), "migrations are numbered 1, 2, 3 ... without gaps");
 
 static_assert(kApplicationId == 1347570777, "kSchemaV1 spells the application id in decimal");
 
