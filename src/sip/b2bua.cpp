@@ -365,13 +365,25 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
     return;
   }
   std::string callee = unescaped(target->user);
-  if (callee.empty() || !options_.routing.extension_exists(*callee_tenant, callee)) {
-    refuse(404);
+  CallPlan plan = options_.routing.plan_call(*callee_tenant, caller, callee);
+  if (plan.reject_status != 0) {
+    refuse(plan.reject_status, plan.reject_reason);
     return;
   }
-  const std::vector<store::Binding> bindings = options_.location.lookup(callee_tenant->id, callee);
-  if (bindings.empty()) {
-    refuse(480);
+  if (!plan.application.empty()) {
+    start_local_call(transaction, invite, *caller_tenant, std::move(caller), std::move(callee),
+                     plan.application);
+    return;
+  }
+  const bool anyone_registered =
+      std::any_of(plan.stages.begin(), plan.stages.end(), [&](const RingStage& stage) {
+        return std::any_of(stage.extensions.begin(), stage.extensions.end(),
+                           [&](const std::string& extension) {
+                             return !options_.location.lookup(callee_tenant->id, extension).empty();
+                           });
+      });
+  if (!anyone_registered) {
+    refuse(plan.exhausted_status != 0 ? plan.exhausted_status : 480);
     // Calling a real extension that is not registered is a call that failed: record it.
     store::CallRecord record;
     record.tenant_id = caller_tenant->id;
@@ -385,12 +397,13 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
     options_.records.record(record);
     return;
   }
-  start_call(transaction, invite, *caller_tenant, std::move(caller), std::move(callee), bindings);
+  start_call(transaction, invite, *caller_tenant, std::move(caller), std::move(callee),
+             CalleePlan{callee_tenant->id, std::move(plan)});
 }
 
 void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
                        const CallTenant& tenant, std::string caller, std::string callee,
-                       const std::vector<store::Binding>& bindings) {
+                       CalleePlan plan) {
   auto dialog = make_uas_dialog(invite, options_.layer.make_tag(), transaction.peer());
   if (!dialog.ok()) {
     reject(transaction, 400, dialog.error().message);
@@ -399,7 +412,7 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
   auto owned = std::make_unique<Call>();
   Call& call = *owned;
   call.id = next_call_++;
-  std::string branch_body(invite.body());
+  call.branch_offer.assign(invite.body());
   call.invite_offer = !invite.body().empty();
   if (options_.media != nullptr) {
     auto media = options_.media->create(CallMediaInfo{
@@ -415,7 +428,7 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
         reject(transaction, offer.error().code, offer.error().message);
         return;
       }
-      branch_body = std::move(offer).value();
+      call.branch_offer = std::move(offer).value();
     }
   }
   call.tenant = tenant.id;
@@ -423,6 +436,9 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
   call.callee = std::move(callee);
   call.start_ms = now_ms();
   call.invite = transaction.id();
+  call.callee_tenant = plan.tenant;
+  call.stages = std::move(plan.plan.stages);
+  call.exhausted_status = plan.plan.exhausted_status;
   call.legs[0].dialog = std::move(dialog).value();
   call.legs[0].established = true;
   calls_.emplace(call.id, std::move(owned));
@@ -430,29 +446,73 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
   invites_.emplace(transaction.id(), call.id);
   ++stats_.calls_started;
   report_call_state(call, CallPhase::kRinging);
+  ring_stage(call, invite);
+}
 
-  for (const auto& binding : bindings) {
-    if (call.branches.size() >= 0xffffU) break;
-    auto peer = options_.routing.binding_peer(binding);
-    if (!peer) continue;
-    if (peer->local.empty()) peer->local = transaction.peer().local;
-    // A browser (reached over SIP over WebSocket) needs the WebRTC rendering of the offer.
-    const bool browser =
-        peer->transport == TransportKind::kWs || peer->transport == TransportKind::kWss;
-    if (browser && call.media != nullptr && call.invite_offer) {
-      auto offer = call.media->webrtc_offer(MediaSide::kCallee);
-      if (offer.ok()) {
-        (void)send_branch(call, invite, *offer, *peer, binding);
-        continue;
+void B2bua::ring_stage(Call& call, const Message& invite) {
+  const CallId id = call.id;
+  for (; call.stage < call.stages.size(); ++call.stage) {
+    const RingStage& stage = call.stages[call.stage];
+    for (std::size_t index = 0; index < stage.extensions.size(); ++index) {
+      const auto bindings = options_.location.lookup(call.callee_tenant, stage.extensions[index]);
+      const auto target = static_cast<std::uint32_t>((call.stage << 16U) | index);
+      for (const auto& binding : bindings) {
+        if (call.branches.size() >= 0xffffU) break;
+        auto peer = options_.routing.binding_peer(binding);
+        if (!peer) continue;
+        if (peer->local.empty()) peer->local = leg(call, Side::kCaller).dialog.peer.local;
+        // A browser (reached over SIP over WebSocket) needs the WebRTC rendering of the offer.
+        const bool browser =
+            peer->transport == TransportKind::kWs || peer->transport == TransportKind::kWss;
+        std::optional<std::string> webrtc_offer;
+        if (browser && call.media != nullptr && call.invite_offer) {
+          auto offer = call.media->webrtc_offer(MediaSide::kCallee);
+          if (offer.ok()) webrtc_offer = std::move(offer).value();
+        }
+        const std::string_view body = webrtc_offer ? *webrtc_offer : call.branch_offer;
+        if (send_branch(call, invite, body, *peer, binding)) call.branch_targets.push_back(target);
       }
     }
-    (void)send_branch(call, invite, branch_body, *peer, binding);
+    if (call.live_branches != 0) {
+      const Duration timeout =
+          stage.timeout > Duration{} ? stage.timeout : options_.no_answer_timeout;
+      call.no_answer_timer = schedule(id, TimerKind::kNoAnswer, timeout);
+      return;
+    }
   }
-  if (call.live_branches == 0) {
-    finish_ringing(call, 480, {}, store::Disposition::kFailed, store::HangupSide::kSystem);
+  end_unanswered(call, store::Disposition::kFailed);
+}
+
+void B2bua::next_stage(Call& call, store::Disposition disposition) {
+  cancel_timer(call.no_answer_timer);
+  for (TransactionId& branch : call.branches) {
+    if (branch != 0) cancel_branch(branch, false);
+    branch = 0;
+  }
+  call.live_branches = 0;
+  ServerTransaction* server = options_.layer.find_server(call.invite);
+  if (server == nullptr || call.stage + 1 >= call.stages.size()) {
+    end_unanswered(call, disposition);
     return;
   }
-  call.no_answer_timer = schedule(call.id, TimerKind::kNoAnswer, options_.no_answer_timeout);
+  ++call.stage;
+  ring_stage(call, server->request());
+}
+
+void B2bua::end_unanswered(Call& call, store::Disposition disposition) {
+  if (call.best_status == 0 || disposition == store::Disposition::kNoAnswer) {
+    const int status = call.exhausted_status != 0 ? call.exhausted_status : 480;
+    finish_ringing(call, status, {}, disposition, store::HangupSide::kSystem);
+    return;
+  }
+  const int status_to_caller =
+      call.exhausted_status != 0 ? call.exhausted_status : caller_status(call.best_status);
+  const std::string reason_to_caller =
+      status_to_caller == call.best_status ? call.best_reason : std::string();
+  const store::Disposition answered_as = disposition_of(call.best_status);
+  finish_ringing(call, status_to_caller, reason_to_caller, answered_as,
+                 answered_as == store::Disposition::kBusy ? store::HangupSide::kCallee
+                                                          : store::HangupSide::kSystem);
 }
 
 bool B2bua::send_branch(Call& call, const Message& invite, std::string_view body, const Peer& peer,
@@ -565,21 +625,16 @@ void B2bua::on_branch_failure(Call& call, std::uint16_t branch, int status,
     call.best_reason.assign(reason);
   }
   if (status >= 600) {
-    // §16.7: a 6xx ends the search; the other devices stop ringing.
+    // §16.7: a 6xx ends the search; the other devices stop ringing, later stages are skipped.
     for (TransactionId& other : call.branches) {
       if (other != 0) cancel_branch(other, false);
       other = 0;
     }
     call.live_branches = 0;
+    call.stage = call.stages.size();
   }
   if (call.live_branches != 0) return;
-  const int status_to_caller = caller_status(call.best_status);
-  const std::string reason_to_caller =
-      status_to_caller == call.best_status ? call.best_reason : std::string();
-  const store::Disposition disposition = disposition_of(call.best_status);
-  finish_ringing(call, status_to_caller, reason_to_caller, disposition,
-                 disposition == store::Disposition::kBusy ? store::HangupSide::kCallee
-                                                          : store::HangupSide::kSystem);
+  next_stage(call, store::Disposition::kFailed);
 }
 
 void B2bua::on_branch_answer(Call& call, ClientTransaction& transaction, ClientContext& context,
@@ -601,6 +656,17 @@ void B2bua::on_branch_answer(Call& call, ClientTransaction& transaction, ClientC
     on_branch_failure(call, context.branch, 502, {});
     return;
   }
+  if (context.branch < call.branch_targets.size()) {
+    const std::uint32_t target = call.branch_targets[context.branch];
+    const std::size_t stage = target >> 16U;
+    const std::size_t index = target & 0xffffU;
+    if (stage < call.stages.size() && index < call.stages[stage].extensions.size() &&
+        call.stages[stage].extensions[index] != call.callee) {
+      // A ring group member or a forwarding target answered: BLF and the call record name it.
+      report_call_state(call, CallPhase::kTerminated);
+      call.callee = call.stages[stage].extensions[index];
+    }
+  }
   Leg& callee = leg(call, Side::kCallee);
   callee.dialog = std::move(dialog).value();
   callee.established = true;
@@ -613,6 +679,9 @@ void B2bua::on_branch_answer(Call& call, ClientTransaction& transaction, ClientC
     if (other != 0) cancel_branch(other, true);
   }
   std::vector<TransactionId>().swap(call.branches);
+  std::vector<std::uint32_t>().swap(call.branch_targets);
+  std::vector<RingStage>().swap(call.stages);
+  std::string().swap(call.branch_offer);
   std::string().swap(call.best_reason);
   call.live_branches = 0;
   cancel_timer(call.no_answer_timer);
@@ -829,6 +898,7 @@ void B2bua::destroy(Call& call) {
   }
   cancel_timer(call.no_answer_timer);
   cancel_timer(call.media_timer);
+  cancel_timer(call.local_hang_up_timer);
   if (call.transfer != nullptr) {
     cancel_transfer_branches(call, false);
     cancel_timer(call.transfer->no_answer_timer);

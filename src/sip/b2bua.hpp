@@ -88,6 +88,12 @@ struct B2buaOptions {
   // Makes the Call-ID of each new callee leg. Empty = two random tags. The app passes one that
   // keeps the leg on this worker (call_affinity.hpp).
   std::function<std::string()> make_call_id;
+  // Answers calls whose plan names an application (CallPlan::application). Null = such calls get
+  // 404. Must outlive the B2bua.
+  LocalSessionFactory* applications = nullptr;
+  // Called when the B2bua's next_deadline() moved earlier outside any Listener callback or
+  // process_timers() (an application asked to hang up): the worker re-arms its timer.
+  std::function<void()> wake;
   // Told when each extension's part in a call starts ringing, is answered and ends (BLF and
   // presence, call_state.hpp). Null = nobody listens. Must outlive the B2bua.
   CallStateListener* call_states = nullptr;
@@ -180,13 +186,32 @@ class B2bua final : public TransactionLayer::Listener {
     std::string released_tag;    // To tag of a 2xx we ACKed and BYEd (an answer we did not take)
   };
 
+  struct CalleePlan {
+    store::TenantId tenant = 0;  // whose extensions the plan rings
+    CallPlan plan;
+  };
+
   // --- new calls and forking (b2bua.cpp) ---
   void on_invite(ServerTransaction& transaction, const protocol::sip::Message& invite);
   void reject(ServerTransaction& transaction, int status, std::string_view reason = {},
               protocol::sip::ExtraHeaders extra = {});
   void start_call(ServerTransaction& transaction, const protocol::sip::Message& invite,
                   const CallTenant& tenant, std::string caller, std::string callee,
-                  const std::vector<store::Binding>& bindings);
+                  CalleePlan plan);
+  // Rings the devices of call.stage, or the first later stage that has any; ends the call
+  // unanswered when none is left.
+  void ring_stage(Call& call, const protocol::sip::Message& invite);
+  // The current stage timed out or every device in it refused: on to the next.
+  void next_stage(Call& call, store::Disposition disposition);
+  void end_unanswered(Call& call, store::Disposition disposition);
+
+  // --- calls Parley answers itself (b2bua_local.cpp) ---
+  void start_local_call(ServerTransaction& transaction, const protocol::sip::Message& invite,
+                        const CallTenant& tenant, std::string caller, std::string callee,
+                        std::string_view application);
+  void on_local_request(Call& call, ServerTransaction& transaction,
+                        const protocol::sip::Message& request);
+  void request_local_hang_up(CallId id);
   bool send_branch(Call& call, const protocol::sip::Message& invite, std::string_view body,
                    const Peer& peer, const store::Binding& binding);
   // What differs between the INVITEs Parley sends a device of a callee: a new call's branches

@@ -29,6 +29,7 @@ enum class B2bua::TimerKind : std::uint8_t {
   kForgetClient,      // client transaction: stop tracking it (64*T1 after its 2xx or CANCEL)
   kMediaCheck,        // call: has RTP flowed within the media timeout?
   kTransferNoAnswer,  // call: the target of a blind transfer rings too long
+  kLocalHangUp,       // call: the application answering it asked to end it
 };
 inline constexpr unsigned kB2buaTimerBits = 4;
 
@@ -83,7 +84,10 @@ struct B2bua::Call {
   store::UnixMillis answer_ms = 0;
   std::array<Leg, 2> legs;           // indexed by Side
   std::unique_ptr<CallMedia> media;  // null without a MediaFactory
-  bool invite_offer = false;         // the caller's INVITE carried the SDP offer
+  // Set for a call Parley answered itself: it has no callee leg and no CallMedia.
+  std::unique_ptr<LocalSession> local;
+  TimerId local_hang_up_timer = kNoTimer;
+  bool invite_offer = false;  // the caller's INVITE carried the SDP offer
   store::EndReason end_reason = store::EndReason::kNormal;
   TimerId media_timer = kNoTimer;
   std::unique_ptr<B2buaTransfer> transfer;  // while a blind transfer rings
@@ -93,9 +97,16 @@ struct B2bua::Call {
 
   // --- while ringing ---
   TransactionId invite = 0;             // the caller's INVITE server transaction
+  store::TenantId callee_tenant = 0;    // whose extensions the stages name
+  std::vector<RingStage> stages;        // the call plan's ring stages (call_routing.hpp)
+  std::size_t stage = 0;                // the stage ringing now
+  int exhausted_status = 0;             // CallPlan::exhausted_status
+  std::string branch_offer;             // the body of every INVITE to a callee device
   std::vector<TransactionId> branches;  // forked INVITEs; 0 once a branch has its final answer
-  std::size_t live_branches = 0;        // neither answered nor cancelled
-  int best_status = 0;                  // best failure so far (§16.7), 0 = none
+  // Per branch, which extension of its stage it rings: (stage << 16) | index in the stage.
+  std::vector<std::uint32_t> branch_targets;
+  std::size_t live_branches = 0;  // neither answered nor cancelled
+  int best_status = 0;            // best failure so far (§16.7), 0 = none
   std::string best_reason;
   bool ringing_relayed = false;  // a 180 without body went to the caller already
   TimerId no_answer_timer = kNoTimer;

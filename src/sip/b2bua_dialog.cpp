@@ -62,6 +62,10 @@ void B2bua::on_in_dialog(ServerTransaction& transaction, const Message& request)
     }
     return;
   }
+  if (call->local != nullptr) {
+    on_local_request(*call, transaction, request);
+    return;
+  }
   if (call->transfer != nullptr && (method == Method::kInvite || method == Method::kUpdate)) {
     reject(transaction, 491);  // the media of a transfer is being negotiated
     return;
@@ -415,9 +419,7 @@ void B2bua::fire(std::uint64_t id, TimerKind kind, TimerId timer) {
     case TimerKind::kNoAnswer:
       if (call->no_answer_timer != timer) return;
       call->no_answer_timer = kNoTimer;
-      if (!call->answered) {
-        finish_ringing(*call, 480, {}, store::Disposition::kNoAnswer, store::HangupSide::kSystem);
-      }
+      if (!call->answered) next_stage(*call, store::Disposition::kNoAnswer);
       return;
     case TimerKind::kRetransmitA:
     case TimerKind::kRetransmitB: {
@@ -457,6 +459,11 @@ void B2bua::fire(std::uint64_t id, TimerKind kind, TimerId timer) {
       if (call->transfer == nullptr || call->transfer->no_answer_timer != timer) return;
       call->transfer->no_answer_timer = kNoTimer;
       fail_transfer(*call, 480, "Temporarily Unavailable");
+      return;
+    case TimerKind::kLocalHangUp:
+      if (call->local_hang_up_timer != timer) return;
+      call->local_hang_up_timer = kNoTimer;
+      hang_up(*call, store::HangupSide::kCallee, true, false);
       return;
     case TimerKind::kForgetClient:
       return;

@@ -38,15 +38,19 @@ Result<std::string> B2bua::media_body(Call& call, Side from, const Message& mess
 }
 
 void B2bua::arm_media_timer(Call& call, Duration delay) {
-  if (call.media == nullptr || options_.media_timeout <= Duration::zero()) return;
+  if ((call.media == nullptr && call.local == nullptr) ||
+      options_.media_timeout <= Duration::zero()) {
+    return;
+  }
   cancel_timer(call.media_timer);
   call.media_timer = schedule(call.id, TimerKind::kMediaCheck, delay);
 }
 
 void B2bua::check_media(Call& call) {
-  if (!call.answered || call.media == nullptr) return;
+  if (!call.answered || (call.media == nullptr && call.local == nullptr)) return;
   const TimePoint now = options_.clock.now();
-  const TimePoint last = call.media->last_media();
+  const TimePoint last =
+      call.local != nullptr ? call.local->last_media() : call.media->last_media();
   if (now - last >= options_.media_timeout) {
     ++stats_.media_timeouts;
     call.end_reason = store::EndReason::kMediaTimeout;

@@ -10,6 +10,7 @@
 // Thread-safety: a CallMedia belongs to its call's worker loop and is used only there; a
 // MediaFactory is called on every worker loop and must be safe for that.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -66,6 +67,31 @@ class MediaFactory {
   virtual ~MediaFactory() = default;
   // A CallMedia for a new call, on the calling worker's loop. Error::code as in offer().
   virtual Result<std::unique_ptr<CallMedia>> create(const CallMediaInfo& info) = 0;
+};
+
+// A call Parley answers itself: a conference room, voicemail, an IVR menu, an echo test. Media
+// ends here (in media/ and the pbx/ application behind it) instead of going on to a callee.
+class LocalSession {
+ public:
+  virtual ~LocalSession() = default;
+  // The caller's SDP offer (in the INVITE, a re-INVITE or an UPDATE); returns our answer.
+  // Error::code as in CallMedia::offer.
+  virtual Result<std::string> answer(std::string_view offer) = 0;
+  // When media last arrived (creation time before any), for the media timeout.
+  virtual TimePoint last_media() const = 0;
+};
+
+class LocalSessionFactory {
+ public:
+  virtual ~LocalSessionFactory() = default;
+  // A session for `application` (CallPlan::application, e.g. "conference:3001"), on the calling
+  // worker's loop. `hang_up` ends the call from the application's side (the caller gets BYE);
+  // it may be called at any time while the session lives, also from within the session's own
+  // callbacks: the B2BUA acts on it on a later turn of the loop, never re-entrantly. Error::code
+  // is the status for the caller (404 no such application, 486 room full, 503 no media ports).
+  virtual Result<std::unique_ptr<LocalSession>> create(const CallMediaInfo& info,
+                                                       std::string_view application,
+                                                       std::function<void()> hang_up) = 0;
 };
 
 }  // namespace parley::sip

@@ -31,6 +31,17 @@ std::optional<TransportKind> transport_from_text(std::string_view text) {
   return std::nullopt;
 }
 
+CallPlan CallRouting::plan_call(const CallTenant& tenant, std::string_view /*caller*/,
+                                std::string_view dialled) {
+  CallPlan plan;
+  if (dialled.empty() || !extension_exists(tenant, dialled)) {
+    plan.reject_status = 404;
+    return plan;
+  }
+  plan.stages.push_back(RingStage{{std::string(dialled)}, Duration{}});
+  return plan;
+}
+
 std::optional<Peer> CallRouting::binding_peer(const store::Binding& binding) {
   const auto transport = transport_from_text(binding.received.transport);
   if (!transport) return std::nullopt;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "protocol/sip/message.hpp"
 #include "sip/transport.hpp"
 #include "store/store.hpp"
@@ -37,6 +38,28 @@ struct CallAuth {
   std::vector<std::string> challenges;  // kChallenge only; one value per offered algorithm
 };
 
+// One step of ringing: every device of these extensions rings at once, for `timeout` at most.
+struct RingStage {
+  std::vector<std::string> extensions;
+  Duration timeout{};  // zero = B2buaOptions::no_answer_timeout
+};
+
+// What a dialled number means for one call: a refusal, or the stages to ring in order. The
+// B2BUA moves to the next stage when the current one times out or every device in it refused
+// (a 6xx ends the search at once), skipping stages with no registered device; whoever answers
+// first takes the call. Forwarding, do-not-disturb and ring groups become plans in pbx/.
+struct CallPlan {
+  int reject_status = 0;  // non-zero: answer the caller with this status and ring nobody
+  std::string reject_reason;
+  std::vector<RingStage> stages;
+  // Non-empty: Parley answers the call itself with this application (LocalSessionFactory in
+  // call_media.hpp), e.g. "conference:3001"; `stages` is then ignored.
+  std::string application;
+  // The status the caller gets when the last stage ends unanswered; 0 = from the devices'
+  // answers (486 when one was busy), 480 when none answered at all.
+  int exhausted_status = 0;
+};
+
 class CallRouting {
  public:
   virtual ~CallRouting() = default;
@@ -53,6 +76,11 @@ class CallRouting {
 
   // Whether `number` is an extension of `tenant` (registered or not).
   virtual bool extension_exists(const CallTenant& tenant, std::string_view number) = 0;
+
+  // What `caller` dialling `dialled` in `tenant` rings. The default rings the extension of that
+  // number and refuses anything else with 404.
+  virtual CallPlan plan_call(const CallTenant& tenant, std::string_view caller,
+                             std::string_view dialled);
 
   // Where requests to a registered device go. The default sends over binding.received's
   // transport to binding.received from binding.local_socket, with connection_id 0; the app

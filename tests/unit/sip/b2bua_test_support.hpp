@@ -67,6 +67,13 @@ class FakeRouting final : public CallRouting {
   bool extension_exists(const CallTenant& tenant, std::string_view number) override {
     return extensions.contains({tenant.id, std::string(number)});
   }
+  CallPlan plan_call(const CallTenant& tenant, std::string_view caller,
+                     std::string_view dialled) override {
+    if (planner) return planner(tenant, caller, dialled);
+    return CallRouting::plan_call(tenant, caller, dialled);
+  }
+  // Set to plan calls like pbx/ would (ring groups, forwarding); empty = the default plan.
+  std::function<CallPlan(const CallTenant&, std::string_view, std::string_view)> planner;
 
   std::map<std::string, CallTenant> tenants;
   std::set<std::pair<store::TenantId, std::string>> extensions;

@@ -1,0 +1,226 @@
+// Calls Parley answers itself (CallPlan::application, LocalSessionFactory): the caller's offer
+// is answered by the application's session in a 200, re-INVITEs and UPDATEs go to it too, the
+// caller's BYE ends the call with a record, and the application's own hang-up becomes a BYE on
+// a later turn of the loop.
+
+#include <gtest/gtest.h>
+
+#include "b2bua_test_support.hpp"
+
+namespace parley::sip::testing {
+namespace {
+
+inline constexpr std::string_view kSdpParley =
+    "v=0\r\no=parley 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+    "m=audio 20000 RTP/AVP 0\r\n";
+
+struct SessionLog {
+  std::vector<std::string> offers;
+  std::vector<std::string> applications;
+  std::function<void()> hang_up;
+  bool destroyed = false;
+  int wakes = 0;
+};
+
+class EchoSession final : public LocalSession {
+ public:
+  EchoSession(SessionLog& log, TimePoint created) : log_(log), created_(created) {}
+  ~EchoSession() override { log_.destroyed = true; }
+  Result<std::string> answer(std::string_view offer) override {
+    log_.offers.emplace_back(offer);
+    if (offer.find("m=video") != std::string_view::npos) return Error{488, "Audio Only"};
+    return std::string(kSdpParley);
+  }
+  TimePoint last_media() const override { return created_; }
+
+ private:
+  SessionLog& log_;
+  TimePoint created_;
+};
+
+class Applications final : public LocalSessionFactory {
+ public:
+  explicit Applications(SessionLog& log) : log_(log) {}
+  const Clock* clock = nullptr;
+  Result<std::unique_ptr<LocalSession>> create(const CallMediaInfo& info,
+                                               std::string_view application,
+                                               std::function<void()> hang_up) override {
+    if (application == "conference:full") return Error{486, "Room Full"};
+    log_.applications.emplace_back(application);
+    log_.hang_up = std::move(hang_up);
+    EXPECT_EQ(info.caller, "1001");
+    return std::unique_ptr<LocalSession>(std::make_unique<EchoSession>(log_, clock->now()));
+  }
+
+ private:
+  SessionLog& log_;
+};
+
+// Constructed before the fixture, which keeps pointers to them.
+struct ApplicationsHolder {
+  SessionLog log_;
+  Applications applications_{log_};
+};
+
+class B2buaLocalTest : protected ApplicationsHolder, public B2buaFixture {
+ protected:
+  B2buaLocalTest()
+      : B2buaFixture([this](B2buaOptions& options) {
+          options.applications = &applications_;
+          options.wake = [this] { ++log_.wakes; };
+        }) {
+    applications_.clock = &clock_;
+    routing_.planner = [](const CallTenant& tenant, std::string_view caller,
+                          std::string_view dialled) {
+      if (dialled == "*43") return CallPlan{.application = "echo"};
+      if (dialled == "3000") return CallPlan{.application = "conference:full"};
+      return FakeRouting{}.CallRouting::plan_call(tenant, caller, dialled);
+    };
+  }
+
+  static Request to_echo(std::string method = "INVITE", std::uint32_t cseq = 1) {
+    Request request;
+    request.method = std::move(method);
+    request.uri = "sip:*43@example.com";
+    request.to = "<sip:*43@example.com>";
+    request.cseq = cseq;
+    request.via_branch = "z9hG4bKecho" + std::to_string(cseq) + request.method;
+    return request;
+  }
+
+  // INVITE to *43, answered; returns our To tag after Alice's ACK.
+  std::string answered_call() {
+    from_a(to_echo().text());
+    auto sent = drain();
+    const Out* ok = find_status(sent, a_peer_, 200);
+    EXPECT_NE(ok, nullptr);
+    if (ok == nullptr) return {};
+    std::string tag(ok->message.to_tag());
+    Request ack = to_echo("ACK", 1);
+    ack.to += ";tag=" + tag;
+    ack.body.clear();
+    from_a(ack.text());
+    EXPECT_TRUE(drain().empty());
+    return tag;
+  }
+};
+
+TEST_F(B2buaLocalTest, TheApplicationAnswersTheCallersOffer) {
+  from_a(to_echo().text());
+  auto sent = drain();
+  ASSERT_EQ(sent.size(), 1U);
+  ASSERT_TRUE(sent[0].is_status(200));
+  const Message& ok = sent[0].message;
+  EXPECT_EQ(ok.body(), kSdpParley);
+  EXPECT_EQ(ok.first(protocol::sip::HeaderId::kContentType), "application/sdp");
+  EXPECT_EQ(ok.first(protocol::sip::HeaderId::kContact), "<sip:*43@192.0.2.1:5060>");
+  EXPECT_FALSE(ok.to_tag().empty());
+  ASSERT_EQ(log_.applications.size(), 1U);
+  EXPECT_EQ(log_.applications[0], "echo");
+  ASSERT_EQ(log_.offers.size(), 1U);
+  EXPECT_EQ(log_.offers[0], kSdpA);
+  EXPECT_EQ(b2bua_.call_count(), 1U);
+  EXPECT_EQ(b2bua_.stats().calls_answered, 1U);
+
+  // Without the ACK our 2xx is sent again (§13.3.1.4).
+  run_for(std::chrono::milliseconds(500));
+  EXPECT_NE(find_status(drain(), a_peer_, 200), nullptr);
+}
+
+TEST_F(B2buaLocalTest, CallersByeEndsTheCallWithARecord) {
+  const std::string tag = answered_call();
+  clock_.advance(std::chrono::seconds(3));
+  Request bye = to_echo("BYE", 2);
+  bye.to += ";tag=" + tag;
+  bye.body.clear();
+  from_a(bye.text());
+  auto sent = drain();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(sent[0].is_status(200));
+  EXPECT_EQ(b2bua_.call_count(), 0U);
+  EXPECT_TRUE(log_.destroyed);
+  ASSERT_EQ(records_.records.size(), 1U);
+  EXPECT_EQ(records_.records[0].callee, "*43");
+  EXPECT_EQ(records_.records[0].disposition, store::Disposition::kAnswered);
+  EXPECT_EQ(records_.records[0].hangup_side, store::HangupSide::kCaller);
+  EXPECT_EQ(records_.records[0].end_ms - records_.records[0].start_ms, 3000);
+}
+
+TEST_F(B2buaLocalTest, TheApplicationHangsUpOnALaterTurn) {
+  answered_call();
+  ASSERT_TRUE(log_.hang_up);
+  log_.hang_up();
+  log_.hang_up();  // twice is once
+  EXPECT_TRUE(drain().empty()) << "never re-entrantly";
+  EXPECT_FALSE(log_.destroyed);
+  EXPECT_EQ(log_.wakes, 1);
+  run_for(std::chrono::milliseconds(0));
+  auto sent = drain();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(sent[0].is("BYE"));
+  EXPECT_TRUE(log_.destroyed);
+  ASSERT_EQ(records_.records.size(), 1U);
+  EXPECT_EQ(records_.records[0].hangup_side, store::HangupSide::kCallee);
+}
+
+TEST_F(B2buaLocalTest, ReInviteAndUpdateAreAnsweredByTheApplication) {
+  const std::string tag = answered_call();
+  Request reinvite = to_echo("INVITE", 2);
+  reinvite.to += ";tag=" + tag;
+  from_a(reinvite.text());
+  auto sent = drain();
+  ASSERT_EQ(sent.size(), 1U);
+  ASSERT_TRUE(sent[0].is_status(200));
+  EXPECT_EQ(sent[0].message.body(), kSdpParley);
+  EXPECT_EQ(log_.offers.size(), 2U);
+
+  Request update = to_echo("UPDATE", 3);
+  update.to += ";tag=" + tag;
+  update.body = std::string(kSdpA) + "m=video 4002 RTP/AVP 96\r\n";
+  from_a(update.text());
+  sent = drain();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(sent[0].is_status(488)) << "the session's refusal reaches the caller";
+  EXPECT_EQ(b2bua_.call_count(), 1U) << "a refused offer leaves the call up";
+
+  Request refer = to_echo("REFER", 4);
+  refer.to += ";tag=" + tag;
+  refer.body.clear();
+  from_a(refer.text());
+  sent = drain();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(sent[0].is_status(403));
+}
+
+TEST_F(B2buaLocalTest, RefusalsOfTheFactoryAndOffersMissing) {
+  Request full = to_echo();
+  full.uri = "sip:3000@example.com";
+  full.to = "<sip:3000@example.com>";
+  from_a(full.text());
+  auto sent = drain();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(sent[0].is_status(486));
+  EXPECT_EQ(sent[0].message.reason_phrase(), "Room Full");
+
+  Request late = to_echo();
+  late.call_id = "late@192.0.2.10";
+  late.body.clear();
+  from_a(late.text());
+  sent = drain();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(sent[0].is_status(488));
+  EXPECT_EQ(b2bua_.call_count(), 0U);
+  EXPECT_EQ(b2bua_.stats().calls_rejected, 2U);
+}
+
+TEST_F(B2buaLocalTest, SilentApplicationCallsEndOnTheMediaTimeout) {
+  answered_call();
+  run_for(std::chrono::seconds(61));
+  auto sent = drain();
+  EXPECT_NE(find(sent, a_peer_, "BYE"), nullptr);
+  EXPECT_EQ(b2bua_.call_count(), 0U);
+  EXPECT_EQ(b2bua_.stats().media_timeouts, 1U);
+}
+
+}  // namespace
+}  // namespace parley::sip::testing
