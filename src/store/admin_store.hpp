@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.hpp"
@@ -173,6 +174,10 @@ class AdminStore {
   // Of one tenant, or of the whole installation when `tenant` is empty.
   virtual Result<InstallationCounts> count_objects(std::optional<TenantId> tenant,
                                                    UnixSeconds now) = 0;
+  // Bindings unexpired at `now`, per tenant (tenants without any are left out): the admin
+  // dashboard's live registration counts.
+  virtual Result<std::vector<std::pair<TenantId, std::size_t>>> count_live_bindings(
+      UnixSeconds now) = 0;
 };
 
 }  // namespace parley::store

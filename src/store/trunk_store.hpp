@@ -50,10 +50,12 @@ class TrunkStore {
  public:
   virtual ~TrunkStore() = default;
 
-  // kInvalid for a bad name, host, port or transport; kDuplicate when the tenant already has a
-  // trunk of that name; kNotFound for an unknown tenant.
+  // kInvalidInput for a bad name, host, port or transport (rules: trunk_validation.hpp);
+  // kConflict when the tenant already has a trunk of that name; kNotFound for an unknown tenant.
+  // Host names are stored lower-case, IPv6 literals without brackets, transports upper-case.
   virtual Result<TrunkId> add_trunk(const Trunk& trunk) = 0;
   virtual Result<void> update_trunk(const Trunk& trunk) = 0;  // by id; kNotFound when gone
+  // kConflict while a route or DID names the trunk (routing_store.hpp); kNotFound when absent.
   virtual Result<void> remove_trunk(TenantId tenant, std::string_view name) = 0;
   virtual Result<std::optional<Trunk>> find_trunk(TenantId tenant, std::string_view name) = 0;
   // Every trunk of every tenant (tenant == nullopt), or of one tenant, ordered by tenant and name.

@@ -174,12 +174,279 @@ CREATE INDEX recordings_recent ON recordings (tenant_id, started_at DESC, id DES
 CREATE INDEX recordings_by_call ON recordings (tenant_id, call_id);
 )sql";
 
+// Version 5: call forwarding, do-not-disturb and ring groups (issue 6). DND is a column of
+// extensions (its trigger moves the change counter); forwarding rules and ring groups are tables
+// with their own triggers, so a CLI change reaches a running server's dial plan within a second.
+// Extension and ring-group numbers share one number space per tenant: triggers refuse a number
+// the other table holds, whichever process writes. Destinations name a kind and a target text
+// (a local number, a voicemail box, an external number); a target that is later removed is
+// skipped by the dial plan rather than cascaded, so removing an extension never silently edits
+// other people's forwarding.
+constexpr std::string_view kSchemaV5 = R"sql(
+ALTER TABLE extensions ADD COLUMN dnd INTEGER NOT NULL DEFAULT 0 CHECK (dnd IN (0, 1));
+
+CREATE TABLE call_forwards (
+  tenant_id         INTEGER NOT NULL,
+  extension         TEXT    NOT NULL,
+  condition         TEXT    NOT NULL
+    CHECK (condition IN ('always', 'busy', 'no_answer', 'unregistered')),
+  target_kind       TEXT    NOT NULL
+    CHECK (target_kind IN ('extension', 'ring_group', 'voicemail', 'external')),
+  target            TEXT    NOT NULL,
+  no_answer_seconds INTEGER NOT NULL DEFAULT 20 CHECK (no_answer_seconds BETWEEN 1 AND 600),
+  PRIMARY KEY (tenant_id, extension, condition),
+  FOREIGN KEY (tenant_id, extension) REFERENCES extensions (tenant_id, number) ON DELETE CASCADE
+) STRICT;
+
+CREATE TABLE ring_groups (
+  id                     INTEGER PRIMARY KEY,
+  tenant_id              INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  number                 TEXT    NOT NULL,
+  name                   TEXT    NOT NULL DEFAULT '',
+  strategy               TEXT    NOT NULL CHECK (strategy IN ('ring_all', 'hunt')),
+  member_timeout_seconds INTEGER NOT NULL CHECK (member_timeout_seconds BETWEEN 1 AND 600),
+  final_kind             TEXT    NOT NULL
+    CHECK (final_kind IN ('extension', 'ring_group', 'voicemail', 'external', 'hangup')),
+  final_target           TEXT    NOT NULL DEFAULT '',
+  created_at             INTEGER NOT NULL,
+  UNIQUE (tenant_id, number)
+) STRICT;
+
+CREATE TABLE ring_group_members (
+  ring_group_id INTEGER NOT NULL REFERENCES ring_groups (id) ON DELETE CASCADE,
+  position      INTEGER NOT NULL,
+  tenant_id     INTEGER NOT NULL,
+  extension     TEXT    NOT NULL,
+  PRIMARY KEY (ring_group_id, position),
+  UNIQUE (ring_group_id, extension),
+  FOREIGN KEY (tenant_id, extension) REFERENCES extensions (tenant_id, number) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX ring_group_members_by_extension ON ring_group_members (tenant_id, extension);
+
+CREATE TRIGGER extensions_number_free BEFORE INSERT ON extensions
+  WHEN EXISTS (SELECT 1 FROM ring_groups WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+  BEGIN SELECT RAISE(ABORT, 'the number is taken by a ring group of this tenant'); END;
+CREATE TRIGGER ring_groups_number_free BEFORE INSERT ON ring_groups
+  WHEN EXISTS (SELECT 1 FROM extensions WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+  BEGIN SELECT RAISE(ABORT, 'the number is taken by an extension of this tenant'); END;
+
+CREATE TRIGGER call_forwards_inserted AFTER INSERT ON call_forwards
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER call_forwards_updated AFTER UPDATE ON call_forwards
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER call_forwards_deleted AFTER DELETE ON call_forwards
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER ring_groups_inserted AFTER INSERT ON ring_groups
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER ring_groups_updated AFTER UPDATE ON ring_groups
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER ring_groups_deleted AFTER DELETE ON ring_groups
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER ring_group_members_inserted AFTER INSERT ON ring_group_members
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER ring_group_members_deleted AFTER DELETE ON ring_group_members
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+)sql";
+
+// Version 6: SIP trunks (provider accounts), DIDs, outbound routes and the toll-fraud limits.
+// DIDs and route trunk lists name a trunk of the same tenant by name: renaming a trunk follows
+// along, removing one still named fails (the store says which route or DID names it). An
+// extension's call classes are a bit mask in its row (internal 1, national 2, mobile 4,
+// international 8, premium 16; default internal+national+mobile), so a change moves the change
+// counter through the extensions triggers; every new table moves it too, because a running
+// server routes calls by them.
+constexpr std::string_view kSchemaV6 = R"sql(
+ALTER TABLE extensions ADD COLUMN call_classes INTEGER NOT NULL DEFAULT 7
+  CHECK (call_classes BETWEEN 0 AND 31);
+
+CREATE TABLE trunks (
+  id                INTEGER PRIMARY KEY,
+  tenant_id         INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  name              TEXT    NOT NULL,
+  host              TEXT    NOT NULL,
+  port              INTEGER NOT NULL CHECK (port BETWEEN 0 AND 65535),
+  transport         TEXT    NOT NULL CHECK (transport IN ('UDP', 'TCP', 'TLS')),
+  registers         INTEGER NOT NULL CHECK (registers IN (0, 1)),
+  username          TEXT    NOT NULL DEFAULT '',
+  password          TEXT    NOT NULL DEFAULT '',
+  auth_realm        TEXT    NOT NULL DEFAULT '',
+  register_expires  INTEGER NOT NULL CHECK (register_expires > 0),
+  codecs            TEXT    NOT NULL DEFAULT '',
+  caller_id         TEXT    NOT NULL DEFAULT '',
+  max_calls         INTEGER NOT NULL CHECK (max_calls >= 0),
+  options_keepalive INTEGER NOT NULL CHECK (options_keepalive IN (0, 1)),
+  enabled           INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+  created_at        INTEGER NOT NULL,
+  updated_at        INTEGER NOT NULL,
+  UNIQUE (tenant_id, name)
+) STRICT;
+
+CREATE TABLE dids (
+  id               INTEGER PRIMARY KEY,
+  tenant_id        INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  number           TEXT    NOT NULL,
+  trunk_name       TEXT,  -- NULL: calls from any trunk of the tenant
+  destination_kind TEXT    NOT NULL
+    CHECK (destination_kind IN ('extension', 'ringgroup', 'ivr', 'queue', 'voicemail')),
+  destination      TEXT    NOT NULL,
+  created_at       INTEGER NOT NULL,
+  FOREIGN KEY (tenant_id, trunk_name) REFERENCES trunks (tenant_id, name) ON UPDATE CASCADE
+) STRICT;
+CREATE UNIQUE INDEX dids_unique ON dids (tenant_id, number, coalesce(trunk_name, ''));
+CREATE INDEX dids_by_trunk ON dids (tenant_id, trunk_name);
+
+CREATE TABLE outbound_routes (
+  id           INTEGER PRIMARY KEY,
+  tenant_id    INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  name         TEXT    NOT NULL,
+  priority     INTEGER NOT NULL CHECK (priority >= 0),
+  pattern_kind TEXT    NOT NULL CHECK (pattern_kind IN ('prefix', 'length', 'regex')),
+  pattern      TEXT    NOT NULL,
+  strip_digits INTEGER NOT NULL CHECK (strip_digits >= 0),
+  prepend      TEXT    NOT NULL DEFAULT '',
+  caller_id    TEXT    NOT NULL DEFAULT '',
+  emergency    INTEGER NOT NULL CHECK (emergency IN (0, 1)),
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  UNIQUE (tenant_id, name)
+) STRICT;
+
+CREATE TABLE outbound_route_trunks (
+  route_id   INTEGER NOT NULL REFERENCES outbound_routes (id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,
+  tenant_id  INTEGER NOT NULL,
+  trunk_name TEXT    NOT NULL,
+  PRIMARY KEY (route_id, position),
+  UNIQUE (route_id, trunk_name),
+  FOREIGN KEY (tenant_id, trunk_name) REFERENCES trunks (tenant_id, name) ON UPDATE CASCADE
+) STRICT;
+CREATE INDEX outbound_route_trunks_by_trunk ON outbound_route_trunks (tenant_id, trunk_name);
+
+-- Lists are comma-separated digit strings; NULL access prefixes mean "derived from the country".
+CREATE TABLE tenant_call_limits (
+  tenant_id            INTEGER PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
+  max_external_calls   INTEGER NOT NULL CHECK (max_external_calls >= 0),
+  calls_per_hour       INTEGER NOT NULL CHECK (calls_per_hour >= 0),
+  minutes_per_hour     INTEGER NOT NULL CHECK (minutes_per_hour >= 0),
+  country_code         TEXT    NOT NULL DEFAULT '',
+  international_prefix TEXT,
+  national_prefix      TEXT,
+  blocked_prefixes     TEXT    NOT NULL DEFAULT '',
+  emergency_numbers    TEXT    NOT NULL DEFAULT '',
+  mobile_prefixes      TEXT    NOT NULL DEFAULT '',
+  premium_prefixes     TEXT    NOT NULL DEFAULT '',
+  updated_at           INTEGER NOT NULL
+) STRICT;
+
+CREATE TRIGGER trunks_inserted AFTER INSERT ON trunks
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER trunks_updated AFTER UPDATE ON trunks
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER trunks_deleted AFTER DELETE ON trunks
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER dids_inserted AFTER INSERT ON dids
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER dids_updated AFTER UPDATE ON dids
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER dids_deleted AFTER DELETE ON dids
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER outbound_routes_inserted AFTER INSERT ON outbound_routes
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER outbound_routes_updated AFTER UPDATE ON outbound_routes
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER outbound_routes_deleted AFTER DELETE ON outbound_routes
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER outbound_route_trunks_inserted AFTER INSERT ON outbound_route_trunks
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER outbound_route_trunks_updated AFTER UPDATE ON outbound_route_trunks
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER outbound_route_trunks_deleted AFTER DELETE ON outbound_route_trunks
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER tenant_call_limits_inserted AFTER INSERT ON tenant_call_limits
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER tenant_call_limits_updated AFTER UPDATE ON tenant_call_limits
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER tenant_call_limits_deleted AFTER DELETE ON tenant_call_limits
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+)sql";
+
+// Version 7: team chat. Members belong to an extension of the conversation's tenant and go with
+// it; messages keep the sender as text so history outlives the extension. A direct
+// conversation's `direct_key` ("lower:higher" number) makes opening it idempotent. Search uses
+// an FTS5 index kept in step by triggers (external content: the text lives once, in
+// chat_messages). None of these tables moves the change counter.
+constexpr std::string_view kSchemaV7 = R"sql(
+CREATE TABLE chat_conversations (
+  id         INTEGER PRIMARY KEY,
+  tenant_id  INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  kind       TEXT    NOT NULL CHECK (kind IN ('direct', 'channel')),
+  name       TEXT    NOT NULL DEFAULT '',
+  direct_key TEXT,
+  created_at INTEGER NOT NULL,
+  CHECK ((kind = 'direct') = (direct_key IS NOT NULL)),
+  CHECK ((kind = 'channel') = (name <> ''))
+) STRICT;
+CREATE UNIQUE INDEX chat_channels_by_name ON chat_conversations (tenant_id, name)
+  WHERE kind = 'channel';
+CREATE UNIQUE INDEX chat_directs_by_pair ON chat_conversations (tenant_id, direct_key)
+  WHERE kind = 'direct';
+
+CREATE TABLE chat_members (
+  conversation_id INTEGER NOT NULL REFERENCES chat_conversations (id) ON DELETE CASCADE,
+  tenant_id       INTEGER NOT NULL,
+  extension       TEXT    NOT NULL,
+  role            TEXT    NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'owner')),
+  last_read       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (conversation_id, extension),
+  FOREIGN KEY (tenant_id, extension) REFERENCES extensions (tenant_id, number) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX chat_members_by_extension ON chat_members (tenant_id, extension);
+
+CREATE TABLE chat_messages (
+  id              INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES chat_conversations (id) ON DELETE CASCADE,
+  sender          TEXT    NOT NULL,
+  body            TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  edited_at       INTEGER,
+  deleted         INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))
+) STRICT;
+-- History pages and unread counts walk one conversation by id, newest first.
+CREATE INDEX chat_messages_history ON chat_messages (conversation_id, id DESC);
+
+CREATE TABLE chat_attachments (
+  id            INTEGER PRIMARY KEY,
+  message_id    INTEGER NOT NULL REFERENCES chat_messages (id) ON DELETE CASCADE,
+  path          TEXT    NOT NULL,
+  content_type  TEXT    NOT NULL,
+  size_bytes    INTEGER NOT NULL CHECK (size_bytes >= 0),
+  original_name TEXT    NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX chat_attachments_by_message ON chat_attachments (message_id);
+
+CREATE VIRTUAL TABLE chat_messages_fts USING fts5 (
+  body, content = 'chat_messages', content_rowid = 'id');
+CREATE TRIGGER chat_messages_fts_inserted AFTER INSERT ON chat_messages BEGIN
+  INSERT INTO chat_messages_fts (rowid, body) VALUES (new.id, new.body);
+END;
+CREATE TRIGGER chat_messages_fts_deleted AFTER DELETE ON chat_messages BEGIN
+  INSERT INTO chat_messages_fts (chat_messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+END;
+CREATE TRIGGER chat_messages_fts_updated AFTER UPDATE OF body ON chat_messages BEGIN
+  INSERT INTO chat_messages_fts (chat_messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+  INSERT INTO chat_messages_fts (rowid, body) VALUES (new.id, new.body);
+END;
+)sql";
+
 // In version order; the size follows the list.
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "tenants, extensions, bindings, call records", kSchemaV1},
     {2, "call end reason", kSchemaV2},
     {3, "admin accounts, web sessions, API tokens", kSchemaV3},
     {4, "call recording policy and recordings", kSchemaV4},
+    {5, "forwarding, do-not-disturb, ring groups", kSchemaV5},
+    {6, "trunks, DIDs, outbound routes, toll-fraud limits", kSchemaV6},
+    {7, "chat", kSchemaV7},
 });
 
 constexpr bool versions_follow_each_other() {

@@ -1,6 +1,8 @@
 // The AdminStore half of SqliteStore: admin accounts, web sessions, API tokens, in-place updates
 // and reports. Same locking and transaction rules as sqlite_store.cpp.
 
+#include <algorithm>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -455,42 +457,39 @@ Result<std::vector<CallRecord>> SqliteStore::search_call_records(const CallRecor
   std::lock_guard lock(mutex_);
   auto owner = find_tenant(query.tenant);
   if (!owner) return owner.error();
-  // One statement for every filter combination: an absent filter binds NULL and drops out.
+  // One statement for every filter combination. The time window and the cursor are both bounds
+  // on (start_ms, id), so they are bound as one range the index call_records_recent seeks to
+  // (absent ones widen it to the whole tenant): a page deep in a million rows costs what the
+  // first page does. Written as `?N IS NULL OR ...` instead, SQLite cannot use them for the
+  // index and walks every newer row first (450 ms at depth 700,000 against 0.2 ms; bench/api).
+  // start_ms < to is (start_ms, id) < (to, INT64_MIN) because ids are positive.
+  // Extension and disposition stay filters on the rows the range yields.
+  constexpr std::int64_t kLowest = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kHighest = std::numeric_limits<std::int64_t>::max();
+  std::pair<std::int64_t, std::int64_t> before{kHighest, kHighest};
+  if (query.to_ms) before = std::min(before, {*query.to_ms, kLowest});
+  if (query.after) before = std::min(before, {query.after->start_ms, query.after->id});
   auto select = connection_.prepare(
       "SELECT id, tenant_id, call_id, caller, callee, start_ms, answer_ms, end_ms, disposition, "
-      "hangup_side, end_reason FROM call_records WHERE tenant_id = ?1 "
-      "AND (?2 IS NULL OR start_ms >= ?2) AND (?3 IS NULL OR start_ms < ?3) "
-      "AND (?4 IS NULL OR caller = ?4 OR callee = ?4) AND (?5 IS NULL OR disposition = ?5) "
-      "AND (?6 IS NULL OR start_ms < ?6 OR (start_ms = ?6 AND id < ?7)) "
-      "ORDER BY start_ms DESC, id DESC LIMIT ?8");
+      "hangup_side, end_reason FROM call_records WHERE tenant_id = ?1 AND start_ms >= ?2 "
+      "AND (start_ms, id) < (?3, ?4) "
+      "AND (?5 IS NULL OR caller = ?5 OR callee = ?5) AND (?6 IS NULL OR disposition = ?6) "
+      "ORDER BY start_ms DESC, id DESC LIMIT ?7");
   if (!select) return select.error();
   select->bind(1, query.tenant);
-  if (query.from_ms) {
-    select->bind(2, *query.from_ms);
-  } else {
-    select->bind_null(2);
-  }
-  if (query.to_ms) {
-    select->bind(3, *query.to_ms);
-  } else {
-    select->bind_null(3);
-  }
+  select->bind(2, query.from_ms.value_or(kLowest));
+  select->bind(3, before.first).bind(4, before.second);
   if (!query.extension.empty()) {
-    select->bind(4, query.extension);
-  } else {
-    select->bind_null(4);
-  }
-  if (query.disposition) {
-    select->bind(5, to_text(*query.disposition));
+    select->bind(5, query.extension);
   } else {
     select->bind_null(5);
   }
-  if (query.after) {
-    select->bind(6, query.after->start_ms).bind(7, query.after->id);
+  if (query.disposition) {
+    select->bind(6, to_text(*query.disposition));
   } else {
-    select->bind_null(6).bind_null(7);
+    select->bind_null(6);
   }
-  select->bind(8, static_cast<std::int64_t>(query.limit));
+  select->bind(7, static_cast<std::int64_t>(query.limit));
   auto rows = collect_rows(*select, read_call_record);
   if (!rows) return in_context("searching call records", rows.error());
   return rows;
@@ -526,6 +525,22 @@ Result<InstallationCounts> SqliteStore::count_objects(std::optional<TenantId> te
   if (!record_count) return in_context("counting call records", record_count.error());
   counts.call_records = *record_count;
   return counts;
+}
+
+Result<std::vector<std::pair<TenantId, std::size_t>>> SqliteStore::count_live_bindings(
+    UnixSeconds at) {
+  std::lock_guard lock(mutex_);
+  auto select = connection_.prepare(
+      "SELECT tenant_id, count(*) FROM bindings WHERE expires_at > ?1 GROUP BY tenant_id");
+  if (!select) return select.error();
+  select->bind(1, at);
+  auto rows =
+      collect_rows(*select, [](const Statement& row) -> Result<std::pair<TenantId, std::size_t>> {
+        return std::pair<TenantId, std::size_t>{row.column_int(0),
+                                                static_cast<std::size_t>(row.column_int(1))};
+      });
+  if (!rows) return in_context("counting live bindings", rows.error());
+  return rows;
 }
 
 }  // namespace parley::store::sqlite

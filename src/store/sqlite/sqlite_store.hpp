@@ -22,9 +22,14 @@
 #include <string_view>
 
 #include "store/admin_store.hpp"
+#include "store/call_feature_store.hpp"
+#include "store/call_limits_store.hpp"
+#include "store/chat_store.hpp"
 #include "store/recording_store.hpp"
+#include "store/routing_store.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/store.hpp"
+#include "store/trunk_store.hpp"
 
 namespace parley::store::sqlite {
 
@@ -41,7 +46,14 @@ struct SqliteStoreOptions {
 
 // Implements both Store (the SIP side) and AdminStore (web admin and REST API); the AdminStore
 // part lives in sqlite_admin_store.cpp.
-class SqliteStore final : public Store, public AdminStore, public RecordingStore {
+class SqliteStore final : public Store,
+                          public AdminStore,
+                          public RecordingStore,
+                          public CallFeatureStore,
+                          public ChatStore,
+                          public TrunkStore,
+                          public RoutingStore,
+                          public CallLimitsStore {
   struct Key {};  // only open() constructs a SqliteStore
 
  public:
@@ -110,6 +122,8 @@ class SqliteStore final : public Store, public AdminStore, public RecordingStore
   Result<std::vector<CallRecord>> search_call_records(const CallRecordQuery& query) override;
   Result<InstallationCounts> count_objects(std::optional<TenantId> tenant,
                                            UnixSeconds now) override;
+  Result<std::vector<std::pair<TenantId, std::size_t>>> count_live_bindings(
+      UnixSeconds now) override;
 
   // RecordingStore (sqlite_recording_store.cpp).
   Result<void> set_tenant_recording(TenantId tenant, bool record_all) override;
@@ -119,6 +133,75 @@ class SqliteStore final : public Store, public AdminStore, public RecordingStore
   Result<RecordingId> insert_recording(const Recording& recording) override;
   Result<std::vector<Recording>> list_recordings(const RecordingQuery& query) override;
 
+  // CallFeatureStore (sqlite_call_feature_store.cpp).
+  Result<void> set_forward(TenantId tenant, std::string_view extension,
+                           const CallForward& forward) override;
+  Result<std::size_t> clear_forward(TenantId tenant, std::string_view extension,
+                                    std::optional<ForwardCondition> condition) override;
+  Result<void> set_dnd(TenantId tenant, std::string_view extension, bool on) override;
+  Result<ExtensionCallFeatures> get_call_features(TenantId tenant,
+                                                  std::string_view extension) override;
+  Result<RingGroup> add_ring_group(const RingGroup& group) override;
+  Result<std::vector<RingGroup>> list_ring_groups(TenantId tenant) override;
+  Result<RingGroup> get_ring_group(TenantId tenant, std::string_view number) override;
+  Result<void> set_ring_group_members(TenantId tenant, std::string_view number,
+                                      const std::vector<std::string>& members) override;
+  Result<void> remove_ring_group(TenantId tenant, std::string_view number) override;
+  Result<CallFeatureSnapshot> call_feature_snapshot() override;
+
+  // ChatStore (sqlite_chat_store.cpp).
+  Result<Conversation> open_direct_conversation(TenantId tenant, std::string_view first,
+                                                std::string_view second, UnixMillis now) override;
+  Result<Conversation> create_channel(TenantId tenant, std::string_view name,
+                                      std::string_view owner, UnixMillis now) override;
+  Result<Conversation> get_conversation(ConversationId id) override;
+  Result<std::vector<ConversationSummary>> list_conversations(TenantId tenant,
+                                                              std::string_view extension) override;
+  Result<std::vector<ChatMember>> list_members(ConversationId conversation) override;
+  Result<ChatMember> get_member(ConversationId conversation, std::string_view extension) override;
+  Result<void> add_member(ConversationId conversation, std::string_view extension,
+                          MemberRole role) override;
+  Result<bool> remove_member(ConversationId conversation, std::string_view extension) override;
+  Result<ChatMessage> insert_message(const NewChatMessage& message) override;
+  Result<ChatMessage> get_message(MessageId id) override;
+  Result<ChatMessage> edit_message(MessageId id, std::string_view body, UnixMillis now) override;
+  Result<ChatMessage> delete_message(MessageId id, UnixMillis now) override;
+  Result<std::vector<ChatMessage>> list_messages(ConversationId conversation,
+                                                 std::optional<MessageId> before,
+                                                 std::size_t limit) override;
+  Result<std::vector<ChatMessage>> search_messages(TenantId tenant, std::string_view extension,
+                                                   std::string_view query,
+                                                   std::size_t limit) override;
+  Result<MessageId> mark_read(ConversationId conversation, std::string_view extension,
+                              MessageId up_to) override;
+  Result<ChatAttachment> add_attachment(const ChatAttachment& attachment) override;
+  Result<std::vector<ChatAttachment>> list_attachments(MessageId message) override;
+
+  // TrunkStore (sqlite_trunk_store.cpp).
+  Result<TrunkId> add_trunk(const Trunk& trunk) override;
+  Result<void> update_trunk(const Trunk& trunk) override;
+  Result<void> remove_trunk(TenantId tenant, std::string_view name) override;
+  Result<std::optional<Trunk>> find_trunk(TenantId tenant, std::string_view name) override;
+  Result<std::vector<Trunk>> list_trunks(std::optional<TenantId> tenant) override;
+
+  // RoutingStore (sqlite_routing_store.cpp).
+  Result<DidId> add_did(const Did& did) override;
+  Result<void> remove_did(TenantId tenant, std::string_view number,
+                          std::string_view trunk) override;
+  Result<std::vector<Did>> list_dids(std::optional<TenantId> tenant) override;
+  Result<OutboundRouteId> add_outbound_route(const OutboundRoute& route) override;
+  Result<void> remove_outbound_route(TenantId tenant, std::string_view name) override;
+  Result<std::vector<OutboundRoute>> list_outbound_routes(std::optional<TenantId> tenant) override;
+
+  // CallLimitsStore (sqlite_call_limits_store.cpp).
+  Result<void> set_call_classes(TenantId tenant, std::string_view number,
+                                CallClassSet classes) override;
+  Result<CallClassSet> get_call_classes(TenantId tenant, std::string_view number) override;
+  Result<std::vector<ExtensionCallClasses>> list_call_classes() override;
+  Result<void> set_tenant_call_limits(const TenantCallLimits& limits) override;
+  Result<TenantCallLimits> get_tenant_call_limits(TenantId tenant) override;
+  Result<std::vector<TenantCallLimits>> list_tenant_call_limits() override;
+
  private:
   UnixSeconds now() const;
   // Lookups used inside other operations; the caller holds mutex_.
@@ -127,6 +210,8 @@ class SqliteStore final : public Store, public AdminStore, public RecordingStore
   Result<Tenant> get_default_locked();
   Result<Extension> find_extension(TenantId tenant, std::string_view number);
   Result<AdminAccount> find_admin_by_name(std::string_view name);
+  Result<Conversation> find_conversation(ConversationId id);
+  Result<ChatMessage> find_message(MessageId id);
 
   const std::filesystem::path path_;
   const std::function<UnixSeconds()> wall_clock_;

@@ -262,5 +262,58 @@ TEST_F(AdminStoreTest, SearchesCallRecordsWithFiltersAndCursor) {
   EXPECT_EQ(everything->tenants, 2U);
 }
 
+// The time window and the cursor are one range on (start_ms, id): ties on start_ms page by id,
+// `to` is exclusive, `from` inclusive, and the tighter of `to` and the cursor wins.
+TEST_F(AdminStoreTest, PagesCallRecordsThroughTiesAndTimeWindows) {
+  for (int i = 0; i < 9; ++i) {
+    CallRecord record;
+    record.tenant_id = tenant_.id;
+    record.call_id = "tie-" + std::to_string(i);
+    record.caller = "1001";
+    record.callee = "1002";
+    record.start_ms = 1000 * (i / 3);  // three calls at 0, three at 1000, three at 2000
+    record.end_ms = record.start_ms + 10;
+    record.disposition = Disposition::kNoAnswer;
+    ASSERT_TRUE(store_->insert_call_record(record));
+  }
+  CallRecordQuery query;
+  query.tenant = tenant_.id;
+  query.limit = 2;
+  std::vector<std::string> seen;
+  for (int page = 0; page < 10; ++page) {
+    auto records = store_->search_call_records(query);
+    ASSERT_TRUE(records.ok()) << records.error().message;
+    for (const auto& record : *records) seen.push_back(record.call_id);
+    if (records->size() < query.limit) break;
+    query.after = CallRecordCursor{records->back().start_ms, records->back().id};
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"tie-8", "tie-7", "tie-6", "tie-5", "tie-4", "tie-3",
+                                            "tie-2", "tie-1", "tie-0"}));
+
+  CallRecordQuery window;
+  window.tenant = tenant_.id;
+  window.from_ms = 1000;
+  window.to_ms = 2000;
+  window.limit = 10;
+  auto inside = store_->search_call_records(window);
+  ASSERT_TRUE(inside.ok());
+  ASSERT_EQ(inside->size(), 3U);  // from inclusive, to exclusive
+  EXPECT_EQ(inside->front().call_id, "tie-5");
+
+  // A cursor above `to` changes nothing; one inside the window starts after it.
+  auto top = store_->search_call_records(window);
+  ASSERT_TRUE(top.ok());
+  window.after = CallRecordCursor{5000, 999};
+  auto same = store_->search_call_records(window);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->size(), 3U);
+  window.after = CallRecordCursor{(*top)[0].start_ms, (*top)[0].id};
+  auto rest = store_->search_call_records(window);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 2U);
+  EXPECT_EQ(rest->front().call_id, "tie-4");
+  EXPECT_EQ(rest->back().call_id, "tie-3");
+}
+
 }  // namespace
 }  // namespace parley::store::sqlite
