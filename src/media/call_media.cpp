@@ -320,9 +320,16 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
   Result<std::string> relay_offer(MediaSide from, sdp::SessionDescription offer,
                                   std::size_t index) {
     const MediaSide to = other_side(from);
+    const bool holds = offer_holds(offer, index);
     sdp::SessionDescription out = offer;
     anchor(out, to, index);
     sdp::Media& media = out.media[index];
+    if (holds && options_.music_on_hold) {
+      // Parley plays music to the held side whatever the holder sends (RFC 3264 §8.4 asks the
+      // held side to answer recvonly).
+      out.direction.reset();
+      media.direction = sdp::Direction::kSendOnly;
+    }
     if (is_webrtc(media)) media.protocol = "RTP/AVP";
     if (options_.transcoding &&
         std::any_of(media.formats.begin(), media.formats.end(), [](const sdp::Format& format) {
@@ -348,7 +355,7 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
       sdp::Format events = telephone_event_format(media.formats);
       if (events.payload_type >= 0) media.formats.push_back(std::move(events));
     }
-    pending_ = Pending{from, std::move(offer), index, out};
+    pending_ = Pending{from, std::move(offer), index, out, holds};
     for (auto& cached : answers_) cached = {};
     if (secure_[index_of(to)]) {
       render_webrtc(out, to, index, "actpass", nullptr);  // a re-offer to a WebRTC leg
@@ -400,8 +407,15 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     relay_->set_remote(leg_of(from), *remote);
 
     std::vector<sdp::Format> formats;
+    const bool offerer_holds = pending_->offerer_holds;
+    const sdp::Direction offered_direction = offered.effective_direction(pending_->offer.direction);
+    // The answerer holds when it refuses media the offer would let it receive (it held before
+    // and keeps holding while the other side re-offers).
+    const bool answerer_holds =
+        answered.port != 0 && !remote->receives && sdp::sends(offered_direction);
     if (answered.port != 0) {
-      auto chosen = negotiate(offered, answered, offerer, from, formats);
+      auto chosen = negotiate(offered, answered, offerer, from, formats,
+                              Holding{offerer_holds, answerer_holds});
       if (!chosen.ok()) return chosen.error();
       remember(offerer, pending_->offer, index, formats);
       remember(from, answer, index, answered_formats_);
@@ -424,6 +438,21 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     } else {
       media.formats = std::move(formats);
       media.rtcp_mux = offered.rtcp_mux;
+      if (options_.music_on_hold) {
+        // What Parley does towards the offerer: music when the answerer holds; while the
+        // offerer holds, it only takes what the offerer sends (RFC 3264 §6.1).
+        std::optional<sdp::Direction> towards_offerer;
+        if (offerer_holds) {
+          towards_offerer =
+              sdp::sends(offered_direction) ? sdp::Direction::kRecvOnly : sdp::Direction::kInactive;
+        } else if (answerer_holds && sdp::receives(offered_direction)) {
+          towards_offerer = sdp::Direction::kSendOnly;
+        }
+        if (towards_offerer) {
+          out.direction.reset();
+          media.direction = towards_offerer;
+        }
+      }
     }
     if (secure_[index_of(offerer)]) {
       // RFC 5763 §5: we answer actpass or active with passive, passive with active.
@@ -468,6 +497,7 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     sdp::SessionDescription offer;
     std::size_t audio_index = 0;
     sdp::SessionDescription relayed;  // the plain offer we made the other side
+    bool offerer_holds = false;
   };
   struct Cached {
     std::string in;
@@ -653,8 +683,32 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     return nullptr;
   }
 
+  struct Holding {
+    bool offerer = false;
+    bool answerer = false;
+  };
+
+  // Whether the author of `offer` holds the call (RFC 3264 §8.4): it will not receive the
+  // audio stream (sendonly, inactive, or the old c=0.0.0.0), which it has not rejected.
+  static bool offer_holds(const sdp::SessionDescription& offer, std::size_t index) {
+    if (offer.media[index].port == 0) return false;
+    const auto remote = remote_of(offer, index);
+    return remote.ok() && !remote->receives;
+  }
+
+  // Music for the party on the receiving end of `forwarding` while the other holds, in the
+  // codec it receives. Without a clip, or when the codec cannot be encoded, the direction
+  // relays as it would without hold (the holder's stream, if it sends one).
+  void add_hold_music(Forwarding& forwarding, const sdp::Format& codec) const {
+    if (!options_.music_on_hold) return;
+    auto music = MusicOnHold::create(options_.music_on_hold, spec_of(codec));
+    if (!music.ok()) return;
+    forwarding.hold_music = std::move(music).value();
+    forwarding.hold_music_pt = codec.payload_type;
+  }
+
   Result<void> negotiate(const sdp::Media& offered, const sdp::Media& answered, MediaSide offerer,
-                         MediaSide answerer, std::vector<sdp::Format>& formats) {
+                         MediaSide answerer, std::vector<sdp::Format>& formats, Holding holding) {
     const sdp::Format* chosen = nullptr;
     for (const auto& format : answered.formats) {
       if (is_voice(format)) {
@@ -728,6 +782,8 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
           static_cast<std::int16_t>(offered_dtmf->payload_type);
       formats.push_back(*offered_dtmf);
     }
+    if (holding.offerer) add_hold_music(to_answerer, *chosen);
+    if (holding.answerer) add_hold_music(to_offerer, formats.front());
     relay_->set_forwarding(leg_of(offerer), std::move(to_answerer));
     relay_->set_forwarding(leg_of(answerer), std::move(to_offerer));
     return {};

@@ -30,6 +30,14 @@
 // (`record_toggle`, RFC 4733 digits; docs/feature-codes.md), which toggles recording. The
 // recording ends with the call (the CallMedia is destroyed) or the next toggle.
 //
+// Hold (RFC 3264 §8.4; decision in docs/decisions/0017-music-on-hold.md): a side whose offer
+// says sendonly or inactive (or c=0.0.0.0) holds the call. With MediaOptions::music_on_hold the
+// held side is offered sendonly (Parley sends it music), the holder is answered recvonly or
+// inactive, and once the answer arrives the relay plays the clip to the held side in its codec
+// instead of relaying the holder's RTP. A sendrecv offer resumes. An answerer that answers a
+// sendrecv or sendonly offer with sendonly or inactive holds too (it held earlier and the other
+// side re-offered); when both hold, neither side takes media and nothing is sent.
+//
 // Errors (Error::code is the SIP status for the sender): 400 malformed SDP, 488 nothing usable
 // (no audio, no codec in common and none transcodable, secure profile), 503 no free ports.
 //
@@ -41,6 +49,7 @@
 #include <string>
 
 #include "base/clock.hpp"
+#include "media/audio_player.hpp"
 #include "media/recording_policy.hpp"
 #include "media/recording_writer.hpp"
 #include "media/rtp_relay.hpp"
@@ -76,6 +85,9 @@ struct MediaOptions {
   // `feature_code_gap` of each other.
   std::string record_toggle = "*1";
   Duration feature_code_gap = std::chrono::seconds(3);
+  // What a held party hears (decision 0017); null = no music on hold: hold offers and answers
+  // are relayed as they are and the holder's own stream (if any) reaches the held party.
+  std::shared_ptr<const AudioClip> music_on_hold;
 };
 
 class MediaService final : public sip::MediaFactory {

@@ -36,6 +36,9 @@ constexpr std::size_t kGeneratedFrameMs = 20;
 constexpr std::size_t kMaxGeneratedFrames = 10;
 // How often a WebRTC leg's DTLS handshake gets a chance to retransmit.
 constexpr auto kSecureTick = std::chrono::milliseconds(100);
+// Music on hold: one frame per tick; a loop that stalled longer than kMaxGeneratedFrames ticks
+// skips ahead instead of bursting.
+constexpr auto kHoldFrame = std::chrono::milliseconds(MusicOnHold::kFrameMs);
 
 std::size_t index(Leg leg) {
   return static_cast<std::size_t>(leg);
@@ -87,6 +90,9 @@ struct LegState {
 
   std::unique_ptr<SecureLeg> secure;  // WebRTC leg; null for plain RTP
   LegSender sender;
+  // When the next music-on-hold frame from this leg's direction is due (set while
+  // forwarding.hold_music is).
+  std::optional<std::chrono::steady_clock::time_point> hold_due;
   std::optional<net::SocketAddress> secure_destination;  // cache for rtp_destination()
 };
 
@@ -102,7 +108,8 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
         legs_{LegState(random(), static_cast<std::uint16_t>(random()), random()),
               LegState(random(), static_cast<std::uint16_t>(random()), random())},
         last_rtp_(clock.now()),
-        secure_timer_(pool, worker, [this] { on_secure_timer(); }) {}
+        secure_timer_(pool, worker, [this] { on_secure_timer(); }),
+        hold_timer_(pool, worker, [this] { on_hold_timer(); }) {}
 
   ~RtpRelayImpl() override {
     for (LegState& leg : legs_) {
@@ -125,6 +132,12 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
     leg.forwarding = std::move(forwarding);
     leg.stream.restart();
     leg.last_audio_timestamp.reset();
+    if (!leg.forwarding.hold_music) {
+      leg.hold_due.reset();
+    } else if (!leg.hold_due) {
+      leg.hold_due = std::chrono::steady_clock::now();
+    }
+    arm_hold_timer();
   }
   const LegStats& stats(Leg leg) const override { return legs_[index(leg)].stats; }
   void set_secure(Leg which, std::unique_ptr<SecureLeg> secure) override {
@@ -152,7 +165,13 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
   void transcode(LegState& from, LegState& to, const net::SocketAddress& destination,
                  const rtp::RtpView& view, TimePoint now);
   void send_frame(LegState& from, LegState& to, const net::SocketAddress& destination,
-                  const EncodedFrame& frame, TimePoint now);
+                  const EncodedFrame& frame, TimePoint now) {
+    send_frame(from, to, destination, frame, now, from.forwarding.transcode_output_pt,
+               from.forwarding.output_clock_rate);
+  }
+  void send_frame(LegState& from, LegState& to, const net::SocketAddress& destination,
+                  const EncodedFrame& frame, TimePoint now, int payload_type,
+                  std::uint32_t clock_rate);
   bool send_generated(LegState& from, LegState& to, const net::SocketAddress& destination,
                       int payload_type, bool marker, std::uint32_t timestamp,
                       std::span<const std::uint8_t> payload);
@@ -167,6 +186,8 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
   void flush(LegState& leg);
   void arm_secure_timer();
   void on_secure_timer();
+  void arm_hold_timer();
+  void on_hold_timer();
 
   net::WorkerPool& pool_;
   std::size_t worker_;
@@ -178,6 +199,7 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
   RtpRelay::Listener* listener_ = nullptr;
   std::shared_ptr<RecordingTap> tap_;
   net::LoopTimer secure_timer_;
+  net::LoopTimer hold_timer_;
 };
 
 Result<void> RtpRelayImpl::bind(Leg which) {
@@ -302,6 +324,47 @@ void RtpRelayImpl::on_secure_timer() {
   arm_secure_timer();
 }
 
+void RtpRelayImpl::arm_hold_timer() {
+  std::optional<std::chrono::steady_clock::time_point> earliest;
+  for (const LegState& leg : legs_) {
+    if (leg.hold_due && (!earliest || *leg.hold_due < *earliest)) earliest = leg.hold_due;
+  }
+  if (!earliest) {
+    hold_timer_.cancel();
+  } else if (hold_timer_.deadline() != earliest) {
+    hold_timer_.arm(*earliest);
+  }
+}
+
+// Sends the music frames that are due to every held leg, one per 20 ms of wall-clock time.
+void RtpRelayImpl::on_hold_timer() {
+  const auto wall = std::chrono::steady_clock::now();
+  const TimePoint now = clock_.now();
+  for (std::size_t from_index = 0; from_index < legs_.size(); ++from_index) {
+    LegState& from = legs_[from_index];
+    LegState& to = legs_[1 - from_index];
+    if (!from.hold_due || from.forwarding.hold_music == nullptr) continue;
+    if (wall - *from.hold_due > kHoldFrame * kMaxGeneratedFrames) *from.hold_due = wall;
+    const net::SocketAddress* destination = rtp_destination(to);
+    // hold_due is at most kMaxGeneratedFrames frames behind `wall`, so this loop is bounded.
+    while (*from.hold_due <= wall) {
+      *from.hold_due += kHoldFrame;
+      if (destination == nullptr) continue;  // the held party takes no media now
+      EncodedFrame frame;
+      if (!from.forwarding.hold_music->next(frame)) {
+        ++from.stats.dropped_payload;
+        continue;
+      }
+      const std::uint64_t sent = to.stats.rtp_sent;
+      send_frame(from, to, *destination, frame, now, from.forwarding.hold_music_pt,
+                 from.forwarding.hold_music->clock_rate());
+      if (to.stats.rtp_sent != sent) ++to.stats.hold_frames_sent;
+    }
+    flush(to);
+  }
+  arm_hold_timer();
+}
+
 bool RtpRelayImpl::send_to(LegState& to, net::DatagramSocket& socket,
                            const net::SocketAddress& destination,
                            std::span<const std::uint8_t> bytes, bool rtcp) {
@@ -394,6 +457,10 @@ void RtpRelayImpl::on_rtp(Leg from_leg, net::ReceivedDatagram& datagram, TimePoi
                      view->timestamp, view->payload, now);
   }
   if (event) on_event(from_leg, from, *view);
+  if (plan.hold_music != nullptr) {
+    ++from.stats.dropped_payload;  // this leg holds: the other hears music, not this stream
+    return;
+  }
   const bool translated_event = event && plan.events_to_tones != nullptr && plan.transcoder;
   if (!transcoded && mapped < 0 && !translated_event) {
     ++from.stats.dropped_payload;  // an event the other leg cannot take
@@ -444,20 +511,18 @@ void RtpRelayImpl::transcode(LegState& from, LegState& to, const net::SocketAddr
 }
 
 void RtpRelayImpl::send_frame(LegState& from, LegState& to, const net::SocketAddress& destination,
-                              const EncodedFrame& frame, TimePoint now) {
-  const Forwarding& plan = from.forwarding;
+                              const EncodedFrame& frame, TimePoint now, int payload_type,
+                              std::uint32_t clock_rate) {
   if (rtp::kRtpHeaderBytes + frame.payload.size() + kSrtpOverhead >
       to.rtp_socket->send_buffer().size()) {
     ++from.stats.dropped_payload;
     return;
   }
-  const OutgoingStream::Stamp stamp =
-      from.stream.next_frame(frame.samples, now, plan.output_clock_rate);
+  const OutgoingStream::Stamp stamp = from.stream.next_frame(frame.samples, now, clock_rate);
   from.last_audio_timestamp = stamp.timestamp;
   const std::span<std::uint8_t> slot = to.rtp_socket->send_buffer();
-  rtp::write_header(slot, static_cast<std::uint8_t>(plan.transcode_output_pt),
-                    stamp.marker || frame.marker, stamp.sequence, stamp.timestamp,
-                    from.stream.ssrc());
+  rtp::write_header(slot, static_cast<std::uint8_t>(payload_type), stamp.marker || frame.marker,
+                    stamp.sequence, stamp.timestamp, from.stream.ssrc());
   if (!frame.payload.empty()) {
     std::memcpy(slot.data() + rtp::kRtpHeaderBytes, frame.payload.data(), frame.payload.size());
   }
@@ -561,7 +626,8 @@ void RtpRelayImpl::on_rtcp(Leg from_leg, net::ReceivedDatagram& datagram, TimePo
   }
   ++from.stats.rtcp_received;
   // A transcoded direction's reports would describe a stream the other side never sees.
-  if (from.forwarding.transcoder != nullptr || !to.has_remote || !to.remote.receives) {
+  if (from.forwarding.transcoder != nullptr || from.forwarding.hold_music != nullptr ||
+      !to.has_remote || !to.remote.receives) {
     ++from.stats.dropped_payload;
     return;
   }

@@ -23,6 +23,9 @@
 // to the Listener (once per event), whether or not they are relayed, for feature codes; so are
 // in-band digits found on a leg whose Forwarding translates them into events.
 //
+// Music on hold: a direction whose Forwarding carries `hold_music` sends generated frames on a
+// 20 ms timer of the worker loop instead of relaying (see Forwarding).
+//
 // WebRTC legs (set_secure) see the same relay through a SecureLeg that terminates STUN and DTLS
 // and turns SRTP into RTP on the way in and back on the way out.
 //
@@ -43,6 +46,7 @@
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "media/dtmf_translator.hpp"
+#include "media/music_on_hold.hpp"
 #include "media/secure_leg.hpp"
 #include "media/transcoder.hpp"
 #include "net/address.hpp"
@@ -110,6 +114,13 @@ struct Forwarding {
   // This leg's audio is scanned for tones; digits go out as events of `dtmf_output_pt`.
   std::unique_ptr<TonesToEvents> tones_to_events;
   int dtmf_output_pt = -1;
+  // Music on hold (this leg holds the call): while set, RTP from this leg is still accepted,
+  // counted, recorded and scanned for digits but not relayed; instead the other leg gets
+  // `hold_music`'s frames every 20 ms as payload type `hold_music_pt`, on this direction's one
+  // continuous outgoing stream (so resuming continues its sequence numbers). Nothing is sent
+  // while the other leg takes no media either (both parties hold).
+  std::unique_ptr<MusicOnHold> hold_music;
+  int hold_music_pt = -1;
 };
 
 struct RelayOptions {
@@ -130,6 +141,7 @@ struct LegStats {
   std::uint64_t dropped_foreign = 0;    // from a source other than the latched one
   std::uint64_t dropped_payload = 0;    // payload type not negotiated / no destination / hold
   std::uint64_t send_failures = 0;
+  std::uint64_t hold_frames_sent = 0;         // music-on-hold frames sent to this leg's UA
   std::optional<net::SocketAddress> latched;  // the source this leg latched to
 };
 
