@@ -366,8 +366,23 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
   }
   std::string callee = unescaped(target->user);
   CallPlan plan = options_.routing.plan_call(*callee_tenant, caller, callee);
+  // A number that rings nobody right now (do-not-disturb, unavailable) is a missed call worth a
+  // record; a number that does not exist is not.
+  auto record_failure = [&](int status) {
+    store::CallRecord record;
+    record.tenant_id = caller_tenant->id;
+    record.call_id.assign(invite.call_id());
+    record.caller = caller;
+    record.callee = callee;
+    record.start_ms = now_ms();
+    record.end_ms = record.start_ms;
+    record.disposition = status == 486 ? store::Disposition::kBusy : store::Disposition::kFailed;
+    record.hangup_side = status == 486 ? store::HangupSide::kCallee : store::HangupSide::kSystem;
+    options_.records.record(record);
+  };
   if (plan.reject_status != 0) {
     refuse(plan.reject_status, plan.reject_reason);
+    if (plan.reject_status == 486 || plan.reject_status == 480) record_failure(plan.reject_status);
     return;
   }
   if (!plan.application.empty()) {
@@ -383,18 +398,9 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
                            });
       });
   if (!anyone_registered) {
-    refuse(plan.exhausted_status != 0 ? plan.exhausted_status : 480);
-    // Calling a real extension that is not registered is a call that failed: record it.
-    store::CallRecord record;
-    record.tenant_id = caller_tenant->id;
-    record.call_id.assign(invite.call_id());
-    record.caller = std::move(caller);
-    record.callee = std::move(callee);
-    record.start_ms = now_ms();
-    record.end_ms = record.start_ms;
-    record.disposition = store::Disposition::kFailed;
-    record.hangup_side = store::HangupSide::kSystem;
-    options_.records.record(record);
+    const int status = plan.exhausted_status != 0 ? plan.exhausted_status : 480;
+    refuse(status);
+    record_failure(status);
     return;
   }
   start_call(transaction, invite, *caller_tenant, std::move(caller), std::move(callee),
