@@ -13,6 +13,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sip-tester python3 python3-jsonschema procps
   baresip-core
+  # a SIP provider for the trunk tests (its registrar with digest auth over db_text)
+  kamailio
   # the web app (web/: Vite needs Node >= 18) and its browser tests
   nodejs chromium
   # browser calls run in a network namespace with only loopback (unshare, ip)
@@ -24,7 +26,7 @@ if ! command -v npm >/dev/null 2>&1; then
   packages+=(npm)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(kamailio rtpengine-daemon)
+  packages+=(rtpengine-daemon wrk)
 fi
 
 missing=()

@@ -16,10 +16,12 @@
 
 #include "app/access_commands.hpp"
 #include "app/admin_commands.hpp"
+#include "app/call_feature_commands.hpp"
 #include "app/config.hpp"
 #include "app/recording_commands.hpp"
 #include "app/serve.hpp"
 #include "app/supply_chain_commands.hpp"
+#include "app/trunk_commands.hpp"
 #include "net/address.hpp"
 
 namespace parley::app {
@@ -123,6 +125,8 @@ int run_cli(int argc, const char* const* argv) {
 
   AdminCommands admin(app);
   RecordingCommands recording(app);  // after admin: adds to its tenant and user commands
+  TrunkCommands trunks(app);         // after admin too
+  CallFeatureCommands call_features(app);
   AccessCommands access(app);
   SupplyChainCommands supply_chain(app);
 
@@ -137,6 +141,8 @@ int run_cli(int argc, const char* const* argv) {
   if (serve_command->parsed()) return run_serve(flags);
   if (admin.ran()) return admin.exit_code();
   if (recording.ran()) return recording.exit_code();
+  if (trunks.ran()) return trunks.exit_code();
+  if (call_features.ran()) return call_features.exit_code();
   if (access.ran()) return access.exit_code();
   if (supply_chain.ran()) return supply_chain.exit_code();
   return kExitUsage;

@@ -59,6 +59,8 @@ class Reader {
         read_registrar(value, config);
       } else if (section == "presence") {
         read_presence(value, config);
+      } else if (section == "trunks") {
+        read_trunks(value, config);
       } else {
         fail(file_, value, "unknown section [" + section + "]");
       }
@@ -207,6 +209,8 @@ class Reader {
         config.transcoding = boolean(value, "media.transcoding");
       } else if (key == "webrtc_prefers_opus") {
         config.webrtc_prefers_opus = boolean(value, "media.webrtc_prefers_opus");
+      } else if (key == "music_on_hold") {
+        config.music_on_hold = string(value, "media.music_on_hold");
       } else {
         fail(file_, value, "unknown key media." + key);
       }
@@ -255,6 +259,24 @@ class Reader {
             integer(value, "presence.max_subscriptions_per_tenant", 1, 10000000));
       } else {
         fail(file_, value, "unknown key presence." + key);
+      }
+    }
+  }
+
+  void read_trunks(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "keepalive_interval_s") {
+        config.trunk_keepalive_interval_s = number(value, "trunks.keepalive_interval_s", 0.1, 3600);
+      } else if (key == "keepalive_failures_for_down") {
+        config.trunk_keepalive_failures_for_down =
+            static_cast<int>(integer(value, "trunks.keepalive_failures_for_down", 1, 100));
+      } else if (key == "register_retry_min_s") {
+        config.trunk_register_retry_min_s = number(value, "trunks.register_retry_min_s", 0.1, 3600);
+      } else if (key == "register_retry_max_s") {
+        config.trunk_register_retry_max_s =
+            number(value, "trunks.register_retry_max_s", 0.1, 86400);
+      } else {
+        fail(file_, value, "unknown key trunks." + key);
       }
     }
   }
@@ -347,6 +369,9 @@ Result<void> validate(const Config& config) {
     return make_error(1, "sip.t2_ms must be at least sip.t1_ms (and both above 0)");
   }
   if (config.t4_ms == 0) return make_error(1, "sip.t4_ms must be above 0");
+  if (config.trunk_register_retry_max_s < config.trunk_register_retry_min_s) {
+    return make_error(1, "trunks.register_retry_max_s must be at least register_retry_min_s");
+  }
   if (config.max_message_bytes < 1024) return make_error(1, "sip.max_message_bytes is below 1024");
   if (!(config.tcp_idle_timeout_s > 0)) return make_error(1, "sip.tcp_idle_timeout_s must be > 0");
   if (config.min_expires_s > config.max_expires_s) {

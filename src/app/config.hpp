@@ -46,6 +46,9 @@ struct Config {
   double latch_window_s = 10;          // NAT latching to a source other than the SDP's
   bool transcoding = true;             // offer codecs the caller lacks and transcode
   bool webrtc_prefers_opus = true;     // browsers get Opus even when the phone has only G.711
+  // What held parties hear: a WAV file (16-bit PCM mono, 8/16/48 kHz); empty = the built-in
+  // melody; "off" = no music on hold (decision 0017).
+  std::string music_on_hold;
   // [registrar]
   std::uint32_t min_expires_s = 60;    // shorter non-zero registrations get 423 Interval Too Brief
   std::uint32_t max_expires_s = 7200;  // longer ones are shortened to this
@@ -58,6 +61,11 @@ struct Config {
   std::uint32_t notify_coalesce_ms = 80;  // changes of one extension within this: one NOTIFY
   std::size_t max_subscriptions_per_device = 200;   // past it: 403
   std::size_t max_subscriptions_per_tenant = 5000;  // past it: 503 with Retry-After
+  // [trunks] the client side of provider trunks (issue 11)
+  double trunk_keepalive_interval_s = 30;     // OPTIONS to every enabled trunk this often
+  int trunk_keepalive_failures_for_down = 2;  // consecutive failed probes before "down"
+  double trunk_register_retry_min_s = 30;     // first back-off after a failed registration
+  double trunk_register_retry_max_s = 600;    // the back-off doubles up to this
   // [auth]
   // Digest algorithms offered, strongest first (RFC 8760): "SHA-256", "MD5".
   std::vector<std::string> auth_algorithms = {"SHA-256", "MD5"};

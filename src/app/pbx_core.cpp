@@ -163,7 +163,11 @@ Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
   store_options.data_dir = options.data_dir;
   auto store = store::sqlite::SqliteStore::open(store_options);
   if (!store) return store.error();
+  core->call_features_ = store.value().get();
   core->store_ = std::move(store.value());
+  if (auto loaded = core->dial_plan_.reload(*core->call_features_); !loaded) {
+    return loaded.error();
+  }
 
   auto secret = load_or_create_secret(options.data_dir);
   if (!secret) return secret.error();
@@ -192,6 +196,7 @@ Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
       std::make_unique<sip::Registrar>(*core->directory_, *core->location_, *core->authenticator_,
                                        *core->throttle_, registrar_options);
   core->presence_ = std::make_unique<sip::PresenceHub>(options.presence);
+  core->live_calls_ = std::make_unique<LiveCalls>(*core->presence_);
   core->call_records_ = std::make_unique<CallRecordWriter>(*core->store_);
   core->maintenance_ = std::make_unique<Maintenance>(*core);
   return core;
@@ -219,6 +224,9 @@ void PbxCore::reload_directory() {
         });
     spdlog::info("tenants and extensions reloaded ({} extensions; {} bindings dropped)",
                  snapshot->extension_count(), dropped);
+    if (auto loaded = dial_plan_.reload(*call_features_); !loaded) {
+      spdlog::warn("cannot reload forwarding and ring groups: {}", loaded.error().message);
+    }
   }
 }
 

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "app/dial_plan_service.hpp"
+#include "app/live_calls.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "sip/auth_throttle.hpp"
@@ -60,7 +62,12 @@ class PbxCore {
   sip::Registrar& registrar() { return *registrar_; }
   // Extension call state and subscription caps shared by every worker's B2BUA and notifier.
   sip::PresenceHub& presence() { return *presence_; }
+  // Calls in progress per tenant (REST API, dashboard); the B2BUAs report to it, and it passes
+  // every report on to the presence hub.
+  LiveCalls& live_calls() { return *live_calls_; }
   sip::CallRecordSink& call_records();
+  // Forwarding, do-not-disturb and ring groups, reloaded with the directory.
+  const DialPlanService& dial_plan() const { return dial_plan_; }
 
   // Re-reads tenants and extensions now if the store changed them, and drops the bindings of
   // extensions that are gone: what the maintenance thread does every second, for a caller
@@ -74,12 +81,15 @@ class PbxCore {
 
   SteadyClock clock_;
   std::unique_ptr<store::Store> store_;
+  store::CallFeatureStore* call_features_ = nullptr;  // the same object as store_
+  DialPlanService dial_plan_;
   std::unique_ptr<sip::Directory> directory_;
   std::unique_ptr<sip::LocationTable> location_;
   std::unique_ptr<sip::DigestAuthenticator> authenticator_;
   std::unique_ptr<sip::AuthThrottle> throttle_;
   std::unique_ptr<sip::Registrar> registrar_;
   std::unique_ptr<sip::PresenceHub> presence_;
+  std::unique_ptr<LiveCalls> live_calls_;  // in front of presence_
   std::unique_ptr<CallRecordWriter> call_records_;
   std::unique_ptr<Maintenance> maintenance_;
 };

@@ -22,22 +22,28 @@
 #include <string>
 #include <system_error>
 
+#include "app/applications.hpp"
 #include "app/call_recording.hpp"
+#include "app/chat_websocket.hpp"
+#include "app/events_websocket.hpp"
 #include "app/pbx_core.hpp"
+#include "app/sip_message_bridge.hpp"
 #include "app/sip_service.hpp"
 #include "app/sip_websocket.hpp"
 #include "app/sip_worker.hpp"
+#include "app/trunk_service.hpp"
 #include "app/web_api.hpp"
 #include "app/web_assets.hpp"
 #include "http/certificate.hpp"
 #include "http/http_server.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
-#include "webrtc/dtls_identity.hpp"
-#include "webrtc/webrtc_leg.hpp"
 #include "media/call_media.hpp"
+#include "media/music_on_hold.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/sip/digest.hpp"
+#include "webrtc/dtls_identity.hpp"
+#include "webrtc/webrtc_leg.hpp"
 
 #ifndef PARLEY_VERSION
 #define PARLEY_VERSION "0.0.0"
@@ -143,6 +149,8 @@ int serve(const Config& config) {
   sip_options.advertisement.server = "Parley/" + std::string(version());
   sip_options.advertisement.allow =
       "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, SUBSCRIBE";
+  // MESSAGE is bridged to team chat, which runs with the HTTPS listener (SipMessageBridge).
+  if (!config.http_listen.empty()) sip_options.advertisement.allow += ", MESSAGE";
   SipWorkerOptions worker_options;
   worker_options.advertisement = sip_options.advertisement;
   worker_options.timers.t1 = std::chrono::milliseconds(config.t1_ms);
@@ -158,6 +166,7 @@ int serve(const Config& config) {
   std::unique_ptr<media::PortPool> rtp_ports;
   std::unique_ptr<webrtc::WebRtcLegFactory> webrtc_legs;  // outlives media_service
   std::unique_ptr<media::MediaService> media_service;
+  std::unique_ptr<Applications> applications;  // calls Parley answers itself (echo, ...)
   const SteadyClock media_clock;
   if (config.media_anchor) {
     std::string rtp_ip = config.rtp_address;
@@ -169,6 +178,19 @@ int serve(const Config& config) {
     media_options.latch_window = seconds(config.latch_window_s);
     media_options.transcoding = config.transcoding;
     media_options.webrtc_prefers_opus = config.webrtc_prefers_opus;
+    if (config.music_on_hold.empty()) {
+      media_options.music_on_hold = media::built_in_hold_music();
+    } else if (config.music_on_hold != "off") {
+      auto clip = media::AudioClip::load_wav(config.music_on_hold);
+      if (!clip.ok()) {
+        spdlog::error("media.music_on_hold: {}", clip.error().message);
+        return kExitRuntimeError;
+      }
+      media_options.music_on_hold = std::move(clip).value();
+      spdlog::info("music on hold from {} ({:.1f} s at {} Hz)", config.music_on_hold,
+                   media_options.music_on_hold->seconds(),
+                   media_options.music_on_hold->sample_rate());
+    }
     // One DTLS certificate for every WebRTC leg of this process: browsers check it by the
     // fingerprint in our SDP, so a fresh one per start costs nothing.
     auto identity = webrtc::DtlsIdentity::generate();
@@ -198,10 +220,35 @@ int serve(const Config& config) {
     media_service =
         std::make_unique<media::MediaService>(pool, *rtp_ports, media_clock, media_options);
     worker_options.media = media_service.get();
+    applications = std::make_unique<Applications>(
+        pool, *rtp_ports, media_clock,
+        media::LocalEndpointOptions{.bind_address = media_options.bind_address,
+                                    .advertised_address = media_options.advertised_address,
+                                    .latch_window = media_options.latch_window});
+    worker_options.applications = applications.get();
     worker_options.media_timeout = seconds(config.media_timeout_s);
     spdlog::info("anchoring media on {} ports {}-{}", rtp_ip, config.rtp_port_min,
                  config.rtp_port_max);
   }
+  // Provider trunks (issue 11): registrations and keep-alives run on one worker; the service
+  // outlives the workers.
+  TrunkServiceOptions trunk_options;
+  trunk_options.data_dir = config.data_dir;
+  trunk_options.user_agent = sip_options.advertisement.server;
+  trunk_options.keepalive_interval = seconds(config.trunk_keepalive_interval_s);
+  trunk_options.keepalive_failures_for_down = config.trunk_keepalive_failures_for_down;
+  trunk_options.retry_min = seconds(config.trunk_register_retry_min_s);
+  trunk_options.retry_max = seconds(config.trunk_register_retry_max_s);
+  auto opened_trunks = TrunkService::open(pool, trunk_options);
+  if (!opened_trunks) {
+    spdlog::error("trunks: {}", opened_trunks.error().message);
+    return kExitRuntimeError;
+  }
+  TrunkService& trunks = *opened_trunks.value();
+  worker_options.trunks = &trunks;
+  // SIP MESSAGE <-> team chat; outlives the workers and the chat endpoint.
+  SipMessageBridge sip_messages(pool, *core.value());
+  worker_options.messages = &sip_messages;
   PbxCore& shared = *core.value();
   SipService sip(pool, sip_options,
                  [&pool, &shared, &worker_options](std::size_t worker, sip::Transport& transport,
@@ -221,13 +268,20 @@ int serve(const Config& config) {
       return kExitRuntimeError;
     }
   }
+  std::vector<net::SocketAddress> trunk_sockets;
+  for (const auto& socket : sip.listening()) {
+    if (socket.transport == sip::TransportKind::kUdp) trunk_sockets.push_back(socket.address);
+  }
+  trunks.set_local_addresses(std::move(trunk_sockets));
 
   // HTTPS: the router and the static files outlive the server, which dies before the pool.
   http::Router router;
   SipWebSocket sip_websocket(pool, sip, sip_options.max_message_bytes);  // outlives `https`
   std::optional<WebAssetVerifier> web_verifier;                          // outlives web_files
   std::optional<http::StaticFiles> web_files;
-  std::unique_ptr<WebApi> web_api;  // the REST API; outlives `https`
+  std::unique_ptr<WebApi> web_api;                // the REST API; outlives `https`
+  std::unique_ptr<ChatWebSocket> chat_websocket;  // team chat at /chat; outlives `https`
+  std::unique_ptr<EventsWebSocket> events;        // dashboard counts; outlives `https`
   std::unique_ptr<http::HttpServer> https;
   std::optional<http::CertificateFiles> certificate;
   if (!config.http_listen.empty()) {
@@ -273,6 +327,21 @@ int serve(const Config& config) {
       return kExitRuntimeError;
     }
     web_api = std::move(api).value();
+    auto chat = ChatWebSocket::open(config.data_dir, pool);  // docs/chat-protocol.md
+    if (!chat) {
+      spdlog::error("chat: {}", chat.error().message);
+      return kExitRuntimeError;
+    }
+    chat_websocket = std::move(chat).value();
+    router.add_websocket(std::string(ChatWebSocket::kPath), *chat_websocket);
+    auto opened_events = EventsWebSocket::open(config.data_dir, pool, shared.live_calls());
+    if (!opened_events) {
+      spdlog::error("dashboard events: {}", opened_events.error().message);
+      return kExitRuntimeError;
+    }
+    events = std::move(opened_events).value();
+    router.add_websocket(std::string(EventsWebSocket::kPath), *events);
+    sip_messages.attach_chat(*chat_websocket);
     auto address = net::SocketAddress::parse(config.http_listen, 8443);
     auto listening = http::HttpServer::listen(pool, *address, router, *certificate);
     if (!listening) {
@@ -284,6 +353,7 @@ int serve(const Config& config) {
   }
 
   pool.start();
+  trunks.start();
   spdlog::info("parley {} serving with {} worker(s), data in {}", version(), pool.size(),
                config.data_dir);
   for (const auto& socket : sip.listening()) {
@@ -307,6 +377,7 @@ int serve(const Config& config) {
   main_loop.run();
 
   const auto stop_started = std::chrono::steady_clock::now();
+  trunks.stop(std::chrono::milliseconds(1500));  // unregisters while SIP still runs
   sip.stop();
   if (https) https->stop();
   pool.shutdown(kStopGrace);

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 
+#include "app/applications.hpp"
+#include "app/sip_message_relay.hpp"
+#include "app/trunk_service.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/sip/response.hpp"
 #include "sip/call_affinity.hpp"
@@ -59,6 +62,17 @@ class SipWorker::Routing final : public sip::CallRouting {
     return core_.directory().snapshot()->extension(tenant.id, number) != nullptr;
   }
 
+  // Applications (feature codes such as the *43 echo test, rooms) first, then the tenant's dial
+  // plan: forwarding, do-not-disturb, ring groups (decision 0018).
+  sip::CallPlan plan_call(const sip::CallTenant& tenant, std::string_view caller,
+                          std::string_view dialled) override {
+    if (auto application = application_for_dialled(dialled)) {
+      return sip::CallPlan{.application = std::move(*application)};
+    }
+    const LiveCallState live(core_.location(), core_.presence());
+    return core_.dial_plan().plan(tenant, caller, dialled, live);
+  }
+
   // A device registered over TCP is reached over the connection it registered on (RFC 5626
   // flow): it may sit behind NAT and accept no connection of ours.
   std::optional<sip::Peer> binding_peer(const store::Binding& binding) override {
@@ -90,7 +104,7 @@ namespace {
 sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& transport,
                                 const Clock& clock, sip::CallRouting& routing, PbxCore& core,
                                 const SipWorkerOptions& options, std::size_t worker,
-                                std::size_t workers) {
+                                std::size_t workers, std::function<void()> wake) {
   return sip::B2buaOptions{.layer = layer,
                            .transport = transport,
                            .clock = clock,
@@ -112,7 +126,9 @@ sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& tr
                                    return layer.make_tag() + layer.make_tag();
                                  });
                                },
-                           .call_states = &core.presence()};
+                           .applications = options.applications,
+                           .wake = std::move(wake),
+                           .call_states = &core.live_calls()};
 }
 
 sip::SubscriptionServiceOptions subscription_options(sip::TransactionLayer& layer,
@@ -146,8 +162,8 @@ SipWorker::SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& 
       routing_(std::make_unique<Routing>(core)),
       layer_(sip::TransactionLayer::Options{clock, transport, *this, options.timers,
                                             options.max_transactions}),
-      b2bua_(
-          b2bua_options(layer_, transport, clock, *routing_, core, options, worker, pool.size())),
+      b2bua_(b2bua_options(layer_, transport, clock, *routing_, core, options, worker, pool.size(),
+                           [this] { rearm(); })),
       subscriptions_(subscription_options(layer_, clock, core, options, worker)),
       worker_(worker),
       timer_(pool, worker, [this] { on_timer(); }) {
@@ -155,6 +171,39 @@ SipWorker::SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& 
   // worker never outlives it.
   core.presence().attach_worker(
       worker, [&pool, worker, this] { pool.post(worker, [this] { on_presence_changed(); }); });
+  if (options.trunks != nullptr && options.trunks->worker() == worker) {
+    trunk_clients_ = std::make_unique<sip::TrunkClients>(
+        options.trunks->client_options(layer_, clock, [this, worker, workers = pool.size()] {
+          return sip::make_owned_call_id(worker, workers,
+                                         [this] { return layer_.make_tag() + layer_.make_tag(); });
+        }));
+    options.trunks->attach(TrunkWorkerHooks{.apply =
+                                                [this](std::vector<sip::TrunkClientConfig> wanted) {
+                                                  trunk_clients_->apply(std::move(wanted));
+                                                  rearm();
+                                                },
+                                            .shutdown =
+                                                [this] {
+                                                  trunk_clients_->shutdown();
+                                                  rearm();
+                                                },
+                                            .idle = [this] { return trunk_clients_->idle(); }});
+  }
+  if (options.messages != nullptr) {
+    messages_ = std::make_unique<SipMessageRelay>(SipMessageRelay::Options{
+        .layer = layer_,
+        .routing = *routing_,
+        .bridge = *options.messages,
+        .worker = worker,
+        .advertisement = options.advertisement,
+        .advertised_host = {},
+        .make_call_id =
+            [this, worker, workers = pool.size()] {
+              return sip::make_owned_call_id(
+                  worker, workers, [this] { return layer_.make_tag() + layer_.make_tag(); });
+            },
+        .wake = [this] { rearm(); }});
+  }
 }
 
 SipWorker::~SipWorker() {
@@ -206,6 +255,11 @@ void SipWorker::answer(sip::ServerTransaction& transaction, const Message& reque
 }
 
 void SipWorker::on_request(sip::ServerTransaction& transaction, const Message& request) {
+  if (messages_ && messages_->handles(request)) {
+    routing_->set_source(transaction.peer());
+    messages_->on_request(transaction, request);
+    return;
+  }
   if (auto rejected = sip::check_request_headers(request)) {
     answer(transaction, request, *rejected);
     return;
@@ -239,10 +293,14 @@ void SipWorker::on_server_failure(sip::ServerTransaction& transaction, sip::Serv
   b2bua_.on_server_failure(transaction, failure);
 }
 void SipWorker::on_response(sip::ClientTransaction& transaction, const Message& response) {
+  if (trunk_clients_ && trunk_clients_->on_response(transaction, response)) return;
+  if (messages_ && messages_->on_response(transaction, response)) return;
   if (subscriptions_.on_response(transaction, response)) return;
   b2bua_.on_response(transaction, response);
 }
 void SipWorker::on_client_failure(sip::ClientTransaction& transaction, sip::ClientFailure failure) {
+  if (trunk_clients_ && trunk_clients_->on_client_failure(transaction, failure)) return;
+  if (messages_ && messages_->on_client_failure(transaction, failure)) return;
   if (subscriptions_.on_client_failure(transaction, failure)) return;
   b2bua_.on_client_failure(transaction, failure);
 }
@@ -257,7 +315,8 @@ void SipWorker::end_all_calls() {
 
 void SipWorker::rearm() {
   const TimePoint deadline =
-      std::min({layer_.next_deadline(), b2bua_.next_deadline(), subscriptions_.next_deadline()});
+      std::min({layer_.next_deadline(), b2bua_.next_deadline(), subscriptions_.next_deadline(),
+                trunk_clients_ ? trunk_clients_->next_deadline() : TimePoint::max()});
   if (deadline == TimePoint::max()) {
     timer_.cancel();
     return;
@@ -274,6 +333,7 @@ void SipWorker::on_timer() {
   layer_.process_timers();
   b2bua_.process_timers();
   subscriptions_.process_timers();
+  if (trunk_clients_) trunk_clients_->process_timers();
   rearm();
 }
 

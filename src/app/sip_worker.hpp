@@ -6,9 +6,11 @@
 // TransactionLayer, which calls back here as its Listener. Routing of new requests:
 //   1. the RFC 3261 §8.2.2 header checks (416, 420, 415, 406) for every request;
 //   2. INVITEs and in-dialog requests go to the B2BUA (calls between extensions);
-//   3. REGISTER goes to the shared Registrar;
+//   3. REGISTER goes to the shared Registrar; an out-of-dialog MESSAGE to the chat bridge's
+//      relay (before the generic checks, which would refuse its text/plain body);
 //   4. everything else gets classify_request()'s answer (200 to OPTIONS, 405, 501 ...).
-// Every other transaction callback belongs to the B2BUA, the only part that sends requests.
+// Client transaction callbacks go to the trunk clients (REGISTER and OPTIONS to providers, on
+// TrunkService::worker() only), then the subscription notifier, then the B2BUA.
 //
 // The worker's LoopTimer is armed for the earliest of the transaction layer's and the B2BUA's
 // deadlines and re-armed after each message and each expiry.
@@ -27,12 +29,17 @@
 #include "sip/request_checks.hpp"
 #include "sip/subscription_service.hpp"
 #include "sip/transaction_layer.hpp"
+#include "sip/trunk_clients.hpp"
 
 namespace parley::net {
 class WorkerPool;
 }
 
 namespace parley::app {
+
+class TrunkService;
+class SipMessageBridge;
+class SipMessageRelay;
 
 struct SipWorkerOptions {
   sip::TimerValues timers = {};
@@ -41,6 +48,8 @@ struct SipWorkerOptions {
   bool allow_inter_tenant_calls = false;
   // Media anchoring for calls (null: SDP passes through) and its no-RTP timeout.
   sip::MediaFactory* media = nullptr;
+  // Answers calls whose plan names an application (conference rooms, voicemail ...).
+  sip::LocalSessionFactory* applications = nullptr;
   Duration media_timeout = std::chrono::seconds(60);
   // Live transactions per worker. A finished non-INVITE transaction lingers for Timer J
   // (64*T1 = 32 s on UDP) to absorb retransmissions, so this bounds the sustained rate of
@@ -51,6 +60,10 @@ struct SipWorkerOptions {
   std::uint32_t subscribe_max_expires = 3600;
   std::uint32_t subscribe_default_expires = 3600;
   Duration notify_coalesce_window = std::chrono::milliseconds(80);
+  // Runs the trunks' registrations and keep-alives on its worker (issue 11). May be null.
+  TrunkService* trunks = nullptr;
+  // SIP MESSAGE to and from team chat (SipMessageBridge). May be null.
+  SipMessageBridge* messages = nullptr;
 };
 
 class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer::Listener {
@@ -100,6 +113,8 @@ class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer
   sip::TransactionLayer layer_;
   sip::B2bua b2bua_;
   sip::SubscriptionService subscriptions_;
+  std::unique_ptr<sip::TrunkClients> trunk_clients_;  // on TrunkService::worker() only
+  std::unique_ptr<SipMessageRelay> messages_;         // when options.messages is set
   std::size_t worker_;
   net::LoopTimer timer_;
 };

@@ -13,6 +13,21 @@ WebApi::WebApi(std::unique_ptr<store::sqlite::SqliteStore> store, PbxCore& core)
   options.live_bindings = [&core](store::TenantId tenant, std::string_view number) {
     return core.location().lookup(tenant, number);
   };
+  options.live_calls = [&core](store::TenantId tenant) {
+    std::vector<http::api::LiveCallInfo> out;
+    for (LiveCall& call : core.live_calls().list(tenant)) {
+      out.push_back({.id = std::move(call.id),
+                     .caller = std::move(call.caller),
+                     .callee = std::move(call.callee),
+                     .call_id = std::move(call.call_id),
+                     .answered = call.answered,
+                     .started_ms = call.started_ms,
+                     .answered_ms = call.answered_ms});
+    }
+    return out;
+  };
+  // options.hang_up stays empty (DELETE /calls/live/{id} answers 501) until the B2BUA can end a
+  // call from another thread.
   api_ = std::make_unique<http::api::RestApi>(*store_, *store_, clock_, std::move(options));
 }
 

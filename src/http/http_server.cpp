@@ -334,8 +334,11 @@ class HttpConnection final : public net::StreamConnection,
     const auto self = shared_from_this();
     state_->pool.remove_stream(id_);
     beast::get_lowest_layer(stream_).expires_never();
+    const auto cookie = request.find(bhttp::field::cookie);
+    std::string cookie_text(cookie == request.end() ? std::string_view()
+                                                    : to_view(cookie->value()));
     start_websocket(state_, id_, std::move(stream_), request, *handler,
-                    WebSocketPeer{remote_, local_, chosen, path});
+                    WebSocketPeer{remote_, local_, chosen, path, std::move(cookie_text)});
   }
 
   std::shared_ptr<ServerState> state_;

@@ -27,6 +27,10 @@ struct WebSocketPeer {
   net::SocketAddress local;
   std::string subprotocol;  // the one agreed, empty when the endpoint needs none
   std::string path;         // the route the upgrade came on
+  // The upgrade request's Cookie header (empty when none): endpoints that need a signed-in web
+  // session (chat) read the session cookie here, since a browser cannot set headers on a
+  // WebSocket upgrade but always sends its cookies with it.
+  std::string cookie;
 };
 
 class WebSocketHandler {

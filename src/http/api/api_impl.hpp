@@ -72,6 +72,10 @@ class RestApi::Impl {
   Response tenant_call_records(const Call& call) const;
   Response my_call_records(const Call& call) const;
   Response status(const Call& call) const;
+
+  // --- live calls (live_routes.cpp) ---
+  Response live_calls(const Call& call) const;
+  Response hang_up(const Call& call) const;
   Response openapi(const Call& call) const;
 
   // The tenant `domain` as `principal` may see it: another tenant's answer is the same 404 as a
@@ -84,6 +88,7 @@ class RestApi::Impl {
  private:
   Response call_records(const Call& call, const store::Tenant& tenant,
                         const std::string& own_extension) const;
+  std::optional<std::vector<store::Tenant>> live_scope(const Call& call, Response& failure) const;
 
   store::Store& store_;
   store::AdminStore& admin_store_;

@@ -1,5 +1,6 @@
 // Call records (JSON pages and CSV export), status and the OpenAPI document.
 
+#include <algorithm>
 #include <ctime>
 
 #include "http/api/api_impl.hpp"
@@ -221,11 +222,22 @@ Response RestApi::Impl::call_records(const Call& call, const store::Tenant& tena
     return response;
   }
 
-  query.limit = page->limit + 1;  // one more tells whether a next page exists
+  // One row more than the page tells whether a next page exists; at the store's largest page
+  // that row is asked for on its own.
+  query.limit = std::min(page->limit + 1, store::kMaxCallRecordPage);
   auto records = admin_store_.search_call_records(query);
   if (!records) return store_problem(records.error());
-  const bool more = records->size() > page->limit;
-  if (more) records->pop_back();
+  bool more = records->size() > page->limit;
+  if (more) {
+    records->pop_back();
+  } else if (query.limit == page->limit && records->size() == page->limit) {
+    store::CallRecordQuery probe = query;
+    probe.limit = 1;
+    probe.after = store::CallRecordCursor{records->back().start_ms, records->back().id};
+    auto next = admin_store_.search_call_records(probe);
+    if (!next) return store_problem(next.error());
+    more = !next->empty();
+  }
   nlohmann::json items = nlohmann::json::array();
   for (const auto& record : *records) items.push_back(record_json(record));
   nlohmann::json next = more ? nlohmann::json(encode_cursor(records->back())) : nullptr;

@@ -36,6 +36,8 @@ constexpr std::array kRoutes{
           &I::delete_extension},
     Route{"GET", "/api/v1/tenants/{domain}/registrations", Access::kAdmin, &I::registrations},
     Route{"GET", "/api/v1/tenants/{domain}/call-records", Access::kAdmin, &I::tenant_call_records},
+    Route{"GET", "/api/v1/calls/live", Access::kAdmin, &I::live_calls},
+    Route{"DELETE", "/api/v1/calls/live/{id}", Access::kAdmin, &I::hang_up},
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {

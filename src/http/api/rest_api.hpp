@@ -1,7 +1,7 @@
 #pragma once
 // The REST API under /api/v1 (docs/api.md; OpenAPI document at /api/v1/openapi.json): sign-in
 // with session cookies and CSRF tokens, bearer API tokens, tenants, extensions, the directory,
-// live registrations, call records (JSON pages and CSV) and status.
+// live registrations, live calls, call records (JSON pages and CSV) and status.
 //
 // Roles: a system admin sees everything; a tenant admin (an admin account with a tenant, or an
 // API token) only its own tenant, and another tenant's resources answer 404 exactly as missing
@@ -20,6 +20,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,20 @@
 #include "store/store.hpp"
 
 namespace parley::http::api {
+
+// A call in progress as the running server's B2BUAs report it (GET /api/v1/calls/live).
+struct LiveCallInfo {
+  std::string id;  // opaque, unique for the server's life
+  std::string caller;
+  std::string callee;
+  std::string call_id;  // the caller's SIP Call-ID
+  bool answered = false;
+  store::UnixMillis started_ms = 0;
+  std::optional<store::UnixMillis> answered_ms;
+};
+
+// What a hang-up request came to.
+enum class HangUpOutcome : std::uint8_t { kEnding, kNotFound };
 
 struct RestApiOptions {
   std::string version = "0.0.0";
@@ -53,6 +68,11 @@ struct RestApiOptions {
   std::function<void()> directory_changed;
   // Live bindings of one extension as the running server knows them; empty = read the store.
   std::function<std::vector<store::Binding>(store::TenantId, std::string_view)> live_bindings;
+  // Calls in progress of one tenant, oldest first; empty = none known (an API without a server).
+  std::function<std::vector<LiveCallInfo>(store::TenantId)> live_calls;
+  // Ends the tenant's call `id` from any thread (the owning worker sends the BYEs or CANCEL);
+  // empty = hanging up is not available and DELETE /calls/live/{id} answers 501.
+  std::function<HangUpOutcome(store::TenantId, std::string_view)> hang_up;
 };
 
 // One method on one path template ("/api/v1/tenants/{domain}"), as the OpenAPI document lists.

@@ -201,8 +201,8 @@ export function userPart(address: string): string {
   return at >= 0 ? bare.slice(0, at) : bare;
 }
 
-export type AdminPage = 'extensions' | 'calls' | 'registrations';
-export const ADMIN_PAGES: readonly AdminPage[] = ['extensions', 'calls', 'registrations'];
+export type AdminPage = 'dashboard' | 'extensions' | 'calls' | 'registrations';
+export const ADMIN_PAGES: readonly AdminPage[] = ['dashboard', 'extensions', 'calls', 'registrations'];
 
 /**
  * The console's page from the URL fragment (`/admin#calls`). A fragment never reaches the

@@ -4,6 +4,7 @@
 
 import { ApiError, readProblem, request, signIn, type Session } from './api';
 import { adminSignInError } from './errors';
+import { readLiveCall, type LiveCall } from './dashboard';
 import type { CallRecord } from './call_records';
 import {
   callRecordQuery,
@@ -98,4 +99,36 @@ export async function callRecordsPage(
 ): Promise<Page<CallRecord>> {
   const query = callRecordQuery(filters, { cursor, limit: CALL_RECORD_PAGE });
   return readPage(await getJson(`${tenantPath(domain)}/call-records?${query}`), readCallRecord);
+}
+
+/** The tenant's calls in progress (GET /api/v1/calls/live?tenant=...). */
+export async function listLiveCalls(domain: string): Promise<LiveCall[]> {
+  return readPage(await getJson(`/api/v1/calls/live?tenant=${encodeURIComponent(domain)}`), readLiveCall).items;
+}
+
+/** Bounds the dashboard's reading of the last day's call records (pages of 1,000). */
+export const DASHBOARD_MAX_PAGES = 10;
+
+/**
+ * Every call record of the tenant that started at or after `fromMs`, read page by page up to
+ * DASHBOARD_MAX_PAGES; `complete` is false when more were left unread.
+ */
+export async function recentCallRecords(
+  domain: string,
+  fromMs: number,
+): Promise<{ records: CallRecord[]; complete: boolean }> {
+  const records: CallRecord[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < DASHBOARD_MAX_PAGES; page += 1) {
+    const query = new URLSearchParams({ from: String(fromMs), limit: '1000' });
+    if (cursor) query.set('cursor', cursor);
+    const read: Page<CallRecord> = readPage(
+      await getJson(`${tenantPath(domain)}/call-records?${query.toString()}`),
+      readCallRecord,
+    );
+    records.push(...read.items);
+    cursor = read.nextCursor;
+    if (!cursor) return { records, complete: true };
+  }
+  return { records, complete: false };
 }

@@ -106,6 +106,17 @@ await run('admin: extension, SIP call, call records', async (browser) => {
   check(call.answered === true, `the SIP call was not answered: ${JSON.stringify(call)}`);
   console.log(`SIP call ${call.call_id}: ${CALLER} -> ${CALLEE} answered`);
 
+  // --- the dashboard: live counts over the events WebSocket, charts from the call records ---
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByRole('heading', { name: `Dashboard of ${env.domain}` }).waitFor({ timeout: 5000 });
+  await page.getByRole('status', { name: 'Live updates' }).filter({ hasText: 'Live' }).waitFor({ timeout: 5000 });
+  const registered = page.getByLabel('Registrations', { exact: true });
+  await eventually(page, async () => Number(await registered.textContent()) >= 1, async () => undefined, 8000,
+    'the dashboard shows no registration');
+  await page.getByRole('img', { name: 'Calls per hour' }).waitFor({ timeout: 8000 });
+  await page.getByRole('img', { name: 'Answer rate per hour' }).waitFor({ timeout: 5000 });
+  await screenshot(page, 'admin-dashboard.png');
+
   // --- live registrations, refreshed by themselves ---
   await page.getByRole('link', { name: 'Registrations' }).click();
   await page.getByRole('heading', { name: `Registrations of ${env.domain}` }).waitFor({ timeout: 5000 });

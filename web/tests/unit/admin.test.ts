@@ -119,6 +119,7 @@ describe('admin pages and errors', () => {
   it('maps the URL fragment to a page, extensions by default', () => {
     expect(adminPageOf('#calls')).toBe('calls');
     expect(adminPageOf('#registrations')).toBe('registrations');
+    expect(adminPageOf('#dashboard')).toBe('dashboard');
     expect(adminPageOf('')).toBe('extensions');
     expect(adminPageOf('#nonsense')).toBe('extensions');
   });

@@ -1,11 +1,12 @@
-// The admin console at /admin: sign-in, then one tenant's extensions, call records and live
-// registrations. A system admin picks the tenant; a tenant admin sees only its own.
+// The admin console at /admin: sign-in, then one tenant's dashboard (live counts over WebSocket,
+// charts), extensions, call records and live registrations. A system admin picks the tenant; a tenant admin sees only its own.
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, signOut, type Session } from '../../lib/api';
 import { adminPageOf, type AdminPage, type Tenant } from '../../lib/admin';
 import { ADMIN_ROLES, listTenants } from '../../lib/admin_api';
 import { AdminSignIn } from './admin_sign_in';
 import { CallRecordsPage } from './call_records_page';
+import { DashboardPage } from './dashboard_page';
 import { ExtensionsPage } from './extensions_page';
 import { RegistrationsPage } from './registrations_page';
 
@@ -14,6 +15,7 @@ import { RegistrationsPage } from './registrations_page';
 const SIGNED_IN_MARK = 'parley.admin.signed-in';
 
 const PAGE_TITLES: Record<AdminPage, string> = {
+  dashboard: 'Dashboard',
   extensions: 'Extensions',
   calls: 'Call records',
   registrations: 'Registrations',
@@ -129,6 +131,7 @@ function SignedInConsole({ session, onSignedOut }: { session: Session; onSignedO
         {isSystemAdmin && tenants && tenants.length === 0 && (
           <p class="muted">There is no tenant yet. Add one with <code>parley tenant add DOMAIN</code>.</p>
         )}
+        {tenant && page === 'dashboard' && <DashboardPage key={tenant} domain={tenant} />}
         {tenant && page === 'extensions' && <ExtensionsPage key={tenant} session={session} domain={tenant} />}
         {tenant && page === 'calls' && <CallRecordsPage key={tenant} domain={tenant} />}
         {tenant && page === 'registrations' && <RegistrationsPage key={tenant} domain={tenant} />}

@@ -1,0 +1,289 @@
+#include "app/trunk_service.hpp"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <future>
+#include <map>
+#include <utility>
+
+#include "net/worker_pool.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace parley::app {
+namespace {
+
+constexpr std::uint16_t kDefaultSipPort = 5060;
+
+bool is_unspecified(const net::SocketAddress& address) {
+  return address.ip() == "0.0.0.0" || address.ip() == "::";
+}
+
+// The local address the kernel would send from towards `remote`: connecting a UDP socket only
+// consults the routing table, nothing goes on the wire.
+std::optional<std::string> source_ip_towards(const net::SocketAddress& remote) {
+  const int fd = ::socket(remote.is_v6() ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  std::optional<std::string> ip;
+  if (::connect(fd, remote.data(), remote.size()) == 0) {
+    sockaddr_storage local{};
+    socklen_t length = sizeof local;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0) {            // NOLINT
+      ip = net::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&local), length)  // NOLINT
+               .ip();
+    }
+  }
+  ::close(fd);
+  return ip;
+}
+
+// getaddrinfo for a name (blocking: this runs on the service's own thread, never on a loop).
+Result<std::vector<net::SocketAddress>> lookup(const std::string& host, std::uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  const int error = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
+  if (error != 0) return make_error(0, "cannot resolve " + host + ": " + gai_strerror(error));
+  std::vector<net::SocketAddress> out;
+  for (const addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
+    if (entry->ai_family == AF_INET || entry->ai_family == AF_INET6) {
+      out.push_back(net::SocketAddress::from_sockaddr(entry->ai_addr, entry->ai_addrlen));
+    }
+  }
+  ::freeaddrinfo(found);
+  if (out.empty()) return make_error(0, host + " has no IPv4 or IPv6 address");
+  return out;
+}
+
+std::string bracketed(const std::string& host) {
+  if (host.find(':') != std::string::npos && host.front() != '[') return "[" + host + "]";
+  return host;
+}
+
+std::string unbracketed(const std::string& host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    return host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+}  // namespace
+
+Result<sip::TrunkEndpoint> resolve_trunk_endpoint(
+    const store::Trunk& trunk, const std::vector<net::SocketAddress>& local_udp) {
+  std::string transport = trunk.transport;
+  std::transform(transport.begin(), transport.end(), transport.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (transport != "UDP") {
+    return make_error(0, "transport " + trunk.transport +
+                             " to providers is not supported yet (outgoing connections)");
+  }
+  if (trunk.host.empty()) return make_error(0, "no host");
+  const std::uint16_t port = trunk.port != 0 ? trunk.port : kDefaultSipPort;
+  std::vector<net::SocketAddress> candidates;
+  if (auto literal = net::SocketAddress::parse(unbracketed(trunk.host), port)) {
+    candidates.push_back(*literal);
+  } else if (auto literal6 = net::SocketAddress::parse(bracketed(trunk.host), port)) {
+    candidates.push_back(*literal6);
+  } else {
+    // TODO(issue 11): RFC 3263 NAPTR and SRV before A/AAAA when the port is 0.
+    auto found = lookup(trunk.host, port);
+    if (!found) return found.error();
+    candidates = std::move(found).value();
+  }
+  for (const net::SocketAddress& remote : candidates) {
+    const auto local = std::find_if(local_udp.begin(), local_udp.end(), [&](const auto& address) {
+      return address.is_v6() == remote.is_v6();
+    });
+    if (local == local_udp.end()) continue;
+    std::string local_ip = local->ip();
+    if (is_unspecified(*local)) {
+      const auto source = source_ip_towards(remote);
+      if (!source) continue;
+      local_ip = *source;
+    }
+    sip::TrunkEndpoint endpoint;
+    endpoint.peer.transport = sip::TransportKind::kUdp;
+    endpoint.peer.remote = remote;
+    endpoint.peer.local = *local;
+    endpoint.domain = bracketed(trunk.host);
+    endpoint.port = trunk.port;
+    endpoint.local_host_port = bracketed(local_ip) + ":" + std::to_string(local->port());
+    return endpoint;
+  }
+  return make_error(0, "no SIP socket of " + trunk.host + "'s address family to send from");
+}
+
+Result<std::unique_ptr<TrunkService>> TrunkService::open(net::WorkerPool& pool,
+                                                         const TrunkServiceOptions& options) {
+  store::sqlite::SqliteStoreOptions store_options;
+  store_options.data_dir = options.data_dir;
+  auto opened = store::sqlite::SqliteStore::open(store_options);
+  if (!opened) return opened.error();
+  std::shared_ptr<store::sqlite::SqliteStore> db = std::move(opened).value();
+  store::sqlite::SqliteStore& ref = *db;
+  return std::make_unique<TrunkService>(pool, options, ref, ref, std::move(db));
+}
+
+TrunkService::TrunkService(net::WorkerPool& pool, const TrunkServiceOptions& options,
+                           store::Store& store, store::TrunkStore& trunks,
+                           std::shared_ptr<void> owned)
+    : pool_(pool), options_(options), store_(store), trunks_(trunks), owned_(std::move(owned)) {}
+
+TrunkService::~TrunkService() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+sip::TrunkClientsOptions TrunkService::client_options(sip::TransactionLayer& layer,
+                                                      const Clock& clock,
+                                                      std::function<std::string()> make_call_id) {
+  return sip::TrunkClientsOptions{
+      .layer = layer,
+      .clock = clock,
+      .make_call_id = std::move(make_call_id),
+      .wall_clock = {},
+      .user_agent = options_.user_agent,
+      .keepalive_interval = options_.keepalive_interval,
+      .keepalive_failures_for_down = options_.keepalive_failures_for_down,
+      .retry_min = options_.retry_min,
+      .retry_max = options_.retry_max,
+      .on_status = [this](std::vector<sip::TrunkStatus> status) { publish(std::move(status)); }};
+}
+
+void TrunkService::attach(TrunkWorkerHooks hooks) {
+  hooks_ = std::move(hooks);
+}
+
+void TrunkService::set_local_addresses(std::vector<net::SocketAddress> udp) {
+  local_udp_ = std::move(udp);
+}
+
+void TrunkService::start() {
+  if (!hooks_ || thread_.joinable()) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void TrunkService::run() {
+  auto next_resolve = std::chrono::steady_clock::now();
+  std::unique_lock lock(wake_mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    const auto counter = store_.change_counter();
+    const auto now = std::chrono::steady_clock::now();
+    const bool moved = counter.ok() && (!last_counter_ || *last_counter_ != *counter);
+    if (moved || now >= next_resolve) {
+      if (counter.ok()) last_counter_ = *counter;
+      bool unresolved = false;
+      std::vector<sip::TrunkClientConfig> configs = wanted(unresolved);
+      next_resolve = now + (unresolved ? options_.unresolved_retry : options_.resolve_interval);
+      if (!last_wanted_ || *last_wanted_ != configs) {
+        last_wanted_ = configs;
+        pool_.post(worker(), [apply = hooks_->apply, configs = std::move(configs)]() mutable {
+          apply(std::move(configs));
+        });
+      }
+    }
+    lock.lock();
+    wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_; });
+  }
+}
+
+std::vector<sip::TrunkClientConfig> TrunkService::wanted(bool& unresolved) {
+  std::vector<sip::TrunkClientConfig> out;
+  auto tenants = store_.list_tenants();
+  auto trunks = trunks_.list_trunks(std::nullopt);
+  if (!tenants || !trunks) {
+    spdlog::warn("trunks: cannot read the store: {}",
+                 !tenants ? tenants.error().message : trunks.error().message);
+    unresolved = true;
+    return last_wanted_.value_or(out);  // keep what runs rather than tearing it all down
+  }
+  std::map<store::TenantId, std::string> domains;
+  for (const store::Tenant& tenant : *tenants) domains[tenant.id] = tenant.domain;
+  for (const store::Trunk& trunk : *trunks) {
+    if (!trunk.enabled || (!trunk.registers && !trunk.options_keepalive)) continue;
+    sip::TrunkClientConfig config;
+    config.trunk_id = trunk.id;
+    config.tenant_domain = domains[trunk.tenant_id];
+    config.name = trunk.name;
+    config.registers = trunk.registers;
+    config.keepalive = trunk.options_keepalive;
+    config.account = sip::RegistrationAccount{.username = trunk.username,
+                                              .password = trunk.password,
+                                              .auth_realm = trunk.auth_realm,
+                                              .expires = trunk.register_expires};
+    auto endpoint = resolve_trunk_endpoint(trunk, local_udp_);
+    if (endpoint) {
+      config.endpoint = std::move(endpoint).value();
+    } else {
+      config.unreachable_reason = endpoint.error().message;
+      unresolved = true;
+      spdlog::warn("trunk {}@{}: {}", trunk.name, config.tenant_domain, config.unreachable_reason);
+    }
+    out.push_back(std::move(config));
+  }
+  return out;
+}
+
+void TrunkService::stop(std::chrono::milliseconds grace) {
+  {
+    std::lock_guard lock(wake_mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (!hooks_) return;
+  pool_.post(worker(), [shutdown = hooks_->shutdown] { shutdown(); });
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto done = std::make_shared<std::promise<bool>>();
+    auto answer = done->get_future();
+    pool_.post(worker(), [idle = hooks_->idle, done] { done->set_value(idle()); });
+    if (answer.wait_until(deadline) != std::future_status::ready) break;
+    if (answer.get()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  spdlog::info("trunks: stopped without every unregistration answered");
+}
+
+void TrunkService::publish(std::vector<sip::TrunkStatus> status) {
+  std::lock_guard lock(status_mutex_);
+  status_ = std::move(status);
+}
+
+std::vector<TrunkStatusRow> TrunkService::status() const {
+  std::vector<sip::TrunkStatus> copy;
+  {
+    std::lock_guard lock(status_mutex_);
+    copy = status_;
+  }
+  std::vector<TrunkStatusRow> rows;
+  rows.reserve(copy.size());
+  for (const sip::TrunkStatus& trunk : copy) {
+    TrunkStatusRow row;
+    row.tenant_domain = trunk.tenant_domain;
+    row.trunk_name = trunk.name;
+    const bool failed = trunk.registration.state == sip::RegistrationState::kFailed;
+    row.registration = trunk.registers || failed ? std::string(to_text(trunk.registration.state))
+                                                 : std::string("peered");
+    row.last_code = trunk.registers ? trunk.registration.last_code : trunk.reachability.last_code;
+    row.reason = failed ? trunk.registration.reason : std::string();
+    row.keepalive = trunk.keepalive ? std::string(to_text(trunk.reachability.state)) : "off";
+    row.since = std::max(trunk.registration.since, trunk.reachability.since);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace parley::app

@@ -1,0 +1,134 @@
+#pragma once
+// TrunkService: runs the client side of every enabled trunk (issue 11) in `parley serve`.
+//
+// A thread of its own polls Store::change_counter() every poll_interval; when it moved (a
+// `parley trunk` command, the REST API), and every resolve_interval anyway, it reads the trunks
+// and their tenants, resolves each host off the worker loops (getaddrinfo: an IP literal or a
+// name's A/AAAA records; RFC 3263 NAPTR/SRV is a TODO), and hands the wanted set to the
+// sip::TrunkClients of one worker, which starts, stops and replaces registrations and OPTIONS
+// keep-alives without a restart. A trunk whose host does not resolve, or whose transport is not
+// supported yet (only UDP: TCP and TLS need outgoing connections, which net/ cannot open yet), is
+// listed as failed with the reason and retried every unresolved_retry.
+//
+// Wiring (serve.cpp): open() before the SipService; the SipWorker of worker() attaches itself
+// with attach() while it is built; set_local_addresses() after the SIP sockets are bound;
+// start() after pool.start(); stop() once the stop signal came, before SipService::stop() (it
+// unregisters every trunk, waiting at most `grace` for the answers). Destroy after the workers.
+//
+// Thread-safety: status() from any thread; the rest from the thread that runs serve().
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "net/address.hpp"
+#include "sip/trunk_clients.hpp"
+#include "store/store.hpp"
+#include "store/trunk_store.hpp"
+
+namespace parley::net {
+class WorkerPool;
+}
+
+namespace parley::app {
+
+struct TrunkServiceOptions {
+  std::filesystem::path data_dir;  // open() only
+  Duration poll_interval = std::chrono::seconds(1);
+  Duration resolve_interval = std::chrono::minutes(5);
+  Duration unresolved_retry = std::chrono::seconds(30);
+  Duration keepalive_interval = std::chrono::seconds(30);
+  int keepalive_failures_for_down = 2;
+  Duration retry_min = std::chrono::seconds(30);
+  Duration retry_max = std::chrono::minutes(10);
+  std::string user_agent = "Parley";
+};
+
+// One row of `parley trunk status`.
+struct TrunkStatusRow {
+  std::string tenant_domain;
+  std::string trunk_name;
+  std::string registration;  // "unregistered", "registering", "registered", "failed", "peered"
+  int last_code = 0;
+  std::string reason;      // why failed, else empty
+  std::string keepalive;   // "up", "down", "unknown", "off"
+  std::int64_t since = 0;  // Unix seconds of the later of the two last state changes
+};
+
+// The worker side, run by TrunkService through WorkerPool::post on the attached worker.
+struct TrunkWorkerHooks {
+  std::function<void(std::vector<sip::TrunkClientConfig>)> apply;
+  std::function<void()> shutdown;
+  std::function<bool()> idle;
+};
+
+class TrunkService {
+ public:
+  // Opens the data folder's store for its own use (reads only).
+  static Result<std::unique_ptr<TrunkService>> open(net::WorkerPool& pool,
+                                                    const TrunkServiceOptions& options);
+  // Over stores the caller keeps alive (tests). `owned` may hold them.
+  TrunkService(net::WorkerPool& pool, const TrunkServiceOptions& options, store::Store& store,
+               store::TrunkStore& trunks, std::shared_ptr<void> owned = {});
+  ~TrunkService();
+  TrunkService(const TrunkService&) = delete;
+  TrunkService& operator=(const TrunkService&) = delete;
+
+  // The worker whose SipWorker runs every trunk client.
+  std::size_t worker() const { return 0; }
+  // What that worker's TrunkClients are built with (the status flows back through on_status).
+  sip::TrunkClientsOptions client_options(sip::TransactionLayer& layer, const Clock& clock,
+                                          std::function<std::string()> make_call_id);
+  void attach(TrunkWorkerHooks hooks);
+
+  // The SIP sockets we send from: requests to a provider leave from the UDP one of its family.
+  void set_local_addresses(std::vector<net::SocketAddress> udp);
+
+  void start();
+  void stop(std::chrono::milliseconds grace);
+
+  std::vector<TrunkStatusRow> status() const;
+
+ private:
+  void run();
+  void reconcile();
+  std::vector<sip::TrunkClientConfig> wanted(bool& unresolved);
+  void publish(std::vector<sip::TrunkStatus> status);
+
+  net::WorkerPool& pool_;
+  TrunkServiceOptions options_;
+  store::Store& store_;
+  store::TrunkStore& trunks_;
+  std::shared_ptr<void> owned_;
+  std::vector<net::SocketAddress> local_udp_;
+  std::optional<TrunkWorkerHooks> hooks_;
+
+  std::thread thread_;
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by wake_mutex_
+  std::optional<std::uint64_t> last_counter_;
+  std::optional<std::vector<sip::TrunkClientConfig>> last_wanted_;
+
+  mutable std::mutex status_mutex_;
+  std::vector<sip::TrunkStatus> status_;  // guarded by status_mutex_
+};
+
+// Resolves a trunk's host and picks our socket towards it (exposed for tests). Fails with a
+// reason for people: an unsupported transport, a name that does not resolve, no local socket
+// of the address family.
+Result<sip::TrunkEndpoint> resolve_trunk_endpoint(const store::Trunk& trunk,
+                                                  const std::vector<net::SocketAddress>& local_udp);
+
+}  // namespace parley::app
