@@ -397,6 +397,11 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
                              return !options_.location.lookup(callee_tenant->id, extension).empty();
                            });
       });
+  if (!anyone_registered && !plan.exhausted_application.empty()) {
+    start_local_call(transaction, invite, *caller_tenant, std::move(caller), std::move(callee),
+                     plan.exhausted_application);
+    return;
+  }
   if (!anyone_registered) {
     const int status = plan.exhausted_status != 0 ? plan.exhausted_status : 480;
     refuse(status);
@@ -445,6 +450,7 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
   call.callee_tenant = plan.tenant;
   call.stages = std::move(plan.plan.stages);
   call.exhausted_status = plan.plan.exhausted_status;
+  call.exhausted_application = std::move(plan.plan.exhausted_application);
   call.legs[0].dialog = std::move(dialog).value();
   call.legs[0].established = true;
   calls_.emplace(call.id, std::move(owned));
@@ -506,6 +512,10 @@ void B2bua::next_stage(Call& call, store::Disposition disposition) {
 }
 
 void B2bua::end_unanswered(Call& call, store::Disposition disposition) {
+  if (!call.exhausted_application.empty()) {
+    answer_with_application(call, disposition);
+    return;
+  }
   if (call.best_status == 0 || disposition == store::Disposition::kNoAnswer) {
     const int status = call.exhausted_status != 0 ? call.exhausted_status : 480;
     finish_ringing(call, status, {}, disposition, store::HangupSide::kSystem);

@@ -211,6 +211,11 @@ class B2bua final : public TransactionLayer::Listener {
                         std::string_view application);
   void on_local_request(Call& call, ServerTransaction& transaction,
                         const protocol::sip::Message& request);
+  // Nobody answered a ringing call whose plan names an exhausted_application: Parley answers
+  // the caller itself (voicemail after no answer).
+  void answer_with_application(Call& call, store::Disposition unanswered);
+  // The 200 for the caller's INVITE (or re-INVITE) carrying our SDP answer.
+  void send_local_answer(Call& call, ServerTransaction& transaction, std::string_view sdp);
   void request_local_hang_up(CallId id);
   bool send_branch(Call& call, const protocol::sip::Message& invite, std::string_view body,
                    const Peer& peer, const store::Binding& binding);

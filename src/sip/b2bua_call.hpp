@@ -101,6 +101,7 @@ struct B2bua::Call {
   std::vector<RingStage> stages;        // the call plan's ring stages (call_routing.hpp)
   std::size_t stage = 0;                // the stage ringing now
   int exhausted_status = 0;             // CallPlan::exhausted_status
+  std::string exhausted_application;    // CallPlan::exhausted_application
   std::string branch_offer;             // the body of every INVITE to a callee device
   std::vector<TransactionId> branches;  // forked INVITEs; 0 once a branch has its final answer
   // Per branch, which extension of its stage it rings: (stage << 16) | index in the stage.

@@ -80,6 +80,11 @@ void B2bua::start_local_call(ServerTransaction& transaction, const Message& invi
   report_call_state(call, CallPhase::kRinging);
   report_call_state(call, CallPhase::kConfirmed);
 
+  arm_media_timer(call, options_.media_timeout);
+  send_local_answer(call, transaction, *answer);
+}
+
+void B2bua::send_local_answer(Call& call, ServerTransaction& transaction, std::string_view sdp) {
   const Leg& caller_leg = leg(call, Side::kCaller);
   ResponseOptions ok;
   ok.status_code = 200;
@@ -88,10 +93,50 @@ void B2bua::start_local_call(ServerTransaction& transaction, const Message& invi
   ok.extra_headers.emplace_back("Allow", std::string(kAllow));
   ok.extra_headers.emplace_back("Server", options_.user_agent);
   ok.content_type = kSdpType;
-  ok.body = *answer;
-  arm_media_timer(call, options_.media_timeout);
+  ok.body = sdp;
   answer_2xx(call, Side::kCaller, transaction,
              protocol::sip::build_response(transaction.request(), ok), 200);
+}
+
+void B2bua::answer_with_application(Call& call, store::Disposition unanswered) {
+  const int fallback = call.exhausted_status != 0 ? call.exhausted_status : 480;
+  ServerTransaction* server = options_.layer.find_server(call.invite);
+  const Message* invite = server != nullptr ? &server->request() : nullptr;
+  if (options_.applications == nullptr || invite == nullptr || invite->body().empty()) {
+    finish_ringing(call, fallback, {}, unanswered, store::HangupSide::kSystem);
+    return;
+  }
+  const CallId id = call.id;
+  auto session = options_.applications->create(
+      CallMediaInfo{id, call.caller, call.callee, call.tenant, {}, call.legs[0].dialog.call_id},
+      call.exhausted_application, [this, id] { request_local_hang_up(id); });
+  if (!session.ok()) {
+    finish_ringing(call, fallback, {}, unanswered, store::HangupSide::kSystem);
+    return;
+  }
+  auto answer = (*session)->answer(invite->body());
+  if (!answer.ok()) {
+    ++stats_.sdp_refused;
+    finish_ringing(call, answer.error().code, answer.error().message, store::Disposition::kFailed,
+                   store::HangupSide::kSystem);
+    return;
+  }
+  // The relay set up for the devices is not needed any more: media ends at the application.
+  call.media.reset();
+  call.local = std::move(session).value();
+  cancel_timer(call.no_answer_timer);
+  std::vector<TransactionId>().swap(call.branches);
+  std::vector<std::uint32_t>().swap(call.branch_targets);
+  std::vector<RingStage>().swap(call.stages);
+  std::string().swap(call.branch_offer);
+  call.answered = true;
+  call.answer_ms = now_ms();
+  ++stats_.calls_answered;
+  report_call_state(call, CallPhase::kConfirmed);
+  invites_.erase(call.invite);
+  call.invite = 0;
+  arm_media_timer(call, options_.media_timeout);
+  send_local_answer(call, *server, *answer);
 }
 
 void B2bua::on_local_request(Call& call, ServerTransaction& transaction, const Message& request) {

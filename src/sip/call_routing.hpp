@@ -55,6 +55,9 @@ struct CallPlan {
   // Non-empty: Parley answers the call itself with this application (LocalSessionFactory in
   // call_media.hpp), e.g. "conference:3001"; `stages` is then ignored.
   std::string application;
+  // Non-empty: when the last stage ends unanswered (or no stage has a registered device), Parley
+  // answers the call itself with this application instead, e.g. "voicemail:1002".
+  std::string exhausted_application;
   // The status the caller gets when the last stage ends unanswered; 0 = from the devices'
   // answers (486 when one was busy), 480 when none answered at all.
   int exhausted_status = 0;

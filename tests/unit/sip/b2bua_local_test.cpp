@@ -74,6 +74,14 @@ class B2buaLocalTest : protected ApplicationsHolder, public B2buaFixture {
                           std::string_view dialled) {
       if (dialled == "*43") return CallPlan{.application = "echo"};
       if (dialled == "3000") return CallPlan{.application = "conference:full"};
+      if (dialled == "1002") {
+        return CallPlan{.stages = {RingStage{{"1002"}, std::chrono::seconds(5)}},
+                        .exhausted_application = "voicemail:1002"};
+      }
+      if (dialled == "1003") {
+        return CallPlan{.stages = {RingStage{{"1003"}, {}}},
+                        .exhausted_application = "voicemail:1003"};
+      }
       return FakeRouting{}.CallRouting::plan_call(tenant, caller, dialled);
     };
   }
@@ -220,6 +228,37 @@ TEST_F(B2buaLocalTest, SilentApplicationCallsEndOnTheMediaTimeout) {
   EXPECT_NE(find(sent, a_peer_, "BYE"), nullptr);
   EXPECT_EQ(b2bua_.call_count(), 0U);
   EXPECT_EQ(b2bua_.stats().media_timeouts, 1U);
+}
+
+TEST_F(B2buaLocalTest, NobodyAnsweringLeadsToTheExhaustedApplication) {
+  auto [b1, b2] = invite_and_fork();
+  from_b1(answer(b1.message, 180, "b1tag"));
+  from_b2(answer(b2.message, 180, "b2tag"));
+  EXPECT_NE(find_status(drain(), a_peer_, 180), nullptr);
+  EXPECT_TRUE(log_.applications.empty());
+  run_for(std::chrono::seconds(5));
+  auto sent = drain();
+  EXPECT_NE(find(sent, b1_peer_, "CANCEL"), nullptr);
+  EXPECT_NE(find(sent, b2_peer_, "CANCEL"), nullptr);
+  const Out* ok = find_status(sent, a_peer_, 200);
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->message.body(), kSdpParley);
+  ASSERT_EQ(log_.applications.size(), 1U);
+  EXPECT_EQ(log_.applications[0], "voicemail:1002");
+  EXPECT_EQ(log_.offers[0], kSdpA) << "the caller's own offer, not the one sent to the devices";
+  EXPECT_EQ(b2bua_.stats().calls_answered, 1U);
+}
+
+TEST_F(B2buaLocalTest, NoRegisteredDeviceGoesStraightToTheExhaustedApplication) {
+  Request invite;
+  invite.uri = "sip:1003@example.com";
+  invite.to = "<sip:1003@example.com>";
+  from_a(invite.text());
+  auto sent = drain();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_TRUE(sent[0].is_status(200));
+  ASSERT_EQ(log_.applications.size(), 1U);
+  EXPECT_EQ(log_.applications[0], "voicemail:1003");
 }
 
 }  // namespace
