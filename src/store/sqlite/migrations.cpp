@@ -438,6 +438,97 @@ CREATE TRIGGER chat_messages_fts_updated AFTER UPDATE OF body ON chat_messages B
 END;
 )sql";
 
+// Version 8: conference rooms. A room's number lives in the tenant's one number space with
+// extensions and ring groups: triggers refuse a number another table holds, in every direction,
+// whichever process writes. The PIN is kept as digits, not hashed (decision 0020: a 4-8 digit
+// secret is brute-forced from any hash in moments, and the server compares it in memory). Every
+// change moves the change counter: a running server routes calls to rooms.
+constexpr std::string_view kSchemaV8 = R"sql(
+CREATE TABLE conference_rooms (
+  id               INTEGER PRIMARY KEY,
+  tenant_id        INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  number           TEXT    NOT NULL,
+  name             TEXT    NOT NULL DEFAULT '',
+  pin              TEXT    NOT NULL DEFAULT ''
+    CHECK (pin = '' OR (length(pin) BETWEEN 4 AND 8 AND pin NOT GLOB '*[^0-9]*')),
+  max_participants INTEGER NOT NULL CHECK (max_participants BETWEEN 2 AND 128),
+  created_at       INTEGER NOT NULL,
+  UNIQUE (tenant_id, number)
+) STRICT;
+
+CREATE TRIGGER conference_rooms_number_free BEFORE INSERT ON conference_rooms
+  WHEN EXISTS (SELECT 1 FROM extensions WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+    OR EXISTS (SELECT 1 FROM ring_groups WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+  BEGIN SELECT RAISE(ABORT, 'the number is taken by an extension or ring group of this tenant'); END;
+CREATE TRIGGER extensions_number_not_room BEFORE INSERT ON extensions
+  WHEN EXISTS (SELECT 1 FROM conference_rooms
+               WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+  BEGIN SELECT RAISE(ABORT, 'the number is taken by a conference room of this tenant'); END;
+CREATE TRIGGER ring_groups_number_not_room BEFORE INSERT ON ring_groups
+  WHEN EXISTS (SELECT 1 FROM conference_rooms
+               WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+  BEGIN SELECT RAISE(ABORT, 'the number is taken by a conference room of this tenant'); END;
+
+CREATE TRIGGER conference_rooms_inserted AFTER INSERT ON conference_rooms
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER conference_rooms_updated AFTER UPDATE ON conference_rooms
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER conference_rooms_deleted AFTER DELETE ON conference_rooms
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+)sql";
+
+// Version 9: voicemail (issue 7, decision 0021). Messages are indexed only once their WAV file
+// is complete and fsynced; the path is unique so that re-indexing after a crash finds the row.
+// Per-box settings (enabled; PIN and greeting later) are rows only where they differ from the
+// defaults. Both tables move the change counter: the dial plan reads the settings and the
+// message-waiting notifier the counts, also after a CLI change.
+constexpr std::string_view kSchemaV9 = R"sql(
+CREATE TABLE voicemail_settings (
+  tenant_id INTEGER NOT NULL,
+  extension TEXT    NOT NULL,
+  enabled   INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  PRIMARY KEY (tenant_id, extension),
+  FOREIGN KEY (tenant_id, extension) REFERENCES extensions (tenant_id, number) ON DELETE CASCADE
+) STRICT;
+
+CREATE TABLE voicemail_messages (
+  id          INTEGER PRIMARY KEY,
+  tenant_id   INTEGER NOT NULL,
+  box         TEXT    NOT NULL,
+  caller      TEXT    NOT NULL,
+  received_at INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),
+  size_bytes  INTEGER NOT NULL CHECK (size_bytes >= 0),
+  path        TEXT    NOT NULL UNIQUE,
+  state       TEXT    NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'saved')),
+  FOREIGN KEY (tenant_id, box) REFERENCES extensions (tenant_id, number) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX voicemail_messages_by_box
+  ON voicemail_messages (tenant_id, box, received_at DESC, id DESC);
+
+CREATE TRIGGER voicemail_settings_inserted AFTER INSERT ON voicemail_settings
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER voicemail_settings_updated AFTER UPDATE ON voicemail_settings
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER voicemail_settings_deleted AFTER DELETE ON voicemail_settings
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER voicemail_messages_inserted AFTER INSERT ON voicemail_messages
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER voicemail_messages_updated AFTER UPDATE ON voicemail_messages
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER voicemail_messages_deleted AFTER DELETE ON voicemail_messages
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+)sql";
+
+// Version 10: call-record search by extension (AdminStore::search_call_records). Each side of
+// `caller = ? OR callee = ?` gets an index in the order pages are read, so that a page of one
+// extension's calls is two short index seeks instead of a walk through the tenant's calls
+// (bench/api, docs/performance.md). Building them reads call_records once, at the upgrade.
+constexpr std::string_view kSchemaV10 = R"sql(
+CREATE INDEX call_records_by_caller ON call_records (tenant_id, caller, start_ms DESC, id DESC);
+CREATE INDEX call_records_by_callee ON call_records (tenant_id, callee, start_ms DESC, id DESC);
+)sql";
+
 // In version order; the size follows the list.
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "tenants, extensions, bindings, call records", kSchemaV1},
@@ -447,6 +538,9 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {5, "forwarding, do-not-disturb, ring groups", kSchemaV5},
     {6, "trunks, DIDs, outbound routes, toll-fraud limits", kSchemaV6},
     {7, "chat", kSchemaV7},
+    {8, "conference rooms", kSchemaV8},
+    {9, "voicemail", kSchemaV9},
+    {10, "call record indexes by extension", kSchemaV10},
 });
 
 constexpr bool versions_follow_each_other() {

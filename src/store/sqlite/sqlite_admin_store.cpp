@@ -457,33 +457,49 @@ Result<std::vector<CallRecord>> SqliteStore::search_call_records(const CallRecor
   std::lock_guard lock(mutex_);
   auto owner = find_tenant(query.tenant);
   if (!owner) return owner.error();
-  // One statement for every filter combination. The time window and the cursor are both bounds
-  // on (start_ms, id), so they are bound as one range the index call_records_recent seeks to
-  // (absent ones widen it to the whole tenant): a page deep in a million rows costs what the
-  // first page does. Written as `?N IS NULL OR ...` instead, SQLite cannot use them for the
-  // index and walks every newer row first (450 ms at depth 700,000 against 0.2 ms; bench/api).
-  // start_ms < to is (start_ms, id) < (to, INT64_MIN) because ids are positive.
-  // Extension and disposition stay filters on the rows the range yields.
+  // The time window and the cursor are both bounds on (start_ms, id), so they are bound as one
+  // range an index seeks to (absent ones widen it to the whole tenant): a page deep in a million
+  // rows costs what the first page does. Written as `?N IS NULL OR ...` instead, SQLite cannot
+  // use them for the index and walks every newer row first (450 ms at depth 700,000 against
+  // 0.2 ms; bench/api). start_ms < to is (start_ms, id) < (to, INT64_MIN) because ids are
+  // positive. The disposition stays a filter on the rows the range yields.
+  //
+  // Without an extension the range is one seek of call_records_recent. With one, `caller = ?
+  // OR callee = ?` on that index would read every call of the tenant in the range until a page
+  // of the extension's turned up (~6,000 rows per page of 50); instead each side seeks its own
+  // index (call_records_by_caller / _by_callee, migration 10) for at most a page, and the UNION
+  // merges the two pages (and keeps a call from an extension to itself once).
   constexpr std::int64_t kLowest = std::numeric_limits<std::int64_t>::min();
   constexpr std::int64_t kHighest = std::numeric_limits<std::int64_t>::max();
   std::pair<std::int64_t, std::int64_t> before{kHighest, kHighest};
   if (query.to_ms) before = std::min(before, {*query.to_ms, kLowest});
   if (query.after) before = std::min(before, {query.after->start_ms, query.after->id});
-  auto select = connection_.prepare(
-      "SELECT id, tenant_id, call_id, caller, callee, start_ms, answer_ms, end_ms, disposition, "
-      "hangup_side, end_reason FROM call_records WHERE tenant_id = ?1 AND start_ms >= ?2 "
-      "AND (start_ms, id) < (?3, ?4) "
-      "AND (?5 IS NULL OR caller = ?5 OR callee = ?5) AND (?6 IS NULL OR disposition = ?6) "
-      "ORDER BY start_ms DESC, id DESC LIMIT ?7");
+  auto select =
+      query.extension.empty()
+          ? connection_.prepare(
+                "SELECT id, tenant_id, call_id, caller, callee, start_ms, answer_ms, end_ms, "
+                "disposition, hangup_side, end_reason FROM call_records WHERE tenant_id = ?1 "
+                "AND start_ms >= ?2 AND (start_ms, id) < (?3, ?4) "
+                "AND (?6 IS NULL OR disposition = ?6) "
+                "ORDER BY start_ms DESC, id DESC LIMIT ?7")
+          : connection_.prepare(
+                "SELECT * FROM (SELECT id, tenant_id, call_id, caller, callee, start_ms, "
+                "answer_ms, end_ms, disposition, hangup_side, end_reason FROM call_records "
+                "WHERE tenant_id = ?1 AND caller = ?5 AND start_ms >= ?2 "
+                "AND (start_ms, id) < (?3, ?4) AND (?6 IS NULL OR disposition = ?6) "
+                "ORDER BY start_ms DESC, id DESC LIMIT ?7) "
+                "UNION "
+                "SELECT * FROM (SELECT id, tenant_id, call_id, caller, callee, start_ms, "
+                "answer_ms, end_ms, disposition, hangup_side, end_reason FROM call_records "
+                "WHERE tenant_id = ?1 AND callee = ?5 AND start_ms >= ?2 "
+                "AND (start_ms, id) < (?3, ?4) AND (?6 IS NULL OR disposition = ?6) "
+                "ORDER BY start_ms DESC, id DESC LIMIT ?7) "
+                "ORDER BY start_ms DESC, id DESC LIMIT ?7");
   if (!select) return select.error();
   select->bind(1, query.tenant);
   select->bind(2, query.from_ms.value_or(kLowest));
   select->bind(3, before.first).bind(4, before.second);
-  if (!query.extension.empty()) {
-    select->bind(5, query.extension);
-  } else {
-    select->bind_null(5);
-  }
+  if (!query.extension.empty()) select->bind(5, query.extension);
   if (query.disposition) {
     select->bind(6, to_text(*query.disposition));
   } else {

@@ -25,11 +25,13 @@
 #include "store/call_feature_store.hpp"
 #include "store/call_limits_store.hpp"
 #include "store/chat_store.hpp"
+#include "store/conference_store.hpp"
 #include "store/recording_store.hpp"
 #include "store/routing_store.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/store.hpp"
 #include "store/trunk_store.hpp"
+#include "store/voicemail_store.hpp"
 
 namespace parley::store::sqlite {
 
@@ -53,7 +55,9 @@ class SqliteStore final : public Store,
                           public ChatStore,
                           public TrunkStore,
                           public RoutingStore,
-                          public CallLimitsStore {
+                          public CallLimitsStore,
+                          public ConferenceStore,
+                          public VoicemailStore {
   struct Key {};  // only open() constructs a SqliteStore
 
  public:
@@ -201,6 +205,26 @@ class SqliteStore final : public Store,
   Result<void> set_tenant_call_limits(const TenantCallLimits& limits) override;
   Result<TenantCallLimits> get_tenant_call_limits(TenantId tenant) override;
   Result<std::vector<TenantCallLimits>> list_tenant_call_limits() override;
+
+  // ConferenceStore (sqlite_conference_store.cpp).
+  Result<ConferenceRoom> add_conference_room(const ConferenceRoom& room) override;
+  Result<std::vector<ConferenceRoom>> list_conference_rooms(
+      std::optional<TenantId> tenant) override;
+  Result<void> remove_conference_room(TenantId tenant, std::string_view number) override;
+
+  // VoicemailStore (sqlite_voicemail_store.cpp).
+  Result<VoicemailId> insert_voicemail(const VoicemailMessage& message) override;
+  Result<std::vector<VoicemailMessage>> list_voicemail(TenantId tenant, std::string_view box,
+                                                       std::size_t limit) override;
+  Result<VoicemailMessage> remove_voicemail(TenantId tenant, std::string_view box,
+                                            VoicemailId id) override;
+  Result<void> set_voicemail_state(TenantId tenant, std::string_view box, VoicemailId id,
+                                   VoicemailState state) override;
+  Result<VoicemailCounts> count_voicemail(TenantId tenant, std::string_view box) override;
+  Result<std::vector<VoicemailBoxCounts>> list_voicemail_counts() override;
+  Result<void> set_voicemail_enabled(TenantId tenant, std::string_view box, bool enabled) override;
+  Result<VoicemailSettings> get_voicemail_settings(TenantId tenant, std::string_view box) override;
+  Result<std::vector<VoicemailBox>> list_disabled_voicemail_boxes() override;
 
  private:
   UnixSeconds now() const;

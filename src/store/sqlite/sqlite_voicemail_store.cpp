@@ -1,0 +1,252 @@
+// The VoicemailStore half of SqliteStore: voicemail messages and box settings. Same locking and
+// transaction rules as sqlite_store.cpp.
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "store/sqlite/rows.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/validation.hpp"
+#include "store/voicemail_store.hpp"
+
+namespace parley::store {
+
+std::string_view to_text(VoicemailState state) {
+  return state == VoicemailState::kSaved ? "saved" : "new";
+}
+
+std::optional<VoicemailState> parse_voicemail_state(std::string_view text) {
+  if (text == "new") return VoicemailState::kNew;
+  if (text == "saved") return VoicemailState::kSaved;
+  return std::nullopt;
+}
+
+}  // namespace parley::store
+
+namespace parley::store::sqlite {
+
+namespace {
+
+Result<VoicemailMessage> read_message(const Statement& row) {
+  VoicemailMessage message;
+  message.id = row.column_int(0);
+  message.tenant_id = row.column_int(1);
+  message.box = row.column_text(2);
+  message.caller = row.column_text(3);
+  message.received_at = row.column_int(4);
+  message.duration_ms = static_cast<std::uint64_t>(row.column_int(5));
+  message.size_bytes = static_cast<std::uint64_t>(row.column_int(6));
+  message.path = row.column_text(7);
+  message.state = parse_voicemail_state(row.column_text(8)).value_or(VoicemailState::kNew);
+  return message;
+}
+
+Result<void> check_message(const VoicemailMessage& message) {
+  if (auto valid = check_extension_number(message.box); !valid) return valid.error();
+  if (message.caller.size() > kMaxPartyLength) {
+    return invalid("voicemail caller must be at most " + std::to_string(kMaxPartyLength) +
+                   " bytes");
+  }
+  if (message.path.empty() || message.path.size() > kMaxPathLength) {
+    return invalid("voicemail path must be 1-" + std::to_string(kMaxPathLength) + " bytes");
+  }
+  return {};
+}
+
+std::string box_label(TenantId tenant, std::string_view box) {
+  return "voicemail box " + std::string(box) + " of tenant " + std::to_string(tenant);
+}
+
+}  // namespace
+
+Result<VoicemailId> SqliteStore::insert_voicemail(const VoicemailMessage& message) {
+  if (auto valid = check_message(message); !valid) return valid.error();
+  const std::string what = "indexing the voicemail " + message.path;
+  std::lock_guard lock(mutex_);
+  auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
+  if (!transaction) return in_context(what, transaction.error());
+  if (auto extension = find_extension(message.tenant_id, message.box); !extension) {
+    return extension.error();
+  }
+  {
+    auto existing = connection_.prepare("SELECT id FROM voicemail_messages WHERE path = ?");
+    if (!existing) return in_context(what, existing.error());
+    existing->bind(1, message.path);
+    auto row = existing->step();
+    if (!row) return in_context(what, row.error());
+    if (*row) return existing->column_int(0);  // indexed before a crash: nothing to do
+  }
+  VoicemailId id = 0;
+  {
+    auto insert = connection_.prepare(
+        "INSERT INTO voicemail_messages (tenant_id, box, caller, received_at, duration_ms, "
+        "size_bytes, path, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!insert) return in_context(what, insert.error());
+    insert->bind(1, message.tenant_id)
+        .bind(2, message.box)
+        .bind(3, message.caller)
+        .bind(4, message.received_at)
+        .bind(5, static_cast<std::int64_t>(message.duration_ms))
+        .bind(6, static_cast<std::int64_t>(message.size_bytes))
+        .bind(7, message.path)
+        .bind(8, to_text(message.state));
+    if (auto ran = insert->run(); !ran) return in_context(what, ran.error());
+    id = connection_.last_insert_rowid();
+  }
+  auto committed = transaction->commit();
+  if (!committed) return in_context(what, committed.error());
+  return id;
+}
+
+Result<std::vector<VoicemailMessage>> SqliteStore::list_voicemail(TenantId tenant,
+                                                                  std::string_view box,
+                                                                  std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  auto statement = connection_.prepare(
+      "SELECT id, tenant_id, box, caller, received_at, duration_ms, size_bytes, path, state "
+      "FROM voicemail_messages WHERE tenant_id = ? AND box = ? ORDER BY received_at DESC, id DESC "
+      "LIMIT ?");
+  if (!statement) return statement.error();
+  statement->bind(1, tenant).bind(2, box).bind(
+      3, static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, kMaxVoicemailPage)));
+  auto rows = collect_rows(*statement, read_message);
+  if (!rows) return in_context("listing the " + box_label(tenant, box), rows.error());
+  return rows;
+}
+
+Result<VoicemailMessage> SqliteStore::remove_voicemail(TenantId tenant, std::string_view box,
+                                                       VoicemailId id) {
+  const std::string what =
+      "removing message " + std::to_string(id) + " of the " + box_label(tenant, box);
+  std::lock_guard lock(mutex_);
+  auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
+  if (!transaction) return in_context(what, transaction.error());
+  VoicemailMessage removed;
+  {
+    auto query = connection_.prepare(
+        "SELECT id, tenant_id, box, caller, received_at, duration_ms, size_bytes, path, state "
+        "FROM voicemail_messages WHERE tenant_id = ? AND box = ? AND id = ?");
+    if (!query) return in_context(what, query.error());
+    query->bind(1, tenant).bind(2, box).bind(3, id);
+    auto row =
+        single_row(*query, read_message,
+                   "the " + box_label(tenant, box) + " holds no message " + std::to_string(id));
+    if (!row) return row.error();
+    removed = std::move(row).value();
+  }
+  {
+    auto erase = connection_.prepare("DELETE FROM voicemail_messages WHERE id = ?");
+    if (!erase) return in_context(what, erase.error());
+    erase->bind(1, id);
+    if (auto ran = erase->run(); !ran) return in_context(what, ran.error());
+  }
+  auto committed = transaction->commit();
+  if (!committed) return in_context(what, committed.error());
+  return removed;
+}
+
+Result<void> SqliteStore::set_voicemail_state(TenantId tenant, std::string_view box, VoicemailId id,
+                                              VoicemailState state) {
+  const std::string what = "marking message " + std::to_string(id) + " of the " +
+                           box_label(tenant, box) + " " + std::string(to_text(state));
+  std::lock_guard lock(mutex_);
+  auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
+  if (!transaction) return in_context(what, transaction.error());
+  {
+    auto update = connection_.prepare(
+        "UPDATE voicemail_messages SET state = ? WHERE tenant_id = ? AND box = ? AND id = ?");
+    if (!update) return in_context(what, update.error());
+    update->bind(1, to_text(state)).bind(2, tenant).bind(3, box).bind(4, id);
+    if (auto ran = update->run(); !ran) return in_context(what, ran.error());
+    if (connection_.changes() == 0) {
+      return not_found("the " + box_label(tenant, box) + " holds no message " + std::to_string(id));
+    }
+  }
+  auto committed = transaction->commit();
+  if (!committed) return in_context(what, committed.error());
+  return {};
+}
+
+Result<VoicemailCounts> SqliteStore::count_voicemail(TenantId tenant, std::string_view box) {
+  std::lock_guard lock(mutex_);
+  auto query = connection_.prepare(
+      "SELECT coalesce(sum(state = 'new'), 0), coalesce(sum(state = 'saved'), 0) "
+      "FROM voicemail_messages WHERE tenant_id = ? AND box = ?");
+  if (!query) return query.error();
+  query->bind(1, tenant).bind(2, box);
+  auto row = query->step();
+  if (!row) return in_context("counting the " + box_label(tenant, box), row.error());
+  VoicemailCounts counts;
+  if (*row) {
+    counts.new_messages = static_cast<std::uint32_t>(query->column_int(0));
+    counts.saved_messages = static_cast<std::uint32_t>(query->column_int(1));
+  }
+  return counts;
+}
+
+Result<std::vector<VoicemailBoxCounts>> SqliteStore::list_voicemail_counts() {
+  std::lock_guard lock(mutex_);
+  auto query = connection_.prepare(
+      "SELECT tenant_id, box, sum(state = 'new'), sum(state = 'saved') FROM voicemail_messages "
+      "GROUP BY tenant_id, box ORDER BY tenant_id, box");
+  if (!query) return query.error();
+  auto rows = collect_rows(*query, [](const Statement& row) -> Result<VoicemailBoxCounts> {
+    return VoicemailBoxCounts{VoicemailBox{row.column_int(0), row.column_text(1)},
+                              VoicemailCounts{static_cast<std::uint32_t>(row.column_int(2)),
+                                              static_cast<std::uint32_t>(row.column_int(3))}};
+  });
+  if (!rows) return in_context("counting voicemail messages", rows.error());
+  return rows;
+}
+
+Result<void> SqliteStore::set_voicemail_enabled(TenantId tenant, std::string_view box,
+                                                bool enabled) {
+  if (auto valid = check_extension_number(box); !valid) return valid.error();
+  const std::string what = "switching the " + box_label(tenant, box) + (enabled ? " on" : " off");
+  std::lock_guard lock(mutex_);
+  auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
+  if (!transaction) return in_context(what, transaction.error());
+  if (auto extension = find_extension(tenant, box); !extension) return extension.error();
+  {
+    auto upsert = connection_.prepare(
+        "INSERT INTO voicemail_settings (tenant_id, extension, enabled) VALUES (?, ?, ?) "
+        "ON CONFLICT (tenant_id, extension) DO UPDATE SET enabled = excluded.enabled");
+    if (!upsert) return in_context(what, upsert.error());
+    upsert->bind(1, tenant).bind(2, box).bind(3, std::int64_t{enabled ? 1 : 0});
+    if (auto ran = upsert->run(); !ran) return in_context(what, ran.error());
+  }
+  auto committed = transaction->commit();
+  if (!committed) return in_context(what, committed.error());
+  return {};
+}
+
+Result<VoicemailSettings> SqliteStore::get_voicemail_settings(TenantId tenant,
+                                                              std::string_view box) {
+  std::lock_guard lock(mutex_);
+  if (auto extension = find_extension(tenant, box); !extension) return extension.error();
+  auto query = connection_.prepare(
+      "SELECT enabled FROM voicemail_settings WHERE tenant_id = ? AND extension = ?");
+  if (!query) return query.error();
+  query->bind(1, tenant).bind(2, box);
+  auto row = query->step();
+  if (!row) return in_context("reading the " + box_label(tenant, box), row.error());
+  VoicemailSettings settings;
+  if (*row) settings.enabled = query->column_int(0) != 0;
+  return settings;
+}
+
+Result<std::vector<VoicemailBox>> SqliteStore::list_disabled_voicemail_boxes() {
+  std::lock_guard lock(mutex_);
+  auto query = connection_.prepare(
+      "SELECT tenant_id, extension FROM voicemail_settings WHERE enabled = 0 "
+      "ORDER BY tenant_id, extension");
+  if (!query) return query.error();
+  auto rows = collect_rows(*query, [](const Statement& row) -> Result<VoicemailBox> {
+    return VoicemailBox{row.column_int(0), row.column_text(1)};
+  });
+  if (!rows) return in_context("listing the voicemail boxes switched off", rows.error());
+  return rows;
+}
+
+}  // namespace parley::store::sqlite

@@ -1,0 +1,110 @@
+#pragma once
+// VoicemailStore: the messages callers left in extensions' voicemail boxes, and each box's
+// settings (issue 7, docs/decisions/0021-voicemail.md).
+//
+// A message row is written only after its WAV file is complete and fsynced (the deposit writer
+// in media/ does that), so a row always names a whole file. insert_voicemail() is idempotent on
+// the path: a writer that finalised a file but crashed before it knew the row was committed
+// indexes it again at the next start and gets the same id.
+//
+// Settings: a box is enabled unless set otherwise (no row = defaults). PIN and greeting come
+// with the voicemail menu, as new columns.
+//
+// Every change (messages and settings) moves Store::change_counter(): a running server reloads
+// the dial plan (enabled boxes) and the message-waiting counts when the CLI edits them.
+// Rows go with their extension (removing the extension removes its messages' rows, not the
+// files).
+//
+// A separate interface from Store so that SIP code and its test fakes do not grow; SqliteStore
+// implements it (sqlite/sqlite_voicemail_store.cpp, schema migration 9).
+// Thread-safety and blocking: as Store (every call may block on disk).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+#include "store/store.hpp"
+
+namespace parley::store {
+
+using VoicemailId = std::int64_t;
+
+enum class VoicemailState : std::uint8_t { kNew, kSaved };
+std::string_view to_text(VoicemailState state);  // "new", "saved"
+std::optional<VoicemailState> parse_voicemail_state(std::string_view text);
+
+inline constexpr std::size_t kMaxVoicemailPage = 1000;
+
+struct VoicemailMessage {
+  VoicemailId id = 0;  // assigned by insert_voicemail; ignored on input
+  TenantId tenant_id = 0;
+  std::string box;     // the extension number whose box holds it
+  std::string caller;  // who left it (From user part, or the caller's extension)
+  UnixMillis received_at = 0;
+  std::uint64_t duration_ms = 0;
+  std::uint64_t size_bytes = 0;
+  std::string path;  // absolute path of the WAV file
+  VoicemailState state = VoicemailState::kNew;
+};
+
+// What a message-waiting indication (RFC 3842) reports for one box.
+struct VoicemailCounts {
+  std::uint32_t new_messages = 0;
+  std::uint32_t saved_messages = 0;
+  bool operator==(const VoicemailCounts&) const = default;
+};
+
+struct VoicemailSettings {
+  bool enabled = true;
+};
+
+struct VoicemailBox {
+  TenantId tenant_id = 0;
+  std::string box;
+  bool operator==(const VoicemailBox&) const = default;
+};
+
+struct VoicemailBoxCounts {
+  VoicemailBox box;
+  VoicemailCounts counts;
+  bool operator==(const VoicemailBoxCounts&) const = default;
+};
+
+class VoicemailStore {
+ public:
+  virtual ~VoicemailStore() = default;
+  VoicemailStore() = default;
+  VoicemailStore(const VoicemailStore&) = delete;
+  VoicemailStore& operator=(const VoicemailStore&) = delete;
+
+  // Commits (synchronous=FULL) before returning the id; the same path again returns the first
+  // row's id and changes nothing. kNotFound when the box is not an extension of the tenant.
+  virtual Result<VoicemailId> insert_voicemail(const VoicemailMessage& message) = 0;
+  // Newest first; limit capped at kMaxVoicemailPage.
+  virtual Result<std::vector<VoicemailMessage>> list_voicemail(TenantId tenant,
+                                                               std::string_view box,
+                                                               std::size_t limit) = 0;
+  // Removes the row and returns it (the caller deletes the file). kNotFound when the box holds
+  // no such message.
+  virtual Result<VoicemailMessage> remove_voicemail(TenantId tenant, std::string_view box,
+                                                    VoicemailId id) = 0;
+  virtual Result<void> set_voicemail_state(TenantId tenant, std::string_view box, VoicemailId id,
+                                           VoicemailState state) = 0;
+  virtual Result<VoicemailCounts> count_voicemail(TenantId tenant, std::string_view box) = 0;
+  // Every box that holds messages, with its counts (for message-waiting after a reload).
+  virtual Result<std::vector<VoicemailBoxCounts>> list_voicemail_counts() = 0;
+
+  // kNotFound when the extension does not exist.
+  virtual Result<void> set_voicemail_enabled(TenantId tenant, std::string_view box,
+                                             bool enabled) = 0;
+  virtual Result<VoicemailSettings> get_voicemail_settings(TenantId tenant,
+                                                           std::string_view box) = 0;
+  // The boxes switched off, for the dial plan's in-memory snapshot (every other box is on).
+  virtual Result<std::vector<VoicemailBox>> list_disabled_voicemail_boxes() = 0;
+};
+
+}  // namespace parley::store

@@ -1,0 +1,165 @@
+// The ConferenceStore half of SqliteStore against a real SQLite file: rooms per tenant, the PIN
+// and participant-cap rules, the number space shared with extensions and ring groups (every
+// direction, also through a second connection that skips the store's own check), removal and
+// the change counter.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "store/call_feature_store.hpp"
+#include "store/conference_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace parley::store::sqlite {
+namespace {
+
+const std::string kSha256(64, 'a');
+
+class ConferenceStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = open_store();
+    ASSERT_NE(store_, nullptr);
+    auto tenant = store_->add_tenant(NewTenant{"example.com", "Example", false});
+    ASSERT_TRUE(tenant.ok());
+    tenant_ = *tenant;
+    auto other = store_->add_tenant(NewTenant{"other.org", "Other", false});
+    ASSERT_TRUE(other.ok());
+    other_ = *other;
+    ASSERT_TRUE(store_->add_extension(NewExtension{tenant_.id, "1001", "", {"", kSha256}}));
+  }
+
+  std::unique_ptr<SqliteStore> open_store() {
+    SqliteStoreOptions options;
+    options.data_dir = dir_.path() / "data";
+    auto opened = SqliteStore::open(std::move(options));
+    EXPECT_TRUE(opened.ok()) << opened.error().message;
+    return opened.ok() ? std::move(opened).value() : nullptr;
+  }
+
+  ConferenceRoom room(std::string number, std::string pin = "") const {
+    ConferenceRoom row;
+    row.tenant_id = tenant_.id;
+    row.number = std::move(number);
+    row.name = "Weekly";
+    row.pin = std::move(pin);
+    row.max_participants = 10;
+    return row;
+  }
+
+  std::uint64_t counter() {
+    auto value = store_->change_counter();
+    EXPECT_TRUE(value.ok());
+    return value.ok() ? *value : 0;
+  }
+
+  test::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+  Tenant tenant_;
+  Tenant other_;
+};
+
+TEST_F(ConferenceStoreTest, AddsListsAndRemovesRooms) {
+  const std::uint64_t before = counter();
+  auto added = store_->add_conference_room(room("800", "4321"));
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_EQ(added->pin, "4321");
+  EXPECT_GT(added->created_at, 0);
+  EXPECT_GT(counter(), before);
+  ConferenceRoom elsewhere = room("800");
+  elsewhere.tenant_id = other_.id;  // the same number in another tenant is another room
+  ASSERT_TRUE(store_->add_conference_room(elsewhere).ok());
+
+  auto mine = store_->list_conference_rooms(tenant_.id);
+  ASSERT_TRUE(mine.ok());
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ(mine->front().number, "800");
+  EXPECT_EQ(mine->front().name, "Weekly");
+  EXPECT_EQ(mine->front().pin, "4321");
+  EXPECT_EQ(mine->front().max_participants, 10u);
+  auto all = store_->list_conference_rooms(std::nullopt);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+
+  const std::uint64_t before_remove = counter();
+  ASSERT_TRUE(store_->remove_conference_room(tenant_.id, "800").ok());
+  EXPECT_GT(counter(), before_remove);
+  auto gone = store_->remove_conference_room(tenant_.id, "800");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_TRUE(is_error(gone.error(), StoreError::kNotFound));
+  EXPECT_EQ(store_->list_conference_rooms(tenant_.id)->size(), 0u);
+}
+
+TEST_F(ConferenceStoreTest, RefusesBadInput) {
+  for (const char* pin : {"123", "123456789", "12a4", "12 4", "１２３４"}) {
+    auto added = store_->add_conference_room(room("800", pin));
+    ASSERT_FALSE(added.ok()) << pin;
+    EXPECT_TRUE(is_error(added.error(), StoreError::kInvalidInput)) << pin;
+  }
+  for (std::uint32_t max : {0u, 1u, 129u}) {
+    ConferenceRoom row = room("800");
+    row.max_participants = max;
+    auto added = store_->add_conference_room(row);
+    ASSERT_FALSE(added.ok()) << max;
+    EXPECT_TRUE(is_error(added.error(), StoreError::kInvalidInput));
+  }
+  auto bad_number = store_->add_conference_room(room("8x0"));
+  ASSERT_FALSE(bad_number.ok());
+  EXPECT_TRUE(is_error(bad_number.error(), StoreError::kInvalidInput));
+  ConferenceRoom orphan = room("800");
+  orphan.tenant_id = 9999;
+  auto no_tenant = store_->add_conference_room(orphan);
+  ASSERT_FALSE(no_tenant.ok());
+  EXPECT_TRUE(is_error(no_tenant.error(), StoreError::kNotFound));
+  EXPECT_TRUE(store_->add_conference_room(room("800", "12345678")).ok());
+}
+
+TEST_F(ConferenceStoreTest, SharesTheNumberSpaceWithExtensionsAndRingGroups) {
+  RingGroup group;
+  group.tenant_id = tenant_.id;
+  group.number = "600";
+  group.members = {"1001"};
+  ASSERT_TRUE(store_->add_ring_group(group).ok());
+  ASSERT_TRUE(store_->add_conference_room(room("800")).ok());
+
+  for (const char* taken : {"1001", "600", "800"}) {
+    auto added = store_->add_conference_room(room(taken));
+    ASSERT_FALSE(added.ok()) << taken;
+    EXPECT_TRUE(is_error(added.error(), StoreError::kConflict)) << added.error().message;
+  }
+  auto extension = store_->add_extension(NewExtension{tenant_.id, "800", "", {"", kSha256}});
+  ASSERT_FALSE(extension.ok());
+  EXPECT_TRUE(is_error(extension.error(), StoreError::kConflict)) << extension.error().message;
+  group.number = "800";
+  auto ring_group = store_->add_ring_group(group);
+  ASSERT_FALSE(ring_group.ok());
+  EXPECT_TRUE(is_error(ring_group.error(), StoreError::kConflict)) << ring_group.error().message;
+  // Another tenant's numbers are its own.
+  EXPECT_TRUE(store_->add_extension(NewExtension{other_.id, "800", "", {"", kSha256}}).ok());
+}
+
+TEST_F(ConferenceStoreTest, TriggersHoldForWritersThatSkipTheStoresChecks) {
+  ASSERT_TRUE(store_->add_conference_room(room("800")).ok());
+  auto raw = Connection::open((dir_.path() / "data" / "parley.db").string(),
+                              std::chrono::milliseconds(1000));
+  ASSERT_TRUE(raw.ok());
+  const std::string tenant = std::to_string(tenant_.id);
+  EXPECT_FALSE(raw->exec("INSERT INTO conference_rooms (tenant_id, number, max_participants, "
+                         "created_at) VALUES (" +
+                         tenant + ", '1001', 10, 1)")
+                   .ok());
+  EXPECT_FALSE(raw->exec("INSERT INTO extensions (tenant_id, number, created_at, updated_at) "
+                         "VALUES (" +
+                         tenant + ", '800', 1, 1)")
+                   .ok());
+  EXPECT_FALSE(raw->exec("INSERT INTO conference_rooms (tenant_id, number, pin, "
+                         "max_participants, created_at) VALUES (" +
+                         tenant + ", '801', '12', 10, 1)")
+                   .ok());
+}
+
+}  // namespace
+}  // namespace parley::store::sqlite
