@@ -324,12 +324,19 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
     reject(transaction, 400, "Bad From or Request-URI");
     return;
   }
-  const auto caller_tenant = options_.routing.resolve_tenant(from->uri.host);
+  // A provider trunk is recognised by its address before anything else: its From names an
+  // outside caller, not a tenant (issue 11).
+  std::optional<CallAuth> peer_auth = options_.routing.authenticate_peer(invite);
+  if (peer_auth && !peer_auth->trusted_peer) peer_auth->outcome = CallAuthOutcome::kForbidden;
+  const bool trusted = peer_auth && peer_auth->outcome == CallAuthOutcome::kOk;
+  const auto caller_tenant =
+      trusted ? peer_auth->trusted_peer : options_.routing.resolve_tenant(from->uri.host);
   if (!caller_tenant) {
     reject(transaction, 403, "Unknown Domain");
     return;
   }
-  CallAuth auth = options_.routing.authenticate(invite, *caller_tenant);
+  CallAuth auth =
+      peer_auth ? std::move(*peer_auth) : options_.routing.authenticate(invite, *caller_tenant);
   if (auth.outcome == CallAuthOutcome::kChallenge) {
     ExtraHeaders extra;
     for (auto& challenge : auth.challenges) {
@@ -348,14 +355,15 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
     return;
   }
   std::string caller = unescaped(from->uri.user);
-  if (caller != auth.username) {
+  if (!trusted && caller != auth.username) {
     refuse(403, "From Does Not Match Credentials");
     return;
   }
   // A domain in the Request-URI names the callee's tenant; an address names only this server,
-  // so a phone dialling our IP reaches its own tenant.
-  std::optional<CallTenant> callee_tenant =
-      names_no_domain(target->host) ? caller_tenant : options_.routing.resolve_tenant(target->host);
+  // so a phone dialling our IP reaches its own tenant. A trunk's calls stay in its tenant.
+  std::optional<CallTenant> callee_tenant = trusted || names_no_domain(target->host)
+                                                ? caller_tenant
+                                                : options_.routing.resolve_tenant(target->host);
   if (!callee_tenant) {
     refuse(404, "Unknown Domain");
     return;
@@ -365,7 +373,8 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
     return;
   }
   std::string callee = unescaped(target->user);
-  CallPlan plan = options_.routing.plan_call(*callee_tenant, caller, callee);
+  CallPlan plan = trusted ? options_.routing.plan_peer_call(*callee_tenant, auth, caller, callee)
+                          : options_.routing.plan_call(*callee_tenant, caller, callee);
   // A number that rings nobody right now (do-not-disturb, unavailable) is a missed call worth a
   // record; a number that does not exist is not.
   auto record_failure = [&](int status) {
@@ -392,7 +401,8 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
   }
   const bool anyone_registered =
       std::any_of(plan.stages.begin(), plan.stages.end(), [&](const RingStage& stage) {
-        return std::any_of(stage.extensions.begin(), stage.extensions.end(),
+        return !stage.externals.empty() ||
+               std::any_of(stage.extensions.begin(), stage.extensions.end(),
                            [&](const std::string& extension) {
                              return !options_.location.lookup(callee_tenant->id, extension).empty();
                            });
@@ -451,6 +461,7 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
   call.stages = std::move(plan.plan.stages);
   call.exhausted_status = plan.plan.exhausted_status;
   call.exhausted_application = std::move(plan.plan.exhausted_application);
+  call.keep_alive = std::move(plan.plan.keep_alive);
   call.legs[0].dialog = std::move(dialog).value();
   call.legs[0].established = true;
   calls_.emplace(call.id, std::move(owned));
@@ -485,6 +496,7 @@ void B2bua::ring_stage(Call& call, const Message& invite) {
         if (send_branch(call, invite, body, *peer, binding)) call.branch_targets.push_back(target);
       }
     }
+    ring_externals(call, invite);
     if (call.live_branches != 0) {
       const Duration timeout =
           stage.timeout > Duration{} ? stage.timeout : options_.no_answer_timeout;
@@ -599,6 +611,7 @@ void B2bua::on_branch_response(ClientTransaction& transaction, ClientContext& co
   Call* call = find_call(context.call);
   const bool live = call != nullptr && !call->answered && context.branch < call->branches.size() &&
                     call->branches[context.branch] == id;
+  cancel_timer(context.no_reply);  // any answer shows the target is alive
   if (status < 200) {
     if (!context.provisional) {
       context.provisional = true;
@@ -624,6 +637,10 @@ void B2bua::on_branch_response(ClientTransaction& transaction, ClientContext& co
       release_2xx(context, transaction.request(), response, transaction.peer());
       keep_for_retransmissions(id, context);
     }
+    return;
+  }
+  if ((status == 401 || status == 407) && live &&
+      retry_with_credentials(*call, transaction, context, response)) {
     return;
   }
   const std::uint16_t branch = context.branch;
@@ -967,6 +984,27 @@ void B2bua::end_all_calls() {
       finish_ringing(*call, 503, {}, store::Disposition::kFailed, store::HangupSide::kSystem);
     }
   }
+}
+
+bool B2bua::end_call(std::string_view caller_tag) {
+  // A scan, not an index: an administrator's hang-up is rare, and a second map kept in step
+  // with every call (transfers replace the caller leg) would cost more than it saves.
+  Call* found = nullptr;
+  for (const auto& [id, call] : calls_) {
+    if (call->legs[0].dialog.local_tag == caller_tag) {
+      found = call.get();
+      break;
+    }
+  }
+  if (found == nullptr || caller_tag.empty()) return false;
+  // store::EndReason has no "ended by an administrator": its CHECK constraint in the schema
+  // would need call_records rebuilt. The record says hang-up side "system", reason "normal".
+  if (found->answered || found->local != nullptr) {
+    hang_up(*found, store::HangupSide::kSystem, true, true);
+  } else {
+    finish_ringing(*found, 487, {}, store::Disposition::kCancelled, store::HangupSide::kSystem);
+  }
+  return true;
 }
 
 }  // namespace parley::sip

@@ -27,8 +27,11 @@
 //      it fires (each ignores a call that finds nothing due).
 //
 // The A leg is authenticated with 407 Proxy-Authenticate (CallRouting::authenticate); the From
-// user must be the authenticated user. In-dialog requests are not challenged: the dialog
-// identifiers (Call-ID and two 64-bit random tags we chose) are the credential.
+// user must be the authenticated user. A peer trusted by its address (a provider trunk,
+// CallRouting::authenticate_peer) is neither challenged nor held to that rule: its From user is
+// the outside caller's number, and its calls are planned by CallRouting::plan_peer_call. In-dialog
+// requests are not challenged: the dialog identifiers (Call-ID and two 64-bit random tags we chose)
+// are the credential.
 //
 // Decisions and the failure-response rules are in docs/decisions/0005-b2bua.md. Either party of
 // an answered call may transfer it blind with REFER (b2bua_transfer.cpp, decision 0014).
@@ -97,6 +100,10 @@ struct B2buaOptions {
   // Told when each extension's part in a call starts ringing, is answered and ends (BLF and
   // presence, call_state.hpp). Null = nobody listens. Must outlive the B2bua.
   CallStateListener* call_states = nullptr;
+  // An INVITE to an external target (a trunk, RingStage::externals) that gets no response at
+  // all within this long is given up as 408, so that the next stage's trunk is tried (Timer B
+  // would take 64*T1). Kamailio's tm fr_timer plays the same part.
+  Duration external_reply_timeout = std::chrono::seconds(5);
 };
 
 class B2bua final : public TransactionLayer::Listener {
@@ -143,6 +150,12 @@ class B2bua final : public TransactionLayer::Listener {
   // ones get BYE on both legs; each writes its call detail record (hang-up side "system").
   void end_all_calls();
 
+  // Ends the one call whose caller leg carries our tag `caller_tag` (the id LiveCalls and the
+  // REST API show), for an administrator: an answered call (or one Parley answers itself) gets
+  // BYE on both legs, a ringing one is answered 487 and its branches cancelled. Its record says
+  // hang-up side "system". False when no call has that tag (it may just have ended).
+  bool end_call(std::string_view caller_tag);
+
   std::size_t call_count() const { return calls_.size(); }
   // Dialogs the B2bua can match in-dialog requests to (one per leg; two per answered call).
   std::size_t dialog_count() const { return dialogs_.size(); }
@@ -182,8 +195,10 @@ class B2bua final : public TransactionLayer::Listener {
     CallId call = 0;
     TransactionId server = 0;  // kRelay: the server transaction to answer
     TimerId forget = kNoTimer;
-    bool carries_offer = false;  // kRelay: the relayed INVITE/UPDATE had an SDP offer
-    std::string released_tag;    // To tag of a 2xx we ACKed and BYEd (an answer we did not take)
+    bool carries_offer = false;   // kRelay: the relayed INVITE/UPDATE had an SDP offer
+    std::string released_tag;     // To tag of a 2xx we ACKed and BYEd (an answer we did not take)
+    bool challenged = false;      // kBranch to an external target: we answered its 401/407 once
+    TimerId no_reply = kNoTimer;  // kBranch to an external target: external_reply_timeout
   };
 
   struct CalleePlan {
@@ -204,6 +219,20 @@ class B2bua final : public TransactionLayer::Listener {
   // The current stage timed out or every device in it refused: on to the next.
   void next_stage(Call& call, store::Disposition disposition);
   void end_unanswered(Call& call, store::Disposition disposition);
+
+  // --- external targets: provider trunks (b2bua_external.cpp, issue 11) ---
+  // Sends the INVITEs to the external targets of call.stage, recording their branch targets
+  // after those of the stage's extensions.
+  void ring_externals(Call& call, const protocol::sip::Message& invite);
+  bool send_external_branch(Call& call, const protocol::sip::Message& invite,
+                            const ExternalTarget& target);
+  // The external target a branch rings, or null for a device of an extension.
+  static const ExternalTarget* external_target(const Call& call, std::uint16_t branch);
+  // A 401/407 to an external branch: resend the INVITE once with credentials (RFC 3261 §22.2).
+  // False when it cannot (not external, already challenged, no usable challenge).
+  bool retry_with_credentials(Call& call, ClientTransaction& transaction, ClientContext& context,
+                              const protocol::sip::Message& response);
+  void on_external_no_reply(TransactionId transaction, TimerId timer);
 
   // --- calls Parley answers itself (b2bua_local.cpp) ---
   void start_local_call(ServerTransaction& transaction, const protocol::sip::Message& invite,

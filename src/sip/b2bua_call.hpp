@@ -30,6 +30,7 @@ enum class B2bua::TimerKind : std::uint8_t {
   kMediaCheck,        // call: has RTP flowed within the media timeout?
   kTransferNoAnswer,  // call: the target of a blind transfer rings too long
   kLocalHangUp,       // call: the application answering it asked to end it
+  kExternalNoReply,   // client transaction: an INVITE to a trunk got no response at all
 };
 inline constexpr unsigned kB2buaTimerBits = 4;
 
@@ -94,6 +95,9 @@ struct B2bua::Call {
   // After a transfer from the caller's side, the caller leg holds the target and the callee
   // leg the transferee, who placed the new call: its record names them the other way round.
   bool record_swapped = false;
+  // CallPlan::keep_alive (e.g. the toll-fraud meter's lease): released when the call is
+  // destroyed.
+  std::shared_ptr<void> keep_alive;
 
   // --- while ringing ---
   TransactionId invite = 0;             // the caller's INVITE server transaction

@@ -412,6 +412,10 @@ void B2bua::fire(std::uint64_t id, TimerKind kind, TimerId timer) {
     if (it != clients_.end() && it->second.forget == timer) clients_.erase(it);
     return;
   }
+  if (kind == TimerKind::kExternalNoReply) {
+    on_external_no_reply(id, timer);
+    return;
+  }
   Call* call = find_call(id);
   if (call == nullptr) return;
   const TimerValues& timers = options_.layer.timer_values();
@@ -466,6 +470,7 @@ void B2bua::fire(std::uint64_t id, TimerKind kind, TimerId timer) {
       hang_up(*call, store::HangupSide::kCallee, true, false);
       return;
     case TimerKind::kForgetClient:
+    case TimerKind::kExternalNoReply:
       return;
   }
 }

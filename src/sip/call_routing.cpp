@@ -38,7 +38,18 @@ CallPlan CallRouting::plan_call(const CallTenant& tenant, std::string_view /*cal
     plan.reject_status = 404;
     return plan;
   }
-  plan.stages.push_back(RingStage{{std::string(dialled)}, Duration{}});
+  plan.stages.push_back(RingStage{{std::string(dialled)}, Duration{}, {}});
+  return plan;
+}
+
+std::optional<CallAuth> CallRouting::authenticate_peer(const protocol::sip::Message& /*invite*/) {
+  return std::nullopt;
+}
+
+CallPlan CallRouting::plan_peer_call(const CallTenant& /*tenant*/, const CallAuth& /*auth*/,
+                                     std::string_view /*caller*/, std::string_view /*called*/) {
+  CallPlan plan;
+  plan.reject_status = 404;
   return plan;
 }
 

@@ -8,6 +8,7 @@
 // without blocking (answer from memory). One instance may serve several workers if the
 // implementation is thread-safe.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,14 +35,41 @@ enum class CallAuthOutcome : std::uint8_t {
 
 struct CallAuth {
   CallAuthOutcome outcome = CallAuthOutcome::kChallenge;
-  std::string username;                 // kOk only
+  std::string username;                 // kOk only; for a trusted peer, its name (a trunk's)
   std::vector<std::string> challenges;  // kChallenge only; one value per offered algorithm
+  // kOk from CallRouting::authenticate_peer only: the caller is a peer trusted by its address
+  // (a provider trunk, issue 11), not a user. The call belongs to this tenant, the From user is
+  // only the caller's number as text, and the callee comes from plan_peer_call.
+  std::optional<CallTenant> trusted_peer{};
 };
 
-// One step of ringing: every device of these extensions rings at once, for `timeout` at most.
+// Digest credentials Parley answers a provider's 401/407 with (sip/digest_client.hpp).
+struct DigestCredentials {
+  std::string username;
+  std::string password;
+  std::string realm;  // empty = answer whatever realm the provider names
+};
+
+// A destination outside Parley, reached through a provider trunk (issue 11): the INVITE goes to
+// `peer` with this Request-URI and caller-ID. A 401 or 407 to it is answered once with
+// `credentials` (a second challenge is a failure); a target that sends no response at all
+// within B2buaOptions::external_reply_timeout is given up (408), so that the next stage (the
+// next trunk) is tried without waiting for Timer B.
+struct ExternalTarget {
+  Peer peer;                 // the provider's resolved address and our socket towards it
+  std::string request_uri;   // e.g. "sip:442071234567@provider.example"; also the To URI
+  std::string from_uri;      // our caller-ID, e.g. "sip:+441234567890@provider.example"
+  std::string from_display;  // may be empty
+  DigestCredentials credentials;
+  std::string label;  // for logs, e.g. "trunk main@example.com"
+};
+
+// One step of ringing: every device of these extensions and every external target rings at
+// once, for `timeout` at most.
 struct RingStage {
   std::vector<std::string> extensions;
   Duration timeout{};  // zero = B2buaOptions::no_answer_timeout
+  std::vector<ExternalTarget> externals{};
 };
 
 // What a dialled number means for one call: a refusal, or the stages to ring in order. The
@@ -61,6 +89,11 @@ struct CallPlan {
   // The status the caller gets when the last stage ends unanswered; 0 = from the devices'
   // answers (486 when one was busy), 480 when none answered at all.
   int exhausted_status = 0;
+  // Opaque state that must live exactly as long as the call (e.g. the toll-fraud meter's lease
+  // of an external call, pbx/external_call_meter.hpp): the B2BUA keeps it in the call and drops
+  // it when the call ends (answered or not), on the call's worker loop. Dropped at once when
+  // the plan is a refusal or the call never starts.
+  std::shared_ptr<void> keep_alive{};
 };
 
 class CallRouting {
@@ -76,6 +109,18 @@ class CallRouting {
   // Digest authentication of an INVITE (Proxy-Authorization, realm = tenant.domain), e.g.
   // DigestAuthenticator::verify(invite, tenant.domain, /*proxy=*/true) plus the AuthThrottle.
   virtual CallAuth authenticate(const protocol::sip::Message& invite, const CallTenant& tenant) = 0;
+
+  // Asked first about every new INVITE: whether it comes from a peer trusted by its source
+  // address (a provider trunk with IP-authenticated peering, issue 11). nullopt = an ordinary
+  // caller (resolve_tenant, authenticate). Otherwise kOk with `trusted_peer` set (never
+  // challenged), or kForbidden (403: the source claims to be a trunk but is not). The default
+  // trusts nobody.
+  virtual std::optional<CallAuth> authenticate_peer(const protocol::sip::Message& invite);
+
+  // What a call from a trusted peer to `called` (the Request-URI user, e.g. a DID) rings.
+  // `caller` is the From user as text. The default refuses with 404.
+  virtual CallPlan plan_peer_call(const CallTenant& tenant, const CallAuth& auth,
+                                  std::string_view caller, std::string_view called);
 
   // Whether `number` is an extension of `tenant` (registered or not).
   virtual bool extension_exists(const CallTenant& tenant, std::string_view number) = 0;

@@ -38,6 +38,10 @@ class InboundHandler {
   // The stream connection `flow` (TCP, WebSocket) has closed; nothing more can be sent over it.
   // Called once per connection on the worker that received its messages.
   virtual void on_flow_closed(const Peer& /*flow*/) {}
+  // An administrator asked to end the call whose caller leg carries our tag `caller_tag`
+  // (B2bua::end_call). Called on the worker that owns the call; a handler without calls, or
+  // one that no longer has it, does nothing.
+  virtual void on_end_call(std::string_view /*caller_tag*/) {}
 };
 
 // Logs rejections without letting a flood of bad packets flood the log: at most

@@ -114,9 +114,36 @@ void PresenceHub::set_do_not_disturb(store::TenantId tenant, std::string_view ex
 
 ExtensionSnapshot PresenceHub::snapshot(const std::string& key) const {
   std::lock_guard lock(mutex_);
+  ExtensionSnapshot out;
+  if (auto counts = messages_.find(key); counts != messages_.end()) out.messages = counts->second;
   auto it = entries_.find(key);
-  if (it == entries_.end()) return {};
-  return ExtensionSnapshot{it->second.dialogs, it->second.do_not_disturb};
+  if (it == entries_.end()) return out;
+  out.dialogs = it->second.dialogs;
+  out.do_not_disturb = it->second.do_not_disturb;
+  return out;
+}
+
+void PresenceHub::replace_message_counts(std::unordered_map<std::string, MessageCounts> counts) {
+  std::vector<std::function<void()>> wakes;
+  {
+    std::lock_guard lock(mutex_);
+    auto changed = [&](const std::string& k) {
+      auto entry = entries_.find(k);
+      if (entry == entries_.end()) return;  // nobody watches it
+      auto more = mark_dirty_locked(k, entry->second);
+      wakes.insert(wakes.end(), std::make_move_iterator(more.begin()),
+                   std::make_move_iterator(more.end()));
+    };
+    for (const auto& [k, value] : counts) {
+      auto old = messages_.find(k);
+      if (old == messages_.end() || !(old->second == value)) changed(k);
+    }
+    for (const auto& [k, value] : messages_) {
+      if (!counts.contains(k) && !(value == MessageCounts{})) changed(k);
+    }
+    messages_ = std::move(counts);
+  }
+  for (auto& wake : wakes) wake();
 }
 
 void PresenceHub::watch(std::size_t worker, const std::string& key) {

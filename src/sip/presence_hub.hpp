@@ -51,9 +51,17 @@ struct ExtensionDialog {
   std::string remote_party;
 };
 
+// Voicemail messages in an extension's box, for message-waiting (RFC 3842).
+struct MessageCounts {
+  std::uint32_t new_messages = 0;
+  std::uint32_t old_messages = 0;
+  bool operator==(const MessageCounts&) const = default;
+};
+
 struct ExtensionSnapshot {
   std::vector<ExtensionDialog> dialogs;
   bool do_not_disturb = false;
+  MessageCounts messages;
 };
 
 // Why admit() refused.
@@ -78,6 +86,9 @@ class PresenceHub final : public CallStateListener {
   // The DND hook: presence turns closed while set.
   void set_do_not_disturb(store::TenantId tenant, std::string_view extension, bool enabled);
   ExtensionSnapshot snapshot(const std::string& key) const;
+  // The voicemail hook: every box's counts at once (hub key -> counts; boxes left out have
+  // none). Extensions whose counts changed are marked dirty for their watchers.
+  void replace_message_counts(std::unordered_map<std::string, MessageCounts> counts);
 
   // --- subscriptions ---
   void watch(std::size_t worker, const std::string& key);
@@ -111,6 +122,7 @@ class PresenceHub final : public CallStateListener {
   std::vector<Worker> workers_;                                  // guarded by mutex_
   std::unordered_map<std::string, std::size_t> per_device_;      // guarded by mutex_
   std::unordered_map<store::TenantId, std::size_t> per_tenant_;  // guarded by mutex_
+  std::unordered_map<std::string, MessageCounts> messages_;      // guarded by mutex_
   std::size_t subscriptions_ = 0;                                // guarded by mutex_
 };
 

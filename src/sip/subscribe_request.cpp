@@ -28,11 +28,27 @@ std::string_view trim(std::string_view text) {
 }  // namespace
 
 std::string_view package_name(EventPackage package) {
-  return package == EventPackage::kDialog ? "dialog" : "presence";
+  switch (package) {
+    case EventPackage::kDialog:
+      return "dialog";
+    case EventPackage::kPresence:
+      return "presence";
+    case EventPackage::kMessageSummary:
+      break;
+  }
+  return "message-summary";
 }
 
 std::string_view content_type_of(EventPackage package) {
-  return package == EventPackage::kDialog ? "application/dialog-info+xml" : "application/pidf+xml";
+  switch (package) {
+    case EventPackage::kDialog:
+      return "application/dialog-info+xml";
+    case EventPackage::kPresence:
+      return "application/pidf+xml";
+    case EventPackage::kMessageSummary:
+      break;
+  }
+  return "application/simple-message-summary";
 }
 
 Result<SubscribeRequest> read_subscribe(const protocol::sip::Message& request) {
@@ -48,6 +64,7 @@ Result<SubscribeRequest> read_subscribe(const protocol::sip::Message& request) {
   // "Dialog"); phones send them in lower case.
   if (out.package_text == "dialog") out.package = EventPackage::kDialog;
   if (out.package_text == "presence") out.package = EventPackage::kPresence;
+  if (out.package_text == "message-summary") out.package = EventPackage::kMessageSummary;
 
   if (out.package) {
     const std::string_view wanted = content_type_of(*out.package);

@@ -14,13 +14,14 @@ namespace parley::sip {
 
 // The event packages Parley serves.
 enum class EventPackage : std::uint8_t {
-  kDialog,    // RFC 4235, application/dialog-info+xml
-  kPresence,  // RFC 3856, application/pidf+xml
+  kDialog,          // RFC 4235, application/dialog-info+xml
+  kPresence,        // RFC 3856, application/pidf+xml
+  kMessageSummary,  // RFC 3842, application/simple-message-summary (voicemail MWI)
 };
 
 std::string_view package_name(EventPackage package);
 std::string_view content_type_of(EventPackage package);
-inline constexpr std::string_view kAllowEvents = "dialog, presence";
+inline constexpr std::string_view kAllowEvents = "dialog, presence, message-summary";
 
 struct SubscribeRequest {
   std::optional<EventPackage> package;  // nullopt: no Event header or a package we do not serve

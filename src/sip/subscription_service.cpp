@@ -206,6 +206,11 @@ void SubscriptionService::on_subscribe(ServerTransaction& transaction, const Mes
     refuse(transaction, 404);
     return;
   }
+  // A box's message counts are its owner's business: a phone watches its own box only.
+  if (package == EventPackage::kMessageSummary && watched != auth.username) {
+    refuse(transaction, 403, "Not Your Mailbox");
+    return;
+  }
   if (expires != 0 && expires < options_.min_expires) {
     refuse(transaction, 423, {}, {{"Min-Expires", std::to_string(options_.min_expires)}});
     return;
@@ -347,6 +352,17 @@ std::string SubscriptionService::dialog_body(Subscription& subscription) {
   return body;
 }
 
+std::string SubscriptionService::message_summary_body(const Subscription& subscription) {
+  const MessageCounts counts = options_.hub.snapshot(subscription.hub_key).messages;
+  // RFC 3842 §5.2; urgent counts are not kept, so always (0/0).
+  std::string body = "Messages-Waiting: ";
+  body += counts.new_messages > 0 ? "yes" : "no";
+  body += "\r\nMessage-Account: " + subscription.entity + "\r\nVoice-Message: ";
+  body += std::to_string(counts.new_messages) + "/" + std::to_string(counts.old_messages);
+  body += " (0/0)\r\n";
+  return body;
+}
+
 std::string SubscriptionService::presence_body(const Subscription& subscription) {
   const ExtensionSnapshot state = options_.hub.snapshot(subscription.hub_key);
   PresenceInputs inputs;
@@ -367,8 +383,18 @@ void SubscriptionService::send_notify(Subscription& subscription) {
     return;
   }
   subscription.dirty = false;
-  const bool dialog_package = subscription.package == EventPackage::kDialog;
-  const std::string body = dialog_package ? dialog_body(subscription) : presence_body(subscription);
+  std::string body;
+  switch (subscription.package) {
+    case EventPackage::kDialog:
+      body = dialog_body(subscription);
+      break;
+    case EventPackage::kPresence:
+      body = presence_body(subscription);
+      break;
+    case EventPackage::kMessageSummary:
+      body = message_summary_body(subscription);
+      break;
+  }
   std::string lines = subscription.event_line;
   lines += "Subscription-State: ";
   if (subscription.terminated) {

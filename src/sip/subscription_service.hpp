@@ -1,7 +1,10 @@
 #pragma once
 // SubscriptionService: the notifier side of SIP-specific event notification (RFC 6665) for the
 // two packages BLF keys of desk phones use: "dialog" (RFC 4235, application/dialog-info+xml)
-// and "presence" (RFC 3856, application/pidf+xml). One per worker loop, next to the B2BUA.
+// and "presence" (RFC 3856, application/pidf+xml), and for the message-waiting lamp:
+// "message-summary" (RFC 3842, application/simple-message-summary; a phone may watch only its
+// own extension's voicemail box, else 403; the counts come from PresenceHub's
+// replace_message_counts()). One per worker loop, next to the B2BUA.
 //
 // A new SUBSCRIBE (no To tag), in order:
 //   1. Event: a package other than dialog/presence, or none -> 489 with Allow-Events. Accept
@@ -126,6 +129,7 @@ class SubscriptionService {
   void send_notify(Subscription& subscription);
   std::string dialog_body(Subscription& subscription);
   std::string presence_body(const Subscription& subscription);
+  std::string message_summary_body(const Subscription& subscription);
   void end(Subscription& subscription, std::string_view reason);
   void stop_watching(Subscription& subscription);
   void remove(std::uint64_t id);

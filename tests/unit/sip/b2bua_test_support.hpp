@@ -72,6 +72,19 @@ class FakeRouting final : public CallRouting {
     if (planner) return planner(tenant, caller, dialled);
     return CallRouting::plan_call(tenant, caller, dialled);
   }
+  std::optional<CallAuth> authenticate_peer(const protocol::sip::Message& invite) override {
+    if (peer_auth) return peer_auth(invite);
+    return CallRouting::authenticate_peer(invite);
+  }
+  CallPlan plan_peer_call(const CallTenant& tenant, const CallAuth& auth, std::string_view caller,
+                          std::string_view called) override {
+    if (peer_planner) return peer_planner(tenant, auth, caller, called);
+    return CallRouting::plan_peer_call(tenant, auth, caller, called);
+  }
+  // Set to trust provider trunks (issue 11); empty = nobody is trusted by address.
+  std::function<std::optional<CallAuth>(const protocol::sip::Message&)> peer_auth;
+  std::function<CallPlan(const CallTenant&, const CallAuth&, std::string_view, std::string_view)>
+      peer_planner;
   // Set to plan calls like pbx/ would (ring groups, forwarding); empty = the default plan.
   std::function<CallPlan(const CallTenant&, std::string_view, std::string_view)> planner;
 

@@ -91,6 +91,27 @@ TEST(PresenceHub, DoNotDisturbIsAStateChange) {
   EXPECT_EQ(wakes, 2);
 }
 
+TEST(PresenceHub, MessageCountsWakeWatchersOnlyWhenTheyChange) {
+  PresenceHub hub;
+  int wakes = 0;
+  hub.attach_worker(0, [&] { ++wakes; });
+  const std::string box = PresenceHub::key(1, "1002");
+  const std::string other = PresenceHub::key(1, "1003");
+  hub.watch(0, box);
+  EXPECT_EQ(hub.snapshot(box).messages, (MessageCounts{0, 0}));
+  hub.replace_message_counts({{box, MessageCounts{1, 0}}, {other, MessageCounts{4, 2}}});
+  EXPECT_EQ(hub.snapshot(box).messages, (MessageCounts{1, 0}));
+  EXPECT_EQ(hub.snapshot(other).messages, (MessageCounts{4, 2})) << "kept while unwatched";
+  EXPECT_EQ(wakes, 1);
+  EXPECT_EQ(hub.take_dirty(0), std::vector<std::string>{box}) << "only the watched box";
+  hub.replace_message_counts({{box, MessageCounts{1, 0}}});  // 1002 unchanged, 1003 emptied
+  EXPECT_EQ(wakes, 1);
+  EXPECT_EQ(hub.snapshot(other).messages, (MessageCounts{0, 0}));
+  hub.replace_message_counts({});  // the last message of 1002 removed
+  EXPECT_EQ(wakes, 2);
+  EXPECT_EQ(hub.snapshot(box).messages, (MessageCounts{0, 0}));
+}
+
 TEST(PresenceHub, CapsPerDeviceAndPerTenant) {
   PresenceHub hub(
       PresenceHubOptions{.max_subscriptions_per_device = 2, .max_subscriptions_per_tenant = 3});

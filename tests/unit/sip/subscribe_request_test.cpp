@@ -42,12 +42,25 @@ TEST(SubscribeRequest, PresenceWithoutAcceptOrExpires) {
   EXPECT_EQ(content_type_of(EventPackage::kPresence), "application/pidf+xml");
 }
 
+TEST(SubscribeRequest, MessageSummaryForVoicemail) {
+  auto read = read_subscribe(
+      subscribe("Event: message-summary\r\nAccept: application/simple-message-summary\r\n"));
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->package, EventPackage::kMessageSummary);
+  EXPECT_TRUE(read->accepted);
+  EXPECT_EQ(package_name(EventPackage::kMessageSummary), "message-summary");
+  EXPECT_EQ(content_type_of(EventPackage::kMessageSummary), "application/simple-message-summary");
+  read = read_subscribe(subscribe("Event: message-summary\r\nAccept: application/pidf+xml\r\n"));
+  ASSERT_TRUE(read.ok());
+  EXPECT_FALSE(read->accepted);
+}
+
 TEST(SubscribeRequest, UnknownOrMissingPackage) {
-  const auto message = subscribe("Event: message-summary\r\n");  // views point into it
+  const auto message = subscribe("Event: conference\r\n");  // views point into it
   auto read = read_subscribe(message);
   ASSERT_TRUE(read.ok());
   EXPECT_FALSE(read->package.has_value());
-  EXPECT_EQ(read->package_text, "message-summary");
+  EXPECT_EQ(read->package_text, "conference");
   read = read_subscribe(subscribe(""));
   ASSERT_TRUE(read.ok());
   EXPECT_FALSE(read->package.has_value());
