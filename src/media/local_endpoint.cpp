@@ -390,22 +390,32 @@ void LocalEndpointImpl::on_tick() {
 }
 
 void LocalEndpointImpl::send_frame(const net::SocketAddress& destination, TimePoint now) {
-  const std::span<std::int16_t> pcm(out_frame_);
-  if (!listener_.fill_frame(pcm)) std::fill(pcm.begin(), pcm.end(), std::int16_t{0});
-  // The listener may have answered a re-offer that stopped sending.
-  if (!sending_ || encoder_ == nullptr) return;
-  const std::span<const std::uint8_t> payload = encoder_->encode(pcm);
   const std::span<std::uint8_t> slot = rtp_socket_->send_buffer();
-  if (payload.empty() || rtp::kRtpHeaderBytes + payload.size() > slot.size()) {
+  if (slot.size() <= rtp::kRtpHeaderBytes) {
     ++stats_.dropped_payload;
     return;
+  }
+  const std::span<std::uint8_t> body = slot.subspan(rtp::kRtpHeaderBytes);
+  std::size_t size = std::min(listener_.fill_payload(body), body.size());
+  // The listener may have answered a re-offer that stopped sending.
+  if (!sending_ || encoder_ == nullptr) return;
+  if (size == 0) {
+    const std::span<std::int16_t> pcm(out_frame_);
+    if (!listener_.fill_frame(pcm)) std::fill(pcm.begin(), pcm.end(), std::int16_t{0});
+    if (!sending_ || encoder_ == nullptr) return;
+    const std::span<const std::uint8_t> payload = encoder_->encode(pcm);
+    if (payload.empty() || payload.size() > body.size()) {
+      ++stats_.dropped_payload;
+      return;
+    }
+    std::memcpy(body.data(), payload.data(), payload.size());
+    size = payload.size();
   }
   const OutgoingStream::Stamp stamp =
       stream_.next_frame(encoder_->tick_samples(), now, codec_clock_rate_);
   rtp::write_header(slot, static_cast<std::uint8_t>(voice_pt_), stamp.marker, stamp.sequence,
                     stamp.timestamp, stream_.ssrc());
-  std::memcpy(slot.data() + rtp::kRtpHeaderBytes, payload.data(), payload.size());
-  rtp_socket_->commit_send(destination, rtp::kRtpHeaderBytes + payload.size());
+  rtp_socket_->commit_send(destination, rtp::kRtpHeaderBytes + size);
   ++stats_.rtp_sent;
 }
 
@@ -462,6 +472,7 @@ void LocalEndpointImpl::on_rtp(const rtp::RtpView& view, const net::SocketAddres
     on_event(view);
     return;
   }
+  if (listener_.on_payload(view.sequence, view.timestamp, view.payload)) return;
   input_->push(view.sequence, view.timestamp, view.payload);
   // Bounded by the input's queue (kQueueFrames frames).
   while (input_ != nullptr && input_->take(in_frame_)) listener_.on_audio(in_frame_);

@@ -26,6 +26,10 @@
 // press (repeated and end packets of the same event are recognised by their timestamp). RTCP
 // is received and counted, not answered.
 //
+// Payload mode (Listener::on_payload/fill_payload): an application may take the received
+// payloads undecoded and hand back encoded frames; the endpoint still owns sockets, latching,
+// DTMF, hold and the RTP stream, and falls back to fill_frame() for a tick without a payload.
+//
 // Sending: a timer of the worker loop fires every 20 ms; each tick asks the Listener for one
 // frame (fill_frame; silence when it has none), encodes it and sends it on one continuous RTP
 // stream with our own SSRC, sequence numbers and timestamps (a pause, e.g. on hold, advances the
@@ -105,6 +109,24 @@ class LocalEndpoint {
     // The next 20 ms frame to send (pcm.size() samples at sample_rate()). False = nothing to
     // say: silence is sent, so the stream stays continuous.
     virtual bool fill_frame(std::span<std::int16_t> pcm) = 0;
+
+    // Payload mode, for an application that decodes and encodes itself (the conference mixer:
+    // one decoder per participant, encodes shared among listeners). One received RTP payload
+    // of the voice codec in use, before the jitter buffer; true = taken, so it is neither
+    // decoded nor reported through on_audio.
+    virtual bool on_payload(std::uint16_t sequence, std::uint32_t timestamp,
+                            std::span<const std::uint8_t> payload) {
+      (void)sequence;
+      (void)timestamp;
+      (void)payload;
+      return false;
+    }
+    // Payload mode: the next 20 ms frame, already encoded in the codec in use, written into
+    // `out`; returns its size, or 0 for none, in which case fill_frame() is asked as usual.
+    virtual std::size_t fill_payload(std::span<std::uint8_t> out) {
+      (void)out;
+      return 0;
+    }
   };
 
   // Binds the RTP and RTCP sockets (a port pair from `ports`) on worker `worker` of `pool`; must
