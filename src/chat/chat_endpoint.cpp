@@ -33,35 +33,67 @@ Json message_json(const store::ChatMessage& message) {
               {"deleted", message.deleted}};
 }
 
-Json messages_json(const std::vector<store::ChatMessage>& messages) {
+// Present only when the message carries files.
+void add_attachments(Json& message, const std::vector<store::ChatAttachment>& attachments) {
+  if (attachments.empty()) return;
   Json list = Json::array();
-  for (const auto& message : messages) list.push_back(message_json(message));
+  for (const auto& attachment : attachments) {
+    list.push_back({{"id", attachment.id},
+                    {"name", attachment.original_name},
+                    {"content_type", attachment.content_type},
+                    {"size", attachment.size_bytes},
+                    {"url", "/api/v1/chat/messages/" + std::to_string(attachment.message_id) +
+                                "/attachments/" + std::to_string(attachment.id)}});
+  }
+  message["attachments"] = std::move(list);
+}
+
+Json message_json(ChatService& service, const store::ChatMessage& message) {
+  Json json = message_json(message);
+  if (!message.deleted) {
+    if (auto attachments = service.attachments(message.id)) add_attachments(json, *attachments);
+  }
+  return json;
+}
+
+Json messages_json(ChatService& service, const std::vector<store::ChatMessage>& messages) {
+  Json list = Json::array();
+  for (const auto& message : messages) list.push_back(message_json(service, message));
+  return list;
+}
+
+Json members_json(const std::vector<store::ChatMember>& members) {
+  Json list = Json::array();
+  for (const auto& member : members) {
+    list.push_back({{"extension", member.extension},
+                    {"role", std::string(to_text(member.role))},
+                    {"last_read", member.last_read}});
+  }
   return list;
 }
 
 Json conversation_json(const ConversationView& view) {
-  Json members = Json::array();
-  for (const auto& member : view.members) {
-    members.push_back({{"extension", member.extension},
-                       {"role", std::string(to_text(member.role))},
-                       {"last_read", member.last_read}});
-  }
   return Json{{"id", view.conversation.id},
               {"kind", std::string(to_text(view.conversation.kind))},
               {"name", view.conversation.name},
               {"created_at", view.conversation.created_at},
-              {"members", std::move(members)}};
+              {"members", members_json(view.members)}};
 }
 
-Json summaries_json(const std::vector<store::ConversationSummary>& summaries) {
+// With each conversation's members: a client names a direct conversation after the other
+// member and shows read receipts from their markers without asking again.
+Json summaries_json(ChatService& service, const ChatUser& user,
+                    const std::vector<store::ConversationSummary>& summaries) {
   Json list = Json::array();
   for (const auto& summary : summaries) {
+    auto view = service.conversation(user, summary.conversation.id);
     list.push_back({{"id", summary.conversation.id},
                     {"kind", std::string(to_text(summary.conversation.kind))},
                     {"name", summary.conversation.name},
                     {"last_read", summary.last_read},
                     {"last_message_id", summary.last_message_id},
-                    {"unread", summary.unread}});
+                    {"unread", summary.unread},
+                    {"members", view ? members_json(view->members) : Json::array()}});
   }
   return list;
 }
@@ -102,7 +134,8 @@ std::string ChatEndpoint::connect(SessionId session, const ChatUser& user) {
   }
   auto conversations = service_.conversations(user);
   Json welcome{{"type", "welcome"}, {"extension", user.extension}};
-  welcome["conversations"] = conversations ? summaries_json(*conversations) : Json::array();
+  welcome["conversations"] =
+      conversations ? summaries_json(service_, user, *conversations) : Json::array();
   if (!conversations) welcome["error"] = conversations.error().message;
   return dump(welcome);
 }
@@ -114,6 +147,16 @@ void ChatEndpoint::disconnect(SessionId session) {
                                                           {"extension", detached->extension},
                                                           {"status", "offline"}}));
   }
+}
+
+void ChatEndpoint::announce(const ChatUser& sender, const store::ChatMessage& message) {
+  auto view = service_.conversation(sender, message.conversation_id);
+  if (!view) return;
+  hub_.deliver(sender.tenant_id, extensions_of(*view), message_event("message", message));
+}
+
+std::string ChatEndpoint::message_event(std::string_view type, const store::ChatMessage& message) {
+  return dump(Json{{"type", type}, {"message", message_json(service_, message)}});
 }
 
 Result<store::ChatMessage> ChatEndpoint::post_direct(const ChatUser& sender,
@@ -141,14 +184,16 @@ std::string ChatEndpoint::handle(SessionId session, const ChatUser& user, std::s
   // A message event goes to the members of its conversation.
   const auto fan_out_message = [&](std::string_view type, const store::ChatMessage& message) {
     auto view = service_.conversation(user, message.conversation_id);
-    if (view) fan_out(extensions_of(*view), {{"type", type}, {"message", message_json(message)}});
+    if (view) {
+      fan_out(extensions_of(*view), {{"type", type}, {"message", message_json(service_, message)}});
+    }
   };
 
   switch (request.type) {
     case RequestType::kConversations: {
       auto list = service_.conversations(user);
       if (!list) return error_reply(id, list.error());
-      return ok_reply(id, {{"conversations", summaries_json(*list)}});
+      return ok_reply(id, {{"conversations", summaries_json(service_, user, *list)}});
     }
     case RequestType::kOpenDirect:
     case RequestType::kCreateChannel:
@@ -188,18 +233,18 @@ std::string ChatEndpoint::handle(SessionId session, const ChatUser& user, std::s
                           : service_.remove(user, request.message);
       if (!message) return error_reply(id, message.error());
       fan_out_message(edit ? "edited" : "deleted", *message);
-      return ok_reply(id, {{"message", message_json(*message)}});
+      return ok_reply(id, {{"message", message_json(service_, *message)}});
     }
     case RequestType::kHistory: {
       auto page = service_.history(user, request.conversation, request.before, request.limit);
       if (!page) return error_reply(id, page.error());
-      return ok_reply(id,
-                      {{"conversation", request.conversation}, {"messages", messages_json(*page)}});
+      return ok_reply(id, {{"conversation", request.conversation},
+                           {"messages", messages_json(service_, *page)}});
     }
     case RequestType::kSearch: {
       auto found = service_.search(user, request.query, request.limit);
       if (!found) return error_reply(id, found.error());
-      return ok_reply(id, {{"messages", messages_json(*found)}});
+      return ok_reply(id, {{"messages", messages_json(service_, *found)}});
     }
     case RequestType::kRead: {
       auto marker = service_.mark_read(user, request.conversation, request.message);

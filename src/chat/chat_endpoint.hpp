@@ -39,6 +39,10 @@ class ChatEndpoint {
   Result<store::ChatMessage> post_direct(const ChatUser& sender, std::string_view recipient,
                                          std::string_view body);
 
+  // Sends the "message" event for `message` (already stored, e.g. a file posted over HTTP) to
+  // every session of every member of its conversation, the sender's own included.
+  void announce(const ChatUser& sender, const store::ChatMessage& message);
+
   // Told of every stored post (from handle() and post_direct()), after its fan-out, on the
   // calling thread: how the app forwards messages to the members' SIP devices. Set it before
   // the first request, on the thread that calls handle().
@@ -47,6 +51,9 @@ class ChatEndpoint {
   void set_posted_listener(PostedListener listener) { posted_ = std::move(listener); }
 
  private:
+  // The message with its attachments (looked up: history, edits, announced uploads).
+  std::string message_event(std::string_view type, const store::ChatMessage& message);
+
   ChatService& service_;
   ChatHub& hub_;
   PostedListener posted_;

@@ -297,4 +297,10 @@ Result<ConversationView> ChatService::typing(const ChatUser& user, store::Conver
   return view;
 }
 
+Result<std::vector<store::ChatAttachment>> ChatService::attachments(store::MessageId id) {
+  auto list = store_.list_attachments(id);
+  if (!list) return from_store(list.error());
+  return list;
+}
+
 }  // namespace parley::chat

@@ -109,6 +109,9 @@ class ChatService {
                                      store::MessageId up_to);
   // Checks that `user` may announce typing in `id` (a member, not flooding); stores nothing.
   Result<ConversationView> typing(const ChatUser& user, store::ConversationId id);
+  // The files attached to message `id`. No access check: only for messages the caller has
+  // already been allowed to see.
+  Result<std::vector<store::ChatAttachment>> attachments(store::MessageId id);
 
  private:
   Result<ConversationView> member_view(const ChatUser& user, store::ConversationId id,

@@ -148,8 +148,38 @@ class HttpConnection final : public net::StreamConnection,
     phase_ = Phase::kReading;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
-    parser_->body_limit(static_cast<std::uint64_t>(state_->options.max_body_bytes));
+    // The path is not known yet: allow the largest route limit until the header is read, then
+    // narrow it to the path's own (Router::add_body_limit; uploads only).
+    parser_->body_limit(static_cast<std::uint64_t>(
+        state_->router.largest_body_limit(state_->options.max_body_bytes)));
     beast::get_lowest_layer(stream_).expires_after(state_->options.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](const beast::error_code& error,
+                                                         std::size_t) { self->on_header(error); });
+  }
+
+  // The body limit of the request being read: its path's once the request line is parsed (the
+  // parser refuses a large Content-Length before it counts the header as done), else the default.
+  std::size_t route_body_limit() const {
+    if (!parser_) return state_->options.max_body_bytes;
+    const std::string_view target = to_view(parser_->get().target());
+    return state_->router.body_limit(target.substr(0, target.find('?')),
+                                     state_->options.max_body_bytes);
+  }
+
+  void on_header(const beast::error_code& error) {
+    if (phase_ != Phase::kReading) return;
+    if (error) {
+      on_read(error);
+      return;
+    }
+    const std::size_t limit = route_body_limit();
+    const auto length = parser_->content_length();
+    if (length && *length > limit) {
+      on_read(bhttp::error::body_limit);
+      return;
+    }
+    parser_->body_limit(static_cast<std::uint64_t>(limit));
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](const beast::error_code& error, std::size_t) {
                         self->on_read(error);
@@ -164,7 +194,7 @@ class HttpConnection final : public net::StreamConnection,
     }
     if (error == bhttp::error::body_limit) {
       answer_error(413, "the request body is larger than the limit of " +
-                            std::to_string(state_->options.max_body_bytes) + " bytes");
+                            std::to_string(route_body_limit()) + " bytes");
       return;
     }
     if (error == bhttp::error::header_limit) {

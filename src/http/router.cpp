@@ -48,3 +48,27 @@ WebSocketHandler* Router::websocket(std::string_view path) const {
 }
 
 }  // namespace parley::http
+
+namespace parley::http {
+
+void Router::add_body_limit(std::string prefix, std::string suffix, std::size_t max_bytes) {
+  body_limits_.push_back({std::move(prefix), std::move(suffix), max_bytes});
+}
+
+std::size_t Router::body_limit(std::string_view path, std::size_t fallback) const {
+  for (const BodyLimit& limit : body_limits_) {
+    if (path.starts_with(limit.prefix) && path.ends_with(limit.suffix) &&
+        path.size() >= limit.prefix.size() + limit.suffix.size()) {
+      return limit.max_bytes;
+    }
+  }
+  return fallback;
+}
+
+std::size_t Router::largest_body_limit(std::size_t fallback) const {
+  std::size_t largest = fallback;
+  for (const BodyLimit& limit : body_limits_) largest = std::max(largest, limit.max_bytes);
+  return largest;
+}
+
+}  // namespace parley::http

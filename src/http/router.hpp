@@ -10,6 +10,7 @@
 // read, from every worker at once, and handlers are called concurrently from several workers.
 // Ownership: the router must outlive the server; WebSocket handlers are borrowed.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -38,6 +39,9 @@ class Router {
   void add_prefix(std::string prefix, Handler handler, Execution execution = Execution::kOnLoop);
   // An upgrade to WebSocket on exactly `path`; a plain request there gets 426.
   void add_websocket(std::string path, WebSocketHandler& handler);
+  // Request bodies on paths that start with `prefix` and end with `suffix` may be up to
+  // `max_bytes` (uploads); every other path keeps the server's HttpOptions::max_body_bytes.
+  void add_body_limit(std::string prefix, std::string suffix, std::size_t max_bytes);
 
   // The answer for a plain (non-upgrade) request.
   Response handle(const Request& request) const;
@@ -45,6 +49,11 @@ class Router {
   Execution execution(const Request& request) const;
   // The WebSocket endpoint at `path`, or nullptr.
   WebSocketHandler* websocket(std::string_view path) const;
+  // The body limit for `path` (still percent-encoded): an add_body_limit() entry, else
+  // `fallback`.
+  std::size_t body_limit(std::string_view path, std::size_t fallback) const;
+  // The largest limit of any path: what the server allows while it reads a request's header.
+  std::size_t largest_body_limit(std::size_t fallback) const;
 
  private:
   struct Route {
@@ -56,6 +65,12 @@ class Router {
   std::map<std::string, Route, std::less<>> exact_;
   std::vector<std::pair<std::string, Route>> prefixes_;  // longest first
   std::map<std::string, WebSocketHandler*, std::less<>> websockets_;
+  struct BodyLimit {
+    std::string prefix;
+    std::string suffix;
+    std::size_t max_bytes = 0;
+  };
+  std::vector<BodyLimit> body_limits_;
 };
 
 }  // namespace parley::http

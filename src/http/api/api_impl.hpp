@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chat/chat_service.hpp"
 #include "http/api/json_body.hpp"
 #include "http/api/rest_api.hpp"
 
@@ -78,12 +79,20 @@ class RestApi::Impl {
   Response hang_up(const Call& call) const;
   Response openapi(const Call& call) const;
 
+  // --- chat attachments (chat_routes.cpp) ---
+  Response upload_chat_attachment(const Call& call) const;
+  Response download_chat_attachment(const Call& call) const;
+  // The extension user of a chat request; nullopt with `failure` set for admins and when chat
+  // is not running.
+  std::optional<chat::ChatUser> chat_user(const Call& call, Response& failure) const;
+
   // The tenant `domain` as `principal` may see it: another tenant's answer is the same 404 as a
   // missing tenant's. `failure` is set when nullopt.
   std::optional<store::Tenant> visible_tenant(const Principal& principal, std::string_view domain,
                                               Response& failure) const;
   store::UnixSeconds now() const;
   void directory_changed() const;
+  chat::ChatAttachments* chat_attachments() const { return options_.chat_attachments; }
 
  private:
   Response call_records(const Call& call, const store::Tenant& tenant,

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "chat/chat_attachments.hpp"
 #include "http/api/api_impl.hpp"
 #include "http/api/credentials.hpp"
 
@@ -38,6 +39,10 @@ constexpr std::array kRoutes{
     Route{"GET", "/api/v1/tenants/{domain}/call-records", Access::kAdmin, &I::tenant_call_records},
     Route{"GET", "/api/v1/calls/live", Access::kAdmin, &I::live_calls},
     Route{"DELETE", "/api/v1/calls/live/{id}", Access::kAdmin, &I::hang_up},
+    Route{"POST", "/api/v1/chat/conversations/{id}/attachments", Access::kSignedIn,
+          &I::upload_chat_attachment},
+    Route{"GET", "/api/v1/chat/messages/{message}/attachments/{attachment}", Access::kSignedIn,
+          &I::download_chat_attachment},
 };
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -294,6 +299,11 @@ RestApi::RestApi(store::Store& store, store::AdminStore& admin_store, const Cloc
 RestApi::~RestApi() = default;
 
 void RestApi::install(Router& router) const {
+  if (impl_->chat_attachments() != nullptr) {
+    // Uploads only; every other path keeps the server's small default body limit.
+    router.add_body_limit("/api/v1/chat/conversations/", "/attachments",
+                          impl_->chat_attachments()->options().max_bytes);
+  }
   // SQLite and argon2id block: never on the loops that carry SIP and RTP.
   router.add_prefix(
       std::string(kPrefix), [this](const Request& request) { return handle(request); },

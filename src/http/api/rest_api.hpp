@@ -32,6 +32,10 @@
 #include "store/admin_store.hpp"
 #include "store/store.hpp"
 
+namespace parley::chat {
+class ChatAttachments;
+}
+
 namespace parley::http::api {
 
 // A call in progress as the running server's B2BUAs report it (GET /api/v1/calls/live).
@@ -73,6 +77,9 @@ struct RestApiOptions {
   // Ends the tenant's call `id` from any thread (the owning worker sends the BYEs or CANCEL);
   // empty = hanging up is not available and DELETE /calls/live/{id} answers 501.
   std::function<HangUpOutcome(store::TenantId, std::string_view)> hang_up;
+  // Chat attachments (upload and download under /api/v1/chat/); null = those routes answer 503.
+  // Borrowed: must outlive the API. Its max_bytes becomes the upload route's body limit.
+  chat::ChatAttachments* chat_attachments = nullptr;
 };
 
 // One method on one path template ("/api/v1/tenants/{domain}"), as the OpenAPI document lists.

@@ -156,6 +156,12 @@ TEST_F(ChatEndpointTest, MessagesFanOutToEveryOtherSessionOfEveryMember) {
   ASSERT_EQ(back["conversations"].size(), 1U);
   EXPECT_EQ(back["conversations"][0]["unread"], 1);
   EXPECT_EQ(back["conversations"][0]["last_read"], message_id);
+  // With the members and their markers: the web app names the conversation after Alice.
+  const Json members = back["conversations"][0]["members"];
+  ASSERT_EQ(members.size(), 2U);
+  EXPECT_EQ(members[0]["extension"], "1001");
+  EXPECT_EQ(members[1]["extension"], "1002");
+  EXPECT_EQ(members[1]["last_read"], message_id);
 }
 
 TEST_F(ChatEndpointTest, ErrorsEchoTheIdAndCarryACode) {
