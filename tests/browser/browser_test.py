@@ -24,11 +24,20 @@ starts) in PARLEY_ADMIN_NAME / PARLEY_ADMIN_PASSWORD. --sip-calls lets the scena
 calls from SIPp: PARLEY_SIP_CALL is a command (JSON array) running tests/browser/sip_call.py
 against the server's SIP port, to which the scenario appends --caller/--callee and passwords;
 the server then offers MD5 only, as for --sipp-uas.
+
+--sip-peer also provisions extension 1003 and gives the scenario PARLEY_SIP_PEER, a command
+(JSON array) running tests/browser/sip_peer.py (Python phones with plain RTP: answer and record
+DTMF, be transferred, expect a refusal) against the server, to which the scenario appends a mode.
+
+--server-control gives the scenario PARLEY_SERVER_CONTROL, the URL of a small HTTP endpoint on
+127.0.0.1: POST /stop stops `parley serve` (SIGTERM), POST /start starts it again on the same
+ports with the same data folder, so a scenario can watch the app lose and regain its server.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import os
 import secrets
@@ -37,6 +46,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
@@ -48,6 +58,7 @@ DOMAIN = "parley.local"
 SCENARIO_TIMEOUT_S = 120
 ADMIN_NAME = "admin"
 SIP_CALL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip_call.py")
+SIP_PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip_peer.py")
 
 
 def reexec_in_private_network(argv: list[str]) -> int:
@@ -78,6 +89,67 @@ def add_admin(parley: str, data: str) -> str:
     raise HarnessError(f"parley admin add printed no password:\n{made.stdout}")
 
 
+class ServerControl:
+    """POST /stop and /start for the scenario (--server-control): the server goes away for real
+    (its process ends) and comes back on the same HTTPS and SIP ports with the same data."""
+
+    def __init__(self, first: ParleyServer, parley: str, args: list[str], data: str):
+        self.servers = [first]
+        self.parley, self.args, self.data = parley, args, data
+        self.https = first.sockets["https"]
+        self.lock = threading.Lock()
+        control = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+                status, text = control.handle(self.path)
+                body = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.http.server_address[1]
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    @property
+    def current(self) -> ParleyServer:
+        return self.servers[-1]
+
+    def handle(self, path: str) -> tuple[int, str]:
+        with self.lock:
+            running = self.current.process is not None and self.current.process.poll() is None
+            try:
+                if path == "/stop":
+                    return 200, ("stopped, exit code %d" % self.current.stop()) if running \
+                        else "already stopped"
+                if path == "/start":
+                    if running:
+                        return 200, "already running"
+                    host, port = self.https
+                    udp = "%s:%d" % self.current.udp
+                    server = ParleyServer(self.parley, listen=udp, data_dir=self.data,
+                                          args=[*self.args, "--http-listen", f"{host}:{port}"])
+                    self.servers.append(server)
+                    server.start()
+                    wait_for_https(server)
+                    return 200, "started"
+            except HarnessError as error:
+                return 500, str(error)
+        return 404, "POST /stop or /start"
+
+    def close(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+        for server in self.servers[1:]:
+            server.kill()  # its stderr stays readable for the failure report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--parley", required=True)
@@ -90,6 +162,10 @@ def main() -> int:
                         help="a SIPp UAS scenario answering as 1002 (needs --netns)")
     parser.add_argument("--sip-calls", action="store_true",
                         help="the scenario places SIP calls with sip_call.py (MD5 digest only)")
+    parser.add_argument("--sip-peer", action="store_true",
+                        help="extension 1003 too, and Python phones (sip_peer.py) for the scenario")
+    parser.add_argument("--server-control", action="store_true",
+                        help="the scenario may stop and start the server (PARLEY_SERVER_CONTROL)")
     args = parser.parse_args()
     if args.sipp_uas and not args.netns:
         raise HarnessError("--sipp-uas needs --netns (WebRTC media, raw sockets for pcap play)")
@@ -113,7 +189,8 @@ def main() -> int:
             print(f"note: no web manifest written ({made.stderr.strip()})")
         data = os.path.join(tmp, "data")
         password = "pw-" + secrets.token_hex(6)
-        provision(args.parley, data, DOMAIN, {"1001": password, "1002": password})
+        extensions = ["1001", "1002", *(["1003"] if args.sip_peer else [])]
+        provision(args.parley, data, DOMAIN, {extension: password for extension in extensions})
         admin_password = add_admin(args.parley, data)
         config = os.path.join(tmp, "parley.toml")
         with open(config, "w", encoding="utf-8") as out:
@@ -143,6 +220,15 @@ def main() -> int:
                 env["PARLEY_SIP_CALL"] = json.dumps([
                     sys.executable, SIP_CALL, "--server", f"{sip_host}:{sip_port}",
                     "--domain", DOMAIN])
+            if args.sip_peer:
+                sip_host, sip_port = server.udp
+                env["PARLEY_SIP_PEER"] = json.dumps([
+                    sys.executable, SIP_PEER, "--server", f"{sip_host}:{sip_port}",
+                    "--domain", DOMAIN, "--password", password])
+            control = None
+            if args.server_control:
+                control = ServerControl(server, args.parley, ["--config", config], data)
+                env["PARLEY_SERVER_CONTROL"] = control.url
             try:
                 result = subprocess.run([args.node, args.scenario], env=env, check=False,
                                         timeout=SCENARIO_TIMEOUT_S, capture_output=True, text=True)
@@ -150,6 +236,8 @@ def main() -> int:
                 raise HarnessError(f"{args.scenario} took longer than {SCENARIO_TIMEOUT_S} s")
             finally:
                 phone_problems = phone.finish() if phone else []
+                if control:
+                    control.close()
             sys.stdout.write(result.stdout)
             sys.stderr.write(result.stderr)
             if phone_problems:
@@ -157,7 +245,8 @@ def main() -> int:
                 result.returncode = result.returncode or 1
             if result.returncode != 0:
                 print("--- parley serve stderr (last 40 lines) ---")
-                print("\n".join(server.stderr_text().splitlines()[-40:]))
+                last = control.current if control else server
+                print("\n".join(last.stderr_text().splitlines()[-40:]))
                 return 1
             if "PASS:" not in result.stdout:
                 print("FAIL: the scenario printed no PASS line")

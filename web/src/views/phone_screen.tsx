@@ -9,8 +9,11 @@ import { Contacts } from './contacts';
 import { Devices } from './devices';
 import { DialPad } from './dial_pad';
 import { History } from './history';
+import { ChatView } from '../chat/chat_view';
+import { totalUnread } from '../chat/chat_state';
+import { useChat } from '../chat/use_chat';
 
-type Tab = 'contacts' | 'keypad' | 'history';
+type Tab = 'contacts' | 'keypad' | 'history' | 'chat';
 
 const REGISTRATION_TEXT: Record<PhoneState['registration'], string> = {
   connecting: 'Connecting…',
@@ -31,6 +34,8 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
   const [phone] = useState(() => new Phone({ extension, domain, password }));
   const [state, setState] = useState<PhoneState>(phone.snapshot);
   const [tab, setTab] = useState<Tab>('contacts');
+  const [chat, chatState] = useChat(extension, session.csrfToken);
+  const unread = totalUnread(chatState);
   const [contacts, setContacts] = useState<Contact[] | null>(null);
   const [contactsError, setContactsError] = useState<string | null>(null);
   const [records, setRecords] = useState<CallRecord[] | null>(null);
@@ -110,9 +115,10 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
       <div class="columns">
         <div class="main-column">
           <nav class="tabs" role="tablist" aria-label="Views">
-            {(['contacts', 'keypad', 'history'] as Tab[]).map((t) => (
+            {(['contacts', 'keypad', 'history', 'chat'] as Tab[]).map((t) => (
               <button type="button" role="tab" key={t} aria-selected={tab === t} onClick={() => setTab(t)}>
-                {t === 'contacts' ? 'Contacts' : t === 'keypad' ? 'Keypad' : 'History'}
+                {t === 'contacts' ? 'Contacts' : t === 'keypad' ? 'Keypad' : t === 'history' ? 'History' : 'Chat'}
+                {t === 'chat' && unread > 0 && <span class="badge"><span class="visually-hidden">, </span>{unread}<span class="visually-hidden"> unread</span></span>}
               </button>
             ))}
           </nav>
@@ -138,6 +144,7 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
               </form>
             )}
             {tab === 'history' && <History records={records} error={recordsError} onRefresh={loadHistory} />}
+            {tab === 'chat' && <ChatView client={chat} state={chatState} contacts={contacts} canCall={canCall} onCall={dial} />}
           </div>
         </div>
         <aside class="side-column">

@@ -9,6 +9,10 @@
 //   PARLEY_DOMAIN     their tenant domain
 //   PARLEY_ADMIN_NAME / PARLEY_ADMIN_PASSWORD   a system admin (parley admin add)
 //   PARLEY_SIP_CALL   with --sip-calls: JSON array, the command placing a SIP call (sip_call.py)
+//   PARLEY_SIP_PEER   with --sip-peer: JSON array, the command running Python phones (sip_peer.py)
+//   PARLEY_SERVER_CONTROL  with --server-control: URL whose POST /stop and /start stop and
+//                     restart `parley serve` (same ports, same data)
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -33,13 +37,22 @@ export class TestFailure extends Error {}
 
 // Pages of the running scenario: on failure each is saved as failure-<name>.png with its alerts.
 const openPages = [];
+// Child processes and the like to end when the scenario ends, whatever happened.
+const cleanups = [];
 
 export function check(condition, message) {
   if (!condition) throw new TestFailure(message);
 }
 
-export async function launch() {
+/**
+ * Chromium with fake devices. `microphone: 'denied'` answers every permission prompt with a
+ * denial instead of accepting it, so a page without the permission gets NotAllowedError.
+ */
+export async function launch({ microphone = 'granted' } = {}) {
   mkdirSync(env.artifacts, { recursive: true });
+  const acceptPrompts = microphone === 'denied'
+    ? ['--deny-permission-prompts']
+    : ['--use-fake-ui-for-media-stream'];
   return chromium.launch({
     executablePath: env.chromium,
     headless: true,
@@ -53,7 +66,7 @@ export async function launch() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      '--use-fake-ui-for-media-stream',
+      ...acceptPrompts,
       '--use-fake-device-for-media-stream',
       '--allow-loopback-in-peer-connection',
       '--ignore-certificate-errors',
@@ -69,12 +82,10 @@ export async function launch() {
  * errors and CSP violations are collected in `problems`, and whose RTCPeerConnections are kept
  * in window.__parleyTestPeers for getStats (test-only: injected by Playwright, not by the app).
  */
-export async function openPage(browser, { viewport = { width: 1280, height: 800 }, name = 'page' } = {}) {
-  const context = await browser.newContext({
-    viewport,
-    ignoreHTTPSErrors: true,
-    permissions: ['microphone'],
-  });
+export async function openPage(browser, {
+  viewport = { width: 1280, height: 800 }, name = 'page', permissions = ['microphone'],
+} = {}) {
+  const context = await browser.newContext({ viewport, ignoreHTTPSErrors: true, permissions });
   await context.addInitScript(() => {
     window.__parleyCsp = [];
     document.addEventListener('securitypolicyviolation', (e) => {
@@ -141,8 +152,8 @@ export async function signIn(page, extension, password) {
 }
 
 /** Runs a scenario: prints PASS/FAIL and sets the exit code; the browser is always closed. */
-export async function run(name, scenario) {
-  const browser = await launch();
+export async function run(name, scenario, launchOptions = {}) {
+  const browser = await launch(launchOptions);
   const started = Date.now();
   try {
     await scenario(browser);
@@ -157,6 +168,7 @@ export async function run(name, scenario) {
       await screenshot(open.page, `failure-${open.name}.png`).catch(() => undefined);
     }
   } finally {
+    for (const cleanup of cleanups) cleanup();
     await browser.close();
   }
 }
@@ -204,4 +216,86 @@ export async function waitForCallStatus(page, who, pattern, timeout = 5000) {
     await page.waitForTimeout(100);
   }
   check(false, `${who}: call status "${last}" never matched ${pattern}`);
+}
+
+// --- far ends and server control (browser_test.py --sip-peer, --server-control) ---
+
+/**
+ * Starts tests/browser/sip_peer.py with `args` (a mode and its options). `next(event)` waits for
+ * the next JSON line with that "event" (skipping others); `done()` waits for the last line
+ * ({"event": "done", "ok", "problems", ...}) and the exit. Everything it printed is kept for a
+ * failure message; the process is killed when the scenario ends.
+ */
+export function sipPeer(args) {
+  const command = process.env.PARLEY_SIP_PEER;
+  check(command, 'PARLEY_SIP_PEER is not set: register the scenario with SIP_PEER (browser_test.py --sip-peer)');
+  const [program, ...base] = JSON.parse(command);
+  const child = spawn(program, [...base, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = [];
+  const waiters = [];
+  let output = '';
+  let exited = null;
+  const deliver = () => {
+    for (const waiter of [...waiters]) {
+      const index = lines.findIndex((line) => line.event === waiter.event);
+      if (index >= 0) {
+        const [line] = lines.splice(index, 1);
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      } else if (exited !== null) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.reject(new TestFailure(`sip_peer.py ${args[0]} exited (${exited}) before "${waiter.event}":\n${output}`));
+      }
+    }
+  };
+  let partial = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+    partial += chunk;
+    const complete = partial.split('\n');
+    partial = complete.pop();
+    for (const text of complete) {
+      try {
+        lines.push(JSON.parse(text));
+      } catch {
+        // not a JSON line: only kept in `output`
+      }
+    }
+    deliver();
+  });
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  child.on('exit', (code) => {
+    exited = code;
+    deliver();
+  });
+  cleanups.push(() => { if (exited === null) child.kill(); });
+  const next = (event, timeout = 20_000) => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const index = waiters.findIndex((w) => w.resolve === done);
+      if (index >= 0) waiters.splice(index, 1);
+      reject(new TestFailure(`sip_peer.py ${args[0]}: no "${event}" within ${timeout / 1000} s:\n${output}`));
+    }, timeout);
+    const done = (line) => { clearTimeout(timer); resolve(line); };
+    waiters.push({ event, resolve: done, reject: (e) => { clearTimeout(timer); reject(e); } });
+    deliver();
+  });
+  return {
+    next,
+    output: () => output,
+    async done(timeout = 20_000) {
+      const last = await next('done', timeout);
+      check(last.ok, `sip_peer.py ${args[0]}: ${(last.problems ?? []).join('; ')}`);
+      return last;
+    },
+  };
+}
+
+/** POST /stop or /start to the harness (--server-control); resolves when that happened. */
+export async function serverControl(action) {
+  const url = process.env.PARLEY_SERVER_CONTROL;
+  check(url, 'PARLEY_SERVER_CONTROL is not set: register the scenario with SERVER_CONTROL');
+  const response = await fetch(`${url}/${action}`, { method: 'POST' });
+  const text = await response.text();
+  check(response.ok, `server ${action} failed: ${text}`);
+  return text;
 }

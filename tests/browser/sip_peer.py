@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""Python phones on the far side of a browser scenario (standard library only; inside --netns).
+
+The scenario (web/tests/e2e/*.mjs) runs this as a child process through PARLEY_SIP_PEER
+(browser_test.py --sip-peer) and reads one JSON object per line from its stdout, each with an
+"event" member; the last one is {"event": "done", "ok": bool, "problems": [...], ...} and the
+exit code is 0 only when ok. Each mode is one short call with plain RTP (PCMU) on loopback:
+
+  answer --user 1002
+      registers, answers the next INVITE (PCMU and telephone-event), sends a 1 kHz tone and
+      records what arrives until BYE: the RFC 4733 digits (event packets, one per timestamp)
+      and in-band DTMF pairs (Goertzel on the PCMU), so the scenario sees how the browser's
+      keypad reached a desk phone.
+  transfer --caller 1002 --callee 1001 --target 1003
+      1002 calls the browser (1001); after the answer the browser blind-transfers to 1003; 1003
+      must get the INVITE from 1002 referred by 1001 and answer; then 1002 (never re-INVITEd)
+      and 1003 must hear each other's tones (1 kHz and 1.5 kHz) through the relay; 1002 hangs
+      up and 1003 gets the BYE.
+  refused --caller 1002 --callee 1001 --status 480
+      1002 calls the browser, which must refuse the call with that status (a denied
+      microphone ends an answered call with 480).
+
+    sip_peer.py --server 127.0.0.1:5060 --domain parley.local --password PW answer --user 1002
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from call_client import Caller, is_request, response_to  # noqa: E402
+from media_peer import (RtpPeer, goertzel_amplitude, rtp_header, samples_of, tone,  # noqa: E402
+                        ulaw_decode, ulaw_encode)
+from parley_harness import HarnessError  # noqa: E402
+from sip_client import SipUA  # noqa: E402
+from transfer_test import Dialog, relay_address, uri_in  # noqa: E402
+
+PCMU = 0
+AMPLITUDE = 8000
+EVENT_DIGITS = "0123456789*#ABCD"
+ROWS = (697.0, 770.0, 852.0, 941.0)
+COLUMNS = (1209.0, 1336.0, 1477.0, 1633.0)
+KEYPAD = "123A456B789C*0#D"
+CALL_WAIT_S = 20       # the browser dials or answers within this
+CALL_LENGTH_S = 60     # the longest a call of a scenario may last
+TALK_S = 1.5           # transfer: how long transferee and target exchange tones
+
+
+def emit(event: str, **fields) -> None:
+    print(json.dumps({"event": event, **fields}), flush=True)
+
+
+def sdp(port: int, event_pt: int | None) -> bytes:
+    formats = f"{PCMU}" + (f" {event_pt}" if event_pt is not None else "")
+    lines = ["v=0", f"o=- {secrets.randbelow(1 << 30)} 1 IN IP4 127.0.0.1", "s=-",
+             "c=IN IP4 127.0.0.1", "t=0 0", f"m=audio {port} RTP/AVP {formats}",
+             "a=rtpmap:0 PCMU/8000"]
+    if event_pt is not None:
+        lines += [f"a=rtpmap:{event_pt} telephone-event/8000", f"a=fmtp:{event_pt} 0-15"]
+    return ("\r\n".join(lines + ["a=sendrecv"]) + "\r\n").encode()
+
+
+def telephone_event_pt(body: bytes) -> int | None:
+    match = re.search(rb"^a=rtpmap:(\d+) telephone-event/8000", body, re.M | re.I)
+    return int(match.group(1)) if match else None
+
+
+class ToneSender(threading.Thread):
+    """Sends a PCMU tone, one 20 ms packet per 20 ms of real time, until stopped."""
+
+    def __init__(self, rtp: RtpPeer, to: tuple[str, int], frequency: float):
+        super().__init__(daemon=True)
+        self.rtp, self.to, self.frequency = rtp, to, frequency
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        ssrc = secrets.randbits(32)
+        start = time.monotonic()
+        for i in range(int(CALL_LENGTH_S / 0.02)):
+            if self.stopping.is_set():
+                return
+            payload = ulaw_encode(tone(self.frequency, AMPLITUDE, 8000, 160, i * 160))
+            try:
+                self.rtp.sock.sendto(rtp_header(PCMU, i, i * 160, ssrc, i == 0) + payload, self.to)
+            except OSError:
+                return
+            delay = start + (i + 1) * 0.02 - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(1.0)
+
+
+def event_digits(packets, pt: int) -> str:
+    """RFC 4733 digits in arrival order: one per event timestamp (updates and ends repeat it)."""
+    digits, seen = [], set()
+    for packet in packets:
+        if packet.pt != pt or len(packet.payload) < 4 or packet.ts in seen:
+            continue
+        seen.add(packet.ts)
+        event = packet.payload[0]
+        digits.append(EVENT_DIGITS[event] if event < len(EVENT_DIGITS) else f"<{event}>")
+    return "".join(digits)
+
+
+def event_durations_ms(packets, pt: int) -> list[int]:
+    """The final duration of each event (its end packets' field, 8000 Hz units) in ms."""
+    ends: dict[int, int] = {}
+    for packet in packets:
+        if packet.pt == pt and len(packet.payload) >= 4 and packet.payload[1] & 0x80:
+            ends.setdefault(packet.ts, int.from_bytes(packet.payload[2:4], "big"))
+    return [duration // 8 for _, duration in sorted(ends.items())]
+
+
+def tone_digits(packets) -> str:
+    """In-band DTMF in the PCMU, frame by frame: a key counts once per run of frames."""
+    digits, previous = [], None
+    for packet in sorted((p for p in packets if p.pt == PCMU), key=lambda p: p.arrival):
+        samples = samples_of(ulaw_decode(packet.payload))
+        if len(samples) < 160:
+            continue
+        rows = [goertzel_amplitude(samples, 8000, f) for f in ROWS]
+        columns = [goertzel_amplitude(samples, 8000, f) for f in COLUMNS]
+        row, column = max(range(4), key=rows.__getitem__), max(range(4), key=columns.__getitem__)
+        strong = rows[row] > 500 and columns[column] > 500
+        clear = all(rows[row] > 4 * r for i, r in enumerate(rows) if i != row) and \
+            all(columns[column] > 4 * c for i, c in enumerate(columns) if i != column)
+        key = KEYPAD[row * 4 + column] if strong and clear else None
+        if key and key != previous:
+            digits.append(key)
+        previous = key
+    return "".join(digits)
+
+
+def hears(rtp: RtpPeer, frequency: float, since: float) -> tuple[int, float]:
+    """Packets that arrived after `since` and the amplitude of `frequency` in them."""
+    packets = sorted((p for p in rtp.packets(PCMU) if p.arrival >= since), key=lambda p: p.seq)
+    samples = samples_of(b"".join(ulaw_decode(p.payload) for p in packets))
+    return len(packets), (goertzel_amplitude(samples, 8000, frequency) if samples else 0.0)
+
+
+def answer_call(ua: SipUA, rtp: RtpPeer, timeout: float):
+    """Answers the next INVITE with PCMU (+ telephone-event when offered); returns the callee's
+    dialog, the INVITE, where to send RTP and the event payload type agreed (or None)."""
+    invite, addr = ua.recv(timeout, is_request("INVITE"))
+    event_pt = telephone_event_pt(invite.body)
+    tag = secrets.token_hex(4)
+    ua.send(response_to(invite, 180, "Ringing", tag), addr)
+    ua.send(response_to(invite, 200, "OK", tag, ua.contact_uri(), sdp(rtp.port, event_pt)), addr)
+    ua.recv(5.0, is_request("ACK"))
+    dialog = Dialog(ua, invite.header("Call-ID"), f"{invite.header('To')};tag={tag}",
+                    invite.header("From"), uri_in(invite.header("Contact")), 0)
+    return dialog, invite, relay_address(invite.body), event_pt
+
+
+def registered(server, user: str, args) -> SipUA:
+    ua = SipUA(server, user, args.domain, args.password)
+    reply = ua.register(expires=300)
+    if reply.status != 200:
+        ua.close()
+        raise HarnessError(f"{user} REGISTER answered {reply.status}")
+    return ua
+
+
+def mode_answer(server, args) -> dict:
+    ua = registered(server, args.user, args)
+    rtp = RtpPeer()
+    sender = None
+    try:
+        emit("registered", user=args.user)
+        _, invite, relay, event_pt = answer_call(ua, rtp, CALL_WAIT_S)
+        emit("answered", caller=invite.header("From"), telephone_event=event_pt)
+        sender = ToneSender(rtp, relay, 1000.0)
+        sender.start()
+        bye, addr = ua.recv(CALL_LENGTH_S, is_request("BYE"))
+        ua.send(response_to(bye, 200, "OK", ""), addr)
+        time.sleep(0.1)
+        packets = rtp.packets()
+        events = event_digits(packets, event_pt) if event_pt is not None else ""
+        durations = event_durations_ms(packets, event_pt) if event_pt is not None else []
+        return {"ok": True, "problems": [], "event_digits": events, "event_ms": durations,
+                "tone_digits": tone_digits(packets), "packets": len(packets),
+                "event_packets": sum(1 for p in packets if p.pt == event_pt),
+                "payload_types": sorted({p.pt for p in packets})}
+    finally:
+        if sender:
+            sender.stop()
+        rtp.close()
+        ua.close()
+
+
+def place_call(ua: SipUA, callee: str, domain: str, rtp: RtpPeer) -> Caller:
+    caller = Caller(ua, callee, sdp(rtp.port, 101))
+    caller.uri = f"sip:{callee}@{domain}"
+    caller.start()
+    emit("calling", callee=callee)
+    return caller
+
+
+def mode_refused(server, args) -> dict:
+    ua = registered(server, args.caller, args)
+    rtp = RtpPeer()
+    try:
+        emit("registered", user=args.caller)
+        caller = place_call(ua, args.callee, args.domain, rtp)
+        final = caller.final(CALL_WAIT_S)
+        problems = [] if final.status == args.status else [
+            f"the browser answered the call {final.status}, expected {args.status}"]
+        if final.status == 200:
+            caller.ack_2xx(final)
+            caller.in_dialog("BYE", final, caller.cseq + 1)
+        return {"ok": not problems, "problems": problems, "status": final.status}
+    finally:
+        rtp.close()
+        ua.close()
+
+
+def mode_transfer(server, args) -> dict:
+    transferee = registered(server, args.caller, args)
+    target = registered(server, args.target, args)
+    transferee_rtp, target_rtp = RtpPeer(), RtpPeer()
+    senders: list[ToneSender] = []
+    problems: list[str] = []
+    try:
+        emit("registered", user=args.caller, target=args.target)
+        caller = place_call(transferee, args.callee, args.domain, transferee_rtp)
+        answer = caller.final(CALL_WAIT_S)
+        if answer.status != 200:
+            raise HarnessError(f"the browser answered {answer.status}, expected 200")
+        caller.ack_2xx(answer)
+        emit("answered", by=answer.header("To"))
+        senders.append(ToneSender(transferee_rtp, relay_address(answer.body), 1000.0))
+        senders[-1].start()
+
+        _, invite, relay, _ = answer_call(target, target_rtp, CALL_WAIT_S)
+        answered_at = time.monotonic()
+        emit("target-answered", caller=invite.header("From"),
+             referred_by=invite.header("Referred-By") or "")
+        if f"sip:{args.caller}@" not in (invite.header("From") or ""):
+            problems.append(f"{args.target} was called from {invite.header('From')!r}, expected "
+                            f"the transferee {args.caller}")
+        if f"sip:{args.callee}@" not in (invite.header("Referred-By") or ""):
+            problems.append(f"Referred-By is {invite.header('Referred-By')!r}, expected the "
+                            f"browser {args.callee}")
+        senders.append(ToneSender(target_rtp, relay, 1500.0))
+        senders[-1].start()
+        time.sleep(TALK_S)
+        # Skip the first 0.5 s: the relay re-points and latches the new leg.
+        target_packets, target_level = hears(target_rtp, 1000.0, answered_at + 0.5)
+        transferee_packets, transferee_level = hears(transferee_rtp, 1500.0, answered_at + 0.5)
+        heard = {"target_packets": target_packets, "target_1khz": round(target_level),
+                 "transferee_packets": transferee_packets,
+                 "transferee_1500hz": round(transferee_level)}
+        emit("talked", **heard)
+        for who, packets, level, hz in (
+                (args.target, target_packets, target_level, 1000),
+                (args.caller, transferee_packets, transferee_level, 1500)):
+            if packets < 25:
+                problems.append(f"{who} got {packets} RTP packets in {TALK_S - 0.5:.1f} s "
+                                f"after the transfer, expected about 50")
+            elif not AMPLITUDE * 0.7 <= level <= AMPLITUDE * 1.4:
+                problems.append(f"{who} heard the other party's {hz} Hz tone at amplitude "
+                                f"{level:.0f}, sent {AMPLITUDE}")
+        caller.in_dialog("BYE", answer, caller.cseq + 1)
+        bye_answer = transferee.final_response("BYE", 5.0)
+        if bye_answer.status != 200:
+            problems.append(f"the transferee's BYE got {bye_answer.status}")
+        bye, addr = target.recv(5.0, is_request("BYE"))
+        target.send(response_to(bye, 200, "OK", ""), addr)
+        return {"ok": not problems, "problems": problems, **heard}
+    finally:
+        for sender in senders:
+            sender.stop()
+        transferee_rtp.close()
+        target_rtp.close()
+        transferee.close()
+        target.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", required=True, help="the server's SIP UDP HOST:PORT")
+    parser.add_argument("--domain", required=True)
+    parser.add_argument("--password", required=True, help="password of every extension used")
+    modes = parser.add_subparsers(dest="mode", required=True)
+    answer = modes.add_parser("answer")
+    answer.add_argument("--user", required=True)
+    for name in ("transfer", "refused"):
+        mode = modes.add_parser(name)
+        mode.add_argument("--caller", required=True)
+        mode.add_argument("--callee", required=True)
+    modes.choices["transfer"].add_argument("--target", required=True)
+    modes.choices["refused"].add_argument("--status", type=int, default=480)
+    args = parser.parse_args()
+    host, _, port = args.server.rpartition(":")
+    server = (host, int(port))
+    run = {"answer": mode_answer, "transfer": mode_transfer, "refused": mode_refused}[args.mode]
+    try:
+        result = run(server, args)
+    except HarnessError as error:
+        result = {"ok": False, "problems": [str(error)]}
+    emit("done", **result)
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
