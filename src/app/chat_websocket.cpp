@@ -41,11 +41,15 @@ Result<std::unique_ptr<ChatWebSocket>> ChatWebSocket::open(const std::filesystem
   store_options.create_if_missing = false;  // PbxCore made it
   auto store = store::sqlite::SqliteStore::open(store_options);
   if (!store) return store.error();
-  return std::make_unique<ChatWebSocket>(std::move(store).value(), pool, std::move(options));
+  chat::ChatAttachmentOptions attachment_options;
+  attachment_options.data_dir = data_dir;
+  return std::make_unique<ChatWebSocket>(std::move(store).value(), pool, std::move(options),
+                                         std::move(attachment_options));
 }
 
 ChatWebSocket::ChatWebSocket(std::unique_ptr<store::sqlite::SqliteStore> store,
-                             net::WorkerPool& pool, chat::ChatServiceOptions options)
+                             net::WorkerPool& pool, chat::ChatServiceOptions options,
+                             chat::ChatAttachmentOptions attachment_options)
     : pool_(pool),
       store_(std::move(store)),
       service_(*store_, clock_, std::move(options)),
@@ -53,6 +57,7 @@ ChatWebSocket::ChatWebSocket(std::unique_ptr<store::sqlite::SqliteStore> store,
         (void)pool.send_stream(session, text);
       }),
       endpoint_(service_, hub_),
+      attachments_(service_, *store_, endpoint_, std::move(attachment_options)),
       thread_([this] { run(); }) {}
 
 ChatWebSocket::~ChatWebSocket() {

@@ -34,6 +34,7 @@
 
 #include "base/clock.hpp"
 #include "base/result.hpp"
+#include "chat/chat_attachments.hpp"
 #include "chat/chat_endpoint.hpp"
 #include "chat/chat_hub.hpp"
 #include "chat/chat_service.hpp"
@@ -51,11 +52,13 @@ class ChatWebSocket final : public http::WebSocketHandler {
 
   // Opens its own connection to the database in `data_dir` (chat writes never wait behind the
   // SIP side's store lock) and starts the chat thread.
+  // Attachments go to `data_dir`/chat-attachments.
   static Result<std::unique_ptr<ChatWebSocket>> open(const std::filesystem::path& data_dir,
                                                      net::WorkerPool& pool,
                                                      chat::ChatServiceOptions options = {});
   ChatWebSocket(std::unique_ptr<store::sqlite::SqliteStore> store, net::WorkerPool& pool,
-                chat::ChatServiceOptions options);
+                chat::ChatServiceOptions options,
+                chat::ChatAttachmentOptions attachment_options = {});
   ~ChatWebSocket() override;
   ChatWebSocket(const ChatWebSocket&) = delete;
   ChatWebSocket& operator=(const ChatWebSocket&) = delete;
@@ -74,6 +77,8 @@ class ChatWebSocket final : public http::WebSocketHandler {
   };
   bool post_from_sip(chat::ChatUser sender, std::string recipient, std::string body,
                      std::function<void(Result<SipDelivery>)> done);
+  // Upload and download of chat files for the REST API (any thread; events reach /chat).
+  chat::ChatAttachments& attachments() { return attachments_; }
   // Installs ChatEndpoint's posted listener (it runs on the chat thread). Call before serving.
   void set_posted_listener(chat::ChatEndpoint::PostedListener listener);
 
@@ -100,6 +105,7 @@ class ChatWebSocket final : public http::WebSocketHandler {
   chat::ChatService service_;
   chat::ChatHub hub_;
   chat::ChatEndpoint endpoint_;
+  chat::ChatAttachments attachments_;
   std::unordered_map<std::uint64_t, Session> sessions_;  // chat thread only
 
   std::mutex queue_mutex_;

@@ -17,11 +17,13 @@
 #include "app/access_commands.hpp"
 #include "app/admin_commands.hpp"
 #include "app/call_feature_commands.hpp"
+#include "app/conference_commands.hpp"
 #include "app/config.hpp"
 #include "app/recording_commands.hpp"
 #include "app/serve.hpp"
 #include "app/supply_chain_commands.hpp"
 #include "app/trunk_commands.hpp"
+#include "app/voicemail_commands.hpp"
 #include "net/address.hpp"
 
 namespace parley::app {
@@ -127,6 +129,8 @@ int run_cli(int argc, const char* const* argv) {
   RecordingCommands recording(app);  // after admin: adds to its tenant and user commands
   TrunkCommands trunks(app);         // after admin too
   CallFeatureCommands call_features(app);
+  ConferenceCommands conferences(app);
+  VoicemailCommands voicemail(app);  // after admin: adds to its user command
   AccessCommands access(app);
   SupplyChainCommands supply_chain(app);
 
@@ -143,6 +147,8 @@ int run_cli(int argc, const char* const* argv) {
   if (recording.ran()) return recording.exit_code();
   if (trunks.ran()) return trunks.exit_code();
   if (call_features.ran()) return call_features.exit_code();
+  if (conferences.ran()) return conferences.exit_code();
+  if (voicemail.ran()) return voicemail.exit_code();
   if (access.ran()) return access.exit_code();
   if (supply_chain.ran()) return supply_chain.exit_code();
   return kExitUsage;

@@ -8,15 +8,20 @@
 // snapshot is swapped under a mutex and read through a shared_ptr, so plan() never waits for a
 // reload's disk reads.
 
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "pbx/dial_plan.hpp"
 #include "sip/call_routing.hpp"
 #include "sip/location.hpp"
 #include "sip/presence_hub.hpp"
 #include "store/call_feature_store.hpp"
+#include "store/voicemail_store.hpp"
 
 namespace parley::app {
 
@@ -36,10 +41,15 @@ class LiveCallState final : public pbx::LiveState {
 
 class DialPlanService {
  public:
-  // Reads every tenant's call features (blocks on disk). On failure the previous snapshot
-  // stays and the error is returned for the log.
-  Result<void> reload(store::CallFeatureStore& store);
+  // Reads every tenant's call features and, given `voicemail`, which voicemail boxes are
+  // switched off (blocks on disk). Without `voicemail` no plan reaches voicemail (480, as
+  // before it existed). On failure the previous snapshot stays and the error is returned.
+  Result<void> reload(store::CallFeatureStore& store, store::VoicemailStore* voicemail = nullptr);
   std::shared_ptr<const pbx::DialPlanSnapshot> current() const;
+
+  // pbx/'s plan for a call to `tenant` in the B2BUA's terms, with the boxes that take voicemail
+  // as the last reload saw them (to_sip_plan below).
+  sip::CallPlan to_sip(const pbx::CallPlan& plan, store::TenantId tenant) const;
 
   // What `caller` dialling `dialled` in `tenant` rings, as the B2BUA executes it.
   sip::CallPlan plan(const sip::CallTenant& tenant, std::string_view caller,
@@ -49,10 +59,19 @@ class DialPlanService {
   mutable std::mutex mutex_;
   std::shared_ptr<const pbx::DialPlanSnapshot> snapshot_ =
       std::make_shared<const pbx::DialPlanSnapshot>();
+  // Boxes switched off; null = voicemail not available at all.
+  std::shared_ptr<const std::set<std::pair<store::TenantId, std::string>, std::less<>>>
+      voicemail_off_;
 };
 
-// pbx/'s plan in the B2BUA's terms. Voicemail and outside numbers are not reachable yet: a plan
-// that ends in them ends as unavailable (480).
-sip::CallPlan to_sip_plan(const pbx::CallPlan& plan);
+// Whether the voicemail box of extension `box` takes messages.
+using VoicemailEnabled = std::function<bool(std::string_view box)>;
+
+// pbx/'s plan in the B2BUA's terms. A plan ending in voicemail, when `voicemail_enabled` says
+// the box takes messages, ends in the application "voicemail:<box>" (at once when there is
+// nothing to ring, else once the last stage is unanswered; 480 if the application fails);
+// otherwise, and for outside numbers (not reachable yet), as unavailable (480).
+sip::CallPlan to_sip_plan(const pbx::CallPlan& plan,
+                          const VoicemailEnabled& voicemail_enabled = {});
 
 }  // namespace parley::app

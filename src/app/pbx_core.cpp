@@ -15,6 +15,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -164,8 +165,13 @@ Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
   auto store = store::sqlite::SqliteStore::open(store_options);
   if (!store) return store.error();
   core->call_features_ = store.value().get();
+  core->voicemail_ = store.value().get();
+  core->conference_store_ = store.value().get();
   core->store_ = std::move(store.value());
-  if (auto loaded = core->dial_plan_.reload(*core->call_features_); !loaded) {
+  if (auto loaded = core->dial_plan_.reload(*core->call_features_, core->voicemail_); !loaded) {
+    return loaded.error();
+  }
+  if (auto loaded = core->conference_rooms_.reload(*core->conference_store_); !loaded) {
     return loaded.error();
   }
 
@@ -196,6 +202,7 @@ Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
       std::make_unique<sip::Registrar>(*core->directory_, *core->location_, *core->authenticator_,
                                        *core->throttle_, registrar_options);
   core->presence_ = std::make_unique<sip::PresenceHub>(options.presence);
+  core->reload_message_counts();
   core->live_calls_ = std::make_unique<LiveCalls>(*core->presence_);
   core->call_records_ = std::make_unique<CallRecordWriter>(*core->store_);
   core->maintenance_ = std::make_unique<Maintenance>(*core);
@@ -224,10 +231,28 @@ void PbxCore::reload_directory() {
         });
     spdlog::info("tenants and extensions reloaded ({} extensions; {} bindings dropped)",
                  snapshot->extension_count(), dropped);
-    if (auto loaded = dial_plan_.reload(*call_features_); !loaded) {
+    if (auto loaded = dial_plan_.reload(*call_features_, voicemail_); !loaded) {
       spdlog::warn("cannot reload forwarding and ring groups: {}", loaded.error().message);
     }
+    reload_message_counts();
+    if (auto loaded = conference_rooms_.reload(*conference_store_); !loaded) {
+      spdlog::warn("cannot reload conference rooms: {}", loaded.error().message);
+    }
   }
+}
+
+void PbxCore::reload_message_counts() {
+  auto boxes = voicemail_->list_voicemail_counts();
+  if (!boxes) {
+    spdlog::warn("cannot read voicemail counts: {}", boxes.error().message);
+    return;
+  }
+  std::unordered_map<std::string, sip::MessageCounts> counts;
+  for (const auto& box : *boxes) {
+    counts.emplace(sip::PresenceHub::key(box.box.tenant_id, box.box.box),
+                   sip::MessageCounts{box.counts.new_messages, box.counts.saved_messages});
+  }
+  presence_->replace_message_counts(std::move(counts));
 }
 
 sip::CallRecordSink& PbxCore::call_records() {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "app/conference_directory.hpp"
 #include "app/dial_plan_service.hpp"
 #include "app/live_calls.hpp"
 #include "base/clock.hpp"
@@ -68,6 +69,8 @@ class PbxCore {
   sip::CallRecordSink& call_records();
   // Forwarding, do-not-disturb and ring groups, reloaded with the directory.
   const DialPlanService& dial_plan() const { return dial_plan_; }
+  // Conference rooms of every tenant, reloaded with the directory.
+  const ConferenceDirectory& conference_rooms() const { return conference_rooms_; }
 
   // Re-reads tenants and extensions now if the store changed them, and drops the bindings of
   // extensions that are gone: what the maintenance thread does every second, for a caller
@@ -76,13 +79,19 @@ class PbxCore {
   void reload_directory();
 
  private:
+  // Voicemail counts of every box into the presence hub (message-waiting NOTIFYs); at start and
+  // whenever the change counter moved (a message left or removed, also by the CLI).
+  void reload_message_counts();
   class CallRecordWriter;
   class Maintenance;
 
   SteadyClock clock_;
   std::unique_ptr<store::Store> store_;
   store::CallFeatureStore* call_features_ = nullptr;  // the same object as store_
+  store::VoicemailStore* voicemail_ = nullptr;        // the same object as store_
   DialPlanService dial_plan_;
+  store::ConferenceStore* conference_store_ = nullptr;  // the same object as store_
+  ConferenceDirectory conference_rooms_;
   std::unique_ptr<sip::Directory> directory_;
   std::unique_ptr<sip::LocationTable> location_;
   std::unique_ptr<sip::DigestAuthenticator> authenticator_;

@@ -25,6 +25,7 @@
 #include "app/applications.hpp"
 #include "app/call_recording.hpp"
 #include "app/chat_websocket.hpp"
+#include "app/conference_application.hpp"
 #include "app/events_websocket.hpp"
 #include "app/pbx_core.hpp"
 #include "app/sip_message_bridge.hpp"
@@ -32,6 +33,7 @@
 #include "app/sip_websocket.hpp"
 #include "app/sip_worker.hpp"
 #include "app/trunk_service.hpp"
+#include "app/voicemail_service.hpp"
 #include "app/web_api.hpp"
 #include "app/web_assets.hpp"
 #include "http/certificate.hpp"
@@ -140,6 +142,9 @@ int serve(const Config& config) {
   std::unique_ptr<CallRecording> call_recording;
   const SteadyClock recording_clock;
   std::unique_ptr<media::RecordingWriter> recorder;
+  // Voicemail (decision 0021): outlives the pool, so that messages still being left at shutdown
+  // are sealed and indexed when its writer goes.
+  std::unique_ptr<VoicemailService> voicemail;
   net::WorkerPool pool(config.workers);
   SipServiceOptions sip_options;
   sip_options.max_message_bytes = config.max_message_bytes;
@@ -166,6 +171,7 @@ int serve(const Config& config) {
   std::unique_ptr<media::PortPool> rtp_ports;
   std::unique_ptr<webrtc::WebRtcLegFactory> webrtc_legs;  // outlives media_service
   std::unique_ptr<media::MediaService> media_service;
+  std::unique_ptr<media::ConferenceRooms> conference_rooms;  // outlives applications' sessions
   std::unique_ptr<Applications> applications;  // calls Parley answers itself (echo, ...)
   const SteadyClock media_clock;
   if (config.media_anchor) {
@@ -225,6 +231,16 @@ int serve(const Config& config) {
         media::LocalEndpointOptions{.bind_address = media_options.bind_address,
                                     .advertised_address = media_options.advertised_address,
                                     .latch_window = media_options.latch_window});
+    conference_rooms = std::make_unique<media::ConferenceRooms>(pool);
+    applications->add("conference",
+                      conference_maker(*conference_rooms, (*core)->conference_rooms()));
+    auto opened_voicemail = VoicemailService::open(config.data_dir);
+    if (!opened_voicemail) {
+      spdlog::error("voicemail: {}", opened_voicemail.error().message);
+      return kExitRuntimeError;
+    }
+    voicemail = std::move(opened_voicemail).value();
+    voicemail->add_to(*applications);
     worker_options.applications = applications.get();
     worker_options.media_timeout = seconds(config.media_timeout_s);
     spdlog::info("anchoring media on {} ports {}-{}", rtp_ip, config.rtp_port_min,
@@ -279,9 +295,9 @@ int serve(const Config& config) {
   SipWebSocket sip_websocket(pool, sip, sip_options.max_message_bytes);  // outlives `https`
   std::optional<WebAssetVerifier> web_verifier;                          // outlives web_files
   std::optional<http::StaticFiles> web_files;
-  std::unique_ptr<WebApi> web_api;                // the REST API; outlives `https`
   std::unique_ptr<ChatWebSocket> chat_websocket;  // team chat at /chat; outlives `https`
-  std::unique_ptr<EventsWebSocket> events;        // dashboard counts; outlives `https`
+  std::unique_ptr<WebApi> web_api;          // the REST API; outlives `https`; uses chat attachments
+  std::unique_ptr<EventsWebSocket> events;  // dashboard counts; outlives `https`
   std::unique_ptr<http::HttpServer> https;
   std::optional<http::CertificateFiles> certificate;
   if (!config.http_listen.empty()) {
@@ -321,12 +337,6 @@ int serve(const Config& config) {
     }
     // SIP over WebSocket (RFC 7118), decision 0009.
     router.add_websocket("/sip", sip_websocket);
-    auto api = WebApi::open(config.data_dir, shared, router);  // /api/v1/, docs/api.md
-    if (!api) {
-      spdlog::error("REST API: {}", api.error().message);
-      return kExitRuntimeError;
-    }
-    web_api = std::move(api).value();
     auto chat = ChatWebSocket::open(config.data_dir, pool);  // docs/chat-protocol.md
     if (!chat) {
       spdlog::error("chat: {}", chat.error().message);
@@ -334,6 +344,13 @@ int serve(const Config& config) {
     }
     chat_websocket = std::move(chat).value();
     router.add_websocket(std::string(ChatWebSocket::kPath), *chat_websocket);
+    auto api = WebApi::open(config.data_dir, shared, sip, router,  // /api/v1/, docs/api.md
+                            &chat_websocket->attachments());
+    if (!api) {
+      spdlog::error("REST API: {}", api.error().message);
+      return kExitRuntimeError;
+    }
+    web_api = std::move(api).value();
     auto opened_events = EventsWebSocket::open(config.data_dir, pool, shared.live_calls());
     if (!opened_events) {
       spdlog::error("dashboard events: {}", opened_events.error().message);

@@ -228,6 +228,12 @@ void SipService::flow_closed(std::size_t worker, const sip::Peer& flow) {
   handlers_[worker]->on_flow_closed(flow);
 }
 
+void SipService::end_call(std::string call_id, std::string caller_tag) {
+  const std::size_t owner = sip::call_owner(call_id, handlers_.size());
+  pool_.post(owner,
+             [this, owner, tag = std::move(caller_tag)] { handlers_[owner]->on_end_call(tag); });
+}
+
 sip::Transport& SipService::transport(std::size_t worker) {
   return *transports_[worker];
 }

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -69,6 +70,10 @@ class SipService {
   // the HTTPS server) has closed: tells the worker's handler, which drops what was bound to it.
   // Runs on that worker's thread.
   void flow_closed(std::size_t worker, const sip::Peer& flow);
+  // Asks the worker that owns the call with the caller's Call-ID `call_id` (call_affinity.hpp)
+  // to end it (InboundHandler::on_end_call with our tag on the caller's leg). Any thread;
+  // returns at once, the BYEs or the CANCEL go out from that worker's loop right after.
+  void end_call(std::string call_id, std::string caller_tag);
 
   // The transport a worker's SIP code sends with.
   sip::Transport& transport(std::size_t worker);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "app/applications.hpp"
+#include "app/conference_directory.hpp"
 #include "app/sip_message_relay.hpp"
 #include "app/trunk_service.hpp"
 #include "net/worker_pool.hpp"
@@ -26,9 +27,13 @@ using protocol::sip::Method;
 // address of the INVITE being handled (for throttling), which the B2BUA's interface does not pass.
 class SipWorker::Routing final : public sip::CallRouting {
  public:
-  explicit Routing(PbxCore& core) : core_(core) {}
+  // `trunks` may be null (no calls through provider trunks).
+  Routing(PbxCore& core, TrunkCalls* trunks) : core_(core), trunks_(trunks) {}
 
-  void set_source(const sip::Peer& peer) { source_ip_ = peer.remote.ip(); }
+  void set_source(const sip::Peer& peer) {
+    source_ip_ = peer.remote.ip();
+    source_ = peer;
+  }
 
   std::optional<sip::CallTenant> resolve_tenant(std::string_view host) override {
     const auto snapshot = core_.directory().snapshot();
@@ -42,12 +47,12 @@ class SipWorker::Routing final : public sip::CallRouting {
     sip::AuthThrottle& throttle = core_.throttle();
     const sip::AuthResult result = authenticator.verify(invite, tenant.domain, /*proxy=*/true);
     if (throttle.is_banned(source_ip_, tenant.domain, result.username)) {
-      return sip::CallAuth{sip::CallAuthOutcome::kForbidden, {}, {}};
+      return sip::CallAuth{sip::CallAuthOutcome::kForbidden, {}, {}, {}};
     }
     switch (result.outcome) {
       case sip::AuthOutcome::kOk:
         throttle.record_success(source_ip_, tenant.domain, result.username);
-        return sip::CallAuth{sip::CallAuthOutcome::kOk, result.username, {}};
+        return sip::CallAuth{sip::CallAuthOutcome::kOk, result.username, {}, {}};
       case sip::AuthOutcome::kNoCredentials:
         return challenge(tenant, false);
       case sip::AuthOutcome::kStale:
@@ -69,8 +74,54 @@ class SipWorker::Routing final : public sip::CallRouting {
     if (auto application = application_for_dialled(dialled)) {
       return sip::CallPlan{.application = std::move(*application)};
     }
+    if (core_.conference_rooms().find(tenant.id, dialled)) {
+      return sip::CallPlan{.application = conference_application(tenant.id, dialled)};
+    }
     const LiveCallState live(core_.location(), core_.presence());
-    return core_.dial_plan().plan(tenant, caller, dialled, live);
+    const pbx::CallPlan local =
+        pbx::plan_call(*core_.dial_plan().current(), tenant.id, caller, dialled, live);
+    if (local.final.kind == pbx::FinalKind::kNotLocal && local.stages.empty() &&
+        trunks_ != nullptr) {
+      return trunks_->plan_outbound(tenant, caller, dialled);  // through a trunk (issue 11)
+    }
+    return core_.dial_plan().to_sip(local, tenant.id);
+  }
+
+  // Provider trunks are trusted by their address (TrunkCalls, issue 11).
+  std::optional<sip::CallAuth> authenticate_peer(const Message& invite) override {
+    if (trunks_ == nullptr) return std::nullopt;
+    return trunks_->authenticate_peer(source_, invite);
+  }
+
+  // A call from a trunk to one of the tenant's DIDs rings what the DID names, through the
+  // tenant's dial plan; never out through a trunk again (no loops).
+  sip::CallPlan plan_peer_call(const sip::CallTenant& tenant, const sip::CallAuth& auth,
+                               std::string_view caller, std::string_view called) override {
+    if (trunks_ == nullptr) return CallRouting::plan_peer_call(tenant, auth, caller, called);
+    auto did = trunks_->lookup_did(tenant.id, auth.username, called);
+    if (!did) {
+      spdlog::info("inbound call on trunk {}@{} from {} to {}: {}", auth.username, tenant.domain,
+                   caller, called, did.error().message);
+      return sip::CallPlan{.reject_status = 404, .reject_reason = "Unknown Number"};
+    }
+    switch (did->kind) {
+      case store::DidDestinationKind::kExtension:
+      case store::DidDestinationKind::kRingGroup: {
+        const LiveCallState live(core_.location(), core_.presence());
+        const pbx::CallPlan local =
+            pbx::plan_call(*core_.dial_plan().current(), tenant.id, caller, did->target, live);
+        if (local.final.kind == pbx::FinalKind::kNotLocal && local.stages.empty()) {
+          return sip::CallPlan{.reject_status = 404, .reject_reason = "Unknown Number"};
+        }
+        spdlog::info("inbound call on trunk {}@{} from {} to {} -> {} {}", auth.username,
+                     tenant.domain, caller, called, store::to_text(did->kind), did->target);
+        return core_.dial_plan().to_sip(local, tenant.id);
+      }
+      default:  // IVRs, queues and voicemail as DID destinations arrive with their features
+        spdlog::info("inbound call on trunk {}@{} to {}: destination {} {} not available yet",
+                     auth.username, tenant.domain, called, store::to_text(did->kind), did->target);
+        return sip::CallPlan{.reject_status = 480, .reject_reason = {}};
+    }
   }
 
   // A device registered over TCP is reached over the connection it registered on (RFC 5626
@@ -92,11 +143,14 @@ class SipWorker::Routing final : public sip::CallRouting {
   sip::CallAuth challenge(const sip::CallTenant& tenant, bool stale) {
     return sip::CallAuth{sip::CallAuthOutcome::kChallenge,
                          {},
-                         core_.authenticator().challenge(tenant.domain, stale)};
+                         core_.authenticator().challenge(tenant.domain, stale),
+                         {}};
   }
 
   PbxCore& core_;
+  TrunkCalls* trunks_ = nullptr;
   std::string source_ip_;
+  sip::Peer source_;
 };
 
 namespace {
@@ -159,7 +213,8 @@ SipWorker::SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& 
     : core_(core),
       options_(options),
       responder_(sip::CoreResponder::Options{transport, clock, options.advertisement}),
-      routing_(std::make_unique<Routing>(core)),
+      routing_(std::make_unique<Routing>(
+          core, options.trunks != nullptr ? &options.trunks->calls() : nullptr)),
       layer_(sip::TransactionLayer::Options{clock, transport, *this, options.timers,
                                             options.max_transactions}),
       b2bua_(b2bua_options(layer_, transport, clock, *routing_, core, options, worker, pool.size(),
@@ -237,6 +292,15 @@ void SipWorker::on_flow_closed(const sip::Peer& flow) {
   if (removed != 0) {
     spdlog::debug("{} connection {} from {} closed: {} binding(s) removed", to_text(flow.transport),
                   flow.connection_id, flow.remote.to_string(), removed);
+  }
+}
+
+void SipWorker::on_end_call(std::string_view caller_tag) {
+  if (b2bua_.end_call(caller_tag)) {
+    spdlog::info("call {} ended by an administrator", caller_tag);
+    rearm();
+  } else {
+    spdlog::debug("call {} to end is gone already", caller_tag);
   }
 }
 

@@ -78,6 +78,9 @@ class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer
                   const sip::Peer& from) override;
   // Drops the bindings registered over the closed connection at once (LocationTable).
   void on_flow_closed(const sip::Peer& flow) override;
+  // Ends the call (B2bua::end_call) for the REST API's hang-up, posted to this loop by
+  // SipService::end_call, and re-arms the timer for the CANCEL and BYE transactions.
+  void on_end_call(std::string_view caller_tag) override;
 
   // TransactionLayer::Listener
   void on_request(sip::ServerTransaction& transaction,

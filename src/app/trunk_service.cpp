@@ -128,13 +128,20 @@ Result<std::unique_ptr<TrunkService>> TrunkService::open(net::WorkerPool& pool,
   if (!opened) return opened.error();
   std::shared_ptr<store::sqlite::SqliteStore> db = std::move(opened).value();
   store::sqlite::SqliteStore& ref = *db;
-  return std::make_unique<TrunkService>(pool, options, ref, ref, std::move(db));
+  return std::make_unique<TrunkService>(pool, options, ref, ref, std::move(db), &ref, &ref);
 }
 
 TrunkService::TrunkService(net::WorkerPool& pool, const TrunkServiceOptions& options,
                            store::Store& store, store::TrunkStore& trunks,
-                           std::shared_ptr<void> owned)
-    : pool_(pool), options_(options), store_(store), trunks_(trunks), owned_(std::move(owned)) {}
+                           std::shared_ptr<void> owned, store::RoutingStore* routing,
+                           store::CallLimitsStore* limits)
+    : pool_(pool),
+      options_(options),
+      store_(store),
+      trunks_(trunks),
+      owned_(std::move(owned)),
+      routing_(routing),
+      limits_(limits) {}
 
 TrunkService::~TrunkService() {
   {
@@ -184,6 +191,7 @@ void TrunkService::run() {
     const bool moved = counter.ok() && (!last_counter_ || *last_counter_ != *counter);
     if (moved || now >= next_resolve) {
       if (counter.ok()) last_counter_ = *counter;
+      refresh_calls();
       bool unresolved = false;
       std::vector<sip::TrunkClientConfig> configs = wanted(unresolved);
       next_resolve = now + (unresolved ? options_.unresolved_retry : options_.resolve_interval);
@@ -257,7 +265,51 @@ void TrunkService::stop(std::chrono::milliseconds grace) {
   spdlog::info("trunks: stopped without every unregistration answered");
 }
 
+void TrunkService::refresh_calls() {
+  auto tenants = store_.list_tenants();
+  auto trunks = trunks_.list_trunks(std::nullopt);
+  if (!tenants || !trunks) return;  // wanted() reports the same failure
+  pbx::TrunkPolicyInputs inputs;
+  TrunkCallsSnapshot snapshot;
+  for (const store::Tenant& tenant : *tenants) snapshot.domains[tenant.id] = tenant.domain;
+  for (const store::Trunk& trunk : *trunks) {
+    if (!trunk.enabled) continue;
+    // Resolved again here (wanted() skips trunks without registration or keep-alive): an
+    // IP-peered trunk needs its address for calls too.
+    if (auto endpoint = resolve_trunk_endpoint(trunk, local_udp_)) {
+      snapshot.endpoints.emplace(trunk.id, std::move(endpoint).value());
+    }
+  }
+  inputs.trunks = std::move(trunks).value();
+  if (routing_ != nullptr) {
+    auto dids = routing_->list_dids(std::nullopt);
+    auto routes = routing_->list_outbound_routes(std::nullopt);
+    if (!dids || !routes) {
+      spdlog::warn("trunks: cannot read DIDs and routes: {}",
+                   !dids ? dids.error().message : routes.error().message);
+      return;  // keep the previous snapshot
+    }
+    inputs.dids = std::move(dids).value();
+    inputs.routes = std::move(routes).value();
+  }
+  if (limits_ != nullptr) {
+    auto limits = limits_->list_tenant_call_limits();
+    auto classes = limits_->list_call_classes();
+    if (!limits || !classes) {
+      spdlog::warn("trunks: cannot read call limits: {}",
+                   !limits ? limits.error().message : classes.error().message);
+      return;
+    }
+    inputs.limits = std::move(limits).value();
+    inputs.call_classes = std::move(classes).value();
+  }
+  snapshot.policy = pbx::TrunkPolicy::build(std::move(inputs));
+  for (const std::string& problem : snapshot.policy.problems()) spdlog::warn("trunks: {}", problem);
+  calls_.publish(std::move(snapshot));
+}
+
 void TrunkService::publish(std::vector<sip::TrunkStatus> status) {
+  calls_.set_status(status);
   std::lock_guard lock(status_mutex_);
   status_ = std::move(status);
 }

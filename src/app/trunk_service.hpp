@@ -30,10 +30,13 @@
 #include <thread>
 #include <vector>
 
+#include "app/trunk_calls.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "net/address.hpp"
 #include "sip/trunk_clients.hpp"
+#include "store/call_limits_store.hpp"
+#include "store/routing_store.hpp"
 #include "store/store.hpp"
 #include "store/trunk_store.hpp"
 
@@ -78,9 +81,11 @@ class TrunkService {
   // Opens the data folder's store for its own use (reads only).
   static Result<std::unique_ptr<TrunkService>> open(net::WorkerPool& pool,
                                                     const TrunkServiceOptions& options);
-  // Over stores the caller keeps alive (tests). `owned` may hold them.
+  // Over stores the caller keeps alive (tests). `owned` may hold them. Without `routing` and
+  // `limits` calls see no DIDs, no routes and the default limits.
   TrunkService(net::WorkerPool& pool, const TrunkServiceOptions& options, store::Store& store,
-               store::TrunkStore& trunks, std::shared_ptr<void> owned = {});
+               store::TrunkStore& trunks, std::shared_ptr<void> owned = {},
+               store::RoutingStore* routing = nullptr, store::CallLimitsStore* limits = nullptr);
   ~TrunkService();
   TrunkService(const TrunkService&) = delete;
   TrunkService& operator=(const TrunkService&) = delete;
@@ -100,17 +105,26 @@ class TrunkService {
 
   std::vector<TrunkStatusRow> status() const;
 
+  // Calls through trunks (outbound plans, trusted peers, DIDs): rebuilt by this service's
+  // thread with the trunks, read by every worker. Outlives the workers' calls.
+  TrunkCalls& calls() { return calls_; }
+
  private:
   void run();
   void reconcile();
   std::vector<sip::TrunkClientConfig> wanted(bool& unresolved);
   void publish(std::vector<sip::TrunkStatus> status);
+  // Reads trunks, DIDs, routes and limits and hands TrunkCalls a new snapshot.
+  void refresh_calls();
 
   net::WorkerPool& pool_;
   TrunkServiceOptions options_;
   store::Store& store_;
   store::TrunkStore& trunks_;
   std::shared_ptr<void> owned_;
+  store::RoutingStore* routing_ = nullptr;
+  store::CallLimitsStore* limits_ = nullptr;
+  TrunkCalls calls_;
   std::vector<net::SocketAddress> local_udp_;
   std::optional<TrunkWorkerHooks> hooks_;
 

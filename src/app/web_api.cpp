@@ -2,12 +2,15 @@
 
 #include "app/pbx_core.hpp"
 #include "app/serve.hpp"
+#include "app/sip_service.hpp"
 
 namespace parley::app {
 
-WebApi::WebApi(std::unique_ptr<store::sqlite::SqliteStore> store, PbxCore& core)
+WebApi::WebApi(std::unique_ptr<store::sqlite::SqliteStore> store, PbxCore& core, SipService& sip,
+               chat::ChatAttachments* chat_attachments)
     : store_(std::move(store)) {
   http::api::RestApiOptions options;
+  options.chat_attachments = chat_attachments;
   options.version = std::string(version());
   options.directory_changed = [&core] { core.reload_directory(); };
   options.live_bindings = [&core](store::TenantId tenant, std::string_view number) {
@@ -26,21 +29,29 @@ WebApi::WebApi(std::unique_ptr<store::sqlite::SqliteStore> store, PbxCore& core)
     }
     return out;
   };
-  // options.hang_up stays empty (DELETE /calls/live/{id} answers 501) until the B2BUA can end a
-  // call from another thread.
+  // The id is our tag on the caller's leg; the caller's Call-ID names the worker that owns the
+  // call. The answer does not wait for that worker: the call leaves LiveCalls when its B2BUA
+  // reports it over, and one that ended in between is simply not found there.
+  options.hang_up = [&core, &sip](store::TenantId tenant, std::string_view id) {
+    auto call = core.live_calls().find(tenant, id);
+    if (!call) return http::api::HangUpOutcome::kNotFound;
+    sip.end_call(std::move(call->call_id), std::move(call->id));
+    return http::api::HangUpOutcome::kEnding;
+  };
   api_ = std::make_unique<http::api::RestApi>(*store_, *store_, clock_, std::move(options));
 }
 
 WebApi::~WebApi() = default;
 
 Result<std::unique_ptr<WebApi>> WebApi::open(const std::filesystem::path& data_dir, PbxCore& core,
-                                             http::Router& router) {
+                                             SipService& sip, http::Router& router,
+                                             chat::ChatAttachments* chat_attachments) {
   store::sqlite::SqliteStoreOptions options;
   options.data_dir = data_dir;
   options.create_if_missing = false;  // PbxCore made it
   auto store = store::sqlite::SqliteStore::open(options);
   if (!store) return store.error();
-  auto api = std::make_unique<WebApi>(std::move(store).value(), core);
+  auto api = std::make_unique<WebApi>(std::move(store).value(), core, sip, chat_attachments);
   api->api_->install(router);
   return api;
 }

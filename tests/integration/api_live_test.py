@@ -3,16 +3,18 @@
 real SIP calls run through `parley serve`.
 
 Set-up through the real CLI: tenants example.com (default) and other.org, extensions 1001 and
-1002 of example.com and 2001 of other.org, admins root (system) and boss (tenant admin of
-example.com), an API token of other.org.
+1002 of example.com and 2001 of other.org, admins root (system), boss (tenant admin of
+example.com) and otherboss (tenant admin of other.org), an API token of other.org.
 
 Checked: no call listed before; a Python caller 1001 calling a registered Python callee 1002
 appears as "ringing" once the callee rang, then "answered" after the 200 OK, with caller, callee,
 the caller's Call-ID and times; the tenant admin and the system admin see it, the other tenant's
-token does not (empty list, and ?tenant=example.com is a 404 like a missing tenant); the hang-up
-route refuses another tenant's call with 404 and answers the own tenant's with 501 (the B2BUA
-has no cross-thread hang-up yet) as a problem document, while the call goes on; after the
-callee's BYE the list is empty again.
+token does not (empty list, and ?tenant=example.com is a 404 like a missing tenant). Hanging up:
+another tenant's token or admin gets 404 (also naming our tenant), an unknown id 404, no CSRF
+token 403, and the call goes on; the tenant admin's DELETE answers 204, caller and callee both
+get BYE, the call leaves the list, a second DELETE is 404 and its call record says answered,
+hang-up side "system". A second call, hung up by the system admin while it rings: the callee
+gets CANCEL, the caller 487, the record says cancelled, hang-up side "system".
 
 The dashboard's WebSocket /api/v1/events: without a session one 401 error message and a close;
 the tenant admin gets example.com's counts at once and a new message as the call rings, is
@@ -40,7 +42,8 @@ from ws_client import WsClient  # noqa: E402
 
 problems: list[str] = []
 DOMAIN = "example.com"
-PASSWORDS = {"root": "root-password-123", "boss": "boss-password-123"}
+PASSWORDS = {"root": "root-password-123", "boss": "boss-password-123",
+             "otherboss": "otherboss-password-123"}
 SIP = {"1001": "sip-secret-1001", "1002": "sip-secret-1002", "2001": "sip-secret-2001"}
 
 
@@ -65,6 +68,8 @@ def setup(parley, data):
     run("user", "add", "2001@other.org", "--password", SIP["2001"])
     run("admin", "add", "root", "--password", PASSWORDS["root"])
     run("admin", "add", "boss", "--tenant", DOMAIN, "--password", PASSWORDS["boss"])
+    run("admin", "add", "otherboss", "--tenant", "other.org", "--password",
+        PASSWORDS["otherboss"])
     out = run("token", "add", "--tenant", "other.org", "--name", "ops")
     token = next((line.split(" ", 1)[1] for line in out.splitlines()
                   if line.startswith("token: ")), None)
@@ -90,6 +95,19 @@ def wait_live(client, predicate, what, timeout=5.0):
         time.sleep(0.05)
     check(False, f"{what}: still {items}")
     return items
+
+
+def wait_record(client, sip_call_id, timeout=5.0):
+    """The call record with that SIP Call-ID (the writer thread stores it a moment after the
+    call ends); polls the newest page, bounded in time. None when it never appears."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = client.request("GET", f"/api/v1/tenants/{DOMAIN}/call-records?limit=20")
+        for record in (answer.json() or {}).get("items", []):
+            if record.get("call_id") == sip_call_id:
+                return record
+        time.sleep(0.1)
+    return None
 
 
 class Events:
@@ -152,8 +170,11 @@ def main():
         with ParleyServer(args.parley, data_dir=data, args=["--workers", "2"]) as server:
             address = wait_for_https(server)
             root, boss, other = Client(address), Client(address), Client(address)
+            other_boss = Client(address)
             check(root.login("root", PASSWORDS["root"]).status == 200, "root sign-in")
             check(boss.login("boss", PASSWORDS["boss"]).status == 200, "boss sign-in")
+            check(other_boss.login("otherboss", PASSWORDS["otherboss"]).status == 200,
+                  "otherboss sign-in")
             other.token = token
 
             print("- nothing listed before a call", flush=True)
@@ -244,34 +265,69 @@ def main():
                 answer, _ = live(boss, "?tenant=nosuch.example")
                 check(answer.status == 404, f"unknown tenant: {answer.status}")
 
-                print("- hang-up: another tenant's call is invisible; ours is 501 for now",
-                      flush=True)
+                print("- hang-up: another tenant's call is invisible", flush=True)
                 refused = other.request("DELETE", f"/api/v1/calls/live/{call_id}")
-                check(refused.status == 404, f"other tenant's hang-up: {refused.status}")
+                check(refused.status == 404, f"other tenant's token hangs up: {refused.status}")
+                refused = other_boss.request("DELETE", f"/api/v1/calls/live/{call_id}")
+                check(refused.status == 404, f"other tenant's admin hangs up: {refused.status}")
+                refused = other_boss.request("DELETE",
+                                             f"/api/v1/calls/live/{call_id}?tenant={DOMAIN}")
+                check(refused.status == 404,
+                      f"other tenant's admin naming our tenant: {refused.status}")
                 unknown = boss.request("DELETE", "/api/v1/calls/live/nosuchcall")
                 check(unknown.status == 404
                       and unknown.headers.get("Content-Type") == "application/problem+json",
                       f"unknown call hang-up: {unknown.status} {unknown.text}")
-                pending = boss.request("DELETE", f"/api/v1/calls/live/{call_id}")
-                check(pending.status == 501
-                      and pending.headers.get("Content-Type") == "application/problem+json",
-                      f"hang-up: {pending.status} {pending.text}")
                 no_csrf = boss.request("DELETE", f"/api/v1/calls/live/{call_id}", csrf=False)
                 check(no_csrf.status == 403, f"hang-up without CSRF token: {no_csrf.status}")
                 answer, body = live(boss)
                 check(len(body.get("items", [])) == 1, "the call went away after a refused hang-up")
 
-                print("- the callee hangs up: the list is empty again", flush=True)
-                bye = [f"BYE {invite.header('Contact').strip('<>').split('>')[0]} SIP/2.0",
-                       f"Via: SIP/2.0/UDP {callee.ip}:{callee.port};branch={new_branch()};rport",
-                       "Max-Forwards: 70", f"From: {invite.header('To')};tag={tag}",
-                       f"To: {invite.header('From')}", f"Call-ID: {invite.header('Call-ID')}",
-                       "CSeq: 1 BYE", "Content-Length: 0"]
-                callee.send(("\r\n".join(bye) + "\r\n\r\n").encode(), addr)
-                caller_bye, caddr = caller_ua.recv(3.0, is_request("BYE"))
-                caller_ua.send(response_to(caller_bye, 200, "OK", "x"), caddr)
-                wait_live(boss, lambda i: i == [], "call gone after BYE")
+                print("- the tenant admin hangs the answered call up: BYE to both", flush=True)
+                ended = boss.request("DELETE", f"/api/v1/calls/live/{call_id}")
+                check(ended.status == 204 and ended.raw == b"",
+                      f"hang-up: {ended.status} {ended.text}")
+                for name, ua in (("caller", caller_ua), ("callee", callee)):
+                    try:
+                        bye, bye_addr = ua.recv(3.0, is_request("BYE"))
+                        ua.send(response_to(bye, 200, "OK", "x"), bye_addr)
+                    except HarnessError as error:
+                        check(False, f"{name} got no BYE after the hang-up: {error}")
+                wait_live(boss, lambda i: i == [], "call gone after the hang-up")
                 boss_events.wait(counts_are(DOMAIN, ringing=0, answered=0), "call gone in events")
+                gone = boss.request("DELETE", f"/api/v1/calls/live/{call_id}")
+                check(gone.status == 404, f"hanging up an ended call: {gone.status}")
+                record = wait_record(boss, caller.call_id)
+                check(record is not None and record.get("disposition") == "answered"
+                      and record.get("hangup_side") == "system"
+                      and record.get("caller") == "1001" and record.get("callee") == "1002",
+                      f"call record of the hung-up call: {record}")
+
+                print("- the system admin hangs a ringing call up: 487 and CANCEL", flush=True)
+                ringing = Caller(caller_ua, "1002")
+                ringing.start()
+                invite2, addr2 = callee.recv(5.0, is_request("INVITE"))
+                callee.send(response_to(invite2, 180, "Ringing", tag + "2"), addr2)
+                ringing.provisional(180)
+                items = wait_live(root, lambda i: len(i) == 1 and i[0].get("state") == "ringing",
+                                  "second call ringing")
+                ringing_id = items[0]["id"] if items else "missing"
+                check(ringing_id != call_id, "a new call has a new id")
+                ended = root.request("DELETE", f"/api/v1/calls/live/{ringing_id}")
+                check(ended.status == 204, f"ringing hang-up: {ended.status} {ended.text}")
+                try:
+                    cancel, cancel_addr = callee.recv(3.0, is_request("CANCEL"))
+                    callee.send(response_to(cancel, 200, "OK", tag + "2"), cancel_addr)
+                    callee.send(response_to(invite2, 487, "Request Terminated", tag + "2"), addr2)
+                except HarnessError as error:
+                    check(False, f"callee got no CANCEL: {error}")
+                final = ringing.final(3.0)
+                check(final.status == 487, f"caller of the ringing call got {final.status}")
+                wait_live(root, lambda i: i == [], "ringing call gone after the hang-up")
+                record = wait_record(boss, ringing.call_id)
+                check(record is not None and record.get("disposition") == "cancelled"
+                      and record.get("hangup_side") == "system",
+                      f"call record of the cancelled call: {record}")
             finally:
                 caller_ua.close()
                 callee.close()

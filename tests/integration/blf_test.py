@@ -9,7 +9,7 @@ calls and subscriptions may live on different workers).
    Available while 1001 is registered.
 2. Refresh (200, NOTIFY with full state), unsubscribe (Expires: 0 -> NOTIFY terminated),
    expiry of an unrefreshed subscription (terminated;reason=timeout), 423 below the minimum.
-3. Refusals: 489 for Event: message-summary, 403 for another tenant's extension, 401 again for
+3. Refusals: 489 for Event: conference, 403 for another tenant's extension, 401 again for
    a wrong password, 404 for an unknown extension, 403 at the per-device cap, 503 with
    Retry-After at the per-tenant cap.
 4. A NOTIFY left unanswered is retransmitted by the transaction layer; answered 481, the
@@ -149,8 +149,8 @@ def scenario_expiry(watcher):
 
 def scenario_refusals(watcher):
     print("- 489, cross-tenant 403, wrong password, unknown extension", flush=True)
-    reply = Subscription(watcher, "1001", event="message-summary", accept="").subscribe()
-    check(reply.status == 489, f"Event: message-summary: {reply.status}, expected 489")
+    reply = Subscription(watcher, "1001", event="conference", accept="").subscribe()
+    check(reply.status == 489, f"Event: conference: {reply.status}, expected 489")
     check("dialog" in (reply.header("Allow-Events") or ""), "489 without Allow-Events")
     foreign = Subscription(watcher, "2001")
     foreign.uri = f"sip:2001@{OTHER_DOMAIN}"

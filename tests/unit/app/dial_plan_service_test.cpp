@@ -49,6 +49,29 @@ TEST(ToSipPlan, FinalActionsBecomeStatuses) {
   EXPECT_EQ(out.exhausted_status, 480) << "no voicemail yet: unavailable";
 }
 
+TEST(DialPlanService, VoicemailEndsInTheApplicationWhenTheBoxTakesMessages) {
+  const VoicemailEnabled all_but_1003 = [](std::string_view box) { return box != "1003"; };
+  pbx::CallPlan then_voicemail;
+  then_voicemail.stages.push_back(pbx::RingStage{{"1002"}, 5, "1002", {}});
+  then_voicemail.final = pbx::FinalAction{pbx::FinalKind::kVoicemail, 0, "1002", {}, {}};
+  const sip::CallPlan rung_first = to_sip_plan(then_voicemail, all_but_1003);
+  EXPECT_EQ(rung_first.stages.size(), 1U);
+  EXPECT_EQ(rung_first.exhausted_application, "voicemail:1002");
+  EXPECT_EQ(rung_first.exhausted_status, 480) << "if the application cannot answer";
+  EXPECT_TRUE(rung_first.application.empty());
+
+  pbx::CallPlan straight;  // not registered: nothing to ring
+  straight.final = pbx::FinalAction{pbx::FinalKind::kVoicemail, 0, "1002", {}, {}};
+  const sip::CallPlan at_once = to_sip_plan(straight, all_but_1003);
+  EXPECT_EQ(at_once.application, "voicemail:1002");
+  EXPECT_EQ(at_once.reject_status, 0);
+
+  straight.final.target = "1003";  // switched off
+  const sip::CallPlan off = to_sip_plan(straight, all_but_1003);
+  EXPECT_TRUE(off.application.empty());
+  EXPECT_EQ(off.reject_status, 480);
+}
+
 TEST(DialPlanService, PlansFromTheStoreAfterAReload) {
   parley::test::TempDir dir;
   store::sqlite::SqliteStoreOptions options;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "protocol/sip/message.hpp"
+#include "sip/call_affinity.hpp"
 
 namespace parley::app {
 namespace {
@@ -268,6 +269,69 @@ TEST(SipService, EveryMessageReachesTheWorkersHandlerWithItsPeer) {
   EXPECT_EQ(udp_parsed, 1);
   EXPECT_EQ(udp_failed, 1);
   EXPECT_EQ(tcp_parsed, 1);
+}
+
+// An administrator's hang-up reaches the handler of the worker that owns the call (the hash of
+// the caller's Call-ID, as for its messages), on that worker's thread, from any thread.
+class EndCallSpy final : public sip::InboundHandler {
+ public:
+  struct Seen {
+    std::size_t handler;
+    std::size_t thread_worker;
+    std::string tag;
+  };
+  // `pool` is set once the server (and with it this handler) is constructed.
+  EndCallSpy(std::size_t index, net::WorkerPool*& pool, std::mutex& mutex, std::vector<Seen>& seen)
+      : index_(index), pool_(pool), mutex_(mutex), seen_(seen) {}
+  void on_inbound(Result<protocol::sip::Message> /*parsed*/, std::string_view /*raw*/,
+                  const sip::Peer& /*from*/) override {}
+  void on_end_call(std::string_view caller_tag) override {
+    const std::lock_guard lock(mutex_);
+    seen_.push_back({index_, pool_->current_worker(), std::string(caller_tag)});
+  }
+
+ private:
+  std::size_t index_;
+  net::WorkerPool*& pool_;
+  std::mutex& mutex_;
+  std::vector<Seen>& seen_;
+};
+
+TEST(SipService, EndCallRunsOnTheWorkerThatOwnsTheCallId) {
+  std::mutex mutex;
+  std::vector<EndCallSpy::Seen> seen;
+  net::WorkerPool* pool = nullptr;
+  Server server(
+      [&](std::size_t worker, sip::Transport&, const Clock&) {
+        return std::make_unique<EndCallSpy>(worker, pool, mutex, seen);
+      },
+      3);
+  pool = &server.pool;  // before any end_call: the handlers read it only then
+
+  // Call-IDs owned by each of the three workers.
+  std::vector<std::string> call_ids(3);
+  for (int i = 0; i < 1000; ++i) {
+    const std::string id = "call-" + std::to_string(i) + "@127.0.0.1";
+    std::string& slot = call_ids[sip::call_owner(id, 3)];
+    if (slot.empty()) slot = id;
+  }
+  for (std::size_t worker = 0; worker < 3; ++worker) {
+    ASSERT_FALSE(call_ids[worker].empty());
+    server.sip.end_call(call_ids[worker], "tag-" + std::to_string(worker));
+  }
+  for (int i = 0; i < 300; ++i) {
+    {
+      const std::lock_guard lock(mutex);
+      if (seen.size() >= 3) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  const std::lock_guard lock(mutex);
+  ASSERT_EQ(seen.size(), 3U);
+  for (const auto& s : seen) {
+    EXPECT_EQ(s.tag, "tag-" + std::to_string(s.handler));
+    EXPECT_EQ(s.thread_worker, s.handler) << "runs on the owning worker's thread";
+  }
 }
 
 }  // namespace

@@ -1,0 +1,144 @@
+#include "app/conference_commands.hpp"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/cli_leaf.hpp"
+#include "app/serve.hpp"
+#include "store/conference_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/validation.hpp"
+
+namespace parley::app {
+
+struct ConferenceFlags {
+  std::string data_dir = "var";
+  std::string address;  // NUMBER@DOMAIN
+  std::string domain;   // list filter
+  std::string name;
+  std::string pin;
+  std::uint32_t max = store::kDefaultRoomParticipants;
+};
+
+namespace {
+
+using store::sqlite::SqliteStore;
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "parley: %s\n", message.c_str());
+  return kExitRuntimeError;
+}
+
+Result<std::unique_ptr<SqliteStore>> open_store(const ConferenceFlags& flags) {
+  store::sqlite::SqliteStoreOptions options;
+  options.data_dir = flags.data_dir;
+  return SqliteStore::open(options);
+}
+
+struct Target {
+  std::unique_ptr<SqliteStore> db;
+  store::Tenant tenant;
+  std::string number;
+};
+
+Result<Target> open_target(const ConferenceFlags& flags) {
+  const std::string& text = flags.address;
+  const auto at = text.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == text.size()) {
+    return make_error(kExitRuntimeError,
+                      "'" + text + "' is not NUMBER@DOMAIN (e.g. 800@example.com)");
+  }
+  std::string number = text.substr(0, at);
+  if (auto valid = store::check_extension_number(number); !valid) return valid.error();
+  auto db = open_store(flags);
+  if (!db) return db.error();
+  auto tenant = (*db)->get_tenant_by_domain(text.substr(at + 1));
+  if (!tenant) return tenant.error();
+  return Target{std::move(db).value(), std::move(tenant).value(), std::move(number)};
+}
+
+int conference_add(const ConferenceFlags& flags) {
+  // Checked before the store opens: a typo in the PIN must not create a data folder.
+  if (auto valid = store::check_room_pin(flags.pin); !valid) return fail(valid.error().message);
+  auto target = open_target(flags);
+  if (!target) return fail(target.error().message);
+  store::ConferenceRoom room;
+  room.tenant_id = target->tenant.id;
+  room.number = target->number;
+  room.name = flags.name;
+  room.pin = flags.pin;
+  room.max_participants = flags.max;
+  auto added = target->db->add_conference_room(room);
+  if (!added) return fail(added.error().message);
+  std::printf("conference room %s@%s added: %s, up to %u participants\n", added->number.c_str(),
+              target->tenant.domain.c_str(), added->pin.empty() ? "no PIN" : "with a PIN",
+              added->max_participants);
+  return kExitOk;
+}
+
+int conference_list(const ConferenceFlags& flags) {
+  auto db = open_store(flags);
+  if (!db) return fail(db.error().message);
+  std::vector<store::Tenant> tenants;
+  if (flags.domain.empty()) {
+    auto all = (*db)->list_tenants();
+    if (!all) return fail(all.error().message);
+    tenants = std::move(all).value();
+  } else {
+    auto tenant = (*db)->get_tenant_by_domain(flags.domain);
+    if (!tenant) return fail(tenant.error().message);
+    tenants.push_back(std::move(tenant).value());
+  }
+  for (const auto& tenant : tenants) {
+    auto rooms = (*db)->list_conference_rooms(tenant.id);
+    if (!rooms) return fail(rooms.error().message);
+    for (const auto& room : *rooms) {
+      std::printf("%s@%s\t%s\t%s\t%u\n", room.number.c_str(), tenant.domain.c_str(),
+                  room.name.c_str(), room.pin.empty() ? "-" : "pin", room.max_participants);
+    }
+  }
+  return kExitOk;
+}
+
+int conference_rm(const ConferenceFlags& flags) {
+  auto target = open_target(flags);
+  if (!target) return fail(target.error().message);
+  if (auto removed = target->db->remove_conference_room(target->tenant.id, target->number);
+      !removed) {
+    return fail(removed.error().message);
+  }
+  std::printf("conference room %s@%s removed\n", target->number.c_str(),
+              target->tenant.domain.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+ConferenceCommands::~ConferenceCommands() = default;
+
+ConferenceCommands::ConferenceCommands(CLI::App& app)
+    : flags_(std::make_unique<ConferenceFlags>()) {
+  ConferenceFlags* flags = flags_.get();
+  int* exit_code = &exit_code_;
+  bool* ran = &ran_;
+  CLI::App* conference = app.add_subcommand("conference", "Manage conference rooms");
+  conference->require_subcommand(1);
+  CLI::App* add =
+      leaf(*conference, "add", "Add a conference room", *flags, exit_code, ran, conference_add);
+  add->add_option("ADDRESS", flags->address, "NUMBER@DOMAIN, e.g. 800@example.com")->required();
+  add->add_option("--name", flags->name, "Display name");
+  add->add_option("--pin", flags->pin, "4 to 8 digits callers key, ended with # (default: none)")
+      ->type_name("DIGITS");
+  add->add_option("--max", flags->max, "Most participants at once, 2 to 128 (default: 50)")
+      ->type_name("N");
+  leaf(*conference, "list", "List conference rooms: number, name, pin or -, max participants",
+       *flags, exit_code, ran, conference_list)
+      ->add_option("DOMAIN", flags->domain, "Only this tenant");
+  leaf(*conference, "rm", "Remove a conference room", *flags, exit_code, ran, conference_rm)
+      ->add_option("ADDRESS", flags->address, "NUMBER@DOMAIN")
+      ->required();
+}
+
+}  // namespace parley::app

@@ -1,0 +1,87 @@
+#pragma once
+// TrunkCalls: the call path's view of provider trunks (issue 11, decision 0016 "Calls").
+//
+// Outbound: when the dial plan finds a dialled number is not local, plan_outbound() asks the
+// pbx::TrunkPolicy (classes, blocked prefixes, routes), picks the route's usable trunks (enabled,
+// resolved, not reported down by their OPTIONS keep-alive), takes a lease from the tenant's
+// ExternalCallMeter (concurrent and hourly limits) and turns it all into a sip::CallPlan: one
+// ring stage per trunk in failover order, each with one sip::ExternalTarget carrying the
+// route's digits, the caller-ID and the trunk's credentials. The lease rides in
+// CallPlan::keep_alive, so the B2BUA holds it exactly as long as the call. Refusals become
+// 403/404/484 (503 when no trunk is usable), each logged with tenant, extension, number and
+// reason (a warning: refused attempts are what toll fraud looks like).
+//
+// Inbound: authenticate_peer() recognises an INVITE from a trunk by its source address (the
+// trunk's resolved address; and its port too when the trunk names one, so that a provider and
+// phones may share an address); a request from anywhere else whose From host is a trunk's host
+// is refused (403). lookup_did() maps the called number to a destination of the trunk's tenant.
+//
+// TrunkService's thread builds and publishes the snapshot from its own store connection when
+// the change counter moves, and forwards keep-alive states; workers read it on their loops.
+// Thread-safety: every method may be called from any thread. The snapshot is immutable and
+// swapped under a mutex; the meter is internally locked. Outlives every call (the leases point
+// at its meter): TrunkService owns it and is destroyed after the workers.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "pbx/trunk_policy.hpp"
+#include "protocol/sip/message.hpp"
+#include "sip/call_routing.hpp"
+#include "sip/trunk_clients.hpp"
+#include "sip/trunk_endpoint.hpp"
+
+namespace parley::app {
+
+// Everything read from the store at one change counter, plus resolved addresses.
+struct TrunkCallsSnapshot {
+  pbx::TrunkPolicy policy;
+  std::map<store::TrunkId, sip::TrunkEndpoint> endpoints;  // enabled trunks that resolved
+  std::map<store::TenantId, std::string> domains;
+};
+
+class TrunkCalls {
+ public:
+  TrunkCalls() = default;
+  TrunkCalls(const TrunkCalls&) = delete;
+  TrunkCalls& operator=(const TrunkCalls&) = delete;
+
+  void publish(TrunkCallsSnapshot snapshot);
+  // The trunks' keep-alive and registration states (TrunkClients' status).
+  void set_status(const std::vector<sip::TrunkStatus>& status);
+  std::shared_ptr<const TrunkCallsSnapshot> current() const;
+
+  // `extension` of `tenant` dialled `dialled`, a number the dial plan does not know.
+  sip::CallPlan plan_outbound(const sip::CallTenant& tenant, std::string_view extension,
+                              std::string_view dialled);
+
+  // See the header comment; nullopt when `source` is no trunk and claims none.
+  std::optional<sip::CallAuth> authenticate_peer(const sip::Peer& source,
+                                                 const protocol::sip::Message& invite) const;
+
+  // The destination of a call to `called` that arrived on `trunk` (a trunk name) of `tenant`.
+  Result<pbx::DidMatch> lookup_did(store::TenantId tenant, std::string_view trunk,
+                                   std::string_view called) const;
+
+  pbx::ExternalCallUsage usage(store::TenantId tenant) const { return meter_.usage(tenant); }
+
+ private:
+  bool is_down(const TrunkCallsSnapshot& snapshot, const store::Trunk& trunk) const;
+
+  SteadyClock clock_;
+  pbx::ExternalCallMeter meter_{clock_};
+  mutable std::mutex mutex_;
+  std::shared_ptr<const TrunkCallsSnapshot> snapshot_ =
+      std::make_shared<const TrunkCallsSnapshot>();  // guarded by mutex_
+  std::set<std::string> down_;                       // "domain\nname"; guarded by mutex_
+};
+
+}  // namespace parley::app

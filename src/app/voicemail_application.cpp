@@ -1,0 +1,111 @@
+#include "app/voicemail_application.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "store/validation.hpp"
+
+namespace parley::app {
+namespace {
+
+constexpr int kLeadFrames = 15;  // 300 ms of silence before the beep
+constexpr int kBeepFrames = 20;  // 400 ms
+constexpr double kBeepHz = 1000.0;
+constexpr double kBeepAmplitude = 6000.0;
+
+class VoicemailSession final : public sip::LocalSession, public media::LocalEndpoint::Listener {
+ public:
+  VoicemailSession(media::VoicemailWriter& writer, media::VoicemailDepositInfo info,
+                   std::function<void()> hang_up)
+      : writer_(writer), info_(std::move(info)), hang_up_(std::move(hang_up)) {}
+
+  ~VoicemailSession() override {
+    // The caller hung up (or we did): the writer seals and indexes what was said.
+    if (deposit_) deposit_->finish();
+  }
+  VoicemailSession(const VoicemailSession&) = delete;
+  VoicemailSession& operator=(const VoicemailSession&) = delete;
+
+  Result<void> start(ApplicationContext& context) {
+    auto made = media::LocalEndpoint::create(context.pool, context.worker, context.ports,
+                                             context.clock, context.endpoint, *this);
+    if (!made.ok()) return made.error();
+    endpoint_ = std::move(made).value();
+    return {};
+  }
+
+  Result<std::string> answer(std::string_view offer) override { return endpoint_->answer(offer); }
+  TimePoint last_media() const override { return endpoint_->last_media(); }
+
+  void on_audio(std::span<const std::int16_t> pcm) override {
+    if (!recording_ || ending_) return;
+    if (!deposit_) {
+      const int rate = endpoint_->sample_rate();
+      if (rate <= 0) return;
+      deposit_ = writer_.start(info_, rate);
+      max_samples_ = static_cast<std::uint64_t>(rate) *
+                     static_cast<std::uint64_t>(
+                         std::chrono::duration_cast<std::chrono::seconds>(kMaxMessage).count());
+    }
+    deposit_->append(pcm);
+    recorded_ += pcm.size();
+    if (recorded_ >= max_samples_) end();
+  }
+
+  void on_dtmf(const media::DtmfDigit& digit) override {
+    if (digit.digit == '#' && digit.end) end();
+  }
+
+  bool fill_frame(std::span<std::int16_t> pcm) override {
+    if (frames_played_ >= kLeadFrames + kBeepFrames) {
+      recording_ = true;  // the beep is over: what the caller says now is the message
+      return false;
+    }
+    const int frame = frames_played_++;
+    if (frame < kLeadFrames) return false;
+    const double rate = static_cast<double>(pcm.size()) * 50.0;
+    for (std::int16_t& sample : pcm) {
+      const double phase =
+          2.0 * std::numbers::pi * kBeepHz * static_cast<double>(beep_sample_++) / rate;
+      sample = static_cast<std::int16_t>(std::lround(kBeepAmplitude * std::sin(phase)));
+    }
+    return true;
+  }
+
+ private:
+  void end() {
+    if (ending_) return;
+    ending_ = true;
+    if (hang_up_) hang_up_();
+  }
+
+  media::VoicemailWriter& writer_;
+  media::VoicemailDepositInfo info_;
+  std::function<void()> hang_up_;
+  std::shared_ptr<media::VoicemailDeposit> deposit_;
+  int frames_played_ = 0;
+  std::uint64_t beep_sample_ = 0;
+  bool recording_ = false;
+  bool ending_ = false;
+  std::uint64_t recorded_ = 0;
+  std::uint64_t max_samples_ = 0;
+  // Last: destroyed first, so that it never calls back into a half-destroyed session.
+  std::unique_ptr<media::LocalEndpoint> endpoint_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<sip::LocalSession>> make_voicemail_session(ApplicationContext& context,
+                                                                  media::VoicemailWriter& writer) {
+  if (!store::check_extension_number(context.argument)) return Error{404, "No such mailbox"};
+  media::VoicemailDepositInfo info;
+  info.tenant_id = context.call.tenant_id;
+  info.box = std::string(context.argument);
+  info.caller = context.call.caller;
+  auto session = std::make_unique<VoicemailSession>(writer, std::move(info), context.hang_up);
+  if (auto started = session->start(context); !started.ok()) return started.error();
+  return std::unique_ptr<sip::LocalSession>(std::move(session));
+}
+
+}  // namespace parley::app

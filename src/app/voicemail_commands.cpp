@@ -1,0 +1,148 @@
+#include "app/voicemail_commands.hpp"
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <string>
+
+#include "app/cli_leaf.hpp"
+#include "app/serve.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/validation.hpp"
+#include "store/voicemail_store.hpp"
+
+namespace parley::app {
+
+struct VoicemailFlags {
+  std::string data_dir = "var";
+  std::string address;  // EXT@DOMAIN
+  std::int64_t id = 0;
+  std::string mode;
+};
+
+namespace {
+
+using store::sqlite::SqliteStore;
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "parley: %s\n", message.c_str());
+  return kExitRuntimeError;
+}
+
+struct Box {
+  std::unique_ptr<SqliteStore> db;
+  store::Tenant tenant;
+  std::string number;
+};
+
+Result<Box> open_box(const VoicemailFlags& flags) {
+  const std::string& text = flags.address;
+  const auto at = text.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == text.size()) {
+    return make_error(kExitRuntimeError,
+                      "'" + text + "' is not EXT@DOMAIN (e.g. 1001@example.com)");
+  }
+  std::string number = text.substr(0, at);
+  if (auto valid = store::check_extension_number(number); !valid) return valid.error();
+  store::sqlite::SqliteStoreOptions options;
+  options.data_dir = flags.data_dir;
+  options.create_if_missing = false;
+  auto db = SqliteStore::open(options);
+  if (!db) return db.error();
+  auto tenant = (*db)->get_tenant_by_domain(text.substr(at + 1));
+  if (!tenant) return tenant.error();
+  if (auto extension = (*db)->get_extension(tenant->id, number); !extension) {
+    return extension.error();
+  }
+  return Box{std::move(db).value(), std::move(tenant).value(), std::move(number)};
+}
+
+std::string utc_text(store::UnixMillis millis) {
+  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::array<char, 32> text{};
+  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text.data();
+}
+
+int voicemail_list(const VoicemailFlags& flags) {
+  auto box = open_box(flags);
+  if (!box) return fail(box.error().message);
+  auto messages = box->db->list_voicemail(box->tenant.id, box->number, store::kMaxVoicemailPage);
+  if (!messages) return fail(messages.error().message);
+  for (const auto& message : *messages) {
+    // id, received, state, caller, duration, bytes, file: tab-separated.
+    std::printf("%lld\t%s\t%s\t%s\t%llu.%03llus\t%llu\t%s\n", static_cast<long long>(message.id),
+                utc_text(message.received_at).c_str(),
+                std::string(store::to_text(message.state)).c_str(), message.caller.c_str(),
+                static_cast<unsigned long long>(message.duration_ms / 1000),
+                static_cast<unsigned long long>(message.duration_ms % 1000),
+                static_cast<unsigned long long>(message.size_bytes), message.path.c_str());
+  }
+  return kExitOk;
+}
+
+int voicemail_rm(const VoicemailFlags& flags) {
+  auto box = open_box(flags);
+  if (!box) return fail(box.error().message);
+  auto removed = box->db->remove_voicemail(box->tenant.id, box->number, flags.id);
+  if (!removed) return fail(removed.error().message);
+  // The row goes first: a file without a row is only wasted space, a row without its file
+  // would be a message that cannot be played.
+  std::error_code error;
+  std::filesystem::remove(removed->path, error);
+  if (error) {
+    std::fprintf(stderr, "parley: message %lld removed, but its file %s stays: %s\n",
+                 static_cast<long long>(flags.id), removed->path.c_str(), error.message().c_str());
+  }
+  std::printf("removed message %lld from voicemail box %s@%s\n", static_cast<long long>(flags.id),
+              box->number.c_str(), box->tenant.domain.c_str());
+  return kExitOk;
+}
+
+int user_voicemail(const VoicemailFlags& flags) {
+  auto box = open_box(flags);
+  if (!box) return fail(box.error().message);
+  const bool on = flags.mode == "on";
+  if (auto set = box->db->set_voicemail_enabled(box->tenant.id, box->number, on); !set) {
+    return fail(set.error().message);
+  }
+  std::printf("user %s@%s: voicemail %s\n", box->number.c_str(), box->tenant.domain.c_str(),
+              on ? "on" : "off (calls that would reach it get 480)");
+  return kExitOk;
+}
+
+}  // namespace
+
+VoicemailCommands::~VoicemailCommands() = default;
+
+VoicemailCommands::VoicemailCommands(CLI::App& app) : flags_(std::make_unique<VoicemailFlags>()) {
+  VoicemailFlags* flags = flags_.get();
+  int* exit_code = &exit_code_;
+  bool* ran = &ran_;
+  {
+    CLI::App* user = app.get_subcommand("user");  // AdminCommands made it
+    CLI::App* voicemail =
+        leaf(*user, "voicemail", "Let an extension's voicemail box take messages, or not", *flags,
+             exit_code, ran, user_voicemail);
+    voicemail->add_option("ADDRESS", flags->address, "EXT@DOMAIN")->required();
+    voicemail->add_option("MODE", flags->mode, "on or off")
+        ->required()
+        ->check(CLI::IsMember({"on", "off"}));
+  }
+  CLI::App* voicemail = app.add_subcommand("voicemail", "Voicemail boxes and their messages");
+  voicemail->require_subcommand(1);
+  CLI::App* list = leaf(*voicemail, "list",
+                        "List a box's messages, newest first: id, received, state, caller, "
+                        "duration, bytes, file",
+                        *flags, exit_code, ran, voicemail_list);
+  list->add_option("ADDRESS", flags->address, "EXT@DOMAIN")->required();
+  CLI::App* rm = leaf(*voicemail, "rm", "Delete a message (its row and its file)", *flags,
+                      exit_code, ran, voicemail_rm);
+  rm->add_option("ADDRESS", flags->address, "EXT@DOMAIN")->required();
+  rm->add_option("ID", flags->id, "Message id (from voicemail list)")->required();
+}
+
+}  // namespace parley::app
