@@ -9,7 +9,7 @@ packages=(
   pkg-config git
   # libraries
   libboost-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev libsqlite3-dev libssl-dev
-  libopus-dev libspeexdsp-dev libsodium-dev libsrtp2-dev nlohmann-json3-dev
+  libopus-dev libspeexdsp-dev libespeak-ng-dev espeak-ng-data libsodium-dev libsrtp2-dev nlohmann-json3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev sip-tester python3 python3-jsonschema procps
   baresip-core

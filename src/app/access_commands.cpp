@@ -24,15 +24,10 @@ namespace {
 
 constexpr std::size_t kMinAdminPasswordLength = 12;
 
-int fail(const std::string& message, int code = kExitRuntimeError) {
-  std::fprintf(stderr, "parley: %s\n", message.c_str());
-  return code;
-}
-
-Result<std::unique_ptr<store::sqlite::SqliteStore>> open_store(const AccessFlags& flags) {
-  store::sqlite::SqliteStoreOptions options;
-  options.data_dir = flags.data_dir;
-  return store::sqlite::SqliteStore::open(options);
+// A request the command line got wrong: the error line with the usage exit code.
+int usage_fail(const std::string& message) {
+  cli_fail(message);
+  return kExitUsage;
 }
 
 // The password to set: the one given (checked) or a generated one, which is then printed.
@@ -48,31 +43,31 @@ int admin_add(const AccessFlags& flags) {
   std::string role = flags.role;
   if (role.empty()) role = flags.tenant.empty() ? "system" : "tenant";
   if (role != "system" && role != "tenant") {
-    return fail("--role must be system or tenant", kExitUsage);
+    return usage_fail("--role must be system or tenant");
   }
   if ((role == "tenant") == flags.tenant.empty()) {
-    return fail(role == "tenant" ? "a tenant admin needs --tenant DOMAIN"
-                                 : "a system admin has no --tenant",
-                kExitUsage);
+    return usage_fail(role == "tenant" ? "a tenant admin needs --tenant DOMAIN"
+                                       : "a system admin has no --tenant");
   }
-  if (auto valid = store::check_admin_name(flags.name); !valid) return fail(valid.error().message);
+  if (auto valid = store::check_admin_name(flags.name); !valid)
+    return cli_fail(valid.error().message);
   auto password = chosen_password(flags);
-  if (!password) return fail(password.error().message);
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
+  if (!password) return cli_fail(password.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
   store::NewAdminAccount admin;
   admin.name = flags.name;
   admin.role = role == "system" ? store::AdminRole::kSystemAdmin : store::AdminRole::kTenantAdmin;
   if (!flags.tenant.empty()) {
     auto tenant = (*db)->get_tenant_by_domain(flags.tenant);
-    if (!tenant) return fail(tenant.error().message);
+    if (!tenant) return cli_fail(tenant.error().message);
     admin.tenant_id = tenant->id;
   }
   auto hash = http::api::hash_password(*password);
-  if (!hash) return fail(hash.error().message);
+  if (!hash) return cli_fail(hash.error().message);
   admin.password_hash = std::move(hash).value();
   auto added = (*db)->add_admin(admin);
-  if (!added) return fail(added.error().message);
+  if (!added) return cli_fail(added.error().message);
   std::printf("admin %s added (%s%s%s)\n", added->name.c_str(),
               std::string(store::to_text(added->role)).c_str(), flags.tenant.empty() ? "" : " of ",
               flags.tenant.c_str());
@@ -81,10 +76,10 @@ int admin_add(const AccessFlags& flags) {
 }
 
 int admin_list(const AccessFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
   auto admins = (*db)->list_admins();
-  if (!admins) return fail(admins.error().message);
+  if (!admins) return cli_fail(admins.error().message);
   for (const auto& admin : *admins) {
     std::string tenant;
     if (admin.tenant_id) {
@@ -99,13 +94,13 @@ int admin_list(const AccessFlags& flags) {
 
 int admin_passwd(const AccessFlags& flags) {
   auto password = chosen_password(flags);
-  if (!password) return fail(password.error().message);
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
+  if (!password) return cli_fail(password.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
   auto hash = http::api::hash_password(*password);
-  if (!hash) return fail(hash.error().message);
+  if (!hash) return cli_fail(hash.error().message);
   if (auto set = (*db)->set_admin_password_hash(flags.name, *hash); !set) {
-    return fail(set.error().message);
+    return cli_fail(set.error().message);
   }
   std::printf("password of admin %s changed; its sessions ended\n", flags.name.c_str());
   if (!flags.password) std::printf("password: %s\n", password->c_str());
@@ -113,24 +108,24 @@ int admin_passwd(const AccessFlags& flags) {
 }
 
 int admin_rm(const AccessFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
   if (auto removed = (*db)->remove_admin(flags.name); !removed) {
-    return fail(removed.error().message);
+    return cli_fail(removed.error().message);
   }
   std::printf("admin %s removed\n", flags.name.c_str());
   return kExitOk;
 }
 
 int token_add(const AccessFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
   auto tenant = (*db)->get_tenant_by_domain(flags.tenant);
-  if (!tenant) return fail(tenant.error().message);
+  if (!tenant) return cli_fail(tenant.error().message);
   const std::string token = http::api::new_api_token();
   auto added = (*db)->add_api_token(
       store::NewApiToken{http::api::secret_digest(token), tenant->id, flags.name});
-  if (!added) return fail(added.error().message);
+  if (!added) return cli_fail(added.error().message);
   std::printf("token %s added for tenant %s (shown once; keep it secret)\n", added->name.c_str(),
               tenant->domain.c_str());
   std::printf("token: %s\n", token.c_str());
@@ -138,12 +133,12 @@ int token_add(const AccessFlags& flags) {
 }
 
 int token_list(const AccessFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
   auto tenant = (*db)->get_tenant_by_domain(flags.tenant);
-  if (!tenant) return fail(tenant.error().message);
+  if (!tenant) return cli_fail(tenant.error().message);
   auto tokens = (*db)->list_api_tokens(tenant->id);
-  if (!tokens) return fail(tokens.error().message);
+  if (!tokens) return cli_fail(tokens.error().message);
   for (const auto& token : *tokens) {
     std::printf("%s\tcreated %lld\tlast used %s\n", token.name.c_str(),
                 static_cast<long long>(token.created_at),

@@ -11,7 +11,6 @@
 #include "app/cli_leaf.hpp"
 #include "app/serve.hpp"
 #include "store/call_feature_store.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 #include "store/validation.hpp"
 
 namespace parley::app {
@@ -39,41 +38,8 @@ struct CallFeatureFlags {
 
 namespace {
 
-using store::sqlite::SqliteStore;
-
-int fail(const std::string& message) {
-  std::fprintf(stderr, "parley: %s\n", message.c_str());
-  return kExitRuntimeError;
-}
-
-// The store, tenant and number an `NUMBER@DOMAIN` argument names.
-struct Target {
-  std::unique_ptr<SqliteStore> db;
-  store::Tenant tenant;
-  std::string number;
-};
-
-Result<std::unique_ptr<SqliteStore>> open_store(const CallFeatureFlags& flags) {
-  store::sqlite::SqliteStoreOptions options;
-  options.data_dir = flags.data_dir;
-  return SqliteStore::open(options);
-}
-
-Result<Target> open_target(const CallFeatureFlags& flags, std::string_view example) {
-  const std::string& text = flags.address;
-  const auto at = text.find('@');
-  if (at == std::string::npos || at == 0 || at + 1 == text.size()) {
-    return make_error(kExitRuntimeError,
-                      "'" + text + "' is not NUMBER@DOMAIN (e.g. " + std::string(example) + ")");
-  }
-  std::string number = text.substr(0, at);
-  if (auto valid = store::check_extension_number(number); !valid) return valid.error();
-  auto db = open_store(flags);
-  if (!db) return db.error();
-  auto tenant = (*db)->get_tenant_by_domain(text.substr(at + 1));
-  if (!tenant) return tenant.error();
-  return Target{std::move(db).value(), std::move(tenant).value(), std::move(number)};
-}
+constexpr std::string_view kExtensionExample = "1001@example.com";
+constexpr std::string_view kRingGroupExample = "600@example.com";
 
 Result<std::vector<std::string>> split_members(std::string_view text) {
   std::vector<std::string> members;
@@ -121,31 +87,31 @@ int user_forward(const CallFeatureFlags& flags) {
   for (const auto& [condition, text] : wanted) {
     if (!text->has_value()) continue;
     auto destination = store::parse_destination(**text);
-    if (!destination) return fail(destination.error().message);
+    if (!destination) return cli_fail(destination.error().message);
     forwards.push_back({condition, std::move(destination).value(),
                         flags.after.value_or(store::kDefaultNoAnswerSeconds)});
   }
   if (flags.clear.has_value() == !forwards.empty()) {
-    return fail(
+    return cli_fail(
         "give either --clear or at least one of --always, --busy, --no-answer, "
         "--unregistered");
   }
-  if (flags.after && !flags.no_answer) return fail("--after goes with --no-answer");
+  if (flags.after && !flags.no_answer) return cli_fail("--after goes with --no-answer");
   std::optional<store::ForwardCondition> clear_condition;
   if (flags.clear && *flags.clear != "all" && !flags.clear->empty()) {
     clear_condition = store::parse_forward_condition(*flags.clear);
     if (!clear_condition) {
-      return fail("--clear takes always, busy, no-answer, unregistered or all, not '" +
-                  *flags.clear + "'");
+      return cli_fail("--clear takes always, busy, no-answer, unregistered or all, not '" +
+                      *flags.clear + "'");
     }
   }
-  auto target = open_target(flags, "1001@example.com");
-  if (!target) return fail(target.error().message);
+  auto target = open_cli_target(flags.data_dir, flags.address, kExtensionExample);
+  if (!target) return cli_fail(target.error().message);
   auto& db = *target->db;
   const std::string who = target->number + "@" + target->tenant.domain;
   if (flags.clear) {
     auto removed = db.clear_forward(target->tenant.id, target->number, clear_condition);
-    if (!removed) return fail(removed.error().message);
+    if (!removed) return cli_fail(removed.error().message);
     std::printf("user %s: %zu forwarding rule(s) cleared\n", who.c_str(), *removed);
     return kExitOk;
   }
@@ -154,14 +120,15 @@ int user_forward(const CallFeatureFlags& flags) {
   std::string applied;
   for (const auto& forward : forwards) {
     if (auto set = db.set_forward(target->tenant.id, target->number, forward); !set) {
-      return fail(set.error().message + (applied.empty() ? "" : " (already set: " + applied + ")"));
+      return cli_fail(set.error().message +
+                      (applied.empty() ? "" : " (already set: " + applied + ")"));
     }
     if (!applied.empty()) applied += ", ";
     applied += store::to_text(forward.condition);
   }
   // Print what was stored ("voicemail" became the extension's own box).
   auto stored = db.get_call_features(target->tenant.id, target->number);
-  if (!stored) return fail(stored.error().message);
+  if (!stored) return cli_fail(stored.error().message);
   for (const auto& wanted_forward : forwards) {
     for (const auto& forward : stored->forwards) {
       if (forward.condition != wanted_forward.condition) continue;
@@ -174,11 +141,11 @@ int user_forward(const CallFeatureFlags& flags) {
 }
 
 int user_dnd(const CallFeatureFlags& flags) {
-  auto target = open_target(flags, "1001@example.com");
-  if (!target) return fail(target.error().message);
+  auto target = open_cli_target(flags.data_dir, flags.address, kExtensionExample);
+  if (!target) return cli_fail(target.error().message);
   const bool on = flags.mode == "on";
   if (auto set = target->db->set_dnd(target->tenant.id, target->number, on); !set) {
-    return fail(set.error().message);
+    return cli_fail(set.error().message);
   }
   std::printf("user %s@%s: do-not-disturb %s\n", target->number.c_str(),
               target->tenant.domain.c_str(), on ? "on" : "off");
@@ -186,15 +153,15 @@ int user_dnd(const CallFeatureFlags& flags) {
 }
 
 int user_show(const CallFeatureFlags& flags) {
-  auto target = open_target(flags, "1001@example.com");
-  if (!target) return fail(target.error().message);
+  auto target = open_cli_target(flags.data_dir, flags.address, kExtensionExample);
+  if (!target) return cli_fail(target.error().message);
   auto& db = *target->db;
   auto extension = db.get_extension(target->tenant.id, target->number);
-  if (!extension) return fail(extension.error().message);
+  if (!extension) return cli_fail(extension.error().message);
   auto features = db.get_call_features(target->tenant.id, target->number);
-  if (!features) return fail(features.error().message);
+  if (!features) return cli_fail(features.error().message);
   auto groups = db.list_ring_groups(target->tenant.id);
-  if (!groups) return fail(groups.error().message);
+  if (!groups) return cli_fail(groups.error().message);
   const auto line = [](std::string_view label, const std::string& value) {
     std::printf("%-22s %s\n", (std::string(label) + ":").c_str(), value.c_str());
   };
@@ -221,22 +188,22 @@ int user_show(const CallFeatureFlags& flags) {
 int ringgroup_add(const CallFeatureFlags& flags) {
   store::RingGroup group;
   const auto strategy = store::parse_ring_strategy(flags.strategy);
-  if (!strategy) return fail("--strategy must be ring-all or hunt");
+  if (!strategy) return cli_fail("--strategy must be ring-all or hunt");
   group.strategy = *strategy;
   group.name = flags.name;
   group.member_timeout_seconds = flags.member_timeout;
   auto members = split_members(flags.members.value_or(""));
-  if (!members) return fail(members.error().message);
+  if (!members) return cli_fail(members.error().message);
   group.members = std::move(members).value();
   auto final_destination = store::parse_destination(flags.final_destination);
-  if (!final_destination) return fail(final_destination.error().message);
+  if (!final_destination) return cli_fail(final_destination.error().message);
   group.final_destination = std::move(final_destination).value();
-  auto target = open_target(flags, "600@example.com");
-  if (!target) return fail(target.error().message);
+  auto target = open_cli_target(flags.data_dir, flags.address, kRingGroupExample);
+  if (!target) return cli_fail(target.error().message);
   group.tenant_id = target->tenant.id;
   group.number = target->number;
   auto added = target->db->add_ring_group(group);
-  if (!added) return fail(added.error().message);
+  if (!added) return cli_fail(added.error().message);
   std::printf("ring group %s@%s added: %s, %us per member, members %s, then %s\n",
               added->number.c_str(), target->tenant.domain.c_str(),
               std::string(store::to_text(added->strategy)).c_str(), added->member_timeout_seconds,
@@ -246,21 +213,13 @@ int ringgroup_add(const CallFeatureFlags& flags) {
 }
 
 int ringgroup_list(const CallFeatureFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
-  std::vector<store::Tenant> tenants;
-  if (flags.domain.empty()) {
-    auto all = (*db)->list_tenants();
-    if (!all) return fail(all.error().message);
-    tenants = std::move(all).value();
-  } else {
-    auto tenant = (*db)->get_tenant_by_domain(flags.domain);
-    if (!tenant) return fail(tenant.error().message);
-    tenants.push_back(std::move(tenant).value());
-  }
-  for (const auto& tenant : tenants) {
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
+  auto tenants = cli_tenants(**db, flags.domain);
+  if (!tenants) return cli_fail(tenants.error().message);
+  for (const auto& tenant : *tenants) {
     auto groups = (*db)->list_ring_groups(tenant.id);
-    if (!groups) return fail(groups.error().message);
+    if (!groups) return cli_fail(groups.error().message);
     for (const auto& group : *groups) {
       // number@domain, name, strategy, seconds per member, members, final: tab-separated.
       std::printf("%s@%s\t%s\t%s\t%u\t%s\t%s\n", group.number.c_str(), tenant.domain.c_str(),
@@ -273,10 +232,10 @@ int ringgroup_list(const CallFeatureFlags& flags) {
 }
 
 int ringgroup_rm(const CallFeatureFlags& flags) {
-  auto target = open_target(flags, "600@example.com");
-  if (!target) return fail(target.error().message);
+  auto target = open_cli_target(flags.data_dir, flags.address, kRingGroupExample);
+  if (!target) return cli_fail(target.error().message);
   if (auto removed = target->db->remove_ring_group(target->tenant.id, target->number); !removed) {
-    return fail(removed.error().message);
+    return cli_fail(removed.error().message);
   }
   std::printf("ring group %s@%s removed\n", target->number.c_str(), target->tenant.domain.c_str());
   return kExitOk;
@@ -284,12 +243,12 @@ int ringgroup_rm(const CallFeatureFlags& flags) {
 
 int ringgroup_members(const CallFeatureFlags& flags) {
   auto members = split_members(flags.members.value_or(""));
-  if (!members) return fail(members.error().message);
-  auto target = open_target(flags, "600@example.com");
-  if (!target) return fail(target.error().message);
+  if (!members) return cli_fail(members.error().message);
+  auto target = open_cli_target(flags.data_dir, flags.address, kRingGroupExample);
+  if (!target) return cli_fail(target.error().message);
   if (auto set = target->db->set_ring_group_members(target->tenant.id, target->number, *members);
       !set) {
-    return fail(set.error().message);
+    return cli_fail(set.error().message);
   }
   std::printf("ring group %s@%s members: %s\n", target->number.c_str(),
               target->tenant.domain.c_str(), members->empty() ? "(none)" : join(*members).c_str());

@@ -19,6 +19,8 @@
 #include "app/call_feature_commands.hpp"
 #include "app/conference_commands.hpp"
 #include "app/config.hpp"
+#include "app/ivr_commands.hpp"
+#include "app/queue_commands.hpp"
 #include "app/recording_commands.hpp"
 #include "app/serve.hpp"
 #include "app/supply_chain_commands.hpp"
@@ -130,6 +132,8 @@ int run_cli(int argc, const char* const* argv) {
   TrunkCommands trunks(app);         // after admin too
   CallFeatureCommands call_features(app);
   ConferenceCommands conferences(app);
+  QueueCommands queues(app);
+  IvrCommands ivr(app);
   VoicemailCommands voicemail(app);  // after admin: adds to its user command
   AccessCommands access(app);
   SupplyChainCommands supply_chain(app);
@@ -148,6 +152,8 @@ int run_cli(int argc, const char* const* argv) {
   if (trunks.ran()) return trunks.exit_code();
   if (call_features.ran()) return call_features.exit_code();
   if (conferences.ran()) return conferences.exit_code();
+  if (queues.ran()) return queues.exit_code();
+  if (ivr.ran()) return ivr.exit_code();
   if (voicemail.ran()) return voicemail.exit_code();
   if (access.ran()) return access.exit_code();
   if (supply_chain.ran()) return supply_chain.exit_code();

@@ -1,7 +1,8 @@
 #pragma once
 // Private to app/: CLI11 behind the one warning it trips in g++ 12, and the shape every admin
 // subcommand shares — a leaf command with --data whose callback runs `run` on the parsed flags
-// and records its exit code.
+// and records its exit code — with the plumbing their callbacks share: the error line, opening
+// the store, resolving a NUMBER@DOMAIN argument and the tenants a list command covers.
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
@@ -11,6 +12,15 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "store/store.hpp"
 
 namespace parley::app {
 
@@ -26,5 +36,39 @@ CLI::App* leaf(CLI::App& parent, const char* name, const char* description, Flag
   });
   return command;
 }
+
+// Prints "parley: `message`" on stderr and returns kExitRuntimeError, the exit code of a
+// command that was understood but could not be done.
+int cli_fail(const std::string& message);
+
+// The SQLite store of the data folder `data_dir` (created when missing).
+Result<std::unique_ptr<store::sqlite::SqliteStore>> open_cli_store(const std::string& data_dir);
+
+// The store, tenant and number a `NUMBER@DOMAIN` argument names.
+struct CliTarget {
+  std::unique_ptr<store::sqlite::SqliteStore> db;
+  store::Tenant tenant;
+  std::string number;
+};
+
+// Checks `address` (NUMBER@DOMAIN; `example` is shown when it is malformed), then opens the store
+// of `data_dir` and finds the tenant. The address is checked first so that a typo creates no data
+// folder.
+Result<CliTarget> open_cli_target(const std::string& data_dir, const std::string& address,
+                                  std::string_view example);
+
+// Checks the part before '@' of an address.
+using CliAddressCheck = Result<void> (*)(std::string_view);
+
+// The same for an address of another form, e.g. NAME@DOMAIN of an IVR menu: `form` is its
+// spelling in the error ("NAME@DOMAIN") and `check` vets the part before '@' (CliTarget::number).
+Result<CliTarget> open_cli_target(const std::string& data_dir, const std::string& address,
+                                  std::string_view example, std::string_view form,
+                                  CliAddressCheck check);
+
+// Every tenant, or only the one whose domain is `domain` when it is not empty (the optional
+// DOMAIN filter of the list commands).
+Result<std::vector<store::Tenant>> cli_tenants(store::sqlite::SqliteStore& db,
+                                               const std::string& domain);
 
 }  // namespace parley::app

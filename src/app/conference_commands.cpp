@@ -3,12 +3,11 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "app/cli_leaf.hpp"
 #include "app/serve.hpp"
 #include "store/conference_store.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 #include "store/validation.hpp"
 
 namespace parley::app {
@@ -24,46 +23,13 @@ struct ConferenceFlags {
 
 namespace {
 
-using store::sqlite::SqliteStore;
-
-int fail(const std::string& message) {
-  std::fprintf(stderr, "parley: %s\n", message.c_str());
-  return kExitRuntimeError;
-}
-
-Result<std::unique_ptr<SqliteStore>> open_store(const ConferenceFlags& flags) {
-  store::sqlite::SqliteStoreOptions options;
-  options.data_dir = flags.data_dir;
-  return SqliteStore::open(options);
-}
-
-struct Target {
-  std::unique_ptr<SqliteStore> db;
-  store::Tenant tenant;
-  std::string number;
-};
-
-Result<Target> open_target(const ConferenceFlags& flags) {
-  const std::string& text = flags.address;
-  const auto at = text.find('@');
-  if (at == std::string::npos || at == 0 || at + 1 == text.size()) {
-    return make_error(kExitRuntimeError,
-                      "'" + text + "' is not NUMBER@DOMAIN (e.g. 800@example.com)");
-  }
-  std::string number = text.substr(0, at);
-  if (auto valid = store::check_extension_number(number); !valid) return valid.error();
-  auto db = open_store(flags);
-  if (!db) return db.error();
-  auto tenant = (*db)->get_tenant_by_domain(text.substr(at + 1));
-  if (!tenant) return tenant.error();
-  return Target{std::move(db).value(), std::move(tenant).value(), std::move(number)};
-}
+constexpr std::string_view kRoomExample = "800@example.com";
 
 int conference_add(const ConferenceFlags& flags) {
   // Checked before the store opens: a typo in the PIN must not create a data folder.
-  if (auto valid = store::check_room_pin(flags.pin); !valid) return fail(valid.error().message);
-  auto target = open_target(flags);
-  if (!target) return fail(target.error().message);
+  if (auto valid = store::check_room_pin(flags.pin); !valid) return cli_fail(valid.error().message);
+  auto target = open_cli_target(flags.data_dir, flags.address, kRoomExample);
+  if (!target) return cli_fail(target.error().message);
   store::ConferenceRoom room;
   room.tenant_id = target->tenant.id;
   room.number = target->number;
@@ -71,7 +37,7 @@ int conference_add(const ConferenceFlags& flags) {
   room.pin = flags.pin;
   room.max_participants = flags.max;
   auto added = target->db->add_conference_room(room);
-  if (!added) return fail(added.error().message);
+  if (!added) return cli_fail(added.error().message);
   std::printf("conference room %s@%s added: %s, up to %u participants\n", added->number.c_str(),
               target->tenant.domain.c_str(), added->pin.empty() ? "no PIN" : "with a PIN",
               added->max_participants);
@@ -79,21 +45,13 @@ int conference_add(const ConferenceFlags& flags) {
 }
 
 int conference_list(const ConferenceFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
-  std::vector<store::Tenant> tenants;
-  if (flags.domain.empty()) {
-    auto all = (*db)->list_tenants();
-    if (!all) return fail(all.error().message);
-    tenants = std::move(all).value();
-  } else {
-    auto tenant = (*db)->get_tenant_by_domain(flags.domain);
-    if (!tenant) return fail(tenant.error().message);
-    tenants.push_back(std::move(tenant).value());
-  }
-  for (const auto& tenant : tenants) {
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
+  auto tenants = cli_tenants(**db, flags.domain);
+  if (!tenants) return cli_fail(tenants.error().message);
+  for (const auto& tenant : *tenants) {
     auto rooms = (*db)->list_conference_rooms(tenant.id);
-    if (!rooms) return fail(rooms.error().message);
+    if (!rooms) return cli_fail(rooms.error().message);
     for (const auto& room : *rooms) {
       std::printf("%s@%s\t%s\t%s\t%u\n", room.number.c_str(), tenant.domain.c_str(),
                   room.name.c_str(), room.pin.empty() ? "-" : "pin", room.max_participants);
@@ -103,11 +61,11 @@ int conference_list(const ConferenceFlags& flags) {
 }
 
 int conference_rm(const ConferenceFlags& flags) {
-  auto target = open_target(flags);
-  if (!target) return fail(target.error().message);
+  auto target = open_cli_target(flags.data_dir, flags.address, kRoomExample);
+  if (!target) return cli_fail(target.error().message);
   if (auto removed = target->db->remove_conference_room(target->tenant.id, target->number);
       !removed) {
-    return fail(removed.error().message);
+    return cli_fail(removed.error().message);
   }
   std::printf("conference room %s@%s removed\n", target->number.c_str(),
               target->tenant.domain.c_str());

@@ -2,32 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "http/api/credentials.hpp"
+#include "app/websocket_sign_in.hpp"
 
 namespace parley::app {
 namespace {
 
-constexpr std::string_view kSessionCookie = "parley_session";  // as http/api names it
 constexpr std::size_t kMaxWatchers = 1000;
-
-std::string_view cookie_value(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    const std::size_t end = header.find(';');
-    std::string_view pair = header.substr(0, end);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    const std::size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
-    if (end == std::string_view::npos) break;
-    header.remove_prefix(end + 1);
-  }
-  return {};
-}
-
-store::UnixSeconds unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The texts here are tenant domains (letters, digits, '.', '-') and fixed words: no escaping
 // needed, but a quote or backslash is dropped rather than trusted.
@@ -48,10 +28,7 @@ std::string error_message(int status, std::string_view detail) {
 
 Result<std::unique_ptr<EventsWebSocket>> EventsWebSocket::open(
     const std::filesystem::path& data_dir, net::WorkerPool& pool, const LiveCalls& live_calls) {
-  store::sqlite::SqliteStoreOptions options;
-  options.data_dir = data_dir;
-  options.create_if_missing = false;  // PbxCore made it
-  auto store = store::sqlite::SqliteStore::open(options);
+  auto store = open_handler_store(data_dir);
   if (!store) return store.error();
   return std::make_unique<EventsWebSocket>(std::move(store).value(), pool, live_calls);
 }
@@ -89,10 +66,10 @@ void EventsWebSocket::on_close(std::uint64_t connection_id) {
 }
 
 Result<EventsWebSocket::Watcher> EventsWebSocket::authenticate(std::string_view cookie_header) {
-  const std::string_view cookie = cookie_value(cookie_header, kSessionCookie);
-  if (cookie.empty()) return make_error(401, "sign in first (POST /api/v1/session)");
+  auto digest = session_cookie_digest(cookie_header);
+  if (!digest) return make_error(401, "sign in first (POST /api/v1/session)");
   Watcher watcher;
-  watcher.session_digest = http::api::secret_digest(cookie);
+  watcher.session_digest = std::move(*digest);
   auto session = store_->get_web_session(watcher.session_digest, unix_now());
   if (!session) return make_error(401, "the session has expired or was ended; sign in again");
   if (!session->admin_id) return make_error(403, "live counts are for admins");

@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "media/prompt_library.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace parley::app {
@@ -26,6 +27,8 @@ constexpr std::size_t kSecretBytes = 32;
 constexpr std::size_t kMaxQueuedCallRecords = 100000;
 constexpr auto kRefreshInterval = std::chrono::seconds(1);
 constexpr int kPurgeEveryRefreshes = 30;
+// Debian's tzdata (a package every Debian system has); schedules read their zones here.
+constexpr std::string_view kZoneInfoDir = "/usr/share/zoneinfo";
 
 std::string read_boot_id() {
   std::ifstream file("/proc/sys/kernel/random/boot_id");
@@ -167,11 +170,24 @@ Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
   core->call_features_ = store.value().get();
   core->voicemail_ = store.value().get();
   core->conference_store_ = store.value().get();
+  core->queue_store_ = store.value().get();
+  core->ivr_store_ = store.value().get();
   core->store_ = std::move(store.value());
   if (auto loaded = core->dial_plan_.reload(*core->call_features_, core->voicemail_); !loaded) {
     return loaded.error();
   }
   if (auto loaded = core->conference_rooms_.reload(*core->conference_store_); !loaded) {
+    return loaded.error();
+  }
+  core->queues_ = std::make_unique<QueueCenter>(core->clock_);
+  if (auto loaded = core->queues_->reload(*core->queue_store_); !loaded) return loaded.error();
+  if (auto prompts = media::PromptLibrary::open(options.data_dir / "prompts"); prompts) {
+    core->prompts_ = std::move(prompts).value();
+  } else {
+    spdlog::warn("spoken prompts: {}", prompts.error().message);
+  }
+  core->ivr_ = std::make_unique<IvrDirectory>(core->prompts_.get(), kZoneInfoDir);
+  if (auto loaded = core->ivr_->reload(*core->store_, *core->ivr_store_); !loaded) {
     return loaded.error();
   }
 
@@ -203,6 +219,7 @@ Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
                                        *core->throttle_, registrar_options);
   core->presence_ = std::make_unique<sip::PresenceHub>(options.presence);
   core->reload_message_counts();
+  core->reload_do_not_disturb();
   core->live_calls_ = std::make_unique<LiveCalls>(*core->presence_);
   core->call_records_ = std::make_unique<CallRecordWriter>(*core->store_);
   core->maintenance_ = std::make_unique<Maintenance>(*core);
@@ -235,8 +252,15 @@ void PbxCore::reload_directory() {
       spdlog::warn("cannot reload forwarding and ring groups: {}", loaded.error().message);
     }
     reload_message_counts();
+    reload_do_not_disturb();
     if (auto loaded = conference_rooms_.reload(*conference_store_); !loaded) {
       spdlog::warn("cannot reload conference rooms: {}", loaded.error().message);
+    }
+    if (auto loaded = ivr_->reload(*store_, *ivr_store_); !loaded) {
+      spdlog::warn("cannot reload IVR menus and schedules: {}", loaded.error().message);
+    }
+    if (auto loaded = queues_->reload(*queue_store_); !loaded) {
+      spdlog::warn("cannot reload call queues: {}", loaded.error().message);
     }
   }
 }
@@ -253,6 +277,19 @@ void PbxCore::reload_message_counts() {
                    sip::MessageCounts{box.counts.new_messages, box.counts.saved_messages});
   }
   presence_->replace_message_counts(std::move(counts));
+}
+
+void PbxCore::reload_do_not_disturb() {
+  auto rows = call_features_->call_feature_snapshot();
+  if (!rows) {
+    spdlog::warn("cannot read do-not-disturb: {}", rows.error().message);
+    return;
+  }
+  std::vector<std::string> keys;
+  for (const auto& extension : rows->extensions) {
+    if (extension.dnd) keys.push_back(sip::PresenceHub::key(extension.tenant_id, extension.number));
+  }
+  presence_->replace_do_not_disturb(keys);
 }
 
 sip::CallRecordSink& PbxCore::call_records() {

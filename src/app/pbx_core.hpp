@@ -18,7 +18,9 @@
 
 #include "app/conference_directory.hpp"
 #include "app/dial_plan_service.hpp"
+#include "app/ivr_directory.hpp"
 #include "app/live_calls.hpp"
+#include "app/queue_center.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "sip/auth_throttle.hpp"
@@ -71,6 +73,12 @@ class PbxCore {
   const DialPlanService& dial_plan() const { return dial_plan_; }
   // Conference rooms of every tenant, reloaded with the directory.
   const ConferenceDirectory& conference_rooms() const { return conference_rooms_; }
+  // IVR menus and schedules with their greetings, reloaded with the directory (decision 0022).
+  const IvrDirectory& ivr() const { return *ivr_; }
+  // Call queues: settings from the store and the live waiting lines (decision 0023).
+  QueueCenter& queues() { return *queues_; }
+  // Spoken prompts (espeak-ng, cached in <data>/prompts); null when it could not be opened.
+  const media::PromptLibrary* prompts() const { return prompts_.get(); }
 
   // Re-reads tenants and extensions now if the store changed them, and drops the bindings of
   // extensions that are gone: what the maintenance thread does every second, for a caller
@@ -82,6 +90,9 @@ class PbxCore {
   // Voicemail counts of every box into the presence hub (message-waiting NOTIFYs); at start and
   // whenever the change counter moved (a message left or removed, also by the CLI).
   void reload_message_counts();
+  // Do-not-disturb of every extension into the presence hub (presence NOTIFYs within a second
+  // of `parley user dnd` or a feature code; decision 0025); at start and on every store change.
+  void reload_do_not_disturb();
   class CallRecordWriter;
   class Maintenance;
 
@@ -92,6 +103,11 @@ class PbxCore {
   DialPlanService dial_plan_;
   store::ConferenceStore* conference_store_ = nullptr;  // the same object as store_
   ConferenceDirectory conference_rooms_;
+  std::unique_ptr<media::PromptLibrary> prompts_;
+  store::IvrStore* ivr_store_ = nullptr;  // the same object as store_
+  std::unique_ptr<IvrDirectory> ivr_;
+  store::CallQueueStore* queue_store_ = nullptr;  // the same object as store_
+  std::unique_ptr<QueueCenter> queues_;
   std::unique_ptr<sip::Directory> directory_;
   std::unique_ptr<sip::LocationTable> location_;
   std::unique_ptr<sip::DigestAuthenticator> authenticator_;

@@ -24,25 +24,14 @@ struct RecordingFlags {
 
 namespace {
 
-int fail(const std::string& message) {
-  std::fprintf(stderr, "parley: %s\n", message.c_str());
-  return kExitRuntimeError;
-}
-
-Result<std::unique_ptr<store::sqlite::SqliteStore>> open_store(const RecordingFlags& flags) {
-  store::sqlite::SqliteStoreOptions options;
-  options.data_dir = flags.data_dir;
-  return store::sqlite::SqliteStore::open(options);
-}
-
 int tenant_record(const RecordingFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
   auto tenant = (*db)->get_tenant_by_domain(flags.domain);
-  if (!tenant) return fail(tenant.error().message);
+  if (!tenant) return cli_fail(tenant.error().message);
   const bool on = flags.mode == "on";
   if (auto set = (*db)->set_tenant_recording(tenant->id, on); !set) {
-    return fail(set.error().message);
+    return cli_fail(set.error().message);
   }
   std::printf("tenant %s: calls %s\n", tenant->domain.c_str(),
               on ? "recorded" : "not recorded unless an extension says always");
@@ -52,17 +41,17 @@ int tenant_record(const RecordingFlags& flags) {
 int user_record(const RecordingFlags& flags) {
   const auto at = flags.address.find('@');
   if (at == std::string::npos || at == 0 || at + 1 == flags.address.size()) {
-    return fail("'" + flags.address + "' is not EXT@DOMAIN (e.g. 1001@example.com)");
+    return cli_fail("'" + flags.address + "' is not EXT@DOMAIN (e.g. 1001@example.com)");
   }
   const std::string number = flags.address.substr(0, at);
   const auto mode = store::parse_extension_recording(flags.mode);
-  if (!mode) return fail("recording mode must be always, never or inherit");
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
+  if (!mode) return cli_fail("recording mode must be always, never or inherit");
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
   auto tenant = (*db)->get_tenant_by_domain(flags.address.substr(at + 1));
-  if (!tenant) return fail(tenant.error().message);
+  if (!tenant) return cli_fail(tenant.error().message);
   if (auto set = (*db)->set_extension_recording(tenant->id, number, *mode); !set) {
-    return fail(set.error().message);
+    return cli_fail(set.error().message);
   }
   std::printf("user %s@%s: recording %s\n", number.c_str(), tenant->domain.c_str(),
               std::string(store::to_text(*mode)).c_str());
@@ -79,20 +68,20 @@ std::string utc_text(store::UnixMillis millis) {
 }
 
 int recording_list(const RecordingFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
   store::RecordingQuery query;
   if (!flags.tenant.empty()) {
     auto tenant = (*db)->get_tenant_by_domain(flags.tenant);
-    if (!tenant) return fail(tenant.error().message);
+    if (!tenant) return cli_fail(tenant.error().message);
     query.tenant = tenant->id;
   }
   query.extension = flags.extension;
   query.limit = store::kMaxRecordingPage;
   auto recordings = (*db)->list_recordings(query);
-  if (!recordings) return fail(recordings.error().message);
+  if (!recordings) return cli_fail(recordings.error().message);
   auto tenants = (*db)->list_tenants();
-  if (!tenants) return fail(tenants.error().message);
+  if (!tenants) return cli_fail(tenants.error().message);
   std::unordered_map<store::TenantId, std::string> domains;
   for (const auto& tenant : *tenants) domains[tenant.id] = tenant.domain;
   for (const auto& recording : *recordings) {

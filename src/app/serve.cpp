@@ -27,7 +27,9 @@
 #include "app/chat_websocket.hpp"
 #include "app/conference_application.hpp"
 #include "app/events_websocket.hpp"
+#include "app/ivr_application.hpp"
 #include "app/pbx_core.hpp"
+#include "app/queue_application.hpp"
 #include "app/sip_message_bridge.hpp"
 #include "app/sip_service.hpp"
 #include "app/sip_websocket.hpp"
@@ -153,7 +155,7 @@ int serve(const Config& config) {
   sip_options.tcp.max_connections = config.max_tcp_connections;
   sip_options.advertisement.server = "Parley/" + std::string(version());
   sip_options.advertisement.allow =
-      "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, SUBSCRIBE";
+      "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, SUBSCRIBE, PUBLISH";
   // MESSAGE is bridged to team chat, which runs with the HTTPS listener (SipMessageBridge).
   if (!config.http_listen.empty()) sip_options.advertisement.allow += ", MESSAGE";
   SipWorkerOptions worker_options;
@@ -234,6 +236,15 @@ int serve(const Config& config) {
     conference_rooms = std::make_unique<media::ConferenceRooms>(pool);
     applications->add("conference",
                       conference_maker(*conference_rooms, (*core)->conference_rooms()));
+    applications->add("ivr", ivr_maker((*core)->ivr(), (*core)->prompts(), [] {
+                        return std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+                      }));
+    applications->add("queue", queue_maker((*core)->queues(),
+                                           std::make_shared<LiveCallState>((*core)->location(),
+                                                                           (*core)->presence()),
+                                           media::built_in_hold_music()));
     auto opened_voicemail = VoicemailService::open(config.data_dir);
     if (!opened_voicemail) {
       spdlog::error("voicemail: {}", opened_voicemail.error().message);

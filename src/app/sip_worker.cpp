@@ -16,6 +16,8 @@ namespace parley::app {
 namespace {
 
 constexpr Duration kTimerTick = std::chrono::milliseconds(5);
+// The throttle's realm for sources that pretend to be a provider trunk.
+constexpr std::string_view kTrunkRealm = "trunk";
 
 }  // namespace
 
@@ -71,18 +73,32 @@ class SipWorker::Routing final : public sip::CallRouting {
   // plan: forwarding, do-not-disturb, ring groups (decision 0018).
   sip::CallPlan plan_call(const sip::CallTenant& tenant, std::string_view caller,
                           std::string_view dialled) override {
+    // A waiting queue caller being put through to its agents (decision 0023).
+    if (auto offer = core_.queues().offer_plan(tenant.id, caller, dialled)) return *offer;
     if (auto application = application_for_dialled(dialled)) {
       return sip::CallPlan{.application = std::move(*application)};
     }
+    if (core_.queues().exists(tenant.id, dialled)) {
+      return sip::CallPlan{.application = queue_application(dialled)};
+    }
     if (core_.conference_rooms().find(tenant.id, dialled)) {
       return sip::CallPlan{.application = conference_application(tenant.id, dialled)};
+    }
+    if (auto menu = core_.ivr().application_for_number(tenant.id, dialled)) {
+      return sip::CallPlan{.application = std::move(*menu)};
     }
     const LiveCallState live(core_.location(), core_.presence());
     const pbx::CallPlan local =
         pbx::plan_call(*core_.dial_plan().current(), tenant.id, caller, dialled, live);
     if (local.final.kind == pbx::FinalKind::kNotLocal && local.stages.empty() &&
         trunks_ != nullptr) {
-      return trunks_->plan_outbound(tenant, caller, dialled);  // through a trunk (issue 11)
+      // Through a trunk (issue 11). A toll-fraud refusal counts toward the brute-force ban
+      // like a wrong password: repeated blocked attempts are what a hijacked phone looks like.
+      sip::CallPlan outbound = trunks_->plan_outbound(tenant, caller, dialled);
+      if (outbound.reject_status == 403) {
+        core_.throttle().record_failure(source_ip_, tenant.domain, caller);
+      }
+      return outbound;
     }
     return core_.dial_plan().to_sip(local, tenant.id);
   }
@@ -90,13 +106,41 @@ class SipWorker::Routing final : public sip::CallRouting {
   // Provider trunks are trusted by their address (TrunkCalls, issue 11).
   std::optional<sip::CallAuth> authenticate_peer(const Message& invite) override {
     if (trunks_ == nullptr) return std::nullopt;
-    return trunks_->authenticate_peer(source_, invite);
+    auto auth = trunks_->authenticate_peer(source_, invite);
+    if (auth && auth->outcome == sip::CallAuthOutcome::kForbidden) {
+      // An address pretending to be a trunk: counted like a failed registration, so that a
+      // scanner hammering the trunk side is banned from everything (decision 0026).
+      core_.throttle().record_failure(source_ip_, kTrunkRealm, {});
+    }
+    return auth;
+  }
+
+  // A trusted peer's call takes one of its trunk's channels for its whole life (max_calls,
+  // decision 0026); a trunk at its limit gets 486, so the outside caller hears busy.
+  sip::CallPlan plan_peer_call(const sip::CallTenant& tenant, const sip::CallAuth& auth,
+                               std::string_view caller, std::string_view called) override {
+    sip::CallPlan plan = plan_did_call(tenant, auth, caller, called);
+    if (trunks_ == nullptr || plan.reject_status != 0) return plan;
+    auto channel = trunks_->claim_inbound(tenant.id, auth.username);
+    if (!channel) {
+      spdlog::warn("inbound call on trunk {}@{} from {} to {} refused (486): {}", auth.username,
+                   tenant.domain, caller, called, channel.error().message);
+      return sip::CallPlan{.reject_status = 486, .reject_reason = "Trunk At Capacity"};
+    }
+    if (*channel == nullptr) return plan;
+    if (plan.keep_alive == nullptr) {
+      plan.keep_alive = std::move(*channel);
+    } else {
+      using Both = std::pair<std::shared_ptr<void>, std::shared_ptr<void>>;
+      plan.keep_alive = std::make_shared<Both>(std::move(plan.keep_alive), std::move(*channel));
+    }
+    return plan;
   }
 
   // A call from a trunk to one of the tenant's DIDs rings what the DID names, through the
   // tenant's dial plan; never out through a trunk again (no loops).
-  sip::CallPlan plan_peer_call(const sip::CallTenant& tenant, const sip::CallAuth& auth,
-                               std::string_view caller, std::string_view called) override {
+  sip::CallPlan plan_did_call(const sip::CallTenant& tenant, const sip::CallAuth& auth,
+                              std::string_view caller, std::string_view called) {
     if (trunks_ == nullptr) return CallRouting::plan_peer_call(tenant, auth, caller, called);
     auto did = trunks_->lookup_did(tenant.id, auth.username, called);
     if (!did) {
@@ -117,6 +161,10 @@ class SipWorker::Routing final : public sip::CallRouting {
                      tenant.domain, caller, called, store::to_text(did->kind), did->target);
         return core_.dial_plan().to_sip(local, tenant.id);
       }
+      case store::DidDestinationKind::kIvr:  // a menu or a schedule (decision 0022)
+        spdlog::info("inbound call on trunk {}@{} from {} to {} -> ivr {}", auth.username,
+                     tenant.domain, caller, called, did->target);
+        return sip::CallPlan{.application = ivr_application(tenant.id, did->target)};
       default:  // IVRs, queues and voicemail as DID destinations arrive with their features
         spdlog::info("inbound call on trunk {}@{} to {}: destination {} {} not available yet",
                      auth.username, tenant.domain, called, store::to_text(did->kind), did->target);
@@ -206,6 +254,20 @@ sip::SubscriptionServiceOptions subscription_options(sip::TransactionLayer& laye
                                          .advertised_host = {}};
 }
 
+sip::PublicationServiceOptions publication_options(sip::TransactionLayer& layer, const Clock& clock,
+                                                   PbxCore& core, const SipWorkerOptions& options) {
+  return sip::PublicationServiceOptions{.layer = layer,
+                                        .clock = clock,
+                                        .directory = core.directory(),
+                                        .authenticator = core.authenticator(),
+                                        .throttle = core.throttle(),
+                                        .hub = core.presence(),
+                                        .min_expires = options.subscribe_min_expires,
+                                        .max_expires = options.subscribe_max_expires,
+                                        .default_expires = options.subscribe_default_expires,
+                                        .user_agent = options.advertisement.server};
+}
+
 }  // namespace
 
 SipWorker::SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& transport,
@@ -220,6 +282,7 @@ SipWorker::SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& 
       b2bua_(b2bua_options(layer_, transport, clock, *routing_, core, options, worker, pool.size(),
                            [this] { rearm(); })),
       subscriptions_(subscription_options(layer_, clock, core, options, worker)),
+      publications_(publication_options(layer_, clock, core, options)),
       worker_(worker),
       timer_(pool, worker, [this] { on_timer(); }) {
   // Workers are destroyed only after the pool stopped running tasks, so a wake posted to this
@@ -324,6 +387,17 @@ void SipWorker::on_request(sip::ServerTransaction& transaction, const Message& r
     messages_->on_request(transaction, request);
     return;
   }
+  if (request.method() == Method::kPublish) {
+    // Before the generic checks, which refuse any body but SDP: the publication service checks
+    // its own (415 names application/pidf+xml); URI scheme and Require still count.
+    const auto rejected = sip::check_request_headers(request);
+    if (rejected && *rejected != sip::RequestVerdict::kUnsupportedMediaType) {
+      answer(transaction, request, *rejected);
+    } else {
+      publications_.on_publish(transaction, request);
+    }
+    return;
+  }
   if (auto rejected = sip::check_request_headers(request)) {
     answer(transaction, request, *rejected);
     return;
@@ -380,6 +454,7 @@ void SipWorker::end_all_calls() {
 void SipWorker::rearm() {
   const TimePoint deadline =
       std::min({layer_.next_deadline(), b2bua_.next_deadline(), subscriptions_.next_deadline(),
+                publications_.next_deadline(),
                 trunk_clients_ ? trunk_clients_->next_deadline() : TimePoint::max()});
   if (deadline == TimePoint::max()) {
     timer_.cancel();
@@ -397,6 +472,7 @@ void SipWorker::on_timer() {
   layer_.process_timers();
   b2bua_.process_timers();
   subscriptions_.process_timers();
+  publications_.process_timers();
   if (trunk_clients_) trunk_clients_->process_timers();
   rearm();
 }

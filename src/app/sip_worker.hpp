@@ -8,6 +8,7 @@
 //   2. INVITEs and in-dialog requests go to the B2BUA (calls between extensions);
 //   3. REGISTER goes to the shared Registrar; an out-of-dialog MESSAGE to the chat bridge's
 //      relay (before the generic checks, which would refuse its text/plain body);
+//      PUBLISH to the PublicationService (also before them: its body is PIDF; decision 0025);
 //   4. everything else gets classify_request()'s answer (200 to OPTIONS, 405, 501 ...).
 // Client transaction callbacks go to the trunk clients (REGISTER and OPTIONS to providers, on
 // TrunkService::worker() only), then the subscription notifier, then the B2BUA.
@@ -26,6 +27,7 @@
 #include "net/loop_timer.hpp"
 #include "sip/b2bua.hpp"
 #include "sip/core_responder.hpp"
+#include "sip/publication_service.hpp"
 #include "sip/request_checks.hpp"
 #include "sip/subscription_service.hpp"
 #include "sip/transaction_layer.hpp"
@@ -116,6 +118,7 @@ class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer
   sip::TransactionLayer layer_;
   sip::B2bua b2bua_;
   sip::SubscriptionService subscriptions_;
+  sip::PublicationService publications_;              // PUBLISH of presence (decision 0025)
   std::unique_ptr<sip::TrunkClients> trunk_clients_;  // on TrunkService::worker() only
   std::unique_ptr<SipMessageRelay> messages_;         // when options.messages is set
   std::size_t worker_;

@@ -51,6 +51,8 @@ std::string_view reason_for(int status) {
       return "Forbidden";
     case 484:
       return "Address Incomplete";
+    case 486:
+      return "Busy Here";
     case 503:
       return "No Trunk Available";
     default:
@@ -118,6 +120,19 @@ sip::CallPlan TrunkCalls::plan_outbound(const sip::CallTenant& tenant, std::stri
         tenant.domain, extension, dialled, call.route.route);
     return refusal(503);
   }
+  const bool every_trunk_full =
+      std::all_of(usable.begin(), usable.end(), [&](const store::Trunk* trunk) {
+        return trunk->max_calls != 0 && channels_.in_use(trunk->id) >= trunk->max_calls;
+      });
+  if (every_trunk_full) {
+    spdlog::warn(
+        "outbound call refused (503): tenant {} extension {} number {}: every trunk of route {} "
+        "is at its max_calls",
+        tenant.domain, extension, dialled, call.route.route);
+    sip::CallPlan plan = refusal(503);
+    plan.reject_reason = "All Trunks Busy";
+    return plan;
+  }
   auto lease = meter_.start(tenant.id, policy.meter_limits(tenant.id), call.emergency());
   if (!lease) {
     spdlog::warn("outbound call refused ({}): tenant {} extension {} number {}: {}",
@@ -141,6 +156,13 @@ sip::CallPlan TrunkCalls::plan_outbound(const sip::CallTenant& tenant, std::stri
     target.credentials =
         sip::DigestCredentials{trunk->username, trunk->password, trunk->auth_realm};
     target.label = "trunk " + trunk->name + "@" + tenant.domain;
+    // Claimed even without a limit, so that `parley trunk status` counts every call. `this`
+    // outlives every call and so every target: TrunkService owns it and outlives the workers.
+    target.claim = [this, id = trunk->id, max = trunk->max_calls]() -> std::shared_ptr<void> {
+      auto slot = channels_.try_claim(id, max);
+      if (!slot) return nullptr;
+      return std::make_shared<pbx::TrunkCallSlot>(std::move(*slot));
+    };
     plan.stages.push_back(sip::RingStage{{}, Duration{}, {std::move(target)}});
   }
   spdlog::info(
@@ -201,6 +223,19 @@ std::optional<sip::CallAuth> TrunkCalls::authenticate_peer(
   auth.trusted_peer = sip::CallTenant{
       chosen->tenant_id, domain != snapshot->domains.end() ? domain->second : std::string()};
   return auth;
+}
+
+Result<std::shared_ptr<void>> TrunkCalls::claim_inbound(store::TenantId tenant,
+                                                        std::string_view trunk) {
+  const auto snapshot = current();
+  const store::Trunk* found = snapshot->policy.find_trunk(tenant, trunk);
+  if (found == nullptr) return std::shared_ptr<void>();
+  auto slot = channels_.try_claim(found->id, found->max_calls);
+  if (!slot) {
+    return make_error(486, "trunk " + found->name + " is at its limit of " +
+                               std::to_string(found->max_calls) + " calls");
+  }
+  return std::shared_ptr<void>(std::make_shared<pbx::TrunkCallSlot>(std::move(*slot)));
 }
 
 Result<pbx::DidMatch> TrunkCalls::lookup_did(store::TenantId tenant, std::string_view trunk,

@@ -11,6 +11,13 @@
 // 403/404/484 (503 when no trunk is usable), each logged with tenant, extension, number and
 // reason (a warning: refused attempts are what toll fraud looks like).
 //
+// Channels (decision 0026): a trunk with max_calls carries at most that many calls, outbound
+// and inbound together, counted by one pbx::TrunkCallCounter for every worker. Outbound, each
+// trunk's channel is claimed only when its stage rings (ExternalTarget::claim): a full trunk is
+// skipped and the next trunk of the route rings; when every usable trunk is already full the
+// call is refused at once with 503 "All Trunks Busy". Inbound, claim_inbound() takes the
+// arrival trunk's channel for the call's life, or refuses with 486 (the caller hears busy).
+//
 // Inbound: authenticate_peer() recognises an INVITE from a trunk by its source address (the
 // trunk's resolved address; and its port too when the trunk names one, so that a provider and
 // phones may share an address); a request from anywhere else whose From host is a trunk's host
@@ -33,6 +40,7 @@
 
 #include "base/clock.hpp"
 #include "base/result.hpp"
+#include "pbx/trunk_call_counter.hpp"
 #include "pbx/trunk_policy.hpp"
 #include "protocol/sip/message.hpp"
 #include "sip/call_routing.hpp"
@@ -73,11 +81,22 @@ class TrunkCalls {
 
   pbx::ExternalCallUsage usage(store::TenantId tenant) const { return meter_.usage(tenant); }
 
+  // A channel of trunk `trunk` (a name) of `tenant` for an inbound call, to keep as long as the
+  // call (CallPlan::keep_alive); Error 486 with the reason when the trunk is at max_calls.
+  // A trunk unknown to the snapshot (removed meanwhile) has no limit.
+  Result<std::shared_ptr<void>> claim_inbound(store::TenantId tenant, std::string_view trunk);
+
+  // Calls up now per trunk id (both directions), for `parley trunk status`.
+  std::map<store::TrunkId, std::uint32_t> calls_in_progress() const {
+    return channels_.all_in_use();
+  }
+
  private:
   bool is_down(const TrunkCallsSnapshot& snapshot, const store::Trunk& trunk) const;
 
   SteadyClock clock_;
   pbx::ExternalCallMeter meter_{clock_};
+  pbx::TrunkCallCounter channels_;
   mutable std::mutex mutex_;
   std::shared_ptr<const TrunkCallsSnapshot> snapshot_ =
       std::make_shared<const TrunkCallsSnapshot>();  // guarded by mutex_

@@ -1,6 +1,8 @@
 #include "app/trunk_commands.hpp"
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,6 +10,7 @@
 
 #include "app/cli_leaf.hpp"
 #include "app/serve.hpp"
+#include "app/trunk_status_file.hpp"
 #include "store/call_limits_store.hpp"
 #include "store/routing_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -65,17 +68,6 @@ namespace {
 
 using store::sqlite::SqliteStore;
 
-int fail(const std::string& message) {
-  std::fprintf(stderr, "parley: %s\n", message.c_str());
-  return kExitRuntimeError;
-}
-
-Result<std::unique_ptr<SqliteStore>> open_store(const TrunkFlags& flags) {
-  store::sqlite::SqliteStoreOptions options;
-  options.data_dir = flags.data_dir;
-  return SqliteStore::open(options);
-}
-
 std::vector<std::string> split_list(std::string_view text) {
   std::vector<std::string> items;
   while (!text.empty()) {
@@ -110,19 +102,11 @@ Result<Target> open_target(const TrunkFlags& flags, std::string_view example) {
   }
   auto domain = store::normalize_domain(flags.address.substr(at + 1));
   if (!domain) return domain.error();
-  auto db = open_store(flags);
+  auto db = open_cli_store(flags.data_dir);
   if (!db) return db.error();
   auto tenant = (*db)->get_tenant_by_domain(*domain);
   if (!tenant) return tenant.error();
   return Target{std::move(db).value(), std::move(tenant).value(), flags.address.substr(0, at)};
-}
-
-// Every tenant, or the one `domain` names.
-Result<std::vector<store::Tenant>> tenants_of(SqliteStore& db, const std::string& domain) {
-  if (domain.empty()) return db.list_tenants();
-  auto tenant = db.get_tenant_by_domain(domain);
-  if (!tenant) return tenant.error();
-  return std::vector<store::Tenant>{std::move(tenant).value()};
 }
 
 std::string host_port(const store::Trunk& trunk) {
@@ -136,7 +120,7 @@ std::string host_port(const store::Trunk& trunk) {
 
 int trunk_add(const TrunkFlags& flags) {
   auto target = open_target(flags, "NAME@DOMAIN (e.g. main@example.com)");
-  if (!target) return fail(target.error().message);
+  if (!target) return cli_fail(target.error().message);
   store::Trunk trunk;
   trunk.tenant_id = target->tenant.id;
   trunk.name = target->name;
@@ -152,19 +136,19 @@ int trunk_add(const TrunkFlags& flags) {
   trunk.caller_id = flags.caller_id;
   trunk.max_calls = flags.max_calls;
   trunk.options_keepalive = !flags.no_keepalive;
-  if (auto added = target->db->add_trunk(trunk); !added) return fail(added.error().message);
+  if (auto added = target->db->add_trunk(trunk); !added) return cli_fail(added.error().message);
   std::printf("trunk %s@%s added\n", trunk.name.c_str(), target->tenant.domain.c_str());
   return kExitOk;
 }
 
 int trunk_list(const TrunkFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
-  auto tenants = tenants_of(**db, flags.domain);
-  if (!tenants) return fail(tenants.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
+  auto tenants = cli_tenants(**db, flags.domain);
+  if (!tenants) return cli_fail(tenants.error().message);
   for (const auto& tenant : *tenants) {
     auto trunks = (*db)->list_trunks(tenant.id);
-    if (!trunks) return fail(trunks.error().message);
+    if (!trunks) return cli_fail(trunks.error().message);
     for (const auto& trunk : *trunks) {
       // name@domain, transport, host[:port], register|peer, max calls, caller-ID
       std::printf("%s@%s\t%s\t%s\t%s\t%s\t%s\n", trunk.name.c_str(), tenant.domain.c_str(),
@@ -177,13 +161,40 @@ int trunk_list(const TrunkFlags& flags) {
   return kExitOk;
 }
 
+// What the running server knows (decision 0026): it rewrites <data>/trunk-status every second;
+// a missing or stale file means no server runs on this data folder.
+int trunk_status(const TrunkFlags& flags) {
+  constexpr std::int64_t kStaleAfterSeconds = 5;
+  const std::filesystem::path file = std::filesystem::path(flags.data_dir) / kTrunkStatusFileName;
+  if (!std::filesystem::exists(file)) {
+    return cli_fail("no trunk status in " + flags.data_dir + ": is `parley serve --data " +
+                    flags.data_dir + "` running?");
+  }
+  auto report = read_trunk_status(file);
+  if (!report) return cli_fail(report.error().message);
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  if (now - report->written_at > kStaleAfterSeconds) {
+    return cli_fail("the trunk status in " + flags.data_dir + " is " +
+                    std::to_string(now - report->written_at) + " s old: the server (pid " +
+                    std::to_string(report->pid) + ") is not running or is stuck");
+  }
+  if (report->rows.empty()) {
+    std::printf("no trunks\n");
+    return kExitOk;
+  }
+  std::fputs(render_trunk_status(*report, now).c_str(), stdout);
+  return kExitOk;
+}
+
 int trunk_show(const TrunkFlags& flags) {
   auto target = open_target(flags, "NAME@DOMAIN (e.g. main@example.com)");
-  if (!target) return fail(target.error().message);
+  if (!target) return cli_fail(target.error().message);
   auto found = target->db->find_trunk(target->tenant.id, target->name);
-  if (!found) return fail(found.error().message);
+  if (!found) return cli_fail(found.error().message);
   if (!*found) {
-    return fail("no trunk " + target->name + " in tenant " + target->tenant.domain);
+    return cli_fail("no trunk " + target->name + " in tenant " + target->tenant.domain);
   }
   const store::Trunk& trunk = **found;
   std::printf("name: %s@%s\n", trunk.name.c_str(), target->tenant.domain.c_str());
@@ -204,11 +215,34 @@ int trunk_show(const TrunkFlags& flags) {
   return kExitOk;
 }
 
+int set_trunk_enabled(const TrunkFlags& flags, bool enabled) {
+  auto target = open_target(flags, "NAME@DOMAIN (e.g. main@example.com)");
+  if (!target) return cli_fail(target.error().message);
+  auto found = target->db->find_trunk(target->tenant.id, target->name);
+  if (!found) return cli_fail(found.error().message);
+  if (!*found) return cli_fail("no trunk " + target->name + " in tenant " + target->tenant.domain);
+  store::Trunk trunk = **found;
+  trunk.enabled = enabled;
+  if (auto updated = target->db->update_trunk(trunk); !updated) {
+    return cli_fail(updated.error().message);
+  }
+  std::printf("trunk %s@%s %s\n", target->name.c_str(), target->tenant.domain.c_str(),
+              enabled ? "enabled" : "disabled");
+  return kExitOk;
+}
+
+int trunk_enable(const TrunkFlags& flags) {
+  return set_trunk_enabled(flags, true);
+}
+int trunk_disable(const TrunkFlags& flags) {
+  return set_trunk_enabled(flags, false);
+}
+
 int trunk_rm(const TrunkFlags& flags) {
   auto target = open_target(flags, "NAME@DOMAIN (e.g. main@example.com)");
-  if (!target) return fail(target.error().message);
+  if (!target) return cli_fail(target.error().message);
   if (auto removed = target->db->remove_trunk(target->tenant.id, target->name); !removed) {
-    return fail(removed.error().message);
+    return cli_fail(removed.error().message);
   }
   std::printf("trunk %s@%s removed\n", target->name.c_str(), target->tenant.domain.c_str());
   return kExitOk;
@@ -218,12 +252,12 @@ int trunk_rm(const TrunkFlags& flags) {
 
 int did_add(const TrunkFlags& flags) {
   auto target = open_target(flags, "NUMBER@DOMAIN (e.g. +442071234567@example.com)");
-  if (!target) return fail(target.error().message);
+  if (!target) return cli_fail(target.error().message);
   const auto colon = flags.destination.find(':');
   const auto kind =
       store::parse_did_destination_kind(std::string_view(flags.destination).substr(0, colon));
   if (colon == std::string::npos || !kind) {
-    return fail(
+    return cli_fail(
         "--to must be KIND:TARGET with KIND extension, ringgroup, ivr, queue or "
         "voicemail (e.g. extension:1001), got '" +
         flags.destination + "'");
@@ -231,7 +265,7 @@ int did_add(const TrunkFlags& flags) {
   store::Did did{
       0, target->tenant.id, target->name, flags.trunk, *kind, flags.destination.substr(colon + 1),
       0};
-  if (auto added = target->db->add_did(did); !added) return fail(added.error().message);
+  if (auto added = target->db->add_did(did); !added) return cli_fail(added.error().message);
   std::printf("DID %s@%s -> %s%s\n", did.number.c_str(), target->tenant.domain.c_str(),
               flags.destination.c_str(),
               did.trunk.empty() ? "" : (" (trunk " + did.trunk + ")").c_str());
@@ -239,13 +273,13 @@ int did_add(const TrunkFlags& flags) {
 }
 
 int did_list(const TrunkFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
-  auto tenants = tenants_of(**db, flags.domain);
-  if (!tenants) return fail(tenants.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
+  auto tenants = cli_tenants(**db, flags.domain);
+  if (!tenants) return cli_fail(tenants.error().message);
   for (const auto& tenant : *tenants) {
     auto dids = (*db)->list_dids(tenant.id);
-    if (!dids) return fail(dids.error().message);
+    if (!dids) return cli_fail(dids.error().message);
     for (const auto& did : *dids) {
       // number@domain, destination, trunk (or "any")
       std::printf("%s@%s\t%s:%s\t%s\n", did.number.c_str(), tenant.domain.c_str(),
@@ -258,10 +292,10 @@ int did_list(const TrunkFlags& flags) {
 
 int did_rm(const TrunkFlags& flags) {
   auto target = open_target(flags, "NUMBER@DOMAIN (e.g. +442071234567@example.com)");
-  if (!target) return fail(target.error().message);
+  if (!target) return cli_fail(target.error().message);
   if (auto removed = target->db->remove_did(target->tenant.id, target->name, flags.trunk);
       !removed) {
-    return fail(removed.error().message);
+    return cli_fail(removed.error().message);
   }
   std::printf("DID %s@%s removed\n", target->name.c_str(), target->tenant.domain.c_str());
   return kExitOk;
@@ -271,9 +305,9 @@ int did_rm(const TrunkFlags& flags) {
 
 int route_add(const TrunkFlags& flags) {
   const int patterns = (flags.prefix ? 1 : 0) + (flags.length ? 1 : 0) + (flags.regex ? 1 : 0);
-  if (patterns != 1) return fail("give exactly one of --prefix, --length and --regex");
+  if (patterns != 1) return cli_fail("give exactly one of --prefix, --length and --regex");
   auto target = open_target(flags, "NAME@DOMAIN (e.g. international@example.com)");
-  if (!target) return fail(target.error().message);
+  if (!target) return cli_fail(target.error().message);
   store::OutboundRoute route;
   route.tenant_id = target->tenant.id;
   route.name = target->name;
@@ -294,20 +328,20 @@ int route_add(const TrunkFlags& flags) {
   route.caller_id = flags.caller_id;
   route.emergency = flags.emergency;
   if (auto added = target->db->add_outbound_route(route); !added) {
-    return fail(added.error().message);
+    return cli_fail(added.error().message);
   }
   std::printf("route %s@%s added\n", route.name.c_str(), target->tenant.domain.c_str());
   return kExitOk;
 }
 
 int route_list(const TrunkFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
-  auto tenants = tenants_of(**db, flags.domain);
-  if (!tenants) return fail(tenants.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
+  auto tenants = cli_tenants(**db, flags.domain);
+  if (!tenants) return cli_fail(tenants.error().message);
   for (const auto& tenant : *tenants) {
     auto routes = (*db)->list_outbound_routes(tenant.id);
-    if (!routes) return fail(routes.error().message);
+    if (!routes) return cli_fail(routes.error().message);
     for (const auto& route : *routes) {
       // name@domain, priority, kind:pattern, strip, prepend, trunks, caller-ID, emergency
       std::printf("%s@%s\t%lld\t%s:%s\tstrip %u\tprepend %s\ttrunks %s\t%s\t%s\n",
@@ -323,9 +357,9 @@ int route_list(const TrunkFlags& flags) {
 
 int route_rm(const TrunkFlags& flags) {
   auto target = open_target(flags, "NAME@DOMAIN (e.g. international@example.com)");
-  if (!target) return fail(target.error().message);
+  if (!target) return cli_fail(target.error().message);
   if (auto removed = target->db->remove_outbound_route(target->tenant.id, target->name); !removed) {
-    return fail(removed.error().message);
+    return cli_fail(removed.error().message);
   }
   std::printf("route %s@%s removed\n", target->name.c_str(), target->tenant.domain.c_str());
   return kExitOk;
@@ -335,16 +369,16 @@ int route_rm(const TrunkFlags& flags) {
 
 int user_permissions(const TrunkFlags& flags) {
   auto target = open_target(flags, "EXT@DOMAIN (e.g. 1001@example.com)");
-  if (!target) return fail(target.error().message);
+  if (!target) return cli_fail(target.error().message);
   if (flags.classes) {
     auto classes = store::CallClassSet::parse(*flags.classes);
-    if (!classes) return fail(classes.error().message);
+    if (!classes) return cli_fail(classes.error().message);
     if (auto set = target->db->set_call_classes(target->tenant.id, target->name, *classes); !set) {
-      return fail(set.error().message);
+      return cli_fail(set.error().message);
     }
   }
   auto classes = target->db->get_call_classes(target->tenant.id, target->name);
-  if (!classes) return fail(classes.error().message);
+  if (!classes) return cli_fail(classes.error().message);
   std::printf("user %s@%s may call: %s\n", target->name.c_str(), target->tenant.domain.c_str(),
               classes->to_text().c_str());
   return kExitOk;
@@ -377,12 +411,12 @@ void print_limits(const store::TenantCallLimits& limits, const std::string& doma
 }
 
 int tenant_limits(const TrunkFlags& flags) {
-  auto db = open_store(flags);
-  if (!db) return fail(db.error().message);
+  auto db = open_cli_store(flags.data_dir);
+  if (!db) return cli_fail(db.error().message);
   auto tenant = (*db)->get_tenant_by_domain(flags.domain);
-  if (!tenant) return fail(tenant.error().message);
+  if (!tenant) return cli_fail(tenant.error().message);
   auto current = (*db)->get_tenant_call_limits(tenant->id);
-  if (!current) return fail(current.error().message);
+  if (!current) return cli_fail(current.error().message);
   store::TenantCallLimits limits = std::move(current).value();
   // Only the flags given change; "none" clears a list.
   const auto list = [](const std::optional<std::string>& text, std::vector<std::string>& out) {
@@ -411,9 +445,10 @@ int tenant_limits(const TrunkFlags& flags) {
                         flags.emergency_numbers || flags.mobile || flags.premium ||
                         flags.international_prefix || flags.national_prefix;
   if (changing) {
-    if (auto set = (*db)->set_tenant_call_limits(limits); !set) return fail(set.error().message);
+    if (auto set = (*db)->set_tenant_call_limits(limits); !set)
+      return cli_fail(set.error().message);
     auto stored = (*db)->get_tenant_call_limits(tenant->id);
-    if (!stored) return fail(stored.error().message);
+    if (!stored) return cli_fail(stored.error().message);
     limits = std::move(stored).value();
   }
   print_limits(limits, tenant->domain);
@@ -454,6 +489,18 @@ TrunkCommands::TrunkCommands(CLI::App& app) : flags_(std::make_unique<TrunkFlags
        trunk_show)
       ->add_option("ADDRESS", flags->address, "NAME@DOMAIN")
       ->required();
+  leaf(*trunk, "enable", "Use a disabled trunk again (applied within a second)", *flags, exit_code,
+       ran, trunk_enable)
+      ->add_option("ADDRESS", flags->address, "NAME@DOMAIN")
+      ->required();
+  leaf(*trunk, "disable",
+       "Stop using a trunk without removing it: it unregisters, carries no new calls", *flags,
+       exit_code, ran, trunk_disable)
+      ->add_option("ADDRESS", flags->address, "NAME@DOMAIN")
+      ->required();
+  leaf(*trunk, "status",
+       "What the running server knows: registration, expiry, keep-alive, calls/max, last error",
+       *flags, exit_code, ran, trunk_status);
   leaf(*trunk, "rm", "Remove a trunk no route or DID names", *flags, exit_code, ran, trunk_rm)
       ->add_option("ADDRESS", flags->address, "NAME@DOMAIN")
       ->required();

@@ -202,6 +202,7 @@ void TrunkService::run() {
         });
       }
     }
+    write_status_file();
     lock.lock();
     wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_; });
   }
@@ -251,6 +252,11 @@ void TrunkService::stop(std::chrono::milliseconds grace) {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (!options_.data_dir.empty()) {
+    // A stopped server has no trunk status; `parley trunk status` then says so.
+    std::error_code ignored;
+    std::filesystem::remove(options_.data_dir / kTrunkStatusFileName, ignored);
+  }
   if (!hooks_) return;
   pool_.post(worker(), [shutdown = hooks_->shutdown] { shutdown(); });
   const auto deadline = std::chrono::steady_clock::now() + grace;
@@ -315,27 +321,60 @@ void TrunkService::publish(std::vector<sip::TrunkStatus> status) {
 }
 
 std::vector<TrunkStatusRow> TrunkService::status() const {
-  std::vector<sip::TrunkStatus> copy;
+  std::vector<sip::TrunkStatus> clients;
   {
     std::lock_guard lock(status_mutex_);
-    copy = status_;
+    clients = status_;
   }
+  const auto snapshot = calls_.current();
+  const auto calls = calls_.calls_in_progress();
   std::vector<TrunkStatusRow> rows;
-  rows.reserve(copy.size());
-  for (const sip::TrunkStatus& trunk : copy) {
+  for (const store::Trunk& trunk : snapshot->policy.trunks()) {
     TrunkStatusRow row;
-    row.tenant_domain = trunk.tenant_domain;
+    const auto domain = snapshot->domains.find(trunk.tenant_id);
+    row.tenant_domain = domain != snapshot->domains.end() ? domain->second : std::string();
     row.trunk_name = trunk.name;
-    const bool failed = trunk.registration.state == sip::RegistrationState::kFailed;
-    row.registration = trunk.registers || failed ? std::string(to_text(trunk.registration.state))
-                                                 : std::string("peered");
-    row.last_code = trunk.registers ? trunk.registration.last_code : trunk.reachability.last_code;
-    row.reason = failed ? trunk.registration.reason : std::string();
-    row.keepalive = trunk.keepalive ? std::string(to_text(trunk.reachability.state)) : "off";
-    row.since = std::max(trunk.registration.since, trunk.reachability.since);
+    row.enabled = trunk.enabled;
+    row.max_calls = trunk.max_calls;
+    const auto up = calls.find(trunk.id);
+    row.calls = up != calls.end() ? up->second : 0;
+    row.registration = trunk.enabled ? "peered" : "disabled";
+    row.keepalive = "off";
+    const auto client = std::find_if(clients.begin(), clients.end(), [&](const auto& entry) {
+      return entry.tenant_domain == row.tenant_domain && entry.name == trunk.name;
+    });
+    if (trunk.enabled && client != clients.end()) {
+      const bool failed = client->registration.state == sip::RegistrationState::kFailed;
+      if (client->registers || failed) {
+        row.registration = std::string(to_text(client->registration.state));
+      }
+      row.last_code =
+          client->registers ? client->registration.last_code : client->reachability.last_code;
+      row.reason = client->registers || failed ? client->registration.reason : std::string();
+      if (client->registration.state == sip::RegistrationState::kRegistered) {
+        row.expires_at = client->registration.expires_at;
+      }
+      row.keepalive = client->keepalive ? std::string(to_text(client->reachability.state)) : "off";
+      row.since = std::max(client->registration.since, client->reachability.since);
+    }
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+void TrunkService::write_status_file() {
+  if (options_.data_dir.empty()) return;
+  TrunkStatusReport report;
+  report.written_at = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  report.pid = static_cast<std::int64_t>(::getpid());
+  report.rows = status();
+  if (auto written = write_trunk_status(options_.data_dir / kTrunkStatusFileName, report);
+      !written && !status_file_failed_) {
+    status_file_failed_ = true;  // said once; `parley trunk status` will call the file stale
+    spdlog::warn("trunks: {}", written.error().message);
+  }
 }
 
 }  // namespace parley::app

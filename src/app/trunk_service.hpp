@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "app/trunk_calls.hpp"
+#include "app/trunk_status_file.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "net/address.hpp"
@@ -56,17 +57,6 @@ struct TrunkServiceOptions {
   Duration retry_min = std::chrono::seconds(30);
   Duration retry_max = std::chrono::minutes(10);
   std::string user_agent = "Parley";
-};
-
-// One row of `parley trunk status`.
-struct TrunkStatusRow {
-  std::string tenant_domain;
-  std::string trunk_name;
-  std::string registration;  // "unregistered", "registering", "registered", "failed", "peered"
-  int last_code = 0;
-  std::string reason;      // why failed, else empty
-  std::string keepalive;   // "up", "down", "unknown", "off"
-  std::int64_t since = 0;  // Unix seconds of the later of the two last state changes
 };
 
 // The worker side, run by TrunkService through WorkerPool::post on the attached worker.
@@ -103,6 +93,9 @@ class TrunkService {
   void start();
   void stop(std::chrono::milliseconds grace);
 
+  // Every trunk of the last snapshot, disabled ones too, with its registration, keep-alive and
+  // calls in progress. The service's thread also writes it to `<data_dir>/trunk-status` every
+  // poll_interval (trunk_status_file.hpp, decision 0026) when data_dir is set.
   std::vector<TrunkStatusRow> status() const;
 
   // Calls through trunks (outbound plans, trusted peers, DIDs): rebuilt by this service's
@@ -116,6 +109,7 @@ class TrunkService {
   void publish(std::vector<sip::TrunkStatus> status);
   // Reads trunks, DIDs, routes and limits and hands TrunkCalls a new snapshot.
   void refresh_calls();
+  void write_status_file();
 
   net::WorkerPool& pool_;
   TrunkServiceOptions options_;
@@ -134,6 +128,7 @@ class TrunkService {
   bool stopping_ = false;  // guarded by wake_mutex_
   std::optional<std::uint64_t> last_counter_;
   std::optional<std::vector<sip::TrunkClientConfig>> last_wanted_;
+  bool status_file_failed_ = false;  // the thread's; a write error is logged once
 
   mutable std::mutex status_mutex_;
   std::vector<sip::TrunkStatus> status_;  // guarded by status_mutex_

@@ -25,11 +25,6 @@ namespace {
 
 using store::sqlite::SqliteStore;
 
-int fail(const std::string& message) {
-  std::fprintf(stderr, "parley: %s\n", message.c_str());
-  return kExitRuntimeError;
-}
-
 struct Box {
   std::unique_ptr<SqliteStore> db;
   store::Tenant tenant;
@@ -69,9 +64,9 @@ std::string utc_text(store::UnixMillis millis) {
 
 int voicemail_list(const VoicemailFlags& flags) {
   auto box = open_box(flags);
-  if (!box) return fail(box.error().message);
+  if (!box) return cli_fail(box.error().message);
   auto messages = box->db->list_voicemail(box->tenant.id, box->number, store::kMaxVoicemailPage);
-  if (!messages) return fail(messages.error().message);
+  if (!messages) return cli_fail(messages.error().message);
   for (const auto& message : *messages) {
     // id, received, state, caller, duration, bytes, file: tab-separated.
     std::printf("%lld\t%s\t%s\t%s\t%llu.%03llus\t%llu\t%s\n", static_cast<long long>(message.id),
@@ -86,9 +81,9 @@ int voicemail_list(const VoicemailFlags& flags) {
 
 int voicemail_rm(const VoicemailFlags& flags) {
   auto box = open_box(flags);
-  if (!box) return fail(box.error().message);
+  if (!box) return cli_fail(box.error().message);
   auto removed = box->db->remove_voicemail(box->tenant.id, box->number, flags.id);
-  if (!removed) return fail(removed.error().message);
+  if (!removed) return cli_fail(removed.error().message);
   // The row goes first: a file without a row is only wasted space, a row without its file
   // would be a message that cannot be played.
   std::error_code error;
@@ -104,10 +99,10 @@ int voicemail_rm(const VoicemailFlags& flags) {
 
 int user_voicemail(const VoicemailFlags& flags) {
   auto box = open_box(flags);
-  if (!box) return fail(box.error().message);
+  if (!box) return cli_fail(box.error().message);
   const bool on = flags.mode == "on";
   if (auto set = box->db->set_voicemail_enabled(box->tenant.id, box->number, on); !set) {
-    return fail(set.error().message);
+    return cli_fail(set.error().message);
   }
   std::printf("user %s@%s: voicemail %s\n", box->number.c_str(), box->tenant.domain.c_str(),
               on ? "on" : "off (calls that would reach it get 480)");

@@ -11,6 +11,7 @@ WebApi::WebApi(std::unique_ptr<store::sqlite::SqliteStore> store, PbxCore& core,
     : store_(std::move(store)) {
   http::api::RestApiOptions options;
   options.chat_attachments = chat_attachments;
+  options.call_features = store_.get();
   options.version = std::string(version());
   options.directory_changed = [&core] { core.reload_directory(); };
   options.live_bindings = [&core](store::TenantId tenant, std::string_view number) {

@@ -217,14 +217,13 @@ std::string ChatEndpoint::handle(SessionId session, const ChatUser& user, std::s
       return ok_reply(id, {{"conversation", described}});
     }
     case RequestType::kPost: {
-      auto message = service_.post(user, request.conversation, request.body);
-      if (!message) return error_reply(id, message.error());
-      auto view = service_.conversation(user, message->conversation_id);
-      if (view) {
-        fan_out(extensions_of(*view), {{"type", "message"}, {"message", message_json(*message)}});
-        if (posted_) posted_(user, *view, *message);
-      }
-      return ok_reply(id, {{"message", message_json(*message)}});
+      // The members the sender was checked against are the fan-out list (one read of them).
+      auto posted = service_.post_with_members(user, request.conversation, request.body);
+      if (!posted) return error_reply(id, posted.error());
+      Json message = message_json(posted->message);
+      fan_out(extensions_of(posted->view), {{"type", "message"}, {"message", message}});
+      if (posted_) posted_(user, posted->view, posted->message);
+      return ok_reply(id, {{"message", std::move(message)}});
     }
     case RequestType::kEdit:
     case RequestType::kDelete: {

@@ -1,6 +1,21 @@
 #include "chat/chat_hub.hpp"
 
+#include <algorithm>
+
 namespace parley::chat {
+
+ChatHub::ChatHub(Sender sender)
+    : sender_([sender = std::move(sender)](std::span<const SessionId> sessions,
+                                           const std::shared_ptr<const std::string>& text) {
+        for (const SessionId session : sessions) sender(session, *text);
+      }) {}
+
+std::size_t ChatHub::send(const std::vector<SessionId>& targets, std::string text) {
+  if (!targets.empty()) {
+    sender_(targets, std::make_shared<const std::string>(std::move(text)));
+  }
+  return targets.size();
+}
 
 bool ChatHub::attach(SessionId session, store::TenantId tenant, std::string extension) {
   std::lock_guard lock(mutex_);
@@ -41,23 +56,25 @@ std::size_t ChatHub::session_count() const {
 }
 
 std::size_t ChatHub::deliver(store::TenantId tenant, const std::vector<std::string>& extensions,
-                             const std::string& text, std::optional<SessionId> except) {
+                             std::string text, std::optional<SessionId> except) {
   std::vector<SessionId> targets;
   {
     std::lock_guard lock(mutex_);
+    targets.reserve(std::min(extensions.size(), by_session_.size()));
+    UserKey key{tenant, std::string()};
     for (const std::string& extension : extensions) {
-      const auto user = by_user_.find(UserKey{tenant, extension});
+      key.second = extension;  // reuses the key's buffer: no allocation per member
+      const auto user = by_user_.find(key);
       if (user == by_user_.end()) continue;
       for (const SessionId session : user->second) {
         if (session != except) targets.push_back(session);
       }
     }
   }
-  for (const SessionId session : targets) sender_(session, text);
-  return targets.size();
+  return send(targets, std::move(text));
 }
 
-std::size_t ChatHub::deliver_to_tenant(store::TenantId tenant, const std::string& text,
+std::size_t ChatHub::deliver_to_tenant(store::TenantId tenant, std::string text,
                                        std::optional<SessionId> except) {
   std::vector<SessionId> targets;
   {
@@ -69,8 +86,7 @@ std::size_t ChatHub::deliver_to_tenant(store::TenantId tenant, const std::string
       }
     }
   }
-  for (const SessionId session : targets) sender_(session, text);
-  return targets.size();
+  return send(targets, std::move(text));
 }
 
 }  // namespace parley::chat

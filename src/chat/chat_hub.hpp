@@ -1,7 +1,12 @@
 #pragma once
 // ChatHub: who is connected right now, and live delivery to them. It tracks every open chat
 // session (one per WebSocket) under the (tenant, extension) it signed in as, and hands an event
-// to every session of every named member through the Sender it was built with.
+// to every session of every named member through the sender it was built with.
+//
+// Fan-out cost (decision 0027): an event is serialised once by the caller and handed over once
+// per fan-out — one BatchSender call with every target session and one shared, immutable text —
+// so a 1,000-member channel costs one copy of the text, not 1,000, and the transport can cross
+// threads once per worker instead of once per session.
 //
 // Nothing here is durable: a member with no session simply gets nothing now, and finds the
 // message in history and in the unread counts at the next sign-in (the store has it already,
@@ -16,9 +21,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,9 +40,14 @@ using SessionId = std::uint64_t;
 
 class ChatHub {
  public:
+  // One fan-out: every target session gets `text` (never null, shared by all of them).
+  using BatchSender = std::function<void(std::span<const SessionId> sessions,
+                                         const std::shared_ptr<const std::string>& text)>;
+  // One session at a time (tests, small tools): called once per target session.
   using Sender = std::function<void(SessionId session, const std::string& text)>;
 
-  explicit ChatHub(Sender sender) : sender_(std::move(sender)) {}
+  explicit ChatHub(BatchSender sender) : sender_(std::move(sender)) {}
+  explicit ChatHub(Sender sender);
 
   // Registers `session` for (tenant, extension). True when it is that user's first session
   // (the user came online). Attaching a known session again changes nothing and returns false.
@@ -55,15 +67,18 @@ class ChatHub {
   // Sends `text` to every session of each of `extensions` in `tenant`, except `except`.
   // Returns the number of sessions it was handed to.
   std::size_t deliver(store::TenantId tenant, const std::vector<std::string>& extensions,
-                      const std::string& text, std::optional<SessionId> except = std::nullopt);
+                      std::string text, std::optional<SessionId> except = std::nullopt);
   // Sends `text` to every session of `tenant` (presence), except `except`.
-  std::size_t deliver_to_tenant(store::TenantId tenant, const std::string& text,
+  std::size_t deliver_to_tenant(store::TenantId tenant, std::string text,
                                 std::optional<SessionId> except = std::nullopt);
 
  private:
   using UserKey = std::pair<store::TenantId, std::string>;
 
-  Sender sender_;
+  // Hands `text` to `targets` in one sender call; returns how many there were.
+  std::size_t send(const std::vector<SessionId>& targets, std::string text);
+
+  BatchSender sender_;
   mutable std::mutex mutex_;
   std::map<UserKey, std::set<SessionId>, std::less<>> by_user_;  // guarded by mutex_
   std::unordered_map<SessionId, UserKey> by_session_;            // guarded by mutex_

@@ -196,34 +196,6 @@ std::string_view to_text(RequestType type) {
   return "unknown";
 }
 
-int json_nesting(std::string_view text, int max) {
-  int depth = 0;
-  int deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > max) return max + 1;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 ParsedRequest parse_request(std::string_view input) {
   if (input.size() > kMaxRequestBytes) {
     return {{},

@@ -215,6 +215,13 @@ Result<ConversationView> ChatService::remove_member(const ChatUser& user, store:
 
 Result<store::ChatMessage> ChatService::post(const ChatUser& user, store::ConversationId id,
                                              std::string_view body) {
+  auto posted = post_with_members(user, id, body);
+  if (!posted) return posted.error();
+  return std::move(posted->message);
+}
+
+Result<PostedMessage> ChatService::post_with_members(const ChatUser& user, store::ConversationId id,
+                                                     std::string_view body) {
   if (user.extension.empty()) return chat_error(ChatError::kForbidden, "admins do not post");
   if (auto valid = check_body(body); !valid) return valid.error();
   auto view = member_view(user, id);
@@ -222,7 +229,7 @@ Result<store::ChatMessage> ChatService::post(const ChatUser& user, store::Conver
   if (auto allowed = take_token(user); !allowed) return allowed.error();
   auto stored = store_.insert_message({id, user.extension, std::string(body), wall_now()});
   if (!stored) return from_store(stored.error());
-  return stored;
+  return PostedMessage{std::move(stored).value(), std::move(view).value()};
 }
 
 Result<store::ChatMessage> ChatService::edit(const ChatUser& user, store::MessageId id,

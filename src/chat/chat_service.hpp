@@ -76,6 +76,12 @@ struct ConversationView {
   std::vector<store::ChatMember> members;
 };
 
+// A stored message with the conversation it went to, as ChatService checked it.
+struct PostedMessage {
+  store::ChatMessage message;
+  ConversationView view;
+};
+
 class ChatService {
  public:
   ChatService(store::ChatStore& store, const Clock& clock, ChatServiceOptions options = {});
@@ -96,6 +102,10 @@ class ChatService {
 
   Result<store::ChatMessage> post(const ChatUser& user, store::ConversationId id,
                                   std::string_view body);
+  // post() that also returns the conversation and members it checked the sender against: the
+  // fan-out list, without reading a large channel's members a second time.
+  Result<PostedMessage> post_with_members(const ChatUser& user, store::ConversationId id,
+                                          std::string_view body);
   Result<store::ChatMessage> edit(const ChatUser& user, store::MessageId id, std::string_view body);
   Result<store::ChatMessage> remove(const ChatUser& user, store::MessageId id);
   // Newest first; `limit` 0 = options().default_page.

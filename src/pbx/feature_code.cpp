@@ -40,11 +40,30 @@ bool is_forward_number(std::string_view number) {
          std::all_of(digits.begin(), digits.end(), is_digit);
 }
 
+// Extension numbers are digits; the longest the store accepts is far below this.
+constexpr std::size_t kMaxPickupExtensionLength = 32;
+
+bool is_extension_number(std::string_view number) {
+  return !number.empty() && number.size() <= kMaxPickupExtensionLength &&
+         std::all_of(number.begin(), number.end(), is_digit);
+}
+
 }  // namespace
 
 std::optional<FeatureCode> parse_feature_code(std::string_view dialled) {
   if (!dialled.starts_with('*')) return std::nullopt;
   if (dialled.size() > 1 && dialled.ends_with('#')) dialled.remove_suffix(1);
+  // Pickup codes differ in shape from the "*" and two digits ones: "*8" alone, "**" and digits.
+  if (dialled == "*8")
+    return FeatureCode{FeatureAction::kPickupGroup, ForwardCondition::kAlways, {}};
+  if (dialled.starts_with("**")) {
+    const std::string_view extension = dialled.substr(2);
+    if (!is_extension_number(extension)) {
+      return FeatureCode{FeatureAction::kInvalid, ForwardCondition::kAlways, {}};
+    }
+    return FeatureCode{FeatureAction::kPickupDirected, ForwardCondition::kAlways,
+                       std::string(extension)};
+  }
   for (const auto& entry : kCodes) {
     if (!dialled.starts_with(entry.code)) continue;
     const std::string_view rest = dialled.substr(entry.code.size());

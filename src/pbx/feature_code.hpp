@@ -8,7 +8,9 @@
 //   *76 toggle DND, *78 DND on, *79 DND off,
 //   *72NUMBER forward always to NUMBER, *73 clear it,
 //   *90NUMBER forward on busy to NUMBER, *91 clear it,
-//   *52NUMBER forward on no answer to NUMBER, *53 clear it.
+//   *52NUMBER forward on no answer to NUMBER, *53 clear it,
+//   *8 group pickup (answer a call ringing in the caller's pickup group),
+//   **EXT directed pickup (answer a call ringing at extension EXT).
 // Extension numbers are digits only, so a code can never shadow an extension.
 //
 // Pure; safe from any thread.
@@ -30,17 +32,20 @@ enum class FeatureAction : std::uint8_t {
   kDndOn,
   kDndOff,
   kDndToggle,
-  kForwardSet,    // `condition` to `number`
-  kForwardClear,  // `condition`
-  kUnknown,       // starts with '*' but is no code of ours: answer 404
-  kInvalid,       // a known code with a bad number ("*72", "*72abc"): answer 484 Address
-                  // Incomplete
+  kForwardSet,      // `condition` to `number`
+  kForwardClear,    // `condition`
+  kPickupGroup,     // "*8": a call ringing at any extension of the caller's pickup group
+  kPickupDirected,  // "**EXT": a call ringing at extension `number`
+  kUnknown,         // starts with '*' but is no code of ours: answer 404
+  kInvalid,         // a known code with a bad number ("*72", "*72abc"): answer 484 Address
+                    // Incomplete
 };
 
 struct FeatureCode {
   FeatureAction action = FeatureAction::kUnknown;
   store::ForwardCondition condition = store::ForwardCondition::kAlways;  // for kForward*
-  std::string number;  // the forward target as dialled: digits, or '+' and digits
+  std::string number;  // the forward target as dialled (digits, or '+' and digits), or the
+                       // extension of a directed pickup (digits)
   bool operator==(const FeatureCode&) const = default;
 };
 

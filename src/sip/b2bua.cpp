@@ -210,10 +210,16 @@ void B2bua::on_response(ClientTransaction& transaction, const Message& response)
     case ClientKind::kTransfer:
       on_transfer_response(transaction, context, response);
       return;
+    case ClientKind::kAttended:
+      on_attended_response(transaction, context, response);
+      return;
     case ClientKind::kOther:
       if (response.status_code() >= 200) {
-        cancel_timer(context.forget);
+        ClientContext done = std::move(context);
+        cancel_timer(done.forget);
         clients_.erase(it);
+        // Our own re-INVITE (b2bua_redirect.cpp) is the only INVITE of this kind.
+        if (transaction.is_invite()) on_own_invite_response(done, response);
       }
       return;
   }
@@ -252,6 +258,9 @@ void B2bua::on_client_failure(ClientTransaction& transaction, ClientFailure fail
       }
       return;
     }
+    case ClientKind::kAttended:
+      on_attended_failure(context, failure_status_code(failure), "Request Timeout");
+      return;
     case ClientKind::kOther:
       return;
   }
@@ -359,6 +368,10 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
     refuse(403, "From Does Not Match Credentials");
     return;
   }
+  if (!invite.first("Replaces").empty() &&
+      refuse_replacing_invite(transaction, invite, caller_tenant->id)) {
+    return;  // RFC 3891: an INVITE with Replaces never rings anyone (decision 0024)
+  }
   // A domain in the Request-URI names the callee's tenant; an address names only this server,
   // so a phone dialling our IP reaches its own tenant. A trunk's calls stay in its tenant.
   std::optional<CallTenant> callee_tenant = trusted || names_no_domain(target->host)
@@ -453,6 +466,7 @@ void B2bua::start_call(ServerTransaction& transaction, const Message& invite,
     }
   }
   call.tenant = tenant.id;
+  call.tenant_domain = tenant.domain;
   call.caller = std::move(caller);
   call.callee = std::move(callee);
   call.start_ms = now_ms();
@@ -514,6 +528,7 @@ void B2bua::next_stage(Call& call, store::Disposition disposition) {
     branch = 0;
   }
   call.live_branches = 0;
+  std::vector<std::shared_ptr<void>>().swap(call.branch_holds);
   ServerTransaction* server = options_.layer.find_server(call.invite);
   if (server == nullptr || call.stage + 1 >= call.stages.size()) {
     end_unanswered(call, disposition);
@@ -649,14 +664,19 @@ void B2bua::on_branch_response(ClientTransaction& transaction, ClientContext& co
   if (live) on_branch_failure(*call, branch, status, response.reason_phrase());
 }
 
-void B2bua::on_branch_failure(Call& call, std::uint16_t branch, int status,
-                              std::string_view reason) {
-  call.branches[branch] = 0;
-  --call.live_branches;
+void B2bua::note_failure(Call& call, int status, std::string_view reason) {
   if (call.best_status == 0 || failure_rank(status) < failure_rank(call.best_status)) {
     call.best_status = status;
     call.best_reason.assign(reason);
   }
+}
+
+void B2bua::on_branch_failure(Call& call, std::uint16_t branch, int status,
+                              std::string_view reason) {
+  call.branches[branch] = 0;
+  --call.live_branches;
+  if (branch < call.branch_holds.size()) call.branch_holds[branch].reset();
+  note_failure(call, status, reason);
   if (status >= 600) {
     // §16.7: a 6xx ends the search; the other devices stop ringing, later stages are skipped.
     for (TransactionId& other : call.branches) {
@@ -711,6 +731,10 @@ void B2bua::on_branch_answer(Call& call, ClientTransaction& transaction, ClientC
   for (TransactionId other : call.branches) {
     if (other != 0) cancel_branch(other, true);
   }
+  if (context.branch < call.branch_holds.size()) {
+    call.answered_hold = std::move(call.branch_holds[context.branch]);
+  }
+  std::vector<std::shared_ptr<void>>().swap(call.branch_holds);
   std::vector<TransactionId>().swap(call.branches);
   std::vector<std::uint32_t>().swap(call.branch_targets);
   std::vector<RingStage>().swap(call.stages);
@@ -932,6 +956,7 @@ void B2bua::destroy(Call& call) {
   cancel_timer(call.no_answer_timer);
   cancel_timer(call.media_timer);
   cancel_timer(call.local_hang_up_timer);
+  cancel_timer(call.local_redirect_timer);
   if (call.transfer != nullptr) {
     cancel_transfer_branches(call, false);
     cancel_timer(call.transfer->no_answer_timer);

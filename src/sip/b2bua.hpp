@@ -183,6 +183,7 @@ class B2bua final : public TransactionLayer::Listener {
     kRelay,     // an in-dialog request relayed from `side`'s server transaction `server`
     kOther,     // BYE, CANCEL, ACK-and-BYE of an extra 2xx: the answer only ends the transaction
     kTransfer,  // one forked INVITE to the target of a blind transfer (b2bua_transfer.cpp)
+    kAttended,  // the re-INVITE that moves the target of an attended transfer (b2bua_attended.cpp)
   };
   struct ClientContext {
     ClientKind kind = ClientKind::kOther;
@@ -199,6 +200,7 @@ class B2bua final : public TransactionLayer::Listener {
     std::string released_tag;     // To tag of a 2xx we ACKed and BYEd (an answer we did not take)
     bool challenged = false;      // kBranch to an external target: we answered its 401/407 once
     TimerId no_reply = kNoTimer;  // kBranch to an external target: external_reply_timeout
+    CallId replaced_call = 0;     // kAttended: the consultation call whose leg is re-INVITEd
   };
 
   struct CalleePlan {
@@ -246,6 +248,16 @@ class B2bua final : public TransactionLayer::Listener {
   // The 200 for the caller's INVITE (or re-INVITE) carrying our SDP answer.
   void send_local_answer(Call& call, ServerTransaction& transaction, std::string_view sdp);
   void request_local_hang_up(CallId id);
+  // --- an application passes its caller on (b2bua_redirect.cpp, decision 0022) ---
+  void request_local_redirect(CallId id, std::string target);
+  void start_redirect(Call& call);
+  void redirect_to_application(Call& call, std::string_view application);
+  void fail_redirect(Call& call, int status);
+  // The caller's media moves from the application to `sdp` (our offer in a re-INVITE).
+  void reinvite_caller(Call& call, std::string_view sdp);
+  void on_own_invite_response(ClientContext& context, const protocol::sip::Message& response);
+  // Hands a new LocalSession its redirect callback.
+  void attach_redirect(Call& call);
   bool send_branch(Call& call, const protocol::sip::Message& invite, std::string_view body,
                    const Peer& peer, const store::Binding& binding);
   // What differs between the INVITEs Parley sends a device of a callee: a new call's branches
@@ -266,6 +278,8 @@ class B2bua final : public TransactionLayer::Listener {
   void on_branch_response(ClientTransaction& transaction, ClientContext& context,
                           const protocol::sip::Message& response);
   void on_branch_failure(Call& call, std::uint16_t branch, int status, std::string_view reason);
+  // Remembers a failure for the caller's final answer when it ranks best so far (§16.7).
+  void note_failure(Call& call, int status, std::string_view reason);
   void on_branch_answer(Call& call, ClientTransaction& transaction, ClientContext& context,
                         const protocol::sip::Message& response);
   void relay_provisional(Call& call, const protocol::sip::Message& response);
@@ -313,6 +327,22 @@ class B2bua final : public TransactionLayer::Listener {
   // The transferor hung up while its transfer rings: the call goes on with its leg gone.
   void drop_transferor(Call& call);
   void cancel_transfer_branches(Call& call, bool completed_elsewhere);
+
+  // --- attended transfer, REFER with Replaces (b2bua_attended.cpp, decision 0024) ---
+  // `replaces` is the unescaped Replaces value of the Refer-To URI; the REFER passed every
+  // check of a blind transfer that does not concern the target's devices.
+  void on_attended_refer(Call& call, Side from, ServerTransaction& transaction,
+                         const protocol::sip::Message& refer, std::string_view replaces);
+  void on_attended_response(ClientTransaction& transaction, ClientContext& context,
+                            const protocol::sip::Message& response);
+  void on_attended_failure(const ClientContext& context, int status, std::string_view reason);
+  // The target answered the re-INVITE: it takes the transferor's place in `call`, and both of
+  // the transferor's legs end.
+  void join_attended(Call& call, Call& consultation);
+  // An INVITE carrying Replaces (RFC 3891 §3) that arrived at us: answered here when it names
+  // no dialog we can let it replace. True when a response was sent.
+  bool refuse_replacing_invite(ServerTransaction& transaction, const protocol::sip::Message& invite,
+                               store::TenantId caller_tenant);
 
   // --- media (b2bua_media.cpp) ---
   // The body to send on for an SDP body `body` of `message` from `from`: unchanged without a

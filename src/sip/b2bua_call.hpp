@@ -31,6 +31,7 @@ enum class B2bua::TimerKind : std::uint8_t {
   kTransferNoAnswer,  // call: the target of a blind transfer rings too long
   kLocalHangUp,       // call: the application answering it asked to end it
   kExternalNoReply,   // client transaction: an INVITE to a trunk got no response at all
+  kLocalRedirect,     // call: the application answering it asked to pass the caller on
 };
 inline constexpr unsigned kB2buaTimerBits = 4;
 
@@ -61,7 +62,10 @@ struct B2bua::Leg {
 // and the target's devices ring. The transferee's leg and its media are untouched until one
 // answers; then the transferor's leg is replaced by the target's.
 struct B2buaTransfer {
-  std::uint8_t transferor = 0;   // index into Call::legs of the side that sent REFER
+  std::uint8_t transferor = 0;  // index into Call::legs of the side that sent REFER
+  // Not a REFER: the application answering the call passes the caller on (b2bua_redirect.cpp).
+  // The "transferor" is the application's side, which has no leg (transferor_gone).
+  bool from_application = false;
   bool transferor_gone = false;  // it hung up while the target rang
   std::uint32_t refer_cseq = 0;  // the REFER's CSeq, the NOTIFY's Event id (RFC 3515 §2.4.6)
   std::string target;            // the target extension
@@ -73,6 +77,11 @@ struct B2buaTransfer {
   int best_status = 0;
   std::string best_reason;
   TimerId no_answer_timer = kNoTimer;
+  // Attended transfer (decision 0024): the transferor's consultation call, whose other party
+  // (the target) is being re-INVITEd onto this call's relay; 0 for a blind transfer.
+  std::uint64_t consultation = 0;
+  std::uint8_t consultation_transferor = 0;  // index into its legs of the transferor's leg
+  TransactionId reinvite = 0;                // the re-INVITE to the target
 };
 
 struct B2bua::Call {
@@ -88,6 +97,12 @@ struct B2bua::Call {
   // Set for a call Parley answered itself: it has no callee leg and no CallMedia.
   std::unique_ptr<LocalSession> local;
   TimerId local_hang_up_timer = kNoTimer;
+  // For a call an application answers: the caller's last SDP offer (a redirect offers it to the
+  // new target), the tenant's domain, and a redirect the application asked for.
+  std::string local_offer;
+  std::string tenant_domain;
+  std::string redirect_target;
+  TimerId local_redirect_timer = kNoTimer;
   bool invite_offer = false;  // the caller's INVITE carried the SDP offer
   store::EndReason end_reason = store::EndReason::kNormal;
   TimerId media_timer = kNoTimer;
@@ -110,6 +125,10 @@ struct B2bua::Call {
   std::vector<TransactionId> branches;  // forked INVITEs; 0 once a branch has its final answer
   // Per branch, which extension of its stage it rings: (stage << 16) | index in the stage.
   std::vector<std::uint32_t> branch_targets;
+  // Per branch, what ExternalTarget::claim gave it (a trunk channel), held while it rings;
+  // the answering branch's moves to `answered_hold`.
+  std::vector<std::shared_ptr<void>> branch_holds;
+  std::shared_ptr<void> answered_hold;
   std::size_t live_branches = 0;  // neither answered nor cancelled
   int best_status = 0;            // best failure so far (§16.7), 0 = none
   std::string best_reason;

@@ -469,6 +469,11 @@ void B2bua::fire(std::uint64_t id, TimerKind kind, TimerId timer) {
       call->local_hang_up_timer = kNoTimer;
       hang_up(*call, store::HangupSide::kCallee, true, false);
       return;
+    case TimerKind::kLocalRedirect:
+      if (call->local_redirect_timer != timer) return;
+      call->local_redirect_timer = kNoTimer;
+      start_redirect(*call);
+      return;
     case TimerKind::kForgetClient:
     case TimerKind::kExternalNoReply:
       return;

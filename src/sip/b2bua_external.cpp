@@ -85,8 +85,22 @@ void B2bua::ring_externals(Call& call, const Message& invite) {
     const std::size_t slot = stage.extensions.size() + index;
     if (slot > 0xffffU) break;
     const auto target = static_cast<std::uint32_t>((call.stage << 16U) | slot);
-    if (send_external_branch(call, invite, stage.externals[index])) {
+    const ExternalTarget& external = stage.externals[index];
+    std::shared_ptr<void> hold;
+    if (external.claim) {
+      hold = external.claim();
+      if (hold == nullptr) {
+        // Counted like the trunk's own 503: the next stage (the next trunk) is tried.
+        spdlog::warn("call {}: {} is at capacity; trying the next trunk",
+                     call.legs[0].dialog.call_id, external.label);
+        note_failure(call, 503, "Trunk At Capacity");
+        continue;
+      }
+    }
+    if (send_external_branch(call, invite, external)) {
       call.branch_targets.push_back(target);
+      call.branch_holds.resize(call.branches.size());
+      call.branch_holds.back() = std::move(hold);
     } else {
       spdlog::warn("call {}: cannot send the INVITE to {}", call.legs[0].dialog.call_id,
                    stage.externals[index].label);

@@ -65,6 +65,8 @@ void B2bua::start_local_call(ServerTransaction& transaction, const Message& invi
   }
   call.tenant = tenant.id;
   call.callee_tenant = tenant.id;
+  call.tenant_domain = tenant.domain;
+  call.local_offer = std::string(invite.body());
   call.caller = std::move(caller);
   call.callee = std::move(callee);
   call.start_ms = now_ms();
@@ -75,6 +77,7 @@ void B2bua::start_local_call(ServerTransaction& transaction, const Message& invi
   call.legs[0].established = true;
   calls_.emplace(id, std::move(owned));
   add_dialog(call, Side::kCaller);
+  attach_redirect(call);
   ++stats_.calls_started;
   ++stats_.calls_answered;
   report_call_state(call, CallPhase::kRinging);
@@ -124,6 +127,8 @@ void B2bua::answer_with_application(Call& call, store::Disposition unanswered) {
   // The relay set up for the devices is not needed any more: media ends at the application.
   call.media.reset();
   call.local = std::move(session).value();
+  call.local_offer = std::string(invite->body());
+  attach_redirect(call);
   cancel_timer(call.no_answer_timer);
   std::vector<TransactionId>().swap(call.branches);
   std::vector<std::uint32_t>().swap(call.branch_targets);
@@ -168,6 +173,7 @@ void B2bua::on_local_request(Call& call, ServerTransaction& transaction, const M
         reject(transaction, answer.error().code, answer.error().message);
         return;
       }
+      call.local_offer = std::string(request.body());
       ResponseOptions ok;
       ok.status_code = 200;
       ok.to_tag = caller.dialog.local_tag;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "protocol/sip/headers.hpp"
+#include "protocol/sip/replaces.hpp"
 #include "protocol/sip/uri.hpp"
 #include "sip/b2bua.hpp"
 #include "sip/b2bua_call.hpp"
@@ -65,8 +66,13 @@ void B2bua::on_refer(Call& call, Side from, ServerTransaction& transaction, cons
     reject(transaction, 400, "Bad Refer-To");
     return;
   }
-  if (!target->uri.headers.empty()) {
-    // Replaces (attended transfer) or other embedded headers: not supported yet.
+  auto replaces = protocol::sip::replaces_in_uri_headers(target->uri.headers);
+  if (!replaces.ok()) {
+    reject(transaction, 400, "Bad Replaces In Refer-To");
+    return;
+  }
+  if (!target->uri.headers.empty() && !replaces->has_value()) {
+    // Embedded headers other than Replaces (attended transfer): nothing we could honour.
     reject(transaction, 501, "Refer-To Headers Not Supported");
     return;
   }
@@ -88,6 +94,10 @@ void B2bua::on_refer(Call& call, Side from, ServerTransaction& transaction, cons
   }
   if (tenant->id != call.tenant) {
     reject(transaction, 403, "Transfer To Another Tenant Not Allowed");
+    return;
+  }
+  if (replaces->has_value()) {
+    on_attended_refer(call, from, transaction, refer, **replaces);
     return;
   }
   std::string number = unescaped(target->uri.user);
@@ -166,7 +176,7 @@ bool B2bua::send_transfer_branch(Call& call, std::string_view body, const Peer& 
   out.from_uri = transfer.transferee_uri;
   out.to = to;
   out.contact_user = from == Side::kCaller ? call.callee : call.caller;  // the transferee
-  out.extra_lines = referred_by;
+  if (!transfer.from_application) out.extra_lines = referred_by;
   out.content_type = "application/sdp";
   out.body = body;
   auto sent = send_invite(out, peer, binding);
@@ -314,12 +324,25 @@ void B2bua::on_transfer_answer(Call& call, ClientTransaction& transaction, Clien
   call.start_ms = transfer.start_ms;
   call.answer_ms = now_ms();
   call.end_reason = store::EndReason::kNormal;
+  const bool from_application = call.transfer->from_application;
   call.transfer.reset();
   ++stats_.calls_answered;
   report_call_state(call, CallPhase::kConfirmed);
+  if (from_application) {
+    // The application's part ends; the caller's media moves to the relay.
+    call.local->on_redirect_answered();
+    call.local.reset();
+    cancel_timer(call.local_hang_up_timer);
+    cancel_timer(call.local_redirect_timer);
+    reinvite_caller(call, *answer);
+  }
 }
 
 void B2bua::fail_transfer(Call& call, int status, std::string_view reason) {
+  if (call.transfer->from_application) {
+    fail_redirect(call, status);
+    return;
+  }
   B2buaTransfer& transfer = *call.transfer;
   cancel_transfer_branches(call, false);
   cancel_timer(transfer.no_answer_timer);

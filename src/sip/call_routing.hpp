@@ -8,6 +8,7 @@
 // without blocking (answer from memory). One instance may serve several workers if the
 // implementation is thread-safe.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,12 @@ struct ExternalTarget {
   std::string from_display;  // may be empty
   DigestCredentials credentials;
   std::string label;  // for logs, e.g. "trunk main@example.com"
+  // Non-empty: asked just before this target rings, on the call's worker, for a channel of a
+  // trunk with a call limit (decision 0026). nullptr = the trunk is at capacity: the target is
+  // skipped as a 503 failure ("Trunk At Capacity") and the next stage rings. What it returns is
+  // held while the branch rings and, once it answers, for the rest of the call; it is dropped
+  // when the branch fails or is cancelled.
+  std::function<std::shared_ptr<void>()> claim{};
 };
 
 // One step of ringing: every device of these extensions and every external target rings at

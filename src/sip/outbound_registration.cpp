@@ -225,6 +225,7 @@ void OutboundRegistration::on_success(const psip::Message& response) {
   backoff_ = options_.retry_min;
   last_failure_transient_ = false;
   status_.granted_expires = granted;
+  status_.expires_at = options_.wall_clock() + static_cast<std::int64_t>(granted);
   status_.reason.clear();
   const auto refresh = std::chrono::duration_cast<Duration>(
       std::chrono::duration<double>(granted * options_.refresh_at));

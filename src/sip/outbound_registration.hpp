@@ -46,6 +46,7 @@ struct RegistrationStatus {
   std::string reason;      // why kFailed (or why the last attempt failed), for people
   std::int64_t since = 0;  // Unix seconds of the last state change
   std::uint32_t granted_expires = 0;  // seconds the provider granted last time
+  std::int64_t expires_at = 0;        // Unix seconds the last granted registration lapses; 0 = none
 };
 
 struct RegistrationAccount {

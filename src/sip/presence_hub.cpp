@@ -58,7 +58,20 @@ void PresenceHub::erase_if_unused_locked(const std::string& key) {
   const Entry& entry = it->second;
   const bool watched =
       std::any_of(entry.watchers.begin(), entry.watchers.end(), [](auto n) { return n != 0; });
-  if (entry.dialogs.empty() && !entry.do_not_disturb && !watched) entries_.erase(it);
+  if (entry.dialogs.empty() && !entry.do_not_disturb && !watched && entry.publications.empty() &&
+      !entry.chosen) {
+    entries_.erase(it);
+  }
+}
+
+void PresenceHub::changed(std::unique_lock<std::mutex>& lock, const std::string& key) {
+  std::vector<std::function<void()>> wakes;
+  if (auto it = entries_.find(key); it != entries_.end())
+    wakes = mark_dirty_locked(key, it->second);
+  erase_if_unused_locked(key);
+  lock.unlock();
+  for (auto& wake : wakes) wake();
+  if (listener_) listener_();
 }
 
 void PresenceHub::on_call_state(const ExtensionCallState& state) {
@@ -92,6 +105,7 @@ void PresenceHub::on_call_state(const ExtensionCallState& state) {
     erase_if_unused_locked(k);
   }
   for (auto& wake : wakes) wake();
+  if (listener_) listener_();
 }
 
 void PresenceHub::set_do_not_disturb(store::TenantId tenant, std::string_view extension,
@@ -110,6 +124,99 @@ void PresenceHub::set_do_not_disturb(store::TenantId tenant, std::string_view ex
     erase_if_unused_locked(k);
   }
   for (auto& wake : wakes) wake();
+  if (listener_) listener_();
+}
+
+void PresenceHub::replace_do_not_disturb(const std::vector<std::string>& keys) {
+  std::vector<std::function<void()>> wakes;
+  bool any = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto mark = [&](const std::string& k, Entry& entry) {
+      any = true;
+      auto more = mark_dirty_locked(k, entry);
+      wakes.insert(wakes.end(), std::make_move_iterator(more.begin()),
+                   std::make_move_iterator(more.end()));
+    };
+    std::vector<std::string> cleared;
+    for (auto& [k, entry] : entries_) {
+      if (!entry.do_not_disturb) continue;
+      if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
+      entry.do_not_disturb = false;
+      mark(k, entry);
+      cleared.push_back(k);
+    }
+    for (const std::string& k : keys) {
+      Entry& entry = entries_[k];
+      if (entry.do_not_disturb) continue;
+      entry.do_not_disturb = true;
+      mark(k, entry);
+    }
+    for (const std::string& k : cleared) erase_if_unused_locked(k);
+  }
+  for (auto& wake : wakes) wake();
+  if (any && listener_) listener_();
+}
+
+void PresenceHub::add_publication(const std::string& key, Publication publication) {
+  std::unique_lock lock(mutex_);
+  Entry& entry = entries_[key];
+  if (entry.publications.size() >= kMaxPublications) {
+    auto oldest =
+        std::min_element(entry.publications.begin(), entry.publications.end(),
+                         [](const Said& a, const Said& b) { return a.sequence < b.sequence; });
+    entry.publications.erase(oldest);
+  }
+  entry.publications.push_back(Said{std::move(publication), ++sequence_});
+  changed(lock, key);
+}
+
+bool PresenceHub::update_publication(const std::string& key, std::string_view etag,
+                                     Publication updated, bool presence_changed) {
+  std::unique_lock lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return false;
+  auto& list = it->second.publications;
+  auto found = std::find_if(list.begin(), list.end(),
+                            [&](const Said& said) { return said.publication.etag == etag; });
+  if (found == list.end()) return false;
+  if (!presence_changed) updated.presence = std::move(found->publication.presence);
+  found->publication = std::move(updated);
+  if (presence_changed) {
+    found->sequence = ++sequence_;
+    changed(lock, key);
+  }
+  return true;
+}
+
+bool PresenceHub::remove_publication(const std::string& key, std::string_view etag) {
+  std::unique_lock lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return false;
+  auto& list = it->second.publications;
+  const auto before = list.size();
+  std::erase_if(list, [&](const Said& said) { return said.publication.etag == etag; });
+  if (list.size() == before) return false;
+  changed(lock, key);
+  return true;
+}
+
+void PresenceHub::expire_publications(const std::string& key, TimePoint now) {
+  std::unique_lock lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  auto& list = it->second.publications;
+  const auto before = list.size();
+  std::erase_if(list, [&](const Said& said) { return said.publication.expires_at <= now; });
+  if (list.size() == before) return;
+  changed(lock, key);
+}
+
+void PresenceHub::set_chosen_presence(const std::string& key, UserPresence presence) {
+  std::unique_lock lock(mutex_);
+  Entry& entry = entries_[key];
+  entry.chosen = Said{Publication{{}, std::move(presence), TimePoint::max()}, ++sequence_};
+  changed(lock, key);
 }
 
 ExtensionSnapshot PresenceHub::snapshot(const std::string& key) const {
@@ -118,8 +225,14 @@ ExtensionSnapshot PresenceHub::snapshot(const std::string& key) const {
   if (auto counts = messages_.find(key); counts != messages_.end()) out.messages = counts->second;
   auto it = entries_.find(key);
   if (it == entries_.end()) return out;
-  out.dialogs = it->second.dialogs;
-  out.do_not_disturb = it->second.do_not_disturb;
+  const Entry& entry = it->second;
+  out.dialogs = entry.dialogs;
+  out.do_not_disturb = entry.do_not_disturb;
+  const Said* latest = entry.chosen ? &*entry.chosen : nullptr;
+  for (const Said& said : entry.publications) {
+    if (latest == nullptr || said.sequence > latest->sequence) latest = &said;
+  }
+  if (latest != nullptr) out.user = latest->publication.presence;
   return out;
 }
 

@@ -16,8 +16,15 @@
 // It also holds the subscription caps, which must count across workers: per device (tenant,
 // authenticated extension, source address) and per tenant.
 //
-// Do-not-disturb is the second input of presence: set_do_not_disturb() is the hook the DND
-// feature calls (nothing calls it yet).
+// Do-not-disturb is the second input of presence: the app replaces the whole set from the store
+// whenever the store changed (replace_do_not_disturb(), within a second of a CLI or feature-code
+// change), and only the extensions whose flag moved are marked dirty.
+//
+// The third input is what users say about themselves (decision 0025): RFC 3903 publications
+// (soft state with an entity-tag and an expiry, made by PUBLISH on any worker, so kept here)
+// and the state chosen in the web client (persisted by the app, handed in with
+// set_chosen_presence()). The latest of them wins, as an RFC 3903 compositor may decide; when
+// it expires or is removed, the next latest applies again.
 //
 // Thread-safety: every method may be called from any thread. The wake callback is called
 // without the mutex held.
@@ -26,12 +33,15 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "sip/call_state.hpp"
+#include "sip/pidf.hpp"
 
 namespace parley::sip {
 
@@ -62,6 +72,14 @@ struct ExtensionSnapshot {
   std::vector<ExtensionDialog> dialogs;
   bool do_not_disturb = false;
   MessageCounts messages;
+  UserPresence user;  // the latest live publication or chosen state; available when none
+};
+
+// One RFC 3903 publication of an extension's presence.
+struct Publication {
+  std::string etag;
+  UserPresence presence;
+  TimePoint expires_at;
 };
 
 // Why admit() refused.
@@ -85,7 +103,30 @@ class PresenceHub final : public CallStateListener {
   void on_call_state(const ExtensionCallState& state) override;
   // The DND hook: presence turns closed while set.
   void set_do_not_disturb(store::TenantId tenant, std::string_view extension, bool enabled);
+  // The do-not-disturb hook of the store: `keys` are every extension with DND on.
+  void replace_do_not_disturb(const std::vector<std::string>& keys);
   ExtensionSnapshot snapshot(const std::string& key) const;
+
+  // --- what users say (RFC 3903 publications; the web client's choice) ---
+  // A new publication; past kMaxPublications of one extension the oldest one is dropped.
+  void add_publication(const std::string& key, Publication publication);
+  // Refreshes (presence empty) or modifies the publication `etag` of `key`, which then goes by
+  // `updated.etag`. False when there is no such live publication (RFC 3903: 412).
+  bool update_publication(const std::string& key, std::string_view etag, Publication updated,
+                          bool presence_changed);
+  // Removes a publication (Expires: 0). False when there is none.
+  bool remove_publication(const std::string& key, std::string_view etag);
+  // Drops the publications of `key` whose expiry has passed at `now`.
+  void expire_publications(const std::string& key, TimePoint now);
+  // The state chosen in the web client (and restored from the store at start); it counts as
+  // newer than every publication made so far.
+  void set_chosen_presence(const std::string& key, UserPresence presence);
+  static constexpr std::size_t kMaxPublications = 8;
+
+  // Told (on the changing thread, without the mutex held) whenever any extension's presence
+  // input changed: call state, DND, publications, chosen state. For the web client's feed.
+  // Set before the workers start.
+  void set_change_listener(std::function<void()> listener) { listener_ = std::move(listener); }
   // The voicemail hook: every box's counts at once (hub key -> counts; boxes left out have
   // none). Extensions whose counts changed are marked dirty for their watchers.
   void replace_message_counts(std::unordered_map<std::string, MessageCounts> counts);
@@ -101,10 +142,16 @@ class PresenceHub final : public CallStateListener {
   std::size_t busy_extension_count() const;  // extensions with at least one dialog
 
  private:
+  struct Said {
+    Publication publication;  // etag empty for the chosen state
+    std::uint64_t sequence = 0;
+  };
   struct Entry {
     std::vector<ExtensionDialog> dialogs;
     bool do_not_disturb = false;
     std::vector<std::uint32_t> watchers;  // per worker
+    std::vector<Said> publications;
+    std::optional<Said> chosen;
   };
   struct Worker {
     std::function<void()> wake;
@@ -115,6 +162,8 @@ class PresenceHub final : public CallStateListener {
   // Marks `key` dirty for its watching workers; returns the wakes to call after unlocking.
   std::vector<std::function<void()>> mark_dirty_locked(const std::string& key, const Entry& entry);
   void erase_if_unused_locked(const std::string& key);
+  // Marks `key` dirty and runs the wakes and the change listener after unlocking.
+  void changed(std::unique_lock<std::mutex>& lock, const std::string& key);
 
   const PresenceHubOptions options_;
   mutable std::mutex mutex_;
@@ -124,6 +173,8 @@ class PresenceHub final : public CallStateListener {
   std::unordered_map<store::TenantId, std::size_t> per_tenant_;  // guarded by mutex_
   std::unordered_map<std::string, MessageCounts> messages_;      // guarded by mutex_
   std::size_t subscriptions_ = 0;                                // guarded by mutex_
+  std::uint64_t sequence_ = 0;                                   // guarded by mutex_
+  std::function<void()> listener_;  // set before the workers start, then read-only
 };
 
 }  // namespace parley::sip

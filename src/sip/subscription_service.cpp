@@ -369,6 +369,7 @@ std::string SubscriptionService::presence_body(const Subscription& subscription)
   inputs.registered =
       !options_.location.lookup(subscription.tenant, subscription.extension).empty();
   inputs.do_not_disturb = state.do_not_disturb;
+  inputs.user = state.user;
   for (const ExtensionDialog& dialog : state.dialogs) {
     if (dialog.phase == CallPhase::kConfirmed) inputs.in_call = true;
     if (dialog.phase == CallPhase::kRinging) inputs.ringing = true;

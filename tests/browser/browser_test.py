@@ -29,6 +29,9 @@ the server then offers MD5 only, as for --sipp-uas.
 (JSON array) running tests/browser/sip_peer.py (Python phones with plain RTP: answer and record
 DTMF, be transferred, expect a refusal) against the server, to which the scenario appends a mode.
 
+--tenant-admin also creates the tenant admin "desk" of the tenant (PARLEY_TENANT_ADMIN_NAME /
+PARLEY_TENANT_ADMIN_PASSWORD).
+
 --server-control gives the scenario PARLEY_SERVER_CONTROL, the URL of a small HTTP endpoint on
 127.0.0.1: POST /stop stops `parley serve` (SIGTERM), POST /start starts it again on the same
 ports with the same data folder, so a scenario can watch the app lose and regain its server.
@@ -57,6 +60,7 @@ from sipp_phone import SippError, SippPhone  # noqa: E402
 DOMAIN = "parley.local"
 SCENARIO_TIMEOUT_S = 120
 ADMIN_NAME = "admin"
+TENANT_ADMIN_NAME = "desk"  # --tenant-admin: an admin of DOMAIN only
 SIP_CALL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip_call.py")
 SIP_PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip_peer.py")
 
@@ -78,11 +82,13 @@ def wait_for_https(server: ParleyServer, timeout: float = 5.0) -> tuple[str, int
     raise HarnessError("parley printed no 'listening https' line; stderr:\n" + server.stderr_text())
 
 
-def add_admin(parley: str, data: str) -> str:
-    """Creates the system admin ADMIN_NAME with `parley admin add`; returns its printed password."""
-    made = run_parley(parley, ["admin", "add", ADMIN_NAME, "--data", data])
+def add_admin(parley: str, data: str, name: str = ADMIN_NAME, tenant: str | None = None) -> str:
+    """Creates the admin `name` (system admin, or of `tenant`) with `parley admin add`; returns
+    its printed password."""
+    made = run_parley(parley, ["admin", "add", name, *(["--tenant", tenant] if tenant else []),
+                               "--data", data])
     if made.returncode != 0:
-        raise HarnessError(f"parley admin add {ADMIN_NAME} failed: {made.stderr}")
+        raise HarnessError(f"parley admin add {name} failed: {made.stderr}")
     for line in made.stdout.splitlines():
         if line.startswith("password: "):
             return line.removeprefix("password: ").strip()
@@ -164,6 +170,8 @@ def main() -> int:
                         help="the scenario places SIP calls with sip_call.py (MD5 digest only)")
     parser.add_argument("--sip-peer", action="store_true",
                         help="extension 1003 too, and Python phones (sip_peer.py) for the scenario")
+    parser.add_argument("--tenant-admin", action="store_true",
+                        help="also a tenant admin of the tenant (PARLEY_TENANT_ADMIN_NAME/_PASSWORD)")
     parser.add_argument("--server-control", action="store_true",
                         help="the scenario may stop and start the server (PARLEY_SERVER_CONTROL)")
     args = parser.parse_args()
@@ -192,6 +200,8 @@ def main() -> int:
         extensions = ["1001", "1002", *(["1003"] if args.sip_peer else [])]
         provision(args.parley, data, DOMAIN, {extension: password for extension in extensions})
         admin_password = add_admin(args.parley, data)
+        tenant_admin_password = add_admin(args.parley, data, TENANT_ADMIN_NAME, DOMAIN) \
+            if args.tenant_admin else ""
         config = os.path.join(tmp, "parley.toml")
         with open(config, "w", encoding="utf-8") as out:
             out.write(f'[http]\nweb_root = "{web}"\n')
@@ -215,6 +225,9 @@ def main() -> int:
                        PARLEY_DOMAIN=DOMAIN,
                        PARLEY_ADMIN_NAME=ADMIN_NAME,
                        PARLEY_ADMIN_PASSWORD=admin_password)
+            if args.tenant_admin:
+                env["PARLEY_TENANT_ADMIN_NAME"] = TENANT_ADMIN_NAME
+                env["PARLEY_TENANT_ADMIN_PASSWORD"] = tenant_admin_password
             if args.sip_calls:
                 sip_host, sip_port = server.udp
                 env["PARLEY_SIP_CALL"] = json.dumps([

@@ -10,6 +10,9 @@ the callee with tests/integration/sipp/call_uac.xml (INVITE, 407, INVITE with MD
     sip_call.py --server 127.0.0.1:5060 --domain parley.local \
         --caller 1003 --caller-password PW --callee 1001 --callee-password PW
 
+--dial NUMBER makes SIPp call NUMBER (a ring group, say) instead of the callee's own number;
+the callee is still the phone expected to ring and answer.
+
 Prints one JSON line {"call_id", "caller", "callee", "answered": true} and exits 0 when the
 call was answered and SIPp ended it cleanly; otherwise prints why and exits 1.
 """
@@ -95,13 +98,14 @@ def place_call(args: argparse.Namespace, workdir: str) -> dict:
         answerer.start()
 
         sip_port = free_udp_port()
+        dialled = args.dial or args.callee
         # reg_md5.xml reads USER;PASSWORD;DOMAIN, call_uac.xml USER;PASSWORD;CALLEE;DOMAIN.
         register_users = os.path.join(workdir, "register.csv")
         with open(register_users, "w", encoding="utf-8") as out:
             out.write(f"SEQUENTIAL\n{args.caller};{args.caller_password};{args.domain}\n")
         call_users = os.path.join(workdir, "call.csv")
         with open(call_users, "w", encoding="utf-8") as out:
-            out.write(f"SEQUENTIAL\n{args.caller};{args.caller_password};{args.callee};{args.domain}\n")
+            out.write(f"SEQUENTIAL\n{args.caller};{args.caller_password};{dialled};{args.domain}\n")
         register = ["sipp", args.server, "-sf", REGISTER_SCENARIO, "-i", host, "-p", str(sip_port),
                     "-inf", register_users, "-m", "1", "-timeout", "10s", "-recv_timeout", "5000",
                     "-nostdin", "-trace_err"]
@@ -112,7 +116,7 @@ def place_call(args: argparse.Namespace, workdir: str) -> dict:
         print(f"SIPp registered {args.caller} from {host}:{sip_port}", file=sys.stderr, flush=True)
         call = ["sipp", args.server, "-sf", CALL_SCENARIO, "-i", host, "-p", str(sip_port),
                 "-inf", call_users, "-m", "1", "-timeout", f"{SIPP_TIMEOUT_S}s", "-recv_timeout", "8000",
-                "-auth_uri", f"{args.callee}@{args.domain}", "-nostdin", "-trace_err", "-trace_msg"]
+                "-auth_uri", f"{dialled}@{args.domain}", "-nostdin", "-trace_err", "-trace_msg"]
         status, output = sipp(call, workdir, SIPP_TIMEOUT_S + 5)
         answerer.join(5.0)
         if status != 0:
@@ -136,6 +140,8 @@ def main() -> int:
     parser.add_argument("--caller-password", required=True)
     parser.add_argument("--callee", required=True)
     parser.add_argument("--callee-password", required=True)
+    parser.add_argument("--dial", help="the number SIPp calls (a ring group, say) when it is not "
+                        "the callee's own; the callee must still be the phone that rings")
     args = parser.parse_args()
     if shutil.which("sipp") is None:
         print("FAIL: `sipp` not found (Debian package sip-tester: scripts/install-deps.sh)")

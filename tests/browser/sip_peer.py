@@ -10,7 +10,9 @@ exit code is 0 only when ok. Each mode is one short call with plain RTP (PCMU) o
       registers, answers the next INVITE (PCMU and telephone-event), sends a 1 kHz tone and
       records what arrives until BYE: the RFC 4733 digits (event packets, one per timestamp)
       and in-band DTMF pairs (Goertzel on the PCMU), so the scenario sees how the browser's
-      keypad reached a desk phone.
+      keypad reached a desk phone. Its "levels" list the browser's sound as it arrived: one
+      [epoch ms, peak, packets] per LEVEL_BUCKET_MS of PCMU, so a scenario can tell when the
+      browser's microphone reached the far end (mute) by its own Date.now() marks.
   transfer --caller 1002 --callee 1001 --target 1003
       1002 calls the browser (1001); after the answer the browser blind-transfers to 1003; 1003
       must get the INVITE from 1002 referred by 1001 and answer; then 1002 (never re-INVITEd)
@@ -53,6 +55,7 @@ KEYPAD = "123A456B789C*0#D"
 CALL_WAIT_S = 20       # the browser dials or answers within this
 CALL_LENGTH_S = 60     # the longest a call of a scenario may last
 TALK_S = 1.5           # transfer: how long transferee and target exchange tones
+LEVEL_BUCKET_MS = 100  # answer: the resolution of the "levels" it reports
 
 
 def emit(event: str, **fields) -> None:
@@ -143,6 +146,19 @@ def tone_digits(packets) -> str:
     return "".join(digits)
 
 
+def levels(packets) -> list[list[int]]:
+    """[epoch ms of the bucket's start, peak sample, packets] per LEVEL_BUCKET_MS of PCMU
+    arrivals; the monotonic arrival times are moved onto the wall clock the scenario reads."""
+    to_epoch_ms = (time.time() - time.monotonic()) * 1000
+    buckets: dict[int, list[int]] = {}
+    for packet in (p for p in packets if p.pt == PCMU):
+        start = int((packet.arrival * 1000 + to_epoch_ms) // LEVEL_BUCKET_MS) * LEVEL_BUCKET_MS
+        peak = max((abs(x) for x in samples_of(ulaw_decode(packet.payload))), default=0)
+        bucket = buckets.setdefault(start, [start, 0, 0])
+        bucket[1], bucket[2] = max(bucket[1], peak), bucket[2] + 1
+    return [buckets[start] for start in sorted(buckets)]
+
+
 def hears(rtp: RtpPeer, frequency: float, since: float) -> tuple[int, float]:
     """Packets that arrived after `since` and the amplitude of `frequency` in them."""
     packets = sorted((p for p in rtp.packets(PCMU) if p.arrival >= since), key=lambda p: p.seq)
@@ -191,6 +207,7 @@ def mode_answer(server, args) -> dict:
         durations = event_durations_ms(packets, event_pt) if event_pt is not None else []
         return {"ok": True, "problems": [], "event_digits": events, "event_ms": durations,
                 "tone_digits": tone_digits(packets), "packets": len(packets),
+                "levels": levels(packets),
                 "event_packets": sum(1 for p in packets if p.pt == event_pt),
                 "payload_types": sorted({p.pt for p in packets})}
     finally:

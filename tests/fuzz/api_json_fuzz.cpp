@@ -24,6 +24,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       api::BodyError member_error;
       (void)body->string(field, member_error);
       (void)body->boolean(field, member_error);
+      if (const auto number = body->integer(field, 5, 600, member_error)) {
+        if (*number < 5 || *number > 600) std::abort();  // out of range must be refused
+      }
+      if (const auto list = body->strings(field, 3, member_error); list && list->size() > 3) {
+        std::abort();
+      }
     }
   } else if (error.detail.empty()) {
     std::abort();  // a refusal always says why

@@ -50,7 +50,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (escaped.find('<') != std::string::npos || escaped.find('"') != std::string::npos) {
     std::abort();
   }
-  (void)parley::sip::build_pidf(text, parley::sip::PresenceStatus{true, text, true});
+  parley::sip::PresenceStatus status;
+  status.open = true;
+  status.note = text;
+  status.on_the_phone = true;
+  (void)parley::sip::build_pidf(text, status);
   (void)xml;
   return 0;
 }

@@ -380,12 +380,17 @@ def route_checks(address, root):
     check(str(document.get("openapi", "")).startswith("3.1"), "openapi.json is not 3.1")
     probe = Client(address)
     probe.login("root", PASSWORDS["root"])
+    # A ring group to read: its GET would be a (correct) 404 otherwise.
+    made = root.request("POST", "/api/v1/tenants/example.com/ring-groups", {"number": "650"})
+    check(made.status == 201, f"ring group 650 for the route probe: {made.status} {made.text}")
     for path, operations in document.get("paths", {}).items():
-        concrete = path.replace("{domain}", "example.com").replace("{number}", "1002")
+        concrete = path.replace("/ring-groups/{number}", "/ring-groups/650") \
+            .replace("{domain}", "example.com").replace("{number}", "1002") \
+            .replace("{condition}", "busy")
         for method in operations:
             if method == "parameters":
                 continue
-            if method in ("delete", "post", "patch"):
+            if method in ("delete", "post", "patch", "put"):
                 # Probe the state-changing ones without a CSRF token: refused (403), but routed.
                 answer = probe.request(method.upper(), concrete, csrf=False, body={})
             else:

@@ -17,10 +17,8 @@ Parley's RTP ports are 40000-40499 and the test peers' 40500-40999 (no other tes
 
 import argparse
 import os
-import socket
 import sys
 import tempfile
-import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -28,8 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
-from media_peer import (RtpPeer, goertzel_amplitude, rtp_header, samples_of, tone,  # noqa: E402
-                        ulaw_decode, ulaw_encode)
+from media_peer import RtpPeer, goertzel_amplitude, pcmu_samples  # noqa: E402
 from media_test import Sdp, make_sdp  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, provision, report, run_main,  # noqa: E402
                             run_parley)
@@ -51,72 +48,24 @@ def check(condition, message):
 
 
 class Peer(RtpPeer):
-    """An RtpPeer bound in the test's own port range that can send a tone all along."""
+    """An RtpPeer bound in the test's own port range that can talk and press keys."""
 
-    def __init__(self):  # noqa: super().__init__ binds port 0; this binds in PEER_PORTS
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for port in PEER_PORTS:
-            try:
-                self.sock.bind(("127.0.0.1", port))
-                break
-            except OSError:
-                continue
-        else:
-            raise HarnessError("no free port in 40500-40999 for a test peer")
-        self.ip, self.port = self.sock.getsockname()
-        self.received = []
-        self.lock = threading.Lock()
-        self.stopping = False
-        self.thread = threading.Thread(target=self._receive, daemon=True)
-        self.thread.start()
-        self.talking = False
-        self.talker = None
+    def __init__(self):
+        super().__init__(ports=PEER_PORTS)
         self.event_ts = 1_000_000
 
     def talk(self, to, frequency: float):
         """Sends `frequency` as PCMU, 20 ms a packet, until close() (bounded to 60 s)."""
-        self.talking = True
-
-        def run():
-            start = time.monotonic()
-            for i in range(3000):
-                if not self.talking:
-                    return
-                payload = ulaw_encode(tone(frequency, AMPLITUDE, 8000, 160, i * 160))
-                try:
-                    self.sock.sendto(rtp_header(0, (1000 + i) & 0xFFFF, 8000 + i * 160, 0x1234,
-                                                i == 0) + payload, to)
-                except OSError:
-                    return
-                delay = start + (i + 1) * 0.02 - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-
-        self.talker = threading.Thread(target=run, daemon=True)
-        self.talker.start()
+        self.start_tone(to, frequency, AMPLITUDE, ssrc=0x1234, seq=1000, ts=8000, max_frames=3000)
 
     def key(self, to, digits: str):
         """Presses each key as a phone does (RFC 4733: three updates, three end packets)."""
         seq = 30000
         for digit in digits:
-            event = EVENTS[digit]
             self.event_ts += 8000
-            for i in range(3):
-                self.sock.sendto(rtp_header(101, seq, self.event_ts, 0x5678, i == 0) +
-                                 bytes([event, 10]) + ((i + 1) * 160).to_bytes(2, "big"), to)
-                seq += 1
-                time.sleep(0.02)
-            for _ in range(3):
-                self.sock.sendto(rtp_header(101, seq, self.event_ts, 0x5678) +
-                                 bytes([event, 0x80 | 10]) + (640).to_bytes(2, "big"), to)
-                seq += 1
+            seq = self.send_event(to, EVENTS[digit], self.event_ts, seq, ssrc=0x5678,
+                                  end_duration=640)
             time.sleep(0.03)
-
-    def close(self):
-        self.talking = False
-        if self.talker:
-            self.talker.join(timeout=2)
-        super().close()
 
 
 class Member:
@@ -144,8 +93,7 @@ class Member:
         check(self.ua.final_response("BYE", 3.0).status == 200, f"{self.ext}: BYE not answered 200")
 
     def heard(self) -> list[int]:
-        ordered = sorted(self.peer.packets(0), key=lambda p: p.arrival)
-        return samples_of(b"".join(ulaw_decode(p.payload) for p in ordered))
+        return pcmu_samples(self.peer.packets(0))
 
     def close(self):
         self.peer.close()

@@ -17,11 +17,9 @@ Parley's RTP ports are 39000-39499 and the test peer's 39500-39999 (no other tes
 
 import argparse
 import os
-import socket
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -29,8 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
-from media_peer import (Opus, RtpPeer, goertzel_amplitude, rtp_header, rms,  # noqa: E402
-                        samples_of, tone, ulaw_decode, ulaw_encode)
+from media_peer import (Opus, RtpPeer, goertzel_amplitude, pcmu_frames,  # noqa: E402
+                        pcmu_samples, rms, samples_of, tone)
 from media_test import Sdp, make_sdp  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
 from sip_client import SipUA  # noqa: E402
@@ -46,27 +44,6 @@ def check(condition, message):
         problems.append(message)
         print("  FAIL: " + message, flush=True)
     return condition
-
-
-class EchoPeer(RtpPeer):
-    """An RtpPeer bound to a port of the test's own range."""
-
-    def __init__(self):  # noqa: super().__init__ binds port 0; this binds in PEER_PORTS
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for port in PEER_PORTS:
-            try:
-                self.sock.bind(("127.0.0.1", port))
-                break
-            except OSError:
-                continue
-        else:
-            raise HarnessError("no free port in 39500-39999 for the test peer")
-        self.ip, self.port = self.sock.getsockname()
-        self.received = []
-        self.lock = threading.Lock()
-        self.stopping = False
-        self.thread = threading.Thread(target=self._receive, daemon=True)
-        self.thread.start()
 
 
 def level(samples: list[int], rate: int, frequency: float) -> float:
@@ -88,7 +65,7 @@ def judge(what: str, samples: list[int], rate: int, frequency: float, other: flo
 
 
 def dial_echo(server, formats):
-    peer = EchoPeer()
+    peer = RtpPeer(ports=PEER_PORTS)
     ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
     caller = Caller(ua, "*43", make_sdp(peer.port, formats))
     caller.start()
@@ -108,14 +85,7 @@ def send_tone(peer, to, codec, frequency, frames, seq, ts):
                     for i in range(frames)]
         peer.send_frames(to, 111, payloads, 960, seq=seq, ts=ts)
     else:
-        payloads = [ulaw_encode(tone(frequency, AMPLITUDE, 8000, 160, i * 160))
-                    for i in range(frames)]
-        peer.send_frames(to, 0, payloads, 160, seq=seq, ts=ts)
-
-
-def pcmu_track(packets) -> list[int]:
-    ordered = sorted(packets, key=lambda p: p.arrival)
-    return samples_of(b"".join(ulaw_decode(p.payload) for p in ordered))
+        peer.send_frames(to, 0, pcmu_frames(frequency, AMPLITUDE, frames), 160, seq=seq, ts=ts)
 
 
 def scenario_pcmu(server):
@@ -129,16 +99,16 @@ def scenario_pcmu(server):
         before = peer.packets(0)
         check(20 <= len(before) <= 30, f"{len(before)} packets in the first 0.5 s, expected ~25 "
                                        "(Parley's own 20 ms clock)")
-        check(all(abs(s) < 50 for s in pcmu_track(before)), "Parley sent sound before any came")
+        check(all(abs(s) < 50 for s in pcmu_samples(before)), "Parley sent sound before any came")
         peer.clear()
         send_tone(peer, to, "PCMU", 700.0, 75, seq=1000, ts=8000)
         time.sleep(0.15)
-        first = pcmu_track(peer.packets(0))
+        first = pcmu_samples(peer.packets(0))
         judge("PCMU 700 Hz", first[-8000 // 2 - 1600:-1600], 8000, 700.0, 1100.0)
         peer.clear()
         send_tone(peer, to, "PCMU", 1100.0, 40, seq=1075, ts=8000 + 75 * 160)
         time.sleep(0.15)
-        second = pcmu_track(peer.packets(0))
+        second = pcmu_samples(peer.packets(0))
         judge("PCMU 1100 Hz", second[-4000 - 1600:-1600], 8000, 1100.0, 700.0)
         sources = {p.source for p in peer.packets()}
         check(sources == {to}, f"RTP came from {sources}, expected only {to}")
@@ -164,16 +134,7 @@ def scenario_opus_and_hash(server):
         track = samples_of(b"".join(opus.decode(p.payload) for p in ordered))
         judge("Opus 700 Hz", track[-48000 // 2 - 9600:-9600], 48000, 700.0, 1100.0)
         # '#' (event 11): three updates, three end packets, as a phone sends it.
-        seq, ts = 200, 48000 * 3
-        for i in range(3):
-            peer.sock.sendto(rtp_header(101, seq, ts, 0x1234, i == 0) +
-                             bytes([11, 10]) + ((i + 1) * 160).to_bytes(2, "big"), to)
-            seq += 1
-            time.sleep(0.02)
-        for _ in range(3):
-            peer.sock.sendto(rtp_header(101, seq, ts, 0x1234) + bytes([11, 0x80 | 10]) +
-                             (480).to_bytes(2, "big"), to)
-            seq += 1
+        peer.send_event(to, 11, ts=48000 * 3, seq=200, ssrc=0x1234, end_duration=480)
         try:
             bye, addr = ua.recv(3.0, is_request("BYE"))
             ua.send(response_to(bye, 200, "OK", ""), addr)

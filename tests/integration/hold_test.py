@@ -19,11 +19,9 @@
 import argparse
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -31,8 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
-from media_peer import (RtpPeer, goertzel_amplitude, rtp_header, samples_of, tone,  # noqa: E402
-                        ulaw_decode, ulaw_encode)
+from media_peer import RtpPeer, goertzel_amplitude, pcmu_samples  # noqa: E402
 from media_test import PASSWORDS, Sdp  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, provision, report, run_main,  # noqa: E402
                             run_parley)
@@ -57,6 +54,10 @@ class Peer(RtpPeer):
     """An RtpPeer bound to a port of this test's own range (38000-38999) that keeps what it
     received before each clear()."""
 
+    def __init__(self):
+        self.history = []  # everything clear() dropped, for the stream checks
+        super().__init__(ports=PEER_PORTS)
+
     def clear(self):
         with self.lock:
             self.history += self.received
@@ -65,24 +66,6 @@ class Peer(RtpPeer):
     def everything(self):
         with self.lock:
             return self.history + self.received
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for port in PEER_PORTS:
-            try:
-                self.sock.bind(("127.0.0.1", port))
-                break
-            except OSError:
-                continue
-        else:
-            raise HarnessError("no free port in 38000-38999")
-        self.ip, self.port = self.sock.getsockname()
-        self.history = []  # everything clear() dropped, for the stream checks
-        self.received = []
-        self.lock = threading.Lock()
-        self.stopping = False
-        self.thread = threading.Thread(target=self._receive, daemon=True)
-        self.thread.start()
 
 
 def make_sdp(port: int, direction: str, version: int) -> bytes:
@@ -114,25 +97,10 @@ class Call:
         self.b = Dialog(callee_ua, invite.header("Call-ID"), f"{invite.header('To')};tag={tag}",
                         invite.header("From"), uri_in(invite.header("Contact")), 0)
         self.a_to, self.b_to = relay_address(ok.body), relay_address(invite.body)
-        self.sending = True
-        self.senders = [threading.Thread(target=self._send, args=(self.a_rtp, self.a_to, CALLER_HZ,
-                                                                  0xA1A1), daemon=True),
-                        threading.Thread(target=self._send, args=(self.b_rtp, self.b_to, CALLEE_HZ,
-                                                                  0xB2B2), daemon=True)]
-        for sender in self.senders:
-            sender.start()
-
-    def _send(self, peer: Peer, to, frequency: float, ssrc: int):
-        """The party's tone, one 20 ms PCMU frame every 20 ms until the call ends (≤ 30 s)."""
-        frames = [ulaw_encode(tone(frequency, AMPLITUDE, 8000, 160, i * 160)) for i in range(50)]
-        start = time.monotonic()
-        for i in range(1500):
-            if not self.sending:
-                return
-            peer.sock.sendto(rtp_header(0, i, i * 160, ssrc, i == 0) + frames[i % 50], to)
-            delay = start + (i + 1) * 0.02 - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+        # Each party's tone, one 20 ms PCMU frame every 20 ms until the call ends (<= 30 s).
+        self.senders = [
+            self.a_rtp.start_tone(self.a_to, CALLER_HZ, AMPLITUDE, ssrc=0xA1A1, max_frames=1500),
+            self.b_rtp.start_tone(self.b_to, CALLEE_HZ, AMPLITUDE, ssrc=0xB2B2, max_frames=1500)]
 
     def reinvite(self, holder: str, direction: str, answer_direction: str):
         """`holder` ('a' or 'b') re-INVITEs with `direction`; the other side answers with
@@ -167,9 +135,8 @@ class Call:
         return self.a_rtp.packets(), self.b_rtp.packets()
 
     def hang_up(self):
-        self.sending = False
         for sender in self.senders:
-            sender.join(timeout=2)
+            sender.stop()
         try:
             self.a.send("BYE")
             bye, addr = self.b_ua.recv(3.0, is_request("BYE"))
@@ -182,8 +149,7 @@ class Call:
 
 
 def audio(packets) -> list[int]:
-    ordered = sorted(packets, key=lambda p: p.seq)
-    return samples_of(b"".join(ulaw_decode(p.payload) for p in ordered))
+    return pcmu_samples(packets, order="seq")
 
 
 def melody_level(samples: list[int]) -> float:

@@ -11,6 +11,8 @@ import threading
 import time
 import warnings
 
+from parley_harness import HarnessError
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import audioop  # noqa: E402  (deprecated in 3.11, still shipped by Debian's 3.11)
@@ -34,17 +36,34 @@ def rtp_header(pt: int, seq: int, ts: int, ssrc: int, marker: bool = False) -> b
 
 
 class RtpPeer:
-    """One RTP socket on 127.0.0.1 that records every RTP datagram it receives."""
+    """One RTP socket on 127.0.0.1 that records every RTP datagram it receives.
 
-    def __init__(self, ip: str = "127.0.0.1"):
+    With `ports`, the socket binds to the first free port of that range (tests that check where
+    Parley's own RTP ports lie keep their peers out of Parley's range); otherwise the OS picks."""
+
+    def __init__(self, ip: str = "127.0.0.1", ports: range | None = None):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((ip, 0))
+        self._bind(ip, ports)
         self.ip, self.port = self.sock.getsockname()
+        self.tone_senders: list[ToneSender] = []
         self.received: list[Packet] = []
         self.lock = threading.Lock()
         self.stopping = False
         self.thread = threading.Thread(target=self._receive, daemon=True)
         self.thread.start()
+
+    def _bind(self, ip: str, ports: range | None):
+        if ports is None:
+            self.sock.bind((ip, 0))
+            return
+        for port in ports:
+            try:
+                self.sock.bind((ip, port))
+                return
+            except OSError:
+                continue
+        self.sock.close()
+        raise HarnessError(f"no free port in {ports.start}-{ports.stop - 1} for a test peer")
 
     def _receive(self):
         self.sock.settimeout(0.2)
@@ -78,9 +97,64 @@ class RtpPeer:
             if delay > 0:
                 time.sleep(delay)
 
+    def send_event(self, to, event: int, ts: int, seq: int, ssrc: int, end_duration: int) -> int:
+        """Presses one key as a phone does (RFC 4733, volume 10): three updates 20 ms apart with
+        growing durations, then three end packets of `end_duration`. Returns the next seq."""
+        for i in range(3):
+            self.sock.sendto(rtp_header(101, seq, ts, ssrc, i == 0) + bytes([event, 10]) +
+                             ((i + 1) * 160).to_bytes(2, "big"), to)
+            seq += 1
+            time.sleep(0.02)
+        for _ in range(3):
+            self.sock.sendto(rtp_header(101, seq, ts, ssrc) + bytes([event, 0x80 | 10]) +
+                             end_duration.to_bytes(2, "big"), to)
+            seq += 1
+        return seq
+
+    def start_tone(self, to, frequency: float, amplitude: float, ssrc: int = 0x1234,
+                   seq: int = 0, ts: int = 0, max_frames: int = 3000) -> "ToneSender":
+        """Starts sending `frequency` as PCMU in the background (see ToneSender); close() stops it."""
+        sender = ToneSender(self, to, frequency, amplitude, ssrc, seq, ts, max_frames)
+        self.tone_senders.append(sender)
+        return sender
+
     def close(self):
+        for sender in self.tone_senders:
+            sender.stop()
         self.stopping = True
         self.sock.close()
+        self.thread.join(timeout=2)
+
+
+class ToneSender:
+    """Sends a PCMU tone from an RtpPeer's socket on its own thread: one 20 ms frame every 20 ms
+    (seq and ts counting up from the given values, the first packet marked) until stop() or
+    `max_frames` frames, so a forgotten sender still ends."""
+
+    def __init__(self, peer: RtpPeer, to, frequency: float, amplitude: float, ssrc: int,
+                 seq: int, ts: int, max_frames: int):
+        self.sending = True
+        self.thread = threading.Thread(
+            target=self._run, args=(peer.sock, to, frequency, amplitude, ssrc, seq, ts, max_frames),
+            daemon=True)
+        self.thread.start()
+
+    def _run(self, sock, to, frequency, amplitude, ssrc, seq, ts, max_frames):
+        start = time.monotonic()
+        for i in range(max_frames):
+            if not self.sending:
+                return
+            payload = ulaw_encode(tone(frequency, amplitude, 8000, 160, i * 160))
+            try:
+                sock.sendto(rtp_header(0, seq + i, ts + i * 160, ssrc, i == 0) + payload, to)
+            except OSError:
+                return
+            delay = start + (i + 1) * 0.02 - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
+    def stop(self):
+        self.sending = False
         self.thread.join(timeout=2)
 
 
@@ -105,6 +179,17 @@ def goertzel_amplitude(samples: list[int], rate: int, frequency: float) -> float
         s1, s2 = x + k * s1 - s2, s1
     power = s1 * s1 + s2 * s2 - k * s1 * s2
     return 2 * math.sqrt(max(power, 0.0)) / n
+
+
+def pcmu_frames(frequency: float, amplitude: float, count: int) -> list[bytes]:
+    """`count` consecutive 20 ms PCMU frames of a continuous tone."""
+    return [ulaw_encode(tone(frequency, amplitude, 8000, 160, i * 160)) for i in range(count)]
+
+
+def pcmu_samples(packets, order: str = "arrival") -> list[int]:
+    """The PCM samples of PCMU `packets` put in `order` ("arrival" or "seq") and joined."""
+    ordered = sorted(packets, key=lambda p: getattr(p, order))
+    return samples_of(b"".join(ulaw_decode(p.payload) for p in ordered))
 
 
 def rms(samples: list[int]) -> float:

@@ -22,7 +22,6 @@ Checked:
 import argparse
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -34,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from call_client import DEFAULT_OFFER, Caller, is_request, response_to  # noqa: E402
+from kamailio_peer import KamailioPeer, free_udp_ports, wait_until  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, new_branch, parse_message,  # noqa: E402
                             provision, report, run_main, run_parley)
 from sip_client import SipUA  # noqa: E402
@@ -44,7 +44,6 @@ TRUNK_USER = "acct"
 TRUNK_PASSWORD = "s3cret-Trunk"
 REALM = "provider.test"
 DID = "442070000001"
-KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 problems: list[str] = []
 
 
@@ -55,39 +54,8 @@ def check(condition, message):
     return condition
 
 
-def wait_until(predicate, timeout: float, step: float = 0.1):
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(step)
-        value = predicate()
-    return value
-
-
-def port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def free_udp_ports(count: int, first: int = 5190, last: int = 5290) -> list[int]:
-    ports = [port for port in range(first, last) if port_free(port)][:count]
-    if len(ports) < count:
-        raise HarnessError(f"fewer than {count} free UDP ports in {first}-{last - 1}")
-    return ports
-
-
-KAMAILIO_CFG = """#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-auto_aliases=no
-listen=udp:127.0.0.1:{port}
-mpath="{modules}"
-loadmodule "sl.so"
+# After kamailio_peer's global settings (listen, mpath, one child, log to stderr).
+KAMAILIO_CFG = """loadmodule "sl.so"
 loadmodule "tm.so"
 loadmodule "pv.so"
 loadmodule "xlog.so"
@@ -134,60 +102,15 @@ request_route {{
 """
 
 
-class Kamailio:
+class Kamailio(KamailioPeer):
+    """Kamailio as the provider's proxy; its xlog lines ("SEEN ...", "AUTHORISED ...") go to its log."""
+
     def __init__(self, folder: str, port: int, parley_port: int):
-        self.folder = folder
-        self.port = port
-        self.log_path = os.path.join(folder, "kamailio.log")
-        self.process: subprocess.Popen | None = None
-        os.makedirs(folder, exist_ok=True)
-        self.cfg = os.path.join(folder, "kamailio.cfg")
-        with open(self.cfg, "w") as out:
-            out.write(KAMAILIO_CFG.format(port=port, modules=KAMAILIO_MODULES,
-                                          parley_port=parley_port, realm=REALM,
-                                          password=TRUNK_PASSWORD, did=DID))
-
-    def start(self) -> None:
-        log = open(self.log_path, "a")
-        self.process = subprocess.Popen(
-            ["kamailio", "-DD", "-E", "-f", self.cfg, "-w", self.folder, "-Y", self.folder,
-             "-P", os.path.join(self.folder, "kamailio.pid"), "-m", "64", "-M", "8"],
-            stdout=log, stderr=log, start_new_session=True)
-        log.close()
-        if not wait_until(self.answers_options, 10):
-            raise HarnessError("Kamailio did not answer OPTIONS within 10 s:\n" + self.log()[-2000:])
-
-    def answers_options(self) -> bool:
-        if self.process is None or self.process.poll() is not None:
-            return False
-        request = (f"OPTIONS sip:127.0.0.1:{self.port} SIP/2.0\r\n"
-                   f"Via: SIP/2.0/UDP 127.0.0.1:9;rport;branch={new_branch()}\r\n"
-                   "Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=1\r\n"
-                   f"To: <sip:127.0.0.1:{self.port}>\r\nCall-ID: probe{time.monotonic_ns()}\r\n"
-                   "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode()
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.settimeout(0.3)
-            probe.sendto(request, ("127.0.0.1", self.port))
-            try:
-                return probe.recv(4096).startswith(b"SIP/2.0 200")
-            except OSError:
-                return False
-
-    def kill(self) -> None:
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(5)
-
-    def log(self) -> str:
-        with open(self.log_path, errors="replace") as log:
-            return log.read()
+        super().__init__(folder, port, KAMAILIO_CFG.format(
+            parley_port=parley_port, realm=REALM, password=TRUNK_PASSWORD, did=DID))
 
     def seen(self, tag: str, since: int = 0) -> list[str]:
-        return [line for line in self.log()[since:].splitlines() if tag in line]
+        return self.lines(tag, since)
 
     def register(self, user: str, contact_port: int) -> int:
         """Registers `user` at the provider with a Contact at the SIPp UAS (a third-party
@@ -262,7 +185,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="parley-trunk-call-") as tmp:
         data = os.path.join(tmp, "data")
         provision(args.parley, data, DOMAIN, PASSWORDS)
-        provider_port, dead_port, uas_port = free_udp_ports(3)
+        provider_port, dead_port, uas_port = free_udp_ports(3, 5190, 5290)
         parley(args.parley, data, "tenant", "limits", DOMAIN, "--country", "44")
         parley(args.parley, data, "user", "permissions", f"1001@{DOMAIN}",
                "national,mobile,international")

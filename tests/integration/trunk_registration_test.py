@@ -18,8 +18,6 @@ The trunk row is written with Python's sqlite3 into the data folder's database (
 import argparse
 import os
 import re
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,13 +28,13 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from kamailio_peer import KamailioPeer, free_udp_ports, wait_until  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
 
 DOMAIN = "example.com"
 TRUNK_USER = "trunkuser"
 TRUNK_PASSWORD = "s3cret-Trunk"
 EXPIRES = 3  # seconds asked of the registrar: a refresh every ~2.5 s
-KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 problems: list[str] = []
 
 
@@ -47,35 +45,8 @@ def check(condition, message):
     return condition
 
 
-def wait_until(predicate, timeout: float, step: float = 0.1):
-    """Polls `predicate` until it returns a true value or `timeout` s pass; returns the last value."""
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(step)
-        value = predicate()
-    return value
-
-
-def free_udp_port(first: int = 5090, last: int = 5190) -> int:
-    for port in range(first, last):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise HarnessError("no free UDP port in 5090-5189 for Kamailio")
-
-
-KAMAILIO_CFG = """#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-auto_aliases=no
-listen=udp:127.0.0.1:{port}
-mpath="{modules}"
-loadmodule "sl.so"
+# After kamailio_peer's global settings (listen, mpath, one child, log to stderr).
+KAMAILIO_CFG = """loadmodule "sl.so"
 loadmodule "pv.so"
 loadmodule "xlog.so"
 loadmodule "textops.so"
@@ -108,16 +79,12 @@ request_route {{
 """
 
 
-class Kamailio:
-    """Kamailio as the provider's registrar; its xlog lines ("SEEN ...") go to a log file."""
+class Kamailio(KamailioPeer):
+    """Kamailio as the provider's registrar; its xlog lines ("SEEN ...") go to its log."""
 
     def __init__(self, folder: str, port: int):
-        self.folder = folder
-        self.port = port
         self.db = os.path.join(folder, "db")
         self.ctl = os.path.join(folder, "ctl")
-        self.log_path = os.path.join(folder, "kamailio.log")
-        self.process: subprocess.Popen | None = None
         os.makedirs(self.db, exist_ok=True)
         with open(os.path.join(self.db, "version"), "w") as out:
             out.write("table_name(string) table_version(int) \nsubscriber:7\n")
@@ -126,69 +93,11 @@ class Kamailio:
                       "ha1(string) ha1b(string) \n")
             # ha1 and ha1b may not be empty (db_text refuses NULLs); calculate_ha1 ignores them.
             out.write(f"1:{TRUNK_USER}:127.0.0.1:{TRUNK_PASSWORD}:unused:unused:\n")
-        self.cfg = os.path.join(folder, "kamailio.cfg")
-        with open(self.cfg, "w") as out:
-            out.write(KAMAILIO_CFG.format(port=port, modules=KAMAILIO_MODULES, db=self.db,
-                                          ctl=self.ctl))
-
-    def start(self) -> None:
-        log = open(self.log_path, "a")
-        self.process = subprocess.Popen(
-            ["kamailio", "-DD", "-E", "-f", self.cfg, "-w", self.folder, "-Y", self.folder,
-             "-P", os.path.join(self.folder, "kamailio.pid"), "-m", "64", "-M", "8"],
-            stdout=log, stderr=log, start_new_session=True)
-        log.close()
-        if not wait_until(self.answers_options, 10):
-            raise HarnessError("Kamailio did not answer OPTIONS within 10 s:\n" + self.log()[-2000:])
-
-    def answers_options(self) -> bool:
-        if self.process is None or self.process.poll() is not None:
-            return False
-        request = (f"OPTIONS sip:127.0.0.1:{self.port} SIP/2.0\r\n"
-                   f"Via: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bK{time.monotonic_ns()}\r\n"
-                   "Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=1\r\n"
-                   f"To: <sip:127.0.0.1:{self.port}>\r\nCall-ID: probe{time.monotonic_ns()}\r\n"
-                   "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode()
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.settimeout(0.3)
-            probe.sendto(request, ("127.0.0.1", self.port))
-            try:
-                return probe.recv(4096).startswith(b"SIP/2.0 200")
-            except OSError:
-                return False
-
-    def kill(self) -> None:
-        """SIGKILL to Kamailio's whole process group: its worker children would otherwise
-        outlive the main process and keep answering on the port."""
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(5)
-        if not wait_until(self._port_free, 5):
-            raise HarnessError(f"Kamailio's port {self.port} is still taken after the kill")
-
-    def _port_free(self) -> bool:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", self.port))
-                return True
-            except OSError:
-                return False
-
-    def log(self) -> str:
-        with open(self.log_path, errors="replace") as log:
-            return log.read()
+        super().__init__(folder, port, KAMAILIO_CFG.format(db=self.db, ctl=self.ctl))
 
     def seen(self, method: str, since: int = 0) -> list[str]:
         """The SEEN lines for `method` after byte offset `since` of the log."""
-        return [line for line in self.log()[since:].splitlines()
-                if f"SEEN {method} " in line]
-
-    def log_size(self) -> int:
-        return len(self.log())
+        return self.lines(f"SEEN {method} ", since)
 
     def contacts(self) -> list[str]:
         """Contacts of the trunk user's AOR in usrloc (kamcmd ul.dump)."""
@@ -230,7 +139,7 @@ def main() -> int:
         return 1
 
     with tempfile.TemporaryDirectory(prefix="parley-trunk-") as tmp:
-        kamailio = Kamailio(os.path.join(tmp, "kamailio"), free_udp_port())
+        kamailio = Kamailio(os.path.join(tmp, "kamailio"), free_udp_ports(1, 5090, 5190)[0])
         data = os.path.join(tmp, "data")
         result = run_parley(args.parley, ["tenant", "add", DOMAIN, "--default", "--data", data])
         if result.returncode != 0:

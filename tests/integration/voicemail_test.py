@@ -23,11 +23,9 @@ Parley's RTP ports are 41000-41499 and the test peers' 41500-41999 (no other tes
 import argparse
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import wave
 
@@ -37,8 +35,8 @@ sys.path.insert(0, HERE)
 
 from blf_client import Subscription, subscription_state  # noqa: E402
 from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
-from media_peer import (RtpPeer, goertzel_amplitude, rms, samples_of, tone,  # noqa: E402
-                        ulaw_decode, ulaw_encode)
+from media_peer import (RtpPeer, goertzel_amplitude, pcmu_frames, pcmu_samples, rms,  # noqa: E402
+                        samples_of)
 from media_test import Sdp, make_sdp  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
 from sip_client import SipUA  # noqa: E402
@@ -64,35 +62,12 @@ def cli(parley, data, *args) -> str:
     return result.stdout
 
 
-class Peer(RtpPeer):
-    """An RtpPeer bound to a port of the test's own range."""
-
-    def __init__(self):  # noqa: super().__init__ binds port 0; this binds in PEER_PORTS
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for port in PEER_PORTS:
-            try:
-                self.sock.bind(("127.0.0.1", port))
-                break
-            except OSError:
-                continue
-        else:
-            raise HarnessError("no free port in 41500-41999 for the test peer")
-        self.ip, self.port = self.sock.getsockname()
-        self.received = []
-        self.lock = threading.Lock()
-        self.stopping = False
-        self.thread = threading.Thread(target=self._receive, daemon=True)
-        self.thread.start()
-
-
 def pcmu_tone(frequency: float, seconds: float) -> list[bytes]:
-    return [ulaw_encode(tone(frequency, AMPLITUDE, 8000, 160, i * 160))
-            for i in range(int(seconds * 50))]
+    return pcmu_frames(frequency, AMPLITUDE, int(seconds * 50))
 
 
 def heard(peer) -> list[int]:
-    ordered = sorted(peer.packets(0), key=lambda p: p.arrival)
-    return samples_of(b"".join(ulaw_decode(p.payload) for p in ordered))
+    return pcmu_samples(peer.packets(0))
 
 
 def hang_up(caller, ok):
@@ -103,7 +78,7 @@ def hang_up(caller, ok):
 
 def short_message(server):
     print("- 1003 (not registered): voicemail at once, 0.4 s is not a message", flush=True)
-    peer = Peer()
+    peer = RtpPeer(ports=PEER_PORTS)
     ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
     try:
         caller = Caller(ua, "1003", make_sdp(peer.port, [(0, "PCMU/8000")]))
@@ -127,7 +102,7 @@ def short_message(server):
 
 def leave_message(server, phone):
     print("- 1002 rings 5 s unanswered, then voicemail records 2 s of 700 Hz", flush=True)
-    peer = Peer()
+    peer = RtpPeer(ports=PEER_PORTS)
     ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
     try:
         caller = Caller(ua, "1002", make_sdp(peer.port, [(0, "PCMU/8000"),
@@ -237,7 +212,7 @@ def live_deposit(server, phone_1003):
     print("- a message left for 1003 while it watches its box", flush=True)
     watch = mwi_subscribe(phone_1003, "1003")
     expect_counts(watch, "no", "0/0 (0/0)", "1003's empty box")
-    peer = Peer()
+    peer = RtpPeer(ports=PEER_PORTS)
     ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
     try:
         caller = Caller(ua, "1003", make_sdp(peer.port, [(0, "PCMU/8000")]))

@@ -69,6 +69,17 @@ class RestApi::Impl {
   Response directory(const Call& call) const;
   Response registrations(const Call& call) const;
 
+  // --- ring groups, forwarding, do-not-disturb (call_feature_routes.cpp) ---
+  Response list_ring_groups(const Call& call) const;
+  Response create_ring_group(const Call& call) const;
+  Response get_ring_group(const Call& call) const;
+  Response patch_ring_group(const Call& call) const;
+  Response delete_ring_group(const Call& call) const;
+  Response get_call_features(const Call& call) const;
+  Response patch_call_features(const Call& call) const;
+  Response put_forward(const Call& call) const;
+  Response delete_forward(const Call& call) const;
+
   // --- call records and status (report_routes.cpp) ---
   Response tenant_call_records(const Call& call) const;
   Response my_call_records(const Call& call) const;

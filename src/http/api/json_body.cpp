@@ -4,34 +4,6 @@
 
 namespace parley::http::api {
 
-int json_depth(std::string_view text, int max) {
-  int depth = 0;
-  int deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > max) return max + 1;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 std::optional<JsonBody> JsonBody::parse(std::string_view body,
                                         std::span<const std::string_view> allowed,
                                         BodyError& error) {
@@ -84,6 +56,44 @@ std::optional<bool> JsonBody::boolean(std::string_view name, BodyError& error) c
     return std::nullopt;
   }
   return found->get<bool>();
+}
+
+std::optional<std::int64_t> JsonBody::integer(std::string_view name, std::int64_t min,
+                                              std::int64_t max, BodyError& error) const {
+  const auto found = value_.find(name);
+  if (found == value_.end()) return std::nullopt;
+  // Large positive literals parse as unsigned: compare them before any narrowing.
+  const bool in_range = found->is_number_unsigned()
+                            ? max >= 0 &&
+                                  found->get<std::uint64_t>() <= static_cast<std::uint64_t>(max) &&
+                                  static_cast<std::int64_t>(found->get<std::uint64_t>()) >= min
+                            : found->is_number_integer() && found->get<std::int64_t>() >= min &&
+                                  found->get<std::int64_t>() <= max;
+  if (!in_range) {
+    error = {std::string(name), "'" + std::string(name) + "' must be a whole number from " +
+                                    std::to_string(min) + " to " + std::to_string(max)};
+    return std::nullopt;
+  }
+  return found->get<std::int64_t>();
+}
+
+std::optional<std::vector<std::string>> JsonBody::strings(std::string_view name,
+                                                          std::size_t max_items,
+                                                          BodyError& error) const {
+  const auto found = value_.find(name);
+  if (found == value_.end()) return std::nullopt;
+  const auto fail = [&] {
+    error = {std::string(name), "'" + std::string(name) + "' must be a list of at most " +
+                                    std::to_string(max_items) + " strings"};
+    return std::nullopt;
+  };
+  if (!found->is_array() || found->size() > max_items) return fail();
+  std::vector<std::string> out;
+  for (const auto& item : *found) {
+    if (!item.is_string()) return fail();
+    out.push_back(item.get<std::string>());
+  }
+  return out;
 }
 
 std::string dump(const nlohmann::json& document) {

@@ -7,12 +7,16 @@
 // the endpoint knows, with the right type. Errors carry the HTTP status (400) and name the
 // offending field, which problem documents pass on so a form can show it beside the input.
 
+#include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "base/json_depth.hpp"
 #include "base/result.hpp"
 
 namespace parley::http::api {
@@ -25,9 +29,8 @@ struct BodyError {
   std::string detail;
 };
 
-// Deepest nesting of arrays and objects in `text`, counting brackets outside strings; stops
-// counting (and returns max + 1) once past `max`.
-int json_depth(std::string_view text, int max);
+// Deepest nesting of arrays and objects outside strings (base/json_depth.hpp).
+using parley::json_depth;
 
 class JsonBody {
  public:
@@ -38,6 +41,12 @@ class JsonBody {
   // A member's value: nullopt when absent, and also (with `error` set) when it has another type.
   std::optional<std::string> string(std::string_view name, BodyError& error) const;
   std::optional<bool> boolean(std::string_view name, BodyError& error) const;
+  // A whole number from `min` to `max` (a fraction, or a number outside, is an error).
+  std::optional<std::int64_t> integer(std::string_view name, std::int64_t min, std::int64_t max,
+                                      BodyError& error) const;
+  // An array of strings of at most `max_items` items.
+  std::optional<std::vector<std::string>> strings(std::string_view name, std::size_t max_items,
+                                                  BodyError& error) const;
   bool has(std::string_view name) const;
 
  private:

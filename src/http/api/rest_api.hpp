@@ -1,7 +1,8 @@
 #pragma once
 // The REST API under /api/v1 (docs/api.md; OpenAPI document at /api/v1/openapi.json): sign-in
 // with session cookies and CSRF tokens, bearer API tokens, tenants, extensions, the directory,
-// live registrations, live calls, call records (JSON pages and CSV) and status.
+// live registrations, live calls, call records (JSON pages and CSV), status, ring groups and the
+// extensions' forwarding and do-not-disturb.
 //
 // Roles: a system admin sees everything; a tenant admin (an admin account with a tenant, or an
 // API token) only its own tenant, and another tenant's resources answer 404 exactly as missing
@@ -30,6 +31,7 @@
 #include "http/router.hpp"
 #include "sip/auth_throttle.hpp"
 #include "store/admin_store.hpp"
+#include "store/call_feature_store.hpp"
 #include "store/store.hpp"
 
 namespace parley::chat {
@@ -80,6 +82,9 @@ struct RestApiOptions {
   // Chat attachments (upload and download under /api/v1/chat/); null = those routes answer 503.
   // Borrowed: must outlive the API. Its max_bytes becomes the upload route's body limit.
   chat::ChatAttachments* chat_attachments = nullptr;
+  // Forwarding, do-not-disturb and ring groups (/tenants/{domain}/ring-groups, the extensions'
+  // call-features and forwards); null = those routes answer 503. Borrowed, thread-safe.
+  store::CallFeatureStore* call_features = nullptr;
 };
 
 // One method on one path template ("/api/v1/tenants/{domain}"), as the OpenAPI document lists.

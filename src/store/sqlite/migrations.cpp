@@ -529,6 +529,129 @@ CREATE INDEX call_records_by_caller ON call_records (tenant_id, caller, start_ms
 CREATE INDEX call_records_by_callee ON call_records (tenant_id, callee, start_ms DESC, id DESC);
 )sql";
 
+// Version 11: IVR menus with their digit options, and time schedules (issue 7, decision 0022).
+// Menus and schedules share one name space per tenant (a DID of kind "ivr" names either); their
+// numbers share the tenant's number space, checked by the store on save. Hours and holidays are
+// kept as the text the admin wrote (store/schedule_rules.hpp parses it). Every change moves the
+// change counter: a running server reloads them.
+constexpr std::string_view kSchemaV11 = R"sql(
+CREATE TABLE ivr_menus (
+  tenant_id       INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  name            TEXT    NOT NULL,
+  number          TEXT    NOT NULL DEFAULT '',
+  greeting_text   TEXT    NOT NULL DEFAULT '',
+  greeting_wav    TEXT    NOT NULL DEFAULT '',
+  timeout_seconds INTEGER NOT NULL CHECK (timeout_seconds BETWEEN 1 AND 60),
+  max_attempts    INTEGER NOT NULL CHECK (max_attempts BETWEEN 1 AND 10),
+  fallback        TEXT    NOT NULL,
+  direct_dial     INTEGER NOT NULL DEFAULT 0 CHECK (direct_dial IN (0, 1)),
+  PRIMARY KEY (tenant_id, name)
+) STRICT;
+
+CREATE TABLE ivr_options (
+  tenant_id   INTEGER NOT NULL,
+  menu        TEXT    NOT NULL,
+  digit       TEXT    NOT NULL CHECK (length(digit) = 1 AND digit GLOB '[0-9*#]'),
+  destination TEXT    NOT NULL,
+  PRIMARY KEY (tenant_id, menu, digit),
+  FOREIGN KEY (tenant_id, menu) REFERENCES ivr_menus (tenant_id, name) ON DELETE CASCADE
+) STRICT;
+
+CREATE TABLE schedules (
+  tenant_id          INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  name               TEXT    NOT NULL,
+  number             TEXT    NOT NULL DEFAULT '',
+  time_zone          TEXT    NOT NULL DEFAULT '',
+  hours              TEXT    NOT NULL DEFAULT '',
+  holidays           TEXT    NOT NULL DEFAULT '',
+  open_destination   TEXT    NOT NULL,
+  closed_destination TEXT    NOT NULL,
+  PRIMARY KEY (tenant_id, name)
+) STRICT;
+
+CREATE TRIGGER ivr_menus_inserted AFTER INSERT ON ivr_menus
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER ivr_menus_updated AFTER UPDATE ON ivr_menus
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER ivr_menus_deleted AFTER DELETE ON ivr_menus
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER ivr_options_inserted AFTER INSERT ON ivr_options
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER ivr_options_updated AFTER UPDATE ON ivr_options
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER ivr_options_deleted AFTER DELETE ON ivr_options
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER schedules_inserted AFTER INSERT ON schedules
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER schedules_updated AFTER UPDATE ON schedules
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER schedules_deleted AFTER DELETE ON schedules
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+)sql";
+
+// Version 12: call queues (issue 7, decision 0023). A queue's number shares the tenant's one
+// number space with extensions, ring groups and conference rooms (triggers both ways, as for
+// rooms). Members are extensions in list order (round-robin follows it); removing an extension
+// drops it from every queue. `fallback` is where a caller goes after the maximum wait or when
+// the queue is full: '' hangs up, 'voicemail:<box>' leaves a message, anything else is a number
+// of the tenant dialled again. Every change moves the change counter: a running server reloads
+// its queues within a second.
+constexpr std::string_view kSchemaV12 = R"sql(
+CREATE TABLE call_queues (
+  id             INTEGER PRIMARY KEY,
+  tenant_id      INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  number         TEXT    NOT NULL,
+  name           TEXT    NOT NULL DEFAULT '',
+  strategy       TEXT    NOT NULL DEFAULT 'ring-all'
+    CHECK (strategy IN ('ring-all', 'round-robin', 'longest-idle')),
+  ring_timeout_s INTEGER NOT NULL DEFAULT 15 CHECK (ring_timeout_s BETWEEN 5 AND 300),
+  wrap_up_s      INTEGER NOT NULL DEFAULT 0 CHECK (wrap_up_s BETWEEN 0 AND 600),
+  max_wait_s     INTEGER NOT NULL DEFAULT 300 CHECK (max_wait_s BETWEEN 0 AND 86400),
+  max_callers    INTEGER NOT NULL DEFAULT 20 CHECK (max_callers BETWEEN 0 AND 10000),
+  fallback       TEXT    NOT NULL DEFAULT '',
+  created_at     INTEGER NOT NULL,
+  UNIQUE (tenant_id, number)
+) STRICT;
+
+CREATE TABLE call_queue_members (
+  queue_id  INTEGER NOT NULL REFERENCES call_queues (id) ON DELETE CASCADE,
+  position  INTEGER NOT NULL,
+  tenant_id INTEGER NOT NULL,
+  extension TEXT    NOT NULL,
+  PRIMARY KEY (queue_id, position),
+  UNIQUE (queue_id, extension),
+  FOREIGN KEY (tenant_id, extension) REFERENCES extensions (tenant_id, number) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX call_queue_members_by_extension ON call_queue_members (tenant_id, extension);
+
+CREATE TRIGGER call_queues_number_free BEFORE INSERT ON call_queues
+  WHEN EXISTS (SELECT 1 FROM extensions WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+    OR EXISTS (SELECT 1 FROM ring_groups WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+    OR EXISTS (SELECT 1 FROM conference_rooms
+               WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+  BEGIN SELECT RAISE(ABORT, 'the number is taken by an extension, ring group or room of this tenant'); END;
+CREATE TRIGGER extensions_number_not_queue BEFORE INSERT ON extensions
+  WHEN EXISTS (SELECT 1 FROM call_queues WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+  BEGIN SELECT RAISE(ABORT, 'the number is taken by a call queue of this tenant'); END;
+CREATE TRIGGER ring_groups_number_not_queue BEFORE INSERT ON ring_groups
+  WHEN EXISTS (SELECT 1 FROM call_queues WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+  BEGIN SELECT RAISE(ABORT, 'the number is taken by a call queue of this tenant'); END;
+CREATE TRIGGER conference_rooms_number_not_queue BEFORE INSERT ON conference_rooms
+  WHEN EXISTS (SELECT 1 FROM call_queues WHERE tenant_id = NEW.tenant_id AND number = NEW.number)
+  BEGIN SELECT RAISE(ABORT, 'the number is taken by a call queue of this tenant'); END;
+
+CREATE TRIGGER call_queues_inserted AFTER INSERT ON call_queues
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER call_queues_updated AFTER UPDATE ON call_queues
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER call_queues_deleted AFTER DELETE ON call_queues
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER call_queue_members_inserted AFTER INSERT ON call_queue_members
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER call_queue_members_deleted AFTER DELETE ON call_queue_members
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+)sql";
+
 // In version order; the size follows the list.
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "tenants, extensions, bindings, call records", kSchemaV1},
@@ -541,6 +664,8 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {8, "conference rooms", kSchemaV8},
     {9, "voicemail", kSchemaV9},
     {10, "call record indexes by extension", kSchemaV10},
+    {11, "IVR menus and schedules", kSchemaV11},
+    {12, "call queues", kSchemaV12},
 });
 
 constexpr bool versions_follow_each_other() {

@@ -144,11 +144,12 @@ namespace {
 enum class NumberOwner : std::uint8_t { kNone, kExtension, kRingGroup };
 
 Result<NumberOwner> owner_of(Connection& connection, TenantId tenant, std::string_view number) {
-  auto query = connection.prepare(
-      "SELECT 1 FROM extensions WHERE tenant_id = ?1 AND number = ?2 "
-      "UNION ALL SELECT 2 FROM ring_groups WHERE tenant_id = ?1 AND number = ?2");
+  auto query =
+      prepare_bound(connection,
+                    "SELECT 1 FROM extensions WHERE tenant_id = ?1 AND number = ?2 "
+                    "UNION ALL SELECT 2 FROM ring_groups WHERE tenant_id = ?1 AND number = ?2",
+                    tenant, number);
   if (!query) return query.error();
-  query->bind(1, tenant).bind(2, number);
   auto row = query->step();
   if (!row) return row.error();
   if (!*row) return NumberOwner::kNone;
@@ -242,24 +243,36 @@ Result<void> check_members(Connection& connection, TenantId tenant,
 
 Result<void> write_members(Connection& connection, TenantId tenant, RingGroupId group,
                            const std::vector<std::string>& members) {
-  {
-    auto remove = connection.prepare("DELETE FROM ring_group_members WHERE ring_group_id = ?");
-    if (!remove) return remove.error();
-    remove->bind(1, group);
-    if (auto ran = remove->run(); !ran) return ran.error();
+  if (auto removed =
+          run_bound(connection, "DELETE FROM ring_group_members WHERE ring_group_id = ?", group);
+      !removed) {
+    return removed.error();
   }
   for (std::size_t position = 0; position < members.size(); ++position) {
-    auto insert = connection.prepare(
-        "INSERT INTO ring_group_members (ring_group_id, position, tenant_id, extension) "
-        "VALUES (?, ?, ?, ?)");
-    if (!insert) return insert.error();
-    insert->bind(1, group)
-        .bind(2, static_cast<std::int64_t>(position))
-        .bind(3, tenant)
-        .bind(4, members[position]);
-    if (auto ran = insert->run(); !ran) return ran.error();
+    auto inserted =
+        run_bound(connection,
+                  "INSERT INTO ring_group_members (ring_group_id, position, "
+                  "tenant_id, extension) VALUES (?, ?, ?, ?)",
+                  group, static_cast<std::int64_t>(position), tenant, members[position]);
+    if (!inserted) return inserted.error();
   }
   return {};
+}
+
+// Members are read separately; this fills everything else.
+Result<RingGroup> read_ring_group(const Statement& row) {
+  RingGroup group;
+  group.id = row.column_int(0);
+  group.tenant_id = row.column_int(1);
+  group.number = row.column_text(2);
+  group.name = row.column_text(3);
+  group.strategy = parse_ring_strategy(row.column_text(4)).value_or(RingStrategy::kRingAll);
+  group.member_timeout_seconds = static_cast<std::uint32_t>(row.column_int(5));
+  auto final_destination = read_destination(row.column_text(6), row.column_text(7));
+  if (!final_destination) return final_destination.error();
+  group.final_destination = std::move(final_destination).value();
+  group.created_at = row.column_int(8);
+  return group;
 }
 
 // Reads ring groups (all, or one tenant's, or one number) with their members.
@@ -268,51 +281,27 @@ Result<std::vector<RingGroup>> read_ring_groups(Connection& connection,
                                                 std::optional<std::string_view> number) {
   std::vector<RingGroup> groups;
   {
-    auto query = connection.prepare(
+    auto query = prepare_bound(
+        connection,
         "SELECT id, tenant_id, number, name, strategy, member_timeout_seconds, final_kind, "
         "final_target, created_at FROM ring_groups "
         "WHERE (?1 IS NULL OR tenant_id = ?1) AND (?2 IS NULL OR number = ?2) "
-        "ORDER BY tenant_id, number");
+        "ORDER BY tenant_id, number",
+        tenant, number);
     if (!query) return query.error();
-    if (tenant) {
-      query->bind(1, *tenant);
-    } else {
-      query->bind_null(1);
-    }
-    if (number) {
-      query->bind(2, *number);
-    } else {
-      query->bind_null(2);
-    }
-    while (true) {
-      auto row = query->step();
-      if (!row) return row.error();
-      if (!*row) break;
-      RingGroup group;
-      group.id = query->column_int(0);
-      group.tenant_id = query->column_int(1);
-      group.number = query->column_text(2);
-      group.name = query->column_text(3);
-      group.strategy = parse_ring_strategy(query->column_text(4)).value_or(RingStrategy::kRingAll);
-      group.member_timeout_seconds = static_cast<std::uint32_t>(query->column_int(5));
-      auto final_destination = read_destination(query->column_text(6), query->column_text(7));
-      if (!final_destination) return final_destination.error();
-      group.final_destination = std::move(final_destination).value();
-      group.created_at = query->column_int(8);
-      groups.push_back(std::move(group));
-    }
+    auto rows = collect_rows(*query, read_ring_group);
+    if (!rows) return rows.error();
+    groups = std::move(rows).value();
   }
   for (auto& group : groups) {
-    auto members = connection.prepare(
-        "SELECT extension FROM ring_group_members WHERE ring_group_id = ? ORDER BY position");
+    auto members = prepare_bound(
+        connection,
+        "SELECT extension FROM ring_group_members WHERE ring_group_id = ? ORDER BY position",
+        group.id);
     if (!members) return members.error();
-    members->bind(1, group.id);
-    while (true) {
-      auto row = members->step();
-      if (!row) return row.error();
-      if (!*row) break;
-      group.members.push_back(members->column_text(0));
-    }
+    auto rows = collect_rows(*members, read_text);
+    if (!rows) return rows.error();
+    group.members = std::move(rows).value();
   }
   return groups;
 }
@@ -323,44 +312,27 @@ Result<std::vector<ExtensionCallFeatures>> read_extension_features(
     std::optional<std::string_view> number) {
   std::vector<ExtensionCallFeatures> extensions;
   {
-    auto query = connection.prepare(
-        "SELECT tenant_id, number, dnd FROM extensions "
-        "WHERE (?1 IS NULL OR tenant_id = ?1) AND (?2 IS NULL OR number = ?2) "
-        "ORDER BY tenant_id, number");
+    auto query =
+        prepare_bound(connection,
+                      "SELECT tenant_id, number, dnd FROM extensions "
+                      "WHERE (?1 IS NULL OR tenant_id = ?1) AND (?2 IS NULL OR number = ?2) "
+                      "ORDER BY tenant_id, number",
+                      tenant, number);
     if (!query) return query.error();
-    if (tenant) {
-      query->bind(1, *tenant);
-    } else {
-      query->bind_null(1);
-    }
-    if (number) {
-      query->bind(2, *number);
-    } else {
-      query->bind_null(2);
-    }
-    while (true) {
-      auto row = query->step();
-      if (!row) return row.error();
-      if (!*row) break;
-      extensions.push_back(
-          {query->column_int(0), query->column_text(1), query->column_int(2) != 0, {}});
-    }
+    auto rows = collect_rows(*query, [](const Statement& row) -> Result<ExtensionCallFeatures> {
+      return ExtensionCallFeatures{
+          row.column_int(0), row.column_text(1), row.column_int(2) != 0, {}};
+    });
+    if (!rows) return rows.error();
+    extensions = std::move(rows).value();
   }
-  auto query = connection.prepare(
+  auto query = prepare_bound(
+      connection,
       "SELECT tenant_id, extension, condition, target_kind, target, no_answer_seconds "
       "FROM call_forwards WHERE (?1 IS NULL OR tenant_id = ?1) "
-      "AND (?2 IS NULL OR extension = ?2) ORDER BY tenant_id, extension");
+      "AND (?2 IS NULL OR extension = ?2) ORDER BY tenant_id, extension",
+      tenant, number);
   if (!query) return query.error();
-  if (tenant) {
-    query->bind(1, *tenant);
-  } else {
-    query->bind_null(1);
-  }
-  if (number) {
-    query->bind(2, *number);
-  } else {
-    query->bind_null(2);
-  }
   // Both lists are sorted by (tenant, number), so one forward pass pairs them.
   std::size_t at = 0;
   while (true) {
@@ -441,25 +413,21 @@ Result<void> SqliteStore::set_forward(TenantId tenant, std::string_view extensio
       resolve_destination(connection_, tenant, forward.destination, extension, extension, false);
   if (!destination) return destination.error();
   {
-    auto upsert = connection_.prepare(
-        "INSERT INTO call_forwards (tenant_id, extension, condition, target_kind, target, "
-        "no_answer_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-        "ON CONFLICT (tenant_id, extension, condition) DO UPDATE SET "
-        "target_kind = ?4, target = ?5, no_answer_seconds = ?6");
-    if (!upsert) return in_context(what, upsert.error());
     const std::string condition = forward.condition == ForwardCondition::kNoAnswer
                                       ? "no_answer"
                                       : std::string(to_text(forward.condition));
     const std::uint32_t seconds = forward.condition == ForwardCondition::kNoAnswer
                                       ? forward.no_answer_seconds
                                       : kDefaultNoAnswerSeconds;
-    upsert->bind(1, tenant)
-        .bind(2, extension)
-        .bind(3, condition)
-        .bind(4, to_text(destination->kind))
-        .bind(5, destination->target)
-        .bind(6, static_cast<std::int64_t>(seconds));
-    if (auto ran = upsert->run(); !ran) return in_context(what, ran.error());
+    auto upserted = run_bound(connection_,
+                              "INSERT INTO call_forwards (tenant_id, extension, condition, "
+                              "target_kind, target, no_answer_seconds) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                              "ON CONFLICT (tenant_id, extension, condition) DO UPDATE SET "
+                              "target_kind = ?4, target = ?5, no_answer_seconds = ?6",
+                              tenant, extension, condition, to_text(destination->kind),
+                              destination->target, static_cast<std::int64_t>(seconds));
+    if (!upserted) return in_context(what, upserted.error());
   }
   auto committed = transaction->commit();
   if (!committed) return in_context(what, committed.error());
@@ -477,18 +445,16 @@ Result<std::size_t> SqliteStore::clear_forward(TenantId tenant, std::string_view
   if (!owner) return owner.error();
   std::size_t removed = 0;
   {
-    auto remove = connection_.prepare(
-        "DELETE FROM call_forwards WHERE tenant_id = ?1 AND extension = ?2 "
-        "AND (?3 IS NULL OR condition = ?3)");
-    if (!remove) return in_context(what, remove.error());
-    remove->bind(1, tenant).bind(2, extension);
+    std::optional<std::string_view> stored_condition;
     if (condition) {
-      remove->bind(3,
-                   *condition == ForwardCondition::kNoAnswer ? "no_answer" : to_text(*condition));
-    } else {
-      remove->bind_null(3);
+      stored_condition =
+          *condition == ForwardCondition::kNoAnswer ? "no_answer" : to_text(*condition);
     }
-    if (auto ran = remove->run(); !ran) return in_context(what, ran.error());
+    auto ran = run_bound(connection_,
+                         "DELETE FROM call_forwards WHERE tenant_id = ?1 AND extension = ?2 "
+                         "AND (?3 IS NULL OR condition = ?3)",
+                         tenant, extension, stored_condition);
+    if (!ran) return in_context(what, ran.error());
     removed = static_cast<std::size_t>(connection_.changes());
   }
   auto committed = transaction->commit();
@@ -505,11 +471,10 @@ Result<void> SqliteStore::set_dnd(TenantId tenant, std::string_view extension, b
   {
     // Always writes, even an unchanged value: the trigger then moves the change counter and a
     // phone's *78 pressed twice still gets a fresh reload (cheap, and simpler to reason about).
-    auto update =
-        connection_.prepare("UPDATE extensions SET dnd = ? WHERE tenant_id = ? AND number = ?");
-    if (!update) return in_context(what, update.error());
-    update->bind(1, std::int64_t{on ? 1 : 0}).bind(2, tenant).bind(3, extension);
-    if (auto ran = update->run(); !ran) return in_context(what, ran.error());
+    auto updated =
+        run_bound(connection_, "UPDATE extensions SET dnd = ? WHERE tenant_id = ? AND number = ?",
+                  std::int64_t{on ? 1 : 0}, tenant, extension);
+    if (!updated) return in_context(what, updated.error());
     if (connection_.changes() == 0) return not_found(extension_missing(tenant, extension));
   }
   auto committed = transaction->commit();
@@ -560,19 +525,16 @@ Result<RingGroup> SqliteStore::add_ring_group(const RingGroup& group) {
   stored.final_destination = std::move(final_destination).value();
   stored.created_at = now();
   {
-    auto insert = connection_.prepare(
-        "INSERT INTO ring_groups (tenant_id, number, name, strategy, member_timeout_seconds, "
-        "final_kind, final_target, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!insert) return in_context(what, insert.error());
-    insert->bind(1, stored.tenant_id)
-        .bind(2, stored.number)
-        .bind(3, stored.name)
-        .bind(4, stored.strategy == RingStrategy::kHunt ? "hunt" : "ring_all")
-        .bind(5, static_cast<std::int64_t>(stored.member_timeout_seconds))
-        .bind(6, to_text(stored.final_destination.kind))
-        .bind(7, stored.final_destination.target)
-        .bind(8, stored.created_at);
-    if (auto ran = insert->run(); !ran) return in_context(what, ran.error());
+    const std::string_view strategy = stored.strategy == RingStrategy::kHunt ? "hunt" : "ring_all";
+    auto inserted = run_bound(connection_,
+                              "INSERT INTO ring_groups (tenant_id, number, name, strategy, "
+                              "member_timeout_seconds, final_kind, final_target, created_at) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                              stored.tenant_id, stored.number, stored.name, strategy,
+                              static_cast<std::int64_t>(stored.member_timeout_seconds),
+                              to_text(stored.final_destination.kind),
+                              stored.final_destination.target, stored.created_at);
+    if (!inserted) return in_context(what, inserted.error());
     stored.id = connection_.last_insert_rowid();
   }
   if (auto written = write_members(connection_, stored.tenant_id, stored.id, stored.members);
@@ -614,9 +576,9 @@ Result<void> SqliteStore::set_ring_group_members(TenantId tenant, std::string_vi
   RingGroupId group = 0;
   {
     auto query =
-        connection_.prepare("SELECT id FROM ring_groups WHERE tenant_id = ? AND number = ?");
+        prepare_bound(connection_, "SELECT id FROM ring_groups WHERE tenant_id = ? AND number = ?",
+                      tenant, number);
     if (!query) return in_context(what, query.error());
-    query->bind(1, tenant).bind(2, number);
     auto row = query->step();
     if (!row) return in_context(what, row.error());
     if (!*row) return not_found(group_missing(tenant, number));
@@ -638,10 +600,9 @@ Result<void> SqliteStore::remove_ring_group(TenantId tenant, std::string_view nu
   auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
   if (!transaction) return in_context(what, transaction.error());
   {
-    auto remove = connection_.prepare("DELETE FROM ring_groups WHERE tenant_id = ? AND number = ?");
-    if (!remove) return in_context(what, remove.error());
-    remove->bind(1, tenant).bind(2, number);
-    if (auto ran = remove->run(); !ran) return in_context(what, ran.error());
+    auto removed = run_bound(
+        connection_, "DELETE FROM ring_groups WHERE tenant_id = ? AND number = ?", tenant, number);
+    if (!removed) return in_context(what, removed.error());
     if (connection_.changes() == 0) return not_found(group_missing(tenant, number));
   }
   auto committed = transaction->commit();

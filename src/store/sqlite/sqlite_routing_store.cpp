@@ -1,7 +1,9 @@
 // The RoutingStore half of SqliteStore: DIDs and outbound routes. Same locking and transaction
 // rules as sqlite_store.cpp.
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "store/sqlite/rows.hpp"
@@ -60,10 +62,8 @@ Result<DidId> SqliteStore::add_did(const Did& input) {
   auto tenant = find_tenant(did->tenant_id);
   if (!tenant) return tenant.error();
   if (!did->trunk.empty()) {
-    auto trunk = connection_.prepare("SELECT 1 FROM trunks WHERE tenant_id = ? AND name = ?");
-    if (!trunk) return in_context(what, trunk.error());
-    trunk->bind(1, did->tenant_id).bind(2, did->trunk);
-    auto found = trunk->step();
+    auto found = row_exists(connection_, "SELECT 1 FROM trunks WHERE tenant_id = ? AND name = ?",
+                            did->tenant_id, did->trunk);
     if (!found) return in_context(what, found.error());
     if (!*found) return not_found("no trunk " + did->trunk + " in tenant " + tenant->domain);
   }
@@ -77,42 +77,32 @@ Result<DidId> SqliteStore::add_did(const Did& input) {
     }
   }
   if (did->kind == DidDestinationKind::kRingGroup) {
-    auto group =
-        connection_.prepare("SELECT 1 FROM ring_groups WHERE tenant_id = ? AND number = ?");
-    if (!group) return in_context(what, group.error());
-    group->bind(1, did->tenant_id).bind(2, did->target);
-    auto found = group->step();
+    auto found =
+        row_exists(connection_, "SELECT 1 FROM ring_groups WHERE tenant_id = ? AND number = ?",
+                   did->tenant_id, did->target);
     if (!found) return in_context(what, found.error());
     if (!*found) return not_found("no ring group " + did->target + " in tenant " + tenant->domain);
   }
   {
-    auto existing = connection_.prepare(
-        "SELECT 1 FROM dids WHERE tenant_id = ? AND number = ? AND coalesce(trunk_name, '') = ?");
-    if (!existing) return in_context(what, existing.error());
-    existing->bind(1, did->tenant_id).bind(2, did->number).bind(3, did->trunk);
-    auto found = existing->step();
+    auto found = row_exists(
+        connection_,
+        "SELECT 1 FROM dids WHERE tenant_id = ? AND number = ? AND coalesce(trunk_name, '') = ?",
+        did->tenant_id, did->number, did->trunk);
     if (!found) return in_context(what, found.error());
     if (*found) {
       return conflict("DID " + did->number + " already exists in tenant " + tenant->domain +
                       (did->trunk.empty() ? std::string() : " for trunk " + did->trunk));
     }
   }
-  DidId id = 0;
-  {
-    auto insert = connection_.prepare(
-        "INSERT INTO dids (tenant_id, number, trunk_name, destination_kind, destination, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?)");
-    if (!insert) return in_context(what, insert.error());
-    insert->bind(1, did->tenant_id).bind(2, did->number);
-    if (did->trunk.empty()) {
-      insert->bind_null(3);
-    } else {
-      insert->bind(3, did->trunk);
-    }
-    insert->bind(4, to_text(did->kind)).bind(5, did->target).bind(6, now());
-    if (auto ran = insert->run(); !ran) return in_context(what, ran.error());
-    id = connection_.last_insert_rowid();
-  }
+  const auto trunk_name =
+      did->trunk.empty() ? std::nullopt : std::optional<std::string_view>(did->trunk);
+  auto inserted =
+      run_bound(connection_,
+                "INSERT INTO dids (tenant_id, number, trunk_name, destination_kind, "
+                "destination, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                did->tenant_id, did->number, trunk_name, to_text(did->kind), did->target, now());
+  if (!inserted) return in_context(what, inserted.error());
+  const DidId id = connection_.last_insert_rowid();
   auto committed = transaction->commit();
   if (!committed) return in_context(what, committed.error());
   return id;
@@ -125,11 +115,11 @@ Result<void> SqliteStore::remove_did(TenantId tenant, std::string_view number,
   auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
   if (!transaction) return in_context(what, transaction.error());
   {
-    auto remove = connection_.prepare(
-        "DELETE FROM dids WHERE tenant_id = ? AND number = ? AND coalesce(trunk_name, '') = ?");
-    if (!remove) return in_context(what, remove.error());
-    remove->bind(1, tenant).bind(2, number).bind(3, trunk);
-    if (auto ran = remove->run(); !ran) return in_context(what, ran.error());
+    auto removed = run_bound(
+        connection_,
+        "DELETE FROM dids WHERE tenant_id = ? AND number = ? AND coalesce(trunk_name, '') = ?",
+        tenant, number, trunk);
+    if (!removed) return in_context(what, removed.error());
     if (connection_.changes() == 0) {
       auto known = find_tenant(tenant);
       if (!known) return known.error();
@@ -144,16 +134,13 @@ Result<void> SqliteStore::remove_did(TenantId tenant, std::string_view number,
 
 Result<std::vector<Did>> SqliteStore::list_dids(std::optional<TenantId> tenant) {
   std::lock_guard lock(mutex_);
-  auto query = connection_.prepare(
+  auto query = prepare_bound(
+      connection_,
       "SELECT id, tenant_id, number, trunk_name, destination_kind, destination, created_at "
       "FROM dids WHERE ?1 IS NULL OR tenant_id = ?1 "
-      "ORDER BY tenant_id, number, coalesce(trunk_name, '')");
+      "ORDER BY tenant_id, number, coalesce(trunk_name, '')",
+      tenant);
   if (!query) return query.error();
-  if (tenant) {
-    query->bind(1, *tenant);
-  } else {
-    query->bind_null(1);
-  }
   auto rows = collect_rows(*query, read_did);
   if (!rows) return in_context("listing DIDs", rows.error());
   return rows;
@@ -169,65 +156,47 @@ Result<OutboundRouteId> SqliteStore::add_outbound_route(const OutboundRoute& inp
   auto tenant = find_tenant(route->tenant_id);
   if (!tenant) return tenant.error();
   {
-    auto existing =
-        connection_.prepare("SELECT 1 FROM outbound_routes WHERE tenant_id = ? AND name = ?");
-    if (!existing) return in_context(what, existing.error());
-    existing->bind(1, route->tenant_id).bind(2, route->name);
-    auto found = existing->step();
+    auto found =
+        row_exists(connection_, "SELECT 1 FROM outbound_routes WHERE tenant_id = ? AND name = ?",
+                   route->tenant_id, route->name);
     if (!found) return in_context(what, found.error());
     if (*found) {
       return conflict("route " + route->name + " already exists in tenant " + tenant->domain);
     }
   }
   for (const auto& trunk : route->trunks) {
-    auto query = connection_.prepare("SELECT 1 FROM trunks WHERE tenant_id = ? AND name = ?");
-    if (!query) return in_context(what, query.error());
-    query->bind(1, route->tenant_id).bind(2, trunk);
-    auto found = query->step();
+    auto found = row_exists(connection_, "SELECT 1 FROM trunks WHERE tenant_id = ? AND name = ?",
+                            route->tenant_id, trunk);
     if (!found) return in_context(what, found.error());
     if (!*found) return not_found("no trunk " + trunk + " in tenant " + tenant->domain);
   }
   if (route->priority == 0) {
-    auto last = connection_.prepare(
-        "SELECT coalesce(max(priority), 0) FROM outbound_routes WHERE tenant_id = ?");
+    auto last = prepare_bound(
+        connection_, "SELECT coalesce(max(priority), 0) FROM outbound_routes WHERE tenant_id = ?",
+        route->tenant_id);
     if (!last) return in_context(what, last.error());
-    last->bind(1, route->tenant_id);
     auto row = last->step();
     if (!row) return in_context(what, row.error());
     route->priority = (*row ? last->column_int(0) : 0) + kPriorityStep;
   }
   const UnixSeconds stamp = now();
-  OutboundRouteId id = 0;
-  {
-    auto insert = connection_.prepare(
-        "INSERT INTO outbound_routes (tenant_id, name, priority, pattern_kind, pattern, "
-        "strip_digits, prepend, caller_id, emergency, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!insert) return in_context(what, insert.error());
-    insert->bind(1, route->tenant_id)
-        .bind(2, route->name)
-        .bind(3, route->priority)
-        .bind(4, to_text(route->pattern_kind))
-        .bind(5, route->pattern)
-        .bind(6, std::int64_t{route->strip_digits})
-        .bind(7, route->prepend)
-        .bind(8, route->caller_id)
-        .bind(9, std::int64_t{route->emergency ? 1 : 0})
-        .bind(10, stamp)
-        .bind(11, stamp);
-    if (auto ran = insert->run(); !ran) return in_context(what, ran.error());
-    id = connection_.last_insert_rowid();
-  }
+  auto inserted =
+      run_bound(connection_,
+                "INSERT INTO outbound_routes (tenant_id, name, priority, pattern_kind, "
+                "pattern, strip_digits, prepend, caller_id, emergency, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                route->tenant_id, route->name, route->priority, to_text(route->pattern_kind),
+                route->pattern, std::int64_t{route->strip_digits}, route->prepend, route->caller_id,
+                std::int64_t{route->emergency ? 1 : 0}, stamp, stamp);
+  if (!inserted) return in_context(what, inserted.error());
+  const OutboundRouteId id = connection_.last_insert_rowid();
   for (std::size_t position = 0; position < route->trunks.size(); ++position) {
-    auto insert = connection_.prepare(
-        "INSERT INTO outbound_route_trunks (route_id, position, tenant_id, trunk_name) "
-        "VALUES (?, ?, ?, ?)");
-    if (!insert) return in_context(what, insert.error());
-    insert->bind(1, id)
-        .bind(2, static_cast<std::int64_t>(position))
-        .bind(3, route->tenant_id)
-        .bind(4, route->trunks[position]);
-    if (auto ran = insert->run(); !ran) return in_context(what, ran.error());
+    auto linked = run_bound(connection_,
+                            "INSERT INTO outbound_route_trunks (route_id, position, tenant_id, "
+                            "trunk_name) VALUES (?, ?, ?, ?)",
+                            id, static_cast<std::int64_t>(position), route->tenant_id,
+                            route->trunks[position]);
+    if (!linked) return in_context(what, linked.error());
   }
   auto committed = transaction->commit();
   if (!committed) return in_context(what, committed.error());
@@ -240,11 +209,9 @@ Result<void> SqliteStore::remove_outbound_route(TenantId tenant, std::string_vie
   auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
   if (!transaction) return in_context(what, transaction.error());
   {
-    auto remove =
-        connection_.prepare("DELETE FROM outbound_routes WHERE tenant_id = ? AND name = ?");
-    if (!remove) return in_context(what, remove.error());
-    remove->bind(1, tenant).bind(2, name);
-    if (auto ran = remove->run(); !ran) return in_context(what, ran.error());
+    auto removed = run_bound(
+        connection_, "DELETE FROM outbound_routes WHERE tenant_id = ? AND name = ?", tenant, name);
+    if (!removed) return in_context(what, removed.error());
     if (connection_.changes() == 0) {
       auto known = find_tenant(tenant);
       if (!known) return known.error();
@@ -261,31 +228,26 @@ Result<std::vector<OutboundRoute>> SqliteStore::list_outbound_routes(
   std::lock_guard lock(mutex_);
   std::vector<OutboundRoute> routes;
   {
-    auto query = connection_.prepare(
+    auto query = prepare_bound(
+        connection_,
         "SELECT id, tenant_id, name, priority, pattern_kind, pattern, strip_digits, prepend, "
         "caller_id, emergency, created_at, updated_at FROM outbound_routes "
-        "WHERE ?1 IS NULL OR tenant_id = ?1 ORDER BY tenant_id, priority, name");
+        "WHERE ?1 IS NULL OR tenant_id = ?1 ORDER BY tenant_id, priority, name",
+        tenant);
     if (!query) return query.error();
-    if (tenant) {
-      query->bind(1, *tenant);
-    } else {
-      query->bind_null(1);
-    }
     auto rows = collect_rows(*query, read_route);
     if (!rows) return in_context("listing routes", rows.error());
     routes = std::move(rows).value();
   }
   for (auto& route : routes) {
-    auto query = connection_.prepare(
-        "SELECT trunk_name FROM outbound_route_trunks WHERE route_id = ? ORDER BY position");
+    auto query = prepare_bound(
+        connection_,
+        "SELECT trunk_name FROM outbound_route_trunks WHERE route_id = ? ORDER BY position",
+        route.id);
     if (!query) return query.error();
-    query->bind(1, route.id);
-    while (true) {
-      auto row = query->step();
-      if (!row) return in_context("listing routes", row.error());
-      if (!*row) break;
-      route.trunks.push_back(query->column_text(0));
-    }
+    auto trunks = collect_rows(*query, read_text);
+    if (!trunks) return in_context("listing routes", trunks.error());
+    route.trunks = std::move(trunks).value();
   }
   return routes;
 }

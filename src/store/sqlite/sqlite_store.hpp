@@ -24,8 +24,10 @@
 #include "store/admin_store.hpp"
 #include "store/call_feature_store.hpp"
 #include "store/call_limits_store.hpp"
+#include "store/call_queue_store.hpp"
 #include "store/chat_store.hpp"
 #include "store/conference_store.hpp"
+#include "store/ivr_store.hpp"
 #include "store/recording_store.hpp"
 #include "store/routing_store.hpp"
 #include "store/sqlite/connection.hpp"
@@ -57,7 +59,9 @@ class SqliteStore final : public Store,
                           public RoutingStore,
                           public CallLimitsStore,
                           public ConferenceStore,
-                          public VoicemailStore {
+                          public CallQueueStore,
+                          public VoicemailStore,
+                          public IvrStore {
   struct Key {};  // only open() constructs a SqliteStore
 
  public:
@@ -211,6 +215,25 @@ class SqliteStore final : public Store,
   Result<std::vector<ConferenceRoom>> list_conference_rooms(
       std::optional<TenantId> tenant) override;
   Result<void> remove_conference_room(TenantId tenant, std::string_view number) override;
+
+  // IvrStore (sqlite_ivr_store.cpp).
+  Result<void> save_ivr_menu(const IvrMenu& menu) override;
+  Result<void> set_ivr_option(TenantId tenant, std::string_view menu, char digit,
+                              std::string_view destination) override;
+  Result<void> remove_ivr_option(TenantId tenant, std::string_view menu, char digit) override;
+  Result<std::vector<IvrMenu>> list_ivr_menus(std::optional<TenantId> tenant) override;
+  Result<void> remove_ivr_menu(TenantId tenant, std::string_view name) override;
+  Result<void> save_schedule(const Schedule& schedule) override;
+  Result<std::vector<Schedule>> list_schedules(std::optional<TenantId> tenant) override;
+  Result<void> remove_schedule(TenantId tenant, std::string_view name) override;
+
+  // CallQueueStore (sqlite_call_queue_store.cpp).
+  Result<CallQueueConfig> add_call_queue(const CallQueueConfig& queue) override;
+  Result<void> update_call_queue(const CallQueueConfig& queue) override;
+  Result<void> set_call_queue_members(TenantId tenant, std::string_view number,
+                                      const std::vector<std::string>& members) override;
+  Result<std::vector<CallQueueConfig>> list_call_queues(std::optional<TenantId> tenant) override;
+  Result<void> remove_call_queue(TenantId tenant, std::string_view number) override;
 
   // VoicemailStore (sqlite_voicemail_store.cpp).
   Result<VoicemailId> insert_voicemail(const VoicemailMessage& message) override;

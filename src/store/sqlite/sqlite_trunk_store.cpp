@@ -75,10 +75,8 @@ Result<TrunkId> SqliteStore::add_trunk(const Trunk& input) {
   auto tenant = find_tenant(trunk->tenant_id);
   if (!tenant) return tenant.error();
   {
-    auto existing = connection_.prepare("SELECT 1 FROM trunks WHERE tenant_id = ? AND name = ?");
-    if (!existing) return in_context(what, existing.error());
-    existing->bind(1, trunk->tenant_id).bind(2, trunk->name);
-    auto found = existing->step();
+    auto found = row_exists(connection_, "SELECT 1 FROM trunks WHERE tenant_id = ? AND name = ?",
+                            trunk->tenant_id, trunk->name);
     if (!found) return in_context(what, found.error());
     if (*found) {
       return conflict("trunk " + trunk->name + " already exists in tenant " + tenant->domain);
@@ -112,12 +110,11 @@ Result<void> SqliteStore::update_trunk(const Trunk& input) {
   if (!transaction) return in_context(what, transaction.error());
   {
     // A rename onto another trunk's name would hit the UNIQUE constraint; say so plainly.
-    auto clash = connection_.prepare(
+    auto found = row_exists(
+        connection_,
         "SELECT 1 FROM trunks WHERE tenant_id = (SELECT tenant_id FROM trunks WHERE id = ?) "
-        "AND name = ? AND id <> ?");
-    if (!clash) return in_context(what, clash.error());
-    clash->bind(1, trunk->id).bind(2, trunk->name).bind(3, trunk->id);
-    auto found = clash->step();
+        "AND name = ? AND id <> ?",
+        trunk->id, trunk->name, trunk->id);
     if (!found) return in_context(what, found.error());
     if (*found) return conflict("another trunk of the tenant is called " + trunk->name);
   }
@@ -147,13 +144,14 @@ Result<void> SqliteStore::remove_trunk(TenantId tenant, std::string_view name) {
   if (!transaction) return in_context(what, transaction.error());
   {
     // The foreign keys would refuse too, but without saying who still uses the trunk.
-    auto users = connection_.prepare(
+    auto users = prepare_bound(
+        connection_,
         "SELECT 'route ' || r.name FROM outbound_route_trunks t "
         "JOIN outbound_routes r ON r.id = t.route_id WHERE t.tenant_id = ?1 AND t.trunk_name = ?2 "
         "UNION ALL SELECT 'DID ' || number FROM dids WHERE tenant_id = ?1 AND trunk_name = ?2 "
-        "LIMIT 1");
+        "LIMIT 1",
+        tenant, name);
     if (!users) return in_context(what, users.error());
-    users->bind(1, tenant).bind(2, name);
     auto used = users->step();
     if (!used) return in_context(what, used.error());
     if (*used) {
@@ -162,10 +160,9 @@ Result<void> SqliteStore::remove_trunk(TenantId tenant, std::string_view name) {
     }
   }
   {
-    auto remove = connection_.prepare("DELETE FROM trunks WHERE tenant_id = ? AND name = ?");
-    if (!remove) return in_context(what, remove.error());
-    remove->bind(1, tenant).bind(2, name);
-    if (auto ran = remove->run(); !ran) return in_context(what, ran.error());
+    auto removed =
+        run_bound(connection_, "DELETE FROM trunks WHERE tenant_id = ? AND name = ?", tenant, name);
+    if (!removed) return in_context(what, removed.error());
     if (connection_.changes() == 0) {
       auto known = find_tenant(tenant);
       if (!known) return known.error();
@@ -179,29 +176,23 @@ Result<void> SqliteStore::remove_trunk(TenantId tenant, std::string_view name) {
 
 Result<std::optional<Trunk>> SqliteStore::find_trunk(TenantId tenant, std::string_view name) {
   std::lock_guard lock(mutex_);
-  auto query = connection_.prepare("SELECT " PARLEY_TRUNK_COLUMNS
-                                   " FROM trunks WHERE tenant_id = ? AND name = ?");
+  auto query = prepare_bound(
+      connection_, "SELECT " PARLEY_TRUNK_COLUMNS " FROM trunks WHERE tenant_id = ? AND name = ?",
+      tenant, name);
   if (!query) return query.error();
-  query->bind(1, tenant).bind(2, name);
-  auto row = query->step();
-  if (!row) return in_context("reading trunk " + std::string(name), row.error());
-  if (!*row) return std::optional<Trunk>();
-  auto trunk = read_trunk(*query);
-  if (!trunk) return trunk.error();
-  return std::optional<Trunk>(std::move(trunk).value());
+  auto trunk = optional_row(*query, read_trunk);
+  if (!trunk) return in_context("reading trunk " + std::string(name), trunk.error());
+  return trunk;
 }
 
 Result<std::vector<Trunk>> SqliteStore::list_trunks(std::optional<TenantId> tenant) {
   std::lock_guard lock(mutex_);
-  auto query = connection_.prepare("SELECT " PARLEY_TRUNK_COLUMNS
-                                   " FROM trunks WHERE ?1 IS NULL OR tenant_id = ?1 "
-                                   "ORDER BY tenant_id, name");
+  auto query = prepare_bound(connection_,
+                             "SELECT " PARLEY_TRUNK_COLUMNS
+                             " FROM trunks WHERE ?1 IS NULL OR tenant_id = ?1 "
+                             "ORDER BY tenant_id, name",
+                             tenant);
   if (!query) return query.error();
-  if (tenant) {
-    query->bind(1, *tenant);
-  } else {
-    query->bind_null(1);
-  }
   auto rows = collect_rows(*query, read_trunk);
   if (!rows) return in_context("listing trunks", rows.error());
   return rows;

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -263,6 +265,40 @@ TEST(ChatHubTest, TracksSessionsPerUser) {
   EXPECT_FALSE(hub.detach(2).has_value());
   EXPECT_FALSE(hub.online(10, "1001"));
   EXPECT_TRUE(hub.online(11, "1001"));
+}
+
+// Decision 0027: one fan-out is one sender call with every target and one shared text.
+TEST(ChatHubTest, HandsOneFanOutOverInOneBatchWithOneSharedText) {
+  std::vector<std::pair<std::vector<SessionId>, std::shared_ptr<const std::string>>> batches;
+  ChatHub hub(ChatHub::BatchSender(
+      [&](std::span<const SessionId> sessions, const std::shared_ptr<const std::string>& text) {
+        batches.emplace_back(std::vector<SessionId>(sessions.begin(), sessions.end()), text);
+      }));
+  for (SessionId session = 1; session <= 300; ++session) {
+    hub.attach(session, 10, std::to_string(1000 + session));
+  }
+  hub.attach(301, 10, "1001");  // 1001's second device
+  hub.attach(302, 11, "1002");  // another tenant's 1002
+  std::vector<std::string> members;
+  for (int number = 1001; number <= 1300; ++number) members.push_back(std::to_string(number));
+  members.push_back("9999");  // a member with no session
+  EXPECT_EQ(hub.deliver(10, members, "event", SessionId{2}), 300U);
+  ASSERT_EQ(batches.size(), 1U);
+  auto sessions = batches[0].first;
+  std::sort(sessions.begin(), sessions.end());
+  EXPECT_EQ(sessions.size(), 300U);
+  EXPECT_EQ(std::count(sessions.begin(), sessions.end(), SessionId{2}), 0);  // the sender's own
+  EXPECT_EQ(std::count(sessions.begin(), sessions.end(), SessionId{301}), 1);
+  EXPECT_EQ(std::count(sessions.begin(), sessions.end(), SessionId{302}), 0);
+  ASSERT_NE(batches[0].second, nullptr);
+  EXPECT_EQ(*batches[0].second, "event");
+  // Nobody to tell: no call at all.
+  EXPECT_EQ(hub.deliver(10, {"9999"}, "nobody"), 0U);
+  EXPECT_EQ(hub.deliver_to_tenant(12, "nobody"), 0U);
+  EXPECT_EQ(batches.size(), 1U);
+  EXPECT_EQ(hub.deliver_to_tenant(11, "presence"), 1U);
+  ASSERT_EQ(batches.size(), 2U);
+  EXPECT_EQ(batches[1].first, std::vector<SessionId>{302});
 }
 
 }  // namespace

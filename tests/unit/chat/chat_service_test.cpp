@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
@@ -111,6 +113,29 @@ TEST_F(ChatServiceTest, DirectConversationNeedsAnExtensionOfTheSameTenant) {
   auto bad = service_->open_direct(alice_, "12a");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, 400);
+}
+
+TEST_F(ChatServiceTest, PostWithMembersReturnsTheFanOutList) {
+  auto channel = service_->create_channel(alice_, "ops", {"1002", "1003"});
+  ASSERT_TRUE(channel.ok()) << channel.error().message;
+  auto posted = service_->post_with_members(bob_, channel->conversation.id, "deploy at noon");
+  ASSERT_TRUE(posted.ok()) << posted.error().message;
+  EXPECT_EQ(posted->message.body, "deploy at noon");
+  EXPECT_EQ(posted->message.sender, "1002");
+  EXPECT_EQ(posted->view.conversation.id, channel->conversation.id);
+  std::vector<std::string> members;
+  for (const auto& member : posted->view.members) members.push_back(member.extension);
+  std::sort(members.begin(), members.end());
+  EXPECT_EQ(members, (std::vector<std::string>{"1001", "1002", "1003"}));
+  // Stored before it returned, like post().
+  auto history = service_->history(carol_, channel->conversation.id, std::nullopt, 10);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1U);
+  EXPECT_EQ(history->front().id, posted->message.id);
+  // Refusals are post()'s: another tenant gets 404, nothing stored.
+  auto refused = service_->post_with_members(mallory_, channel->conversation.id, "x");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(is_chat_error(refused.error(), ChatError::kNotFound));
 }
 
 TEST_F(ChatServiceTest, ChannelNamesAreUniquePerTenantAndMembersAreManaged) {

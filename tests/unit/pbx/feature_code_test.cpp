@@ -52,7 +52,7 @@ TEST(FeatureCodeTest, BadNumbersAndUnknownCodes) {
     EXPECT_EQ(parsed->action, FeatureAction::kInvalid) << dialled;
   }
   EXPECT_EQ(parse_feature_code("*90x")->condition, ForwardCondition::kBusy);
-  for (const char* dialled : {"*", "*#", "*7", "*99", "*781", "*73 ", "**78", "*1"}) {
+  for (const char* dialled : {"*", "*#", "*7", "*99", "*781", "*73 ", "*80", "*8 ", "*1"}) {
     auto parsed = parse_feature_code(dialled);
     ASSERT_TRUE(parsed.has_value()) << dialled;
     EXPECT_EQ(parsed->action, FeatureAction::kUnknown) << dialled;
@@ -75,6 +75,21 @@ TEST(FeatureCodeTest, ForwardDestinationPrefersLocalNumbers) {
             (store::Destination{store::DestinationKind::kExternal, "1002"}));
   EXPECT_EQ(forward_destination(plan, 1, "+4930123"),
             (store::Destination{store::DestinationKind::kExternal, "+4930123"}));
+}
+
+TEST(FeatureCodeTest, PickupCodes) {
+  EXPECT_EQ(parse_feature_code("*8"), code(FeatureAction::kPickupGroup));
+  EXPECT_EQ(parse_feature_code("*8#"), code(FeatureAction::kPickupGroup));
+  EXPECT_EQ(parse_feature_code("**1002"),
+            code(FeatureAction::kPickupDirected, ForwardCondition::kAlways, "1002"));
+  EXPECT_EQ(parse_feature_code("**78#"),
+            code(FeatureAction::kPickupDirected, ForwardCondition::kAlways, "78"));
+  for (const char* dialled :
+       {"**", "**#", "**+1002", "**10a2", "***1002", "**123456789012345678901234567890123"}) {
+    auto parsed = parse_feature_code(dialled);
+    ASSERT_TRUE(parsed.has_value()) << dialled;
+    EXPECT_EQ(parsed->action, FeatureAction::kInvalid) << dialled;
+  }
 }
 
 }  // namespace

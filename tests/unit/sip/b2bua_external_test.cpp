@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <memory>
 
 #include "b2bua_test_support.hpp"
@@ -245,6 +246,90 @@ TEST_F(B2buaExternalTest, ARefusedPlanDropsItsKeepAliveAtOnce) {
   ASSERT_NE(refused, nullptr);
   EXPECT_EQ(refused->message.reason_phrase(), "International Calls Not Allowed");
   EXPECT_TRUE(kept.expired());
+}
+
+// --- trunk channels (max_calls, decision 0026): ExternalTarget::claim ---
+
+class B2buaTrunkChannelTest : public B2buaExternalTest {
+ protected:
+  B2buaTrunkChannelTest() {
+    routing_.planner = [this](const CallTenant&, std::string_view, std::string_view) {
+      CallPlan plan;
+      for (std::size_t i = 0; i < trunks_.size(); ++i) {
+        ExternalTarget out = target(trunks_[i]);
+        out.claim = [this, i]() -> std::shared_ptr<void> {
+          ++claims_[i];
+          if (full_[i]) return nullptr;
+          auto hold = std::make_shared<int>(static_cast<int>(i));
+          holds_[i] = hold;
+          return hold;
+        };
+        plan.stages.push_back(RingStage{{}, 60s, {std::move(out)}});
+      }
+      auto lease = std::make_shared<int>(1);
+      lease_ = lease;
+      plan.keep_alive = std::move(lease);
+      return plan;
+    };
+  }
+
+  std::array<bool, 2> full_{};
+  std::array<int, 2> claims_{};
+  std::array<std::weak_ptr<void>, 2> holds_;
+};
+
+TEST_F(B2buaTrunkChannelTest, AFullTrunkIsSkippedAndTheNextTrunkRings) {
+  full_[0] = true;
+  from_a(invite_to(kDialled).text());
+  auto sent = drain();
+  EXPECT_EQ(find(sent, trunk1_, "INVITE"), nullptr) << "a full trunk gets no INVITE";
+  const Out* invite = find(sent, trunk2_, "INVITE");
+  ASSERT_NE(invite, nullptr);
+  EXPECT_EQ(claims_[0], 1);
+  EXPECT_EQ(claims_[1], 1);
+  EXPECT_FALSE(holds_[1].expired()) << "the ringing trunk's channel is held";
+  const Out copy = *invite;
+  answer_and_hang_up(copy, trunk2_);
+  EXPECT_TRUE(holds_[1].expired()) << "the channel is given back when the call ends";
+}
+
+TEST_F(B2buaTrunkChannelTest, AChannelIsHeldWhileTheCallIsUpAndFreedOnFailover) {
+  const Out first = dial_out();
+  EXPECT_FALSE(holds_[0].expired());
+  EXPECT_EQ(claims_[1], 0) << "the second trunk's channel is claimed only when it rings";
+  from_peer(answer(first.message, 503, "ptag"), trunk1_);
+  auto sent = drain();
+  EXPECT_TRUE(holds_[0].expired()) << "a failed trunk gives its channel back at once";
+  const Out* failover = find(sent, trunk2_, "INVITE");
+  ASSERT_NE(failover, nullptr);
+  from_peer(answer(failover->message, 200, "p2tag", "<sip:442071234567@203.0.113.6:5070>", kSdpB),
+            trunk2_);
+  drain();
+  run_for(1s);
+  EXPECT_FALSE(holds_[1].expired()) << "the answered trunk's channel lives with the call";
+  EXPECT_EQ(b2bua_.call_count(), 1U);
+}
+
+TEST_F(B2buaTrunkChannelTest, EveryTrunkFullGivesTheCaller500) {
+  full_ = {true, true};
+  from_a(invite_to(kDialled).text());
+  const auto sent = drain();
+  EXPECT_EQ(find(sent, trunk1_, "INVITE"), nullptr);
+  EXPECT_EQ(find(sent, trunk2_, "INVITE"), nullptr);
+  // §16.7: a 503 found downstream is not passed on as our own overload.
+  EXPECT_NE(find_status(sent, a_peer_, 500), nullptr);
+  EXPECT_EQ(b2bua_.call_count(), 0U);
+}
+
+TEST_F(B2buaTrunkChannelTest, TheCallerCancellingGivesTheChannelBack) {
+  dial_out();
+  EXPECT_FALSE(holds_[0].expired());
+  Request cancel = invite_to(kDialled);
+  cancel.method = "CANCEL";
+  cancel.body.clear();
+  from_a(cancel.text());
+  drain();
+  EXPECT_TRUE(holds_[0].expired());
 }
 
 // --- inbound: a provider trunk recognised by its address ---

@@ -19,6 +19,7 @@ import {
 } from './chat_state';
 
 export const HISTORY_PAGE = 50;
+export const SEARCH_LIMIT = 50;
 const RECONNECT_MS = 3000;
 const REQUEST_TIMEOUT_MS = 10_000;
 /** At most one typing notice per this long (the server throttles floods). */
@@ -169,6 +170,36 @@ export class ChatClient {
     if (before !== null) fields.before = before;
     const reply = await this.request('history', fields);
     this.apply({ type: 'history', conversation, messages: readMessages(reply.messages), limit: HISTORY_PAGE, before });
+  }
+
+  /** A group room named `name` with `members` (extensions; I am its owner and a member). */
+  async createChannel(name: string, members: string[]): Promise<Conversation | null> {
+    const reply = await this.request('create_channel', { name, members });
+    const conversation = readConversation(reply.conversation, this.state.me);
+    if (conversation) this.apply({ type: 'conversation', conversation });
+    return conversation;
+  }
+
+  /** Changes the text of my own message; the other members get an `edited` event. */
+  async edit(message: number, body: string): Promise<ChatMessage | null> {
+    const reply = await this.request('edit', { message, body });
+    const edited = readMessage(reply.message);
+    if (edited) this.apply({ type: 'edited', message: edited });
+    return edited;
+  }
+
+  /** Deletes my own message (it stays as "deleted" in the conversation). */
+  async remove(message: number): Promise<ChatMessage | null> {
+    const reply = await this.request('delete', { message });
+    const deleted = readMessage(reply.message);
+    if (deleted) this.apply({ type: 'deleted', message: deleted });
+    return deleted;
+  }
+
+  /** Messages of all my conversations matching every word of `query`, newest first. */
+  async search(query: string, limit = SEARCH_LIMIT): Promise<ChatMessage[]> {
+    const reply = await this.request('search', { query, limit });
+    return readMessages(reply.messages);
   }
 
   async post(conversation: number, body: string): Promise<ChatMessage | null> {

@@ -365,3 +365,23 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
+
+/** Only my own messages that are not deleted can be edited or deleted (the server's rule too). */
+export function canChange(message: ChatMessage, me: string): boolean {
+  return message.sender === me && !message.deleted;
+}
+
+/** The members of a room for its header: names where known, me as "you", sorted by extension. */
+export function memberNames(conversation: Conversation, me: string, names: Record<string, string> = {}): string[] {
+  return [...conversation.members]
+    .sort((a, b) => a.extension.localeCompare(b.extension))
+    .map((m) => (m.extension === me ? 'you' : names[m.extension] ? `${names[m.extension]} (${m.extension})` : m.extension));
+}
+
+/** Room names are 1-80 bytes of UTF-8 (docs/chat-protocol.md); null when `name` is fine. */
+export function roomNameProblem(name: string): string | null {
+  const trimmed = name.trim();
+  if (trimmed === '') return 'Give the room a name.';
+  if (new TextEncoder().encode(trimmed).length > 80) return 'The room name is too long (at most 80 bytes).';
+  return null;
+}

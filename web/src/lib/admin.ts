@@ -201,8 +201,10 @@ export function userPart(address: string): string {
   return at >= 0 ? bare.slice(0, at) : bare;
 }
 
-export type AdminPage = 'dashboard' | 'extensions' | 'calls' | 'registrations';
-export const ADMIN_PAGES: readonly AdminPage[] = ['dashboard', 'extensions', 'calls', 'registrations'];
+export type AdminPage = 'dashboard' | 'extensions' | 'ring-groups' | 'forwarding' | 'calls' | 'registrations';
+export const ADMIN_PAGES: readonly AdminPage[] = [
+  'dashboard', 'extensions', 'ring-groups', 'forwarding', 'calls', 'registrations',
+];
 
 /**
  * The console's page from the URL fragment (`/admin#calls`). A fragment never reaches the

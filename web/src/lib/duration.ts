@@ -15,3 +15,14 @@ export function formatDuration(totalSeconds: number): string {
 export function elapsedSeconds(startMs: number, nowMs: number): number {
   return Math.max(0, Math.floor((nowMs - startMs) / 1000));
 }
+
+/**
+ * Milliseconds until the shown whole-second count next changes, so a timer ticks on the call's
+ * own second boundaries rather than on those of the moment it was drawn (which lag up to 1 s).
+ */
+export function msUntilNextSecond(startMs: number, nowMs: number): number {
+  const elapsed = nowMs - startMs;
+  if (!Number.isFinite(elapsed)) return 1000;
+  if (elapsed < 0) return Math.min(1000, -elapsed);
+  return 1000 - (elapsed % 1000);
+}

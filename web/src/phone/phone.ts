@@ -114,6 +114,11 @@ export class Phone {
     return this.state;
   }
 
+  /** The registered user agent, for presence (presence.ts) to subscribe and publish over. */
+  get userAgent(): JsSIP.UA {
+    return this.ua;
+  }
+
   setMicrophone(deviceId: string | null): void {
     this.microphoneId = deviceId;
     if (this.session?.isEstablished()) void this.switchMicrophone();
@@ -279,7 +284,10 @@ export class Phone {
       stopStream(stream);
       return;
     }
-    track.enabled = !(this.state.call?.muted ?? false);
+    // The new track must stay as silent as the one it replaces: muted, or held by either side
+    // (JsSIP disables the sender's track for both and would not know about this one).
+    const call = this.state.call;
+    track.enabled = !(call?.muted || call?.onHold || call?.remoteHold);
     await sender.replaceTrack(track);
     stopStream(this.localStream);
     this.localStream = stream;

@@ -1,14 +1,23 @@
 import { useEffect, useState } from 'preact/hooks';
 import { parseDialTarget } from '../lib/address';
-import { elapsedSeconds, formatDuration } from '../lib/duration';
+import { elapsedSeconds, formatDuration, msUntilNextSecond } from '../lib/duration';
 import type { CallView, Phone } from '../phone/phone';
 import { DialPad } from './dial_pad';
 
+// Counts from the answer. It re-arms on the call's own second boundaries (an interval started
+// when the panel drew would lag the real length by up to a second), and it is unmounted with
+// the panel when the call ends, which stops it.
 function CallTimer({ since }: { since: number }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
+    let timer: ReturnType<typeof setTimeout>;
+    const tick = () => {
+      const current = Date.now();
+      setNow(current);
+      timer = setTimeout(tick, msUntilNextSecond(since, current));
+    };
+    tick();
+    return () => clearTimeout(timer);
   }, [since]);
   return (
     <span class="timer" role="timer" aria-label="Call duration">

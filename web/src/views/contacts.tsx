@@ -1,4 +1,5 @@
 import type { Contact } from '../lib/call_records';
+import { CONTACT_STATE_TEXT, type ContactPresence } from '../phone/presence_doc';
 
 interface Props {
   contacts: Contact[] | null;
@@ -6,9 +7,11 @@ interface Props {
   self: string;
   canCall: boolean;
   onCall: (extension: string) => void;
+  /** Live presence per extension (presence.ts); a contact not in it shows nothing yet. */
+  presence?: Record<string, ContactPresence>;
 }
 
-export function Contacts({ contacts, error, self, canCall, onCall }: Props) {
+export function Contacts({ contacts, error, self, canCall, onCall, presence }: Props) {
   if (error) return <p class="error" role="alert">Contacts could not be loaded: {error}</p>;
   if (contacts === null) return <p class="muted">Loading contacts…</p>;
   const others = contacts.filter((c) => c.extension !== self);
@@ -17,11 +20,21 @@ export function Contacts({ contacts, error, self, canCall, onCall }: Props) {
     <ul class="contacts" aria-label="Contacts">
       {others.map((contact) => {
         const name = contact.displayName || contact.extension;
+        const live = presence?.[contact.extension];
         return (
           <li key={contact.extension}>
             <span class="who">
-              <span class="name">{name}</span>
+              <span class="name">
+                {live && <span class={`presence-dot ${live.state}`} aria-hidden="true" />}
+                {name}
+              </span>
               <span class="ext">{contact.extension}</span>
+              {live && (
+                <span class="presence" data-state={live.state} aria-label={`Status of ${name}`}>
+                  {CONTACT_STATE_TEXT[live.state]}
+                  {live.note && <span class="presence-note"> · {live.note}</span>}
+                </span>
+              )}
             </span>
             <button
               type="button"

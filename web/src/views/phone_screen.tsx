@@ -12,6 +12,8 @@ import { History } from './history';
 import { ChatView } from '../chat/chat_view';
 import { totalUnread } from '../chat/chat_state';
 import { useChat } from '../chat/use_chat';
+import { usePresence } from '../phone/use_presence';
+import { PresencePicker } from './presence_picker';
 
 type Tab = 'contacts' | 'keypad' | 'history' | 'chat';
 
@@ -41,6 +43,8 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
   const [records, setRecords] = useState<CallRecord[] | null>(null);
   const [recordsError, setRecordsError] = useState<string | null>(null);
   const [number, setNumber] = useState('');
+  const watched = contacts?.map((c) => c.extension).filter((e) => e !== extension) ?? null;
+  const [presenceClient, presence] = usePresence(phone, extension, domain, watched);
   const [dialError, setDialError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -100,6 +104,7 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
             </span>
           </p>
         </div>
+        <PresencePicker client={presenceClient} own={presence.own} />
         <button type="button" onClick={() => void leave()}>Sign out</button>
       </header>
       {state.problem && <p class="error banner" role="alert">{state.problem}</p>}
@@ -124,7 +129,8 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
           </nav>
           <div role="tabpanel">
             {tab === 'contacts' && (
-              <Contacts contacts={contacts} error={contactsError} self={extension} canCall={canCall} onCall={dial} />
+              <Contacts contacts={contacts} error={contactsError} self={extension} canCall={canCall} onCall={dial}
+                presence={presence.contacts} />
             )}
             {tab === 'keypad' && (
               <form class="dialer" aria-label="Dial a number" onSubmit={(e) => { e.preventDefault(); dial(number); }}>

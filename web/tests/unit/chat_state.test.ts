@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { chatUrl } from '../../src/chat/chat_client';
 import {
+  canChange,
   conversationTitle,
   initialChatState,
+  memberNames,
+  readConversation,
+  roomNameProblem,
   mergeMessages,
   readBy,
   readServerEvent,
@@ -171,5 +175,39 @@ describe('markup in a message stays text', () => {
       }
     });
     expect(texts).toContain(body);
+  });
+});
+
+describe('rooms, edit and delete', () => {
+  it('offers edit and delete only on my own messages that are not deleted', () => {
+    expect(canChange(message(1, '1001'), '1001')).toBe(true);
+    expect(canChange(message(2, '1002'), '1001')).toBe(false);
+    expect(canChange({ ...message(3, '1001'), deleted: true }, '1001')).toBe(false);
+  });
+
+  it('names room members sorted, me as "you", with display names where known', () => {
+    const room = readConversation(
+      { id: 9, kind: 'channel', name: 'ops', members: [{ extension: '1003' }, { extension: '1001' }, { extension: '1002' }] },
+      '1002',
+    )!;
+    expect(memberNames(room, '1002', { '1003': 'Carol' })).toEqual(['1001', 'you', 'Carol (1003)']);
+  });
+
+  it('checks room names as the server does: 1 to 80 bytes', () => {
+    expect(roomNameProblem('  ')).toMatch(/name/);
+    expect(roomNameProblem('sales')).toBeNull();
+    expect(roomNameProblem('é'.repeat(41))).toMatch(/too long/);
+    expect(roomNameProblem('é'.repeat(40))).toBeNull();
+  });
+
+  it('applies an edit and a delete to the loaded messages, and ignores unloaded rooms', () => {
+    let state = reduce(initialChatState('1001'), { type: 'history', conversation: 7, messages: [message(1, '1002', 'old', 7)], limit: 50, before: null });
+    state = reduce(state, { type: 'edited', message: { ...message(1, '1002', 'new', 7), editedAt: 5 } });
+    expect(state.messages[7][0].body).toBe('new');
+    expect(state.messages[7][0].editedAt).toBe(5);
+    state = reduce(state, { type: 'deleted', message: { ...message(1, '1002', '', 7), deleted: true } });
+    expect(state.messages[7][0].deleted).toBe(true);
+    const untouched = reduce(state, { type: 'edited', message: message(2, '1002', 'x', 8) });
+    expect(untouched.messages[8]).toBeUndefined();
   });
 });

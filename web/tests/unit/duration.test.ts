@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { elapsedSeconds, formatDuration } from '../../src/lib/duration';
+import { elapsedSeconds, formatDuration, msUntilNextSecond } from '../../src/lib/duration';
 
 describe('formatDuration', () => {
   it('shows minutes and two-digit seconds', () => {
@@ -26,5 +26,19 @@ describe('elapsedSeconds', () => {
     expect(elapsedSeconds(1000, 1999)).toBe(0);
     expect(elapsedSeconds(1000, 62_000)).toBe(61);
     expect(elapsedSeconds(5000, 1000)).toBe(0);
+  });
+});
+
+describe('msUntilNextSecond', () => {
+  it('waits for the next whole second of the call', () => {
+    expect(msUntilNextSecond(1000, 1000)).toBe(1000);
+    expect(msUntilNextSecond(1000, 1250)).toBe(750);
+    expect(msUntilNextSecond(1000, 3999)).toBe(1);
+    expect(msUntilNextSecond(1000, 4000)).toBe(1000);
+  });
+  it('waits for the start when the clock is behind it, at most a second', () => {
+    expect(msUntilNextSecond(1000, 800)).toBe(200);
+    expect(msUntilNextSecond(10_000, 0)).toBe(1000);
+    expect(msUntilNextSecond(Number.NaN, 0)).toBe(1000);
   });
 });

@@ -8,6 +8,8 @@ import { AdminSignIn } from './admin_sign_in';
 import { CallRecordsPage } from './call_records_page';
 import { DashboardPage } from './dashboard_page';
 import { ExtensionsPage } from './extensions_page';
+import { ForwardingPage } from './forwarding_page';
+import { RingGroupsPage } from './ring_groups_page';
 import { RegistrationsPage } from './registrations_page';
 
 // Remembers for this tab that a cookie session probably exists, so a reload asks the API who is
@@ -17,6 +19,8 @@ const SIGNED_IN_MARK = 'parley.admin.signed-in';
 const PAGE_TITLES: Record<AdminPage, string> = {
   dashboard: 'Dashboard',
   extensions: 'Extensions',
+  'ring-groups': 'Ring groups',
+  forwarding: 'Forwarding',
   calls: 'Call records',
   registrations: 'Registrations',
 };
@@ -133,6 +137,8 @@ function SignedInConsole({ session, onSignedOut }: { session: Session; onSignedO
         )}
         {tenant && page === 'dashboard' && <DashboardPage key={tenant} domain={tenant} />}
         {tenant && page === 'extensions' && <ExtensionsPage key={tenant} session={session} domain={tenant} />}
+        {tenant && page === 'ring-groups' && <RingGroupsPage key={tenant} session={session} domain={tenant} />}
+        {tenant && page === 'forwarding' && <ForwardingPage key={tenant} session={session} domain={tenant} />}
         {tenant && page === 'calls' && <CallRecordsPage key={tenant} domain={tenant} />}
         {tenant && page === 'registrations' && <RegistrationsPage key={tenant} domain={tenant} />}
       </main>

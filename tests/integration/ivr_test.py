@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""The auto attendant (IVR) and schedules, with real SIP and RTP peers on loopback.
+
+1. CLI: `parley ivr add|option|list` and `parley schedule add|list`; bad hours, a bad
+   destination and a number that is an extension are refused.
+2. 1001 calls menu number 500: Parley answers and speaks the greeting (espeak-ng; energy, not
+   silence). When the greeting is over, an invalid key (7, RFC 4733) makes Parley speak again
+   ("invalid choice" and the greeting). Then key 1: extension 1002 rings (an INVITE from Parley),
+   answers; Parley re-INVITEs 1001 to the relay and 1002's tone reaches 1001.
+3. 1001 calls 601, a schedule that is never open: it routes to 1003 at once, which rings.
+4. 1001 calls 600, a schedule that is always open: it routes to the menu, whose greeting plays.
+
+Parley's RTP ports are 42000-42499 and the test peers' 42500-42999 (no other test uses them).
+"""
+
+import argparse
+import os
+import secrets
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
+from media_peer import RtpPeer, goertzel_amplitude, pcmu_samples, rms  # noqa: E402
+from media_test import Sdp, make_sdp  # noqa: E402
+from parley_harness import (HarnessError, ParleyServer, provision, report, run_main,  # noqa: E402
+                            run_parley)
+from sip_client import SipUA  # noqa: E402
+
+PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
+PEER_PORTS = range(42500, 43000, 2)
+EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
+SPEECH_RMS = 300  # espeak-ng speech as PCMU is far above this; Parley's silence is 0
+problems: list[str] = []
+
+
+def check(condition, message):
+    if not condition:
+        problems.append(message)
+        print("  FAIL: " + message, flush=True)
+    return condition
+
+
+class Peer(RtpPeer):
+    def __init__(self):
+        super().__init__(ports=PEER_PORTS)
+        self.event_ts = 1_000_000
+        self.seq = 30000
+
+    def key(self, to, digit: str):
+        self.event_ts += 8000
+        self.seq = self.send_event(to, EVENTS[digit], self.event_ts, self.seq, ssrc=0x5678,
+                                   end_duration=640)
+
+    def level(self, seconds: float) -> float:
+        """RMS of what Parley sent in the next `seconds`."""
+        self.clear()
+        time.sleep(seconds)
+        return rms(pcmu_samples(self.packets(0)))
+
+    def wait_for_silence(self, timeout: float = 15.0) -> bool:
+        """True once a 0.6 s window is silent (the greeting is over), within `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.level(0.6) < 50:
+                return True
+        return False
+
+
+class IvrCall:
+    """1001 calling `number`, answered by Parley."""
+
+    def __init__(self, server, number: str):
+        self.peer = Peer()
+        self.ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
+        self.caller = Caller(self.ua, number, make_sdp(self.peer.port, [(0, "PCMU/8000"),
+                                                                        (101, "telephone-event/8000")]))
+        self.caller.start()
+        self.ok = self.caller.final()
+        if self.ok.status != 200:
+            self.close()
+            raise HarnessError(f"calling {number}: {self.ok.status}, expected 200")
+        self.caller.ack_2xx(self.ok)
+        answer = Sdp(self.ok.body)
+        check(42000 <= answer.port <= 42499, f"RTP port {answer.port} outside 42000-42499")
+        self.to = (answer.ip, answer.port)
+        # Keep-alive audio from the caller: latching and the media timeout want RTP.
+        self.peer.start_tone(self.to, 300.0, 100, ssrc=0x1234, seq=1000, ts=8000, max_frames=2000)
+
+    def accept_reinvite(self, timeout: float = 5.0) -> tuple[str, int]:
+        """Answers Parley's re-INVITE (the transfer) and returns the new RTP destination."""
+        invite, addr = self.ua.recv(timeout, is_request("INVITE"))
+        sdp = make_sdp(self.peer.port, [(0, "PCMU/8000"), (101, "telephone-event/8000")])
+        self.ua.send(response_to(invite, 200, "OK", "unused", self.ua.contact_uri(), sdp), addr)
+        self.ua.recv(3.0, is_request("ACK"))
+        offer = Sdp(invite.body)
+        return (offer.ip, offer.port)
+
+    def hang_up(self):
+        self.caller.in_dialog("BYE", self.ok, self.caller.cseq + 1)
+        check(self.ua.final_response("BYE", 3.0).status == 200, "BYE not answered 200")
+
+    def close(self):
+        self.peer.close()
+        self.ua.close()
+
+
+def ring_and_answer(ua: SipUA, rtp: RtpPeer, timeout: float = 5.0):
+    """Waits for an INVITE at `ua`, answers 200 with PCMU at `rtp`; returns the INVITE and where
+    the callee's RTP must go."""
+    invite, addr = ua.recv(timeout, is_request("INVITE"))
+    tag = secrets.token_hex(4)
+    ua.send(response_to(invite, 200, "OK", tag, ua.contact_uri(),
+                        make_sdp(rtp.port, [(0, "PCMU/8000")])), addr)
+    ua.recv(3.0, is_request("ACK"))
+    offer = Sdp(invite.body)
+    return invite, (offer.ip, offer.port)
+
+
+def expect_bye(ua: SipUA, who: str):
+    try:
+        bye, addr = ua.recv(3.0, is_request("BYE"))
+        ua.send(response_to(bye, 200, "OK", ""), addr)
+    except HarnessError:
+        check(False, f"{who} got no BYE when the caller hung up")
+
+
+def scenario_menu(server, agents):
+    call = IvrCall(server, "500")
+    agent_rtp = Peer()
+    try:
+        greeting = call.peer.level(1.2)
+        print(f"  greeting level {greeting:.0f}", flush=True)
+        check(greeting > SPEECH_RMS, f"the greeting is silent (RMS {greeting:.0f})")
+        check(call.peer.wait_for_silence(), "the greeting never ended")
+        call.peer.key(call.to, "7")
+        replay = call.peer.level(1.0)
+        print(f"  after an invalid key: level {replay:.0f}", flush=True)
+        check(replay > SPEECH_RMS, f"an invalid key was not answered with speech ({replay:.0f})")
+        try:
+            agents["1002"].recv(0.2, is_request("INVITE"))
+            check(False, "an invalid key rang 1002")
+        except HarnessError:
+            pass
+        check(call.peer.wait_for_silence(), "the replayed greeting never ended")
+        call.peer.key(call.to, "1")
+        _, agent_to = ring_and_answer(agents["1002"], agent_rtp)
+        print("  key 1: 1002 rang and answered", flush=True)
+        relay = call.accept_reinvite()
+        check(42000 <= relay[1] <= 42499, f"relay port {relay[1]} outside 42000-42499")
+        agent_rtp.start_tone(agent_to, 900.0, 6000, ssrc=0x9999, seq=500, ts=16000,
+                             max_frames=500)
+        call.peer.tone_senders[0].stop()
+        call.peer.start_tone(relay, 600.0, 6000, ssrc=0x4321, seq=5000, ts=80000, max_frames=500)
+        time.sleep(0.5)
+        call.peer.clear()
+        agent_rtp.clear()
+        time.sleep(1.0)
+        heard = goertzel_amplitude(pcmu_samples(call.peer.packets(0)), 8000, 900.0)
+        agent_heard = goertzel_amplitude(pcmu_samples(agent_rtp.packets(0)), 8000, 600.0)
+        print(f"  1001 hears 1002's 900 Hz at {heard:.0f}; 1002 hears 600 Hz at "
+              f"{agent_heard:.0f}", flush=True)
+        check(heard > 3000, f"1001 does not hear 1002 after the transfer ({heard:.0f})")
+        check(agent_heard > 3000, f"1002 does not hear 1001 after the transfer ({agent_heard:.0f})")
+        call.hang_up()
+        expect_bye(agents["1002"], "1002")
+    finally:
+        agent_rtp.close()
+        call.close()
+
+
+def scenario_night(server, agents):
+    call = IvrCall(server, "601")
+    agent_rtp = Peer()
+    try:
+        ring_and_answer(agents["1003"], agent_rtp)
+        print("  closed schedule: 1003 rang and answered", flush=True)
+        call.accept_reinvite()
+        call.hang_up()
+        expect_bye(agents["1003"], "1003")
+    finally:
+        agent_rtp.close()
+        call.close()
+
+
+def scenario_day(server, agents):
+    call = IvrCall(server, "600")
+    try:
+        greeting = call.peer.level(1.2)
+        print(f"  open schedule: greeting level {greeting:.0f}", flush=True)
+        check(greeting > SPEECH_RMS, f"the open schedule did not reach the menu ({greeting:.0f})")
+        try:
+            agents["1003"].recv(0.2, is_request("INVITE"))
+            check(False, "the open schedule rang the night extension")
+        except HarnessError:
+            pass
+        call.hang_up()
+    finally:
+        call.close()
+
+
+def cli(parley: str, data: str, args: list[str]):
+    return run_parley(parley, [*args, "--data", data], timeout=60.0)
+
+
+def scenario_cli(parley: str, data: str):
+    def ok(args):
+        done = cli(parley, data, args)
+        check(done.returncode == 0, f"{' '.join(args)}: exit {done.returncode}, {done.stderr!r}")
+
+    def refused(args, words):
+        done = cli(parley, data, args)
+        check(done.returncode == 1 and words in done.stderr,
+              f"{' '.join(args)}: exit {done.returncode}, {done.stderr!r}, expected {words!r}")
+
+    ok(["ivr", "add", f"main@{DOMAIN}", "--number", "500", "--greeting",
+        "Welcome to Example. For sales, press one.", "--timeout", "3", "--attempts", "5"])
+    ok(["ivr", "option", f"main@{DOMAIN}", "1", "1002"])
+    ok(["ivr", "option", f"main@{DOMAIN}", "2", "menu:main"])
+    ok(["ivr", "option", f"main@{DOMAIN}", "2", "-"])
+    refused(["ivr", "option", f"main@{DOMAIN}", "3", "park:5"], "destination")
+    refused(["ivr", "add", f"other@{DOMAIN}", "--number", "1001"], "extension")
+    all_week = "mon-sun 00:00-24:00"
+    ok(["schedule", "add", f"day@{DOMAIN}", "--number", "600", "--zone", "Europe/Berlin",
+        "--hours", all_week, "--open", "menu:main", "--closed", "1003"])
+    ok(["schedule", "add", f"night@{DOMAIN}", "--number", "601", "--zone", "America/New_York",
+        "--open", "menu:main", "--closed", "1003"])
+    refused(["schedule", "add", f"bad@{DOMAIN}", "--hours", "mon 17:00-09:00", "--open", "hangup",
+             "--closed", "hangup"], "end must be after")
+    refused(["schedule", "add", f"bad@{DOMAIN}", "--zone", "Mars/Olympus", "--open", "hangup",
+             "--closed", "hangup"], "time zone")
+    listed = cli(parley, data, ["ivr", "list"])
+    check(listed.stdout.startswith(f"main@{DOMAIN}\t500\t3s\t5\thangup\t-\t1=1002\t"),
+          f"ivr list: {listed.stdout!r}")
+    listed = cli(parley, data, ["schedule", "list", DOMAIN])
+    check(f"day@{DOMAIN}\t600\tEurope/Berlin\t{all_week}\t-\topen=menu:main\tclosed=1003\n"
+          in listed.stdout, f"schedule list: {listed.stdout!r}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--parley", required=True)
+    ap.add_argument("--data-dir")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="parley-ivr-") as tmp:
+        data = os.path.join(tmp, "data")
+        provision(args.parley, data, DOMAIN, PASSWORDS)
+        print("- CLI", flush=True)
+        scenario_cli(args.parley, data)
+        config = os.path.join(tmp, "parley.toml")
+        with open(config, "w") as f:
+            f.write("[media]\nrtp_port_min = 42000\nrtp_port_max = 42499\n")
+        with ParleyServer(args.parley, data_dir=data,
+                          args=["--config", config, "--workers", "2"]) as server:
+            agents = {}
+            try:
+                for ext in ("1002", "1003"):
+                    agents[ext] = SipUA(server.udp, ext, DOMAIN, PASSWORDS[ext])
+                    check(agents[ext].register(expires=300).status == 200, f"{ext} REGISTER failed")
+                for name, run in [("menu 500: greeting, invalid key, key 1 to 1002", scenario_menu),
+                                  ("schedule 601 (closed): to 1003", scenario_night),
+                                  ("schedule 600 (open): the menu", scenario_day)]:
+                    print(f"- {name}", flush=True)
+                    try:
+                        run(server, agents)
+                    except HarnessError as e:
+                        check(False, f"{name}: {e}")
+            finally:
+                for ua in agents.values():
+                    ua.close()
+            if problems:
+                print("---- server stderr (tail) ----\n" + server.stderr_text()[-4000:])
+            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
+    return report(problems, "the IVR speaks, routes digits and follows schedules")
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Call queues (ACD, decision 0023) with real SIP and RTP peers on loopback.
+
+1. CLI: `parley queue add|set|members|list|rm`; a number that is an extension, a bad strategy
+   and an unknown member are refused.
+2. 1001 and then 1003 call queue 700 while its only agent, 1002, is not registered: Parley
+   answers both and both hear music on hold (energy, not silence). 1002 registers: the first
+   INVITE it gets is for 1001 (first come, first served). It answers; Parley re-INVITEs 1001 to
+   the relay and the two hear each other's tones (Goertzel). 1001 hangs up, 1002 gets BYE;
+   then 1002 is offered 1003, answers, and they hear each other too.
+3. 1004 calls queue 701 (max wait 2 s, nobody registered, fallback hang-up): Parley answers and
+   sends BYE after about two seconds.
+
+Parley's RTP ports are 43000-43499 and the test peers' 43500-43999 (no other test uses them).
+"""
+
+import argparse
+import os
+import secrets
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
+from media_peer import RtpPeer, goertzel_amplitude, pcmu_samples, rms  # noqa: E402
+from media_test import Sdp, make_sdp  # noqa: E402
+from parley_harness import (HarnessError, ParleyServer, provision, report, run_main,  # noqa: E402
+                            run_parley)
+from sip_client import SipUA  # noqa: E402
+
+PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret",
+             "1004": "pw-1004-secret"}
+PEER_PORTS = range(43500, 44000, 2)
+MUSIC_RMS = 200  # the built-in melody as PCMU is far above this; Parley's silence is 0
+problems: list[str] = []
+
+
+def check(condition, message):
+    if not condition:
+        problems.append(message)
+        print("  FAIL: " + message, flush=True)
+    return condition
+
+
+def level(peer: RtpPeer, seconds: float) -> float:
+    """RMS of what Parley sent `peer` in the next `seconds`."""
+    peer.clear()
+    time.sleep(seconds)
+    return rms(pcmu_samples(peer.packets(0)))
+
+
+class QueueCall:
+    """`ext` calling queue `number`, answered by Parley."""
+
+    def __init__(self, server, ext: str, number: str, keep_alive_hz: float):
+        self.ext = ext
+        self.peer = RtpPeer(ports=PEER_PORTS)
+        self.ua = SipUA(server.udp, ext, DOMAIN, PASSWORDS[ext])
+        self.caller = Caller(self.ua, number, make_sdp(self.peer.port, [(0, "PCMU/8000")]))
+        self.caller.start()
+        self.ok = self.caller.final()
+        if self.ok.status != 200:
+            self.close()
+            raise HarnessError(f"{ext} calling {number}: {self.ok.status}, expected 200")
+        self.caller.ack_2xx(self.ok)
+        answer = Sdp(self.ok.body)
+        check(43000 <= answer.port <= 43499, f"RTP port {answer.port} outside 43000-43499")
+        self.to = (answer.ip, answer.port)
+        # The caller's own voice from the start: latching and the media timeout want RTP.
+        self.peer.start_tone(self.to, keep_alive_hz, 100, ssrc=0x1234, seq=1000, ts=8000,
+                             max_frames=3000)
+
+    def accept_reinvite(self, timeout: float = 5.0) -> tuple[str, int]:
+        """Answers Parley's re-INVITE (to the agent's relay); returns the new RTP destination."""
+        invite, addr = self.ua.recv(timeout, is_request("INVITE"))
+        sdp = make_sdp(self.peer.port, [(0, "PCMU/8000")])
+        self.ua.send(response_to(invite, 200, "OK", "unused", self.ua.contact_uri(), sdp), addr)
+        self.ua.recv(3.0, is_request("ACK"))
+        offer = Sdp(invite.body)
+        return (offer.ip, offer.port)
+
+    def hang_up(self):
+        self.caller.in_dialog("BYE", self.ok, self.caller.cseq + 1)
+        check(self.ua.final_response("BYE", 3.0).status == 200, f"{self.ext}: BYE not answered")
+
+    def close(self):
+        self.peer.close()
+        self.ua.close()
+
+
+def answer_invite(ua: SipUA, rtp: RtpPeer, timeout: float = 5.0):
+    """Waits for an INVITE at `ua`, answers 200 with PCMU at `rtp`; returns the INVITE and where
+    the agent's RTP must go."""
+    invite, addr = ua.recv(timeout, is_request("INVITE"))
+    tag = secrets.token_hex(4)
+    ua.send(response_to(invite, 200, "OK", tag, ua.contact_uri(),
+                        make_sdp(rtp.port, [(0, "PCMU/8000")])), addr)
+    ua.recv(3.0, is_request("ACK"))
+    offer = Sdp(invite.body)
+    return invite, (offer.ip, offer.port)
+
+
+def expect_bye(ua: SipUA, who: str, timeout: float = 3.0) -> bool:
+    try:
+        bye, addr = ua.recv(timeout, is_request("BYE"))
+        ua.send(response_to(bye, 200, "OK", ""), addr)
+        return True
+    except HarnessError:
+        return False
+
+
+def talk(call: QueueCall, agent_rtp: RtpPeer, agent_to, label: str):
+    """Caller and agent exchange tones through the relay; each must hear the other's."""
+    relay = call.accept_reinvite()
+    check(43000 <= relay[1] <= 43499, f"relay port {relay[1]} outside 43000-43499")
+    agent_rtp.start_tone(agent_to, 900.0, 6000, ssrc=0x9999, seq=500, ts=16000, max_frames=400)
+    call.peer.tone_senders[0].stop()
+    call.peer.start_tone(relay, 600.0, 6000, ssrc=0x4321, seq=5000, ts=80000, max_frames=400)
+    time.sleep(0.5)
+    call.peer.clear()
+    agent_rtp.clear()
+    time.sleep(1.0)
+    heard = goertzel_amplitude(pcmu_samples(call.peer.packets(0)), 8000, 900.0)
+    agent_heard = goertzel_amplitude(pcmu_samples(agent_rtp.packets(0)), 8000, 600.0)
+    print(f"  {label}: caller hears 900 Hz at {heard:.0f}, agent hears 600 Hz at "
+          f"{agent_heard:.0f}", flush=True)
+    check(heard > 3000, f"{label}: the caller does not hear the agent ({heard:.0f})")
+    check(agent_heard > 3000, f"{label}: the agent does not hear the caller ({agent_heard:.0f})")
+    for sender in agent_rtp.tone_senders:
+        sender.stop()
+
+
+def scenario_fifo(server):
+    first = QueueCall(server, "1001", "700", 300.0)
+    second = None
+    agent = None
+    agent_rtp = RtpPeer(ports=PEER_PORTS)
+    try:
+        time.sleep(0.3)
+        second = QueueCall(server, "1003", "700", 350.0)
+        for call in (first, second):
+            music = level(call.peer, 1.0)
+            print(f"  {call.ext} waits hearing music at RMS {music:.0f}", flush=True)
+            check(music > MUSIC_RMS, f"{call.ext} hears no music while waiting ({music:.0f})")
+        agent = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"])
+        check(agent.register(expires=300).status == 200, "1002 REGISTER failed")
+        invite, agent_to = answer_invite(agent, agent_rtp, timeout=6.0)
+        check("1001" in (invite.header("From") or ""),
+              f"the first offer is not for 1001: From {invite.header('From')!r}")
+        talk(first, agent_rtp, agent_to, "1001 and 1002")
+        still = level(second.peer, 0.6)
+        check(still > MUSIC_RMS, f"1003 stopped hearing music while 1002 took 1001 ({still:.0f})")
+        first.hang_up()
+        check(expect_bye(agent, "1002"), "1002 got no BYE when 1001 hung up")
+        invite, agent_to = answer_invite(agent, agent_rtp, timeout=6.0)
+        check("1003" in (invite.header("From") or ""),
+              f"the second offer is not for 1003: From {invite.header('From')!r}")
+        talk(second, agent_rtp, agent_to, "1003 and 1002")
+        second.hang_up()
+        check(expect_bye(agent, "1002"), "1002 got no BYE when 1003 hung up")
+    finally:
+        agent_rtp.close()
+        if agent is not None:
+            agent.close()
+        if second is not None:
+            second.close()
+        first.close()
+
+
+def scenario_max_wait(server):
+    call = QueueCall(server, "1004", "701", 300.0)
+    try:
+        started = time.monotonic()
+        music = level(call.peer, 0.8)
+        check(music > MUSIC_RMS, f"1004 hears no music while waiting ({music:.0f})")
+        got_bye = expect_bye(call.ua, "1004", timeout=6.0)
+        waited = time.monotonic() - started
+        print(f"  1004 sent to the fallback (hang-up) after {waited:.1f} s", flush=True)
+        check(got_bye, "1004 was not hung up after the maximum wait")
+        check(got_bye and 1.0 <= waited <= 5.0, f"the maximum wait of 2 s took {waited:.1f} s")
+    finally:
+        call.close()
+
+
+def cli(parley: str, data: str, args: list[str]):
+    return run_parley(parley, [*args, "--data", data], timeout=60.0)
+
+
+def scenario_cli(parley: str, data: str):
+    def ok(args):
+        done = cli(parley, data, args)
+        check(done.returncode == 0, f"{' '.join(args)}: exit {done.returncode}, {done.stderr!r}")
+
+    def refused(args, words):
+        done = cli(parley, data, args)
+        check(done.returncode == 1 and words in done.stderr,
+              f"{' '.join(args)}: exit {done.returncode}, {done.stderr!r}, expected {words!r}")
+
+    ok(["queue", "add", f"700@{DOMAIN}", "--name", "Sales", "--members", "1002,1004",
+        "--ring-timeout", "5", "--max-wait", "120"])
+    ok(["queue", "set", f"700@{DOMAIN}", "--strategy", "longest-idle", "--wrap-up", "0"])
+    ok(["queue", "members", f"700@{DOMAIN}", "1002"])
+    ok(["queue", "add", f"701@{DOMAIN}", "--members", "1004", "--max-wait", "2"])
+    refused(["queue", "add", f"1001@{DOMAIN}"], "extension")
+    refused(["queue", "add", f"702@{DOMAIN}", "--strategy", "random"], "strategy")
+    refused(["queue", "members", f"700@{DOMAIN}", "1999"], "1999")
+    refused(["queue", "rm", f"799@{DOMAIN}"], "799")
+    ok(["queue", "add", f"703@{DOMAIN}"])
+    ok(["queue", "rm", f"703@{DOMAIN}"])
+    listed = cli(parley, data, ["queue", "list", DOMAIN])
+    check(listed.stdout == f"700@{DOMAIN}\tSales\tlongest-idle\t5\t0\t120\t20\t-\t1002\n"
+          f"701@{DOMAIN}\t\tring-all\t15\t0\t2\t20\t-\t1004\n", f"queue list: {listed.stdout!r}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--parley", required=True)
+    ap.add_argument("--data-dir")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="parley-queue-") as tmp:
+        data = os.path.join(tmp, "data")
+        provision(args.parley, data, DOMAIN, PASSWORDS)
+        print("- CLI", flush=True)
+        scenario_cli(args.parley, data)
+        config = os.path.join(tmp, "parley.toml")
+        with open(config, "w") as f:
+            f.write("[media]\nrtp_port_min = 43000\nrtp_port_max = 43499\n")
+        with ParleyServer(args.parley, data_dir=data,
+                          args=["--config", config, "--workers", "2"]) as server:
+            for name, run in [("queue 700: two callers wait, 1002 takes them in order",
+                               scenario_fifo),
+                              ("queue 701: maximum wait, then the fallback", scenario_max_wait)]:
+                print(f"- {name}", flush=True)
+                try:
+                    run(server)
+                except HarnessError as e:
+                    check(False, f"{name}: {e}")
+            if problems:
+                print("---- server stderr (tail) ----\n" + server.stderr_text()[-4000:])
+            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
+    return report(problems, "queue callers wait with music and reach the agent in order")
+
+
+if __name__ == "__main__":
+    run_main(main)

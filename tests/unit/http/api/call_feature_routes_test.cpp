@@ -1,0 +1,266 @@
+// Ring groups, forwarding and do-not-disturb over the REST API, in process against a real
+// SQLite store: round trips, validation naming the field, tenant scoping (another tenant's
+// resources answer 404 like missing ones, users get 403) and the dial-plan reload hook.
+// tests/integration/api_call_features_test.py drives the same routes over HTTPS with calls.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "http/api/credentials.hpp"
+#include "http/api/rest_api.hpp"
+#include "protocol/sip/digest.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace parley::http::api {
+namespace {
+
+using nlohmann::json;
+
+class CallFeatureRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::sqlite::SqliteStoreOptions options;
+    options.data_dir = dir_.path() / "data";
+    store_ = std::move(store::sqlite::SqliteStore::open(options)).value();
+    example_ = *store_->add_tenant({"example.com", "Example", true});
+    other_ = *store_->add_tenant({"other.org", "Other", false});
+    for (const char* number : {"1001", "1002", "1003"}) add_extension(example_, number);
+    add_extension(other_, "2001");
+    ASSERT_TRUE(store_->add_admin(
+        {"root", *hash_password("root-password"), store::AdminRole::kSystemAdmin, std::nullopt}));
+    ASSERT_TRUE(store_->add_admin(
+        {"boss", *hash_password("boss-password"), store::AdminRole::kTenantAdmin, example_.id}));
+
+    RestApiOptions api_options;
+    api_options.directory_changed = [this] { ++reloads_; };
+    api_options.call_features = store_.get();
+    api_ = std::make_unique<RestApi>(*store_, *store_, clock_, api_options);
+    boss_ = login("boss", "boss-password");
+  }
+
+  void add_extension(const store::Tenant& tenant, const std::string& number) {
+    ASSERT_TRUE(store_->add_extension(
+        {tenant.id,
+         number,
+         "User " + number,
+         {"", protocol::sip::ha1(protocol::sip::DigestAlgorithm::kSha256, number, tenant.domain,
+                                 "sip-secret-" + number)}}));
+  }
+
+  struct Session {
+    std::string cookie;
+    std::string csrf;
+  };
+
+  Response send(std::string method, std::string path, std::string body, const Session* session) {
+    Request request;
+    request.method = std::move(method);
+    request.target = path;
+    request.path = std::move(path);
+    request.body = std::move(body);
+    if (!request.body.empty()) request.headers.set("Content-Type", "application/json");
+    if (session != nullptr) {
+      request.headers.set("Cookie", session->cookie);
+      request.headers.set("X-CSRF-Token", session->csrf);
+    }
+    request.remote = *net::SocketAddress::parse("192.0.2.10:40000", 0);
+    return api_->handle(request);
+  }
+
+  Session login(const std::string& name, const std::string& password) {
+    const Response response =
+        send("POST", "/api/v1/session", json{{"username", name}, {"password", password}}.dump(),
+             nullptr);
+    EXPECT_EQ(response.status, 200) << response.body;
+    const std::string cookie(response.headers.find("Set-Cookie").value_or(""));
+    return {cookie.substr(0, cookie.find(';')),
+            json::parse(response.body, nullptr, false).value("csrf_token", "")};
+  }
+
+  Response as_boss(std::string method, std::string path, std::string body = "") {
+    return send(std::move(method), std::move(path), std::move(body), &boss_);
+  }
+
+  static json body_of(const Response& response) {
+    return json::parse(response.body, nullptr, false);
+  }
+
+  test::TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<RestApi> api_;
+  store::Tenant example_;
+  store::Tenant other_;
+  Session boss_;
+  int reloads_ = 0;
+};
+
+constexpr std::string_view kGroups = "/api/v1/tenants/example.com/ring-groups";
+
+TEST_F(CallFeatureRoutesTest, RingGroupRoundTripsThroughCreateListPatchAndDelete) {
+  const Response created =
+      as_boss("POST", std::string(kGroups),
+              R"({"number":"600","name":"Sales","strategy":"hunt","member_timeout_seconds":10,)"
+              R"("members":["1002","1001"],"final_destination":"voicemail:1003"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.headers.find("Location"), "/api/v1/tenants/example.com/ring-groups/600");
+  EXPECT_EQ(body_of(created)["strategy"], "hunt");
+  EXPECT_EQ(body_of(created)["members"], json::array({"1002", "1001"}));
+  EXPECT_EQ(body_of(created)["final_destination"], "voicemail:1003");
+  EXPECT_EQ(reloads_, 1);
+
+  const json listed = body_of(as_boss("GET", std::string(kGroups)));
+  ASSERT_EQ(listed["items"].size(), 1U);
+  EXPECT_EQ(listed["items"][0]["name"], "Sales");
+  EXPECT_EQ(listed["items"][0]["member_timeout_seconds"], 10);
+  EXPECT_TRUE(listed["next_cursor"].is_null());
+
+  const Response patched =
+      as_boss("PATCH", std::string(kGroups) + "/600", R"({"members":["1003"]})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(body_of(patched)["members"], json::array({"1003"}));
+  EXPECT_EQ(store_->get_ring_group(example_.id, "600")->members, std::vector<std::string>{"1003"});
+  EXPECT_EQ(reloads_, 2);
+
+  EXPECT_EQ(as_boss("DELETE", std::string(kGroups) + "/600").status, 204);
+  EXPECT_EQ(as_boss("GET", std::string(kGroups) + "/600").status, 404);
+  EXPECT_EQ(as_boss("DELETE", std::string(kGroups) + "/600").status, 404);
+  EXPECT_EQ(reloads_, 3);
+}
+
+TEST_F(CallFeatureRoutesTest, RingGroupInputIsCheckedAndNothingChangesOnRefusal) {
+  const auto field_of = [&](const std::string& body) {
+    const Response response = as_boss("POST", std::string(kGroups), body);
+    EXPECT_EQ(response.status, 400) << body;
+    EXPECT_EQ(response.headers.find("Content-Type"), "application/problem+json");
+    return body_of(response).value("field", "");
+  };
+  EXPECT_EQ(field_of(R"({"name":"No number"})"), "number");
+  EXPECT_EQ(field_of(R"({"number":"6x"})"), "number");
+  EXPECT_EQ(field_of(R"({"number":"600","strategy":"random"})"), "strategy");
+  EXPECT_EQ(field_of(R"({"number":"600","member_timeout_seconds":2})"), "member_timeout_seconds");
+  EXPECT_EQ(field_of(R"({"number":"600","member_timeout_seconds":1.5})"), "member_timeout_seconds");
+  EXPECT_EQ(field_of(R"({"number":"600","members":"1001"})"), "members");
+  EXPECT_EQ(field_of(R"({"number":"600","members":["1001","1001"]})"), "members");
+  EXPECT_EQ(field_of(R"({"number":"600","members":["2001"]})"), "members");  // other tenant's
+  EXPECT_EQ(field_of(R"({"number":"600","final_destination":"nowhere!"})"), "final_destination");
+  EXPECT_EQ(field_of(R"({"number":"600","final_destination":"4242"})"), "final_destination");
+  EXPECT_EQ(field_of(R"({"number":"600","color":"red"})"), "color");
+
+  // Extensions and ring groups share one number space.
+  EXPECT_EQ(as_boss("POST", std::string(kGroups), R"({"number":"1001"})").status, 409);
+  ASSERT_EQ(as_boss("POST", std::string(kGroups), R"({"number":"600"})").status, 201);
+  EXPECT_EQ(as_boss("POST", std::string(kGroups), R"({"number":"600"})").status, 409);
+  EXPECT_EQ(as_boss("PATCH", std::string(kGroups) + "/600", R"({"members":["9999"]})").status, 400);
+  EXPECT_EQ(as_boss("PATCH", std::string(kGroups) + "/600", R"({"name":"x"})").status, 400);
+  EXPECT_EQ(as_boss("PATCH", std::string(kGroups) + "/601", R"({"members":[]})").status, 404);
+  EXPECT_TRUE(store_->get_ring_group(example_.id, "600")->members.empty());
+  EXPECT_EQ(reloads_, 1);
+}
+
+TEST_F(CallFeatureRoutesTest, ForwardingAndDoNotDisturbRoundTrip) {
+  const std::string base = "/api/v1/tenants/example.com/extensions/1002";
+  const json initial = body_of(as_boss("GET", base + "/call-features"));
+  EXPECT_EQ(initial, (json{{"number", "1002"}, {"dnd", false}, {"forwards", json::array()}}));
+
+  Response set = as_boss("PUT", base + "/forwards/no-answer",
+                         R"({"destination":"1003","no_answer_seconds":12})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  set = as_boss("PUT", base + "/forwards/busy", R"({"destination":"voicemail"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  const json forwards = body_of(set)["forwards"];
+  ASSERT_EQ(forwards.size(), 2U);
+  EXPECT_EQ(forwards[0], (json{{"condition", "busy"}, {"destination", "voicemail:1002"}}));
+  EXPECT_EQ(forwards[1],
+            (json{{"condition", "no-answer"}, {"destination", "1003"}, {"no_answer_seconds", 12}}));
+
+  const Response dnd = as_boss("PATCH", base + "/call-features", R"({"dnd":true})");
+  ASSERT_EQ(dnd.status, 200) << dnd.body;
+  EXPECT_TRUE(body_of(dnd)["dnd"]);
+  EXPECT_TRUE(store_->get_call_features(example_.id, "1002")->dnd);
+
+  EXPECT_EQ(as_boss("DELETE", base + "/forwards/busy").status, 204);
+  EXPECT_EQ(as_boss("DELETE", base + "/forwards/busy").status, 404);
+  EXPECT_EQ(store_->get_call_features(example_.id, "1002")->forwards.size(), 1U);
+  EXPECT_EQ(reloads_, 4);
+}
+
+TEST_F(CallFeatureRoutesTest, ForwardingInputIsCheckedNamingTheField) {
+  const std::string base = "/api/v1/tenants/example.com/extensions/1002";
+  const auto refused = [&](const std::string& condition, const std::string& body) {
+    const Response response = as_boss("PUT", base + "/forwards/" + condition, body);
+    EXPECT_EQ(response.status, 400) << condition << " " << body;
+    return body_of(response).value("field", "");
+  };
+  EXPECT_EQ(refused("always", R"({})"), "destination");
+  EXPECT_EQ(refused("always", R"({"destination":"1002"})"), "destination");  // itself
+  EXPECT_EQ(refused("always", R"({"destination":"hangup"})"), "destination");
+  EXPECT_EQ(refused("always", R"({"destination":"2001"})"), "destination");  // other tenant
+  EXPECT_EQ(refused("always", R"({"destination":"1003","no_answer_seconds":20})"),
+            "no_answer_seconds");
+  EXPECT_EQ(refused("no-answer", R"({"destination":"1003","no_answer_seconds":4})"),
+            "no_answer_seconds");
+  EXPECT_EQ(as_boss("PUT", base + "/forwards/sometimes", R"({"destination":"1003"})").status, 404);
+  EXPECT_EQ(as_boss("PUT", "/api/v1/tenants/example.com/extensions/10x/forwards/always",
+                    R"({"destination":"1003"})")
+                .status,
+            404);
+  EXPECT_EQ(as_boss("PATCH", base + "/call-features", R"({"dnd":"yes"})").status, 400);
+  EXPECT_EQ(as_boss("PATCH", base + "/call-features", R"({})").status, 400);
+  EXPECT_EQ(as_boss("GET", "/api/v1/tenants/example.com/extensions/1099/call-features").status,
+            404);
+  EXPECT_TRUE(store_->get_call_features(example_.id, "1002")->forwards.empty());
+  EXPECT_EQ(reloads_, 0);
+}
+
+TEST_F(CallFeatureRoutesTest, TenantAdminSeesNothingOfAnotherTenantAndUsersNothingAtAll) {
+  ASSERT_TRUE(store_->add_ring_group({.tenant_id = other_.id, .number = "700"}));
+  const std::string other = "/api/v1/tenants/other.org";
+  for (const auto& [method, path, body] : std::vector<std::array<std::string, 3>>{
+           {"GET", other + "/ring-groups", ""},
+           {"POST", other + "/ring-groups", R"({"number":"701"})"},
+           {"GET", other + "/ring-groups/700", ""},
+           {"PATCH", other + "/ring-groups/700", R"({"members":["2001"]})"},
+           {"DELETE", other + "/ring-groups/700", ""},
+           {"GET", other + "/extensions/2001/call-features", ""},
+           {"PATCH", other + "/extensions/2001/call-features", R"({"dnd":true})"},
+           {"PUT", other + "/extensions/2001/forwards/always", R"({"destination":"2001"})"},
+           {"DELETE", other + "/extensions/2001/forwards/always", ""}}) {
+    const Response response = as_boss(method, path, body);
+    EXPECT_EQ(response.status, 404) << method << " " << path;
+    EXPECT_EQ(body_of(response)["detail"], "no tenant other.org");
+  }
+  EXPECT_TRUE(store_->get_ring_group(other_.id, "700").ok());
+  EXPECT_FALSE(store_->get_call_features(other_.id, "2001")->dnd);
+
+  // The system admin reaches it; an extension's user is refused every admin route.
+  const Session root = login("root", "root-password");
+  EXPECT_EQ(send("GET", other + "/ring-groups/700", "", &root).status, 200);
+  const Session user = login("1001@example.com", "sip-secret-1001");
+  EXPECT_EQ(send("GET", std::string(kGroups), "", &user).status, 403);
+  EXPECT_EQ(send("PATCH", "/api/v1/tenants/example.com/extensions/1001/call-features",
+                 R"({"dnd":true})", &user)
+                .status,
+            403);
+  // Without the CSRF token a cookie session changes nothing.
+  Session no_csrf = boss_;
+  no_csrf.csrf = "wrong";
+  EXPECT_EQ(send("POST", std::string(kGroups), R"({"number":"650"})", &no_csrf).status, 403);
+  EXPECT_EQ(store_->get_ring_group(example_.id, "650").error().code,
+            static_cast<int>(store::StoreError::kNotFound));
+}
+
+TEST_F(CallFeatureRoutesTest, AnswersServiceUnavailableWithoutAStore) {
+  RestApiOptions options;
+  api_ = std::make_unique<RestApi>(*store_, *store_, clock_, options);
+  const Response response = as_boss("GET", std::string(kGroups));
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(response.headers.find("Content-Type"), "application/problem+json");
+}
+
+}  // namespace
+}  // namespace parley::http::api
