@@ -94,11 +94,11 @@ def test_serve(parley: str) -> None:
             check("OPTIONS" in answer.header("Allow"), "Allow does not list OPTIONS")
             check((answer.header("Server") or "").startswith("Parley/"), "no Server: Parley/...")
 
-            # A known method Parley does not serve (PUBLISH) and an unknown method over UDP
+            # A known method Parley does not serve outside a dialog (REFER) and an unknown method over UDP
             call_id, branch = new_call_id(), new_branch()
-            reply = udp_exchange(server.udp, build_request("PUBLISH", "UDP", call_id=call_id,
+            reply = udp_exchange(server.udp, build_request("REFER", "UDP", call_id=call_id,
                                                            branch=branch))
-            answer = check_answer(reply, 405, call_id, branch, "1 PUBLISH", "UDP PUBLISH")
+            answer = check_answer(reply, 405, call_id, branch, "1 REFER", "UDP REFER")
             check(bool(answer.header("Allow")), "405 without Allow")
             call_id, branch = new_call_id(), new_branch()
             reply = udp_exchange(server.udp, build_request("FROBNICATE", "UDP", call_id=call_id,
@@ -109,7 +109,7 @@ def test_serve(parley: str) -> None:
             check(udp_expect_silence(server.udp, build_request("ACK", "UDP")),
                   "an ACK was answered")
 
-            # TCP: OPTIONS, a keep-alive ping, then PUBLISH on the same connection
+            # TCP: OPTIONS, a keep-alive ping, then an out-of-dialog REFER on the same connection
             with TcpClient(server.tcp) as tcp:
                 call_id, branch = new_call_id(), new_branch()
                 tcp.send(build_request("OPTIONS", "TCP", call_id=call_id, branch=branch, cseq=3))
@@ -121,9 +121,9 @@ def test_serve(parley: str) -> None:
                 check(tcp.recv_exact(2) == b"\r\n", "CRLF CRLF keep-alive not answered with CRLF")
 
                 call_id, branch = new_call_id(), new_branch()
-                tcp.send(build_request("PUBLISH", "TCP", call_id=call_id, branch=branch))
-                check_answer(tcp.recv_message(), 405, call_id, branch, "1 PUBLISH",
-                             "TCP PUBLISH")
+                tcp.send(build_request("REFER", "TCP", call_id=call_id, branch=branch))
+                check_answer(tcp.recv_message(), 405, call_id, branch, "1 REFER",
+                             "TCP REFER")
 
             started = time.monotonic()
             code = server.stop(signal.SIGTERM, timeout=3.0)
