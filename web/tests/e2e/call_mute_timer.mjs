@@ -6,7 +6,8 @@
 // muted it hears nothing above the noise floor, after unmute the beeps are back; the button
 // shows the state (aria-pressed, "Unmute"). The timer reads 0:00 at the answer, follows the
 // call's length to the second (0:02 after 2.5 s, later within a second of the real length)
-// and is gone from the screen once the call is hung up. Screenshot: call-muted.png.
+// and is gone from the screen once the call is hung up; the History tab then lists the call,
+// answered, with the length the timer showed. Screenshots: call-muted.png, history-after-call.png.
 import {
   check, env, inboundAudio, openPage, run, screenshot, signIn, sipPeer, waitForCallStatus,
   waitUntilReady,
@@ -89,6 +90,17 @@ await run('mute silences the browser at the far end; the call timer counts', asy
   await call.waitFor({ state: 'detached', timeout: 5000 });
   check(await a.page.getByRole('timer').count() === 0, 'a call timer is still on screen after the hang-up');
   const result = await phone.done();
+
+  // Call history: the call just made is listed, answered, with about the length the timer showed.
+  await a.page.getByRole('tab', { name: 'History' }).click();
+  const row = a.page.getByRole('row').filter({ hasText: '1002' }).filter({ hasText: 'answered' });
+  await row.first().waitFor({ timeout: 5000 });
+  const cells = await row.first().getByRole('cell').allTextContents();
+  const listed = seconds(cells[3] ?? '');
+  check(cells[2]?.includes('1002'), `the history row's To is "${cells[2]}", expected 1002`);
+  check(Math.abs(listed - shown) <= 2,
+    `history lists the call as ${listed} s long, the timer showed ${shown} s`);
+  await screenshot(a.page, 'history-after-call.png');
 
   const before = heard(result.levels, talking, muted);
   const during = heard(result.levels, muted + SETTLE_MS, unmuted);
