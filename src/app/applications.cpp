@@ -37,6 +37,7 @@ Result<std::unique_ptr<sip::LocalSession>> Applications::create(const sip::CallM
 
 std::optional<std::string> application_for_dialled(std::string_view dialled) {
   if (dialled == kEchoTestCode) return std::string("echo");
+  if (dialled == kVoicemailMenuCode) return std::string("voicemail-menu");
   return std::nullopt;
 }
 

@@ -78,9 +78,12 @@ class Applications final : public sip::LocalSessionFactory {
 
 // The feature code that dials the echo test (the code Asterisk/FreePBX users know).
 inline constexpr std::string_view kEchoTestCode = "*43";
+// The feature code of the caller's own voicemail box (decision 0029; Asterisk/FreePBX's *97).
+inline constexpr std::string_view kVoicemailMenuCode = "*97";
 
-// The application `dialled` names by itself, whatever the tenant: "*43" → "echo". nullopt for
-// anything else (extensions, ring groups and other codes are the dial plan's).
+// The application `dialled` names by itself, whatever the tenant: "*43" → "echo", "*97" →
+// "voicemail-menu". nullopt for anything else (extensions, ring groups and other codes are the
+// dial plan's).
 std::optional<std::string> application_for_dialled(std::string_view dialled);
 
 }  // namespace parley::app

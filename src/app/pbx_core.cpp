@@ -179,13 +179,13 @@ Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
   if (auto loaded = core->conference_rooms_.reload(*core->conference_store_); !loaded) {
     return loaded.error();
   }
-  core->queues_ = std::make_unique<QueueCenter>(core->clock_);
-  if (auto loaded = core->queues_->reload(*core->queue_store_); !loaded) return loaded.error();
   if (auto prompts = media::PromptLibrary::open(options.data_dir / "prompts"); prompts) {
     core->prompts_ = std::move(prompts).value();
   } else {
     spdlog::warn("spoken prompts: {}", prompts.error().message);
   }
+  core->queues_ = std::make_unique<QueueCenter>(core->clock_, core->prompts_.get());
+  if (auto loaded = core->queues_->reload(*core->queue_store_); !loaded) return loaded.error();
   core->ivr_ = std::make_unique<IvrDirectory>(core->prompts_.get(), kZoneInfoDir);
   if (auto loaded = core->ivr_->reload(*core->store_, *core->ivr_store_); !loaded) {
     return loaded.error();
@@ -237,6 +237,8 @@ PbxCore::~PbxCore() {
 }
 
 void PbxCore::reload_directory() {
+  // The maintenance thread and the REST API (after a change) both reload.
+  const std::lock_guard lock(reload_mutex_);
   auto refreshed = directory_->refresh_if_changed();
   if (!refreshed) {
     spdlog::warn("cannot reload tenants and extensions: {}", refreshed.error().message);

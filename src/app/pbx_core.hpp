@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,8 @@ class PbxCore {
   void reload_directory();
 
  private:
+  std::mutex reload_mutex_;  // one reload_directory() at a time
+
   // Voicemail counts of every box into the presence hub (message-waiting NOTIFYs); at start and
   // whenever the change counter moved (a message left or removed, also by the CLI).
   void reload_message_counts();

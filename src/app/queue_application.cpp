@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <deque>
 #include <string>
 #include <utility>
 
@@ -16,10 +17,12 @@ constexpr std::string_view kVoicemailPrefix = "voicemail:";
 class QueueSession final : public sip::LocalSession, public media::LocalEndpoint::Listener {
  public:
   QueueSession(QueueCenter& center, std::shared_ptr<const pbx::LiveState> live,
-               std::shared_ptr<const media::AudioClip> music, ApplicationContext& context)
+               std::shared_ptr<const media::AudioClip> music, const media::PromptLibrary* prompts,
+               ApplicationContext& context)
       : center_(center),
         live_(std::move(live)),
         music_(std::move(music)),
+        prompts_(prompts),
         tenant_(context.call.tenant_id),
         number_(context.argument),
         calling_party_(context.call.caller),
@@ -82,17 +85,18 @@ class QueueSession final : public sip::LocalSession, public media::LocalEndpoint
     if (must_leave_) leave_for(pending_fallback_);
   }
 
-  void on_redirect_answered() override {
+  void on_redirect_answered(std::string_view extension) override {
     if (leaving_ || !caller_) return;
     answered_ = true;
-    center_.answered(tenant_, number_, *caller_);
-    spdlog::info("queue {}: answered by an agent", label_);
+    center_.answered(tenant_, number_, *caller_, extension);
+    spdlog::info("queue {}: answered by {}", label_, extension);
   }
 
   void on_audio(std::span<const std::int16_t> /*pcm*/) override {}
   void on_dtmf(const media::DtmfDigit& /*digit*/) override {}
 
   bool fill_frame(std::span<std::int16_t> pcm) override {
+    if (announcing_ && speak(pcm)) return true;
     if (!player_) return false;
     const auto frame = player_->next_frame();
     const std::size_t count = std::min(frame.size(), pcm.size());
@@ -111,6 +115,7 @@ class QueueSession final : public sip::LocalSession, public media::LocalEndpoint
     const QueueStep step = center_.poll(tenant_, number_, *caller_, *live_);
     switch (step.kind) {
       case QueueStep::Kind::kWait:
+        maybe_announce(step);
         break;
       case QueueStep::Kind::kRing:
         if (redirect_ && !ringing_) {
@@ -134,6 +139,47 @@ class QueueSession final : public sip::LocalSession, public media::LocalEndpoint
     poll_timer_.arm(std::chrono::steady_clock::now() + kQueuePollInterval);
   }
 
+  // "You are caller number N" on entering and then every announce_interval of music; the music
+  // pauses for it and goes on where it stopped. Not while agents ring: the caller is first.
+  void maybe_announce(const QueueStep& step) {
+    announce_interval_ = step.announce_interval;
+    if (prompts_ == nullptr || announce_interval_.count() == 0 || announcing_ || ringing_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (next_announce_ && now < *next_announce_) return;
+    std::deque<std::shared_ptr<const media::AudioClip>> clips;
+    for (const std::string_view key : queue_announcement_prompts(step.position)) {
+      auto clip = prompts_->standard(key);
+      if (!clip) {
+        // Not synthesised (espeak-ng missing, or still being made): music only for now.
+        next_announce_ = now + announce_interval_;
+        return;
+      }
+      clips.push_back(std::move(clip));
+    }
+    announcement_ = std::move(clips);
+    announcing_ = true;
+  }
+
+  // The next frame of the announcement; false (and the announcement over) when it has ended.
+  bool speak(std::span<std::int16_t> pcm) {
+    while (!speaker_ && !announcement_.empty() && endpoint_->sample_rate() != 0) {
+      auto speaker = media::AudioPlayer::create(announcement_.front(), endpoint_->sample_rate());
+      announcement_.pop_front();
+      if (speaker) speaker_ = std::move(speaker).value();
+    }
+    if (!speaker_) {
+      announcing_ = false;
+      announcement_.clear();
+      next_announce_ = std::chrono::steady_clock::now() + announce_interval_;
+      return false;
+    }
+    const auto frame = speaker_->next_frame();
+    const std::size_t count = std::min(frame.size(), pcm.size());
+    std::copy_n(frame.begin(), count, pcm.begin());
+    if (speaker_->loops() > 0) speaker_.reset();  // this clip is over; the next frame goes on
+    return true;
+  }
+
   void leave_for(const std::string& fallback) {
     if (leaving_) return;
     leaving_ = true;
@@ -153,6 +199,7 @@ class QueueSession final : public sip::LocalSession, public media::LocalEndpoint
   QueueCenter& center_;
   std::shared_ptr<const pbx::LiveState> live_;
   std::shared_ptr<const media::AudioClip> music_;
+  const media::PromptLibrary* prompts_;
   store::TenantId tenant_;
   std::string number_;
   std::string calling_party_;
@@ -160,7 +207,13 @@ class QueueSession final : public sip::LocalSession, public media::LocalEndpoint
   std::function<void()> hang_up_;
   std::function<void(std::string)> redirect_;
   std::unique_ptr<media::LocalEndpoint> endpoint_;
-  std::optional<media::AudioPlayer> player_;
+  std::optional<media::AudioPlayer> player_;  // the music
+  // The position announcement being spoken: the clips still to come and the one playing.
+  std::deque<std::shared_ptr<const media::AudioClip>> announcement_;
+  std::optional<media::AudioPlayer> speaker_;
+  bool announcing_ = false;
+  std::chrono::seconds announce_interval_{0};
+  std::optional<std::chrono::steady_clock::time_point> next_announce_;  // unset: on entering
   std::optional<pbx::QueueCallerId> caller_;
   std::string pending_fallback_;
   bool ringing_ = false;       // a redirect to agents is in flight
@@ -174,13 +227,14 @@ class QueueSession final : public sip::LocalSession, public media::LocalEndpoint
 }  // namespace
 
 ApplicationMaker queue_maker(QueueCenter& center, std::shared_ptr<const pbx::LiveState> live,
-                             std::shared_ptr<const media::AudioClip> music) {
-  return [&center, live = std::move(live), music = std::move(music)](
-             ApplicationContext& context) -> Result<std::unique_ptr<sip::LocalSession>> {
+                             std::shared_ptr<const media::AudioClip> music,
+                             const media::PromptLibrary* prompts) {
+  return [&center, live = std::move(live), music = std::move(music),
+          prompts](ApplicationContext& context) -> Result<std::unique_ptr<sip::LocalSession>> {
     if (context.argument.empty() || !center.exists(context.call.tenant_id, context.argument)) {
       return Error{404, "No such queue"};
     }
-    auto session = std::make_unique<QueueSession>(center, live, music, context);
+    auto session = std::make_unique<QueueSession>(center, live, music, prompts, context);
     if (auto started = session->start(context); !started) return started.error();
     return std::unique_ptr<sip::LocalSession>(std::move(session));
   };

@@ -1,6 +1,9 @@
 #include "app/queue_center.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
 
 namespace parley::app {
@@ -37,6 +40,16 @@ pbx::QueueSettings queue_settings(const store::CallQueueConfig& config) {
   return settings;
 }
 
+std::vector<std::string_view> queue_announcement_prompts(std::size_t position) {
+  static constexpr std::array<std::string_view, 10> kDigits{
+      "digit_0", "digit_1", "digit_2", "digit_3", "digit_4",
+      "digit_5", "digit_6", "digit_7", "digit_8", "digit_9"};
+  std::vector<std::string_view> keys{"queue_position"};
+  const std::string digits = std::to_string(position);
+  for (const char digit : digits) keys.push_back(kDigits[static_cast<std::size_t>(digit - '0')]);
+  return keys;
+}
+
 std::string queue_application(std::string_view number) {
   return "queue:" + std::string(number);
 }
@@ -44,6 +57,21 @@ std::string queue_application(std::string_view number) {
 Result<void> QueueCenter::reload(store::CallQueueStore& store) {
   auto configs = store.list_call_queues(std::nullopt);
   if (!configs) return configs.error();
+  const bool announcing = std::any_of(configs->begin(), configs->end(),
+                                      [](const auto& config) { return config.announce_s != 0; });
+  if (prompts_ != nullptr && announcing) {
+    // Servers without announcing queues never spend the synthesis time; one failure (no
+    // espeak-ng data) is logged once and queues wait with music alone.
+    std::call_once(prompts_prepared_, [this] {
+      // 1234567890 names every digit: the prompts of any position.
+      for (const std::string_view key : queue_announcement_prompts(1234567890)) {
+        if (auto spoken = prompts_->prepare(media::standard_prompt_text(key)); !spoken) {
+          spdlog::warn("queue announcements: {}", spoken.error().message);
+          return;
+        }
+      }
+    });
+  }
   std::lock_guard lock(mutex_);
   std::map<Key, Queue, std::less<>> next;
   for (auto& config : *configs) {
@@ -122,7 +150,9 @@ QueueStep QueueCenter::poll(store::TenantId tenant, std::string_view number,
           .kind = QueueStep::Kind::kRing, .agents = offer->agents, .position = position};
     }
   }
-  return QueueStep{.kind = QueueStep::Kind::kWait, .position = position};
+  return QueueStep{.kind = QueueStep::Kind::kWait,
+                   .position = position,
+                   .announce_interval = std::chrono::seconds(queue->config.announce_s)};
 }
 
 void QueueCenter::arm_offer(store::TenantId tenant, std::string_view number,
@@ -167,7 +197,7 @@ void QueueCenter::offer_failed(store::TenantId tenant, std::string_view number,
 }
 
 void QueueCenter::answered(store::TenantId tenant, std::string_view number,
-                           pbx::QueueCallerId caller) {
+                           pbx::QueueCallerId caller, std::string_view agent) {
   std::lock_guard lock(mutex_);
   Queue* queue = find(tenant, number);
   if (queue == nullptr) return;
@@ -176,10 +206,15 @@ void QueueCenter::answered(store::TenantId tenant, std::string_view number,
   if (offer == queue->offers.end()) return;
   const std::vector<std::string> agents = std::move(offer->second);
   queue->offers.erase(offer);
-  // The B2BUA does not say which device of a ring-all stage answered, so only a one-agent
-  // offer (round-robin, longest-idle) credits an agent and starts its wrap-up later; the agent
-  // who took a ring-all call is skipped while busy through the live state.
-  const std::string credited = agents.size() == 1 ? agents.front() : std::string();
+  // The B2BUA names the extension that answered; one of the offer's agents is credited (and
+  // its wrap-up follows its call). Anyone else (an agent's own forwarding cannot apply: the
+  // offer's plan rings the agents directly) credits nobody rather than the wrong agent.
+  std::string credited;
+  if (std::find(agents.begin(), agents.end(), agent) != agents.end()) {
+    credited = agent;
+  } else if (agent.empty() && agents.size() == 1) {
+    credited = agents.front();
+  }
   (void)queue->line->answered(caller, credited);
   if (!credited.empty()) queue->talking.push_back(credited);
 }
@@ -200,6 +235,13 @@ std::optional<pbx::QueueStats> QueueCenter::stats(store::TenantId tenant,
   const Queue* queue = find(tenant, number);
   if (queue == nullptr) return std::nullopt;
   return queue->line->stats();
+}
+
+std::uint64_t QueueCenter::answered_by(store::TenantId tenant, std::string_view number,
+                                       std::string_view agent) const {
+  std::lock_guard lock(mutex_);
+  const Queue* queue = find(tenant, number);
+  return queue == nullptr ? 0 : queue->line->answered_by(agent);
 }
 
 std::size_t QueueCenter::waiting(store::TenantId tenant, std::string_view number) const {

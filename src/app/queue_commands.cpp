@@ -22,6 +22,7 @@ struct QueueSettingOptions {
   CLI::Option* max_wait = nullptr;
   CLI::Option* max_callers = nullptr;
   CLI::Option* fallback = nullptr;
+  CLI::Option* announce = nullptr;
   CLI::Option* members = nullptr;
 };
 
@@ -89,6 +90,7 @@ int queue_set(const QueueFlags& flags) {
   if (given.max_wait->count() > 0) current->max_wait_s = wanted.max_wait_s;
   if (given.max_callers->count() > 0) current->max_callers = wanted.max_callers;
   if (given.fallback->count() > 0) current->fallback = wanted.fallback;
+  if (given.announce->count() > 0) current->announce_s = wanted.announce_s;
   if (auto updated = target->db->update_call_queue(*current); !updated) {
     return cli_fail(updated.error().message);
   }
@@ -120,10 +122,10 @@ int queue_list(const QueueFlags& flags) {
     auto queues = (*db)->list_call_queues(tenant.id);
     if (!queues) return cli_fail(queues.error().message);
     for (const auto& queue : *queues) {
-      std::printf("%s@%s\t%s\t%s\t%u\t%u\t%u\t%u\t%s\t%s\n", queue.number.c_str(),
+      std::printf("%s@%s\t%s\t%s\t%u\t%u\t%u\t%u\t%u\t%s\t%s\n", queue.number.c_str(),
                   tenant.domain.c_str(), queue.name.c_str(), queue.strategy.c_str(),
                   queue.ring_timeout_s, queue.wrap_up_s, queue.max_wait_s, queue.max_callers,
-                  queue.fallback.empty() ? "-" : queue.fallback.c_str(),
+                  queue.announce_s, queue.fallback.empty() ? "-" : queue.fallback.c_str(),
                   joined(queue.members).c_str());
     }
   }
@@ -166,6 +168,12 @@ QueueSettingOptions add_setting_options(CLI::App& command, QueueFlags& flags) {
   options.fallback = command.add_option(
       "--fallback", queue.fallback,
       "After max wait or when full: empty = hang up, voicemail:BOX, or a number");
+  options.announce =
+      command
+          .add_option("--announce", queue.announce_s,
+                      "Seconds of music between \"you are caller number N\" announcements, "
+                      "0 = off (default 30)")
+          ->type_name("S");
   options.members = command
                         .add_option("--members", flags.members,
                                     "Member extensions in ring order, comma-separated")
@@ -196,7 +204,7 @@ QueueCommands::QueueCommands(CLI::App& app) : flags_(std::make_unique<QueueFlags
   members->add_option("EXTENSIONS", flags->members, "Member extensions in ring order");
   leaf(*queue, "list",
        "List call queues: number, name, strategy, ring timeout, wrap-up, max wait, max "
-       "callers, fallback, members",
+       "callers, announce interval, fallback, members",
        *flags, exit_code, ran, queue_list)
       ->add_option("DOMAIN", flags->domain, "Only this tenant");
   leaf(*queue, "rm", "Remove a call queue", *flags, exit_code, ran, queue_rm)

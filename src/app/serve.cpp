@@ -27,6 +27,7 @@
 #include "app/chat_websocket.hpp"
 #include "app/conference_application.hpp"
 #include "app/events_websocket.hpp"
+#include "app/feature_code_application.hpp"
 #include "app/ivr_application.hpp"
 #include "app/pbx_core.hpp"
 #include "app/queue_application.hpp"
@@ -46,6 +47,7 @@
 #include "media/music_on_hold.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/sip/digest.hpp"
+#include "sip/call_placement.hpp"
 #include "webrtc/dtls_identity.hpp"
 #include "webrtc/webrtc_leg.hpp"
 
@@ -175,6 +177,8 @@ int serve(const Config& config) {
   std::unique_ptr<media::MediaService> media_service;
   std::unique_ptr<media::ConferenceRooms> conference_rooms;  // outlives applications' sessions
   std::unique_ptr<Applications> applications;  // calls Parley answers itself (echo, ...)
+  // Feature codes (*78, *72 ...): its thread posts to the pool, so it goes before the pool.
+  std::unique_ptr<FeatureCodeService> feature_codes;
   const SteadyClock media_clock;
   if (config.media_anchor) {
     std::string rtp_ip = config.rtp_address;
@@ -244,14 +248,22 @@ int serve(const Config& config) {
     applications->add("queue", queue_maker((*core)->queues(),
                                            std::make_shared<LiveCallState>((*core)->location(),
                                                                            (*core)->presence()),
-                                           media::built_in_hold_music()));
-    auto opened_voicemail = VoicemailService::open(config.data_dir);
+                                           media::built_in_hold_music(), (*core)->prompts()));
+    auto opened_voicemail = VoicemailService::open(config.data_dir, (*core)->prompts());
     if (!opened_voicemail) {
       spdlog::error("voicemail: {}", opened_voicemail.error().message);
       return kExitRuntimeError;
     }
     voicemail = std::move(opened_voicemail).value();
     voicemail->add_to(*applications);
+    // Feature codes carried out on calls (decision 0028): store writes on the service's thread.
+    auto opened_feature_codes = FeatureCodeService::open(config.data_dir, pool);
+    if (!opened_feature_codes) {
+      spdlog::error("feature codes: {}", opened_feature_codes.error().message);
+      return kExitRuntimeError;
+    }
+    feature_codes = std::move(opened_feature_codes).value();
+    feature_codes->add_to(*applications);
     worker_options.applications = applications.get();
     worker_options.media_timeout = seconds(config.media_timeout_s);
     spdlog::info("anchoring media on {} ports {}-{}", rtp_ip, config.rtp_port_min,
@@ -277,6 +289,19 @@ int serve(const Config& config) {
   SipMessageBridge sip_messages(pool, *core.value());
   worker_options.messages = &sip_messages;
   PbxCore& shared = *core.value();
+  // A phone's calls share a worker, so that attended transfer can join them (decision 0024).
+  const SteadyClock placement_clock;
+  sip::CallPlacement placement(sip::CallPlacementOptions{
+      .workers = pool.size(),
+      .clock = placement_clock,
+      .linger = 64 * worker_options.timers.t1,
+      .tenant_of_host = [&shared](std::string_view host) -> std::optional<store::TenantId> {
+        const sip::TenantInfo* tenant = shared.directory().snapshot()->tenant_for_host(host);
+        if (tenant == nullptr) return std::nullopt;
+        return tenant->id;
+      }});
+  sip_options.placement = &placement;
+  worker_options.placement = &placement;
   SipService sip(pool, sip_options,
                  [&pool, &shared, &worker_options](std::size_t worker, sip::Transport& transport,
                                                    const Clock& clock) {
@@ -409,6 +434,7 @@ int serve(const Config& config) {
   sip.stop();
   if (https) https->stop();
   pool.shutdown(kStopGrace);
+  if (voicemail) voicemail->stop_jobs();  // its jobs post to the loops: before the pool goes
   spdlog::info("stopped in {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::steady_clock::now() - stop_started)
                                        .count());

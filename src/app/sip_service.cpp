@@ -212,7 +212,9 @@ void SipService::dispatch(std::size_t worker, std::string_view raw, const sip::P
     }
   }
   if (parsed.ok() && sip::needs_call_affinity(*parsed)) {
-    const std::size_t owner = sip::call_owner(parsed->call_id(), handlers_.size());
+    const std::size_t owner = options_.placement != nullptr
+                                  ? options_.placement->route(*parsed)
+                                  : sip::call_owner(parsed->call_id(), handlers_.size());
     if (owner != worker) {
       // The call lives on another worker: hand the parsed message over (it owns its bytes).
       pool_.post(owner, [this, owner, message = std::move(parsed.value()), from]() mutable {
@@ -229,7 +231,9 @@ void SipService::flow_closed(std::size_t worker, const sip::Peer& flow) {
 }
 
 void SipService::end_call(std::string call_id, std::string caller_tag) {
-  const std::size_t owner = sip::call_owner(call_id, handlers_.size());
+  const std::size_t owner = options_.placement != nullptr
+                                ? options_.placement->owner(call_id)
+                                : sip::call_owner(call_id, handlers_.size());
   pool_.post(owner,
              [this, owner, tag = std::move(caller_tag)] { handlers_[owner]->on_end_call(tag); });
 }

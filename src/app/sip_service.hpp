@@ -26,6 +26,7 @@
 #include "net/udp_endpoint.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/sip/message.hpp"
+#include "sip/call_placement.hpp"
 #include "sip/core_responder.hpp"
 #include "sip/transport.hpp"
 
@@ -35,6 +36,9 @@ struct SipServiceOptions {
   std::size_t max_message_bytes = 65536;  // per message, UDP and streams
   net::TcpOptions tcp = {};
   sip::Advertisement advertisement = {};
+  // Where calls live when not where their Call-ID hashes (decision 0024): consulted for every
+  // message of a call and by end_call(). Null = the Call-ID hash alone. Must outlive the service.
+  sip::CallPlacement* placement = nullptr;
 };
 
 class SipService {

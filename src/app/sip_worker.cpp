@@ -6,6 +6,7 @@
 
 #include "app/applications.hpp"
 #include "app/conference_directory.hpp"
+#include "app/feature_code_application.hpp"
 #include "app/sip_message_relay.hpp"
 #include "app/trunk_service.hpp"
 #include "net/worker_pool.hpp"
@@ -77,6 +78,14 @@ class SipWorker::Routing final : public sip::CallRouting {
     if (auto offer = core_.queues().offer_plan(tenant.id, caller, dialled)) return *offer;
     if (auto application = application_for_dialled(dialled)) {
       return sip::CallPlan{.application = std::move(*application)};
+    }
+    // Do-not-disturb and forwarding codes act on the caller's own extension (decision 0028).
+    if (auto feature = feature_code_plan(dialled)) {
+      if (!feature->application.empty() && !extension_exists(tenant, caller)) {
+        return sip::CallPlan{.reject_status = 403,
+                             .reject_reason = "Feature Codes Are For Extensions"};
+      }
+      return *feature;
     }
     if (core_.queues().exists(tenant.id, dialled)) {
       return sip::CallPlan{.application = queue_application(dialled)};
@@ -165,7 +174,14 @@ class SipWorker::Routing final : public sip::CallRouting {
         spdlog::info("inbound call on trunk {}@{} from {} to {} -> ivr {}", auth.username,
                      tenant.domain, caller, called, did->target);
         return sip::CallPlan{.application = ivr_application(tenant.id, did->target)};
-      default:  // IVRs, queues and voicemail as DID destinations arrive with their features
+      case store::DidDestinationKind::kQueue:  // decision 0023
+        if (!core_.queues().exists(tenant.id, did->target)) {
+          return sip::CallPlan{.reject_status = 404, .reject_reason = "Unknown Number"};
+        }
+        spdlog::info("inbound call on trunk {}@{} from {} to {} -> queue {}", auth.username,
+                     tenant.domain, caller, called, did->target);
+        return sip::CallPlan{.application = queue_application(did->target)};
+      default:  // voicemail as a DID destination arrives with its feature
         spdlog::info("inbound call on trunk {}@{} to {}: destination {} {} not available yet",
                      auth.username, tenant.domain, called, store::to_text(did->kind), did->target);
         return sip::CallPlan{.reject_status = 480, .reject_reason = {}};
@@ -206,7 +222,8 @@ namespace {
 sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& transport,
                                 const Clock& clock, sip::CallRouting& routing, PbxCore& core,
                                 const SipWorkerOptions& options, std::size_t worker,
-                                std::size_t workers, std::function<void()> wake) {
+                                std::size_t workers, std::function<void()> wake,
+                                sip::CallStateListener* call_states) {
   return sip::B2buaOptions{.layer = layer,
                            .transport = transport,
                            .clock = clock,
@@ -230,7 +247,7 @@ sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& tr
                                },
                            .applications = options.applications,
                            .wake = std::move(wake),
-                           .call_states = &core.live_calls()};
+                           .call_states = call_states};
 }
 
 sip::SubscriptionServiceOptions subscription_options(sip::TransactionLayer& layer,
@@ -277,10 +294,18 @@ SipWorker::SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& 
       responder_(sip::CoreResponder::Options{transport, clock, options.advertisement}),
       routing_(std::make_unique<Routing>(
           core, options.trunks != nullptr ? &options.trunks->calls() : nullptr)),
+      placement_reporter_(options.placement != nullptr
+                              ? std::make_unique<sip::PlacementReporter>(*options.placement, worker,
+                                                                         &core.live_calls())
+                              : nullptr),
       layer_(sip::TransactionLayer::Options{clock, transport, *this, options.timers,
                                             options.max_transactions}),
-      b2bua_(b2bua_options(layer_, transport, clock, *routing_, core, options, worker, pool.size(),
-                           [this] { rearm(); })),
+      b2bua_(b2bua_options(
+          layer_, transport, clock, *routing_, core, options, worker, pool.size(),
+          [this] { rearm(); },
+          placement_reporter_ != nullptr
+              ? static_cast<sip::CallStateListener*>(placement_reporter_.get())
+              : &core.live_calls())),
       subscriptions_(subscription_options(layer_, clock, core, options, worker)),
       publications_(publication_options(layer_, clock, core, options)),
       worker_(worker),

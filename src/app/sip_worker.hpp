@@ -26,6 +26,7 @@
 #include "base/clock.hpp"
 #include "net/loop_timer.hpp"
 #include "sip/b2bua.hpp"
+#include "sip/call_placement.hpp"
 #include "sip/core_responder.hpp"
 #include "sip/publication_service.hpp"
 #include "sip/request_checks.hpp"
@@ -66,6 +67,9 @@ struct SipWorkerOptions {
   TrunkService* trunks = nullptr;
   // SIP MESSAGE to and from team chat (SipMessageBridge). May be null.
   SipMessageBridge* messages = nullptr;
+  // Told where each extension's calls are (the B2BUA's call-state reports, before LiveCalls),
+  // so that a phone's calls share a worker (decision 0024). May be null.
+  sip::CallPlacement* placement = nullptr;
 };
 
 class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer::Listener {
@@ -115,6 +119,8 @@ class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer
   SipWorkerOptions options_;
   sip::CoreResponder responder_;
   std::unique_ptr<Routing> routing_;
+  // The B2BUA's call-state listener when options.placement is set (before b2bua_, which uses it).
+  std::unique_ptr<sip::PlacementReporter> placement_reporter_;
   sip::TransactionLayer layer_;
   sip::B2bua b2bua_;
   sip::SubscriptionService subscriptions_;

@@ -1,9 +1,14 @@
 #include "app/voicemail_application.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <optional>
 
+#include "app/voicemail_service.hpp"
+#include "net/worker_pool.hpp"
 #include "store/validation.hpp"
 
 namespace parley::app {
@@ -13,12 +18,18 @@ constexpr int kLeadFrames = 15;  // 300 ms of silence before the beep
 constexpr int kBeepFrames = 20;  // 400 ms
 constexpr double kBeepHz = 1000.0;
 constexpr double kBeepAmplitude = 6000.0;
+// How long the beep waits for the box check (limit, disk, greeting) beyond the lead silence; the
+// check is a store query, so it normally answers within the lead.
+constexpr int kMaxCheckWaitFrames = 100;
 
 class VoicemailSession final : public sip::LocalSession, public media::LocalEndpoint::Listener {
  public:
-  VoicemailSession(media::VoicemailWriter& writer, media::VoicemailDepositInfo info,
+  VoicemailSession(VoicemailService& service, media::VoicemailDepositInfo info,
                    std::function<void()> hang_up)
-      : writer_(writer), info_(std::move(info)), hang_up_(std::move(hang_up)) {}
+      : service_(service),
+        writer_(service.writer()),
+        info_(std::move(info)),
+        hang_up_(std::move(hang_up)) {}
 
   ~VoicemailSession() override {
     // The caller hung up (or we did): the writer seals and indexes what was said.
@@ -32,6 +43,7 @@ class VoicemailSession final : public sip::LocalSession, public media::LocalEndp
                                              context.clock, context.endpoint, *this);
     if (!made.ok()) return made.error();
     endpoint_ = std::move(made).value();
+    check_box(context);
     return {};
   }
 
@@ -58,6 +70,24 @@ class VoicemailSession final : public sip::LocalSession, public media::LocalEndp
   }
 
   bool fill_frame(std::span<std::int16_t> pcm) override {
+    if (frames_played_ == kLeadFrames) {
+      // The beep waits for the box check: a full box apologises instead, a recorded greeting
+      // plays first.
+      if (!check_ && ++check_wait_frames_ <= kMaxCheckWaitFrames) return false;
+      if (check_ && !announced_) {
+        if (!player_) start_announcement(endpoint_->sample_rate());
+        if (player_) {
+          const auto frame = player_->next_frame();
+          std::copy_n(frame.begin(), std::min(frame.size(), pcm.size()), pcm.begin());
+          if (player_->loops() == 0) return true;
+          player_.reset();
+        }
+        announced_ = true;
+        if (check_->full) end();
+        return true;
+      }
+      if (check_ && check_->full) return false;
+    }
     if (frames_played_ >= kLeadFrames + kBeepFrames) {
       recording_ = true;  // the beep is over: what the caller says now is the message
       return false;
@@ -74,12 +104,36 @@ class VoicemailSession final : public sip::LocalSession, public media::LocalEndp
   }
 
  private:
+  void check_box(ApplicationContext& context) {
+    net::WorkerPool& pool = context.pool;
+    const std::size_t worker = context.worker;
+    std::weak_ptr<int> alive = alive_;
+    VoicemailSession* self = this;
+    const bool queued = service_.jobs().submit([&service = service_, &pool, worker, alive, self,
+                                                tenant = info_.tenant_id, box = info_.box] {
+      DepositCheck check = service.check_deposit(tenant, box);
+      // Runs on the call's loop, where the session is destroyed: alive means alive.
+      pool.post(worker, [alive, self, check = std::move(check)]() mutable {
+        if (alive.lock()) self->check_ = std::move(check);
+      });
+    });
+    if (!queued) check_ = DepositCheck{};  // no check possible: take the message as before
+  }
+
+  // The apology of a full box, or the box's recorded greeting (none: straight to the beep).
+  void start_announcement(int rate) {
+    const auto clip = check_->full ? service_.prompts().mailbox_full() : check_->greeting;
+    if (!clip || rate <= 0) return;
+    if (auto player = media::AudioPlayer::create(clip, rate)) player_ = std::move(player).value();
+  }
+
   void end() {
     if (ending_) return;
     ending_ = true;
     if (hang_up_) hang_up_();
   }
 
+  VoicemailService& service_;
   media::VoicemailWriter& writer_;
   media::VoicemailDepositInfo info_;
   std::function<void()> hang_up_;
@@ -90,6 +144,11 @@ class VoicemailSession final : public sip::LocalSession, public media::LocalEndp
   bool ending_ = false;
   std::uint64_t recorded_ = 0;
   std::uint64_t max_samples_ = 0;
+  std::optional<DepositCheck> check_;
+  int check_wait_frames_ = 0;
+  bool announced_ = false;
+  std::optional<media::AudioPlayer> player_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // jobs' results hold it weakly
   // Last: destroyed first, so that it never calls back into a half-destroyed session.
   std::unique_ptr<media::LocalEndpoint> endpoint_;
 };
@@ -97,13 +156,13 @@ class VoicemailSession final : public sip::LocalSession, public media::LocalEndp
 }  // namespace
 
 Result<std::unique_ptr<sip::LocalSession>> make_voicemail_session(ApplicationContext& context,
-                                                                  media::VoicemailWriter& writer) {
+                                                                  VoicemailService& service) {
   if (!store::check_extension_number(context.argument)) return Error{404, "No such mailbox"};
   media::VoicemailDepositInfo info;
   info.tenant_id = context.call.tenant_id;
   info.box = std::string(context.argument);
   info.caller = context.call.caller;
-  auto session = std::make_unique<VoicemailSession>(writer, std::move(info), context.hang_up);
+  auto session = std::make_unique<VoicemailSession>(service, std::move(info), context.hang_up);
   if (auto started = session->start(context); !started.ok()) return started.error();
   return std::unique_ptr<sip::LocalSession>(std::move(session));
 }

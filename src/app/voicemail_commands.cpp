@@ -1,5 +1,6 @@
 #include "app/voicemail_commands.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -8,6 +9,8 @@
 
 #include "app/cli_leaf.hpp"
 #include "app/serve.hpp"
+#include "http/api/credentials.hpp"
+#include "pbx/voicemail_menu.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/validation.hpp"
 #include "store/voicemail_store.hpp"
@@ -19,6 +22,8 @@ struct VoicemailFlags {
   std::string address;  // EXT@DOMAIN
   std::int64_t id = 0;
   std::string mode;
+  std::string pin;
+  std::uint32_t max_messages = 0;
 };
 
 namespace {
@@ -109,6 +114,44 @@ int user_voicemail(const VoicemailFlags& flags) {
   return kExitOk;
 }
 
+// 4 to pbx::kMaxPinDigits digits: what a phone's keypad can send and the menu collects.
+Result<void> check_pin(std::string_view pin) {
+  const bool digits =
+      std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || pin.size() < 4 || pin.size() > pbx::kMaxPinDigits) {
+    return make_error(kExitRuntimeError,
+                      "a voicemail PIN is 4 to " + std::to_string(pbx::kMaxPinDigits) + " digits");
+  }
+  return {};
+}
+
+int voicemail_pin(const VoicemailFlags& flags) {
+  if (auto valid = check_pin(flags.pin); !valid) return cli_fail(valid.error().message);
+  auto box = open_box(flags);
+  if (!box) return cli_fail(box.error().message);
+  auto hash = http::api::hash_password(flags.pin);
+  if (!hash) return cli_fail(hash.error().message);
+  if (auto set = box->db->set_voicemail_pin_hash(box->tenant.id, box->number, *hash); !set) {
+    return cli_fail(set.error().message);
+  }
+  std::printf("voicemail box %s@%s: PIN set (stored hashed)\n", box->number.c_str(),
+              box->tenant.domain.c_str());
+  return kExitOk;
+}
+
+int voicemail_limit(const VoicemailFlags& flags) {
+  auto box = open_box(flags);
+  if (!box) return cli_fail(box.error().message);
+  if (auto set =
+          box->db->set_voicemail_max_messages(box->tenant.id, box->number, flags.max_messages);
+      !set) {
+    return cli_fail(set.error().message);
+  }
+  std::printf("voicemail box %s@%s: at most %u messages\n", box->number.c_str(),
+              box->tenant.domain.c_str(), static_cast<unsigned>(flags.max_messages));
+  return kExitOk;
+}
+
 }  // namespace
 
 VoicemailCommands::~VoicemailCommands() = default;
@@ -138,6 +181,16 @@ VoicemailCommands::VoicemailCommands(CLI::App& app) : flags_(std::make_unique<Vo
                       exit_code, ran, voicemail_rm);
   rm->add_option("ADDRESS", flags->address, "EXT@DOMAIN")->required();
   rm->add_option("ID", flags->id, "Message id (from voicemail list)")->required();
+  CLI::App* pin = leaf(*voicemail, "pin",
+                       "Set the PIN of a box's voicemail menu (*97), 4-12 digits; stored hashed",
+                       *flags, exit_code, ran, voicemail_pin);
+  pin->add_option("ADDRESS", flags->address, "EXT@DOMAIN")->required();
+  pin->add_option("PIN", flags->pin, "4 to 12 digits")->required();
+  CLI::App* limit = leaf(*voicemail, "limit",
+                         "How many messages a box keeps; callers to a full box hear an apology",
+                         *flags, exit_code, ran, voicemail_limit);
+  limit->add_option("ADDRESS", flags->address, "EXT@DOMAIN")->required();
+  limit->add_option("MESSAGES", flags->max_messages, "1 to 10000 (default 100)")->required();
 }
 
 }  // namespace parley::app

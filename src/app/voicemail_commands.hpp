@@ -1,7 +1,9 @@
 #pragma once
-// `parley voicemail list EXT@DOMAIN`, `parley voicemail rm EXT@DOMAIN ID` and
-// `parley user voicemail EXT@DOMAIN on|off`: the messages in a voicemail box and whether the box
-// takes messages, from the shell (store/voicemail_store.hpp, decision 0021). A running
+// `parley voicemail list EXT@DOMAIN`, `parley voicemail rm EXT@DOMAIN ID`,
+// `parley voicemail pin EXT@DOMAIN DIGITS`, `parley voicemail limit EXT@DOMAIN N` and
+// `parley user voicemail EXT@DOMAIN on|off`: the messages in a voicemail box, its menu PIN
+// (argon2id-hashed before it reaches the store), its message limit and whether the box takes
+// messages, from the shell (store/voicemail_store.hpp, decisions 0021 and 0029). A running
 // `parley serve` follows a switched box within a second (the change counter).
 //
 // Must be constructed after AdminCommands (it adds to its `user` command).

@@ -1,42 +1,104 @@
 #include "app/voicemail_service.hpp"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <utility>
 
 #include "app/voicemail_application.hpp"
+#include "app/voicemail_menu_application.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace parley::app {
+namespace {
+
+constexpr std::string_view kGreetingFile = "greeting.wav";
+
+// Writes all of `bytes` to `fd`; false on any error.
+bool write_all(int fd, std::span<const std::uint8_t> bytes) {
+  while (!bytes.empty()) {
+    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(written));
+  }
+  return true;
+}
+
+bool fsync_directory(const std::filesystem::path& directory) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return synced;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<VoicemailService>> VoicemailService::open(
-    const std::filesystem::path& data_dir, BoxChanged on_box_changed) {
-  store::sqlite::SqliteStoreOptions options;
-  options.data_dir = data_dir;
-  options.create_if_missing = false;
-  auto store = store::sqlite::SqliteStore::open(options);
+    const std::filesystem::path& data_dir, const media::PromptLibrary* prompts,
+    BoxChanged on_box_changed, VoicemailServiceOptions options) {
+  store::sqlite::SqliteStoreOptions store_options;
+  store_options.data_dir = data_dir;
+  store_options.create_if_missing = false;
+  auto store = store::sqlite::SqliteStore::open(store_options);
   if (!store) return store.error();
   std::error_code error;  // stored paths stay valid whatever the CLI's folder
-  const std::filesystem::path directory = std::filesystem::absolute(data_dir, error) / "voicemail";
+  const std::filesystem::path absolute = std::filesystem::absolute(data_dir, error);
   if (error) return make_error(error.value(), "voicemail folder: " + error.message());
-  return std::make_unique<VoicemailService>(Key{}, std::move(store).value(), directory,
-                                            std::move(on_box_changed));
+  std::unique_ptr<media::PromptLibrary> own_prompts;
+  if (auto library = media::PromptLibrary::open(absolute / "prompts"); library) {
+    own_prompts = std::move(library).value();
+  } else {
+    spdlog::warn("voicemail prompts: {}", library.error().message);
+  }
+  auto service = std::make_unique<VoicemailService>(
+      Key{}, std::move(store).value(), absolute / "voicemail",
+      std::make_unique<VoicemailPrompts>(prompts, std::move(own_prompts)),
+      std::move(on_box_changed), options);
+  // Synthesis takes a while on the first start: off the loops and off the jobs thread (a
+  // deposit's box check must not wait behind it); calls meanwhile hear what is ready.
+  service->prompt_preparation_ = std::thread([prompts = service->prompts_.get()] {
+    if (auto prepared = prompts->prepare(); !prepared) {
+      spdlog::warn("voicemail prompts: {}", prepared.error().message);
+    }
+  });
+  return service;
 }
 
 VoicemailService::VoicemailService(Key /*only open()*/,
                                    std::unique_ptr<store::VoicemailStore> store,
-                                   std::filesystem::path directory, BoxChanged on_box_changed)
-    : store_(std::move(store)), on_box_changed_(std::move(on_box_changed)) {
-  media::VoicemailWriterOptions options;
-  options.directory = std::move(directory);
-  writer_ = std::make_unique<media::VoicemailWriter>(options, *this);
+                                   std::filesystem::path directory,
+                                   std::unique_ptr<VoicemailPrompts> prompts,
+                                   BoxChanged on_box_changed, VoicemailServiceOptions options)
+    : store_(std::move(store)),
+      directory_(std::move(directory)),
+      prompts_(std::move(prompts)),
+      on_box_changed_(std::move(on_box_changed)),
+      options_(options),
+      pin_guard_(options.pin_guard) {
+  media::VoicemailWriterOptions writer_options;
+  writer_options.directory = directory_;
+  writer_ = std::make_unique<media::VoicemailWriter>(writer_options, *this);
 }
 
 VoicemailService::~VoicemailService() {
   writer_.reset();  // seals open messages while the store is still there
+  jobs_.stop();
+  if (prompt_preparation_.joinable()) prompt_preparation_.join();
 }
 
 void VoicemailService::add_to(Applications& applications) {
   applications.add("voicemail", [this](ApplicationContext& context) {
-    return make_voicemail_session(context, *writer_);
+    return make_voicemail_session(context, *this);
+  });
+  applications.add("voicemail-menu", [this](ApplicationContext& context) {
+    return make_voicemail_menu_session(context, *this);
   });
 }
 
@@ -53,6 +115,117 @@ Result<void> VoicemailService::on_voicemail_written(const media::WrittenVoicemai
   if (!indexed) return indexed.error();
   if (on_box_changed_) on_box_changed_(row.tenant_id, row.box);
   return {};
+}
+
+std::filesystem::path VoicemailService::box_directory(store::TenantId tenant,
+                                                      const std::string& box) const {
+  return directory_ / std::to_string(tenant) / box;
+}
+
+DepositCheck VoicemailService::check_deposit(store::TenantId tenant, const std::string& box) {
+  DepositCheck check;
+  auto settings = store_->get_voicemail_settings(tenant, box);
+  auto counts = store_->count_voicemail(tenant, box);
+  if (settings && counts) {
+    const std::uint64_t held =
+        std::uint64_t{counts->new_messages} + std::uint64_t{counts->saved_messages};
+    if (held >= settings->max_messages) {
+      spdlog::info("voicemail box {} of tenant {} is full ({} of {} messages)", box, tenant, held,
+                   settings->max_messages);
+      check.full = true;
+    }
+    if (!settings->greeting_path.empty()) {
+      if (auto greeting = media::AudioClip::load_wav(settings->greeting_path); greeting) {
+        check.greeting = std::move(greeting).value();
+      } else {
+        spdlog::warn("voicemail box {}: greeting {}: {}", box, settings->greeting_path,
+                     greeting.error().message);
+      }
+    }
+  } else {
+    spdlog::warn("voicemail box {} of tenant {}: {}", box, tenant,
+                 settings ? counts.error().message : settings.error().message);
+  }
+  // The folder may not exist yet; its parent is on the same disk.
+  std::filesystem::path probe = directory_;
+  std::error_code error;
+  if (!std::filesystem::exists(probe, error)) probe = directory_.parent_path();
+  struct statvfs disk {};
+  if (::statvfs(probe.c_str(), &disk) == 0) {
+    const std::uint64_t free_bytes =
+        static_cast<std::uint64_t>(disk.f_bavail) * static_cast<std::uint64_t>(disk.f_frsize);
+    if (free_bytes < options_.min_free_bytes) {
+      spdlog::warn("voicemail: only {} bytes free on the data disk; box {} refuses the message",
+                   free_bytes, box);
+      check.full = true;
+    }
+  }
+  return check;
+}
+
+Result<void> VoicemailService::delete_message(store::TenantId tenant, const std::string& box,
+                                              store::VoicemailId id) {
+  auto removed = store_->remove_voicemail(tenant, box, id);
+  if (!removed) return removed.error();
+  std::error_code error;
+  std::filesystem::remove(removed->path, error);
+  if (error) {
+    spdlog::warn("voicemail message {} removed, but its file {} stays: {}", id, removed->path,
+                 error.message());
+  }
+  if (on_box_changed_) on_box_changed_(tenant, box);
+  return {};
+}
+
+Result<void> VoicemailService::save_message(store::TenantId tenant, const std::string& box,
+                                            store::VoicemailId id) {
+  auto saved = store_->set_voicemail_state(tenant, box, id, store::VoicemailState::kSaved);
+  if (!saved) return saved.error();
+  if (on_box_changed_) on_box_changed_(tenant, box);
+  return {};
+}
+
+Result<void> VoicemailService::save_greeting(store::TenantId tenant, const std::string& box,
+                                             std::span<const std::int16_t> samples, int rate) {
+  auto clip = media::AudioClip::from_samples(
+      std::vector<std::int16_t>(samples.begin(), samples.end()), rate);
+  if (!clip) return clip.error();
+  const std::vector<std::uint8_t> bytes = media::to_wav_bytes(**clip);
+  const std::filesystem::path folder = box_directory(tenant, box);
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) return make_error(500, "cannot create " + folder.string() + ": " + error.message());
+  std::filesystem::permissions(folder, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, error);
+  const std::filesystem::path path = folder / kGreetingFile;
+  const std::filesystem::path part = path.string() + ".part";
+  const int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(500, "cannot create " + part.string());
+  const bool written = write_all(fd, bytes) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written) {
+    std::filesystem::remove(part, error);
+    return make_error(500, "cannot write " + part.string() + " (disk full?)");
+  }
+  std::filesystem::rename(part, path, error);
+  if (error) return make_error(500, "cannot rename " + part.string() + ": " + error.message());
+  fsync_directory(folder);
+  return store_->set_voicemail_greeting(tenant, box, path.string());
+}
+
+bool VoicemailService::pin_locked(const std::string& box) {
+  std::lock_guard lock(pin_mutex_);
+  return pin_guard_.locked(box, clock_.now());
+}
+
+bool VoicemailService::record_pin_failure(const std::string& box) {
+  std::lock_guard lock(pin_mutex_);
+  return pin_guard_.record_failure(box, clock_.now());
+}
+
+void VoicemailService::record_pin_success(const std::string& box) {
+  std::lock_guard lock(pin_mutex_);
+  pin_guard_.record_success(box, clock_.now());
 }
 
 }  // namespace parley::app

@@ -12,6 +12,13 @@ WebApi::WebApi(std::unique_ptr<store::sqlite::SqliteStore> store, PbxCore& core,
   http::api::RestApiOptions options;
   options.chat_attachments = chat_attachments;
   options.call_features = store_.get();
+  options.conference_rooms = store_.get();
+  options.call_queues = store_.get();
+  options.recordings = store_.get();
+  // Where serve.cpp's RecordingWriter puts the files: <data>/recordings.
+  std::error_code absolute_error;
+  options.recordings_dir =
+      std::filesystem::absolute(store_->path().parent_path(), absolute_error) / "recordings";
   options.version = std::string(version());
   options.directory_changed = [&core] { core.reload_directory(); };
   options.live_bindings = [&core](store::TenantId tenant, std::string_view number) {

@@ -7,7 +7,10 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 namespace parley::media {
@@ -28,6 +31,12 @@ constexpr auto kStandard = std::to_array<StandardPrompt>({
     {"queue_wait", "Please stay on the line. Your call is important to us."},
     {"enter_pin", "Please enter your PIN, followed by the hash key."},
     {"wrong_pin", "That PIN is not correct."},
+    // Feature codes (decision 0028): the confirmation after *78, *79, *76, *72 ... *53.
+    {"dnd_on", "Do not disturb is on."},
+    {"dnd_off", "Do not disturb is off."},
+    {"forward_set", "Call forwarding is set."},
+    {"forward_cleared", "Call forwarding is cleared."},
+    {"failed", "Sorry, that did not work."},
     {"digit_0", "zero"},
     {"digit_1", "one"},
     {"digit_2", "two"},
@@ -143,7 +152,11 @@ Result<std::shared_ptr<const AudioClip>> PromptLibrary::prepare(std::string_view
     if (!spoken) return spoken.error();
     clip = std::move(spoken);
     const std::vector<std::uint8_t> bytes = to_wav_bytes(**clip);
-    const std::filesystem::path part = path.string() + ".part";
+    // A name of its own per process and thread: two libraries over one cache (the server's and
+    // a feature-code service's, or a CLI next to the server) may make the same prompt at once.
+    const std::filesystem::path part =
+        path.string() + "." + std::to_string(::getpid()) + "." +
+        std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + ".part";
     {
       std::ofstream out(part, std::ios::binary | std::ios::trunc);
       out.write(reinterpret_cast<const char*>(bytes.data()),

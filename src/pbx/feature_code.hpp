@@ -1,8 +1,8 @@
 #pragma once
 // Dialled feature codes for call forwarding and do-not-disturb (docs/feature-codes.md): a phone
 // dials "*78" to turn do-not-disturb on, "*721002" to forward everything to 1002, and so on.
-// parse_feature_code() only reads the dialled text; the B2BUA applies the action through
-// CallFeatureStore for the calling extension and answers the call (see the doc for the answers).
+// parse_feature_code() only reads the dialled text; app/feature_code_application applies the
+// action through CallFeatureStore for the calling extension and answers the call (decision 0028).
 //
 // The codes are those of Asterisk/FreePBX, which desk-phone users and phone templates know:
 //   *76 toggle DND, *78 DND on, *79 DND off,

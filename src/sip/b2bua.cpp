@@ -409,7 +409,7 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
   }
   if (!plan.application.empty()) {
     start_local_call(transaction, invite, *caller_tenant, std::move(caller), std::move(callee),
-                     plan.application);
+                     plan.application, std::move(plan.keep_alive));
     return;
   }
   const bool anyone_registered =
@@ -422,7 +422,7 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
       });
   if (!anyone_registered && !plan.exhausted_application.empty()) {
     start_local_call(transaction, invite, *caller_tenant, std::move(caller), std::move(callee),
-                     plan.exhausted_application);
+                     plan.exhausted_application, std::move(plan.keep_alive));
     return;
   }
   if (!anyone_registered) {

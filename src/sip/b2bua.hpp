@@ -237,9 +237,11 @@ class B2bua final : public TransactionLayer::Listener {
   void on_external_no_reply(TransactionId transaction, TimerId timer);
 
   // --- calls Parley answers itself (b2bua_local.cpp) ---
+  // `keep_alive` (CallPlan::keep_alive, e.g. an inbound trunk channel) lives as long as the
+  // call.
   void start_local_call(ServerTransaction& transaction, const protocol::sip::Message& invite,
                         const CallTenant& tenant, std::string caller, std::string callee,
-                        std::string_view application);
+                        std::string_view application, std::shared_ptr<void> keep_alive);
   void on_local_request(Call& call, ServerTransaction& transaction,
                         const protocol::sip::Message& request);
   // Nobody answered a ringing call whose plan names an exhausted_application: Parley answers

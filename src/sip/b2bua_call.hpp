@@ -73,6 +73,9 @@ struct B2buaTransfer {
   std::string transferee_uri;    // From of the new leg
   store::UnixMillis start_ms = 0;
   std::vector<TransactionId> branches;  // 0 once a branch has its final answer
+  // The extension each branch rings (parallel to `branches`): with several extensions in a
+  // redirect's stage (a queue's ring-all offer) the one that answered is told to the session.
+  std::vector<std::string> branch_extensions;
   std::size_t live_branches = 0;
   int best_status = 0;
   std::string best_reason;

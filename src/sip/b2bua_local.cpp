@@ -25,7 +25,7 @@ constexpr std::string_view kSdpType = "application/sdp";
 
 void B2bua::start_local_call(ServerTransaction& transaction, const Message& invite,
                              const CallTenant& tenant, std::string caller, std::string callee,
-                             std::string_view application) {
+                             std::string_view application, std::shared_ptr<void> keep_alive) {
   auto refuse = [&](int status, std::string_view reason) {
     ++stats_.calls_rejected;
     reject(transaction, status, reason);
@@ -69,6 +69,9 @@ void B2bua::start_local_call(ServerTransaction& transaction, const Message& invi
   call.local_offer = std::string(invite.body());
   call.caller = std::move(caller);
   call.callee = std::move(callee);
+  // A DID answered by an application holds its trunk channel until the call ends (decision
+  // 0026); a refusal above drops it at once.
+  call.keep_alive = std::move(keep_alive);
   call.start_ms = now_ms();
   call.answer_ms = call.start_ms;
   call.answered = true;

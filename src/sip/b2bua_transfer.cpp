@@ -187,6 +187,7 @@ bool B2bua::send_transfer_branch(Call& call, std::string_view body, const Peer& 
   context.branch = static_cast<std::uint16_t>(transfer.branches.size());
   clients_.emplace(*sent, std::move(context));
   transfer.branches.push_back(*sent);
+  transfer.branch_extensions.push_back(binding.extension);
   ++transfer.live_branches;
   return true;
 }
@@ -283,6 +284,12 @@ void B2bua::on_transfer_answer(Call& call, ClientTransaction& transaction, Clien
     return;
   }
   transfer.branches[context.branch] = 0;
+  // With several extensions ringing (a queue's ring-all offer) the one that answered is the
+  // party of the call from now on: its record, its busy state, the queue's credit.
+  const std::string answered_by = context.branch < transfer.branch_extensions.size() &&
+                                          !transfer.branch_extensions[context.branch].empty()
+                                      ? transfer.branch_extensions[context.branch]
+                                      : transfer.target;
   cancel_transfer_branches(call, true);
   cancel_timer(transfer.no_answer_timer);
   keep_for_retransmissions(transaction.id(), context);
@@ -315,10 +322,10 @@ void B2bua::on_transfer_answer(Call& call, ClientTransaction& transaction, Clien
   add_dialog(call, side);
   send_ack(call, side, {}, {});
   if (side == Side::kCaller) {
-    call.caller = transfer.target;
+    call.caller = answered_by;
     call.record_swapped = true;
   } else {
-    call.callee = transfer.target;
+    call.callee = answered_by;
     call.record_swapped = false;
   }
   call.start_ms = transfer.start_ms;
@@ -330,7 +337,7 @@ void B2bua::on_transfer_answer(Call& call, ClientTransaction& transaction, Clien
   report_call_state(call, CallPhase::kConfirmed);
   if (from_application) {
     // The application's part ends; the caller's media moves to the relay.
-    call.local->on_redirect_answered();
+    call.local->on_redirect_answered(answered_by);
     call.local.reset();
     cancel_timer(call.local_hang_up_timer);
     cancel_timer(call.local_redirect_timer);

@@ -89,8 +89,10 @@ class LocalSession {
   virtual void set_redirect(std::function<void(std::string target)> redirect) { (void)redirect; }
   virtual void on_redirect_failed(int status) { (void)status; }
   // The redirect's target answered: the session is destroyed right after this returns (a call
-  // queue counts the caller as answered, decision 0023, rather than as gone).
-  virtual void on_redirect_answered() {}
+  // queue counts the caller as answered and credits the agent, decision 0023, rather than
+  // counting the caller as gone). `extension` is the number of the device that answered (one of
+  // the ringing stage's extensions); empty when another application took the caller.
+  virtual void on_redirect_answered(std::string_view extension) { (void)extension; }
 };
 
 class LocalSessionFactory {

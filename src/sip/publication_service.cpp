@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cctype>
 #include <utility>
+#include <variant>
 
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/uri.hpp"
 #include "sip/pidf.hpp"
+#include "sip/request_auth.hpp"
 #include "sip/subscribe_request.hpp"
 
 namespace parley::sip {
@@ -36,18 +38,6 @@ std::string_view trimmed(std::string_view text) {
 // "application/pidf+xml; charset=UTF-8" -> "application/pidf+xml"
 std::string_view media_type_of(std::string_view content_type) {
   return trimmed(content_type.substr(0, content_type.find(';')));
-}
-
-bool names_no_domain(std::string_view host) {
-  if (host.empty() || host.front() == '[') return true;
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return c == '.' || std::isdigit(static_cast<unsigned char>(c));
-  });
-}
-
-std::string unescaped(std::string_view text) {
-  auto decoded = psip::unescape(text);
-  return decoded.ok() ? std::move(decoded).value() : std::string();
 }
 
 }  // namespace
@@ -85,69 +75,25 @@ void PublicationService::on_publish(ServerTransaction& transaction, const Messag
     refuse(transaction, read.error().code, read.error().message);
     return;
   }
-  auto from = psip::parse_name_addr(request.first(HeaderId::kFrom));
-  auto target = psip::parse_uri(request.request_uri());
-  if (!from || from->is_star || from->opaque_uri || !target ||
-      target->scheme == psip::UriScheme::kTel) {
-    refuse(transaction, 400, "Bad From or Request-URI");
+  auto checked =
+      authenticate_request(request, transaction.peer().remote.ip(),
+                           {options_.directory, options_.authenticator, options_.throttle});
+  if (auto* refusal = std::get_if<RequestRefusal>(&checked)) {
+    ++(refusal->is_challenge() ? stats_.challenged : stats_.refused);
+    respond(transaction, refusal->status, refusal->reason, std::move(refusal->extra));
     return;
   }
-
-  const auto snapshot = options_.directory.snapshot();
-  const TenantInfo* tenant = snapshot->tenant_for_host(from->uri.host);
-  if (tenant == nullptr) {
-    refuse(transaction, 403, "Unknown Domain");
-    return;
-  }
-  const std::string_view realm = tenant->domain;
-  const std::string source_ip = transaction.peer().remote.ip();
-  const std::string publisher = unescaped(from->uri.user);
-  if (options_.throttle.is_banned(source_ip, realm, publisher)) {
-    refuse(transaction, 403);
-    return;
-  }
-  const AuthResult auth = options_.authenticator.verify(request, realm, /*proxy=*/false);
-  auto challenge = [&](bool stale) {
-    ++stats_.challenged;
-    psip::ExtraHeaders extra;
-    for (auto& value : options_.authenticator.challenge(realm, stale)) {
-      extra.emplace_back("WWW-Authenticate", std::move(value));
-    }
-    respond(transaction, 401, {}, std::move(extra));
-  };
-  switch (auth.outcome) {
-    case AuthOutcome::kNoCredentials:
-    case AuthOutcome::kReplay:
-      challenge(false);
-      return;
-    case AuthOutcome::kStale:
-      challenge(true);
-      return;
-    case AuthOutcome::kBadCredentials:
-      options_.throttle.record_failure(source_ip, realm,
-                                       auth.username.empty() ? publisher : auth.username);
-      challenge(false);
-      return;
-    case AuthOutcome::kOk:
-      break;
-  }
-  if (auth.username != publisher) {
-    refuse(transaction, 403, "From Does Not Match Credentials");
-    return;
-  }
-  options_.throttle.record_success(source_ip, realm, auth.username);
-  const TenantInfo* target_tenant =
-      names_no_domain(target->host) ? tenant : snapshot->tenant_for_host(target->host);
-  if (target_tenant == nullptr || target_tenant->id != tenant->id ||
-      unescaped(target->user) != auth.username) {
+  const auto& [directory, tenant, username, target_tenant, target_user] =
+      std::get<AuthenticatedRequest>(checked);
+  if (target_tenant == nullptr || target_tenant->id != tenant->id || target_user != username) {
     refuse(transaction, 403, "Only Your Own Presence");
     return;
   }
-  if (snapshot->extension(tenant->id, auth.username) == nullptr) {
+  if (directory->extension(tenant->id, username) == nullptr) {
     refuse(transaction, 404);
     return;
   }
-  const std::string key = PresenceHub::key(tenant->id, auth.username);
+  const std::string key = PresenceHub::key(tenant->id, username);
 
   const std::string_view if_match = trimmed(request.first("SIP-If-Match"));
   std::uint32_t expires = read->expires.value_or(options_.default_expires);

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
+#include <variant>
 
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/uri.hpp"
@@ -12,47 +12,14 @@
 #include "sip/dialog_info.hpp"
 #include "sip/presence.hpp"
 #include "sip/registrar.hpp"
+#include "sip/request_auth.hpp"
 
 namespace parley::sip {
 
 namespace {
 
 namespace psip = protocol::sip;
-using psip::HeaderId;
 using psip::Message;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
-// A host that names no domain: an IPv6 reference or a dotted IPv4 literal.
-bool names_no_domain(std::string_view host) {
-  if (host.empty() || host.front() == '[') return true;
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return c == '.' || std::isdigit(static_cast<unsigned char>(c));
-  });
-}
-
-// The username the client claims in its Digest credentials for `realm`, read before
-// verification so that a banned user is refused without one; empty when there is none.
-std::string claimed_username(const Message& request, std::string_view realm) {
-  for (const auto& field : request.headers()) {
-    if (field.id != HeaderId::kAuthorization) continue;
-    auto auth = psip::parse_auth(request.value(field));
-    if (!auth || !iequals(auth->scheme, "Digest")) continue;
-    if (auth->get("realm").value_or("") != realm) continue;
-    return std::string(auth->get("username").value_or(""));
-  }
-  return {};
-}
-
-std::string unescaped(std::string_view text) {
-  auto decoded = psip::unescape(text);
-  return decoded.ok() ? std::move(decoded).value() : std::string();
-}
 
 std::string dialog_key(std::string_view call_id, std::string_view local_tag) {
   std::string key(call_id);
@@ -137,62 +104,16 @@ void SubscriptionService::on_subscribe(ServerTransaction& transaction, const Mes
   }
   const EventPackage package = *read->package;
   std::uint32_t expires = read->expires.value_or(options_.default_expires);
-  auto from = psip::parse_name_addr(request.first(HeaderId::kFrom));
-  auto target = psip::parse_uri(request.request_uri());
-  if (!from || from->is_star || from->opaque_uri || !target ||
-      target->scheme == psip::UriScheme::kTel) {
-    refuse(transaction, 400, "Bad From or Request-URI");
+  auto checked =
+      authenticate_request(request, transaction.peer().remote.ip(),
+                           {options_.directory, options_.authenticator, options_.throttle});
+  if (auto* refusal = std::get_if<RequestRefusal>(&checked)) {
+    ++(refusal->is_challenge() ? stats_.challenged : stats_.refused);
+    respond(transaction, refusal->status, refusal->reason, std::move(refusal->extra));
     return;
   }
-
-  const auto snapshot = options_.directory.snapshot();
-  const TenantInfo* tenant = snapshot->tenant_for_host(from->uri.host);
-  if (tenant == nullptr) {
-    refuse(transaction, 403, "Unknown Domain");
-    return;
-  }
-  const std::string_view realm = tenant->domain;
-  const std::string source_ip = transaction.peer().remote.ip();
-  const std::string subscriber = unescaped(from->uri.user);
-  std::string claimed = claimed_username(request, realm);
-  if (claimed.empty()) claimed = subscriber;
-  if (options_.throttle.is_banned(source_ip, realm, claimed)) {
-    refuse(transaction, 403);
-    return;
-  }
-  const AuthResult auth = options_.authenticator.verify(request, realm, /*proxy=*/false);
-  auto challenge = [&](bool stale) {
-    ++stats_.challenged;
-    psip::ExtraHeaders extra;
-    for (auto& value : options_.authenticator.challenge(realm, stale)) {
-      extra.emplace_back("WWW-Authenticate", std::move(value));
-    }
-    respond(transaction, 401, {}, std::move(extra));
-  };
-  switch (auth.outcome) {
-    case AuthOutcome::kNoCredentials:
-    case AuthOutcome::kReplay:
-      challenge(false);
-      return;
-    case AuthOutcome::kStale:
-      challenge(true);
-      return;
-    case AuthOutcome::kBadCredentials:
-      options_.throttle.record_failure(source_ip, realm,
-                                       auth.username.empty() ? claimed : auth.username);
-      challenge(false);
-      return;
-    case AuthOutcome::kOk:
-      break;
-  }
-  if (auth.username != subscriber) {
-    refuse(transaction, 403, "From Does Not Match Credentials");
-    return;
-  }
-  options_.throttle.record_success(source_ip, realm, auth.username);
-
-  const TenantInfo* target_tenant =
-      names_no_domain(target->host) ? tenant : snapshot->tenant_for_host(target->host);
+  auto& [directory, tenant, username, target_tenant, watched] =
+      std::get<AuthenticatedRequest>(checked);
   if (target_tenant == nullptr) {
     refuse(transaction, 404, "Unknown Domain");
     return;
@@ -201,13 +122,12 @@ void SubscriptionService::on_subscribe(ServerTransaction& transaction, const Mes
     refuse(transaction, 403, "Cross-Tenant Subscription Not Allowed");
     return;
   }
-  std::string watched = unescaped(target->user);
-  if (watched.empty() || snapshot->extension(tenant->id, watched) == nullptr) {
+  if (watched.empty() || directory->extension(tenant->id, watched) == nullptr) {
     refuse(transaction, 404);
     return;
   }
   // A box's message counts are its owner's business: a phone watches its own box only.
-  if (package == EventPackage::kMessageSummary && watched != auth.username) {
+  if (package == EventPackage::kMessageSummary && watched != username) {
     refuse(transaction, 403, "Not Your Mailbox");
     return;
   }
@@ -217,7 +137,7 @@ void SubscriptionService::on_subscribe(ServerTransaction& transaction, const Mes
   }
   expires = std::min(expires, options_.max_expires);
 
-  std::string device = PresenceHub::key(tenant->id, auth.username);
+  std::string device = PresenceHub::key(tenant->id, username);
   device += '\n';
   device += transaction.peer().remote.to_string();
   switch (options_.hub.admit(tenant->id, device)) {

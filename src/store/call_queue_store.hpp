@@ -15,7 +15,7 @@
 //   second.
 //
 // A separate interface from Store so that SIP code and its test fakes do not grow; SqliteStore
-// implements it (sqlite/sqlite_call_queue_store.cpp, schema migration 12).
+// implements it (sqlite/sqlite_call_queue_store.cpp, schema migrations 12 and 14).
 // Thread-safety and blocking: as Store (every call may block on disk).
 
 #include <cstdint>
@@ -34,6 +34,7 @@ inline constexpr std::uint32_t kMaxQueueRingTimeout = 300;
 inline constexpr std::uint32_t kMaxQueueWrapUp = 600;
 inline constexpr std::uint32_t kMaxQueueWait = 86400;     // 0 = wait for ever
 inline constexpr std::uint32_t kMaxQueueCallers = 10000;  // 0 = no cap
+inline constexpr std::uint32_t kMaxQueueAnnounce = 3600;  // 0 = no announcements
 
 struct CallQueueConfig {
   TenantId tenant_id = 0;
@@ -45,6 +46,9 @@ struct CallQueueConfig {
   std::uint32_t max_wait_s = 300;
   std::uint32_t max_callers = 20;
   std::string fallback;  // "" hang up, "voicemail:<box>", or a number of the tenant
+  // A waiting caller hears "You are caller number N" on entering and again this many seconds
+  // of music after the last announcement; 0 = never.
+  std::uint32_t announce_s = 30;
   std::vector<std::string> members;
   UnixSeconds created_at = 0;  // set by add_call_queue
 };

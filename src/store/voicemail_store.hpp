@@ -7,8 +7,9 @@
 // the path: a writer that finalised a file but crashed before it knew the row was committed
 // indexes it again at the next start and gets the same id.
 //
-// Settings: a box is enabled unless set otherwise (no row = defaults). PIN and greeting come
-// with the voicemail menu, as new columns.
+// Settings: a box is enabled unless set otherwise (no row = defaults). The voicemail menu
+// (decision 0029, migration 13) adds the PIN (stored only as an argon2id hash, as
+// crypto_pwhash_str writes it), the recorded greeting's file and a per-box message limit.
 //
 // Every change (messages and settings) moves Store::change_counter(): a running server reloads
 // the dial plan (enabled boxes) and the message-waiting counts when the CLI edits them.
@@ -58,8 +59,15 @@ struct VoicemailCounts {
   bool operator==(const VoicemailCounts&) const = default;
 };
 
+inline constexpr std::uint32_t kDefaultVoicemailMaxMessages = 100;
+inline constexpr std::uint32_t kMaxVoicemailMaxMessages = 10000;
+inline constexpr std::size_t kMaxPinHashLength = 256;
+
 struct VoicemailSettings {
   bool enabled = true;
+  std::string pin_hash;       // empty: no PIN set, the menu cannot be opened
+  std::string greeting_path;  // empty: the default greeting
+  std::uint32_t max_messages = kDefaultVoicemailMaxMessages;
 };
 
 struct VoicemailBox {
@@ -103,6 +111,16 @@ class VoicemailStore {
                                              bool enabled) = 0;
   virtual Result<VoicemailSettings> get_voicemail_settings(TenantId tenant,
                                                            std::string_view box) = 0;
+  // The box's PIN hash (crypto_pwhash_str output; refused unless it starts "$argon2"); empty
+  // removes the PIN. kNotFound when the extension does not exist.
+  virtual Result<void> set_voicemail_pin_hash(TenantId tenant, std::string_view box,
+                                              std::string_view pin_hash) = 0;
+  // The greeting file (absolute path, or empty for the default greeting).
+  virtual Result<void> set_voicemail_greeting(TenantId tenant, std::string_view box,
+                                              std::string_view path) = 0;
+  // At most `max_messages` (1..kMaxVoicemailMaxMessages) messages are kept in the box.
+  virtual Result<void> set_voicemail_max_messages(TenantId tenant, std::string_view box,
+                                                  std::uint32_t max_messages) = 0;
   // The boxes switched off, for the dial plan's in-memory snapshot (every other box is on).
   virtual Result<std::vector<VoicemailBox>> list_disabled_voicemail_boxes() = 0;
 };

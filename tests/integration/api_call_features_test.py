@@ -15,35 +15,26 @@ admin boss of example.com and a tenant admin of other.org. Python UAs register 1
 6. DELETE the group: a call to 600 fails with 404.
 """
 
-import argparse
 import os
-import secrets
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from api_test import Client, wait_for_https  # noqa: E402
-from call_client import Caller, is_request, response_to  # noqa: E402
-from call_features_test import answer_and_hang_up, silent  # noqa: E402
-from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
-from sip_client import SipUA  # noqa: E402
+from call_features_test import (both_ring_b_answers, call_from_1001, rings_only,  # noqa: E402
+                                silent)
+from parley_harness import ParleyServer, report, run_cli, run_main  # noqa: E402
+from pbx_scenario import (checker, finish, provisioned, registered, run_scenarios,  # noqa: E402
+                          script_arguments)
 
 DOMAIN = "example.com"
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
 ADMINS = {"boss": "boss-password-123", "stranger": "stranger-password-123"}
 GROUPS = "/api/v1/tenants/example.com/ring-groups"
 FEATURES = "/api/v1/tenants/example.com/extensions/1002"
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def setup(parley, data):
@@ -54,16 +45,11 @@ def setup(parley, data):
                  ["admin", "add", "boss", "--tenant", DOMAIN, "--password", ADMINS["boss"]],
                  ["admin", "add", "stranger", "--tenant", "other.org", "--password",
                   ADMINS["stranger"]]):
-        result = run_parley(parley, [*argv, "--data", data], timeout=30)
-        if result.returncode != 0:
-            raise HarnessError(f"parley {' '.join(argv)} failed: {result.stderr}")
+        run_cli(parley, data, *argv, timeout=30)
 
 
 def call(server, callee):
-    ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
-    caller = Caller(ua, callee)
-    caller.start()
-    return ua, caller
+    return call_from_1001(server, callee, PASSWORDS)
 
 
 def ring_all_group(server, boss, b, c):
@@ -73,14 +59,7 @@ def ring_all_group(server, boss, b, c):
     check(created.status == 201, f"create 600: {created.status} {created.text}")
     ua, caller = call(server, "600")
     try:
-        invite_b, addr_b = b.recv(5.0, is_request("INVITE"))
-        invite_c, addr_c = c.recv(5.0, is_request("INVITE"))
-        tag_c = secrets.token_hex(4)
-        c.send(response_to(invite_c, 180, "Ringing", tag_c), addr_c)
-        answer_and_hang_up(caller, b, invite_b, addr_b, secrets.token_hex(4))
-        cancel, caddr = c.recv(3.0, is_request("CANCEL"))
-        c.send(response_to(cancel, 200, "OK", tag_c), caddr)
-        c.send(response_to(invite_c, 487, "Request Terminated", tag_c), addr_c)
+        both_ring_b_answers(caller, b, c)
     finally:
         ua.close()
 
@@ -90,13 +69,7 @@ def patched_members(server, boss, b, c):
     patched = boss.request("PATCH", GROUPS + "/600", {"members": ["1003"]})
     check(patched.status == 200 and (patched.json() or {}).get("members") == ["1003"],
           f"patch 600: {patched.status} {patched.text}")
-    ua, caller = call(server, "600")
-    try:
-        invite_c, addr_c = c.recv(5.0, is_request("INVITE"))
-        check(silent(b, 0.3), "1002 rang although it left the group")
-        answer_and_hang_up(caller, c, invite_c, addr_c, secrets.token_hex(4))
-    finally:
-        ua.close()
+    rings_only(server, "600", c, b, check, "1002 rang although it left the group", PASSWORDS)
 
 
 def forward_always(server, boss, b, c):
@@ -104,13 +77,8 @@ def forward_always(server, boss, b, c):
     put = boss.request("PUT", FEATURES + "/forwards/always", {"destination": "1003"})
     check(put.status == 200 and (put.json() or {}).get("forwards") ==
           [{"condition": "always", "destination": "1003"}], f"forward: {put.status} {put.text}")
-    ua, caller = call(server, "1002")
-    try:
-        invite_c, addr_c = c.recv(5.0, is_request("INVITE"))
-        check(silent(b, 0.3), "1002 rang although it forwards everything")
-        answer_and_hang_up(caller, c, invite_c, addr_c, secrets.token_hex(4))
-    finally:
-        ua.close()
+    rings_only(server, "1002", c, b, check, "1002 rang although it forwards everything",
+               PASSWORDS)
     removed = boss.request("DELETE", FEATURES + "/forwards/always")
     check(removed.status == 204, f"delete forward: {removed.status} {removed.text}")
 
@@ -168,38 +136,26 @@ def deleted_group(server, boss):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--parley", required=True)
-    parser.add_argument("--data-dir")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-api-features-") as tmp:
-        data = os.path.join(tmp, "data")
+    args = script_arguments(__doc__)
+    with provisioned(args.parley, "parley-api-features-") as (tmp, data):
         setup(args.parley, data)
         with ParleyServer(args.parley, data_dir=data, args=["--workers", "2"]) as server:
             address = wait_for_https(server)
             boss = Client(address)
             check(boss.login("boss", ADMINS["boss"]).status == 200, "boss sign-in")
-            b = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"])
-            c = SipUA(server.udp, "1003", DOMAIN, PASSWORDS["1003"])
+            b = registered(server, "1002", PASSWORDS, check)
+            c = registered(server, "1003", PASSWORDS, check)
             try:
-                check(b.register(expires=300).status == 200, "1002 REGISTER failed")
-                check(c.register(expires=300).status == 200, "1003 REGISTER failed")
-                for step in (lambda: ring_all_group(server, boss, b, c),
-                             lambda: patched_members(server, boss, b, c),
-                             lambda: forward_always(server, boss, b, c),
-                             lambda: do_not_disturb(server, boss, b),
-                             lambda: scoping(address, boss),
-                             lambda: deleted_group(server, boss)):
-                    try:
-                        step()
-                    except HarnessError as error:
-                        check(False, str(error))
+                run_scenarios([(None, lambda: ring_all_group(server, boss, b, c)),
+                               (None, lambda: patched_members(server, boss, b, c)),
+                               (None, lambda: forward_always(server, boss, b, c)),
+                               (None, lambda: do_not_disturb(server, boss, b)),
+                               (None, lambda: scoping(address, boss)),
+                               (None, lambda: deleted_group(server, boss))], check)
             finally:
                 b.close()
                 c.close()
-            if problems:
-                print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
-            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
+            finish(server, problems, check)
     return report(problems, "ring groups, forwarding and DND over the API reach calls at once")
 
 

@@ -21,12 +21,10 @@ the tenant admin gets example.com's counts at once and a new message as the call
 answered and ends (registrations follow the REGISTER), the system admin gets both tenants.
 """
 
-import argparse
 import json
 import os
 import secrets
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -36,30 +34,21 @@ sys.path.insert(0, HERE)
 from api_test import Client, wait_for_https  # noqa: E402
 from call_client import Caller, is_request, response_to  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, new_branch, report,  # noqa: E402
-                            run_main, run_parley)
+                            run_cli, run_main)
+from pbx_scenario import checker, finish, provisioned, registered, script_arguments  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 from ws_client import WsClient  # noqa: E402
 
-problems: list[str] = []
+problems, check = checker()
 DOMAIN = "example.com"
 PASSWORDS = {"root": "root-password-123", "boss": "boss-password-123",
              "otherboss": "otherboss-password-123"}
 SIP = {"1001": "sip-secret-1001", "1002": "sip-secret-1002", "2001": "sip-secret-2001"}
 
 
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
-
-
 def setup(parley, data):
     def run(*argv):
-        result = run_parley(parley, [*argv, "--data", data], timeout=30)
-        if result.returncode != 0:
-            raise HarnessError(f"parley {' '.join(argv)} failed: {result.stderr}")
-        return result.stdout
+        return run_cli(parley, data, *argv, timeout=30)
 
     run("tenant", "add", DOMAIN, "--default")
     run("tenant", "add", "other.org")
@@ -160,12 +149,8 @@ def counts_are(domain, registrations=None, ringing=None, answered=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--parley", required=True)
-    parser.add_argument("--data-dir")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-api-live-") as tmp:
-        data = os.path.join(tmp, "data")
+    args = script_arguments(__doc__)
+    with provisioned(args.parley, "parley-api-live-") as (tmp, data):
         token = setup(args.parley, data)
         with ParleyServer(args.parley, data_dir=data, args=["--workers", "2"]) as server:
             address = wait_for_https(server)
@@ -209,10 +194,9 @@ def main():
             check(sorted(t.get("tenant") for t in everything.get("tenants", []))
                   == [DOMAIN, "other.org"], f"system admin's first counts: {everything}")
 
-            callee = SipUA(server.udp, "1002", DOMAIN, SIP["1002"])
+            callee = registered(server, "1002", SIP, check)
             caller_ua = SipUA(server.udp, "1001", DOMAIN, SIP["1001"])
             try:
-                check(callee.register(expires=300).status == 200, "1002 REGISTER failed")
                 caller = Caller(caller_ua, "1002")
                 caller.start()
                 tag = secrets.token_hex(4)
@@ -333,9 +317,7 @@ def main():
                 callee.close()
                 boss_events.close()
                 root_events.close()
-            if problems:
-                print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
-            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
+            finish(server, problems, check)
     return report(problems, "live calls are listed per tenant while they run")
 
 

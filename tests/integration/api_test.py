@@ -383,8 +383,14 @@ def route_checks(address, root):
     # A ring group to read: its GET would be a (correct) 404 otherwise.
     made = root.request("POST", "/api/v1/tenants/example.com/ring-groups", {"number": "650"})
     check(made.status == 201, f"ring group 650 for the route probe: {made.status} {made.text}")
+    made = root.request("POST", "/api/v1/tenants/example.com/conference-rooms", {"number": "660"})
+    check(made.status == 201, f"room 660 for the route probe: {made.status} {made.text}")
+    made = root.request("POST", "/api/v1/tenants/example.com/queues", {"number": "670"})
+    check(made.status == 201, f"queue 670 for the route probe: {made.status} {made.text}")
     for path, operations in document.get("paths", {}).items():
         concrete = path.replace("/ring-groups/{number}", "/ring-groups/650") \
+            .replace("/conference-rooms/{number}", "/conference-rooms/660") \
+            .replace("/queues/{number}", "/queues/670") \
             .replace("{domain}", "example.com").replace("{number}", "1002") \
             .replace("{condition}", "busy")
         for method in operations:
@@ -395,7 +401,11 @@ def route_checks(address, root):
                 answer = probe.request(method.upper(), concrete, csrf=False, body={})
             else:
                 answer = probe.request(method.upper(), concrete)
-            check(answer.status not in (404, 405),
+            # No call was recorded here: the recording's 404 must come from its route (a
+            # problem naming the recording), not from the router.
+            routed_404 = "{id}" in path and answer.status == 404 and \
+                "no recording" in answer.text
+            check(answer.status not in (404, 405) or routed_404,
                   f"documented {method.upper()} {path} answered {answer.status}")
     for method, path in (("PUT", "/api/v1/tenants"), ("POST", "/api/v1/status"),
                          ("DELETE", "/api/v1/directory")):

@@ -13,8 +13,10 @@ consultation call to 1003 (C), C answers (PCMA, so the relay transcodes); then:
    a Refer-To host of another tenant → 403.
 3. An INVITE carrying Replaces that names no dialog → 481.
 
-Both calls must live on the same worker (decision 0024): the server runs two workers and the
-test picks the consultation Call-ID so that it hashes like A's call (FNV-1a, call_affinity.cpp).
+Both calls must live on the same worker (decision 0024). The server runs two workers and the
+transfer is done twice: once with a consultation Call-ID that hashes to A's call's worker
+(FNV-1a, call_affinity.cpp) and once with one that hashes to the other worker, which Parley must
+place on A's call's worker anyway because 1002 is in a call there (sip/call_placement.hpp).
 """
 
 import argparse
@@ -95,16 +97,20 @@ def hears_tone(what: str, rtp: RtpPeer, codec: str):
 
 
 class Consultation:
-    """B (a second UA of 1002) calls C (1003), C answers with PCMA; on A's call's worker."""
+    """B (a second UA of 1002) calls C (1003), C answers with PCMA. The consultation's Call-ID
+    hashes to the worker of the call with Call-ID `a_call_id` when `same_worker`, else to the
+    other worker."""
 
-    def __init__(self, server, c_ua: SipUA, same_worker_as: str):
+    def __init__(self, server, c_ua: SipUA, a_call_id: str, same_worker: bool):
         self.b_rtp, self.c_rtp = RtpPeer(), RtpPeer()
         self.b_ua = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"])
         self.caller = Caller(self.b_ua, "1003", make_sdp(self.b_rtp.port, 0, "PCMU"))
         for _ in range(200):
-            if owner(self.caller.call_id) == owner(same_worker_as):
+            if (owner(self.caller.call_id) == owner(a_call_id)) == same_worker:
                 break
             self.caller.call_id = secrets.token_hex(10) + "@consult"
+        if (owner(self.caller.call_id) == owner(a_call_id)) != same_worker:
+            raise HarnessError("found no consultation Call-ID for the wanted worker")
         self.caller.start()
         invite, addr = c_ua.recv(5.0, is_request("INVITE"))
         tag = secrets.token_hex(4)
@@ -130,9 +136,11 @@ class Consultation:
         self.b_ua.close()
 
 
-def scenario_attended(server, b_ua, c_ua):
+def scenario_attended(server, b_ua, c_ua, same_worker: bool):
     call = Call(server, b_ua)
-    consult = Consultation(server, c_ua, call.a.call_id)
+    consult = Consultation(server, c_ua, call.a.call_id, same_worker)
+    print(f"  A's call on worker {owner(call.a.call_id)}, consultation Call-ID hashes to "
+          f"worker {owner(consult.caller.call_id)}", flush=True)
     try:
         refer_to = f"Refer-To: <sip:1003@{DOMAIN}?Replaces={consult.replaces()}>"
         check(call.b.ask("REFER", [refer_to]) == 202, "attended REFER not answered 202")
@@ -229,7 +237,10 @@ def main():
             c_ua = SipUA(server.udp, "1003", DOMAIN, PASSWORDS["1003"])
             check(b_ua.register(expires=300).status == 200, "1002 REGISTER failed")
             check(c_ua.register(expires=300).status == 200, "1003 REGISTER failed")
-            for name, run in (("attended transfer", lambda: scenario_attended(server, b_ua, c_ua)),
+            for name, run in (("attended transfer, consultation hashed to A's worker",
+                               lambda: scenario_attended(server, b_ua, c_ua, True)),
+                              ("attended transfer, consultation hashed to the other worker",
+                               lambda: scenario_attended(server, b_ua, c_ua, False)),
                               ("refused", lambda: scenario_refused(server, b_ua)),
                               ("INVITE with Replaces", lambda: scenario_replacing_invite(server))):
                 print(f"- {name}", flush=True)

@@ -16,11 +16,9 @@ calls and subscriptions may live on different workers).
    subscription is gone (a refresh gets 481).
 """
 
-import argparse
 import os
 import secrets
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -28,21 +26,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from blf_client import Subscription, dialog_states, pidf_status, subscription_state  # noqa: E402
-from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
-from parley_harness import (HarnessError, ParleyServer, provision, report, run_main,
-                            run_parley)  # noqa: E402
+from call_client import DOMAIN, Caller, answer_bye, is_request, response_to  # noqa: E402
+from parley_harness import ParleyServer, report, run_cli, run_main  # noqa: E402
+from pbx_scenario import (QUICK_PRESENCE, checker, print_server_tail, provisioned,  # noqa: E402
+                          registered, script_arguments, write_config)
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
 OTHER_DOMAIN = "other.example.org"
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def expect_dialog(sub, version, wanted, what):
@@ -105,8 +97,7 @@ def scenario_call_states(server, watcher, callee):
         expect_presence(pres_1001, "open", "On the phone", "1001 on the phone")
 
         caller.in_dialog("BYE", ok, caller.cseq + 1)
-        bye, baddr = callee.recv(3.0, is_request("BYE"))
-        callee.send(response_to(bye, 200, "OK", tag), baddr)
+        answer_bye(callee)
         caller.ua.recv(3.0, lambda m: m.status == 200 and (m.header("CSeq") or "").endswith("BYE"))
         expect_dialog(blf_1001, 3, [("recipient", "terminated")], "1001 idle again")
         expect_dialog(blf_1002, 3, [("initiator", "terminated")], "1002 idle again")
@@ -208,29 +199,18 @@ def scenario_caps(server):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-blf-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
-        for command in (["tenant", "add", OTHER_DOMAIN],
-                        ["user", "add", f"2001@{OTHER_DOMAIN}", "--password", "pw-2001-secret"]):
-            result = run_parley(args.parley, [*command, "--data", data])
-            if result.returncode != 0:
-                raise HarnessError(f"parley {' '.join(command)}: {result.stderr}")
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[presence]\nmin_expires_s = 2\ndefault_expires_s = 60\n"
-                    "notify_coalesce_ms = 50\nmax_subscriptions_per_device = 4\n"
-                    "max_subscriptions_per_tenant = 6\n")
+    args = script_arguments()
+    with provisioned(args.parley, "parley-blf-", PASSWORDS) as (tmp, data):
+        run_cli(args.parley, data, "tenant", "add", OTHER_DOMAIN)
+        run_cli(args.parley, data, "user", "add", f"2001@{OTHER_DOMAIN}", "--password",
+                "pw-2001-secret")
+        config = write_config(tmp, QUICK_PRESENCE + "max_subscriptions_per_device = 4\n"
+                                                    "max_subscriptions_per_tenant = 6\n")
         with ParleyServer(args.parley, data_dir=data,
                           args=["--config", config, "--workers", "2"]) as server:
-            callee = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
+            callee = registered(server, "1001", PASSWORDS, check, "REGISTER of 1001 failed")
             watcher = SipUA(server.udp, "1003", DOMAIN, PASSWORDS["1003"])
             try:
-                check(callee.register(expires=300).status == 200, "REGISTER of 1001 failed")
                 scenario_call_states(server, watcher, callee)
                 scenario_expiry(watcher)
                 scenario_refusals(watcher)
@@ -239,8 +219,7 @@ def main():
             finally:
                 callee.close()
                 watcher.close()
-            if problems:
-                print(server.stderr_text()[-3000:])
+            print_server_tail(server, problems)
     return report(problems, "BLF and presence subscriptions behave")
 
 

@@ -1,6 +1,8 @@
 """Signalling helpers for call tests: a Python caller (INVITE with digest auth, CANCEL, ACK)
 and the responses a Python callee sends. Used by calls_test.py and media_test.py."""
 
+from __future__ import annotations
+
 import secrets
 
 from parley_harness import HarnessError, new_branch
@@ -110,6 +112,52 @@ class Caller:
     def ack_2xx(self, reply) -> None:
         self.in_dialog("ACK", reply, self.cseq)
 
+    def connect(self, what: str | None = None):
+        """start(), then waits for the final response: a 200 is ACKed and returned, anything
+        else raises HarnessError ("`what`: status, expected 200")."""
+        self.start()
+        answer = self.final()
+        if answer.status != 200:
+            raise HarnessError(f"{what or 'calling ' + self.callee}: {answer.status}, expected 200")
+        self.ack_2xx(answer)
+        return answer
+
+    def hang_up(self, answer, timeout: float = 3.0) -> int:
+        """Sends BYE in the dialog of the 2xx `answer`; returns the status it is answered with."""
+        self.in_dialog("BYE", answer, self.cseq + 1)
+        return self.ua.final_response("BYE", timeout).status
+
 
 def is_request(method):
     return lambda m: m.status == 0 and m.start_line.startswith(method + " ")
+
+
+def no_request(ua, method: str, seconds: float) -> bool:
+    """True when no `method` request reaches `ua` (a SipUA or a trunk Provider) in `seconds`."""
+    try:
+        ua.recv(seconds, is_request(method))
+        return False
+    except HarnessError:
+        return True
+
+
+def answer_bye(ua, timeout: float = 3.0):
+    """Waits for a BYE at `ua` (a SipUA, or anything with its recv and send: a trunk Provider)
+    and answers it 200; returns the BYE."""
+    bye, addr = ua.recv(timeout, is_request("BYE"))
+    ua.send(response_to(bye, 200, "OK", ""), addr)
+    return bye
+
+
+def answer_cancel(ua, invite, source, tag: str, timeout: float = 3.0) -> None:
+    """Waits for the CANCEL of the ringing `invite` (from `source`) and answers as a phone does:
+    200 to the CANCEL, then 487 to the INVITE."""
+    cancel, cancel_source = ua.recv(timeout, is_request("CANCEL"))
+    ua.send(response_to(cancel, 200, "OK", tag), cancel_source)
+    ua.send(response_to(invite, 487, "Request Terminated", tag), source)
+
+
+def ring_then_answer(ua, invite, source, tag: str, contact: str, sdp: bytes) -> None:
+    """Answers `invite` (from `source`) as a phone does: 180 Ringing, then 200 OK with `sdp`."""
+    ua.send(response_to(invite, 180, "Ringing", tag), source)
+    ua.send(response_to(invite, 200, "OK", tag, contact, sdp), source)

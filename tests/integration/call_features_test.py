@@ -11,32 +11,25 @@ Python UAs on loopback: 1001 calls; 1002 and 1003 are registered callees.
 4. A ring-all group 801: 1002 and 1003 ring at once; 1002 answers, 1003 is cancelled.
 """
 
-import argparse
 import os
 import secrets
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
-from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
+from call_client import (DOMAIN, Caller, answer_bye, answer_cancel, is_request,  # noqa: E402
+                         no_request, response_to)
+from parley_harness import ParleyServer, report, run_main  # noqa: E402
+from pbx_scenario import (call_records, checker, finish, provisioned, registered,  # noqa: E402
+                          run_scenarios, script_arguments)
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def cli(parley, data, *args):
@@ -49,12 +42,8 @@ def cli(parley, data, *args):
 
 
 def silent(ua, seconds):
-    """True when nothing but retransmissions of nothing arrive at `ua` for `seconds`."""
-    try:
-        message, _ = ua.recv(seconds, is_request("INVITE"))
-        return False
-    except HarnessError:
-        return True
+    """True when no INVITE arrives at `ua` for `seconds`."""
+    return no_request(ua, "INVITE", seconds)
 
 
 def answer_and_hang_up(caller, callee, invite, addr, tag):
@@ -65,32 +54,53 @@ def answer_and_hang_up(caller, callee, invite, addr, tag):
     caller.ack_2xx(ok)
     callee.recv(3.0, is_request("ACK"))
     caller.in_dialog("BYE", ok, caller.cseq + 1)
-    bye, baddr = callee.recv(3.0, is_request("BYE"))
-    callee.send(response_to(bye, 200, "OK", tag), baddr)
+    answer_bye(callee)
+
+
+def call_from_1001(server, callee: str, passwords: dict[str, str] = PASSWORDS):
+    """1001 starts a call to `callee`; returns its UA (to close) and the Caller."""
+    ua = SipUA(server.udp, "1001", DOMAIN, passwords["1001"])
+    caller = Caller(ua, callee)
+    caller.start()
+    return ua, caller
+
+
+def both_ring_b_answers(caller, b, c):
+    """1002 (b) and 1003 (c) both ring; c reports ringing, b answers and the call ends; c's
+    ringing is cancelled."""
+    invite_b, addr_b = b.recv(5.0, is_request("INVITE"))
+    invite_c, addr_c = c.recv(5.0, is_request("INVITE"))
+    tag_c = secrets.token_hex(4)
+    c.send(response_to(invite_c, 180, "Ringing", tag_c), addr_c)
+    answer_and_hang_up(caller, b, invite_b, addr_b, secrets.token_hex(4))
+    answer_cancel(c, invite_c, addr_c, tag_c)
+
+
+def rings_only(server, callee: str, ringing, quiet, check, why: str,
+               passwords: dict[str, str] = PASSWORDS):
+    """1001 calls `callee`: `ringing` must ring and answers, then the call ends; `quiet` must
+    not ring meanwhile (else check(False, why) with the caller's own check)."""
+    ua, caller = call_from_1001(server, callee, passwords)
+    try:
+        invite, addr = ringing.recv(5.0, is_request("INVITE"))
+        check(silent(quiet, 0.3), why)
+        answer_and_hang_up(caller, ringing, invite, addr, secrets.token_hex(4))
+    finally:
+        ua.close()
 
 
 def forward_always(parley, data, server, b, c):
     print("- forward always 1002 -> 1003", flush=True)
     cli(parley, data, "user", "forward", f"1002@{DOMAIN}", "--always", "1003")
-    ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
-    try:
-        caller = Caller(ua, "1002")
-        caller.start()
-        invite, addr = c.recv(5.0, is_request("INVITE"))
-        check(silent(b, 0.3), "1002 rang although it forwards everything")
-        answer_and_hang_up(caller, c, invite, addr, secrets.token_hex(4))
-    finally:
-        ua.close()
+    rings_only(server, "1002", c, b, check, "1002 rang although it forwards everything")
     cli(parley, data, "user", "forward", f"1002@{DOMAIN}", "--clear", "all")
 
 
 def do_not_disturb(parley, data, server, b):
     print("- do-not-disturb on 1002", flush=True)
     cli(parley, data, "user", "dnd", f"1002@{DOMAIN}", "on")
-    ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
+    ua, caller = call_from_1001(server, "1002")
     try:
-        caller = Caller(ua, "1002")
-        caller.start()
         final = caller.final()
         check(final.status == 486, f"DND: caller got {final.status}, expected 486")
         check(silent(b, 0.3), "1002 rang while on do-not-disturb")
@@ -103,10 +113,8 @@ def hunt_group(parley, data, server, b, c):
     print("- hunt group 800: 1002 for 5 s, then 1003", flush=True)
     cli(parley, data, "ringgroup", "add", f"800@{DOMAIN}", "--name", "Sales", "--strategy",
         "hunt", "--members", "1002,1003", "--member-timeout", "5")
-    ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
+    ua, caller = call_from_1001(server, "800")
     try:
-        caller = Caller(ua, "800")
-        caller.start()
         tag_b = secrets.token_hex(4)
         invite_b, addr_b = b.recv(5.0, is_request("INVITE"))
         started = time.monotonic()
@@ -127,57 +135,31 @@ def ring_all_group(parley, data, server, b, c):
     print("- ring-all group 801: 1002 and 1003 at once", flush=True)
     cli(parley, data, "ringgroup", "add", f"801@{DOMAIN}", "--strategy", "ring-all",
         "--members", "1002,1003")
-    ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
+    ua, caller = call_from_1001(server, "801")
     try:
-        caller = Caller(ua, "801")
-        caller.start()
-        invite_b, addr_b = b.recv(5.0, is_request("INVITE"))
-        invite_c, addr_c = c.recv(5.0, is_request("INVITE"))
-        tag_c = secrets.token_hex(4)
-        c.send(response_to(invite_c, 180, "Ringing", tag_c), addr_c)
-        answer_and_hang_up(caller, b, invite_b, addr_b, secrets.token_hex(4))
-        cancel, caddr = c.recv(3.0, is_request("CANCEL"))
-        c.send(response_to(cancel, 200, "OK", tag_c), caddr)
-        c.send(response_to(invite_c, 487, "Request Terminated", tag_c), addr_c)
+        both_ring_b_answers(caller, b, c)
     finally:
         ua.close()
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-features-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
+    args = script_arguments()
+    with provisioned(args.parley, "parley-features-", PASSWORDS) as (tmp, data):
         with ParleyServer(args.parley, data_dir=data) as server:
-            b = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"])
-            c = SipUA(server.udp, "1003", DOMAIN, PASSWORDS["1003"])
+            b = registered(server, "1002", PASSWORDS, check)
+            c = registered(server, "1003", PASSWORDS, check)
             try:
-                check(b.register(expires=300).status == 200, "1002 REGISTER failed")
-                check(c.register(expires=300).status == 200, "1003 REGISTER failed")
-                for scenario in (lambda: forward_always(args.parley, data, server, b, c),
-                                 lambda: do_not_disturb(args.parley, data, server, b),
-                                 lambda: hunt_group(args.parley, data, server, b, c),
-                                 lambda: ring_all_group(args.parley, data, server, b, c)):
-                    try:
-                        scenario()
-                    except HarnessError as e:
-                        check(False, str(e))
+                run_scenarios([(None, lambda: forward_always(args.parley, data, server, b, c)),
+                               (None, lambda: do_not_disturb(args.parley, data, server, b)),
+                               (None, lambda: hunt_group(args.parley, data, server, b, c)),
+                               (None, lambda: ring_all_group(args.parley, data, server, b, c))],
+                              check)
             finally:
                 b.close()
                 c.close()
             time.sleep(0.5)  # call records are written asynchronously
-            if problems:
-                print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
-            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
-        db = sqlite3.connect(f"file:{os.path.join(data, 'parley.db')}?mode=ro", uri=True)
-        try:
-            rows = db.execute("SELECT caller, callee, disposition FROM call_records "
-                              "ORDER BY id").fetchall()
-        finally:
-            db.close()
+            finish(server, problems, check)
+        rows = call_records(data, "caller, callee, disposition")
         print("  " + "\n  ".join(map(str, rows)))
         check(rows[:1] == [("1001", "1003", "answered")],
               f"forwarded call recorded as {rows[:1]}, expected 1001 -> 1003 answered")

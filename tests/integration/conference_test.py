@@ -15,36 +15,27 @@
 Parley's RTP ports are 40000-40499 and the test peers' 40500-40999 (no other test uses them).
 """
 
-import argparse
 import os
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
+from call_client import DOMAIN, Caller, answer_bye, no_request  # noqa: E402
 from media_peer import RtpPeer, goertzel_amplitude, pcmu_samples  # noqa: E402
 from media_test import Sdp, make_sdp  # noqa: E402
-from parley_harness import (HarnessError, ParleyServer, provision, report, run_main,  # noqa: E402
-                            run_parley)
+from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
+from pbx_scenario import (checker, finish, media_config, provisioned, registered,  # noqa: E402
+                          run_scenarios, script_arguments)
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
 TONES = {"1001": 600.0, "1002": 900.0, "1003": 1300.0}
 PEER_PORTS = range(40500, 41000, 2)
 AMPLITUDE = 6000
-EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 class Peer(RtpPeer):
@@ -60,12 +51,7 @@ class Peer(RtpPeer):
 
     def key(self, to, digits: str):
         """Presses each key as a phone does (RFC 4733: three updates, three end packets)."""
-        seq = 30000
-        for digit in digits:
-            self.event_ts += 8000
-            seq = self.send_event(to, EVENTS[digit], self.event_ts, seq, ssrc=0x5678,
-                                  end_duration=640)
-            time.sleep(0.03)
+        self.event_ts, _ = self.press_keys(to, digits, self.event_ts, 30000, gap=0.03)
 
 
 class Member:
@@ -77,20 +63,18 @@ class Member:
         self.ua = SipUA(server.udp, ext, DOMAIN, PASSWORDS[ext])
         self.caller = Caller(self.ua, room, make_sdp(self.peer.port, [(0, "PCMU/8000"),
                                                                       (101, "telephone-event/8000")]))
-        self.caller.start()
-        self.ok = self.caller.final()
-        if self.ok.status != 200:
+        try:
+            self.ok = self.caller.connect(f"{ext} calling {room}")
+        except HarnessError:
             self.close()
-            raise HarnessError(f"{ext} calling {room}: {self.ok.status}, expected 200")
-        self.caller.ack_2xx(self.ok)
+            raise
         answer = Sdp(self.ok.body)
         check(answer.pts == [0, 101], f"{ext}: answer offers {answer.pts}, expected [0, 101]")
         check(40000 <= answer.port <= 40499, f"{ext}: RTP port {answer.port} outside 40000-40499")
         self.to = (answer.ip, answer.port)
 
     def hang_up(self):
-        self.caller.in_dialog("BYE", self.ok, self.caller.cseq + 1)
-        check(self.ua.final_response("BYE", 3.0).status == 200, f"{self.ext}: BYE not answered 200")
+        check(self.caller.hang_up(self.ok) == 200, f"{self.ext}: BYE not answered 200")
 
     def heard(self) -> list[int]:
         return pcmu_samples(self.peer.packets(0))
@@ -162,15 +146,11 @@ def scenario_pin(server):
     intruder = Member(server, "1001", "801")
     try:
         intruder.peer.key(intruder.to, "1111#2222#")
-        try:
-            intruder.ua.recv(0.3, is_request("BYE"))
-            check(False, "BYE after only two wrong PINs")
-        except HarnessError:
-            pass  # still in: two tries are not three
+        # Still in: two tries are not three.
+        check(no_request(intruder.ua, "BYE", 0.3), "BYE after only two wrong PINs")
         intruder.peer.key(intruder.to, "3333#")
         try:
-            bye, addr = intruder.ua.recv(3.0, is_request("BYE"))
-            intruder.ua.send(response_to(bye, 200, "OK", ""), addr)
+            answer_bye(intruder.ua)
             print("  three wrong PINs: Parley hung up", flush=True)
         except HarnessError as e:
             check(False, f"three wrong PINs did not end the call: {e}")
@@ -222,34 +202,18 @@ def scenario_cli(parley: str, data: str):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-conference-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
+    args = script_arguments()
+    with provisioned(args.parley, "parley-conference-", PASSWORDS) as (tmp, data):
         print("- CLI", flush=True)
         scenario_cli(args.parley, data)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 40000\nrtp_port_max = 40499\n")
+        config = media_config(tmp, 40000, 40499)
         with ParleyServer(args.parley, data_dir=data,
                           args=["--config", config, "--workers", "2"]) as server:
-            for ext, password in PASSWORDS.items():
-                ua = SipUA(server.udp, ext, DOMAIN, password)
-                check(ua.register(expires=300).status == 200, f"{ext} REGISTER failed")
-                ua.close()
-            for name, run in [("room 800: three callers, one leaves", lambda: scenario_room(server)),
-                              ("room 801: PIN", lambda: scenario_pin(server))]:
-                print(f"- {name}", flush=True)
-                try:
-                    run()
-                except HarnessError as e:
-                    check(False, f"{name}: {e}")
-            if problems:
-                print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
-            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
+            for ext in PASSWORDS:
+                registered(server, ext, PASSWORDS, check).close()
+            run_scenarios([("room 800: three callers, one leaves", scenario_room),
+                           ("room 801: PIN", scenario_pin)], check, server)
+            finish(server, problems, check)
     return report(problems, "conference rooms mix every caller but themselves, with PINs")
 
 

@@ -14,23 +14,21 @@ PCMU alone. Both sides send paced 20 ms RTP in real time on loopback.
 3. Offer: a caller without telephone-event has telephone-event/8000 offered to the callee.
 """
 
-import argparse
 import math
 import os
 import struct
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from call_client import DOMAIN  # noqa: E402
 from media_peer import goertzel_amplitude, rtp_header, samples_of, ulaw_decode, ulaw_encode  # noqa: E402
 from media_test import PASSWORDS, Call  # noqa: E402
-from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
-from sip_client import SipUA  # noqa: E402
+from parley_harness import ParleyServer, report, run_main  # noqa: E402
+from pbx_scenario import (checker, finish, media_config, provisioned, registered,  # noqa: E402
+                          run_scenarios, script_arguments)
 
 ROWS = (697.0, 770.0, 852.0, 941.0)
 COLUMNS = (1209.0, 1336.0, 1477.0, 1633.0)
@@ -39,14 +37,7 @@ EVENT_OF = {c: i for i, c in enumerate("0123456789*#ABCD")}
 DIGITS = [("1", 120), ("5", 200), ("9", 160), ("#", 100)]  # digit, ms
 GAP_MS = 120
 SILENCE = ulaw_encode(b"\x00\x00" * 160)
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def pair_of(digit: str) -> tuple[float, float]:
@@ -207,31 +198,16 @@ def scenario_offer(server, callee_ua):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-dtmf-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 33000\nrtp_port_max = 33999\n")
+    args = script_arguments()
+    with provisioned(args.parley, "parley-dtmf-", PASSWORDS) as (tmp, data):
+        config = media_config(tmp, 33000, 33999)
         with ParleyServer(args.parley, data_dir=data, args=["--config", config]) as server:
-            callee = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"])
-            check(callee.register(expires=300).status == 200, "1002 REGISTER failed")
-            for name, run in [("events to tones", lambda: scenario_events_to_tones(server, callee)),
-                              ("tones to events", lambda: scenario_tones_to_events(server, callee)),
-                              ("telephone-event offered", lambda: scenario_offer(server, callee))]:
-                print(f"- {name}", flush=True)
-                try:
-                    run()
-                except HarnessError as e:
-                    check(False, f"{name}: {e}")
+            callee = registered(server, "1002", PASSWORDS, check)
+            run_scenarios([("events to tones", scenario_events_to_tones),
+                           ("tones to events", scenario_tones_to_events),
+                           ("telephone-event offered", scenario_offer)], check, server, callee)
             callee.close()
-            if problems:
-                print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
-            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
+            finish(server, problems, check)
     return report(problems, "DTMF is translated between events and tones")
 
 

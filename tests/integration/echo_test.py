@@ -15,35 +15,27 @@ rings) and plays back what it hears through its LocalEndpoint.
 Parley's RTP ports are 39000-39499 and the test peer's 39500-39999 (no other test uses them).
 """
 
-import argparse
 import os
-import sqlite3
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
+from call_client import DOMAIN, Caller, answer_bye  # noqa: E402
 from media_peer import (Opus, RtpPeer, goertzel_amplitude, pcmu_frames,  # noqa: E402
                         pcmu_samples, rms, samples_of, tone)
 from media_test import Sdp, make_sdp  # noqa: E402
-from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, report, run_main  # noqa: E402
+from pbx_scenario import (call_records, checker, finish, media_config, provisioned,  # noqa: E402
+                          registered, run_scenarios, script_arguments)
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret"}
 PEER_PORTS = range(39500, 40000, 2)
 AMPLITUDE = 8000
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def level(samples: list[int], rate: int, frequency: float) -> float:
@@ -68,13 +60,12 @@ def dial_echo(server, formats):
     peer = RtpPeer(ports=PEER_PORTS)
     ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
     caller = Caller(ua, "*43", make_sdp(peer.port, formats))
-    caller.start()
-    ok = caller.final()
-    if ok.status != 200:
+    try:
+        ok = caller.connect("*43 answered")
+    except HarnessError:
         peer.close()
         ua.close()
-        raise HarnessError(f"*43 answered {ok.status}, expected 200")
-    caller.ack_2xx(ok)
+        raise
     return peer, ua, caller, ok
 
 
@@ -112,8 +103,7 @@ def scenario_pcmu(server):
         judge("PCMU 1100 Hz", second[-4000 - 1600:-1600], 8000, 1100.0, 700.0)
         sources = {p.source for p in peer.packets()}
         check(sources == {to}, f"RTP came from {sources}, expected only {to}")
-        caller.in_dialog("BYE", ok, caller.cseq + 1)
-        check(ua.final_response("BYE", 3.0).status == 200, "BYE to *43 not answered 200")
+        check(caller.hang_up(ok) == 200, "BYE to *43 not answered 200")
     finally:
         peer.close()
         ua.close()
@@ -136,8 +126,7 @@ def scenario_opus_and_hash(server):
         # '#' (event 11): three updates, three end packets, as a phone sends it.
         peer.send_event(to, 11, ts=48000 * 3, seq=200, ssrc=0x1234, end_duration=480)
         try:
-            bye, addr = ua.recv(3.0, is_request("BYE"))
-            ua.send(response_to(bye, 200, "OK", ""), addr)
+            answer_bye(ua)
         except HarnessError as e:
             check(False, f"# did not end the echo test: {e}")
     finally:
@@ -146,38 +135,17 @@ def scenario_opus_and_hash(server):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-echo-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 39000\nrtp_port_max = 39499\n")
+    args = script_arguments()
+    with provisioned(args.parley, "parley-echo-", PASSWORDS) as (tmp, data):
+        config = media_config(tmp, 39000, 39499)
         with ParleyServer(args.parley, data_dir=data, args=["--config", config]) as server:
-            ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
-            check(ua.register(expires=300).status == 200, "1001 REGISTER failed")
-            ua.close()
-            for name, run in [("PCMU echo, caller hangs up", lambda: scenario_pcmu(server)),
-                              ("Opus echo, # hangs up", lambda: scenario_opus_and_hash(server))]:
-                print(f"- {name}", flush=True)
-                try:
-                    run()
-                except HarnessError as e:
-                    check(False, f"{name}: {e}")
+            registered(server, "1001", PASSWORDS, check).close()
+            run_scenarios([("PCMU echo, caller hangs up", scenario_pcmu),
+                           ("Opus echo, # hangs up", scenario_opus_and_hash)], check, server)
             time.sleep(0.5)  # call records are written asynchronously
-            if problems:
-                print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
-            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
+            finish(server, problems, check)
         print("- call records", flush=True)
-        db = sqlite3.connect(f"file:{os.path.join(data, 'parley.db')}?mode=ro", uri=True)
-        try:
-            rows = db.execute("SELECT caller, callee, disposition, hangup_side "
-                              "FROM call_records ORDER BY id").fetchall()
-        finally:
-            db.close()
+        rows = call_records(data, "caller, callee, disposition, hangup_side")
         print("  " + "\n  ".join(map(str, rows)))
         check(rows == [("1001", "*43", "answered", "caller"), ("1001", "*43", "answered", "callee")],
               f"call records {rows}, expected two answered *43 calls (caller, then Parley hung up)")

@@ -16,38 +16,29 @@
    the callee hears music again.
 """
 
-import argparse
 import os
-import secrets
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
+from call_client import DOMAIN, answer_bye, is_request, response_to  # noqa: E402
 from media_peer import RtpPeer, goertzel_amplitude, pcmu_samples  # noqa: E402
 from media_test import PASSWORDS, Sdp  # noqa: E402
-from parley_harness import (HarnessError, ParleyServer, provision, report, run_main,  # noqa: E402
-                            run_parley)
+from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
+from pbx_scenario import (checker, finish, media_config, provisioned, registered,  # noqa: E402
+                          run_scenarios, script_arguments)
 from sip_client import SipUA  # noqa: E402
-from transfer_test import Dialog, relay_address, uri_in  # noqa: E402
+from transfer_test import answered_call  # noqa: E402
 
 CALLER_HZ, CALLEE_HZ = 1400.0, 1850.0
 MELODY_HZ = (261.63, 293.66, 329.63, 349.23, 392.00, 440.00, 493.88, 523.25)
 AMPLITUDE = 8000
 PEER_PORTS = range(38000, 39000, 2)
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 class Peer(RtpPeer):
@@ -81,22 +72,9 @@ class Call:
         self.a_rtp, self.b_rtp = Peer(), Peer()
         self.a_ua, self.b_ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"]), callee_ua
         self.version = 1
-        caller = Caller(self.a_ua, "1002", make_sdp(self.a_rtp.port, "sendrecv", 1))
-        caller.start()
-        invite, addr = callee_ua.recv(5.0, is_request("INVITE"))
-        tag = secrets.token_hex(4)
-        callee_ua.send(response_to(invite, 200, "OK", tag, callee_ua.contact_uri(),
-                                   make_sdp(self.b_rtp.port, "sendrecv", 1)), addr)
-        ok = caller.final()
-        if ok.status != 200:
-            raise HarnessError(f"call answered {ok.status} at the caller")
-        caller.ack_2xx(ok)
-        callee_ua.recv(3.0, is_request("ACK"))
-        self.a = Dialog(self.a_ua, caller.call_id, f"<{self.a_ua.aor}>;tag={caller.from_tag}",
-                        ok.header("To"), uri_in(ok.header("Contact")), caller.cseq)
-        self.b = Dialog(callee_ua, invite.header("Call-ID"), f"{invite.header('To')};tag={tag}",
-                        invite.header("From"), uri_in(invite.header("Contact")), 0)
-        self.a_to, self.b_to = relay_address(ok.body), relay_address(invite.body)
+        self.a, self.b, self.a_to, self.b_to = answered_call(
+            self.a_ua, callee_ua, "1002", make_sdp(self.a_rtp.port, "sendrecv", 1),
+            make_sdp(self.b_rtp.port, "sendrecv", 1))
         # Each party's tone, one 20 ms PCMU frame every 20 ms until the call ends (<= 30 s).
         self.senders = [
             self.a_rtp.start_tone(self.a_to, CALLER_HZ, AMPLITUDE, ssrc=0xA1A1, max_frames=1500),
@@ -139,8 +117,7 @@ class Call:
             sender.stop()
         try:
             self.a.send("BYE")
-            bye, addr = self.b_ua.recv(3.0, is_request("BYE"))
-            self.b_ua.send(response_to(bye, 200, "OK", "x"), addr)
+            answer_bye(self.b_ua)
             self.a_ua.final_response("BYE", 3.0)
         finally:
             self.a_rtp.close()
@@ -254,31 +231,16 @@ def scenario_both_hold(server, callee_ua):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-hold-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 37000\nrtp_port_max = 37999\n")
+    args = script_arguments()
+    with provisioned(args.parley, "parley-hold-", PASSWORDS) as (tmp, data):
+        config = media_config(tmp, 37000, 37999)
         with ParleyServer(args.parley, data_dir=data, args=["--config", config]) as server:
-            callee = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"])
-            check(callee.register(expires=300).status == 200, "1002 REGISTER failed")
-            for name, run in [("caller holds (sendonly)", scenario_caller_holds),
-                              ("callee holds (inactive)", scenario_callee_holds_inactive),
-                              ("both hold", scenario_both_hold)]:
-                print(f"- {name}", flush=True)
-                try:
-                    run(server, callee)
-                except HarnessError as e:
-                    check(False, f"{name}: {e}")
+            callee = registered(server, "1002", PASSWORDS, check)
+            run_scenarios([("caller holds (sendonly)", scenario_caller_holds),
+                           ("callee holds (inactive)", scenario_callee_holds_inactive),
+                           ("both hold", scenario_both_hold)], check, server, callee)
             callee.close()
-            if problems:
-                print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
-            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
+            finish(server, problems, check)
         # A music_on_hold file that is no WAV stops the server at start-up with a clear error.
         bad = os.path.join(tmp, "bad.wav")
         with open(bad, "wb") as f:

@@ -13,36 +13,28 @@
 Parley's RTP ports are 42000-42499 and the test peers' 42500-42999 (no other test uses them).
 """
 
-import argparse
 import os
 import secrets
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
-from media_peer import RtpPeer, goertzel_amplitude, pcmu_samples, rms  # noqa: E402
+from call_client import (DOMAIN, Caller, answer_bye, is_request, no_request,  # noqa: E402
+                         response_to)
+from media_peer import RtpPeer, goertzel_amplitude, pcmu_samples  # noqa: E402
 from media_test import Sdp, make_sdp  # noqa: E402
-from parley_harness import (HarnessError, ParleyServer, provision, report, run_main,  # noqa: E402
-                            run_parley)
+from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
+from pbx_scenario import (checker, finish, media_config, provisioned, registered,  # noqa: E402
+                          run_scenarios, script_arguments)
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
 PEER_PORTS = range(42500, 43000, 2)
-EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
 SPEECH_RMS = 300  # espeak-ng speech as PCMU is far above this; Parley's silence is 0
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 class Peer(RtpPeer):
@@ -52,23 +44,8 @@ class Peer(RtpPeer):
         self.seq = 30000
 
     def key(self, to, digit: str):
-        self.event_ts += 8000
-        self.seq = self.send_event(to, EVENTS[digit], self.event_ts, self.seq, ssrc=0x5678,
-                                   end_duration=640)
+        self.event_ts, self.seq = self.press_keys(to, digit, self.event_ts, self.seq)
 
-    def level(self, seconds: float) -> float:
-        """RMS of what Parley sent in the next `seconds`."""
-        self.clear()
-        time.sleep(seconds)
-        return rms(pcmu_samples(self.packets(0)))
-
-    def wait_for_silence(self, timeout: float = 15.0) -> bool:
-        """True once a 0.6 s window is silent (the greeting is over), within `timeout`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.level(0.6) < 50:
-                return True
-        return False
 
 
 class IvrCall:
@@ -79,12 +56,11 @@ class IvrCall:
         self.ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
         self.caller = Caller(self.ua, number, make_sdp(self.peer.port, [(0, "PCMU/8000"),
                                                                         (101, "telephone-event/8000")]))
-        self.caller.start()
-        self.ok = self.caller.final()
-        if self.ok.status != 200:
+        try:
+            self.ok = self.caller.connect()
+        except HarnessError:
             self.close()
-            raise HarnessError(f"calling {number}: {self.ok.status}, expected 200")
-        self.caller.ack_2xx(self.ok)
+            raise
         answer = Sdp(self.ok.body)
         check(42000 <= answer.port <= 42499, f"RTP port {answer.port} outside 42000-42499")
         self.to = (answer.ip, answer.port)
@@ -101,8 +77,7 @@ class IvrCall:
         return (offer.ip, offer.port)
 
     def hang_up(self):
-        self.caller.in_dialog("BYE", self.ok, self.caller.cseq + 1)
-        check(self.ua.final_response("BYE", 3.0).status == 200, "BYE not answered 200")
+        check(self.caller.hang_up(self.ok) == 200, "BYE not answered 200")
 
     def close(self):
         self.peer.close()
@@ -123,8 +98,7 @@ def ring_and_answer(ua: SipUA, rtp: RtpPeer, timeout: float = 5.0):
 
 def expect_bye(ua: SipUA, who: str):
     try:
-        bye, addr = ua.recv(3.0, is_request("BYE"))
-        ua.send(response_to(bye, 200, "OK", ""), addr)
+        answer_bye(ua)
     except HarnessError:
         check(False, f"{who} got no BYE when the caller hung up")
 
@@ -141,11 +115,7 @@ def scenario_menu(server, agents):
         replay = call.peer.level(1.0)
         print(f"  after an invalid key: level {replay:.0f}", flush=True)
         check(replay > SPEECH_RMS, f"an invalid key was not answered with speech ({replay:.0f})")
-        try:
-            agents["1002"].recv(0.2, is_request("INVITE"))
-            check(False, "an invalid key rang 1002")
-        except HarnessError:
-            pass
+        check(no_request(agents["1002"], "INVITE", 0.2), "an invalid key rang 1002")
         check(call.peer.wait_for_silence(), "the replayed greeting never ended")
         call.peer.key(call.to, "1")
         _, agent_to = ring_and_answer(agents["1002"], agent_rtp)
@@ -193,11 +163,8 @@ def scenario_day(server, agents):
         greeting = call.peer.level(1.2)
         print(f"  open schedule: greeting level {greeting:.0f}", flush=True)
         check(greeting > SPEECH_RMS, f"the open schedule did not reach the menu ({greeting:.0f})")
-        try:
-            agents["1003"].recv(0.2, is_request("INVITE"))
-            check(False, "the open schedule rang the night extension")
-        except HarnessError:
-            pass
+        check(no_request(agents["1003"], "INVITE", 0.2),
+              "the open schedule rang the night extension")
         call.hang_up()
     finally:
         call.close()
@@ -242,39 +209,25 @@ def scenario_cli(parley: str, data: str):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-ivr-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
+    args = script_arguments()
+    with provisioned(args.parley, "parley-ivr-", PASSWORDS) as (tmp, data):
         print("- CLI", flush=True)
         scenario_cli(args.parley, data)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 42000\nrtp_port_max = 42499\n")
+        config = media_config(tmp, 42000, 42499)
         with ParleyServer(args.parley, data_dir=data,
                           args=["--config", config, "--workers", "2"]) as server:
             agents = {}
             try:
                 for ext in ("1002", "1003"):
-                    agents[ext] = SipUA(server.udp, ext, DOMAIN, PASSWORDS[ext])
-                    check(agents[ext].register(expires=300).status == 200, f"{ext} REGISTER failed")
-                for name, run in [("menu 500: greeting, invalid key, key 1 to 1002", scenario_menu),
-                                  ("schedule 601 (closed): to 1003", scenario_night),
-                                  ("schedule 600 (open): the menu", scenario_day)]:
-                    print(f"- {name}", flush=True)
-                    try:
-                        run(server, agents)
-                    except HarnessError as e:
-                        check(False, f"{name}: {e}")
+                    agents[ext] = registered(server, ext, PASSWORDS, check)
+                run_scenarios([("menu 500: greeting, invalid key, key 1 to 1002", scenario_menu),
+                               ("schedule 601 (closed): to 1003", scenario_night),
+                               ("schedule 600 (open): the menu", scenario_day)],
+                              check, server, agents)
             finally:
                 for ua in agents.values():
                     ua.close()
-            if problems:
-                print("---- server stderr (tail) ----\n" + server.stderr_text()[-4000:])
-            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
+            finish(server, problems, check, tail=4000)
     return report(problems, "the IVR speaks, routes digits and follows schedules")
 
 

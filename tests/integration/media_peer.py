@@ -18,6 +18,9 @@ with warnings.catch_warnings():
     import audioop  # noqa: E402  (deprecated in 3.11, still shipped by Debian's 3.11)
 
 
+DTMF_EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}  # RFC 4733 event codes
+
+
 class Packet:
     __slots__ = ("source", "pt", "marker", "seq", "ts", "ssrc", "payload", "arrival")
 
@@ -86,6 +89,22 @@ class RtpPeer:
         with self.lock:
             self.received.clear()
 
+    def level(self, seconds: float) -> float:
+        """RMS of the PCMU that arrives in the next `seconds` (what came before is cleared)."""
+        self.clear()
+        time.sleep(seconds)
+        return rms(pcmu_samples(self.packets(0)))
+
+    def wait_for_silence(self, timeout: float = 15.0, window: float = 0.6,
+                         below: float = 50) -> bool:
+        """True once a `window` of what arrives is silent (RMS under `below`: a prompt is
+        over), within `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.level(window) < below:
+                return True
+        return False
+
     def send_frames(self, to, pt: int, payloads: list[bytes], samples_per_frame: int,
                     ssrc: int = 0x1234, seq: int = 1000, ts: int = 5000, pace: float = 0.02):
         """Sends one packet per payload, `pace` seconds apart (real time)."""
@@ -110,6 +129,17 @@ class RtpPeer:
                              end_duration.to_bytes(2, "big"), to)
             seq += 1
         return seq
+
+    def press_keys(self, to, keys: str, ts: int, seq: int, ssrc: int = 0x5678,
+                   end_duration: int = 640, gap: float = 0.0) -> tuple[int, int]:
+        """Presses each of `keys` (0-9, *, #) with send_event, the events' timestamps 8000 apart
+        after `ts`, `gap` seconds after each key. Returns the last timestamp and the next seq."""
+        for key in keys:
+            ts += 8000
+            seq = self.send_event(to, DTMF_EVENTS[key], ts, seq, ssrc, end_duration)
+            if gap:
+                time.sleep(gap)
+        return ts, seq
 
     def start_tone(self, to, frequency: float, amplitude: float, ssrc: int = 0x1234,
                    seq: int = 0, ts: int = 0, max_frames: int = 3000) -> "ToneSender":

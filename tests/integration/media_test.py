@@ -21,13 +21,10 @@ sends paced RTP (20 ms frames in real time) and records what arrives.
 7. Bad SDP: garbage gets 400, SDP without audio 488; the server stays up.
 """
 
-import argparse
 import os
 import re
 import secrets
-import sqlite3
 import sys
-import tempfile
 import threading
 import time
 
@@ -35,23 +32,18 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
+from call_client import DOMAIN, Caller, answer_bye, is_request, response_to  # noqa: E402
 from media_peer import (Opus, RtpPeer, alaw_decode, alaw_encode, goertzel_amplitude,  # noqa: E402
                         rms, samples_of, tone, ulaw_decode, ulaw_encode)
-from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, report, run_main  # noqa: E402
+from pbx_scenario import (call_records, checker, finish, media_config, provisioned,  # noqa: E402
+                          registered, run_scenarios, script_arguments)
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret"}
 FRAMES = 100  # 2 s of 20 ms frames
 AMPLITUDE = 8000
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def make_sdp(port: int, formats: list[tuple[int, str | None]], direction: str | None = None,
@@ -135,8 +127,7 @@ class Call:
         self.cseq += 1
         self.caller.in_dialog("BYE", self.ok, self.cseq)
         try:
-            bye, addr = self.callee_ua.recv(3.0, is_request("BYE"))
-            self.callee_ua.send(response_to(bye, 200, "OK", self.tag), addr)
+            answer_bye(self.callee_ua)
             self.ua.final_response("BYE", 3.0)
         finally:
             self.close()
@@ -342,10 +333,8 @@ def scenario_media_timeout(server, callee_ua):
     call = Call(server, callee_ua, [(0, "PCMU/8000")], [(0, "PCMU/8000")])
     try:
         started = time.monotonic()
-        bye, addr = callee_ua.recv(10.0, is_request("BYE"))
-        callee_ua.send(response_to(bye, 200, "OK", call.tag), addr)
-        caller_bye, caddr = call.ua.recv(3.0, is_request("BYE"))
-        call.ua.send(response_to(caller_bye, 200, "OK", "x"), caddr)
+        answer_bye(callee_ua, 10.0)
+        answer_bye(call.ua)
         elapsed = time.monotonic() - started
         check(3.0 <= elapsed <= 8.0, f"media timeout fired after {elapsed:.1f} s, configured 4 s")
     finally:
@@ -366,19 +355,11 @@ def scenario_bad_sdp(server):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-media-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 31000\nrtp_port_max = 31999\ntimeout_s = 4\n")
+    args = script_arguments()
+    with provisioned(args.parley, "parley-media-", PASSWORDS) as (tmp, data):
+        config = media_config(tmp, 31000, 31999, "timeout_s = 4\n")
         with ParleyServer(args.parley, data_dir=data, args=["--config", config]) as server:
-            callee = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"])
-            check(callee.register(expires=300).status == 200, "1002 REGISTER failed")
+            callee = registered(server, "1002", PASSWORDS, check)
             scenarios = [("passthrough PCMU", lambda: scenario_passthrough(server, callee)),
                          ("PCMU caller, PCMA callee", lambda: scenario_transcode(
                              server, callee, "PCMA", 8, "PCMA/8000")),
@@ -390,23 +371,11 @@ def main():
                          ("RTP bleed", lambda: scenario_bleed(server, callee)),
                          ("media timeout", lambda: scenario_media_timeout(server, callee)),
                          ("bad SDP", lambda: scenario_bad_sdp(server))]
-            for name, run in scenarios:
-                print(f"- {name}", flush=True)
-                try:
-                    run()
-                except HarnessError as e:
-                    check(False, f"{name}: {e}")
+            run_scenarios(scenarios, check)
             callee.close()
             time.sleep(0.5)
-            if problems:
-                print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
-            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
-        db = sqlite3.connect(f"file:{os.path.join(data, 'parley.db')}?mode=ro", uri=True)
-        try:
-            reasons = [r[0] for r in db.execute("SELECT end_reason FROM call_records "
-                                                "WHERE disposition = 'answered' ORDER BY id")]
-        finally:
-            db.close()
+            finish(server, problems, check)
+        reasons = [r[0] for r in call_records(data, "end_reason", "disposition = 'answered'")]
         check(reasons.count("media_timeout") == 1,
               f"end reasons {reasons}: expected exactly one media_timeout")
     return report(problems, "media is anchored, transcoded by ear, and safe")

@@ -158,9 +158,38 @@ def provision(parley: str, data: str, domain: str, passwords: dict[str, str]) ->
     for args in (["tenant", "add", domain, "--default"],
                  *[["user", "add", f"{ext}@{domain}", "--password", pw]
                    for ext, pw in passwords.items()]):
-        result = run_parley(parley, [*args, "--data", data])
-        if result.returncode != 0:
-            raise HarnessError(f"parley {' '.join(args)} failed: {result.stderr}")
+        run_cli(parley, data, *args)
+
+
+def run_cli(parley: str, data: str, *args: str, timeout: float = 10.0) -> str:
+    """Runs `parley ARGS --data DATA` for a test's set-up; returns its stdout. A failure is a
+    HarnessError (the test cannot go on without it)."""
+    result = run_parley(parley, [*args, "--data", data], timeout=timeout)
+    if result.returncode != 0:
+        raise HarnessError(f"parley {' '.join(args)} failed: {result.stderr}")
+    return result.stdout
+
+
+def receive_matching(pending: list, want, timeout: float, next_message, failure: str):
+    """The first queued (message, source) for which want(message) is true, else the next one to
+    arrive within `timeout` s; messages that do not match are queued in `pending`.
+    next_message(seconds_left) returns (message, source), or None when nothing came in time.
+    Raises HarnessError(failure) at the deadline."""
+    for i, (message, source) in enumerate(pending):
+        if want is None or want(message):
+            del pending[i]
+            return message, source
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise HarnessError(failure)
+        received = next_message(left)
+        if received is None:
+            continue
+        if want is None or want(received[0]):
+            return received
+        pending.append(received)
 
 
 def new_branch() -> str:

@@ -15,11 +15,9 @@ PUBLISH (RFC 3903, PIDF bodies) by 1001 while 1003 watches 1001 with SUBSCRIBE p
    presence, 423 below the minimum expiry, 401 for a wrong password.
 """
 
-import argparse
 import os
 import secrets
 import sys
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 
@@ -29,21 +27,16 @@ sys.path.insert(0, HERE)
 
 from blf_client import PIDF_NS, Subscription, pidf_status  # noqa: E402
 from call_client import DOMAIN  # noqa: E402
-from parley_harness import (HarnessError, ParleyServer, new_branch, provision, report,  # noqa: E402
-                            run_main, run_parley)
+from parley_harness import (HarnessError, ParleyServer, new_branch, report, run_main,  # noqa: E402
+                            run_parley)
+from pbx_scenario import (QUICK_PRESENCE, checker, print_server_tail, provisioned,  # noqa: E402
+                          registered, script_arguments, write_config)
 from sip_client import SipUA, digest_credentials, pick_challenge  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
 RPID = "{urn:ietf:params:xml:ns:pidf:rpid}"
 DM = "{urn:ietf:params:xml:ns:pidf:data-model}"
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def pidf(basic="open", activity=None, note=None) -> str:
@@ -218,24 +211,15 @@ def scenario_refusals(ua, other):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-presence-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[presence]\nmin_expires_s = 2\ndefault_expires_s = 60\n"
-                    "notify_coalesce_ms = 50\n")
+    args = script_arguments()
+    with provisioned(args.parley, "parley-presence-", PASSWORDS) as (tmp, data):
+        config = write_config(tmp, QUICK_PRESENCE)
         with ParleyServer(args.parley, data_dir=data,
                           args=["--config", config, "--workers", "2"]) as server:
-            phone = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
+            phone = registered(server, "1001", PASSWORDS, check, "REGISTER of 1001 failed")
             watcher = SipUA(server.udp, "1003", DOMAIN, PASSWORDS["1003"])
             other = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"])
             try:
-                check(phone.register(expires=300).status == 200, "REGISTER of 1001 failed")
                 watch = Subscription(watcher, "1001", event="presence")
                 reply = watch.subscribe(expires=120)
                 check(reply.status == 200, f"SUBSCRIBE presence: {reply.status}")
@@ -247,8 +231,7 @@ def main():
                 phone.close()
                 watcher.close()
                 other.close()
-            if problems:
-                print(server.stderr_text()[-3000:])
+            print_server_tail(server, problems)
     return report(problems, "presence publications, DND and refusals behave")
 
 

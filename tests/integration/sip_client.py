@@ -14,9 +14,8 @@ import hashlib
 import re
 import secrets
 import socket
-import time
 
-from parley_harness import HarnessError, SipMessage, new_branch, parse_message
+from parley_harness import HarnessError, SipMessage, new_branch, parse_message, receive_matching
 
 _PARAM = re.compile(r'([A-Za-z-]+)\s*=\s*("([^"]*)"|[^\s,]+)')
 
@@ -90,24 +89,16 @@ class SipUA:
 
     def recv(self, timeout: float = 3.0, want=None) -> tuple[SipMessage, tuple[str, int]]:
         """The next message for which want(msg) is true (others are queued for later calls)."""
-        for i, (msg, addr) in enumerate(self.pending):
-            if want is None or want(msg):
-                del self.pending[i]
-                return msg, addr
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise HarnessError(f"{self.user}: no matching SIP message within {timeout} s")
-            self.sock.settimeout(left)
-            try:
-                data, addr = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            msg = parse_message(data)
-            if want is None or want(msg):
-                return msg, addr
-            self.pending.append((msg, addr))
+        return receive_matching(self.pending, want, timeout, self._next_message,
+                                f"{self.user}: no matching SIP message within {timeout} s")
+
+    def _next_message(self, seconds: float):
+        self.sock.settimeout(seconds)
+        try:
+            data, addr = self.sock.recvfrom(65535)
+        except socket.timeout:
+            return None
+        return parse_message(data), addr
 
     def final_response(self, cseq_method: str, timeout: float = 5.0) -> SipMessage:
         """Skips provisional responses; returns the first final response for that method."""

@@ -16,13 +16,10 @@ Python user agents with RTP peers on loopback; 1001 calls 1002 and 1002 answers,
    from 1001 to 1003.
 """
 
-import argparse
 import os
 import re
 import secrets
-import sqlite3
 import sys
-import tempfile
 import threading
 import time
 
@@ -30,25 +27,20 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
+from call_client import DOMAIN, Caller, answer_bye, is_request, response_to  # noqa: E402
 from media_peer import (RtpPeer, alaw_decode, alaw_encode, goertzel_amplitude,  # noqa: E402
                         samples_of, tone, ulaw_decode, ulaw_encode)
-from parley_harness import (HarnessError, ParleyServer, new_branch, provision,  # noqa: E402
-                            report, run_main, run_parley)
+from parley_harness import (HarnessError, ParleyServer, new_branch, report, run_cli,  # noqa: E402
+                            run_main)
+from pbx_scenario import (call_records, checker, finish, media_config, provisioned,  # noqa: E402
+                          registered, run_scenarios, script_arguments)
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
 OTHER_DOMAIN = "other.example.org"
 FRAMES = 75  # 1.5 s of 20 ms frames
 AMPLITUDE = 8000
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def make_sdp(port: int, pt: int, name: str) -> bytes:
@@ -103,29 +95,36 @@ def answer_invite(ua: SipUA, rtp: RtpPeer, pt: int, name: str, timeout: float = 
     return dialog, invite, relay_address(invite.body)
 
 
+def answered_call(caller_ua: SipUA, callee_ua: SipUA, callee: str, offer: bytes,
+                  answer: bytes):
+    """`caller_ua` calls `callee`; `callee_ua` answers 200 with `answer`. Returns the caller's
+    and the callee's Dialog and where each must send its RTP (the relay ports offered to it)."""
+    caller = Caller(caller_ua, callee, offer)
+    caller.start()
+    invite, addr = callee_ua.recv(5.0, is_request("INVITE"))
+    tag = secrets.token_hex(4)
+    callee_ua.send(response_to(invite, 200, "OK", tag, callee_ua.contact_uri(), answer), addr)
+    ok = caller.final()
+    if ok.status != 200:
+        raise HarnessError(f"call answered {ok.status} at the caller")
+    caller.ack_2xx(ok)
+    callee_ua.recv(3.0, is_request("ACK"))
+    a = Dialog(caller_ua, caller.call_id, f"<{caller_ua.aor}>;tag={caller.from_tag}",
+               ok.header("To"), uri_in(ok.header("Contact")), caller.cseq)
+    b = Dialog(callee_ua, invite.header("Call-ID"), f"{invite.header('To')};tag={tag}",
+               invite.header("From"), uri_in(invite.header("Contact")), 0)
+    return a, b, relay_address(ok.body), relay_address(invite.body)
+
+
 class Call:
     """1001 calls 1002 (PCMU both); dialogs and RTP destinations of both sides."""
 
     def __init__(self, server, callee_ua: SipUA):
         self.a_rtp, self.b_rtp = RtpPeer(), RtpPeer()
         self.a_ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
-        caller = Caller(self.a_ua, "1002", make_sdp(self.a_rtp.port, 0, "PCMU"))
-        caller.start()
-        invite, addr = callee_ua.recv(5.0, is_request("INVITE"))
-        tag = secrets.token_hex(4)
-        callee_ua.send(response_to(invite, 200, "OK", tag, callee_ua.contact_uri(),
-                                   make_sdp(self.b_rtp.port, 0, "PCMU")), addr)
-        ok = caller.final()
-        if ok.status != 200:
-            raise HarnessError(f"call answered {ok.status} at the caller")
-        caller.ack_2xx(ok)
-        callee_ua.recv(3.0, is_request("ACK"))
-        self.a = Dialog(self.a_ua, caller.call_id, f"<{self.a_ua.aor}>;tag={caller.from_tag}",
-                        ok.header("To"), uri_in(ok.header("Contact")), caller.cseq)
-        self.b = Dialog(callee_ua, invite.header("Call-ID"), f"{invite.header('To')};tag={tag}",
-                        invite.header("From"), uri_in(invite.header("Contact")), 0)
-        self.a_to = relay_address(ok.body)
-        self.b_to = relay_address(invite.body)
+        self.a, self.b, self.a_to, self.b_to = answered_call(
+            self.a_ua, callee_ua, "1002", make_sdp(self.a_rtp.port, 0, "PCMU"),
+            make_sdp(self.b_rtp.port, 0, "PCMU"))
 
     def close(self):
         self.a_rtp.close()
@@ -147,8 +146,7 @@ def expect_notify(ua: SipUA, status_line: str, state: str):
 
 
 def expect_bye(ua: SipUA):
-    bye, addr = ua.recv(5.0, is_request("BYE"))
-    ua.send(response_to(bye, 200, "OK", ""), addr)
+    answer_bye(ua, 5.0)
 
 
 def frames(codec: str) -> list[bytes]:
@@ -156,7 +154,9 @@ def frames(codec: str) -> list[bytes]:
     return [encode(tone(1000.0, AMPLITUDE, 8000, 160, i * 160)) for i in range(FRAMES)]
 
 
-def hears_tone(what: str, rtp: RtpPeer, codec: str) -> None:
+def hears_tone(what: str, rtp: RtpPeer, codec: str, check=check) -> None:
+    """The 1 kHz tone in `codec` reached `rtp` at its level (checked with `check`, by default
+    this module's)."""
     decode = ulaw_decode if codec == "PCMU" else alaw_decode
     packets = sorted(rtp.packets(0 if codec == "PCMU" else 8), key=lambda p: p.seq)
     samples = samples_of(b"".join(decode(p.payload) for p in packets))
@@ -269,48 +269,25 @@ def scenario_refused(server, b_ua):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-transfer-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
-        for extra in (["tenant", "add", OTHER_DOMAIN],
-                      ["user", "add", f"2001@{OTHER_DOMAIN}", "--password", "pw-2001-secret"]):
-            result = run_parley(args.parley, [*extra, "--data", data])
-            if result.returncode != 0:
-                raise HarnessError(f"parley {' '.join(extra)} failed: {result.stderr}")
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 35000\nrtp_port_max = 35999\n")
+    args = script_arguments()
+    with provisioned(args.parley, "parley-transfer-", PASSWORDS) as (tmp, data):
+        run_cli(args.parley, data, "tenant", "add", OTHER_DOMAIN)
+        run_cli(args.parley, data, "user", "add", f"2001@{OTHER_DOMAIN}", "--password",
+                "pw-2001-secret")
+        config = media_config(tmp, 35000, 35999)
         with ParleyServer(args.parley, data_dir=data, args=["--config", config]) as server:
-            b_ua = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"])
-            c_ua = SipUA(server.udp, "1003", DOMAIN, PASSWORDS["1003"])
-            check(b_ua.register(expires=300).status == 200, "1002 REGISTER failed")
-            check(c_ua.register(expires=300).status == 200, "1003 REGISTER failed")
+            b_ua = registered(server, "1002", PASSWORDS, check)
+            c_ua = registered(server, "1003", PASSWORDS, check)
             scenarios = [("callee transfers", lambda: scenario_callee_transfers(server, b_ua, c_ua)),
                          ("caller transfers", lambda: scenario_caller_transfers(server, b_ua, c_ua)),
                          ("target busy", lambda: scenario_busy(server, b_ua, c_ua)),
                          ("refused transfers", lambda: scenario_refused(server, b_ua))]
-            for name, run in scenarios:
-                print(f"- {name}", flush=True)
-                try:
-                    run()
-                except HarnessError as e:
-                    check(False, f"{name}: {e}")
+            run_scenarios(scenarios, check)
             b_ua.close()
             c_ua.close()
             time.sleep(0.5)
-            if problems:
-                print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
-            check(server.stop() == 0, "server did not exit 0 on SIGTERM")
-        db = sqlite3.connect(f"file:{os.path.join(data, 'parley.db')}?mode=ro", uri=True)
-        try:
-            rows = db.execute("SELECT caller, callee, disposition, hangup_side FROM call_records "
-                              "ORDER BY id").fetchall()
-        finally:
-            db.close()
+            finish(server, problems, check)
+        rows = call_records(data, "caller, callee, disposition, hangup_side")
         print(f"  call records: {rows}", flush=True)
         check(("1001", "1002", "answered", "callee") in rows,
               "no answered 1001 -> 1002 record ended by the transferor")

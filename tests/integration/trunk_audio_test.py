@@ -14,20 +14,19 @@ nothing else on 127.0.0.1 is). Parley relays the media (RTP ports 45000-45499).
      gets the BYE.
 """
 
-import argparse
 import os
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from call_client import Caller, is_request, response_to  # noqa: E402
+from call_client import Caller, answer_bye, is_request, ring_then_answer  # noqa: E402
 from media_peer import RtpPeer  # noqa: E402
-from parley_harness import (HarnessError, ParleyServer, provision, report, run_main,  # noqa: E402
-                            run_parley)
+from parley_harness import ParleyServer, report, run_cli, run_main  # noqa: E402
+from pbx_scenario import (checker, media_config, print_server_tail, provisioned,  # noqa: E402
+                          run_scenarios, script_arguments)
 from sip_client import SipUA  # noqa: E402
 from trunk_provider import (Provider, ProviderCall, exchange_tones, heard, make_sdp,  # noqa: E402
                             media_address)
@@ -37,20 +36,19 @@ PASSWORDS = {"1001": "pw-1001-secret", "1003": "pw-1003-secret"}
 DID = "442070000001"
 RTP_PEERS = range(45600, 45800)  # Parley's relay uses 45000-45499
 PROVIDER_PORTS = range(45900, 46000)
-problems: list[str] = []
+problems, check = checker()
 
 
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
-
-
-def parley(binary: str, data: str, *args: str) -> None:
-    result = run_parley(binary, [*args, "--data", data])
-    if result.returncode != 0:
-        raise HarnessError(f"parley {' '.join(args)} failed: {result.stderr}")
+def two_way(phone: str, phone_rtp, phone_to, phone_hz: float, provider_rtp, provider_to,
+            provider_hz: float) -> None:
+    """Both ends send their tone through Parley's relay; each must hear the other's."""
+    exchange_tones(phone_rtp, phone_to, phone_hz, provider_rtp, provider_to, provider_hz)
+    ok_phone, phone_detail = heard(phone_rtp, provider_hz, phone_hz)
+    ok_provider, provider_detail = heard(provider_rtp, phone_hz, provider_hz)
+    print(f"  extension heard: {phone_detail}\n  provider heard: {provider_detail}", flush=True)
+    check(ok_phone, f"{phone} did not hear the provider's {provider_hz:.0f} Hz: {phone_detail}")
+    check(ok_provider,
+          f"the provider did not hear {phone}'s {phone_hz:.0f} Hz: {provider_detail}")
 
 
 def outbound(server: ParleyServer, provider: Provider) -> None:
@@ -64,25 +62,17 @@ def outbound(server: ParleyServer, provider: Provider) -> None:
               f"the provider should get the route's digits: {invite.start_line}")
         check(invite.header("Proxy-Authorization") is None,
               "nothing challenged, so no credentials should be sent")
-        provider.send(response_to(invite, 180, "Ringing", "prov"), source)
-        provider.send(response_to(invite, 200, "OK", "prov", provider.contact(),
-                                  make_sdp(provider_rtp.port)), source)
+        ring_then_answer(provider, invite, source, "prov", provider.contact(),
+                         make_sdp(provider_rtp.port))
         ok = caller.final(8)
         if not check(ok.status == 200, f"outbound call: final {ok.status}, expected 200"):
             return
         caller.ack_2xx(ok)
         provider.recv(5, is_request("ACK"))
-        relay_for_phone = media_address(ok.body)
-        relay_for_provider = media_address(invite.body)
-        exchange_tones(phone_rtp, relay_for_phone, 700.0, provider_rtp, relay_for_provider, 1300.0)
-        ok_phone, phone_detail = heard(phone_rtp, 1300.0, 700.0)
-        ok_provider, provider_detail = heard(provider_rtp, 700.0, 1300.0)
-        print(f"  extension heard: {phone_detail}\n  provider heard: {provider_detail}", flush=True)
-        check(ok_phone, f"the extension did not hear the provider's 1300 Hz: {phone_detail}")
-        check(ok_provider, f"the provider did not hear the extension's 700 Hz: {provider_detail}")
+        two_way("the extension", phone_rtp, media_address(ok.body), 700.0, provider_rtp,
+                media_address(invite.body), 1300.0)
         caller.in_dialog("BYE", ok, caller.cseq + 1)
-        bye, bye_source = provider.recv(5, is_request("BYE"))
-        provider.send(response_to(bye, 200, "OK", "prov"), bye_source)
+        answer_bye(provider, 5)
         check(ua.final_response("BYE", 5).status == 200, "the extension's BYE was not answered 200")
     finally:
         phone_rtp.close()
@@ -100,23 +90,16 @@ def inbound(server: ParleyServer, provider: Provider) -> None:
         invite, source = callee.recv(8, is_request("INVITE"))
         check("+447700900123" in (invite.header("From") or ""),
               f"1003 should see the outside caller's number: {invite.header('From')}")
-        callee.send(response_to(invite, 180, "Ringing", "t1003"), source)
-        callee.send(response_to(invite, 200, "OK", "t1003", callee.contact_uri(),
-                                make_sdp(phone_rtp.port)), source)
+        ring_then_answer(callee, invite, source, "t1003", callee.contact_uri(),
+                         make_sdp(phone_rtp.port))
         ok = call.final(8)
         if not check(ok.status == 200, f"DID call: final {ok.status}, expected 200"):
             return
         callee.recv(5, is_request("ACK"))
-        exchange_tones(phone_rtp, media_address(invite.body), 900.0, provider_rtp,
-                       media_address(ok.body), 1500.0)
-        ok_phone, phone_detail = heard(phone_rtp, 1500.0, 900.0)
-        ok_provider, provider_detail = heard(provider_rtp, 900.0, 1500.0)
-        print(f"  extension heard: {phone_detail}\n  provider heard: {provider_detail}", flush=True)
-        check(ok_phone, f"1003 did not hear the provider's 1500 Hz: {phone_detail}")
-        check(ok_provider, f"the provider did not hear 1003's 900 Hz: {provider_detail}")
+        two_way("1003", phone_rtp, media_address(invite.body), 900.0, provider_rtp,
+                media_address(ok.body), 1500.0)
         call.in_dialog("BYE", 2)
-        bye, bye_source = callee.recv(5, is_request("BYE"))
-        callee.send(response_to(bye, 200, "OK", "t1003"), bye_source)
+        answer_bye(callee, 5)
         reply, _ = provider.recv(5, lambda m: m.status >= 200 and
                                  (m.header("CSeq") or "").endswith("BYE"))
         check(reply.status == 200, f"the provider's BYE got {reply.status}")
@@ -127,37 +110,25 @@ def inbound(server: ParleyServer, provider: Provider) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--parley", required=True)
-    parser.add_argument("--data-dir")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-trunk-audio-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
+    args = script_arguments()
+    with provisioned(args.parley, "parley-trunk-audio-", PASSWORDS) as (tmp, data):
         provider = Provider(PROVIDER_PORTS)
         try:
-            parley(args.parley, data, "tenant", "limits", DOMAIN, "--country", "44")
-            parley(args.parley, data, "trunk", "add", f"provider@{DOMAIN}", "--host", "127.0.0.1",
-                   "--port", str(provider.port))
-            parley(args.parley, data, "route", "add", f"national@{DOMAIN}", "--prefix", "0",
-                   "--strip", "1", "--prepend", "44", "--trunks", "provider")
-            parley(args.parley, data, "did", "add", f"{DID}@{DOMAIN}", "--to", "extension:1003",
-                   "--trunk", "provider")
-            config = os.path.join(tmp, "parley.toml")
-            with open(config, "w") as f:
-                f.write("[media]\nrtp_port_min = 45000\nrtp_port_max = 45499\n")
+            run_cli(args.parley, data, "tenant", "limits", DOMAIN, "--country", "44")
+            run_cli(args.parley, data, "trunk", "add", f"provider@{DOMAIN}", "--host", "127.0.0.1",
+                    "--port", str(provider.port))
+            run_cli(args.parley, data, "route", "add", f"national@{DOMAIN}", "--prefix", "0",
+                    "--strip", "1", "--prepend", "44", "--trunks", "provider")
+            run_cli(args.parley, data, "did", "add", f"{DID}@{DOMAIN}", "--to", "extension:1003",
+                    "--trunk", "provider")
+            config = media_config(tmp, 45000, 45499)
             with ParleyServer(args.parley, data_dir=data,
                               args=["--config", config, "--workers", "2"]) as server:
                 time.sleep(1.2)  # the trunk service's first snapshot (1 s poll)
-                for name, run in (("1. outbound: extension -> trunk -> provider", outbound),
-                                  ("2. inbound: provider -> DID -> extension", inbound)):
-                    print(name, flush=True)
-                    try:
-                        run(server, provider)
-                    except HarnessError as error:
-                        check(False, f"{name}: {error}")
-                if problems:
-                    print("---- Parley log (tail) ----\n" + server.stderr_text()[-4000:])
+                run_scenarios((("1. outbound: extension -> trunk -> provider", outbound),
+                               ("2. inbound: provider -> DID -> extension", inbound)),
+                              check, server, provider)
+                print_server_tail(server, problems, 4000)
         finally:
             provider.close()
     return report(problems, "audio both ways through a trunk, outbound and inbound")

@@ -35,7 +35,8 @@ sys.path.insert(0, HERE)
 from call_client import DEFAULT_OFFER, Caller, is_request, response_to  # noqa: E402
 from kamailio_peer import KamailioPeer, free_udp_ports, wait_until  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, new_branch, parse_message,  # noqa: E402
-                            provision, report, run_main, run_parley)
+                            provision, report, run_cli, run_main)
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 DOMAIN = "example.com"
@@ -44,14 +45,7 @@ TRUNK_USER = "acct"
 TRUNK_PASSWORD = "s3cret-Trunk"
 REALM = "provider.test"
 DID = "442070000001"
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 # After kamailio_peer's global settings (listen, mpath, one child, log to stderr).
@@ -129,12 +123,6 @@ class Kamailio(KamailioPeer):
             return parse_message(sock.recv(65535)).status
 
 
-def parley(binary: str, data: str, *args: str) -> None:
-    result = run_parley(binary, [*args, "--data", data])
-    if result.returncode != 0:
-        raise HarnessError(f"parley {' '.join(args)} failed: {result.stderr}")
-
-
 def run_sipp(cmd: list[str], workdir: str, name: str) -> subprocess.Popen:
     out = open(os.path.join(workdir, name + ".out"), "wb")
     return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -186,27 +174,27 @@ def main() -> int:
         data = os.path.join(tmp, "data")
         provision(args.parley, data, DOMAIN, PASSWORDS)
         provider_port, dead_port, uas_port = free_udp_ports(3, 5190, 5290)
-        parley(args.parley, data, "tenant", "limits", DOMAIN, "--country", "44")
-        parley(args.parley, data, "user", "permissions", f"1001@{DOMAIN}",
-               "national,mobile,international")
-        parley(args.parley, data, "trunk", "add", f"dead@{DOMAIN}", "--host", "127.0.0.1",
-               "--port", str(dead_port), "--no-keepalive")
+        run_cli(args.parley, data, "tenant", "limits", DOMAIN, "--country", "44")
+        run_cli(args.parley, data, "user", "permissions", f"1001@{DOMAIN}",
+                "national,mobile,international")
+        run_cli(args.parley, data, "trunk", "add", f"dead@{DOMAIN}", "--host", "127.0.0.1",
+                "--port", str(dead_port), "--no-keepalive")
         with ParleyServer(args.parley, data_dir=data, args=["--workers", "2"]) as server:
             parley_port = server.udp[1]
             kamailio = Kamailio(os.path.join(tmp, "kamailio"), provider_port, parley_port)
             kamailio.start()
             try:
                 # Added while Parley runs: trunks, routes and DIDs apply within a second.
-                parley(args.parley, data, "trunk", "add", f"provider@{DOMAIN}", "--host",
-                       "127.0.0.1", "--port", str(provider_port), "--username", TRUNK_USER,
-                       "--password", TRUNK_PASSWORD)
-                parley(args.parley, data, "route", "add", f"international@{DOMAIN}", "--prefix",
-                       "00", "--strip", "2", "--trunks", "dead,provider", "--priority", "10")
-                parley(args.parley, data, "route", "add", f"national@{DOMAIN}", "--prefix", "0",
-                       "--strip", "1", "--prepend", "44", "--trunks", "provider", "--priority",
-                       "20", "--caller-id", "+442079460000")
-                parley(args.parley, data, "did", "add", f"{DID}@{DOMAIN}", "--to",
-                       "extension:1003", "--trunk", "provider")
+                run_cli(args.parley, data, "trunk", "add", f"provider@{DOMAIN}", "--host",
+                        "127.0.0.1", "--port", str(provider_port), "--username", TRUNK_USER,
+                        "--password", TRUNK_PASSWORD)
+                run_cli(args.parley, data, "route", "add", f"international@{DOMAIN}", "--prefix",
+                        "00", "--strip", "2", "--trunks", "dead,provider", "--priority", "10")
+                run_cli(args.parley, data, "route", "add", f"national@{DOMAIN}", "--prefix", "0",
+                        "--strip", "1", "--prepend", "44", "--trunks", "provider", "--priority",
+                        "20", "--caller-id", "+442079460000")
+                run_cli(args.parley, data, "did", "add", f"{DID}@{DOMAIN}", "--to",
+                        "extension:1003", "--trunk", "provider")
                 run(args.parley, server, kamailio, tmp, uas_port)
             finally:
                 kamailio.kill()

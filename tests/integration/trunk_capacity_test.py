@@ -15,21 +15,21 @@ decision 0026), against Python providers (trunk_provider.py) peered by address.
      real provider's calls still go through.
 """
 
-import argparse
 import os
 import re
 import socket
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from call_client import Caller, is_request, response_to  # noqa: E402
-from parley_harness import (HarnessError, ParleyServer, new_branch, parse_message,  # noqa: E402
-                            provision, report, run_main, run_parley)
+from call_client import Caller, answer_bye, is_request, no_request, response_to  # noqa: E402
+from parley_harness import (ParleyServer, new_branch, parse_message, report, run_cli,  # noqa: E402
+                            run_main, run_parley)
+from pbx_scenario import (checker, media_config, print_server_tail, provisioned,  # noqa: E402
+                          registered, run_scenarios, script_arguments)
 from sip_client import SipUA, digest_credentials, pick_challenge  # noqa: E402
 from trunk_provider import Provider, ProviderCall, make_sdp  # noqa: E402
 
@@ -40,20 +40,7 @@ DID = "442070000001"
 PROVIDER_PORTS = range(45950, 46000)
 NO_MEDIA = make_sdp(45999)  # nobody listens there; these calls are about signalling
 BAN_AFTER = 20  # [sip] max_failures_per_ip, the default
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
-
-
-def parley(binary: str, data: str, *args: str) -> None:
-    result = run_parley(binary, [*args, "--data", data])
-    if result.returncode != 0:
-        raise HarnessError(f"parley {' '.join(args)} failed: {result.stderr}")
+problems, check = checker()
 
 
 def status_rows(binary: str, data: str) -> tuple[int, dict[str, str], str]:
@@ -91,17 +78,12 @@ def answer(provider: Provider, tag: str):
 
 
 def nothing_for(provider: Provider, wait: float) -> bool:
-    try:
-        provider.recv(wait, is_request("INVITE"))
-        return False
-    except HarnessError:
-        return True
+    return no_request(provider, "INVITE", wait)
 
 
 def hang_up(provider: Provider, caller: Caller, ok) -> None:
     caller.in_dialog("BYE", ok, caller.cseq + 1)
-    bye, source = provider.recv(5, is_request("BYE"))
-    provider.send(response_to(bye, 200, "OK", "x"), source)
+    answer_bye(provider, 5)
     check(caller.ua.final_response("BYE", 5).status == 200, "BYE not answered 200")
 
 
@@ -241,21 +223,15 @@ def bans(server: ParleyServer, provider: Provider, ringer: SipUA) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--parley", required=True)
-    parser.add_argument("--data-dir")
-    args = parser.parse_args()
-    binary = args.parley
-    with tempfile.TemporaryDirectory(prefix="parley-trunk-capacity-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(binary, data, DOMAIN, PASSWORDS)
+    binary = script_arguments().parley
+    with provisioned(binary, "parley-trunk-capacity-", PASSWORDS) as (tmp, data):
         provider = Provider(PROVIDER_PORTS)
         backup = Provider(PROVIDER_PORTS)
         registrar = Provider(PROVIDER_PORTS, register_status=200, grant_expires=120)
         refusing = Provider(PROVIDER_PORTS, register_status=403)
         ringer = None
         try:
-            parley(binary, data, "tenant", "limits", DOMAIN, "--country", "44")
+            run_cli(binary, data, "tenant", "limits", DOMAIN, "--country", "44")
             for name, peer, extra in (("provider", provider, ["--max-calls", "1"]),
                                       ("backup", backup, ["--max-calls", "1"]),
                                       ("reg", registrar, ["--register", "--username", "acct",
@@ -264,36 +240,25 @@ def main() -> int:
                                                             "--password", "pw",
                                                             "--no-keepalive"]),
                                       ("off", refusing, ["--no-keepalive"])):
-                parley(binary, data, "trunk", "add", f"{name}@{DOMAIN}", "--host", "127.0.0.1",
-                       "--port", str(peer.port), *extra)
-            parley(binary, data, "trunk", "disable", f"off@{DOMAIN}")
-            parley(binary, data, "route", "add", f"national@{DOMAIN}", "--prefix", "0", "--strip",
-                   "1", "--prepend", "44", "--trunks", "provider,backup")
-            parley(binary, data, "did", "add", f"{DID}@{DOMAIN}", "--to", "extension:1004",
-                   "--trunk", "provider")
+                run_cli(binary, data, "trunk", "add", f"{name}@{DOMAIN}", "--host", "127.0.0.1",
+                        "--port", str(peer.port), *extra)
+            run_cli(binary, data, "trunk", "disable", f"off@{DOMAIN}")
+            run_cli(binary, data, "route", "add", f"national@{DOMAIN}", "--prefix", "0", "--strip",
+                    "1", "--prepend", "44", "--trunks", "provider,backup")
+            run_cli(binary, data, "did", "add", f"{DID}@{DOMAIN}", "--to", "extension:1004",
+                    "--trunk", "provider")
             result = run_parley(binary, ["trunk", "status", "--data", data])
             check(result.returncode == 1 and "running?" in result.stderr,
                   f"without a server trunk status should say so: {result.stderr!r}")
-            config = os.path.join(tmp, "parley.toml")
-            with open(config, "w") as f:
-                f.write("[media]\nrtp_port_min = 45500\nrtp_port_max = 45599\n"
-                        "[trunks]\nkeepalive_interval_s = 1\n")
+            config = media_config(tmp, 45500, 45599, "[trunks]\nkeepalive_interval_s = 1\n")
             with ParleyServer(binary, data_dir=data,
                               args=["--config", config, "--workers", "2"]) as server:
-                ringer = SipUA(server.udp, "1004", DOMAIN, PASSWORDS["1004"])
-                check(ringer.register(expires=300).status == 200, "1004 REGISTER failed")
-                steps = (("1. trunk status", lambda: status(binary, data)),
-                         ("2-3. max_calls", lambda: capacity(binary, data, server, provider,
-                                                             backup, ringer)),
-                         ("4. bans", lambda: bans(server, provider, ringer)))
-                for name, run in steps:
-                    print(name, flush=True)
-                    try:
-                        run()
-                    except HarnessError as error:
-                        check(False, f"{name}: {error}")
-                if problems:
-                    print("---- Parley log (tail) ----\n" + server.stderr_text()[-5000:])
+                ringer = registered(server, "1004", PASSWORDS, check)
+                run_scenarios((("1. trunk status", lambda: status(binary, data)),
+                               ("2-3. max_calls", lambda: capacity(binary, data, server, provider,
+                                                                   backup, ringer)),
+                               ("4. bans", lambda: bans(server, provider, ringer))), check)
+                print_server_tail(server, problems, 5000)
                 server.stop()
             check(not os.path.exists(os.path.join(data, "trunk-status")),
                   "a stopped server should remove its trunk status file")

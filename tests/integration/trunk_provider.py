@@ -14,19 +14,10 @@ import threading
 import time
 
 from call_client import response_to
-from media_peer import RtpPeer, goertzel_amplitude, samples_of, tone, ulaw_decode, ulaw_encode
-from parley_harness import HarnessError, new_branch, parse_message
+from media_peer import RtpPeer, goertzel_amplitude, pcmu_frames, pcmu_samples
+from parley_harness import HarnessError, new_branch, parse_message, receive_matching
 
 TONE_AMPLITUDE = 8000.0
-
-
-def pcmu_frames(frequency: float, amplitude: float, count: int) -> list[bytes]:
-    return [ulaw_encode(tone(frequency, amplitude, 8000, 160, i * 160)) for i in range(count)]
-
-
-def pcmu_samples(packets) -> list[int]:
-    ordered = sorted(packets, key=lambda p: p.arrival)  # seq may wrap
-    return samples_of(b"".join(ulaw_decode(p.payload) for p in ordered))
 
 
 def make_sdp(port: int) -> bytes:
@@ -112,22 +103,14 @@ class Provider:
 
     def recv(self, timeout: float, want=None):
         """The next queued message for which want(msg) is true; others stay queued."""
-        for i, (message, source) in enumerate(self.pending):
-            if want is None or want(message):
-                del self.pending[i]
-                return message, source
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise HarnessError(f"provider {self.port}: no matching message within {timeout} s")
-            try:
-                message, source = self.inbox.get(timeout=left)
-            except queue.Empty:
-                continue
-            if want is None or want(message):
-                return message, source
-            self.pending.append((message, source))
+        return receive_matching(self.pending, want, timeout, self._next_message,
+                                f"provider {self.port}: no matching message within {timeout} s")
+
+    def _next_message(self, seconds: float):
+        try:
+            return self.inbox.get(timeout=seconds)
+        except queue.Empty:
+            return None
 
     def close(self):
         self.stopping = True

@@ -30,19 +30,13 @@ sys.path.insert(0, HERE)
 
 from kamailio_peer import KamailioPeer, free_udp_ports, wait_until  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 
 DOMAIN = "example.com"
 TRUNK_USER = "trunkuser"
 TRUNK_PASSWORD = "s3cret-Trunk"
 EXPIRES = 3  # seconds asked of the registrar: a refresh every ~2.5 s
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 # After kamailio_peer's global settings (listen, mpath, one child, log to stderr).

@@ -80,6 +80,23 @@ class RestApi::Impl {
   Response put_forward(const Call& call) const;
   Response delete_forward(const Call& call) const;
 
+  // --- conference rooms (conference_routes.cpp) ---
+  Response list_conference_rooms(const Call& call) const;
+  Response create_conference_room(const Call& call) const;
+  Response get_conference_room(const Call& call) const;
+  Response delete_conference_room(const Call& call) const;
+
+  // --- call queues (call_queue_routes.cpp) ---
+  Response list_call_queues(const Call& call) const;
+  Response create_call_queue(const Call& call) const;
+  Response get_call_queue(const Call& call) const;
+  Response patch_call_queue(const Call& call) const;
+  Response delete_call_queue(const Call& call) const;
+
+  // --- call recordings (recording_routes.cpp) ---
+  Response list_recordings(const Call& call) const;
+  Response recording_audio(const Call& call) const;
+
   // --- call records and status (report_routes.cpp) ---
   Response tenant_call_records(const Call& call) const;
   Response my_call_records(const Call& call) const;
@@ -109,6 +126,13 @@ class RestApi::Impl {
   Response call_records(const Call& call, const store::Tenant& tenant,
                         const std::string& own_extension) const;
   std::optional<std::vector<store::Tenant>> live_scope(const Call& call, Response& failure) const;
+  // The tenant's queue `number`; nullopt with `failure` set (404 when there is none).
+  std::optional<store::CallQueueConfig> find_call_queue(const store::Tenant& tenant,
+                                                        std::string_view number,
+                                                        Response& failure) const;
+  // A 400 naming "members" unless each is an extension of the tenant, listed once.
+  std::optional<Response> check_queue_members(const store::Tenant& tenant,
+                                              const std::vector<std::string>& members) const;
 
   store::Store& store_;
   store::AdminStore& admin_store_;

@@ -2,7 +2,8 @@
 // The REST API under /api/v1 (docs/api.md; OpenAPI document at /api/v1/openapi.json): sign-in
 // with session cookies and CSRF tokens, bearer API tokens, tenants, extensions, the directory,
 // live registrations, live calls, call records (JSON pages and CSV), status, ring groups and the
-// extensions' forwarding and do-not-disturb.
+// extensions' forwarding and do-not-disturb, conference rooms, call queues, and call recordings
+// (list, and the audio with byte ranges).
 //
 // Roles: a system admin sees everything; a tenant admin (an admin account with a tenant, or an
 // API token) only its own tenant, and another tenant's resources answer 404 exactly as missing
@@ -19,6 +20,7 @@
 // Ownership: borrows the stores and the clock, which must outlive it.
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -32,6 +34,9 @@
 #include "sip/auth_throttle.hpp"
 #include "store/admin_store.hpp"
 #include "store/call_feature_store.hpp"
+#include "store/call_queue_store.hpp"
+#include "store/conference_store.hpp"
+#include "store/recording_store.hpp"
 #include "store/store.hpp"
 
 namespace parley::chat {
@@ -85,6 +90,15 @@ struct RestApiOptions {
   // Forwarding, do-not-disturb and ring groups (/tenants/{domain}/ring-groups, the extensions'
   // call-features and forwards); null = those routes answer 503. Borrowed, thread-safe.
   store::CallFeatureStore* call_features = nullptr;
+  // Conference rooms (/tenants/{domain}/conference-rooms); null = those routes answer 503.
+  store::ConferenceStore* conference_rooms = nullptr;
+  // Call queues (/tenants/{domain}/queues); null = those routes answer 503.
+  store::CallQueueStore* call_queues = nullptr;
+  // Call recordings (/tenants/{domain}/recordings and their audio); null or an empty folder =
+  // those routes answer 503. A file is served only when it resolves to one inside
+  // recordings_dir (<data>/recordings).
+  store::RecordingStore* recordings = nullptr;
+  std::filesystem::path recordings_dir;
 };
 
 // One method on one path template ("/api/v1/tenants/{domain}"), as the OpenAPI document lists.

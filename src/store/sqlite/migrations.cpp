@@ -652,6 +652,24 @@ CREATE TRIGGER call_queue_members_deleted AFTER DELETE ON call_queue_members
   BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
 )sql";
 
+// Version 13: the voicemail menu (issue 7, decision 0029). A box's PIN (argon2id hash only),
+// its recorded greeting and its message limit; NULL means the default (no PIN, the beep, 100).
+constexpr std::string_view kSchemaV13 = R"sql(
+ALTER TABLE voicemail_settings ADD COLUMN pin_hash TEXT
+  CHECK (pin_hash IS NULL OR (pin_hash LIKE '$argon2%' AND length(pin_hash) <= 256));
+ALTER TABLE voicemail_settings ADD COLUMN greeting_path TEXT
+  CHECK (greeting_path IS NULL OR length(greeting_path) BETWEEN 1 AND 8192);
+ALTER TABLE voicemail_settings ADD COLUMN max_messages INTEGER
+  CHECK (max_messages IS NULL OR max_messages BETWEEN 1 AND 10000);
+)sql";
+
+// Version 14: call queue position announcements (issue 7, decision 0023): a waiting caller hears
+// "You are caller number N" on entering and again after announce_s seconds of music; 0 = never.
+constexpr std::string_view kSchemaV14 = R"sql(
+ALTER TABLE call_queues ADD COLUMN announce_s INTEGER NOT NULL DEFAULT 30
+  CHECK (announce_s BETWEEN 0 AND 3600);
+)sql";
+
 // In version order; the size follows the list.
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "tenants, extensions, bindings, call records", kSchemaV1},
@@ -666,6 +684,8 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {10, "call record indexes by extension", kSchemaV10},
     {11, "IVR menus and schedules", kSchemaV11},
     {12, "call queues", kSchemaV12},
+    {13, "voicemail menu: PIN, greeting, message limit", kSchemaV13},
+    {14, "call queue position announcements", kSchemaV14},
 });
 
 constexpr bool versions_follow_each_other() {

@@ -1,6 +1,6 @@
-// The CallQueueStore half of SqliteStore: call queues (schema migration 12). Same locking and
-// transaction rules as sqlite_store.cpp. The number-space rule is checked here first for a clear
-// message, and again by the migration's triggers for writers that skip this code.
+// The CallQueueStore half of SqliteStore: call queues (schema migrations 12 and 14). Same locking
+// and transaction rules as sqlite_store.cpp. The number-space rule is checked here first for a
+// clear message, and again by the migration's triggers for writers that skip this code.
 
 #include <set>
 #include <string>
@@ -34,6 +34,10 @@ Result<void> check_call_queue_settings(const CallQueueConfig& queue) {
   }
   if (queue.max_callers > kMaxQueueCallers) {
     return bad("max callers must be at most " + std::to_string(kMaxQueueCallers));
+  }
+  if (queue.announce_s > kMaxQueueAnnounce) {
+    return bad("announce interval must be at most " + std::to_string(kMaxQueueAnnounce) +
+               " seconds (0 = off)");
   }
   std::string_view target = queue.fallback;
   constexpr std::string_view kVoicemail = "voicemail:";
@@ -146,7 +150,8 @@ Result<CallQueueConfig> SqliteStore::add_call_queue(const CallQueueConfig& queue
   {
     auto insert = connection_.prepare(
         "INSERT INTO call_queues (tenant_id, number, name, strategy, ring_timeout_s, wrap_up_s, "
-        "max_wait_s, max_callers, fallback, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "max_wait_s, max_callers, fallback, created_at, announce_s) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert) return in_context(what, insert.error());
     insert->bind(1, stored.tenant_id)
         .bind(2, stored.number)
@@ -157,7 +162,8 @@ Result<CallQueueConfig> SqliteStore::add_call_queue(const CallQueueConfig& queue
         .bind(7, static_cast<std::int64_t>(stored.max_wait_s))
         .bind(8, static_cast<std::int64_t>(stored.max_callers))
         .bind(9, stored.fallback)
-        .bind(10, stored.created_at);
+        .bind(10, stored.created_at)
+        .bind(11, static_cast<std::int64_t>(stored.announce_s));
     if (auto ran = insert->run(); !ran) return in_context(what, ran.error());
   }
   const std::int64_t id = connection_.last_insert_rowid();
@@ -180,7 +186,8 @@ Result<void> SqliteStore::update_call_queue(const CallQueueConfig& queue) {
   {
     auto update = connection_.prepare(
         "UPDATE call_queues SET name = ?, strategy = ?, ring_timeout_s = ?, wrap_up_s = ?, "
-        "max_wait_s = ?, max_callers = ?, fallback = ? WHERE tenant_id = ? AND number = ?");
+        "max_wait_s = ?, max_callers = ?, fallback = ?, announce_s = ? "
+        "WHERE tenant_id = ? AND number = ?");
     if (!update) return in_context(what, update.error());
     update->bind(1, queue.name)
         .bind(2, queue.strategy)
@@ -189,8 +196,9 @@ Result<void> SqliteStore::update_call_queue(const CallQueueConfig& queue) {
         .bind(5, static_cast<std::int64_t>(queue.max_wait_s))
         .bind(6, static_cast<std::int64_t>(queue.max_callers))
         .bind(7, queue.fallback)
-        .bind(8, queue.tenant_id)
-        .bind(9, queue.number);
+        .bind(8, static_cast<std::int64_t>(queue.announce_s))
+        .bind(9, queue.tenant_id)
+        .bind(10, queue.number);
     if (auto ran = update->run(); !ran) return in_context(what, ran.error());
     if (connection_.changes() == 0) return not_found(queue_missing(queue.tenant_id, queue.number));
   }
@@ -227,7 +235,8 @@ Result<std::vector<CallQueueConfig>> SqliteStore::list_call_queues(std::optional
   {
     auto query = connection_.prepare(
         "SELECT id, tenant_id, number, name, strategy, ring_timeout_s, wrap_up_s, max_wait_s, "
-        "max_callers, fallback, created_at FROM call_queues WHERE ?1 IS NULL OR tenant_id = ?1 "
+        "max_callers, fallback, created_at, announce_s FROM call_queues "
+        "WHERE ?1 IS NULL OR tenant_id = ?1 "
         "ORDER BY tenant_id, number");
     if (!query) return in_context(what, query.error());
     if (tenant) {
@@ -251,6 +260,7 @@ Result<std::vector<CallQueueConfig>> SqliteStore::list_call_queues(std::optional
       queue.max_callers = static_cast<std::uint32_t>(query->column_int(8));
       queue.fallback = query->column_text(9);
       queue.created_at = query->column_int(10);
+      queue.announce_s = static_cast<std::uint32_t>(query->column_int(11));
       queues.push_back(std::move(queue));
     }
   }

@@ -105,7 +105,8 @@ bool valid_digit(char digit) {
 // of `self_table`; returns what holds it. The caller holds mutex_.
 static Result<std::string> taken_by(Connection& connection, TenantId tenant, std::string_view name,
                                     std::string_view number, std::string_view self_table) {
-  auto owner = connection.prepare(
+  auto owner = prepare_bound(
+      connection,
       "SELECT 'the schedule ' || name FROM schedules WHERE tenant_id = ?1 AND name = ?2 "
       "  AND ?4 <> 'schedules' "
       "UNION ALL SELECT 'the menu ' || name FROM ivr_menus WHERE tenant_id = ?1 AND name = ?2 "
@@ -119,12 +120,12 @@ static Result<std::string> taken_by(Connection& connection, TenantId tenant, std
       "?2) "
       "UNION ALL SELECT 'the schedule ' || name FROM schedules "
       "  WHERE tenant_id = ?1 AND number = ?3 AND ?3 <> '' AND NOT (?4 = 'schedules' AND name = "
-      "?2)");
+      "?2)",
+      tenant, name, number, self_table);
   if (!owner) return owner.error();
-  owner->bind(1, tenant).bind(2, name).bind(3, number).bind(4, self_table);
-  auto row = owner->step();
-  if (!row) return row.error();
-  return *row ? owner->column_text(0) : std::string();
+  auto holder = optional_row(*owner, read_text);
+  if (!holder) return holder.error();
+  return holder->value_or(std::string());
 }
 
 Result<void> SqliteStore::save_ivr_menu(const IvrMenu& menu) {
@@ -137,24 +138,18 @@ Result<void> SqliteStore::save_ivr_menu(const IvrMenu& menu) {
   auto owner = taken_by(connection_, menu.tenant_id, menu.name, menu.number, "ivr_menus");
   if (!owner) return in_context(what, owner.error());
   if (!owner->empty()) return conflict(menu.name + "/" + menu.number + " is taken by " + *owner);
-  auto upsert = connection_.prepare(
+  auto upserted = run_bound(
+      connection_,
       "INSERT INTO ivr_menus (tenant_id, name, number, greeting_text, greeting_wav, "
       "timeout_seconds, max_attempts, fallback, direct_dial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (tenant_id, name) DO UPDATE SET number = excluded.number, "
       "greeting_text = excluded.greeting_text, greeting_wav = excluded.greeting_wav, "
       "timeout_seconds = excluded.timeout_seconds, max_attempts = excluded.max_attempts, "
-      "fallback = excluded.fallback, direct_dial = excluded.direct_dial");
-  if (!upsert) return in_context(what, upsert.error());
-  upsert->bind(1, menu.tenant_id)
-      .bind(2, menu.name)
-      .bind(3, menu.number)
-      .bind(4, menu.greeting_text)
-      .bind(5, menu.greeting_wav)
-      .bind(6, static_cast<std::int64_t>(menu.timeout_seconds))
-      .bind(7, static_cast<std::int64_t>(menu.max_attempts))
-      .bind(8, menu.fallback)
-      .bind(9, static_cast<std::int64_t>(menu.direct_dial ? 1 : 0));
-  if (auto ran = upsert->run(); !ran) return in_context(what, ran.error());
+      "fallback = excluded.fallback, direct_dial = excluded.direct_dial",
+      menu.tenant_id, menu.name, menu.number, menu.greeting_text, menu.greeting_wav,
+      static_cast<std::int64_t>(menu.timeout_seconds), static_cast<std::int64_t>(menu.max_attempts),
+      menu.fallback, static_cast<std::int64_t>(menu.direct_dial ? 1 : 0));
+  if (!upserted) return in_context(what, upserted.error());
   auto committed = transaction->commit();
   if (!committed) return in_context(what, committed.error());
   return {};
@@ -169,21 +164,18 @@ Result<void> SqliteStore::set_ivr_option(TenantId tenant, std::string_view menu,
   std::lock_guard lock(mutex_);
   auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
   if (!transaction) return in_context(what, transaction.error());
-  {
-    auto exists = connection_.prepare("SELECT 1 FROM ivr_menus WHERE tenant_id = ? AND name = ?");
-    if (!exists) return in_context(what, exists.error());
-    exists->bind(1, tenant).bind(2, menu);
-    auto row = exists->step();
-    if (!row) return in_context(what, row.error());
-    if (!*row)
-      return not_found("no menu " + std::string(menu) + " in tenant " + std::to_string(tenant));
+  auto exists = row_exists(connection_, "SELECT 1 FROM ivr_menus WHERE tenant_id = ? AND name = ?",
+                           tenant, menu);
+  if (!exists) return in_context(what, exists.error());
+  if (!*exists) {
+    return not_found("no menu " + std::string(menu) + " in tenant " + std::to_string(tenant));
   }
-  auto upsert = connection_.prepare(
+  auto upserted = run_bound(
+      connection_,
       "INSERT INTO ivr_options (tenant_id, menu, digit, destination) VALUES (?, ?, ?, ?) "
-      "ON CONFLICT (tenant_id, menu, digit) DO UPDATE SET destination = excluded.destination");
-  if (!upsert) return in_context(what, upsert.error());
-  upsert->bind(1, tenant).bind(2, menu).bind(3, std::string_view(&digit, 1)).bind(4, destination);
-  if (auto ran = upsert->run(); !ran) return in_context(what, ran.error());
+      "ON CONFLICT (tenant_id, menu, digit) DO UPDATE SET destination = excluded.destination",
+      tenant, menu, std::string_view(&digit, 1), destination);
+  if (!upserted) return in_context(what, upserted.error());
   auto committed = transaction->commit();
   if (!committed) return in_context(what, committed.error());
   return {};
@@ -192,11 +184,10 @@ Result<void> SqliteStore::set_ivr_option(TenantId tenant, std::string_view menu,
 Result<void> SqliteStore::remove_ivr_option(TenantId tenant, std::string_view menu, char digit) {
   const std::string what = "removing an option of menu " + std::string(menu);
   std::lock_guard lock(mutex_);
-  auto remove =
-      connection_.prepare("DELETE FROM ivr_options WHERE tenant_id = ? AND menu = ? AND digit = ?");
-  if (!remove) return in_context(what, remove.error());
-  remove->bind(1, tenant).bind(2, menu).bind(3, std::string_view(&digit, 1));
-  if (auto ran = remove->run(); !ran) return in_context(what, ran.error());
+  auto removed = run_bound(connection_,
+                           "DELETE FROM ivr_options WHERE tenant_id = ? AND menu = ? AND digit = ?",
+                           tenant, menu, std::string_view(&digit, 1));
+  if (!removed) return in_context(what, removed.error());
   if (connection_.changes() == 0) {
     return not_found("menu " + std::string(menu) + " has no option " + std::string(1, digit));
   }
@@ -205,16 +196,13 @@ Result<void> SqliteStore::remove_ivr_option(TenantId tenant, std::string_view me
 
 Result<std::vector<IvrMenu>> SqliteStore::list_ivr_menus(std::optional<TenantId> tenant) {
   std::lock_guard lock(mutex_);
-  auto query = connection_.prepare(
+  auto query = prepare_bound(
+      connection_,
       "SELECT tenant_id, name, number, greeting_text, greeting_wav, timeout_seconds, "
       "max_attempts, fallback, direct_dial FROM ivr_menus WHERE ?1 IS NULL OR tenant_id = ?1 "
-      "ORDER BY tenant_id, name");
+      "ORDER BY tenant_id, name",
+      tenant);
   if (!query) return in_context("listing menus", query.error());
-  if (tenant) {
-    query->bind(1, *tenant);
-  } else {
-    query->bind_null(1);
-  }
   auto menus = collect_rows(*query, [](const Statement& row) -> Result<IvrMenu> {
     IvrMenu menu;
     menu.tenant_id = row.column_int(0);
@@ -229,15 +217,11 @@ Result<std::vector<IvrMenu>> SqliteStore::list_ivr_menus(std::optional<TenantId>
     return menu;
   });
   if (!menus) return in_context("listing menus", menus.error());
-  auto options = connection_.prepare(
-      "SELECT tenant_id, menu, digit, destination FROM ivr_options "
-      "WHERE ?1 IS NULL OR tenant_id = ?1 ORDER BY tenant_id, menu, digit");
+  auto options = prepare_bound(connection_,
+                               "SELECT tenant_id, menu, digit, destination FROM ivr_options "
+                               "WHERE ?1 IS NULL OR tenant_id = ?1 ORDER BY tenant_id, menu, digit",
+                               tenant);
   if (!options) return in_context("listing menu options", options.error());
-  if (tenant) {
-    options->bind(1, *tenant);
-  } else {
-    options->bind_null(1);
-  }
   while (true) {
     auto row = options->step();
     if (!row) return in_context("listing menu options", row.error());
@@ -257,10 +241,9 @@ Result<std::vector<IvrMenu>> SqliteStore::list_ivr_menus(std::optional<TenantId>
 Result<void> SqliteStore::remove_ivr_menu(TenantId tenant, std::string_view name) {
   const std::string what = "removing menu " + std::string(name);
   std::lock_guard lock(mutex_);
-  auto remove = connection_.prepare("DELETE FROM ivr_menus WHERE tenant_id = ? AND name = ?");
-  if (!remove) return in_context(what, remove.error());
-  remove->bind(1, tenant).bind(2, name);
-  if (auto ran = remove->run(); !ran) return in_context(what, ran.error());
+  auto removed = run_bound(connection_, "DELETE FROM ivr_menus WHERE tenant_id = ? AND name = ?",
+                           tenant, name);
+  if (!removed) return in_context(what, removed.error());
   if (connection_.changes() == 0) {
     return not_found("no menu " + std::string(name) + " in tenant " + std::to_string(tenant));
   }
@@ -280,23 +263,17 @@ Result<void> SqliteStore::save_schedule(const Schedule& schedule) {
   if (!owner->empty()) {
     return conflict(schedule.name + "/" + schedule.number + " is taken by " + *owner);
   }
-  auto upsert = connection_.prepare(
+  auto upserted = run_bound(
+      connection_,
       "INSERT INTO schedules (tenant_id, name, number, time_zone, hours, holidays, "
       "open_destination, closed_destination) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (tenant_id, name) DO UPDATE SET number = excluded.number, "
       "time_zone = excluded.time_zone, hours = excluded.hours, holidays = excluded.holidays, "
       "open_destination = excluded.open_destination, "
-      "closed_destination = excluded.closed_destination");
-  if (!upsert) return in_context(what, upsert.error());
-  upsert->bind(1, schedule.tenant_id)
-      .bind(2, schedule.name)
-      .bind(3, schedule.number)
-      .bind(4, schedule.time_zone)
-      .bind(5, schedule.hours)
-      .bind(6, schedule.holidays)
-      .bind(7, schedule.open_destination)
-      .bind(8, schedule.closed_destination);
-  if (auto ran = upsert->run(); !ran) return in_context(what, ran.error());
+      "closed_destination = excluded.closed_destination",
+      schedule.tenant_id, schedule.name, schedule.number, schedule.time_zone, schedule.hours,
+      schedule.holidays, schedule.open_destination, schedule.closed_destination);
+  if (!upserted) return in_context(what, upserted.error());
   auto committed = transaction->commit();
   if (!committed) return in_context(what, committed.error());
   return {};
@@ -304,16 +281,13 @@ Result<void> SqliteStore::save_schedule(const Schedule& schedule) {
 
 Result<std::vector<Schedule>> SqliteStore::list_schedules(std::optional<TenantId> tenant) {
   std::lock_guard lock(mutex_);
-  auto query = connection_.prepare(
-      "SELECT tenant_id, name, number, time_zone, hours, holidays, open_destination, "
-      "closed_destination FROM schedules WHERE ?1 IS NULL OR tenant_id = ?1 "
-      "ORDER BY tenant_id, name");
+  auto query =
+      prepare_bound(connection_,
+                    "SELECT tenant_id, name, number, time_zone, hours, holidays, open_destination, "
+                    "closed_destination FROM schedules WHERE ?1 IS NULL OR tenant_id = ?1 "
+                    "ORDER BY tenant_id, name",
+                    tenant);
   if (!query) return in_context("listing schedules", query.error());
-  if (tenant) {
-    query->bind(1, *tenant);
-  } else {
-    query->bind_null(1);
-  }
   auto schedules = collect_rows(*query, [](const Statement& row) -> Result<Schedule> {
     Schedule schedule;
     schedule.tenant_id = row.column_int(0);
@@ -333,10 +307,9 @@ Result<std::vector<Schedule>> SqliteStore::list_schedules(std::optional<TenantId
 Result<void> SqliteStore::remove_schedule(TenantId tenant, std::string_view name) {
   const std::string what = "removing schedule " + std::string(name);
   std::lock_guard lock(mutex_);
-  auto remove = connection_.prepare("DELETE FROM schedules WHERE tenant_id = ? AND name = ?");
-  if (!remove) return in_context(what, remove.error());
-  remove->bind(1, tenant).bind(2, name);
-  if (auto ran = remove->run(); !ran) return in_context(what, ran.error());
+  auto removed = run_bound(connection_, "DELETE FROM schedules WHERE tenant_id = ? AND name = ?",
+                           tenant, name);
+  if (!removed) return in_context(what, removed.error());
   if (connection_.changes() == 0) {
     return not_found("no schedule " + std::string(name) + " in tenant " + std::to_string(tenant));
   }

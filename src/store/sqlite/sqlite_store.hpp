@@ -247,6 +247,12 @@ class SqliteStore final : public Store,
   Result<std::vector<VoicemailBoxCounts>> list_voicemail_counts() override;
   Result<void> set_voicemail_enabled(TenantId tenant, std::string_view box, bool enabled) override;
   Result<VoicemailSettings> get_voicemail_settings(TenantId tenant, std::string_view box) override;
+  Result<void> set_voicemail_pin_hash(TenantId tenant, std::string_view box,
+                                      std::string_view pin_hash) override;
+  Result<void> set_voicemail_greeting(TenantId tenant, std::string_view box,
+                                      std::string_view path) override;
+  Result<void> set_voicemail_max_messages(TenantId tenant, std::string_view box,
+                                          std::uint32_t max_messages) override;
   Result<std::vector<VoicemailBox>> list_disabled_voicemail_boxes() override;
 
  private:
@@ -256,6 +262,10 @@ class SqliteStore final : public Store,
   Result<Tenant> find_tenant_by_domain(const std::string& domain);
   Result<Tenant> get_default_locked();
   Result<Extension> find_extension(TenantId tenant, std::string_view number);
+  // One column of a box's voicemail_settings row (sqlite_voicemail_store.cpp).
+  Result<void> set_voicemail_column(TenantId tenant, std::string_view box, std::string_view column,
+                                    std::optional<std::string_view> text,
+                                    std::optional<std::int64_t> number);
   Result<AdminAccount> find_admin_by_name(std::string_view name);
   Result<Conversation> find_conversation(ConversationId id);
   Result<ChatMessage> find_message(MessageId id);

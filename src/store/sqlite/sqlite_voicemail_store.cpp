@@ -226,14 +226,96 @@ Result<VoicemailSettings> SqliteStore::get_voicemail_settings(TenantId tenant,
   std::lock_guard lock(mutex_);
   if (auto extension = find_extension(tenant, box); !extension) return extension.error();
   auto query = connection_.prepare(
-      "SELECT enabled FROM voicemail_settings WHERE tenant_id = ? AND extension = ?");
+      "SELECT enabled, coalesce(pin_hash, ''), coalesce(greeting_path, ''), max_messages "
+      "FROM voicemail_settings WHERE tenant_id = ? AND extension = ?");
   if (!query) return query.error();
   query->bind(1, tenant).bind(2, box);
   auto row = query->step();
   if (!row) return in_context("reading the " + box_label(tenant, box), row.error());
   VoicemailSettings settings;
-  if (*row) settings.enabled = query->column_int(0) != 0;
+  if (*row) {
+    settings.enabled = query->column_int(0) != 0;
+    settings.pin_hash = query->column_text(1);
+    settings.greeting_path = query->column_text(2);
+    if (const std::int64_t limit = query->column_int(3); limit > 0) {
+      settings.max_messages = static_cast<std::uint32_t>(limit);
+    }
+  }
   return settings;
+}
+
+// One settings column of one box, the row made when missing (migration 13's columns are NULL
+// for the default). `column` is one of the names below, never input.
+Result<void> SqliteStore::set_voicemail_column(TenantId tenant, std::string_view box,
+                                               std::string_view column,
+                                               std::optional<std::string_view> text,
+                                               std::optional<std::int64_t> number) {
+  if (auto valid = check_extension_number(box); !valid) return valid.error();
+  const std::string what =
+      "setting the " + std::string(column) + " of the " + box_label(tenant, box);
+  std::lock_guard lock(mutex_);
+  auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
+  if (!transaction) return in_context(what, transaction.error());
+  if (auto extension = find_extension(tenant, box); !extension) return extension.error();
+  {
+    // Statements are cached by their text, so each column has its own literal.
+    auto upsert =
+        column == "pin_hash"
+            ? connection_.prepare(
+                  "INSERT INTO voicemail_settings (tenant_id, extension, pin_hash) VALUES (?, ?, "
+                  "?) "
+                  "ON CONFLICT (tenant_id, extension) DO UPDATE SET pin_hash = excluded.pin_hash")
+        : column == "greeting_path"
+            ? connection_.prepare(
+                  "INSERT INTO voicemail_settings (tenant_id, extension, greeting_path) VALUES "
+                  "(?, ?, ?) ON CONFLICT (tenant_id, extension) DO UPDATE SET greeting_path = "
+                  "excluded.greeting_path")
+            : connection_.prepare(
+                  "INSERT INTO voicemail_settings (tenant_id, extension, max_messages) VALUES "
+                  "(?, ?, ?) ON CONFLICT (tenant_id, extension) DO UPDATE SET max_messages = "
+                  "excluded.max_messages");
+    if (!upsert) return in_context(what, upsert.error());
+    upsert->bind(1, tenant).bind(2, box);
+    if (text && !text->empty()) {
+      upsert->bind(3, *text);
+    } else if (number) {
+      upsert->bind(3, *number);
+    } else {
+      upsert->bind_null(3);
+    }
+    if (auto ran = upsert->run(); !ran) return in_context(what, ran.error());
+  }
+  auto committed = transaction->commit();
+  if (!committed) return in_context(what, committed.error());
+  return {};
+}
+
+Result<void> SqliteStore::set_voicemail_pin_hash(TenantId tenant, std::string_view box,
+                                                 std::string_view pin_hash) {
+  if (!pin_hash.empty() &&
+      (!pin_hash.starts_with("$argon2") || pin_hash.size() > kMaxPinHashLength)) {
+    return invalid("a voicemail PIN hash must be an argon2 string as crypto_pwhash_str makes it");
+  }
+  return set_voicemail_column(tenant, box, "pin_hash", pin_hash, std::nullopt);
+}
+
+Result<void> SqliteStore::set_voicemail_greeting(TenantId tenant, std::string_view box,
+                                                 std::string_view path) {
+  if (path.size() > kMaxPathLength || (!path.empty() && !path.starts_with('/'))) {
+    return invalid("a voicemail greeting must be an absolute path of at most " +
+                   std::to_string(kMaxPathLength) + " bytes");
+  }
+  return set_voicemail_column(tenant, box, "greeting_path", path, std::nullopt);
+}
+
+Result<void> SqliteStore::set_voicemail_max_messages(TenantId tenant, std::string_view box,
+                                                     std::uint32_t max_messages) {
+  if (max_messages < 1 || max_messages > kMaxVoicemailMaxMessages) {
+    return invalid("a voicemail box holds 1-" + std::to_string(kMaxVoicemailMaxMessages) +
+                   " messages");
+  }
+  return set_voicemail_column(tenant, box, "max_messages", std::nullopt,
+                              static_cast<std::int64_t>(max_messages));
 }
 
 Result<std::vector<VoicemailBox>> SqliteStore::list_disabled_voicemail_boxes() {

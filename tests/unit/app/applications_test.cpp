@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 
 TEST(ApplicationForDialled, StarFortyThreeIsTheEchoTest) {
   EXPECT_EQ(application_for_dialled("*43"), "echo");
-  for (const char* other : {"", "*4", "*430", "43", "1001", "*78", "*43#"}) {
+  EXPECT_EQ(application_for_dialled("*97"), "voicemail-menu");
+  for (const char* other : {"", "*4", "*430", "43", "1001", "*78", "*43#", "*971", "97"}) {
     EXPECT_EQ(application_for_dialled(other), std::nullopt) << other;
   }
 }

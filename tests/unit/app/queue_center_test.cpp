@@ -72,9 +72,55 @@ TEST_F(QueueCenterTest, OfferIsPlannedOnceForItsCallerAndRingsEveryAgent) {
   EXPECT_EQ(plan->stages[0].timeout, seconds(12));
   EXPECT_FALSE(center_.offer_plan(tenant_, "1001", "1002")) << "planned once";
 
-  center_.answered(tenant_, "700", *joined.caller);
+  center_.answered(tenant_, "700", *joined.caller, "1003");
   EXPECT_EQ(center_.waiting(tenant_, "700"), 0u);
   EXPECT_EQ(center_.stats(tenant_, "700")->answered, 1u);
+  EXPECT_EQ(center_.answered_by(tenant_, "700", "1003"), 1u);
+  EXPECT_EQ(center_.answered_by(tenant_, "700", "1002"), 0u);
+}
+
+TEST_F(QueueCenterTest, RingAllCreditsTheAgentThatAnsweredAndWrapsItUp) {
+  auto queues = store_->list_call_queues(tenant_);
+  ASSERT_TRUE(queues.ok() && queues->size() == 1u);
+  store::CallQueueConfig config = queues->front();
+  config.wrap_up_s = 10;
+  ASSERT_TRUE(store_->update_call_queue(config).ok());
+  ASSERT_TRUE(center_.reload(*store_).ok());
+
+  auto first = center_.join(tenant_, "700");
+  QueueStep step = center_.poll(tenant_, "700", *first.caller, live_);
+  ASSERT_EQ(step.kind, QueueStep::Kind::kRing);
+  EXPECT_EQ(step.agents, (std::vector<std::string>{"1002", "1003"}));
+  center_.answered(tenant_, "700", *first.caller, "1003");
+  EXPECT_EQ(center_.answered_by(tenant_, "700", "1003"), 1u);
+  EXPECT_EQ(center_.answered_by(tenant_, "700", "1002"), 0u);
+
+  auto second = center_.join(tenant_, "700");
+  pbx::FixedLiveState on_call({"1002", "1003"}, {"1003"});
+  step = center_.poll(tenant_, "700", *second.caller, on_call);
+  ASSERT_EQ(step.kind, QueueStep::Kind::kRing);
+  EXPECT_EQ(step.agents, (std::vector<std::string>{"1002"}));
+  center_.offer_failed(tenant_, "700", *second.caller);
+
+  // 1003 hangs up: its wrap-up keeps it out of the next offers for 10 s.
+  step = center_.poll(tenant_, "700", *second.caller, live_);
+  ASSERT_EQ(step.kind, QueueStep::Kind::kRing);
+  EXPECT_EQ(step.agents, (std::vector<std::string>{"1002"})) << "1003 is in its wrap-up";
+  center_.offer_failed(tenant_, "700", *second.caller);
+  clock_.advance(seconds(10));
+  step = center_.poll(tenant_, "700", *second.caller, live_);
+  ASSERT_EQ(step.kind, QueueStep::Kind::kRing);
+  EXPECT_EQ(step.agents, (std::vector<std::string>{"1002", "1003"}));
+}
+
+TEST_F(QueueCenterTest, AnAnswerBySomeoneOutsideTheOfferCreditsNobody) {
+  auto joined = center_.join(tenant_, "700");
+  ASSERT_EQ(center_.poll(tenant_, "700", *joined.caller, live_).kind, QueueStep::Kind::kRing);
+  center_.answered(tenant_, "700", *joined.caller, "1001");
+  EXPECT_EQ(center_.stats(tenant_, "700")->answered, 1u);
+  EXPECT_EQ(center_.answered_by(tenant_, "700", "1001"), 0u);
+  EXPECT_EQ(center_.answered_by(tenant_, "700", "1002"), 0u);
+  EXPECT_EQ(center_.answered_by(tenant_, "700", "1003"), 0u);
 }
 
 TEST_F(QueueCenterTest, BusyAgentsAreNotRungAndUnansweredOffersComeBack) {
@@ -127,6 +173,63 @@ TEST_F(QueueCenterTest, AbandonedCallerIsCounted) {
   center_.leave(tenant_, "700", *joined.caller);
   EXPECT_EQ(center_.stats(tenant_, "700")->abandoned, 1u);
   EXPECT_EQ(center_.waiting(tenant_, "700"), 0u);
+}
+
+TEST_F(QueueCenterTest, WaitingCallersAreToldTheAnnounceInterval) {
+  auto joined = center_.join(tenant_, "700");
+  pbx::FixedLiveState nobody;
+  QueueStep step = center_.poll(tenant_, "700", *joined.caller, nobody);
+  ASSERT_EQ(step.kind, QueueStep::Kind::kWait);
+  EXPECT_EQ(step.position, 1u);
+  EXPECT_EQ(step.announce_interval, seconds(30)) << "the default";
+
+  auto queues = store_->list_call_queues(tenant_);
+  ASSERT_TRUE(queues.ok() && queues->size() == 1u);
+  store::CallQueueConfig config = queues->front();
+  config.announce_s = 0;
+  ASSERT_TRUE(store_->update_call_queue(config).ok());
+  ASSERT_TRUE(center_.reload(*store_).ok());
+  step = center_.poll(tenant_, "700", *joined.caller, nobody);
+  ASSERT_EQ(step.kind, QueueStep::Kind::kWait);
+  EXPECT_EQ(step.announce_interval, seconds(0)) << "0 = no announcements";
+}
+
+TEST(QueueAnnouncementTest, SpeaksThePositionDigitByDigitWithStandardPrompts) {
+  using Keys = std::vector<std::string_view>;
+  EXPECT_EQ(queue_announcement_prompts(1), (Keys{"queue_position", "digit_1"}));
+  EXPECT_EQ(queue_announcement_prompts(10), (Keys{"queue_position", "digit_1", "digit_0"}));
+  EXPECT_EQ(queue_announcement_prompts(307),
+            (Keys{"queue_position", "digit_3", "digit_0", "digit_7"}));
+  for (const std::string_view key : queue_announcement_prompts(1234567890)) {
+    EXPECT_FALSE(media::standard_prompt_text(key).empty()) << key;
+  }
+}
+
+// The announcement prompts are synthesised (espeak-ng, for real) by the first reload that finds
+// an announcing queue, and not at all while no queue announces.
+TEST_F(QueueCenterTest, PromptsAreMadeOnlyWhenSomeQueueAnnounces) {
+  auto quiet_library = media::PromptLibrary::open(dir_.path() / "quiet-prompts");
+  ASSERT_TRUE(quiet_library.ok());
+  auto queues = store_->list_call_queues(tenant_);
+  ASSERT_TRUE(queues.ok() && queues->size() == 1u);
+  store::CallQueueConfig config = queues->front();
+  config.announce_s = 0;
+  ASSERT_TRUE(store_->update_call_queue(config).ok());
+  QueueCenter quiet(clock_, quiet_library->get());
+  ASSERT_TRUE(quiet.reload(*store_).ok());
+  EXPECT_EQ((*quiet_library)->standard("queue_position"), nullptr);
+
+  auto library = media::PromptLibrary::open(dir_.path() / "prompts");
+  ASSERT_TRUE(library.ok());
+  config.announce_s = 5;
+  ASSERT_TRUE(store_->update_call_queue(config).ok());
+  QueueCenter announcing(clock_, library->get());
+  ASSERT_TRUE(announcing.reload(*store_).ok());
+  for (const std::string_view key : queue_announcement_prompts(1234567890)) {
+    auto clip = (*library)->standard(key);
+    ASSERT_NE(clip, nullptr) << key;
+    EXPECT_GT(clip->seconds(), 0.1) << key;
+  }
 }
 
 }  // namespace

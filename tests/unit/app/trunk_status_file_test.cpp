@@ -16,33 +16,15 @@ TrunkStatusReport sample() {
   TrunkStatusReport report;
   report.written_at = 1'800'000'000;
   report.pid = 4242;
-  report.rows.push_back(TrunkStatusRow{.tenant_domain = "example.com",
-                                       .trunk_name = "main",
-                                       .enabled = true,
-                                       .registration = "registered",
-                                       .last_code = 200,
-                                       .expires_at = 1'800'000'540,
-                                       .keepalive = "up",
-                                       .calls = 2,
-                                       .max_calls = 4,
-                                       .since = 1'799'999'000,
-                                       .reason = ""});
-  report.rows.push_back(TrunkStatusRow{.tenant_domain = "example.com",
-                                       .trunk_name = "backup",
-                                       .enabled = true,
-                                       .registration = "failed",
-                                       .last_code = 403,
-                                       .expires_at = 0,
-                                       .keepalive = "down",
-                                       .calls = 0,
-                                       .max_calls = 0,
-                                       .since = 1'799'999'500,
-                                       .reason = "credentials rejected"});
-  report.rows.push_back(TrunkStatusRow{.tenant_domain = "other.org",
-                                       .trunk_name = "old",
-                                       .enabled = false,
-                                       .registration = "disabled",
-                                       .keepalive = "off"});
+  // tenant, trunk, enabled, registration, last code, expires at, keep-alive, calls, max calls,
+  // since, reason
+  report.rows = {
+      {"example.com", "main", true, "registered", 200, 1'800'000'540, "up", 2, 4, 1'799'999'000,
+       ""},
+      {"example.com", "backup", true, "failed", 403, 0, "down", 0, 0, 1'799'999'500,
+       "credentials rejected"},
+      {"other.org", "old", false, "disabled", 0, 0, "off", 0, 0, 0, ""},
+  };
   return report;
 }
 

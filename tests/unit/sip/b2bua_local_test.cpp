@@ -261,5 +261,71 @@ TEST_F(B2buaLocalTest, NoRegisteredDeviceGoesStraightToTheExhaustedApplication) 
   EXPECT_EQ(log_.applications[0], "voicemail:1003");
 }
 
+// A DID routed to an application holds its trunk channel (CallPlan::keep_alive, decision 0026)
+// for the whole call, whichever way the application is reached; a refusal drops it at once.
+class B2buaLocalKeepAliveTest : public B2buaLocalTest {
+ protected:
+  B2buaLocalKeepAliveTest() {
+    routing_.planner = [this](const CallTenant&, std::string_view, std::string_view dialled) {
+      CallPlan plan;
+      if (dialled == "*43") plan.application = "echo";
+      if (dialled == "3000") plan.application = "conference:full";
+      if (dialled == "1003") {
+        plan.stages = {RingStage{{"1003"}, {}}};
+        plan.exhausted_application = "voicemail:1003";
+      }
+      auto channel = std::make_shared<int>(1);
+      channel_ = channel;
+      plan.keep_alive = std::move(channel);
+      return plan;
+    };
+  }
+
+  std::weak_ptr<void> channel_;
+};
+
+TEST_F(B2buaLocalKeepAliveTest, AnApplicationsCallHoldsTheChannelUntilTheCallerHangsUp) {
+  const std::string tag = answered_call();
+  EXPECT_FALSE(channel_.expired()) << "the channel is held while the application talks";
+  run_for(std::chrono::seconds(30));
+  drain();
+  EXPECT_FALSE(channel_.expired());
+  Request bye = to_echo("BYE", 2);
+  bye.to += ";tag=" + tag;
+  bye.body.clear();
+  from_a(bye.text());
+  EXPECT_TRUE(find_status(drain(), a_peer_, 200) != nullptr);
+  EXPECT_EQ(b2bua_.call_count(), 0U);
+  EXPECT_TRUE(channel_.expired()) << "the channel is given back when the call ends";
+}
+
+TEST_F(B2buaLocalKeepAliveTest, TheApplicationHangingUpGivesTheChannelBack) {
+  answered_call();
+  ASSERT_TRUE(log_.hang_up);
+  log_.hang_up();
+  run_for(std::chrono::milliseconds(0));
+  EXPECT_NE(find(drain(), a_peer_, "BYE"), nullptr);
+  EXPECT_TRUE(channel_.expired());
+}
+
+TEST_F(B2buaLocalKeepAliveTest, AnUnregisteredExtensionsVoicemailHoldsTheChannel) {
+  Request invite;
+  invite.uri = "sip:1003@example.com";
+  invite.to = "<sip:1003@example.com>";
+  from_a(invite.text());
+  EXPECT_NE(find_status(drain(), a_peer_, 200), nullptr);
+  ASSERT_EQ(log_.applications.size(), 1U);
+  EXPECT_FALSE(channel_.expired());
+}
+
+TEST_F(B2buaLocalKeepAliveTest, ARefusingApplicationDropsTheChannelAtOnce) {
+  Request full = to_echo();
+  full.uri = "sip:3000@example.com";
+  full.to = "<sip:3000@example.com>";
+  from_a(full.text());
+  EXPECT_NE(find_status(drain(), a_peer_, 486), nullptr);
+  EXPECT_TRUE(channel_.expired());
+}
+
 }  // namespace
 }  // namespace parley::sip::testing

@@ -26,6 +26,7 @@ constexpr std::string_view kRelayToCaller =
 struct Log {
   std::vector<std::string> applications;
   std::vector<int> failures;
+  std::vector<std::string> answered;  // on_redirect_answered's extensions
   std::function<void(std::string)> redirect;
   int live_sessions = 0;
   std::vector<std::string> media_offers;
@@ -45,6 +46,9 @@ class Session final : public LocalSession {
     log_.redirect = std::move(redirect);
   }
   void on_redirect_failed(int status) override { log_.failures.push_back(status); }
+  void on_redirect_answered(std::string_view extension) override {
+    log_.answered.emplace_back(extension);
+  }
 
  private:
   Log& log_;
@@ -117,6 +121,8 @@ class B2buaRedirectTest : protected Holder, public B2buaFixture {
                           std::string_view dialled) {
       if (dialled == "500") return CallPlan{.application = "ivr:1:main"};
       if (dialled == "1002") return CallPlan{.stages = {RingStage{{"1002"}, {}}}};
+      // A queue's ring-all offer: every agent of the offer in one stage.
+      if (dialled == "1003") return CallPlan{.stages = {RingStage{{"1003", "1002"}, {}}}};
       return FakeRouting{}.CallRouting::plan_call(tenant, caller, dialled);
     };
   }
@@ -193,6 +199,37 @@ TEST_F(B2buaRedirectTest, ToAnExtensionRingsItThenMovesTheCallerToTheRelay) {
   EXPECT_EQ(log_.live_sessions, 0);  // the menu is over
   caller_accepts(*reinvite);
   EXPECT_TRUE(log_.failures.empty());
+  EXPECT_EQ(log_.answered, std::vector<std::string>{"1002"});
+}
+
+TEST_F(B2buaRedirectTest, TheApplicationLearnsWhichExtensionOfTheStageAnswered) {
+  // 1002's second phone is 1003's only one here, so the stage rings two extensions.
+  auto& phones = location_.bindings[{kTenant, "1002"}];
+  for (auto& phone : phones) phone.extension = "1002";
+  store::Binding other = phones.back();
+  other.extension = "1003";
+  phones.pop_back();
+  location_.bindings[{kTenant, "1003"}] = {other};
+
+  answered();
+  log_.redirect("1003");
+  run_for(std::chrono::milliseconds(1));
+  auto sent = drain();
+  const Out* b1 = find(sent, b1_peer_, "INVITE");
+  const Out* b2 = find(sent, b2_peer_, "INVITE");
+  ASSERT_NE(b1, nullptr);
+  ASSERT_NE(b2, nullptr);
+  from_b1(answer(b1->message, 180, "btag"));
+  drain();
+  from_b2(answer(b2->message, 200, "btag2", "<sip:1003@10.0.0.22:5064>", kSdpB));
+  sent = drain();
+  EXPECT_NE(find(sent, b1_peer_, "CANCEL"), nullptr);
+  const Out* reinvite = find(sent, a_peer_, "INVITE");
+  ASSERT_NE(reinvite, nullptr);
+  caller_accepts(*reinvite);
+  EXPECT_EQ(log_.answered, std::vector<std::string>{"1003"})
+      << "the extension whose phone answered, not the number redirected to";
+  EXPECT_EQ(log_.live_sessions, 0);
 }
 
 TEST_F(B2buaRedirectTest, FailuresComeBackToTheApplication) {

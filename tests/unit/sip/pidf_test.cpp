@@ -25,45 +25,49 @@ constexpr std::string_view kAwayDocument = R"(<?xml version="1.0" encoding="UTF-
   </dm:person>
 </presence>)";
 
+// Whether `document` reads as `state` with `note`; a failure says what it read instead.
+::testing::AssertionResult reads_as(std::string_view document, UserState state,
+                                    std::string_view note) {
+  auto read = parse_pidf(document);
+  if (!read) return ::testing::AssertionFailure() << "refused: " << read.error().message;
+  if (read->state != state || read->note != note) {
+    return ::testing::AssertionFailure()
+           << "read " << user_state_name(read->state) << " \"" << read->note << "\"";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 TEST(Pidf, ReadsAwayAndThePersonNote) {
-  auto read = parse_pidf(kAwayDocument);
-  ASSERT_TRUE(read) << read.error().message;
-  EXPECT_EQ(read->state, UserState::kAway);
-  EXPECT_EQ(read->note, "Back at 3 & then some");
+  EXPECT_TRUE(reads_as(kAwayDocument, UserState::kAway, "Back at 3 & then some"));
 }
 
 TEST(Pidf, AllTuplesClosedMeansOffline) {
-  auto read = parse_pidf(
-      "<presence xmlns='urn:ietf:params:xml:ns:pidf' entity='sip:a@b'>"
-      "<tuple id='a'><status><basic>closed</basic></status></tuple>"
-      "<tuple id='b'><status><basic> closed </basic></status><note>gone</note></tuple>"
-      "</presence>");
-  ASSERT_TRUE(read) << read.error().message;
-  EXPECT_EQ(read->state, UserState::kOffline);
-  EXPECT_EQ(read->note, "gone");
+  EXPECT_TRUE(
+      reads_as("<presence xmlns='urn:ietf:params:xml:ns:pidf' entity='sip:a@b'>"
+               "<tuple id='a'><status><basic>closed</basic></status></tuple>"
+               "<tuple id='b'><status><basic> closed </basic></status><note>gone</note></tuple>"
+               "</presence>",
+               UserState::kOffline, "gone"));
 }
 
 TEST(Pidf, OneOpenTupleIsEnough) {
-  auto read = parse_pidf(
-      "<presence xmlns='urn:ietf:params:xml:ns:pidf' entity='sip:a@b'>"
-      "<tuple id='a'><status><basic>closed</basic></status></tuple>"
-      "<tuple id='b'><status><basic>open</basic></status></tuple></presence>");
-  ASSERT_TRUE(read);
-  EXPECT_EQ(read->state, UserState::kAvailable);
-  EXPECT_EQ(read->note, "");
+  EXPECT_TRUE(
+      reads_as("<presence xmlns='urn:ietf:params:xml:ns:pidf' entity='sip:a@b'>"
+               "<tuple id='a'><status><basic>closed</basic></status></tuple>"
+               "<tuple id='b'><status><basic>open</basic></status></tuple></presence>",
+               UserState::kAvailable, ""));
 }
 
 TEST(Pidf, PrefixedNamespacesAndBusyWinsOverAway) {
-  auto read = parse_pidf(
+  // The tuple's note comes first.
+  EXPECT_TRUE(reads_as(
       "<p:presence xmlns:p='urn:ietf:params:xml:ns:pidf' xmlns:r='urn:ietf:params:xml:ns:pidf:rpid'"
       " xmlns:d='urn:ietf:params:xml:ns:pidf:data-model' entity='sip:a@b'>"
       "<p:tuple id='x'><p:status><p:basic>open</p:basic></p:status>"
       "<p:note><![CDATA[In a <meeting>]]></p:note></p:tuple>"
       "<d:person id='y'><r:activities><r:away/><r:meeting/></r:activities></d:person>"
-      "</p:presence>");
-  ASSERT_TRUE(read) << read.error().message;
-  EXPECT_EQ(read->state, UserState::kBusy);
-  EXPECT_EQ(read->note, "In a <meeting>");  // the tuple's note comes first
+      "</p:presence>",
+      UserState::kBusy, "In a <meeting>"));
 }
 
 TEST(Pidf, ActivitiesOutsideTheRpidNamespaceDoNotCount) {
@@ -158,23 +162,15 @@ TEST(Pidf, WhatWeBuildWeReadBack) {
   PresenceInputs inputs;
   inputs.registered = true;
   inputs.user = UserPresence{UserState::kAway, "Lunch <back at 2> & \"soon\""};
-  const PresenceStatus status = derive_presence(inputs);
-  auto read = parse_pidf(build_pidf("sip:1001@example.com", status));
-  ASSERT_TRUE(read) << read.error().message;
-  EXPECT_EQ(read->state, UserState::kAway);
-  EXPECT_EQ(read->note, inputs.user.note);
+  const auto built = [&] { return build_pidf("sip:1001@example.com", derive_presence(inputs)); };
+  EXPECT_TRUE(reads_as(built(), UserState::kAway, inputs.user.note));
 
   inputs.user = UserPresence{UserState::kBusy, {}};
-  read = parse_pidf(build_pidf("sip:1001@example.com", derive_presence(inputs)));
-  ASSERT_TRUE(read);
-  EXPECT_EQ(read->state, UserState::kBusy);
-  EXPECT_EQ(read->note, "Busy");
+  EXPECT_TRUE(reads_as(built(), UserState::kBusy, "Busy"));
 
   inputs.user = UserPresence{UserState::kOffline, "hidden"};
-  read = parse_pidf(build_pidf("sip:1001@example.com", derive_presence(inputs)));
-  ASSERT_TRUE(read);
-  EXPECT_EQ(read->state, UserState::kOffline);
-  EXPECT_EQ(read->note, "Offline");  // invisible: the note does not leak
+  // Invisible: the note does not leak.
+  EXPECT_TRUE(reads_as(built(), UserState::kOffline, "Offline"));
 }
 
 }  // namespace

@@ -9,43 +9,17 @@
 #include <vector>
 
 #include "store/call_feature_store.hpp"
-#include "store/sqlite/sqlite_store.hpp"
-#include "support/temp_dir.hpp"
+#include "store_fixture.hpp"
 
 namespace parley::store::sqlite {
 namespace {
 
-const std::string kSha256(64, 'a');
-
-class CallFeatureStoreTest : public ::testing::Test {
+class CallFeatureStoreTest : public StoreFixture {
  protected:
   void SetUp() override {
-    store_ = open_store();
-    ASSERT_NE(store_, nullptr);
-    auto tenant = store_->add_tenant(NewTenant{"example.com", "Example", false});
-    ASSERT_TRUE(tenant.ok());
-    tenant_ = *tenant;
-    auto other = store_->add_tenant(NewTenant{"other.org", "Other", false});
-    ASSERT_TRUE(other.ok());
-    other_ = *other;
-    for (const char* number : {"1001", "1002", "1003"}) {
-      ASSERT_TRUE(store_->add_extension(NewExtension{tenant_.id, number, "", {"", kSha256}}));
-    }
-    ASSERT_TRUE(store_->add_extension(NewExtension{other_.id, "2001", "", {"", kSha256}}));
-  }
-
-  std::unique_ptr<SqliteStore> open_store() {
-    SqliteStoreOptions options;
-    options.data_dir = dir_.path() / "data";
-    auto opened = SqliteStore::open(std::move(options));
-    EXPECT_TRUE(opened.ok()) << opened.error().message;
-    return opened.ok() ? std::move(opened).value() : nullptr;
-  }
-
-  std::uint64_t counter() {
-    auto value = store_->change_counter();
-    EXPECT_TRUE(value.ok());
-    return value.ok() ? *value : 0;
+    ASSERT_NO_FATAL_FAILURE(open_with_tenants(/*with_other=*/true));
+    ASSERT_NO_FATAL_FAILURE(add_extensions(tenant_.id, {{"1001", ""}, {"1002", ""}, {"1003", ""}}));
+    ASSERT_NO_FATAL_FAILURE(add_extensions(other_.id, {{"2001", ""}}));
   }
 
   RingGroup group(std::string number, std::vector<std::string> members) {
@@ -62,11 +36,6 @@ class CallFeatureStoreTest : public ::testing::Test {
   static Destination local(std::string number) {
     return {DestinationKind::kExtension, std::move(number)};
   }
-
-  test::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
-  Tenant tenant_;
-  Tenant other_;
 };
 
 TEST_F(CallFeatureStoreTest, SchemaVersionIncludesMigrationFive) {

@@ -4,34 +4,25 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <iterator>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "store/call_feature_store.hpp"
 #include "store/call_queue_store.hpp"
 #include "store/conference_store.hpp"
-#include "store/sqlite/sqlite_store.hpp"
-#include "support/temp_dir.hpp"
+#include "store_fixture.hpp"
 
 namespace parley::store::sqlite {
 namespace {
 
-const std::string kSha256(64, 'a');
-
-class CallQueueStoreTest : public ::testing::Test {
+class CallQueueStoreTest : public StoreFixture {
  protected:
   void SetUp() override {
-    SqliteStoreOptions options;
-    options.data_dir = dir_.path() / "data";
-    auto opened = SqliteStore::open(std::move(options));
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(opened).value();
-    auto tenant = store_->add_tenant(NewTenant{"example.com", "Example", false});
-    ASSERT_TRUE(tenant.ok());
-    tenant_ = *tenant;
-    for (const char* number : {"1001", "1002", "1003"}) {
-      ASSERT_TRUE(store_->add_extension(NewExtension{tenant_.id, number, "", {"", kSha256}}));
-    }
+    ASSERT_NO_FATAL_FAILURE(open_with_tenants(/*with_other=*/false));
+    ASSERT_NO_FATAL_FAILURE(add_extensions(tenant_.id, {{"1001", ""}, {"1002", ""}, {"1003", ""}}));
   }
 
   CallQueueConfig queue(std::string number) const {
@@ -48,16 +39,6 @@ class CallQueueStoreTest : public ::testing::Test {
     row.members = {"1002", "1001"};
     return row;
   }
-
-  std::uint64_t counter() {
-    auto value = store_->change_counter();
-    EXPECT_TRUE(value.ok());
-    return value.ok() ? *value : 0;
-  }
-
-  test::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
-  Tenant tenant_;
 };
 
 TEST_F(CallQueueStoreTest, AddsChangesListsAndRemovesQueues) {
@@ -79,11 +60,13 @@ TEST_F(CallQueueStoreTest, AddsChangesListsAndRemovesQueues) {
   EXPECT_EQ(row.max_wait_s, 120u);
   EXPECT_EQ(row.max_callers, 10u);
   EXPECT_EQ(row.fallback, "voicemail:1001");
+  EXPECT_EQ(row.announce_s, 30u) << "announcements every 30 s unless told otherwise";
   EXPECT_EQ(row.members, (std::vector<std::string>{"1002", "1001"}));
 
   CallQueueConfig changed = queue("700");
   changed.strategy = "round-robin";
   changed.fallback = "";
+  changed.announce_s = 0;
   const std::uint64_t before_update = counter();
   ASSERT_TRUE(store_->update_call_queue(changed).ok());
   ASSERT_TRUE(store_->set_call_queue_members(tenant_.id, "700", {"1003", "1001", "1002"}).ok());
@@ -93,6 +76,7 @@ TEST_F(CallQueueStoreTest, AddsChangesListsAndRemovesQueues) {
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ(listed->front().strategy, "round-robin");
   EXPECT_EQ(listed->front().fallback, "");
+  EXPECT_EQ(listed->front().announce_s, 0u);
   EXPECT_EQ(listed->front().members, (std::vector<std::string>{"1003", "1001", "1002"}));
 
   ASSERT_TRUE(store_->remove_call_queue(tenant_.id, "700").ok());
@@ -105,34 +89,28 @@ TEST_F(CallQueueStoreTest, AddsChangesListsAndRemovesQueues) {
 }
 
 TEST_F(CallQueueStoreTest, RefusesBadSettingsAndMembers) {
-  auto refused = [&](CallQueueConfig row, StoreError kind) {
-    auto added = store_->add_call_queue(row);
-    EXPECT_FALSE(added.ok());
-    if (!added.ok()) EXPECT_TRUE(is_error(added.error(), kind)) << added.error().message;
+  using Change = void (*)(CallQueueConfig&);
+  const std::pair<Change, StoreError> cases[] = {
+      {[](CallQueueConfig& q) { q.strategy = "random"; }, StoreError::kInvalidInput},
+      {[](CallQueueConfig& q) { q.ring_timeout_s = 4; }, StoreError::kInvalidInput},
+      {[](CallQueueConfig& q) { q.wrap_up_s = 601; }, StoreError::kInvalidInput},
+      {[](CallQueueConfig& q) { q.max_callers = 10001; }, StoreError::kInvalidInput},
+      {[](CallQueueConfig& q) { q.announce_s = 3601; }, StoreError::kInvalidInput},
+      {[](CallQueueConfig& q) { q.fallback = "voicemail:abc"; }, StoreError::kInvalidInput},
+      {[](CallQueueConfig& q) { q.number = "70x"; }, StoreError::kInvalidInput},
+      {[](CallQueueConfig& q) {
+         q.members = {"1001", "1001"};
+       },
+       StoreError::kInvalidInput},
+      {[](CallQueueConfig& q) { q.members = {"1999"}; }, StoreError::kNotFound},
   };
-  auto row = queue("700");
-  row.strategy = "random";
-  refused(row, StoreError::kInvalidInput);
-  row = queue("700");
-  row.ring_timeout_s = 4;
-  refused(row, StoreError::kInvalidInput);
-  row = queue("700");
-  row.wrap_up_s = 601;
-  refused(row, StoreError::kInvalidInput);
-  row = queue("700");
-  row.max_callers = 10001;
-  refused(row, StoreError::kInvalidInput);
-  row = queue("700");
-  row.fallback = "voicemail:abc";
-  refused(row, StoreError::kInvalidInput);
-  row = queue("70x");
-  refused(row, StoreError::kInvalidInput);
-  row = queue("700");
-  row.members = {"1001", "1001"};
-  refused(row, StoreError::kInvalidInput);
-  row = queue("700");
-  row.members = {"1999"};
-  refused(row, StoreError::kNotFound);
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    CallQueueConfig row = queue("700");
+    cases[i].first(row);
+    auto added = store_->add_call_queue(row);
+    EXPECT_FALSE(added.ok()) << "case " << i;
+    if (!added.ok()) EXPECT_TRUE(is_error(added.error(), cases[i].second)) << added.error().message;
+  }
   EXPECT_TRUE(store_->list_call_queues(tenant_.id)->empty()) << "nothing half-written";
 }
 

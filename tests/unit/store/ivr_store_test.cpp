@@ -9,31 +9,16 @@
 
 #include "store/conference_store.hpp"
 #include "store/ivr_store.hpp"
-#include "store/sqlite/sqlite_store.hpp"
-#include "support/temp_dir.hpp"
+#include "store_fixture.hpp"
 
 namespace parley::store::sqlite {
 namespace {
 
-const std::string kSha256(64, 'a');
-
-class IvrStoreTest : public ::testing::Test {
+class IvrStoreTest : public StoreFixture {
  protected:
   void SetUp() override {
-    store_ = open_store();
-    ASSERT_NE(store_, nullptr);
-    auto tenant = store_->add_tenant(NewTenant{"example.com", "Example", false});
-    ASSERT_TRUE(tenant.ok());
-    tenant_ = *tenant;
-    ASSERT_TRUE(store_->add_extension(NewExtension{tenant_.id, "1001", "", {"", kSha256}}));
-  }
-
-  std::unique_ptr<SqliteStore> open_store() {
-    SqliteStoreOptions options;
-    options.data_dir = dir_.path() / "data";
-    auto opened = SqliteStore::open(std::move(options));
-    EXPECT_TRUE(opened.ok()) << opened.error().message;
-    return opened.ok() ? std::move(opened).value() : nullptr;
+    ASSERT_NO_FATAL_FAILURE(open_with_tenants(/*with_other=*/false));
+    ASSERT_NO_FATAL_FAILURE(add_extensions(tenant_.id, {{"1001", ""}}));
   }
 
   IvrMenu menu(std::string name, std::string number = "") const {
@@ -61,16 +46,6 @@ class IvrStoreTest : public ::testing::Test {
     row.closed_destination = "menu:night";
     return row;
   }
-
-  std::uint64_t counter() {
-    auto value = store_->change_counter();
-    EXPECT_TRUE(value.ok());
-    return value.ok() ? *value : 0;
-  }
-
-  test::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
-  Tenant tenant_;
 };
 
 TEST_F(IvrStoreTest, MenuWithOptionsRoundTripsAcrossReopen) {

@@ -7,32 +7,16 @@
 #include <string>
 
 #include "store/recording_store.hpp"
-#include "store/sqlite/sqlite_store.hpp"
-#include "support/temp_dir.hpp"
+#include "store_fixture.hpp"
 
 namespace parley::store::sqlite {
 namespace {
 
-const std::string kSha256(64, 'a');
-
-class RecordingStoreTest : public ::testing::Test {
+class RecordingStoreTest : public StoreFixture {
  protected:
   void SetUp() override {
-    SqliteStoreOptions options;
-    options.data_dir = dir_.path() / "data";
-    auto opened = SqliteStore::open(std::move(options));
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(opened).value();
-    auto tenant = store_->add_tenant(NewTenant{"example.com", "Example", false});
-    ASSERT_TRUE(tenant.ok());
-    tenant_ = *tenant;
-    auto other = store_->add_tenant(NewTenant{"other.org", "Other", false});
-    ASSERT_TRUE(other.ok());
-    other_ = *other;
-    ASSERT_TRUE(
-        store_->add_extension(NewExtension{tenant_.id, "1001", "Alice", Credentials{"", kSha256}}));
-    ASSERT_TRUE(
-        store_->add_extension(NewExtension{tenant_.id, "1002", "Bob", Credentials{"", kSha256}}));
+    ASSERT_NO_FATAL_FAILURE(open_with_tenants(/*with_other=*/true));
+    ASSERT_NO_FATAL_FAILURE(add_extensions(tenant_.id, {{"1001", "Alice"}, {"1002", "Bob"}}));
   }
 
   Recording recording(TenantId tenant, std::string call_id, std::string caller, std::string callee,
@@ -48,11 +32,6 @@ class RecordingStoreTest : public ::testing::Test {
     row.started_at = started;
     return row;
   }
-
-  test::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
-  Tenant tenant_;
-  Tenant other_;
 };
 
 TEST_F(RecordingStoreTest, PolicyDefaultsToOffAndChangesMoveTheCounter) {

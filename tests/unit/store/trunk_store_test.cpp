@@ -9,31 +9,17 @@
 
 #include "store/call_limits_store.hpp"
 #include "store/routing_store.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 #include "store/trunk_store.hpp"
-#include "support/temp_dir.hpp"
+#include "store_fixture.hpp"
 
 namespace parley::store::sqlite {
 namespace {
 
-const std::string kSha256(64, 'a');
-
-class TrunkStoreTest : public ::testing::Test {
+class TrunkStoreTest : public StoreFixture {
  protected:
   void SetUp() override {
-    SqliteStoreOptions options;
-    options.data_dir = dir_.path() / "data";
-    auto opened = SqliteStore::open(std::move(options));
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(opened).value();
-    auto tenant = store_->add_tenant(NewTenant{"example.com", "Example", false});
-    ASSERT_TRUE(tenant.ok());
-    tenant_ = *tenant;
-    auto other = store_->add_tenant(NewTenant{"other.org", "Other", false});
-    ASSERT_TRUE(other.ok());
-    other_ = *other;
-    ASSERT_TRUE(
-        store_->add_extension(NewExtension{tenant_.id, "1001", "Alice", Credentials{"", kSha256}}));
+    ASSERT_NO_FATAL_FAILURE(open_with_tenants(/*with_other=*/true));
+    ASSERT_NO_FATAL_FAILURE(add_extensions(tenant_.id, {{"1001", "Alice"}}));
   }
 
   Trunk trunk(TenantId tenant, std::string name) {
@@ -54,17 +40,6 @@ class TrunkStoreTest : public ::testing::Test {
     row.trunks = std::move(trunks);
     return row;
   }
-
-  std::uint64_t counter() {
-    auto value = store_->change_counter();
-    EXPECT_TRUE(value.ok());
-    return value.ok() ? *value : 0;
-  }
-
-  test::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
-  Tenant tenant_;
-  Tenant other_;
 };
 
 TEST_F(TrunkStoreTest, MigrationSixIsApplied) {

@@ -7,30 +7,17 @@
 #include <memory>
 #include <string>
 
-#include "store/sqlite/sqlite_store.hpp"
 #include "store/voicemail_store.hpp"
-#include "support/temp_dir.hpp"
+#include "store_fixture.hpp"
 
 namespace parley::store::sqlite {
 namespace {
 
-const std::string kSha256(64, 'a');
-
-class VoicemailStoreTest : public ::testing::Test {
+class VoicemailStoreTest : public StoreFixture {
  protected:
   void SetUp() override {
-    SqliteStoreOptions options;
-    options.data_dir = dir_.path() / "data";
-    auto opened = SqliteStore::open(std::move(options));
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(opened).value();
-    auto tenant = store_->add_tenant(NewTenant{"example.com", "Example", false});
-    ASSERT_TRUE(tenant.ok());
-    tenant_ = *tenant;
-    ASSERT_TRUE(
-        store_->add_extension(NewExtension{tenant_.id, "1001", "Alice", Credentials{"", kSha256}}));
-    ASSERT_TRUE(
-        store_->add_extension(NewExtension{tenant_.id, "1002", "Bob", Credentials{"", kSha256}}));
+    ASSERT_NO_FATAL_FAILURE(open_with_tenants(/*with_other=*/false));
+    ASSERT_NO_FATAL_FAILURE(add_extensions(tenant_.id, {{"1001", "Alice"}, {"1002", "Bob"}}));
   }
 
   VoicemailMessage message(std::string box, std::string caller, UnixMillis at) {
@@ -45,16 +32,6 @@ class VoicemailStoreTest : public ::testing::Test {
                std::to_string(at) + "-1.wav";
     return row;
   }
-
-  std::uint64_t counter() {
-    auto value = store_->change_counter();
-    EXPECT_TRUE(value.ok());
-    return value.ok() ? *value : 0;
-  }
-
-  test::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
-  Tenant tenant_;
 };
 
 TEST_F(VoicemailStoreTest, MessagesAreListedNewestFirstAndCounted) {

@@ -201,9 +201,12 @@ export function userPart(address: string): string {
   return at >= 0 ? bare.slice(0, at) : bare;
 }
 
-export type AdminPage = 'dashboard' | 'extensions' | 'ring-groups' | 'forwarding' | 'calls' | 'registrations';
+export type AdminPage =
+  | 'dashboard' | 'extensions' | 'ring-groups' | 'forwarding' | 'rooms' | 'queues' | 'calls'
+  | 'recordings' | 'registrations';
 export const ADMIN_PAGES: readonly AdminPage[] = [
-  'dashboard', 'extensions', 'ring-groups', 'forwarding', 'calls', 'registrations',
+  'dashboard', 'extensions', 'ring-groups', 'forwarding', 'rooms', 'queues', 'calls', 'recordings',
+  'registrations',
 ];
 
 /**

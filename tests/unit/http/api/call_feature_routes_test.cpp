@@ -3,101 +3,17 @@
 // resources answer 404 like missing ones, users get 403) and the dial-plan reload hook.
 // tests/integration/api_call_features_test.py drives the same routes over HTTPS with calls.
 
-#include <gtest/gtest.h>
-
-#include <memory>
-#include <nlohmann/json.hpp>
+#include <array>
 #include <string>
+#include <vector>
 
-#include "http/api/credentials.hpp"
-#include "http/api/rest_api.hpp"
-#include "protocol/sip/digest.hpp"
-#include "store/sqlite/sqlite_store.hpp"
-#include "support/temp_dir.hpp"
+#include "api_route_fixture.hpp"
 
 namespace parley::http::api {
 namespace {
 
 using nlohmann::json;
-
-class CallFeatureRoutesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.data_dir = dir_.path() / "data";
-    store_ = std::move(store::sqlite::SqliteStore::open(options)).value();
-    example_ = *store_->add_tenant({"example.com", "Example", true});
-    other_ = *store_->add_tenant({"other.org", "Other", false});
-    for (const char* number : {"1001", "1002", "1003"}) add_extension(example_, number);
-    add_extension(other_, "2001");
-    ASSERT_TRUE(store_->add_admin(
-        {"root", *hash_password("root-password"), store::AdminRole::kSystemAdmin, std::nullopt}));
-    ASSERT_TRUE(store_->add_admin(
-        {"boss", *hash_password("boss-password"), store::AdminRole::kTenantAdmin, example_.id}));
-
-    RestApiOptions api_options;
-    api_options.directory_changed = [this] { ++reloads_; };
-    api_options.call_features = store_.get();
-    api_ = std::make_unique<RestApi>(*store_, *store_, clock_, api_options);
-    boss_ = login("boss", "boss-password");
-  }
-
-  void add_extension(const store::Tenant& tenant, const std::string& number) {
-    ASSERT_TRUE(store_->add_extension(
-        {tenant.id,
-         number,
-         "User " + number,
-         {"", protocol::sip::ha1(protocol::sip::DigestAlgorithm::kSha256, number, tenant.domain,
-                                 "sip-secret-" + number)}}));
-  }
-
-  struct Session {
-    std::string cookie;
-    std::string csrf;
-  };
-
-  Response send(std::string method, std::string path, std::string body, const Session* session) {
-    Request request;
-    request.method = std::move(method);
-    request.target = path;
-    request.path = std::move(path);
-    request.body = std::move(body);
-    if (!request.body.empty()) request.headers.set("Content-Type", "application/json");
-    if (session != nullptr) {
-      request.headers.set("Cookie", session->cookie);
-      request.headers.set("X-CSRF-Token", session->csrf);
-    }
-    request.remote = *net::SocketAddress::parse("192.0.2.10:40000", 0);
-    return api_->handle(request);
-  }
-
-  Session login(const std::string& name, const std::string& password) {
-    const Response response =
-        send("POST", "/api/v1/session", json{{"username", name}, {"password", password}}.dump(),
-             nullptr);
-    EXPECT_EQ(response.status, 200) << response.body;
-    const std::string cookie(response.headers.find("Set-Cookie").value_or(""));
-    return {cookie.substr(0, cookie.find(';')),
-            json::parse(response.body, nullptr, false).value("csrf_token", "")};
-  }
-
-  Response as_boss(std::string method, std::string path, std::string body = "") {
-    return send(std::move(method), std::move(path), std::move(body), &boss_);
-  }
-
-  static json body_of(const Response& response) {
-    return json::parse(response.body, nullptr, false);
-  }
-
-  test::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
-  std::unique_ptr<RestApi> api_;
-  store::Tenant example_;
-  store::Tenant other_;
-  Session boss_;
-  int reloads_ = 0;
-};
+using CallFeatureRoutesTest = test_support::ApiRouteTest;
 
 constexpr std::string_view kGroups = "/api/v1/tenants/example.com/ring-groups";
 
@@ -255,8 +171,7 @@ TEST_F(CallFeatureRoutesTest, TenantAdminSeesNothingOfAnotherTenantAndUsersNothi
 }
 
 TEST_F(CallFeatureRoutesTest, AnswersServiceUnavailableWithoutAStore) {
-  RestApiOptions options;
-  api_ = std::make_unique<RestApi>(*store_, *store_, clock_, options);
+  make_api(/*with_stores=*/false);
   const Response response = as_boss("GET", std::string(kGroups));
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(response.headers.find("Content-Type"), "application/problem+json");

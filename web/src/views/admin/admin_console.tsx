@@ -1,14 +1,18 @@
 // The admin console at /admin: sign-in, then one tenant's dashboard (live counts over WebSocket,
-// charts), extensions, call records and live registrations. A system admin picks the tenant; a tenant admin sees only its own.
+// charts), extensions, ring groups, forwarding, conference rooms, call queues, call records,
+// recordings and live registrations. A system admin picks the tenant; a tenant admin sees only its own.
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, signOut, type Session } from '../../lib/api';
 import { adminPageOf, type AdminPage, type Tenant } from '../../lib/admin';
 import { ADMIN_ROLES, listTenants } from '../../lib/admin_api';
 import { AdminSignIn } from './admin_sign_in';
 import { CallRecordsPage } from './call_records_page';
+import { ConferenceRoomsPage } from './conference_rooms_page';
 import { DashboardPage } from './dashboard_page';
 import { ExtensionsPage } from './extensions_page';
 import { ForwardingPage } from './forwarding_page';
+import { QueuesPage } from './queues_page';
+import { RecordingsPage } from './recordings_page';
 import { RingGroupsPage } from './ring_groups_page';
 import { RegistrationsPage } from './registrations_page';
 
@@ -21,7 +25,10 @@ const PAGE_TITLES: Record<AdminPage, string> = {
   extensions: 'Extensions',
   'ring-groups': 'Ring groups',
   forwarding: 'Forwarding',
+  rooms: 'Conference rooms',
+  queues: 'Call queues',
   calls: 'Call records',
+  recordings: 'Recordings',
   registrations: 'Registrations',
 };
 
@@ -139,7 +146,10 @@ function SignedInConsole({ session, onSignedOut }: { session: Session; onSignedO
         {tenant && page === 'extensions' && <ExtensionsPage key={tenant} session={session} domain={tenant} />}
         {tenant && page === 'ring-groups' && <RingGroupsPage key={tenant} session={session} domain={tenant} />}
         {tenant && page === 'forwarding' && <ForwardingPage key={tenant} session={session} domain={tenant} />}
+        {tenant && page === 'rooms' && <ConferenceRoomsPage key={tenant} session={session} domain={tenant} />}
+        {tenant && page === 'queues' && <QueuesPage key={tenant} session={session} domain={tenant} />}
         {tenant && page === 'calls' && <CallRecordsPage key={tenant} domain={tenant} />}
+        {tenant && page === 'recordings' && <RecordingsPage key={tenant} domain={tenant} />}
         {tenant && page === 'registrations' && <RegistrationsPage key={tenant} domain={tenant} />}
       </main>
     </div>

@@ -1,0 +1,202 @@
+// Conference rooms, call queues and call recordings in the admin console: the API's documents
+// read defensively (pure, unit-tested) and the REST calls that change them (docs/api.md).
+
+import { request, readProblem, ApiError, type Session } from './api';
+import { readPage, tenantPath } from './admin';
+
+export interface ConferenceRoom {
+  number: string;
+  name: string;
+  hasPin: boolean;
+  maxParticipants: number;
+}
+
+export const QUEUE_STRATEGIES = ['ring-all', 'round-robin', 'longest-idle'] as const;
+export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
+
+export interface CallQueue {
+  number: string;
+  name: string;
+  strategy: QueueStrategy;
+  ringTimeoutSeconds: number;
+  wrapUpSeconds: number;
+  maxWaitSeconds: number;
+  maxCallers: number;
+  /** "hangup", "voicemail:1001" or a number of the tenant. */
+  fallback: string;
+  members: string[];
+}
+
+export interface Recording {
+  id: number;
+  caller: string;
+  callee: string;
+  startedMs: number;
+  durationMs: number;
+  sizeBytes: number;
+  audioUrl: string;
+}
+
+type Bag = Record<string, unknown>;
+const bag = (value: unknown): Bag | null =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Bag) : null;
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const count = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0;
+
+export function readConferenceRoom(raw: unknown): ConferenceRoom | null {
+  const b = bag(raw);
+  if (!b || typeof b.number !== 'string' || b.number === '') return null;
+  return { number: b.number, name: text(b.name), hasPin: b.has_pin === true, maxParticipants: count(b.max_participants) };
+}
+
+export function readCallQueue(raw: unknown): CallQueue | null {
+  const b = bag(raw);
+  if (!b || typeof b.number !== 'string' || b.number === '') return null;
+  const strategy = (QUEUE_STRATEGIES as readonly unknown[]).includes(b.strategy) ? (b.strategy as QueueStrategy) : 'ring-all';
+  return {
+    number: b.number,
+    name: text(b.name),
+    strategy,
+    ringTimeoutSeconds: count(b.ring_timeout_seconds),
+    wrapUpSeconds: count(b.wrap_up_seconds),
+    maxWaitSeconds: count(b.max_wait_seconds),
+    maxCallers: count(b.max_callers),
+    fallback: text(b.fallback) || 'hangup',
+    members: Array.isArray(b.members) ? b.members.filter((m): m is string => typeof m === 'string') : [],
+  };
+}
+
+/** Only a link the API made for this tenant's recordings is played: never an outside URL. */
+export function readRecording(raw: unknown): Recording | null {
+  const b = bag(raw);
+  if (!b || typeof b.id !== 'number' || !Number.isInteger(b.id) || b.id <= 0) return null;
+  const url = text(b.audio_url);
+  if (!/^\/api\/v1\/tenants\/[^/]+\/recordings\/\d+\/audio$/.test(url)) return null;
+  return {
+    id: b.id,
+    caller: text(b.caller),
+    callee: text(b.callee),
+    startedMs: count(b.started_ms),
+    durationMs: count(b.duration_ms),
+    sizeBytes: count(b.size_bytes),
+    audioUrl: url,
+  };
+}
+
+export const STRATEGY_LABELS: Record<QueueStrategy, string> = {
+  'ring-all': 'All members at once',
+  'round-robin': 'Each member in turn',
+  'longest-idle': 'Longest idle member first',
+};
+
+/** "0:07", "12:05", "1:02:03". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round((Number.isFinite(ms) ? ms : 0) / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** "980 B", "31.3 KB", "4.2 MB" (decimal units, as file managers show them). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1000) return `${Math.max(0, Math.floor(bytes || 0))} B`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} KB`;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** A whole number typed into a form, or null when the text is empty; NaN when it is not one. */
+export function wholeNumber(input: string): number | null {
+  const trimmed = input.trim();
+  if (trimmed === '') return null;
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+}
+
+// --- REST calls --------------------------------------------------------------------------------
+
+async function failure(response: Response): Promise<ApiError> {
+  const problem = await readProblem(response);
+  const message = problem?.detail || problem?.title || `The server answered HTTP ${response.status}.`;
+  return new ApiError(message, response.status, typeof problem?.field === 'string' ? problem.field : null);
+}
+
+async function call(session: Session | null, method: string, path: string, body?: unknown): Promise<unknown> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (session && method !== 'GET') headers['X-CSRF-Token'] = session.csrfToken;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!response.ok) throw await failure(response);
+  return response.status === 204 ? null : response.json();
+}
+
+const roomsPath = (domain: string) => `${tenantPath(domain)}/conference-rooms`;
+const queuesPath = (domain: string) => `${tenantPath(domain)}/queues`;
+
+export async function listConferenceRooms(domain: string): Promise<ConferenceRoom[]> {
+  return readPage(await call(null, 'GET', `${roomsPath(domain)}?limit=1000`), readConferenceRoom).items;
+}
+
+export interface NewConferenceRoom {
+  number: string;
+  name: string;
+  pin: string;
+  maxParticipants: number | null;
+}
+
+export async function createConferenceRoom(session: Session, domain: string, input: NewConferenceRoom): Promise<void> {
+  const body: Record<string, unknown> = { number: input.number.trim() };
+  if (input.name.trim()) body.name = input.name.trim();
+  if (input.pin.trim()) body.pin = input.pin.trim();
+  if (input.maxParticipants !== null) body.max_participants = input.maxParticipants;
+  await call(session, 'POST', roomsPath(domain), body);
+}
+
+export async function deleteConferenceRoom(session: Session, domain: string, number: string): Promise<void> {
+  await call(session, 'DELETE', `${roomsPath(domain)}/${encodeURIComponent(number)}`);
+}
+
+export async function listCallQueues(domain: string): Promise<CallQueue[]> {
+  return readPage(await call(null, 'GET', `${queuesPath(domain)}?limit=1000`), readCallQueue).items;
+}
+
+/** The settings of a queue as a form has them; null leaves the server's default (or value). */
+export interface CallQueueInput {
+  name: string;
+  strategy: QueueStrategy;
+  ringTimeoutSeconds: number | null;
+  wrapUpSeconds: number | null;
+  maxWaitSeconds: number | null;
+  maxCallers: number | null;
+  fallback: string;
+  members: string[];
+}
+
+/** The API body for `input` (POST adds the number). */
+export function callQueueBody(input: CallQueueInput): Record<string, unknown> {
+  const body: Record<string, unknown> = { name: input.name.trim(), strategy: input.strategy, members: input.members };
+  if (input.ringTimeoutSeconds !== null) body.ring_timeout_seconds = input.ringTimeoutSeconds;
+  if (input.wrapUpSeconds !== null) body.wrap_up_seconds = input.wrapUpSeconds;
+  if (input.maxWaitSeconds !== null) body.max_wait_seconds = input.maxWaitSeconds;
+  if (input.maxCallers !== null) body.max_callers = input.maxCallers;
+  body.fallback = input.fallback.trim() || 'hangup';
+  return body;
+}
+
+export async function createCallQueue(session: Session, domain: string, number: string, input: CallQueueInput): Promise<void> {
+  await call(session, 'POST', queuesPath(domain), { number: number.trim(), ...callQueueBody(input) });
+}
+
+export async function changeCallQueue(session: Session, domain: string, number: string, input: CallQueueInput): Promise<void> {
+  await call(session, 'PATCH', `${queuesPath(domain)}/${encodeURIComponent(number)}`, callQueueBody(input));
+}
+
+export async function deleteCallQueue(session: Session, domain: string, number: string): Promise<void> {
+  await call(session, 'DELETE', `${queuesPath(domain)}/${encodeURIComponent(number)}`);
+}
+
+export async function listRecordings(domain: string, extension: string): Promise<Recording[]> {
+  const query = new URLSearchParams({ limit: '200' });
+  if (extension.trim()) query.set('extension', extension.trim());
+  return readPage(await call(null, 'GET', `${tenantPath(domain)}/recordings?${query.toString()}`), readRecording).items;
+}

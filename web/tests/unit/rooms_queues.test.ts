@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import {
+  callQueueBody, formatBytes, formatDuration, readCallQueue, readConferenceRoom, readRecording, wholeNumber,
+} from '../../src/lib/rooms_queues';
+import { adminPageOf } from '../../src/lib/admin';
+
+describe('readConferenceRoom', () => {
+  it('reads the API document and never expects the PIN', () => {
+    expect(readConferenceRoom({ number: '800', name: 'Board', has_pin: true, max_participants: 10, created_at: 1 }))
+      .toEqual({ number: '800', name: 'Board', hasPin: true, maxParticipants: 10 });
+    expect(readConferenceRoom({ number: '801', has_pin: 'yes', max_participants: -3 }))
+      .toEqual({ number: '801', name: '', hasPin: false, maxParticipants: 0 });
+    expect(readConferenceRoom({ name: 'x' })).toBeNull();
+    expect(readConferenceRoom(null)).toBeNull();
+  });
+});
+
+describe('readCallQueue', () => {
+  it('reads the API document, falling back on unknown strategies', () => {
+    expect(readCallQueue({
+      number: '700', name: 'Support', strategy: 'longest-idle', ring_timeout_seconds: 20, wrap_up_seconds: 5,
+      max_wait_seconds: 120, max_callers: 3, fallback: 'voicemail:1003', members: ['1002', 9, '1001'],
+    })).toEqual({
+      number: '700', name: 'Support', strategy: 'longest-idle', ringTimeoutSeconds: 20, wrapUpSeconds: 5,
+      maxWaitSeconds: 120, maxCallers: 3, fallback: 'voicemail:1003', members: ['1002', '1001'],
+    });
+    expect(readCallQueue({ number: '701', strategy: 'random' })?.strategy).toBe('ring-all');
+    expect(readCallQueue({ number: '701' })?.fallback).toBe('hangup');
+    expect(readCallQueue([])).toBeNull();
+  });
+});
+
+describe('readRecording', () => {
+  const good = {
+    id: 7, caller: '1001', callee: '1002', started_ms: 1_700_000_000_000, duration_ms: 1500, size_bytes: 24044,
+    audio_url: '/api/v1/tenants/example.com/recordings/7/audio',
+  };
+  it('reads the API document', () => {
+    expect(readRecording(good)).toEqual({
+      id: 7, caller: '1001', callee: '1002', startedMs: 1_700_000_000_000, durationMs: 1500, sizeBytes: 24044,
+      audioUrl: '/api/v1/tenants/example.com/recordings/7/audio',
+    });
+  });
+  it('refuses a link that is not the API\'s own audio path', () => {
+    expect(readRecording({ ...good, audio_url: 'https://evil.example/x.wav' })).toBeNull();
+    expect(readRecording({ ...good, audio_url: '/api/v1/tenants/a/recordings/../../x/audio' })).toBeNull();
+    expect(readRecording({ ...good, id: '7' })).toBeNull();
+    expect(readRecording({ ...good, id: 0 })).toBeNull();
+  });
+});
+
+describe('form helpers', () => {
+  it('reads whole numbers', () => {
+    expect(wholeNumber('')).toBeNull();
+    expect(wholeNumber(' 15 ')).toBe(15);
+    expect(wholeNumber('1.5')).toBeNaN();
+    expect(wholeNumber('-1')).toBeNaN();
+  });
+  it('builds the queue body, hang-up for an empty fallback', () => {
+    expect(callQueueBody({
+      name: ' Support ', strategy: 'round-robin', ringTimeoutSeconds: 20, wrapUpSeconds: null, maxWaitSeconds: 0,
+      maxCallers: null, fallback: ' ', members: ['1001'],
+    })).toEqual({
+      name: 'Support', strategy: 'round-robin', ring_timeout_seconds: 20, max_wait_seconds: 0, fallback: 'hangup',
+      members: ['1001'],
+    });
+  });
+  it('formats lengths and sizes', () => {
+    expect(formatDuration(7_400)).toBe('0:07');
+    expect(formatDuration(725_000)).toBe('12:05');
+    expect(formatDuration(3_723_000)).toBe('1:02:03');
+    expect(formatBytes(980)).toBe('980 B');
+    expect(formatBytes(31_300)).toBe('31.3 KB');
+    expect(formatBytes(4_200_000)).toBe('4.2 MB');
+  });
+  it('knows the new admin pages', () => {
+    expect(adminPageOf('#rooms')).toBe('rooms');
+    expect(adminPageOf('#queues')).toBe('queues');
+    expect(adminPageOf('#recordings')).toBe('recordings');
+  });
+});
