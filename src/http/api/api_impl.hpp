@@ -176,4 +176,24 @@ struct Page {
 std::optional<Page> read_page(const Request& request, std::size_t fallback, std::size_t max,
                               Response& failure);
 
+// One page of `items` (sorted by their `number`, which is the cursor) as
+// {"items": [...], "next_cursor": number-or-null}; `to_json` renders one item.
+template <typename Item, typename ToJson>
+nlohmann::json page_by_number(const std::vector<Item>& all, const Page& page, ToJson to_json) {
+  nlohmann::json items = nlohmann::json::array();
+  std::string last;
+  bool more = false;
+  for (const Item& item : all) {
+    if (!page.cursor.empty() && item.number <= page.cursor) continue;
+    if (items.size() == page.limit) {
+      more = true;
+      break;
+    }
+    items.push_back(to_json(item));
+    last = item.number;
+  }
+  return {{"items", std::move(items)},
+          {"next_cursor", more ? nlohmann::json(last) : nlohmann::json()}};
+}
+
 }  // namespace parley::http::api

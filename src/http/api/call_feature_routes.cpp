@@ -81,20 +81,7 @@ Response RestApi::Impl::list_ring_groups(const Call& call) const {
   if (!page) return failure;
   auto groups = options_.call_features->list_ring_groups(tenant->id);
   if (!groups) return store_problem(groups.error());
-  nlohmann::json items = nlohmann::json::array();
-  std::string last;
-  bool more = false;
-  for (const store::RingGroup& group : *groups) {
-    if (!page->cursor.empty() && group.number <= page->cursor) continue;
-    if (items.size() == page->limit) {
-      more = true;
-      break;
-    }
-    items.push_back(ring_group_json(group));
-    last = group.number;
-  }
-  return json_response(
-      200, {{"items", items}, {"next_cursor", more ? nlohmann::json(last) : nlohmann::json()}});
+  return json_response(200, page_by_number(*groups, *page, ring_group_json));
 }
 
 Response RestApi::Impl::create_ring_group(const Call& call) const {

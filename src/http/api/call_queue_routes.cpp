@@ -138,20 +138,7 @@ Response RestApi::Impl::list_call_queues(const Call& call) const {
   if (!page) return failure;
   auto queues = options_.call_queues->list_call_queues(tenant->id);
   if (!queues) return store_problem(queues.error());
-  nlohmann::json items = nlohmann::json::array();
-  std::string last;
-  bool more = false;
-  for (const store::CallQueueConfig& queue : *queues) {
-    if (!page->cursor.empty() && queue.number <= page->cursor) continue;
-    if (items.size() == page->limit) {
-      more = true;
-      break;
-    }
-    items.push_back(queue_json(queue));
-    last = queue.number;
-  }
-  return json_response(
-      200, {{"items", items}, {"next_cursor", more ? nlohmann::json(last) : nlohmann::json()}});
+  return json_response(200, page_by_number(*queues, *page, queue_json));
 }
 
 Response RestApi::Impl::create_call_queue(const Call& call) const {

@@ -44,20 +44,7 @@ Response RestApi::Impl::list_conference_rooms(const Call& call) const {
   if (!page) return failure;
   auto rooms = options_.conference_rooms->list_conference_rooms(tenant->id);
   if (!rooms) return store_problem(rooms.error());
-  nlohmann::json items = nlohmann::json::array();
-  std::string last;
-  bool more = false;
-  for (const store::ConferenceRoom& room : *rooms) {
-    if (!page->cursor.empty() && room.number <= page->cursor) continue;
-    if (items.size() == page->limit) {
-      more = true;
-      break;
-    }
-    items.push_back(room_json(room));
-    last = room.number;
-  }
-  return json_response(
-      200, {{"items", items}, {"next_cursor", more ? nlohmann::json(last) : nlohmann::json()}});
+  return json_response(200, page_by_number(*rooms, *page, room_json));
 }
 
 Response RestApi::Impl::create_conference_room(const Call& call) const {
