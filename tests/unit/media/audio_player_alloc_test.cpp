@@ -5,29 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "media/audio_player.hpp"
 #include "media/music_on_hold.hpp"
-
-namespace {
-std::atomic<long> g_allocations{0};  // NOLINT test-only counter behind operator new
-}
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;  // NOLINT replacing new
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);  // NOLINT replacing delete
-}
-void operator delete(void* p, std::size_t /*size*/) noexcept {
-  std::free(p);  // NOLINT replacing delete
-}
+#include "support/allocation_counter.hpp"
 
 namespace parley::media {
 namespace {
@@ -37,9 +19,9 @@ TEST(AudioPlayerAllocation, FramesAllocateNothingAcrossLoops) {
   for (const int rate : {8000, 16000, 48000}) {
     auto player = AudioPlayer::create(clip, rate);
     ASSERT_TRUE(player.ok());
-    const long before = g_allocations.load();
+    const long before = parley::test::allocation_count();
     for (int i = 0; i < 1700; ++i) (void)player->next_frame();  // 34 s: past the loop point twice
-    EXPECT_EQ(g_allocations.load(), before) << rate;
+    EXPECT_EQ(parley::test::allocation_count(), before) << rate;
     EXPECT_EQ(player->loops(), 2U) << rate;
   }
 }
@@ -50,17 +32,17 @@ TEST(AudioPlayerAllocation, MusicOnHoldFramesAllocateNothing) {
     auto music = MusicOnHold::create(built_in_hold_music(), codec);
     ASSERT_TRUE(music.ok());
     EncodedFrame frame;
-    const long before = g_allocations.load();
+    const long before = parley::test::allocation_count();
     for (int i = 0; i < 200; ++i) ASSERT_TRUE((*music)->next(frame));
-    EXPECT_EQ(g_allocations.load(), before) << codec.encoding;
+    EXPECT_EQ(parley::test::allocation_count(), before) << codec.encoding;
   }
 }
 
 // The counter itself works (otherwise the tests above could not fail).
 TEST(AudioPlayerAllocation, CounterSeesAllocations) {
-  const long before = g_allocations.load();
+  const long before = parley::test::allocation_count();
   auto v = std::make_unique<std::vector<int>>(100);
-  EXPECT_GT(g_allocations.load(), before);
+  EXPECT_GT(parley::test::allocation_count(), before);
 }
 
 }  // namespace

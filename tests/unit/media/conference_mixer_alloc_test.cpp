@@ -6,30 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "media/codecs/registry.hpp"
 #include "media/codecs/tone.hpp"
 #include "media/mixer/conference_mixer.hpp"
-
-namespace {
-std::atomic<long> g_allocations{0};  // NOLINT test-only counter behind operator new
-}
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;  // NOLINT replacing new
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);  // NOLINT replacing delete
-}
-void operator delete(void* p, std::size_t /*size*/) noexcept {
-  std::free(p);  // NOLINT replacing delete
-}
+#include "support/allocation_counter.hpp"
 
 namespace parley::media {
 namespace {
@@ -91,7 +73,7 @@ void run_room(const std::vector<CodecSpec>& codecs, int expected_rate) {
   ASSERT_EQ(mixer.sample_rate(), expected_rate);
   mixer.set_muted(streams[2].id, true);
   for (int t = 0; t < kTicks; ++t) {
-    const long before = g_allocations.load();
+    const long before = parley::test::allocation_count();
     for (std::size_t i = 0; i < streams.size(); ++i) {
       const bool lost = i == 0 && t == 60;
       const bool silent = i == 1 && t >= 70 && t < 80;  // nothing arrives: silence mixed
@@ -101,7 +83,7 @@ void run_room(const std::vector<CodecSpec>& codecs, int expected_rate) {
                  streams[i].packets[static_cast<std::size_t>(t)]);
     }
     mixer.tick();
-    if (t >= 5) EXPECT_EQ(g_allocations.load(), before) << "tick " << t;
+    if (t >= 5) EXPECT_EQ(parley::test::allocation_count(), before) << "tick " << t;
   }
   const auto stats = mixer.stats();
   EXPECT_GT(stats.frames_concealed, 0U);
@@ -124,9 +106,9 @@ TEST(ConferenceMixerAllocation, WidebandRoomAllocatesNothingPerTick) {
 
 // The counter itself works (otherwise the tests above could not fail).
 TEST(ConferenceMixerAllocation, CounterSeesAllocations) {
-  const long before = g_allocations.load();
+  const long before = parley::test::allocation_count();
   auto v = std::make_unique<std::vector<int>>(100);
-  EXPECT_GT(g_allocations.load(), before);
+  EXPECT_GT(parley::test::allocation_count(), before);
 }
 
 }  // namespace

@@ -6,31 +6,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include "codec_test_util.hpp"
 #include "local_endpoint_test_util.hpp"
 #include "media/local_endpoint.hpp"
 #include "media/rtp_relay.hpp"
 #include "protocol/rtp/rtp_packet.hpp"
-
-namespace {
-std::atomic<long> g_allocations{0};  // NOLINT test-only counter behind operator new
-}
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;  // NOLINT replacing new
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);  // NOLINT replacing delete
-}
-void operator delete(void* p, std::size_t /*size*/) noexcept {
-  std::free(p);  // NOLINT replacing delete
-}
+#include "support/allocation_counter.hpp"
 
 namespace parley::media {
 namespace {
@@ -79,15 +60,16 @@ TEST(LocalEndpointAllocation, SteadyStateAllocatesNothing) {
     std::size_t received = 0;
     auto next = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < datagrams.size(); ++i) {
-      if (i == 20) before = g_allocations.load();  // after the warm-up (jitter buffer, timer)
+      if (i == 20)
+        before = parley::test::allocation_count();  // after the warm-up (jitter buffer, timer)
       peer.send(endpoint->local_port(), datagrams[i]);
       if (i == 40) peer.send(endpoint->local_port(), event);
       next += 20ms;
       while (std::chrono::steady_clock::now() < next) {
-        if (peer.receive(1ms)) ++received;
+        if (peer.receive_view(1ms)) ++received;
       }
     }
-    const long during = g_allocations.load() - before;
+    const long during = parley::test::allocation_count() - before;
     test::run_on(pool, [&] { endpoint.reset(); });
     pool.shutdown(2s);
     EXPECT_EQ(during, 0) << codec.encoding;
@@ -98,9 +80,9 @@ TEST(LocalEndpointAllocation, SteadyStateAllocatesNothing) {
 }
 
 TEST(LocalEndpointAllocation, CounterSeesAllocations) {
-  const long before = g_allocations.load();
+  const long before = parley::test::allocation_count();
   auto v = std::make_unique<std::vector<int>>(100);
-  EXPECT_GT(g_allocations.load(), before);
+  EXPECT_GT(parley::test::allocation_count(), before);
 }
 
 }  // namespace

@@ -98,7 +98,7 @@ class LocalEndpointTest : public ::testing::Test {
                               std::uint8_t pt) {
     std::vector<Bytes> back;
     auto collect = [&] {
-      while (auto got = peer.receive(1ms)) {
+      while (auto got = peer.receive_view(1ms)) {
         const auto view = rtp::parse_rtp(*got);
         if (view && view->payload_type == pt) {
           back.emplace_back(view->payload.begin(), view->payload.end());
@@ -222,7 +222,7 @@ TEST_F(LocalEndpointTest, SendsAContinuousStreamOnItsOwnClock) {
   std::uint32_t ssrc = 0;
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 25; ++i) {
-    const auto got = peer.receive(500ms);
+    const auto got = peer.receive_view(500ms);
     ASSERT_TRUE(got) << "packet " << i;
     const auto view = rtp::parse_rtp(*got);
     ASSERT_TRUE(view);
@@ -246,7 +246,7 @@ TEST_F(LocalEndpointTest, StopsSendingWhileTheCallerHolds) {
   create();
   UdpPeer peer;
   ASSERT_TRUE(answer(offer_sdp(peer.port(), {"0 PCMU/8000"})).ok());
-  ASSERT_TRUE(peer.receive(500ms));
+  ASSERT_TRUE(peer.receive_view(500ms));
   for (const auto& [direction, answered_direction] :
        {std::pair{"sendonly", sdp::Direction::kRecvOnly},
         std::pair{"inactive", sdp::Direction::kInactive}}) {
@@ -256,7 +256,7 @@ TEST_F(LocalEndpointTest, StopsSendingWhileTheCallerHolds) {
     EXPECT_EQ(held.media[0].direction, answered_direction) << direction;
     EXPECT_FALSE(sending());
     peer.drain();
-    EXPECT_FALSE(peer.receive(200ms)) << "media sent while held (" << direction << ")";
+    EXPECT_FALSE(peer.receive_view(200ms)) << "media sent while held (" << direction << ")";
   }
   // Old-style hold: c=0.0.0.0.
   std::string old_style = offer_sdp(peer.port(), {"0 PCMU/8000"});
@@ -266,7 +266,7 @@ TEST_F(LocalEndpointTest, StopsSendingWhileTheCallerHolds) {
   const auto resumed = answered(offer_sdp(peer.port(), {"0 PCMU/8000"}));
   EXPECT_EQ(resumed.media[0].effective_direction(resumed.direction), sdp::Direction::kSendRecv);
   EXPECT_TRUE(sending());
-  const auto got = peer.receive(500ms);
+  const auto got = peer.receive_view(500ms);
   ASSERT_TRUE(got) << "no media after resume";
   const auto view = rtp::parse_rtp(*got);
   ASSERT_TRUE(view);
@@ -361,7 +361,7 @@ TEST_F(LocalEndpointTest, LatchesBehindNatWithinTheWindowAndSendsThere) {
   ASSERT_TRUE(answer(offer_sdp(9, {"0 PCMU/8000"})).ok());
   const std::array<std::uint8_t, 160> silence{};
   behind_nat.send(port(), rtp_packet(0, 1, 160, silence));
-  const auto got = behind_nat.receive(500ms);
+  const auto got = behind_nat.receive_view(500ms);
   ASSERT_TRUE(got) << "media did not follow the latched source";
   EXPECT_EQ(stats().latched->port(), behind_nat.port());
 }

@@ -22,63 +22,14 @@
 #include "media/local_endpoint.hpp"
 #include "net/address.hpp"
 #include "net/worker_pool.hpp"
+#include "support/udp_test_peer.hpp"
 
 namespace parley::media::test {
 
 using namespace std::chrono_literals;
 
-inline void run_on(net::WorkerPool& pool, const std::function<void()>& task) {
-  std::promise<void> done;
-  pool.post(0, [&] {
-    task();
-    done.set_value();
-  });
-  ASSERT_EQ(done.get_future().wait_for(10s), std::future_status::ready);
-}
-
-class UdpPeer {
- public:
-  UdpPeer() : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)), buffer_(4096) {
-    const auto any = *net::SocketAddress::parse("127.0.0.1:0");
-    EXPECT_EQ(::bind(fd_, any.data(), any.size()), 0);
-    sockaddr_storage storage{};
-    socklen_t length = sizeof storage;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length);  // NOLINT
-    address_ = net::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length);
-  }
-  ~UdpPeer() { ::close(fd_); }
-  UdpPeer(const UdpPeer&) = delete;
-  UdpPeer& operator=(const UdpPeer&) = delete;
-
-  std::uint16_t port() const { return address_.port(); }
-
-  void send(std::uint16_t to_port, std::span<const std::uint8_t> bytes) const {
-    const auto to = *net::SocketAddress::parse("127.0.0.1", to_port);
-    (void)::sendto(fd_, bytes.data(), bytes.size(), 0, to.data(), to.size());
-  }
-
-  // The next datagram within `limit`, viewed in the peer's buffer (valid until the next call).
-  std::optional<std::span<const std::uint8_t>> receive(std::chrono::milliseconds limit = 1s) {
-    timeval timeout{};
-    timeout.tv_sec = static_cast<time_t>(limit.count() / 1000);
-    timeout.tv_usec = static_cast<suseconds_t>((limit.count() % 1000) * 1000);
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    const ssize_t got = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
-    if (got < 0) return std::nullopt;
-    return std::span<const std::uint8_t>(buffer_.data(), static_cast<std::size_t>(got));
-  }
-
-  // Drops whatever is queued.
-  void drain() {
-    while (receive(1ms)) {
-    }
-  }
-
- private:
-  int fd_;
-  std::vector<std::uint8_t> buffer_;
-  net::SocketAddress address_;
-};
+using UdpPeer = parley::test::UdpTestPeer;
+using parley::test::run_on;
 
 // An SDP offer from 127.0.0.1:`port` with `formats` ("0 PCMU/8000", "101 telephone-event/8000")
 // and extra lines for the audio stream.

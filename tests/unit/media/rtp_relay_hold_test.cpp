@@ -17,6 +17,7 @@
 #include "media/rtp_relay.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/rtp/rtp_packet.hpp"
+#include "support/udp_test_peer.hpp"
 
 namespace parley::media {
 namespace {
@@ -25,52 +26,8 @@ namespace rtp = protocol::rtp;
 using namespace std::chrono_literals;
 using Bytes = std::vector<std::uint8_t>;
 
-void run_on(net::WorkerPool& pool, const std::function<void()>& task) {
-  std::promise<void> done;
-  pool.post(0, [&] {
-    task();
-    done.set_value();
-  });
-  ASSERT_EQ(done.get_future().wait_for(10s), std::future_status::ready);
-}
-
-// A user agent's RTP socket on 127.0.0.1.
-class Peer {
- public:
-  Peer() : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
-    const auto any = *net::SocketAddress::parse("127.0.0.1:0");
-    EXPECT_EQ(::bind(fd_, any.data(), any.size()), 0);
-    sockaddr_storage storage{};
-    socklen_t length = sizeof storage;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length);  // NOLINT
-    address_ = net::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length);
-  }
-  ~Peer() { ::close(fd_); }
-  Peer(const Peer&) = delete;
-  Peer& operator=(const Peer&) = delete;
-
-  const net::SocketAddress& address() const { return address_; }
-  void send(std::uint16_t port, const Bytes& bytes) const {
-    const auto to = *net::SocketAddress::parse("127.0.0.1", port);
-    ASSERT_EQ(::sendto(fd_, bytes.data(), bytes.size(), 0, to.data(), to.size()),
-              static_cast<ssize_t>(bytes.size()));
-  }
-  std::optional<Bytes> receive(std::chrono::milliseconds limit = 1s) const {
-    timeval timeout{};
-    timeout.tv_sec = static_cast<time_t>(limit.count() / 1000);
-    timeout.tv_usec = static_cast<suseconds_t>((limit.count() % 1000) * 1000);
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    Bytes buffer(4096);
-    const ssize_t got = ::recv(fd_, buffer.data(), buffer.size(), 0);
-    if (got < 0) return std::nullopt;
-    buffer.resize(static_cast<std::size_t>(got));
-    return buffer;
-  }
-
- private:
-  int fd_;
-  net::SocketAddress address_;
-};
+using Peer = parley::test::UdpTestPeer;
+using parley::test::run_on;
 
 Bytes rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint8_t fill) {
   Bytes bytes(rtp::kRtpHeaderBytes + 160, fill);

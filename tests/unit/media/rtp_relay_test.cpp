@@ -16,6 +16,7 @@
 #include "media/recording_tap.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/rtp/rtp_packet.hpp"
+#include "support/udp_test_peer.hpp"
 
 namespace parley::media {
 namespace {
@@ -24,68 +25,8 @@ namespace rtp = protocol::rtp;
 using namespace std::chrono_literals;
 using Bytes = std::vector<std::uint8_t>;
 
-void run_on(net::WorkerPool& pool, const std::function<void()>& task) {
-  std::promise<void> done;
-  pool.post(0, [&] {
-    task();
-    done.set_value();
-  });
-  ASSERT_EQ(done.get_future().wait_for(10s), std::future_status::ready);
-}
-
-// A user agent's socket, driven from the test thread.
-class Peer {
- public:
-  struct Datagram {
-    Bytes bytes;
-    net::SocketAddress from;
-  };
-
-  Peer() : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
-    const auto any = *net::SocketAddress::parse("127.0.0.1:0");
-    EXPECT_EQ(::bind(fd_, any.data(), any.size()), 0);
-    sockaddr_storage storage{};
-    socklen_t length = sizeof storage;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length);  // NOLINT
-    address_ = net::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length);
-  }
-  ~Peer() { ::close(fd_); }
-  Peer(const Peer&) = delete;
-  Peer& operator=(const Peer&) = delete;
-
-  const net::SocketAddress& address() const { return address_; }
-
-  void send(std::uint16_t port, const Bytes& bytes) const {
-    const auto to = *net::SocketAddress::parse("127.0.0.1", port);
-    ASSERT_EQ(::sendto(fd_, bytes.data(), bytes.size(), 0, to.data(), to.size()),
-              static_cast<ssize_t>(bytes.size()));
-  }
-
-  std::optional<Datagram> receive(std::chrono::milliseconds limit = 2s) const {
-    timeval timeout{};
-    timeout.tv_sec = static_cast<time_t>(limit.count() / 1000);
-    timeout.tv_usec = static_cast<suseconds_t>((limit.count() % 1000) * 1000);
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    Bytes buffer(4096);
-    sockaddr_storage storage{};
-    socklen_t length = sizeof storage;
-    const ssize_t got = ::recvfrom(fd_, buffer.data(), buffer.size(), 0,
-                                   reinterpret_cast<sockaddr*>(&storage), &length);  // NOLINT
-    if (got < 0) return std::nullopt;
-    buffer.resize(static_cast<std::size_t>(got));
-    return Datagram{
-        buffer,
-        net::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage),  // NOLINT
-                                          length)};
-  }
-
-  // Nothing arrives within `limit`.
-  bool silent(std::chrono::milliseconds limit = 200ms) const { return !receive(limit); }
-
- private:
-  int fd_;
-  net::SocketAddress address_;
-};
+using Peer = parley::test::UdpTestPeer;
+using parley::test::run_on;
 
 Bytes rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc,
                  std::uint8_t fill = 0x55, std::size_t payload = 20) {
@@ -234,7 +175,7 @@ TEST_F(RtpRelayTest, RelaysWithMappedPayloadTypeAndOneContinuousStream) {
   for (int i = 0; i < 5; ++i) {
     a_.send(port_a_, rtp_packet(96, static_cast<std::uint16_t>(65533 + i),
                                 1000 + 160 * static_cast<std::uint32_t>(i), 0x1111, 0x10));
-    const auto got = b_.receive();
+    const auto got = b_.receive_from();
     ASSERT_TRUE(got.has_value()) << i;
     EXPECT_EQ(got->from, relay_address(port_b_));
     const auto view = rtp::parse_rtp(got->bytes);
@@ -260,7 +201,7 @@ TEST_F(RtpRelayTest, RelaysWithMappedPayloadTypeAndOneContinuousStream) {
   for (int i = 0; i < 3; ++i) {
     a_.send(port_a_, rtp_packet(96, static_cast<std::uint16_t>(9000 + i),
                                 7777777 + 160 * static_cast<std::uint32_t>(i), 0x2222, 0x20));
-    const auto got = b_.receive();
+    const auto got = b_.receive_from();
     ASSERT_TRUE(got.has_value()) << i;
     const auto view = rtp::parse_rtp(got->bytes);
     ASSERT_TRUE(view.has_value());
@@ -279,7 +220,7 @@ TEST_F(RtpRelayTest, RelaysWithMappedPayloadTypeAndOneContinuousStream) {
 
   // And the other way, with the reverse mapping and another SSRC of our own.
   b_.send(port_b_, rtp_packet(111, 1, 1, 0x3333));
-  const auto back = a_.receive();
+  const auto back = a_.receive_from();
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->from, relay_address(port_a_));
   const auto back_view = rtp::parse_rtp(back->bytes);
@@ -305,7 +246,7 @@ TEST_F(RtpRelayTest, DropsPayloadTypesTheLegDidNotNegotiate) {
   forward(Leg::kA, passthrough(0, 0));
   a_.send(port_a_, rtp_packet(18, 1, 1, 1));  // G.729: not in the plan
   a_.send(port_a_, rtp_packet(0, 2, 161, 1, 0x77));
-  const auto got = b_.receive();
+  const auto got = b_.receive_from();
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(rtp::parse_rtp(got->bytes)->payload[0], 0x77);
   EXPECT_TRUE(b_.silent());
@@ -343,9 +284,9 @@ TEST_F(RtpRelayTest, TapsAcceptedRtpOfBothLegsAndReportsEachDigitOnce) {
     relay_->set_recording_tap(tap);
   });
   a_.send(port_a_, rtp_packet(0, 1, 160, 1, 0x11));
-  ASSERT_TRUE(b_.receive().has_value());
+  ASSERT_TRUE(b_.receive_from().has_value());
   b_.send(port_b_, rtp_packet(8, 7, 999, 2, 0x22));
-  ASSERT_TRUE(a_.receive().has_value());
+  ASSERT_TRUE(a_.receive_from().has_value());
   // '*' then '1', each as three packets of one event (same timestamp), the last an end.
   std::uint16_t seq = 2;
   for (const auto& [event, ts] : {std::pair{10, 1000U}, std::pair{1, 2000U}}) {
@@ -357,7 +298,7 @@ TEST_F(RtpRelayTest, TapsAcceptedRtpOfBothLegsAndReportsEachDigitOnce) {
   EXPECT_TRUE(b_.silent());  // events are not relayed to a leg without telephone-event
   run_on(pool_, [&] { relay_->set_recording_tap(nullptr); });
   a_.send(port_a_, rtp_packet(0, seq++, 4000, 1, 0x33));
-  ASSERT_TRUE(b_.receive().has_value());
+  ASSERT_TRUE(b_.receive_from().has_value());
   run_on(pool_, [&] { relay_->set_listener(nullptr); });
 
   EXPECT_EQ(log.digits, (std::vector<std::pair<Leg, char>>{{Leg::kA, '*'}, {Leg::kA, '1'}}));
@@ -381,12 +322,12 @@ TEST_F(RtpRelayTest, RelaysRtcpToTheOtherLegsRtcpPortWithOurSsrc) {
   forward(Leg::kB, passthrough(0, 0));
 
   a_.send(port_a_, rtp_packet(0, 1, 1, 0xAAAA));
-  const auto media = b_.receive();
+  const auto media = b_.receive_from();
   ASSERT_TRUE(media.has_value());
   const std::uint32_t ssrc_seen_by_b = rtp::parse_rtp(media->bytes)->ssrc;
 
   a_rtcp.send(static_cast<std::uint16_t>(port_a_ + 1), receiver_report(0xAAAA));
-  const auto report = b_rtcp.receive();
+  const auto report = b_rtcp.receive_from();
   ASSERT_TRUE(report.has_value());
   EXPECT_EQ(report->from, relay_address(static_cast<std::uint16_t>(port_b_ + 1)));
   EXPECT_TRUE(rtp::valid_rtcp(report->bytes));
@@ -394,7 +335,7 @@ TEST_F(RtpRelayTest, RelaysRtcpToTheOtherLegsRtcpPortWithOurSsrc) {
   EXPECT_EQ(report->bytes.size(), 32U);
 
   b_rtcp.send(static_cast<std::uint16_t>(port_b_ + 1), receiver_report(0xBBBB));
-  ASSERT_TRUE(a_rtcp.receive().has_value());
+  ASSERT_TRUE(a_rtcp.receive_from().has_value());
 
   a_rtcp.send(static_cast<std::uint16_t>(port_a_ + 1), Bytes{1, 2, 3, 4});  // not RTCP
   EXPECT_TRUE(b_rtcp.silent());
@@ -414,7 +355,7 @@ TEST_F(RtpRelayTest, DemultiplexesRtcpMux) {
 
   // A's RTCP (own port) goes to B's one muxed port, from our B RTP port.
   a_rtcp.send(static_cast<std::uint16_t>(port_a_ + 1), receiver_report(1));
-  const auto at_b = b_.receive();
+  const auto at_b = b_.receive_from();
   ASSERT_TRUE(at_b.has_value());
   EXPECT_EQ(at_b->from, relay_address(port_b_));
   EXPECT_TRUE(rtp::is_rtcp(at_b->bytes));
@@ -422,10 +363,10 @@ TEST_F(RtpRelayTest, DemultiplexesRtcpMux) {
   // B sends RTP and RTCP on the same port; each goes to its own place at A.
   b_.send(port_b_, rtp_packet(0, 5, 800, 2));
   b_.send(port_b_, receiver_report(2));
-  const auto media = a_.receive();
+  const auto media = a_.receive_from();
   ASSERT_TRUE(media.has_value());
   EXPECT_TRUE(rtp::parse_rtp(media->bytes).has_value());
-  const auto report = a_rtcp.receive();
+  const auto report = a_rtcp.receive_from();
   ASSERT_TRUE(report.has_value());
   EXPECT_TRUE(rtp::valid_rtcp(report->bytes));
   EXPECT_EQ(report->from, relay_address(static_cast<std::uint16_t>(port_a_ + 1)));
@@ -447,13 +388,13 @@ TEST_F(RtpRelayTest, LatchesToANattedSourceWithinTheWindow) {
   EXPECT_TRUE(b_.silent());
   EXPECT_FALSE(stats(Leg::kA).latched.has_value());
   nat.send(port_a_, rtp_packet(0, 2, 161, 1));
-  ASSERT_TRUE(b_.receive().has_value());
+  ASSERT_TRUE(b_.receive_from().has_value());
   ASSERT_TRUE(stats(Leg::kA).latched.has_value());
   EXPECT_EQ(*stats(Leg::kA).latched, nat.address());
 
   // Symmetric RTP: B's media goes to where A's came from, not to the SDP address.
   b_.send(port_b_, rtp_packet(0, 1, 1, 2));
-  const auto got = nat.receive();
+  const auto got = nat.receive_from();
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->from, relay_address(port_a_));
   EXPECT_EQ(stats(Leg::kA).dropped_foreign, 1U);
@@ -470,7 +411,7 @@ TEST_F(RtpRelayTest, OutsideTheWindowOnlyTheSdpAddressLatches) {
   EXPECT_TRUE(b_.silent());
   EXPECT_FALSE(stats(Leg::kA).latched.has_value());
   a_.send(port_a_, rtp_packet(0, 1, 1, 1, 0x11));
-  const auto got = b_.receive();
+  const auto got = b_.receive_from();
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(rtp::parse_rtp(got->bytes)->payload[0], 0x11);
   EXPECT_EQ(*stats(Leg::kA).latched, a_.address());
@@ -479,7 +420,7 @@ TEST_F(RtpRelayTest, OutsideTheWindowOnlyTheSdpAddressLatches) {
   Peer moved;
   remote(Leg::kA, *net::SocketAddress::parse("127.0.0.1:9"));
   moved.send(port_a_, rtp_packet(0, 2, 161, 1, 0x22));
-  const auto after = b_.receive();
+  const auto after = b_.receive_from();
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ(rtp::parse_rtp(after->bytes)->payload[0], 0x22);
   EXPECT_EQ(*stats(Leg::kA).latched, moved.address());
@@ -496,9 +437,9 @@ TEST_F(RtpRelayTest, DropsASpoofedStreamMidCall) {
   forward(Leg::kA, passthrough(0, 0));
   forward(Leg::kB, passthrough(0, 0));
   a_.send(port_a_, rtp_packet(0, 1, 1, 1, 0x11));
-  ASSERT_TRUE(b_.receive().has_value());
+  ASSERT_TRUE(b_.receive_from().has_value());
   b_.send(port_b_, rtp_packet(0, 1, 1, 2, 0x21));
-  ASSERT_TRUE(a_.receive().has_value());
+  ASSERT_TRUE(a_.receive_from().has_value());
 
   // Still inside the latch window: latching, not the window, is what stops it now.
   for (int i = 0; i < 10; ++i) {
@@ -508,10 +449,10 @@ TEST_F(RtpRelayTest, DropsASpoofedStreamMidCall) {
   }
   a_.send(port_a_, rtp_packet(0, 2, 161, 1, 0x12));
   b_.send(port_b_, rtp_packet(0, 2, 161, 2, 0x22));
-  const auto at_b = b_.receive();
+  const auto at_b = b_.receive_from();
   ASSERT_TRUE(at_b.has_value());
   EXPECT_EQ(rtp::parse_rtp(at_b->bytes)->payload[0], 0x12);
-  const auto at_a = a_.receive();
+  const auto at_a = a_.receive_from();
   ASSERT_TRUE(at_a.has_value());
   EXPECT_EQ(rtp::parse_rtp(at_a->bytes)->payload[0], 0x22);
   EXPECT_TRUE(b_.silent());
@@ -545,7 +486,7 @@ TEST_F(RtpRelayTest, DropsAndCountsGarbage) {
   a_.send(port_a_, Bytes{0x80, 200, 0, 9, 0, 0});  // RTCP-looking, truncated
   a_.send(port_a_, Bytes{});
   a_.send(port_a_, rtp_packet(0, 1, 1, 1, 0x42));
-  const auto got = b_.receive();
+  const auto got = b_.receive_from();
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(rtp::parse_rtp(got->bytes)->payload[0], 0x42);
   EXPECT_TRUE(b_.silent());
@@ -580,7 +521,7 @@ TEST_F(RtpRelayTest, HoldSendsNothing) {
 
   remote(Leg::kB, b_.address(), false, /*receives=*/true, b_rtcp.address());
   a_.send(port_a_, rtp_packet(0, 2, 161, 1));
-  EXPECT_TRUE(b_.receive().has_value());
+  EXPECT_TRUE(b_.receive_from().has_value());
 }
 
 TEST_F(RtpRelayTest, TranscodedDirectionFramesNewPacketsAndDropsItsRtcp) {
@@ -600,7 +541,7 @@ TEST_F(RtpRelayTest, TranscodedDirectionFramesNewPacketsAndDropsItsRtcp) {
   for (int i = 0; i < 4; ++i) {
     a_.send(port_a_, rtp_packet(0, static_cast<std::uint16_t>(10 + i),
                                 160 * static_cast<std::uint32_t>(i), 7, 0x0F, 160));
-    const auto got = b_.receive();
+    const auto got = b_.receive_from();
     ASSERT_TRUE(got.has_value());
     const auto view = rtp::parse_rtp(got->bytes);
     ASSERT_TRUE(view.has_value());
@@ -616,7 +557,7 @@ TEST_F(RtpRelayTest, TranscodedDirectionFramesNewPacketsAndDropsItsRtcp) {
     last_ts = view->timestamp;
   }
   a_.send(port_a_, rtp_packet(101, 14, 640, 7, 0x05, 4));
-  const auto event = b_.receive();
+  const auto event = b_.receive_from();
   ASSERT_TRUE(event.has_value());
   const auto event_view = rtp::parse_rtp(event->bytes);
   EXPECT_EQ(event_view->payload_type, 101);

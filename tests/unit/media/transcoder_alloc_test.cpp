@@ -6,29 +6,11 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "codec_test_util.hpp"
 #include "media/transcoder.hpp"
-
-namespace {
-std::atomic<long> g_allocations{0};  // NOLINT test-only counter behind operator new
-}
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;  // NOLINT replacing new
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);  // NOLINT replacing delete
-}
-void operator delete(void* p, std::size_t /*size*/) noexcept {
-  std::free(p);  // NOLINT replacing delete
-}
+#include "support/allocation_counter.hpp"
 
 namespace parley::media {
 namespace {
@@ -49,10 +31,10 @@ TEST(TranscoderAllocation, SteadyStateAllocatesNothing) {
     EncodedFrame frame;
     std::size_t frames = 0;
     for (std::size_t i = 0; i < packets.size(); ++i) {
-      const long before = g_allocations.load();
+      const long before = parley::test::allocation_count();
       t.push(packets[i].sequence, packets[i].timestamp, packets[i].payload);
       while (t.pop(frame)) ++frames;
-      if (i >= 10) EXPECT_EQ(g_allocations.load(), before) << input.encoding << " packet " << i;
+      if (i >= 10) EXPECT_EQ(parley::test::allocation_count(), before) << input.encoding << " packet " << i;
     }
     EXPECT_GE(frames, 195U);
     EXPECT_EQ(t.frames_concealed(), 1U);
@@ -62,9 +44,9 @@ TEST(TranscoderAllocation, SteadyStateAllocatesNothing) {
 
 // The counter itself works (otherwise the test above could not fail).
 TEST(TranscoderAllocation, CounterSeesAllocations) {
-  const long before = g_allocations.load();
+  const long before = parley::test::allocation_count();
   auto v = std::make_unique<std::vector<int>>(100);
-  EXPECT_GT(g_allocations.load(), before);
+  EXPECT_GT(parley::test::allocation_count(), before);
 }
 
 }  // namespace

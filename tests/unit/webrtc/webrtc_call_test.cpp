@@ -25,6 +25,7 @@
 #include "protocol/stun/integrity.hpp"
 #include "protocol/stun/message.hpp"
 #include "protocol/stun/writer.hpp"
+#include "support/udp_test_peer.hpp"
 #include "webrtc/dtls_endpoint.hpp"
 #include "webrtc/dtls_identity.hpp"
 #include "webrtc/webrtc_leg.hpp"
@@ -53,44 +54,7 @@ std::uint16_t port_base() {
   return static_cast<std::uint16_t>(36000 + (::getpid() % 20) * 50);
 }
 
-class Socket {
- public:
-  Socket() : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
-    const auto any = *net::SocketAddress::parse("127.0.0.1:0");
-    EXPECT_EQ(::bind(fd_, any.data(), any.size()), 0);
-    sockaddr_storage storage{};
-    socklen_t length = sizeof storage;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length);  // NOLINT
-    address_ = net::SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&storage), length);
-  }
-  ~Socket() { ::close(fd_); }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-
-  std::uint16_t port() const { return address_.port(); }
-
-  void send(std::uint16_t port, std::span<const std::uint8_t> bytes) const {
-    const auto to = *net::SocketAddress::parse("127.0.0.1", port);
-    ASSERT_EQ(::sendto(fd_, bytes.data(), bytes.size(), 0, to.data(), to.size()),
-              static_cast<ssize_t>(bytes.size()));
-  }
-
-  std::optional<Bytes> receive(std::chrono::milliseconds limit = 2s) const {
-    timeval timeout{};
-    timeout.tv_sec = static_cast<time_t>(limit.count() / 1000);
-    timeout.tv_usec = static_cast<suseconds_t>((limit.count() % 1000) * 1000);
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    Bytes buffer(4096);
-    const ssize_t got = ::recv(fd_, buffer.data(), buffer.size(), 0);
-    if (got < 0) return std::nullopt;
-    buffer.resize(static_cast<std::size_t>(got));
-    return buffer;
-  }
-
- private:
-  int fd_;
-  net::SocketAddress address_;
-};
+using Socket = parley::test::UdpTestPeer;
 
 Bytes rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc,
                  std::uint8_t fill) {
