@@ -16,7 +16,7 @@ signed in as boss (cookie + CSRF token):
 4. Tenant scoping: stranger gets 404 for example.com's rooms, queues, recordings and audio; a
    user gets 403; a change without the CSRF token changes nothing.
 
-Parley's RTP ports are 47000-47999 (no other test uses them).
+Parley's RTP ports are 47000-47499 (no other test uses them).
 """
 
 import argparse
@@ -36,20 +36,14 @@ from media_peer import RtpPeer  # noqa: E402
 from media_test import PASSWORDS as MEDIA_PASSWORDS, Call, make_sdp  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
 from recording_test import send_tones  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 DOMAIN = "example.com"
 PASSWORDS = {**MEDIA_PASSWORDS, "1003": "pw-1003-secret"}
 ADMINS = {"boss": "boss-password-123", "stranger": "stranger-password-123"}
 BASE = "/api/v1/tenants/example.com"
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def setup(parley, data):
@@ -207,7 +201,7 @@ def main():
         setup(args.parley, data)
         config = os.path.join(tmp, "parley.toml")
         with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 47000\nrtp_port_max = 47999\n")
+            f.write("[media]\nrtp_port_min = 47000\nrtp_port_max = 47499\n")
         with ParleyServer(args.parley, data_dir=data,
                           args=["--config", config, "--workers", "2"]) as server:
             address = wait_for_https(server)

@@ -30,19 +30,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from parley_harness import HarnessError, ParleyServer, run_main, run_parley, report  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
-problems: list[str] = []
+problems, check = checker()
 PASSWORDS = {"root": "root-password-123", "boss": "boss-password-123",
              "victim": "victim-password-123"}
 SIP_PASSWORD = "sip-secret-1001"
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
 
 
 class Answer:

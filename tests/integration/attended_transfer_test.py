@@ -36,6 +36,7 @@ from media_peer import (RtpPeer, alaw_decode, alaw_encode, goertzel_amplitude,  
                         samples_of, tone, ulaw_decode, ulaw_encode)
 from parley_harness import (HarnessError, ParleyServer, provision, report,  # noqa: E402
                             run_main, run_parley)
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 from transfer_test import (PASSWORDS, Call, Dialog, make_sdp, relay_address,  # noqa: E402
                            uri_in)
@@ -44,14 +45,7 @@ OTHER_DOMAIN = "other.example.org"
 WORKERS = 2
 FRAMES = 75
 AMPLITUDE = 8000
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def owner(call_id: str) -> int:

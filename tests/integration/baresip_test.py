@@ -37,26 +37,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from parley_harness import ParleyServer, provision, report, run_main  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 DOMAIN = "example.com"
 PASSWORDS = {"1001": "pw-1001-baresip", "1002": "pw-1002-sipp"}
 MODULES = "/usr/lib/baresip/modules"
-problems: list[str] = []
+problems, check = checker()
 VERBOSE = bool(os.environ.get("PARLEY_TEST_VERBOSE"))
 
 
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
-
-
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# Fixed ports from this test's own range (32000-32999, beside baresip's RTP ports): a port
+# picked by binding to port 0 and releasing it could be taken by another test's ephemeral
+# socket before baresip or SIPp bound it, which made this test flaky under parallel ctest.
+BARESIP_SIP_PORT = 32901
+BARESIP_CONSOLE_PORT = 32950  # not SIP port + 1: baresip takes that one for SIP over TLS
+SIPP_UAS_PORT = 32960
 
 
 def write_tone(path: str, seconds: float = 10.0) -> None:
@@ -78,8 +74,8 @@ class Baresip:
     def __init__(self, workdir: str, server: tuple[str, int]):
         self.dir = workdir
         os.makedirs(self.dir, exist_ok=True)
-        self.sip_port = free_port()
-        self.cons_port = free_port()
+        self.sip_port = BARESIP_SIP_PORT
+        self.cons_port = BARESIP_CONSOLE_PORT
         host, port = server
         tone = os.path.join(self.dir, "tone.wav")
         write_tone(tone)
@@ -92,6 +88,7 @@ class Baresip:
             f"audio_source\taufile,{tone}",
             "audio_level\tno",
             "rtp_stats\tno",
+            "rtp_ports\t32910-32948",
             "net_interface\t127.0.0.1",
             f"cons_listen\t127.0.0.1:{self.cons_port}",
             f"module_path\t{MODULES}",
@@ -191,7 +188,7 @@ def probe_default(server, workdir) -> str:
 
 def scenario(server, workdir, data, algorithm: str):
     # 1002 = SIPp UAS, registered from the UAS's own port so Parley routes INVITEs to it.
-    uas_port = free_port()
+    uas_port = SIPP_UAS_PORT
     reg = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"], port=uas_port)
     reply = reg.register(expires=300, algorithm=algorithm)
     reg.close()

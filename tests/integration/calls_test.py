@@ -26,20 +26,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, new_branch,
                             provision, report, run_main)  # noqa: E402
 from sip_client import (Md5OnlyRelay, SipUA, digest_credentials, parse_message,
                         pick_challenge)  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def free_udp_port() -> int:

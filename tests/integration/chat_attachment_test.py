@@ -29,16 +29,11 @@ sys.path.insert(0, HERE)
 from api_test import Client, wait_for_https  # noqa: E402
 from chat_test import PASSWORDS, ChatClient, setup  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, report, run_main  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 
-problems: list[str] = []
+problems, check = checker()
 LIMIT = 20 * 1024 * 1024
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * (2 * 4096)  # 2 MiB + 16 B
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  problem: " + message, flush=True)
 
 
 def signed_in(address, username):

@@ -29,18 +29,13 @@ from api_test import wait_for_https  # noqa: E402
 from chat_test import ChatClient, sign_in  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, TcpClient, new_branch,  # noqa: E402
                             parse_message, report, run_main, run_parley)
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA, digest_credentials, pick_challenge  # noqa: E402
 
-problems: list[str] = []
+problems, check = checker()
 DOMAIN = "example.com"
 PASSWORDS = {"1001@example.com": "sip-secret-1001", "1002@example.com": "sip-secret-1002",
              "1003@example.com": "sip-secret-1003", "2001@other.org": "sip-secret-2001"}
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  problem: " + message, flush=True)
 
 
 def setup(parley, data):

@@ -27,18 +27,13 @@ sys.path.insert(0, HERE)
 
 from api_test import Client, wait_for_https  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 from ws_client import WsClient, WsClosed  # noqa: E402
 
-problems: list[str] = []
+problems, check = checker()
 PASSWORDS = {"1001@example.com": "sip-secret-1001", "1002@example.com": "sip-secret-1002",
              "1003@example.com": "sip-secret-1003", "2001@other.org": "sip-secret-2001"}
 ADMIN_PASSWORD = "admin-password-123"
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  problem: " + message, flush=True)
 
 
 class ChatClient:

@@ -32,18 +32,12 @@ from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
 from media_peer import RtpPeer, pcmu_samples, rms  # noqa: E402
 from media_test import Sdp, make_sdp  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
 PEER_PORTS = range(48500, 49000, 2)
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def user_show(parley, data) -> dict[str, str]:

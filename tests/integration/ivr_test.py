@@ -14,7 +14,6 @@ Parley's RTP ports are 42000-42499 and the test peers' 42500-42999 (no other tes
 """
 
 import os
-import secrets
 import sys
 import time
 
@@ -25,7 +24,7 @@ sys.path.insert(0, HERE)
 from call_client import (DOMAIN, Caller, answer_bye, is_request, no_request,  # noqa: E402
                          response_to)
 from media_peer import RtpPeer, goertzel_amplitude, pcmu_samples  # noqa: E402
-from media_test import Sdp, make_sdp  # noqa: E402
+from media_test import Sdp, answer_pcmu_invite, make_sdp  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
 from pbx_scenario import (checker, finish, media_config, provisioned, registered,  # noqa: E402
                           run_scenarios, script_arguments)
@@ -84,18 +83,6 @@ class IvrCall:
         self.ua.close()
 
 
-def ring_and_answer(ua: SipUA, rtp: RtpPeer, timeout: float = 5.0):
-    """Waits for an INVITE at `ua`, answers 200 with PCMU at `rtp`; returns the INVITE and where
-    the callee's RTP must go."""
-    invite, addr = ua.recv(timeout, is_request("INVITE"))
-    tag = secrets.token_hex(4)
-    ua.send(response_to(invite, 200, "OK", tag, ua.contact_uri(),
-                        make_sdp(rtp.port, [(0, "PCMU/8000")])), addr)
-    ua.recv(3.0, is_request("ACK"))
-    offer = Sdp(invite.body)
-    return invite, (offer.ip, offer.port)
-
-
 def expect_bye(ua: SipUA, who: str):
     try:
         answer_bye(ua)
@@ -118,7 +105,7 @@ def scenario_menu(server, agents):
         check(no_request(agents["1002"], "INVITE", 0.2), "an invalid key rang 1002")
         check(call.peer.wait_for_silence(), "the replayed greeting never ended")
         call.peer.key(call.to, "1")
-        _, agent_to = ring_and_answer(agents["1002"], agent_rtp)
+        _, agent_to = answer_pcmu_invite(agents["1002"], agent_rtp)
         print("  key 1: 1002 rang and answered", flush=True)
         relay = call.accept_reinvite()
         check(42000 <= relay[1] <= 42499, f"relay port {relay[1]} outside 42000-42499")
@@ -147,7 +134,7 @@ def scenario_night(server, agents):
     call = IvrCall(server, "601")
     agent_rtp = Peer()
     try:
-        ring_and_answer(agents["1003"], agent_rtp)
+        answer_pcmu_invite(agents["1003"], agent_rtp)
         print("  closed schedule: 1003 rang and answered", flush=True)
         call.accept_reinvite()
         call.hang_up()

@@ -80,6 +80,17 @@ class Sdp:
             name.lower()) in self.pts else None
 
 
+def answer_pcmu_invite(ua: SipUA, rtp: RtpPeer, timeout: float = 5.0):
+    """Waits for an INVITE at `ua` and answers 200 with PCMU at `rtp`'s port; returns the INVITE
+    and the address Parley wants this side's RTP sent to."""
+    invite, addr = ua.recv(timeout, is_request("INVITE"))
+    ua.send(response_to(invite, 200, "OK", secrets.token_hex(4), ua.contact_uri(),
+                        make_sdp(rtp.port, [(0, "PCMU/8000")])), addr)
+    ua.recv(3.0, is_request("ACK"))
+    offer = Sdp(invite.body)
+    return invite, (offer.ip, offer.port)
+
+
 class Call:
     """1001 calls 1002; the callee answers with `answer` formats. Gives both RTP peers and the
     addresses each must send to (from the SDP it received)."""

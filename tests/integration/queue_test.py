@@ -38,9 +38,10 @@ sys.path.insert(0, HERE)
 from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
 from media_peer import (RtpPeer, goertzel_amplitude, pcmu_samples, rms,  # noqa: E402
                         samples_of)
-from media_test import Sdp, make_sdp  # noqa: E402
+from media_test import Sdp, answer_pcmu_invite, make_sdp  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, provision, report, run_main,  # noqa: E402
                             run_parley)
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret",
@@ -49,14 +50,7 @@ PEER_PORTS = range(43500, 44000, 2)
 MUSIC_RMS = 200  # the built-in melody as PCMU is far above this; Parley's silence is 0
 ANNOUNCEMENT_MATCH = 0.8  # envelope correlation of a played prompt; music stays far below
 FRAME_S = 0.01  # envelope frames
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def level(peer: RtpPeer, seconds: float) -> float:
@@ -105,18 +99,6 @@ class QueueCall:
         self.ua.close()
 
 
-def answer_invite(ua: SipUA, rtp: RtpPeer, timeout: float = 5.0):
-    """Waits for an INVITE at `ua`, answers 200 with PCMU at `rtp`; returns the INVITE and where
-    the agent's RTP must go."""
-    invite, addr = ua.recv(timeout, is_request("INVITE"))
-    tag = secrets.token_hex(4)
-    ua.send(response_to(invite, 200, "OK", tag, ua.contact_uri(),
-                        make_sdp(rtp.port, [(0, "PCMU/8000")])), addr)
-    ua.recv(3.0, is_request("ACK"))
-    offer = Sdp(invite.body)
-    return invite, (offer.ip, offer.port)
-
-
 def expect_bye(ua: SipUA, who: str, timeout: float = 3.0) -> bool:
     try:
         bye, addr = ua.recv(timeout, is_request("BYE"))
@@ -161,7 +143,7 @@ def scenario_fifo(server):
             check(music > MUSIC_RMS, f"{call.ext} hears no music while waiting ({music:.0f})")
         agent = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"])
         check(agent.register(expires=300).status == 200, "1002 REGISTER failed")
-        invite, agent_to = answer_invite(agent, agent_rtp, timeout=6.0)
+        invite, agent_to = answer_pcmu_invite(agent, agent_rtp, timeout=6.0)
         check("1001" in (invite.header("From") or ""),
               f"the first offer is not for 1001: From {invite.header('From')!r}")
         talk(first, agent_rtp, agent_to, "1001 and 1002")
@@ -169,7 +151,7 @@ def scenario_fifo(server):
         check(still > MUSIC_RMS, f"1003 stopped hearing music while 1002 took 1001 ({still:.0f})")
         first.hang_up()
         check(expect_bye(agent, "1002"), "1002 got no BYE when 1001 hung up")
-        invite, agent_to = answer_invite(agent, agent_rtp, timeout=6.0)
+        invite, agent_to = answer_pcmu_invite(agent, agent_rtp, timeout=6.0)
         check("1003" in (invite.header("From") or ""),
               f"the second offer is not for 1003: From {invite.header('From')!r}")
         talk(second, agent_rtp, agent_to, "1003 and 1002")
@@ -261,7 +243,7 @@ def scenario_ring_all_credit(server):
         ringing, ringing_addr = agents["1004"].recv(6.0, is_request("INVITE"))
         tag = secrets.token_hex(4)
         agents["1004"].send(response_to(ringing, 180, "Ringing", tag), ringing_addr)
-        _, agent_to = answer_invite(agents["1005"], rtp)
+        _, agent_to = answer_pcmu_invite(agents["1005"], rtp)
         cancel, cancel_addr = agents["1004"].recv(3.0, is_request("CANCEL"))
         agents["1004"].send(response_to(cancel, 200, "OK", tag), cancel_addr)
         agents["1004"].send(response_to(ringing, 487, "Request Terminated", tag), ringing_addr)

@@ -38,19 +38,13 @@ from call_client import DOMAIN  # noqa: E402
 from media_peer import goertzel_amplitude  # noqa: E402
 from media_test import PASSWORDS, Call, tone_frames  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, provision, report, run_main, run_parley  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
-problems: list[str] = []
+problems, check = checker()
 CALLER_HZ = 1000.0
 CALLEE_HZ = 1600.0
 POLICY_RELOAD = 1.6  # the server re-reads the policy every second
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
 
 
 def cli(parley, data, *args, code=0):

@@ -23,18 +23,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from parley_harness import ParleyServer, provision, run_parley, report, run_main  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 from sip_client import Md5OnlyRelay, SipUA, contacts_of, parse_challenge  # noqa: E402
 
 DOMAIN = "example.com"
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def expires_of(contact: str) -> int | None:

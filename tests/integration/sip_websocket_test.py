@@ -33,6 +33,7 @@ sys.path.insert(0, HERE)
 from call_client import DEFAULT_OFFER, DOMAIN, Caller, is_request, response_to  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, SipMessage, TcpClient, new_branch,  # noqa: E402
                             parse_message, provision, report, run_main)
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA, contacts_of, digest_credentials, pick_challenge  # noqa: E402
 from ws_client import OP_TEXT, HandshakeRefused, WsClient  # noqa: E402
 
@@ -40,14 +41,7 @@ PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-100
 ANSWER_SDP = (b"v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
               b"m=audio 40002 RTP/AVP 0\r\n")
 SIP_LIMIT = 4096
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 class WsPhone:

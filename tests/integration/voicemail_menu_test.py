@@ -32,6 +32,7 @@ from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
 from media_peer import RtpPeer, goertzel_amplitude, pcmu_frames, pcmu_samples, rms  # noqa: E402
 from media_test import Sdp, make_sdp  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 from voicemail_test import MWI_TYPE, mwi_counts  # noqa: E402
 
@@ -43,14 +44,7 @@ SPEECH_RMS = 300  # espeak-ng speech as PCMU is far above this; Parley's silence
 PIN = "2468"
 # The voicemail prompts: 13 texts of its own, 3 standard prompts and 10 digits.
 PROMPT_FILES = 26
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def cli(parley, data, *args, ok=True) -> subprocess.CompletedProcess:

@@ -39,19 +39,13 @@ from media_peer import (RtpPeer, goertzel_amplitude, pcmu_frames, pcmu_samples, 
                         samples_of)
 from media_test import Sdp, make_sdp  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
+from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
 PEER_PORTS = range(41500, 42000, 2)
 AMPLITUDE = 8000
-problems: list[str] = []
-
-
-def check(condition, message):
-    if not condition:
-        problems.append(message)
-        print("  FAIL: " + message, flush=True)
-    return condition
+problems, check = checker()
 
 
 def cli(parley, data, *args) -> str:
