@@ -103,7 +103,7 @@ class Target(OPT.Server):
         self.scenario, self.sipp_args = scenario, list(sipp_args)
 
 
-def start_parley(binary, data, workdir, workers=2):
+def start_parley(binary, data, workdir, workers=2, extra_args=()):
     logpath = os.path.join(workdir, "parley.log")
     config = os.path.join(workdir, "parley-bench.toml")
     with open(config, "w") as f:
@@ -111,7 +111,7 @@ def start_parley(binary, data, workdir, workers=2):
     with open(logpath, "wb") as logf:
         proc = subprocess.Popen(
             [binary, "serve", "--config", config, "--sip-listen", f"{LOOPBACK}:0", "--data", data,
-             "--workers", str(workers)],
+             "--workers", str(workers), *extra_args],
             stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     pattern = re.compile(r"listening sip udp 127\.0\.0\.1:(\d+)")
     deadline = time.monotonic() + 60

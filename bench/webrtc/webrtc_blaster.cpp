@@ -67,6 +67,7 @@
 #include <utility>
 #include <vector>
 
+#include "media/srtp_session.hpp"
 #include "protocol/stun/demux.hpp"
 #include "protocol/stun/ice_lite.hpp"
 #include "protocol/stun/integrity.hpp"
@@ -74,7 +75,6 @@
 #include "protocol/stun/writer.hpp"
 #include "webrtc/dtls_endpoint.hpp"
 #include "webrtc/dtls_identity.hpp"
-#include "webrtc/srtp_session.hpp"
 
 namespace {
 

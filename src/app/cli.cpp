@@ -20,6 +20,7 @@
 #include "app/conference_commands.hpp"
 #include "app/config.hpp"
 #include "app/ivr_commands.hpp"
+#include "app/pickup_group_commands.hpp"
 #include "app/queue_commands.hpp"
 #include "app/recording_commands.hpp"
 #include "app/serve.hpp"
@@ -41,6 +42,7 @@ struct ServeFlags {
   std::string data_dir;
   std::vector<std::string> sip_listen;
   std::optional<std::string> http_listen;
+  std::optional<std::string> sip_tls_listen;
   std::string log_level;
   std::optional<std::size_t> workers;
 };
@@ -57,6 +59,7 @@ int run_serve(const ServeFlags& flags) {
   if (!flags.data_dir.empty()) config.data_dir = flags.data_dir;
   if (!flags.sip_listen.empty()) config.sip_listen = flags.sip_listen;
   if (flags.http_listen) config.http_listen = *flags.http_listen;
+  if (flags.sip_tls_listen) config.tls_listen = *flags.sip_tls_listen;
   if (!flags.log_level.empty()) config.log_level = flags.log_level;
   if (flags.workers) config.workers = *flags.workers;
   if (config.web_root.empty()) config.web_root = default_web_root();
@@ -105,6 +108,18 @@ int run_cli(int argc, const char* const* argv) {
       ->allow_extra_args(false)
       ->type_name("ADDR:PORT");
   serve_command
+      ->add_option("--sip-tls-listen", flags.sip_tls_listen,
+                   "Listen for SIP over TLS on this address; \"\" = off (default: off, or "
+                   "sip.tls_listen)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return text.empty() || net::SocketAddress::parse(text, 5061)
+                       ? std::string()
+                       : "'" + text + "' is not IP:PORT (127.0.0.1:5061; port 0 = any)";
+          },
+          ""))
+      ->type_name("ADDR:PORT");
+  serve_command
       ->add_option("--http-listen", flags.http_listen,
                    "Serve HTTPS (web app, API, SIP over WebSocket) on this address; \"\" = off "
                    "(default: 127.0.0.1:8443, or http.listen)")
@@ -133,6 +148,7 @@ int run_cli(int argc, const char* const* argv) {
   CallFeatureCommands call_features(app);
   ConferenceCommands conferences(app);
   QueueCommands queues(app);
+  PickupGroupCommands pickup_groups(app);
   IvrCommands ivr(app);
   VoicemailCommands voicemail(app);  // after admin: adds to its user command
   AccessCommands access(app);
@@ -153,6 +169,7 @@ int run_cli(int argc, const char* const* argv) {
   if (call_features.ran()) return call_features.exit_code();
   if (conferences.ran()) return conferences.exit_code();
   if (queues.ran()) return queues.exit_code();
+  if (pickup_groups.ran()) return pickup_groups.exit_code();
   if (ivr.ran()) return ivr.exit_code();
   if (voicemail.ran()) return voicemail.exit_code();
   if (access.ran()) return access.exit_code();

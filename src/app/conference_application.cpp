@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -19,19 +20,37 @@ bool same_codec(const media::CodecSpec& a, const media::CodecSpec& b) {
          a.fmtp == b.fmtp;
 }
 
-class ConferenceSession final : public sip::LocalSession, public media::LocalEndpoint::Listener {
+store::UnixMillis wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class ConferenceSession final : public sip::LocalSession,
+                                public media::LocalEndpoint::Listener,
+                                public ConferenceRoster::Removable {
  public:
-  ConferenceSession(media::ConferenceRooms& rooms, const store::ConferenceRoom& room,
-                    ApplicationContext& context)
+  ConferenceSession(media::ConferenceRooms& rooms, ConferenceRoster& roster,
+                    const store::ConferenceRoom& room, ApplicationContext& context)
       : rooms_(rooms),
+        roster_(roster),
         pin_(room.pin),
+        moderator_pin_(room.moderator_pin),
         admitted_(room.pin.empty()),
         label_(room.number + " (" + context.call.caller + ")"),
         hang_up_(context.hang_up),
-        pin_timer_(context.pool, context.worker, [this] { on_pin_timeout(); }) {}
+        pin_timer_(context.pool, context.worker, [this] { on_pin_timeout(); }) {
+    entry_->tenant = room.tenant_id;
+    entry_->room = room.number;
+    entry_->caller = context.call.caller;
+    entry_->worker = context.worker;
+    entry_->session = this;
+  }
 
   ~ConferenceSession() override {
     pin_timer_.cancel();
+    entry_->session = nullptr;  // a removal posted to this worker finds no one
+    if (registered_) roster_.remove_entry(entry_->id);
     if (seat_) rooms_.release(seat_);
   }
   ConferenceSession(const ConferenceSession&) = delete;
@@ -41,6 +60,7 @@ class ConferenceSession final : public sip::LocalSession, public media::LocalEnd
     auto seat = rooms_.reserve(context.argument, max_participants, context.worker);
     if (!seat) return seat.error();
     seat_ = std::move(seat).value();
+    entry_->seat = seat_;
     auto endpoint = media::LocalEndpoint::create(context.pool, context.worker, context.ports,
                                                  context.clock, context.endpoint, *this);
     if (!endpoint) return endpoint.error();
@@ -73,7 +93,11 @@ class ConferenceSession final : public sip::LocalSession, public media::LocalEnd
 
   void on_dtmf(const media::DtmfDigit& digit) override {
     // The key going down counts: an end packet may be lost, the first one rarely is.
-    if (admitted_ || ended_ || digit.end) return;
+    if (ended_ || digit.end) return;
+    if (admitted_) {
+      on_key_in_room(digit.digit);
+      return;
+    }
     if (digit.digit == '*') {
       keyed_.clear();
       return;
@@ -82,10 +106,13 @@ class ConferenceSession final : public sip::LocalSession, public media::LocalEnd
       if (keyed_.size() < kMaxKeyed) keyed_.push_back(digit.digit);
       return;
     }
-    if (keyed_ == pin_) {
+    const bool moderator = !moderator_pin_.empty() && keyed_ == moderator_pin_;
+    if (moderator || keyed_ == pin_) {
       admitted_ = true;
+      entry_->moderator = moderator;
+      keyed_.clear();
       pin_timer_.cancel();
-      spdlog::info("conference {}: PIN accepted", label_);
+      spdlog::info("conference {}: PIN accepted{}", label_, moderator ? " (moderator)" : "");
       join_if_ready();
       return;
     }
@@ -95,7 +122,62 @@ class ConferenceSession final : public sip::LocalSession, public media::LocalEnd
     if (wrong_ >= kPinTries) end_call("too many wrong PINs");
   }
 
+  void remove_from_room(std::string_view why) override {
+    spdlog::info("conference {}: {}", label_, why);
+    end_call(std::string(why));
+  }
+
  private:
+  // Keys once admitted (decision 0034): '*' and one digit is a command; digits ended by '#' are
+  // the moderator PIN (for rooms without a PIN, whose moderator is admitted at once).
+  void on_key_in_room(char key) {
+    if (command_) {
+      command_ = false;
+      run_command(key);
+      return;
+    }
+    if (key == '*') {
+      command_ = true;
+      keyed_.clear();
+      return;
+    }
+    if (key != '#') {
+      if (keyed_.size() < kMaxKeyed) keyed_.push_back(key);
+      return;
+    }
+    const bool moderator = !moderator_pin_.empty() && keyed_ == moderator_pin_;
+    keyed_.clear();
+    if (entry_->moderator || moderator_pin_.empty()) return;
+    if (!moderator) {
+      ++wrong_;
+      spdlog::warn("conference {}: wrong moderator PIN ({} of {})", label_, wrong_, kPinTries);
+      if (wrong_ >= kPinTries) end_call("too many wrong PINs");
+      return;
+    }
+    entry_->moderator = true;
+    spdlog::info("conference {}: now the moderator", label_);
+  }
+
+  void run_command(char key) {
+    if (key == kToggleMuteKey) {
+      const bool muted = !seat_->muted();
+      seat_->set_muted(muted);
+      spdlog::info("conference {}: {} themselves", label_, muted ? "muted" : "unmuted");
+      return;
+    }
+    if (!entry_->moderator || !registered_) return;  // the rest are the moderator's
+    if (key == kMuteOthersKey || key == kUnmuteOthersKey) {
+      const bool muted = key == kMuteOthersKey;
+      const std::size_t changed = roster_.set_others_muted(entry_->tenant, entry_->room, muted);
+      spdlog::info("conference {}: moderator {} {} participants", label_,
+                   muted ? "muted" : "unmuted", changed);
+    } else if (key == kRemoveLastKey) {
+      if (!roster_.remove_last(entry_->tenant, entry_->room)) {
+        spdlog::info("conference {}: moderator asked to remove the last participant: none", label_);
+      }
+    }
+  }
+
   void join_if_ready() {
     if (!admitted_ || ended_) return;
     const auto& codec = endpoint_->codec();
@@ -104,6 +186,11 @@ class ConferenceSession final : public sip::LocalSession, public media::LocalEnd
     rooms_.join(seat_, *codec);
     joined_codec_ = *codec;
     joined_ = true;
+    if (!registered_) {
+      entry_->joined_ms = wall_ms();
+      roster_.add(entry_);
+      registered_ = true;
+    }
   }
 
   void on_pin_timeout() {
@@ -118,7 +205,9 @@ class ConferenceSession final : public sip::LocalSession, public media::LocalEnd
   }
 
   media::ConferenceRooms& rooms_;
+  ConferenceRoster& roster_;
   const std::string pin_;
+  const std::string moderator_pin_;
   bool admitted_;
   std::string label_;
   std::function<void()> hang_up_;
@@ -126,8 +215,11 @@ class ConferenceSession final : public sip::LocalSession, public media::LocalEnd
   int wrong_ = 0;
   bool ended_ = false;
   bool joined_ = false;
+  bool command_ = false;  // '*' was pressed in the room: the next key is a command
+  bool registered_ = false;
   std::optional<media::CodecSpec> joined_codec_;
   std::shared_ptr<media::ConferenceSeat> seat_;
+  std::shared_ptr<ConferenceRoster::Entry> entry_ = std::make_shared<ConferenceRoster::Entry>();
   net::LoopTimer pin_timer_;
   // Last: destroyed first, so that it never calls back into a half-destroyed session.
   std::unique_ptr<media::LocalEndpoint> endpoint_;
@@ -149,14 +241,14 @@ std::optional<std::pair<store::TenantId, std::string_view>> parse_argument(std::
 }  // namespace
 
 ApplicationMaker conference_maker(media::ConferenceRooms& rooms,
-                                  const ConferenceDirectory& directory) {
-  return [&rooms,
-          &directory](ApplicationContext& context) -> Result<std::unique_ptr<sip::LocalSession>> {
+                                  const ConferenceDirectory& directory, ConferenceRoster& roster) {
+  return [&rooms, &directory,
+          &roster](ApplicationContext& context) -> Result<std::unique_ptr<sip::LocalSession>> {
     const auto parsed = parse_argument(context.argument);
     if (!parsed) return Error{404, "No such conference room"};
     const auto room = directory.find(parsed->first, parsed->second);
     if (!room) return Error{404, "No such conference room"};
-    auto session = std::make_unique<ConferenceSession>(rooms, *room, context);
+    auto session = std::make_unique<ConferenceSession>(rooms, roster, *room, context);
     if (auto started = session->start(context, room->max_participants); !started) {
       return started.error();
     }

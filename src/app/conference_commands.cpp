@@ -18,6 +18,7 @@ struct ConferenceFlags {
   std::string domain;   // list filter
   std::string name;
   std::string pin;
+  std::string moderator_pin;
   std::uint32_t max = store::kDefaultRoomParticipants;
 };
 
@@ -28,6 +29,9 @@ constexpr std::string_view kRoomExample = "800@example.com";
 int conference_add(const ConferenceFlags& flags) {
   // Checked before the store opens: a typo in the PIN must not create a data folder.
   if (auto valid = store::check_room_pin(flags.pin); !valid) return cli_fail(valid.error().message);
+  if (auto valid = store::check_moderator_pin(flags.moderator_pin, flags.pin); !valid) {
+    return cli_fail(valid.error().message);
+  }
   auto target = open_cli_target(flags.data_dir, flags.address, kRoomExample);
   if (!target) return cli_fail(target.error().message);
   store::ConferenceRoom room;
@@ -35,11 +39,13 @@ int conference_add(const ConferenceFlags& flags) {
   room.number = target->number;
   room.name = flags.name;
   room.pin = flags.pin;
+  room.moderator_pin = flags.moderator_pin;
   room.max_participants = flags.max;
   auto added = target->db->add_conference_room(room);
   if (!added) return cli_fail(added.error().message);
-  std::printf("conference room %s@%s added: %s, up to %u participants\n", added->number.c_str(),
+  std::printf("conference room %s@%s added: %s, %s, up to %u participants\n", added->number.c_str(),
               target->tenant.domain.c_str(), added->pin.empty() ? "no PIN" : "with a PIN",
+              added->moderator_pin.empty() ? "no moderator" : "with a moderator PIN",
               added->max_participants);
   return kExitOk;
 }
@@ -88,6 +94,9 @@ ConferenceCommands::ConferenceCommands(CLI::App& app)
   add->add_option("ADDRESS", flags->address, "NUMBER@DOMAIN, e.g. 800@example.com")->required();
   add->add_option("--name", flags->name, "Display name");
   add->add_option("--pin", flags->pin, "4 to 8 digits callers key, ended with # (default: none)")
+      ->type_name("DIGITS");
+  add->add_option("--moderator-pin", flags->moderator_pin,
+                  "4 to 8 digits that make the caller the room's moderator (not the --pin)")
       ->type_name("DIGITS");
   add->add_option("--max", flags->max, "Most participants at once, 2 to 128 (default: 50)")
       ->type_name("N");

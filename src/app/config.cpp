@@ -1,5 +1,6 @@
 #include "app/config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "net/address.hpp"
 #include "net/worker_pool.hpp"
+#include "store/voicemail_store.hpp"
 
 namespace parley::app {
 namespace {
@@ -61,6 +63,10 @@ class Reader {
         read_presence(value, config);
       } else if (section == "trunks") {
         read_trunks(value, config);
+      } else if (section == "park") {
+        read_park(value, config);
+      } else if (section == "smtp") {
+        read_smtp(value, config);
       } else {
         fail(file_, value, "unknown section [" + section + "]");
       }
@@ -91,6 +97,17 @@ class Reader {
       } else if (key == "max_tcp_connections") {
         config.max_tcp_connections =
             static_cast<std::size_t>(integer(value, "sip.max_tcp_connections", 1, 10000000));
+      } else if (key == "tls_listen") {
+        config.tls_listen = string(value, "sip.tls_listen");
+      } else if (key == "tls_certificate_file") {
+        config.tls_certificate_file = string(value, "sip.tls_certificate_file");
+      } else if (key == "tls_key_file") {
+        config.tls_key_file = string(value, "sip.tls_key_file");
+      } else if (key == "tls_handshake_timeout_s") {
+        config.tls_handshake_timeout_s = number(value, "sip.tls_handshake_timeout_s", 0.05, 600.0);
+      } else if (key == "tls_max_connections_per_ip") {
+        config.tls_max_connections_per_ip =
+            static_cast<std::size_t>(integer(value, "sip.tls_max_connections_per_ip", 1, 1000000));
       } else {
         fail(file_, value, "unknown key sip." + key);
       }
@@ -177,6 +194,9 @@ class Reader {
         config.http_certificate_file = string(value, "http.certificate_file");
       } else if (key == "key_file") {
         config.http_key_file = string(value, "http.key_file");
+      } else if (key == "max_connections") {
+        config.http_max_connections =
+            static_cast<std::size_t>(integer(value, "http.max_connections", 1, 1000000));
       } else if (key == "web_root") {
         config.web_root = string(value, "http.web_root");
       } else if (key == "web_manifest") {
@@ -209,6 +229,8 @@ class Reader {
         config.transcoding = boolean(value, "media.transcoding");
       } else if (key == "webrtc_prefers_opus") {
         config.webrtc_prefers_opus = boolean(value, "media.webrtc_prefers_opus");
+      } else if (key == "sdes") {
+        config.sdes = string(value, "media.sdes");
       } else if (key == "music_on_hold") {
         config.music_on_hold = string(value, "media.music_on_hold");
       } else {
@@ -275,8 +297,53 @@ class Reader {
       } else if (key == "register_retry_max_s") {
         config.trunk_register_retry_max_s =
             number(value, "trunks.register_retry_max_s", 0.1, 86400);
+      } else if (key == "tls_verify") {
+        config.trunk_tls_verify = boolean(value, "trunks.tls_verify");
+      } else if (key == "tls_ca_file") {
+        config.trunk_tls_ca_file = string(value, "trunks.tls_ca_file");
       } else {
         fail(file_, value, "unknown key trunks." + key);
+      }
+    }
+  }
+
+  void read_park(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "code") {
+        config.park_code = string(value, "park.code");
+      } else if (key == "first_slot") {
+        config.park_first_slot =
+            static_cast<std::uint32_t>(integer(value, "park.first_slot", 1, 999999999));
+      } else if (key == "slots") {
+        config.park_slots = static_cast<std::uint32_t>(integer(value, "park.slots", 1, 1000));
+      } else if (key == "timeout_s") {
+        config.park_timeout_s = number(value, "park.timeout_s", 0.1, 86400);
+      } else if (key == "announce") {
+        config.park_announce = boolean(value, "park.announce");
+      } else {
+        fail(file_, value, "unknown key park." + key);
+      }
+    }
+  }
+
+  void read_smtp(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "host") {
+        config.smtp_host = string(value, "smtp.host");
+      } else if (key == "port") {
+        config.smtp_port = static_cast<std::uint32_t>(integer(value, "smtp.port", 1, 65535));
+      } else if (key == "from") {
+        config.smtp_from = string(value, "smtp.from");
+      } else if (key == "helo") {
+        config.smtp_helo = string(value, "smtp.helo");
+      } else if (key == "timeout_s") {
+        config.smtp_timeout_s = number(value, "smtp.timeout_s", 0.1, 600);
+      } else if (key == "attempts") {
+        config.smtp_attempts = static_cast<std::uint32_t>(integer(value, "smtp.attempts", 1, 20));
+      } else if (key == "retry_s") {
+        config.smtp_retry_s = number(value, "smtp.retry_s", 0.01, 86400);
+      } else {
+        fail(file_, value, "unknown key smtp." + key);
       }
     }
   }
@@ -357,6 +424,46 @@ Result<Config> parse_config(std::string_view text, const std::string& name) {
   return parse_stream(in, name);
 }
 
+namespace {
+
+// The park code and slots are digits that cannot be confused with each other.
+Result<void> validate_park(const Config& config) {
+  const std::string& code = config.park_code;
+  if (code.empty() || code.size() > 16 ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      code.front() == '0') {
+    return make_error(1, "park.code must be 1-16 digits not starting with 0");
+  }
+  const std::uint64_t last =
+      static_cast<std::uint64_t>(config.park_first_slot) + config.park_slots - 1;
+  if (last > 999999999) return make_error(1, "park.first_slot + park.slots is too large");
+  const std::uint64_t code_value = std::stoull(code);
+  if (code_value >= config.park_first_slot && code_value <= last) {
+    return make_error(1, "park.code must not be one of the park slots");
+  }
+  return {};
+}
+
+// The relay and our EHLO name go into the SMTP dialogue as they are: plain names only.
+Result<void> validate_smtp(const Config& config) {
+  const auto plain = [](std::string_view text) {
+    return !text.empty() && text.size() <= 253 && std::all_of(text.begin(), text.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+    });
+  };
+  if (!config.smtp_host.empty() && !plain(config.smtp_host)) {
+    return make_error(1, "smtp.host must be a host name or an IP address");
+  }
+  if (!plain(config.smtp_helo)) return make_error(1, "smtp.helo must be a host name");
+  if (auto from = store::check_email_address(config.smtp_from); !from) {
+    return make_error(1, "smtp.from: " + from.error().message);
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> validate(const Config& config) {
   if (config.sip_listen.empty()) return make_error(1, "sip.listen must name at least one address");
   for (const auto& address : config.sip_listen) {
@@ -372,6 +479,8 @@ Result<void> validate(const Config& config) {
   if (config.trunk_register_retry_max_s < config.trunk_register_retry_min_s) {
     return make_error(1, "trunks.register_retry_max_s must be at least register_retry_min_s");
   }
+  if (auto park = validate_park(config); !park) return park;
+  if (auto smtp = validate_smtp(config); !smtp) return smtp;
   if (config.max_message_bytes < 1024) return make_error(1, "sip.max_message_bytes is below 1024");
   if (!(config.tcp_idle_timeout_s > 0)) return make_error(1, "sip.tcp_idle_timeout_s must be > 0");
   if (config.min_expires_s > config.max_expires_s) {
@@ -397,6 +506,13 @@ Result<void> validate(const Config& config) {
   if (config.http_certificate_file.empty() != config.http_key_file.empty()) {
     return make_error(1, "http.certificate_file and http.key_file must be set together");
   }
+  if (!config.tls_listen.empty() && !net::SocketAddress::parse(config.tls_listen, 5061)) {
+    return make_error(1, "sip.tls_listen: '" + config.tls_listen +
+                             "' is not an IP address and port like 127.0.0.1:5061");
+  }
+  if (config.tls_certificate_file.empty() != config.tls_key_file.empty()) {
+    return make_error(1, "sip.tls_certificate_file and sip.tls_key_file must be set together");
+  }
   if (config.rtp_port_max < config.rtp_port_min + 3) {
     return make_error(1, "media.rtp_port_max must be at least media.rtp_port_min + 3");
   }
@@ -407,6 +523,9 @@ Result<void> validate(const Config& config) {
     return make_error(1, "server.workers must be at most " + std::to_string(net::kMaxWorkers));
   }
   if (config.data_dir.empty()) return make_error(1, "server.data_dir must not be empty");
+  if (config.sdes != "off" && config.sdes != "accept" && config.sdes != "tls") {
+    return make_error(1, "media.sdes '" + config.sdes + "' is not one of off, accept, tls");
+  }
   static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
                                                  "error", "critical", "off"};
   bool level_known = false;

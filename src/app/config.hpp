@@ -23,6 +23,13 @@ struct Config {
   std::size_t max_message_bytes = 65536;  // largest SIP message accepted on a stream
   double tcp_idle_timeout_s = 300;        // a connection quiet this long is closed
   std::size_t max_tcp_connections = 10000;
+  // SIP over TLS (decision 0032): off unless set, e.g. "127.0.0.1:5061". The certificate is
+  // tls_certificate_file/tls_key_file, or else the HTTPS one (configured or self-signed).
+  std::string tls_listen;
+  std::string tls_certificate_file;
+  std::string tls_key_file;
+  double tls_handshake_timeout_s = 10;          // a stalled handshake is closed after this
+  std::size_t tls_max_connections_per_ip = 64;  // more from one address are closed on accept
   // [calls]
   double no_answer_timeout_s = 30;  // ringing longer than this: cancelled, the caller gets 480
   bool allow_inter_tenant_calls = false;  // calls from one tenant to another; refused (403) if off
@@ -30,6 +37,9 @@ struct Config {
   std::string http_listen = "127.0.0.1:8443";  // HTTPS (web app, API, SIP over WebSocket); "" = off
   std::string http_certificate_file;  // PEM; empty (with key_file empty) = self-signed in data dir
   std::string http_key_file;
+  // Open HTTPS connections (web app, API, WebSockets, SIP over WebSocket) at once; beyond it a new
+  // connection is closed on accept. Each signed-in browser holds one or two.
+  std::size_t http_max_connections = 1000;
   std::string web_root;  // folder of the built web app served at /; empty = default_web_root()
   // Manifest of the web folder's files (trust/manifest.hpp); empty = web-manifest.json beside
   // the web folder. Nothing is served that differs from it.
@@ -46,6 +56,9 @@ struct Config {
   double latch_window_s = 10;          // NAT latching to a source other than the SDP's
   bool transcoding = true;             // offer codecs the caller lacks and transcode
   bool webrtc_prefers_opus = true;     // browsers get Opus even when the phone has only G.711
+  // SDES-SRTP (decision 0033): "off" (RTP/SAVP refused), "accept" (answered, never offered),
+  // "tls" (also offered to phones registered over TLS).
+  std::string sdes = "tls";
   // What held parties hear: a WAV file (16-bit PCM mono, 8/16/48 kHz); empty = the built-in
   // melody; "off" = no music on hold (decision 0017).
   std::string music_on_hold;
@@ -66,6 +79,10 @@ struct Config {
   int trunk_keepalive_failures_for_down = 2;  // consecutive failed probes before "down"
   double trunk_register_retry_min_s = 30;     // first back-off after a failed registration
   double trunk_register_retry_max_s = 600;    // the back-off doubles up to this
+  // TLS trunks: check the provider's certificate (chain and host name) against tls_ca_file (PEM;
+  // empty = the system's store); Parley shows its SIP TLS certificate when a provider asks.
+  bool trunk_tls_verify = true;
+  std::string trunk_tls_ca_file;
   // [auth]
   // Digest algorithms offered, strongest first (RFC 8760): "SHA-256", "MD5".
   std::vector<std::string> auth_algorithms = {"SHA-256", "MD5"};
@@ -73,6 +90,22 @@ struct Config {
   std::uint32_t max_failures_per_user = 20;  // within auth_window_s, then the user is guarded
   double auth_window_s = 60;
   double ban_s = 300;
+  // [park] call park (decision 0030): per tenant, `park_slots` slots from `park_first_slot`;
+  // a call transferred to `park_code` takes the lowest free one.
+  std::string park_code = "700";
+  std::uint32_t park_first_slot = 701;
+  std::uint32_t park_slots = 20;
+  double park_timeout_s = 60;  // then the parked call rings its parker back
+  bool park_announce = true;   // the parked caller hears its slot number (espeak-ng)
+  // [smtp] voicemail to e-mail through a relay (decision 0034); off while smtp_host is empty.
+  // No AUTH and no STARTTLS: point it at a relay on this host or a trusted network.
+  std::string smtp_host;
+  std::uint32_t smtp_port = 25;
+  std::string smtp_from = "parley@localhost";  // the sender address of every mail
+  std::string smtp_helo = "localhost";         // our name in EHLO
+  double smtp_timeout_s = 30;                  // one whole attempt, connection to QUIT
+  std::uint32_t smtp_attempts = 4;             // tries per message before giving up
+  double smtp_retry_s = 30;                    // first back-off; doubles per failed try
   // [server]
   std::size_t workers = 0;  // event-loop threads; 0 = one per hardware thread
   std::string data_dir = "var";

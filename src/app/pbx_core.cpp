@@ -172,7 +172,11 @@ Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
   core->conference_store_ = store.value().get();
   core->queue_store_ = store.value().get();
   core->ivr_store_ = store.value().get();
+  core->pickup_store_ = store.value().get();
   core->store_ = std::move(store.value());
+  if (auto loaded = core->pickup_groups_.reload(*core->pickup_store_); !loaded) {
+    return loaded.error();
+  }
   if (auto loaded = core->dial_plan_.reload(*core->call_features_, core->voicemail_); !loaded) {
     return loaded.error();
   }
@@ -260,6 +264,9 @@ void PbxCore::reload_directory() {
     }
     if (auto loaded = ivr_->reload(*store_, *ivr_store_); !loaded) {
       spdlog::warn("cannot reload IVR menus and schedules: {}", loaded.error().message);
+    }
+    if (auto loaded = pickup_groups_.reload(*pickup_store_); !loaded) {
+      spdlog::warn("cannot reload pickup groups: {}", loaded.error().message);
     }
     if (auto loaded = queues_->reload(*queue_store_); !loaded) {
       spdlog::warn("cannot reload call queues: {}", loaded.error().message);

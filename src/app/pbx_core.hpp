@@ -24,6 +24,7 @@
 #include "app/queue_center.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
+#include "pbx/pickup_groups.hpp"
 #include "sip/auth_throttle.hpp"
 #include "sip/call_routing.hpp"
 #include "sip/digest_auth.hpp"
@@ -78,6 +79,8 @@ class PbxCore {
   const IvrDirectory& ivr() const { return *ivr_; }
   // Call queues: settings from the store and the live waiting lines (decision 0023).
   QueueCenter& queues() { return *queues_; }
+  // Call pickup groups of every tenant, reloaded with the directory (decision 0031).
+  const pbx::PickupGroups& pickup_groups() const { return pickup_groups_; }
   // Spoken prompts (espeak-ng, cached in <data>/prompts); null when it could not be opened.
   const media::PromptLibrary* prompts() const { return prompts_.get(); }
 
@@ -111,6 +114,8 @@ class PbxCore {
   std::unique_ptr<IvrDirectory> ivr_;
   store::CallQueueStore* queue_store_ = nullptr;  // the same object as store_
   std::unique_ptr<QueueCenter> queues_;
+  store::PickupGroupStore* pickup_store_ = nullptr;  // the same object as store_
+  pbx::PickupGroups pickup_groups_;
   std::unique_ptr<sip::Directory> directory_;
   std::unique_ptr<sip::LocationTable> location_;
   std::unique_ptr<sip::DigestAuthenticator> authenticator_;

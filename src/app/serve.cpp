@@ -3,16 +3,6 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-// GCC 12 reports -Wnull-dereference false positives inside Asio's scheduler; not our code.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#endif
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -29,12 +19,15 @@
 #include "app/events_websocket.hpp"
 #include "app/feature_code_application.hpp"
 #include "app/ivr_application.hpp"
+#include "app/park_service.hpp"
 #include "app/pbx_core.hpp"
 #include "app/queue_application.hpp"
 #include "app/sip_message_bridge.hpp"
 #include "app/sip_service.hpp"
+#include "app/sip_tls.hpp"
 #include "app/sip_websocket.hpp"
 #include "app/sip_worker.hpp"
+#include "app/stream_destinations.hpp"
 #include "app/trunk_service.hpp"
 #include "app/voicemail_service.hpp"
 #include "app/web_api.hpp"
@@ -45,7 +38,9 @@
 #include "http/static_files.hpp"
 #include "media/call_media.hpp"
 #include "media/music_on_hold.hpp"
+#include "net/asio.hpp"
 #include "net/worker_pool.hpp"
+#include "pbx/pickup_groups.hpp"
 #include "protocol/sip/digest.hpp"
 #include "sip/call_placement.hpp"
 #include "webrtc/dtls_identity.hpp"
@@ -149,6 +144,11 @@ int serve(const Config& config) {
   // Voicemail (decision 0021): outlives the pool, so that messages still being left at shutdown
   // are sealed and indexed when its writer goes.
   std::unique_ptr<VoicemailService> voicemail;
+  // SIP over TLS and TCP/TLS trunks (decision 0032): the contexts and the trunks' destinations
+  // outlive the pool, whose connections use them until its end.
+  std::unique_ptr<net::TlsContext> sip_tls_server;
+  std::unique_ptr<net::TlsContext> sip_tls_client;
+  StreamDestinations stream_destinations;
   net::WorkerPool pool(config.workers);
   SipServiceOptions sip_options;
   sip_options.max_message_bytes = config.max_message_bytes;
@@ -176,6 +176,8 @@ int serve(const Config& config) {
   std::unique_ptr<webrtc::WebRtcLegFactory> webrtc_legs;  // outlives media_service
   std::unique_ptr<media::MediaService> media_service;
   std::unique_ptr<media::ConferenceRooms> conference_rooms;  // outlives applications' sessions
+  std::unique_ptr<ParkService> park;         // call park (decision 0030); outlives its sessions too
+  ConferenceRoster conference_roster(pool);  // who is in which room (decision 0034)
   std::unique_ptr<Applications> applications;  // calls Parley answers itself (echo, ...)
   // Feature codes (*78, *72 ...): its thread posts to the pool, so it goes before the pool.
   std::unique_ptr<FeatureCodeService> feature_codes;
@@ -190,6 +192,9 @@ int serve(const Config& config) {
     media_options.latch_window = seconds(config.latch_window_s);
     media_options.transcoding = config.transcoding;
     media_options.webrtc_prefers_opus = config.webrtc_prefers_opus;
+    media_options.sdes = config.sdes == "off"      ? media::SdesPolicy::kOff
+                         : config.sdes == "accept" ? media::SdesPolicy::kAccept
+                                                   : media::SdesPolicy::kOfferOverTls;
     if (config.music_on_hold.empty()) {
       media_options.music_on_hold = media::built_in_hold_music();
     } else if (config.music_on_hold != "off") {
@@ -238,8 +243,8 @@ int serve(const Config& config) {
                                     .advertised_address = media_options.advertised_address,
                                     .latch_window = media_options.latch_window});
     conference_rooms = std::make_unique<media::ConferenceRooms>(pool);
-    applications->add("conference",
-                      conference_maker(*conference_rooms, (*core)->conference_rooms()));
+    applications->add("conference", conference_maker(*conference_rooms, (*core)->conference_rooms(),
+                                                     conference_roster));
     applications->add("ivr", ivr_maker((*core)->ivr(), (*core)->prompts(), [] {
                         return std::chrono::duration_cast<std::chrono::seconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
@@ -249,7 +254,33 @@ int serve(const Config& config) {
                                            std::make_shared<LiveCallState>((*core)->location(),
                                                                            (*core)->presence()),
                                            media::built_in_hold_music(), (*core)->prompts()));
-    auto opened_voicemail = VoicemailService::open(config.data_dir, (*core)->prompts());
+    park = std::make_unique<ParkService>(
+        pool, ParkOptions{.lot = {.park_code = config.park_code,
+                                  .first_slot = config.park_first_slot,
+                                  .slots = config.park_slots},
+                          .timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::duration<double>(config.park_timeout_s)),
+                          .music = media_options.music_on_hold,
+                          .announce = config.park_announce});
+    park->add_to(*applications);
+    worker_options.park = park.get();
+    VoicemailServiceOptions voicemail_options;
+    if (!config.smtp_host.empty()) {  // voicemail to e-mail (decision 0034)
+      voicemail_options.mail = VoicemailMailerOptions{
+          .smtp = {.host = config.smtp_host,
+                   .port = static_cast<std::uint16_t>(config.smtp_port),
+                   .helo = config.smtp_helo,
+                   .timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::duration<double>(config.smtp_timeout_s))},
+          .from = config.smtp_from,
+          .attempts = static_cast<int>(config.smtp_attempts),
+          .first_retry = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::duration<double>(config.smtp_retry_s))};
+      spdlog::info("voicemail e-mail through {}:{} from {}", config.smtp_host, config.smtp_port,
+                   config.smtp_from);
+    }
+    auto opened_voicemail =
+        VoicemailService::open(config.data_dir, (*core)->prompts(), {}, voicemail_options);
     if (!opened_voicemail) {
       spdlog::error("voicemail: {}", opened_voicemail.error().message);
       return kExitRuntimeError;
@@ -278,6 +309,7 @@ int serve(const Config& config) {
   trunk_options.keepalive_failures_for_down = config.trunk_keepalive_failures_for_down;
   trunk_options.retry_min = seconds(config.trunk_register_retry_min_s);
   trunk_options.retry_max = seconds(config.trunk_register_retry_max_s);
+  trunk_options.stream_destinations = &stream_destinations;
   auto opened_trunks = TrunkService::open(pool, trunk_options);
   if (!opened_trunks) {
     spdlog::error("trunks: {}", opened_trunks.error().message);
@@ -299,8 +331,25 @@ int serve(const Config& config) {
         const sip::TenantInfo* tenant = shared.directory().snapshot()->tenant_for_host(host);
         if (tenant == nullptr) return std::nullopt;
         return tenant->id;
+      },
+      // A pickup INVITE goes where the call it picks up rings (decision 0031).
+      .pickup_from = [&shared](store::TenantId tenant, std::string_view caller,
+                               std::string_view dialled) -> std::vector<std::string> {
+        auto request =
+            pbx::pickup_request(*shared.pickup_groups().current(), tenant, caller, dialled, {});
+        if (!request) return {};
+        return std::move(request->ringing_at);
       }});
   sip_options.placement = &placement;
+  if (auto secured = make_sip_tls(config); !secured) {
+    spdlog::error("SIP over TLS: {}", secured.error().message);
+    return kExitRuntimeError;
+  } else {
+    sip_tls_server = std::move(secured->server);
+    sip_tls_client = std::move(secured->client);
+  }
+  sip_options.stream_destinations = &stream_destinations;
+  sip_options.client_tls = sip_tls_client.get();
   worker_options.placement = &placement;
   SipService sip(pool, sip_options,
                  [&pool, &shared, &worker_options](std::size_t worker, sip::Transport& transport,
@@ -320,6 +369,20 @@ int serve(const Config& config) {
       return kExitRuntimeError;
     }
   }
+  if (sip_tls_server) {
+    const auto address = net::SocketAddress::parse(config.tls_listen, 5061);
+    if (auto listening = sip.listen_tls(*address, *sip_tls_server, sip_tls_options(config));
+        !listening) {
+      spdlog::error("cannot listen for SIP over TLS on {}: {}", config.tls_listen,
+                    listening.error().message);
+      return kExitRuntimeError;
+    }
+  }
+  std::vector<net::SocketAddress> trunk_tls_sockets;
+  for (const auto& socket : sip.listening()) {
+    if (socket.transport == sip::TransportKind::kTls) trunk_tls_sockets.push_back(socket.address);
+  }
+  trunks.set_local_tls_addresses(std::move(trunk_tls_sockets));
   std::vector<net::SocketAddress> trunk_sockets;
   for (const auto& socket : sip.listening()) {
     if (socket.transport == sip::TransportKind::kUdp) trunk_sockets.push_back(socket.address);
@@ -381,7 +444,8 @@ int serve(const Config& config) {
     chat_websocket = std::move(chat).value();
     router.add_websocket(std::string(ChatWebSocket::kPath), *chat_websocket);
     auto api = WebApi::open(config.data_dir, shared, sip, router,  // /api/v1/, docs/api.md
-                            &chat_websocket->attachments());
+                            &chat_websocket->attachments(),
+                            conference_rooms ? &conference_roster : nullptr);
     if (!api) {
       spdlog::error("REST API: {}", api.error().message);
       return kExitRuntimeError;
@@ -396,7 +460,9 @@ int serve(const Config& config) {
     router.add_websocket(std::string(EventsWebSocket::kPath), *events);
     sip_messages.attach_chat(*chat_websocket);
     auto address = net::SocketAddress::parse(config.http_listen, 8443);
-    auto listening = http::HttpServer::listen(pool, *address, router, *certificate);
+    http::HttpOptions http_options;
+    http_options.max_connections = config.http_max_connections;
+    auto listening = http::HttpServer::listen(pool, *address, router, *certificate, http_options);
     if (!listening) {
       spdlog::error("cannot listen for HTTPS on {}: {}", config.http_listen,
                     listening.error().message);

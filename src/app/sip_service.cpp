@@ -1,5 +1,6 @@
 #include "app/sip_service.hpp"
 
+#include "app/stream_destinations.hpp"
 #include "sip/call_affinity.hpp"
 #include "sip/via_stamp.hpp"
 
@@ -35,11 +36,16 @@ class SipService::WorkerTransport final : public sip::Transport {
       case sip::TransportKind::kTls:
       case sip::TransportKind::kWs:
       case sip::TransportKind::kWss:
-        // Opening a connection towards a peer (RFC 3261 §18.2.2 when the one the request came
-        // on is gone) is not supported yet. A WebSocket peer never gets one anyway (RFC 7118
-        // §5.2: its Via host is .invalid), and send_stream makes each send one WebSocket
-        // message, which is the whole framing RFC 7118 §5 asks for.
-        sent = to.connection_id != 0 && service_.pool_.send_stream(to.connection_id, bytes);
+        // Phones and browsers are reached only over the connection they opened (RFC 5626
+        // flows; a WebSocket peer's Via host is .invalid anyway, RFC 7118 §5.2), and send_stream
+        // makes each send one WebSocket message, the whole framing RFC 7118 §5 asks for. Only
+        // trunks get connections of ours (decision 0032).
+        if (to.connection_id != 0) {
+          sent = service_.pool_.send_stream(to.connection_id, bytes);
+        } else if (const std::uint64_t ours = service_.outbound_connection(to); ours != 0) {
+          sent = service_.pool_.send_stream(ours, bytes);
+          if (!sent) service_.forget_outbound(ours);  // gone: the next send opens a new one
+        }
         break;
     }
     if (!sent && spdlog::should_log(spdlog::level::warn) && failures_.admit()) {
@@ -116,13 +122,15 @@ class SipService::StreamSession final : public net::StreamSession {
   }
 
   void on_closed(net::StreamConnection& connection) override {
+    service_.forget_outbound(connection.id());
     service_.flow_closed(connection.worker(), peer_of(connection));
   }
 
  private:
   static sip::Peer peer_of(const net::StreamConnection& connection) {
     sip::Peer peer;
-    peer.transport = sip::TransportKind::kTcp;
+    peer.transport = connection.kind() == net::StreamKind::kTls ? sip::TransportKind::kTls
+                                                                : sip::TransportKind::kTcp;
     peer.remote = connection.remote();
     peer.local = connection.local();
     peer.connection_id = connection.id();
@@ -149,7 +157,9 @@ SipService::SipService(net::WorkerPool& pool, const SipServiceOptions& options,
     : pool_(pool),
       options_(options),
       datagrams_(std::make_unique<Datagrams>(*this)),
-      sessions_(std::make_unique<StreamSessions>(*this)) {
+      sessions_(std::make_unique<StreamSessions>(*this)),
+      connector_(std::make_unique<net::StreamConnector>(pool, *sessions_, options.client_tls,
+                                                        options.connect)) {
   if (!handlers) {
     handlers = [advertisement = options_.advertisement](
                    std::size_t /*worker*/, sip::Transport& transport,
@@ -185,18 +195,57 @@ Result<void> SipService::listen(const net::SocketAddress& address) {
   return {};
 }
 
+Result<void> SipService::listen_tls(const net::SocketAddress& address, net::TlsContext& context,
+                                    const net::TlsServerOptions& options) {
+  auto tls = net::TlsServer::listen(pool_, address, context, *sessions_, options);
+  if (!tls) return make_error(tls.error().code, "TLS " + tls.error().message);
+  tls_.push_back(std::move(tls.value()));
+  return {};
+}
+
+std::uint64_t SipService::outbound_connection(const sip::Peer& to) {
+  if (options_.stream_destinations == nullptr) return 0;
+  const std::string key = std::string(to_text(to.transport)) + "|" + to.remote.to_string();
+  {
+    const std::lock_guard lock(outbound_mutex_);
+    if (const auto found = outbound_.find(key); found != outbound_.end()) return found->second;
+  }
+  const auto destination = options_.stream_destinations->find(to.transport, to.remote);
+  if (!destination) return 0;
+  // Opened without the lock: a connect that fails at once reports on_closed (forget_outbound)
+  // from inside open().
+  const std::uint64_t id = connector_->open(
+      {to.remote,
+       to.transport == sip::TransportKind::kTls ? net::StreamKind::kTls : net::StreamKind::kTcp,
+       destination->server_name});
+  if (id == 0) return 0;
+  const std::lock_guard lock(outbound_mutex_);
+  // Two workers may race to open one; the first stays in the table, the other is used once.
+  outbound_.emplace(key, id);
+  return id;
+}
+
+void SipService::forget_outbound(std::uint64_t connection_id) {
+  const std::lock_guard lock(outbound_mutex_);
+  std::erase_if(outbound_,
+                [connection_id](const auto& entry) { return entry.second == connection_id; });
+}
+
 std::vector<SipService::Listening> SipService::listening() const {
   std::vector<Listening> out;
   for (const auto& endpoint : udp_)
     out.push_back({sip::TransportKind::kUdp, endpoint->local_address()});
   for (const auto& server : tcp_)
     out.push_back({sip::TransportKind::kTcp, server->local_address()});
+  for (const auto& server : tls_)
+    out.push_back({sip::TransportKind::kTls, server->local_address()});
   return out;
 }
 
 void SipService::stop() {
   for (auto& endpoint : udp_) endpoint->stop();
   for (auto& server : tcp_) server->stop();
+  for (auto& server : tls_) server->stop();
 }
 
 void SipService::dispatch(std::size_t worker, std::string_view raw, const sip::Peer& from) {

@@ -15,14 +15,19 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "net/address.hpp"
+#include "net/stream_connector.hpp"
 #include "net/tcp_server.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_server.hpp"
 #include "net/udp_endpoint.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/sip/message.hpp"
@@ -32,6 +37,8 @@
 
 namespace parley::app {
 
+class StreamDestinations;
+
 struct SipServiceOptions {
   std::size_t max_message_bytes = 65536;  // per message, UDP and streams
   net::TcpOptions tcp = {};
@@ -39,6 +46,12 @@ struct SipServiceOptions {
   // Where calls live when not where their Call-ID hashes (decision 0024): consulted for every
   // message of a call and by end_call(). Null = the Call-ID hash alone. Must outlive the service.
   sip::CallPlacement* placement = nullptr;
+  // Outgoing TCP/TLS connections (decision 0032): only to these destinations (provider trunks);
+  // `client_tls` proves the far end of TLS ones (null: TLS destinations cannot be reached). Both
+  // must outlive the service; null destinations = Parley never opens a connection itself.
+  const StreamDestinations* stream_destinations = nullptr;
+  net::TlsContext* client_tls = nullptr;
+  net::ConnectOptions connect = {};
 };
 
 class SipService {
@@ -57,6 +70,10 @@ class SipService {
   // Listens on `address` over UDP and TCP. With port 0 UDP gets a port from the OS and TCP
   // tries the same one first (falling back to another if it is taken).
   Result<void> listen(const net::SocketAddress& address);
+  // Listens for SIP over TLS (RFC 3261 §26.3.1, usually port 5061) on `address` with the
+  // certificate of `context` (server role; it must outlive the service).
+  Result<void> listen_tls(const net::SocketAddress& address, net::TlsContext& context,
+                          const net::TlsServerOptions& options);
 
   struct Listening {
     sip::TransportKind transport;
@@ -91,6 +108,11 @@ class SipService {
   class StreamSession;
   class StreamSessions;
 
+  // The connection of ours to a permitted stream destination, opened now if there is none;
+  // 0 when `to` is not one. Called on a worker's thread (WorkerTransport::send).
+  std::uint64_t outbound_connection(const sip::Peer& to);
+  void forget_outbound(std::uint64_t connection_id);
+
   net::WorkerPool& pool_;
   SipServiceOptions options_;
   SteadyClock clock_;
@@ -100,6 +122,11 @@ class SipService {
   std::unique_ptr<StreamSessions> sessions_;
   std::vector<std::unique_ptr<net::UdpEndpoint>> udp_;
   std::vector<std::unique_ptr<net::TcpServer>> tcp_;
+  std::vector<std::unique_ptr<net::TlsServer>> tls_;
+  std::unique_ptr<net::StreamConnector> connector_;
+  std::mutex outbound_mutex_;
+  // "TLS|1.2.3.4:5061" -> the connection we opened there; guarded by outbound_mutex_.
+  std::unordered_map<std::string, std::uint64_t> outbound_;
 };
 
 }  // namespace parley::app

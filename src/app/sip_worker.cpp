@@ -7,9 +7,11 @@
 #include "app/applications.hpp"
 #include "app/conference_directory.hpp"
 #include "app/feature_code_application.hpp"
+#include "app/park_service.hpp"
 #include "app/sip_message_relay.hpp"
 #include "app/trunk_service.hpp"
 #include "net/worker_pool.hpp"
+#include "pbx/pickup_groups.hpp"
 #include "protocol/sip/response.hpp"
 #include "sip/call_affinity.hpp"
 
@@ -30,8 +32,9 @@ using protocol::sip::Method;
 // address of the INVITE being handled (for throttling), which the B2BUA's interface does not pass.
 class SipWorker::Routing final : public sip::CallRouting {
  public:
-  // `trunks` may be null (no calls through provider trunks).
-  Routing(PbxCore& core, TrunkCalls* trunks) : core_(core), trunks_(trunks) {}
+  // `trunks` may be null (no calls through provider trunks), `park` too (no call park).
+  Routing(PbxCore& core, TrunkCalls* trunks, ParkService* park)
+      : core_(core), trunks_(trunks), park_(park) {}
 
   void set_source(const sip::Peer& peer) {
     source_ip_ = peer.remote.ip();
@@ -70,6 +73,23 @@ class SipWorker::Routing final : public sip::CallRouting {
     return core_.directory().snapshot()->extension(tenant.id, number) != nullptr;
   }
 
+  std::optional<sip::CallPlan> pickup_plan(const sip::CallTenant& tenant, std::string_view caller,
+                                           std::string_view dialled) {
+    auto request = pbx::pickup_request(
+        *core_.pickup_groups().current(), tenant.id, caller, dialled,
+        [&](std::string_view number) { return extension_exists(tenant, number); });
+    if (!request) return std::nullopt;
+    if (!extension_exists(tenant, caller)) {
+      return sip::CallPlan{.reject_status = 403,
+                           .reject_reason = "Feature Codes Are For Extensions"};
+    }
+    if (request->refusal != 0) {
+      return sip::CallPlan{.reject_status = request->refusal,
+                           .reject_reason = std::move(request->reason)};
+    }
+    return sip::CallPlan{.pickup = true, .pickup_from = std::move(request->ringing_at)};
+  }
+
   // Applications (feature codes such as the *43 echo test, rooms) first, then the tenant's dial
   // plan: forwarding, do-not-disturb, ring groups (decision 0018).
   sip::CallPlan plan_call(const sip::CallTenant& tenant, std::string_view caller,
@@ -79,6 +99,8 @@ class SipWorker::Routing final : public sip::CallRouting {
     if (auto application = application_for_dialled(dialled)) {
       return sip::CallPlan{.application = std::move(*application)};
     }
+    // Call pickup (*8, **EXT; decision 0031): the B2BUA answers a ringing call instead.
+    if (auto pickup = pickup_plan(tenant, caller, dialled)) return *pickup;
     // Do-not-disturb and forwarding codes act on the caller's own extension (decision 0028).
     if (auto feature = feature_code_plan(dialled)) {
       if (!feature->application.empty() && !extension_exists(tenant, caller)) {
@@ -96,6 +118,9 @@ class SipWorker::Routing final : public sip::CallRouting {
     if (auto menu = core_.ivr().application_for_number(tenant.id, dialled)) {
       return sip::CallPlan{.application = std::move(*menu)};
     }
+    if (park_ != nullptr && !extension_exists(tenant, dialled)) {
+      if (auto retrieve = park_->plan_dialled(dialled)) return *retrieve;
+    }
     const LiveCallState live(core_.location(), core_.presence());
     const pbx::CallPlan local =
         pbx::plan_call(*core_.dial_plan().current(), tenant.id, caller, dialled, live);
@@ -110,6 +135,14 @@ class SipWorker::Routing final : public sip::CallRouting {
       return outbound;
     }
     return core_.dial_plan().to_sip(local, tenant.id);
+  }
+
+  // Call park by blind transfer (decision 0030); the B2BUA asks only for non-extensions.
+  std::optional<std::string> transfer_application(const sip::CallTenant& /*tenant*/,
+                                                  std::string_view transferor,
+                                                  std::string_view target) override {
+    if (park_ == nullptr) return std::nullopt;
+    return park_->transfer_application(transferor, target);
   }
 
   // Provider trunks are trusted by their address (TrunkCalls, issue 11).
@@ -181,11 +214,17 @@ class SipWorker::Routing final : public sip::CallRouting {
         spdlog::info("inbound call on trunk {}@{} from {} to {} -> queue {}", auth.username,
                      tenant.domain, caller, called, did->target);
         return sip::CallPlan{.application = queue_application(did->target)};
-      default:  // voicemail as a DID destination arrives with its feature
-        spdlog::info("inbound call on trunk {}@{} to {}: destination {} {} not available yet",
-                     auth.username, tenant.domain, called, store::to_text(did->kind), did->target);
-        return sip::CallPlan{.reject_status = 480, .reject_reason = {}};
+      case store::DidDestinationKind::kVoicemail: {  // straight to the box, nothing rings
+        spdlog::info("inbound call on trunk {}@{} from {} to {} -> voicemail {}", auth.username,
+                     tenant.domain, caller, called, did->target);
+        pbx::CallPlan to_box;
+        to_box.final = pbx::FinalAction{.kind = pbx::FinalKind::kVoicemail,
+                                        .target = did->target,
+                                        .reason = "DID " + std::string(called) + " to voicemail"};
+        return core_.dial_plan().to_sip(to_box, tenant.id);  // 480 if the box cannot answer
+      }
     }
+    return sip::CallPlan{.reject_status = 480, .reject_reason = {}};
   }
 
   // A device registered over TCP is reached over the connection it registered on (RFC 5626
@@ -213,6 +252,7 @@ class SipWorker::Routing final : public sip::CallRouting {
 
   PbxCore& core_;
   TrunkCalls* trunks_ = nullptr;
+  ParkService* park_ = nullptr;
   std::string source_ip_;
   sip::Peer source_;
 };
@@ -291,9 +331,10 @@ SipWorker::SipWorker(net::WorkerPool& pool, std::size_t worker, sip::Transport& 
                      const Clock& clock, PbxCore& core, const SipWorkerOptions& options)
     : core_(core),
       options_(options),
+      transport_(transport),
       responder_(sip::CoreResponder::Options{transport, clock, options.advertisement}),
       routing_(std::make_unique<Routing>(
-          core, options.trunks != nullptr ? &options.trunks->calls() : nullptr)),
+          core, options.trunks != nullptr ? &options.trunks->calls() : nullptr, options.park)),
       placement_reporter_(options.placement != nullptr
                               ? std::make_unique<sip::PlacementReporter>(*options.placement, worker,
                                                                          &core.live_calls())
@@ -369,6 +410,17 @@ void SipWorker::on_inbound(Result<Message> parsed, std::string_view raw, const s
     // would: a retransmission just gets the same answer again, and no transaction state is
     // held for the 32 s of Timer J.
     responder_.on_inbound(std::move(parsed), raw, from);
+    return;
+  }
+  if (message.is_request() && message.method() == Method::kRegister) {
+    // REGISTER is answered statelessly too (decision 0036): its 401 needs no state, and the
+    // registrar recognises a retransmission of one it applied. Holding two transactions per
+    // registration for Timer J's 32 s cost more than the registration itself.
+    if (sip::check_request_headers(message)) {
+      responder_.respond(message, from);  // 420 / 415 / 416 as for any request
+    } else {
+      core_.registrar().answer_statelessly(message, from, transport_);
+    }
     return;
   }
   layer_.on_message(std::move(parsed.value()), from);

@@ -41,6 +41,7 @@ class WorkerPool;
 namespace parley::app {
 
 class TrunkService;
+class ParkService;
 class SipMessageBridge;
 class SipMessageRelay;
 
@@ -70,6 +71,8 @@ struct SipWorkerOptions {
   // Told where each extension's calls are (the B2BUA's call-state reports, before LiveCalls),
   // so that a phone's calls share a worker (decision 0024). May be null.
   sip::CallPlacement* placement = nullptr;
+  // Call park: REFERs to the park code or a slot, dialled slots (decision 0030). May be null.
+  ParkService* park = nullptr;
 };
 
 class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer::Listener {
@@ -117,6 +120,7 @@ class SipWorker final : public sip::InboundHandler, public sip::TransactionLayer
 
   PbxCore& core_;
   SipWorkerOptions options_;
+  sip::Transport& transport_;  // REGISTER is answered statelessly through it (decision 0036)
   sip::CoreResponder responder_;
   std::unique_ptr<Routing> routing_;
   // The B2BUA's call-state listener when options.placement is set (before b2bua_, which uses it).

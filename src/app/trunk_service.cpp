@@ -11,13 +11,16 @@
 #include <map>
 #include <utility>
 
+#include "app/stream_destinations.hpp"
 #include "net/worker_pool.hpp"
+#include "sip/call_routing.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace parley::app {
 namespace {
 
 constexpr std::uint16_t kDefaultSipPort = 5060;
+constexpr std::uint16_t kDefaultSipsPort = 5061;  // RFC 3261 §26.3.1: SIP over TLS
 
 bool is_unspecified(const net::SocketAddress& address) {
   return address.ip() == "0.0.0.0" || address.ip() == "::";
@@ -76,16 +79,16 @@ std::string unbracketed(const std::string& host) {
 }  // namespace
 
 Result<sip::TrunkEndpoint> resolve_trunk_endpoint(
-    const store::Trunk& trunk, const std::vector<net::SocketAddress>& local_udp) {
-  std::string transport = trunk.transport;
-  std::transform(transport.begin(), transport.end(), transport.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (transport != "UDP") {
-    return make_error(0, "transport " + trunk.transport +
-                             " to providers is not supported yet (outgoing connections)");
+    const store::Trunk& trunk, const std::vector<net::SocketAddress>& local_udp,
+    const std::vector<net::SocketAddress>& local_tls) {
+  const auto kind = sip::transport_from_text(trunk.transport);
+  if (!kind || *kind == sip::TransportKind::kWs || *kind == sip::TransportKind::kWss) {
+    return make_error(0, "transport " + trunk.transport + " to providers is not supported");
   }
   if (trunk.host.empty()) return make_error(0, "no host");
-  const std::uint16_t port = trunk.port != 0 ? trunk.port : kDefaultSipPort;
+  const bool tls = *kind == sip::TransportKind::kTls;
+  const std::uint16_t port =
+      trunk.port != 0 ? trunk.port : (tls ? kDefaultSipsPort : kDefaultSipPort);
   std::vector<net::SocketAddress> candidates;
   if (auto literal = net::SocketAddress::parse(unbracketed(trunk.host), port)) {
     candidates.push_back(*literal);
@@ -102,19 +105,26 @@ Result<sip::TrunkEndpoint> resolve_trunk_endpoint(
       return address.is_v6() == remote.is_v6();
     });
     if (local == local_udp.end()) continue;
-    std::string local_ip = local->ip();
-    if (is_unspecified(*local)) {
+    net::SocketAddress local_socket = *local;
+    if (tls) {
+      const auto listener = std::find_if(local_tls.begin(), local_tls.end(), [&](const auto& a) {
+        return a.is_v6() == remote.is_v6();
+      });
+      if (listener != local_tls.end()) local_socket = *listener;
+    }
+    std::string local_ip = local_socket.ip();
+    if (is_unspecified(local_socket)) {
       const auto source = source_ip_towards(remote);
       if (!source) continue;
       local_ip = *source;
     }
     sip::TrunkEndpoint endpoint;
-    endpoint.peer.transport = sip::TransportKind::kUdp;
+    endpoint.peer.transport = *kind;
     endpoint.peer.remote = remote;
-    endpoint.peer.local = *local;
+    endpoint.peer.local = local_socket;
     endpoint.domain = bracketed(trunk.host);
     endpoint.port = trunk.port;
-    endpoint.local_host_port = bracketed(local_ip) + ":" + std::to_string(local->port());
+    endpoint.local_host_port = bracketed(local_ip) + ":" + std::to_string(local_socket.port());
     return endpoint;
   }
   return make_error(0, "no SIP socket of " + trunk.host + "'s address family to send from");
@@ -176,6 +186,10 @@ void TrunkService::set_local_addresses(std::vector<net::SocketAddress> udp) {
   local_udp_ = std::move(udp);
 }
 
+void TrunkService::set_local_tls_addresses(std::vector<net::SocketAddress> tls) {
+  local_tls_ = std::move(tls);
+}
+
 void TrunkService::start() {
   if (!hooks_ || thread_.joinable()) return;
   thread_ = std::thread([this] { run(); });
@@ -232,7 +246,7 @@ std::vector<sip::TrunkClientConfig> TrunkService::wanted(bool& unresolved) {
                                               .password = trunk.password,
                                               .auth_realm = trunk.auth_realm,
                                               .expires = trunk.register_expires};
-    auto endpoint = resolve_trunk_endpoint(trunk, local_udp_);
+    auto endpoint = resolve_trunk_endpoint(trunk, local_udp_, local_tls_);
     if (endpoint) {
       config.endpoint = std::move(endpoint).value();
     } else {
@@ -277,14 +291,25 @@ void TrunkService::refresh_calls() {
   if (!tenants || !trunks) return;  // wanted() reports the same failure
   pbx::TrunkPolicyInputs inputs;
   TrunkCallsSnapshot snapshot;
+  std::vector<StreamDestination> destinations;
   for (const store::Tenant& tenant : *tenants) snapshot.domains[tenant.id] = tenant.domain;
   for (const store::Trunk& trunk : *trunks) {
     if (!trunk.enabled) continue;
     // Resolved again here (wanted() skips trunks without registration or keep-alive): an
     // IP-peered trunk needs its address for calls too.
-    if (auto endpoint = resolve_trunk_endpoint(trunk, local_udp_)) {
+    if (auto endpoint = resolve_trunk_endpoint(trunk, local_udp_, local_tls_)) {
+      if (sip::is_reliable(endpoint->peer.transport)) {
+        const std::string host = unbracketed(trunk.host);
+        const bool literal = net::SocketAddress::parse(host).has_value() ||
+                             net::SocketAddress::parse(bracketed(host)).has_value();
+        destinations.push_back(
+            {endpoint->peer.transport, endpoint->peer.remote, literal ? std::string() : host});
+      }
       snapshot.endpoints.emplace(trunk.id, std::move(endpoint).value());
     }
+  }
+  if (options_.stream_destinations != nullptr) {
+    options_.stream_destinations->replace(std::move(destinations));
   }
   inputs.trunks = std::move(trunks).value();
   if (routing_ != nullptr) {

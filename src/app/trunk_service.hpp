@@ -7,8 +7,9 @@
 // name's A/AAAA records; RFC 3263 NAPTR/SRV is a TODO), and hands the wanted set to the
 // sip::TrunkClients of one worker, which starts, stops and replaces registrations and OPTIONS
 // keep-alives without a restart. A trunk whose host does not resolve, or whose transport is not
-// supported yet (only UDP: TCP and TLS need outgoing connections, which net/ cannot open yet), is
-// listed as failed with the reason and retried every unresolved_retry.
+// supported (UDP, TCP and TLS are), is listed as failed with the reason and retried every
+// unresolved_retry. The TCP and TLS trunks' addresses go to `stream_destinations`, the only
+// peers SipService opens connections to (decision 0032).
 //
 // Wiring (serve.cpp): open() before the SipService; the SipWorker of worker() attaches itself
 // with attach() while it is built; set_local_addresses() after the SIP sockets are bound;
@@ -47,6 +48,8 @@ class WorkerPool;
 
 namespace parley::app {
 
+class StreamDestinations;
+
 struct TrunkServiceOptions {
   std::filesystem::path data_dir;  // open() only
   Duration poll_interval = std::chrono::seconds(1);
@@ -57,6 +60,9 @@ struct TrunkServiceOptions {
   Duration retry_min = std::chrono::seconds(30);
   Duration retry_max = std::chrono::minutes(10);
   std::string user_agent = "Parley";
+  // Where the TCP and TLS trunks' resolved addresses go, so that SipService may connect to them
+  // (decision 0032). Null: not published. Must outlive the service.
+  StreamDestinations* stream_destinations = nullptr;
 };
 
 // The worker side, run by TrunkService through WorkerPool::post on the attached worker.
@@ -89,6 +95,8 @@ class TrunkService {
 
   // The SIP sockets we send from: requests to a provider leave from the UDP one of its family.
   void set_local_addresses(std::vector<net::SocketAddress> udp);
+  // Our SIP-over-TLS listeners: a TLS trunk's Via and Contact name the one of its family.
+  void set_local_tls_addresses(std::vector<net::SocketAddress> tls);
 
   void start();
   void stop(std::chrono::milliseconds grace);
@@ -120,6 +128,7 @@ class TrunkService {
   store::CallLimitsStore* limits_ = nullptr;
   TrunkCalls calls_;
   std::vector<net::SocketAddress> local_udp_;
+  std::vector<net::SocketAddress> local_tls_;
   std::optional<TrunkWorkerHooks> hooks_;
 
   std::thread thread_;
@@ -136,8 +145,10 @@ class TrunkService {
 
 // Resolves a trunk's host and picks our socket towards it (exposed for tests). Fails with a
 // reason for people: an unsupported transport, a name that does not resolve, no local socket
-// of the address family.
-Result<sip::TrunkEndpoint> resolve_trunk_endpoint(const store::Trunk& trunk,
-                                                  const std::vector<net::SocketAddress>& local_udp);
+// of the address family. TCP and TLS trunks (default port 5061 for TLS) name the TLS listener
+// of their family in Via and Contact when there is one (`local_tls`), else the UDP/TCP socket.
+Result<sip::TrunkEndpoint> resolve_trunk_endpoint(
+    const store::Trunk& trunk, const std::vector<net::SocketAddress>& local_udp,
+    const std::vector<net::SocketAddress>& local_tls = {});
 
 }  // namespace parley::app

@@ -24,6 +24,8 @@ struct VoicemailFlags {
   std::string mode;
   std::string pin;
   std::uint32_t max_messages = 0;
+  std::string email;
+  bool clear = false;
 };
 
 namespace {
@@ -152,6 +154,31 @@ int voicemail_limit(const VoicemailFlags& flags) {
   return kExitOk;
 }
 
+int voicemail_email(const VoicemailFlags& flags) {
+  if (flags.clear == !flags.email.empty()) {
+    return cli_fail("give either an e-mail ADDRESS or --clear");
+  }
+  // Checked before the store opens: a typo must not touch the data folder.
+  if (!flags.clear) {
+    if (auto valid = store::check_email_address(flags.email); !valid) {
+      return cli_fail(valid.error().message);
+    }
+  }
+  auto box = open_box(flags);
+  if (!box) return cli_fail(box.error().message);
+  if (auto set = box->db->set_voicemail_email(box->tenant.id, box->number, flags.email); !set) {
+    return cli_fail(set.error().message);
+  }
+  if (flags.clear) {
+    std::printf("voicemail box %s@%s: messages are not mailed\n", box->number.c_str(),
+                box->tenant.domain.c_str());
+  } else {
+    std::printf("voicemail box %s@%s: new messages are mailed to %s\n", box->number.c_str(),
+                box->tenant.domain.c_str(), flags.email.c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 VoicemailCommands::~VoicemailCommands() = default;
@@ -191,6 +218,13 @@ VoicemailCommands::VoicemailCommands(CLI::App& app) : flags_(std::make_unique<Vo
                          *flags, exit_code, ran, voicemail_limit);
   limit->add_option("ADDRESS", flags->address, "EXT@DOMAIN")->required();
   limit->add_option("MESSAGES", flags->max_messages, "1 to 10000 (default 100)")->required();
+  CLI::App* email = leaf(*voicemail, "email",
+                         "Mail a box's new messages with the recording attached (needs [smtp] in "
+                         "the configuration), or stop with --clear",
+                         *flags, exit_code, ran, voicemail_email);
+  email->add_option("EXT", flags->address, "EXT@DOMAIN")->required();
+  email->add_option("ADDRESS", flags->email, "e.g. alice@example.com");
+  email->add_flag("--clear", flags->clear, "Stop mailing this box's messages");
 }
 
 }  // namespace parley::app

@@ -82,6 +82,7 @@ VoicemailService::VoicemailService(Key /*only open()*/,
       on_box_changed_(std::move(on_box_changed)),
       options_(options),
       pin_guard_(options.pin_guard) {
+  if (options.mail) mailer_ = std::make_unique<VoicemailMailer>(*options.mail);
   media::VoicemailWriterOptions writer_options;
   writer_options.directory = directory_;
   writer_ = std::make_unique<media::VoicemailWriter>(writer_options, *this);
@@ -114,6 +115,17 @@ Result<void> VoicemailService::on_voicemail_written(const media::WrittenVoicemai
   auto indexed = store_->insert_voicemail(row);
   if (!indexed) return indexed.error();
   if (on_box_changed_) on_box_changed_(row.tenant_id, row.box);
+  if (mailer_) {
+    // Only now: the file is whole and the row committed, so the mail never names a message
+    // that could still be lost.
+    row.id = *indexed;
+    auto settings = store_->get_voicemail_settings(row.tenant_id, row.box);
+    if (!settings) {
+      spdlog::warn("voicemail e-mail of box {}: {}", row.box, settings.error().message);
+    } else if (!settings->email.empty()) {
+      mailer_->enqueue(VoicemailMailer::Mail{settings->email, std::move(row)});
+    }
+  }
   return {};
 }
 

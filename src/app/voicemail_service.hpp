@@ -7,9 +7,11 @@
 // "voicemail" (leave a message) and "voicemail-menu" (listen to your own box, *97).
 //
 // Messages live in `<data>/voicemail/<tenant id>/<box>/`, a recorded greeting beside them as
-// `greeting.wav`. The service must outlive the worker pool: calls still up at shutdown have their
-// messages sealed when the writer goes. stop_jobs() must be called after the pool's shutdown and
-// before the pool is destroyed (jobs post their results to the loops).
+// `greeting.wav`. With `options.mail` set, every indexed message of a box that has an e-mail
+// address is handed to the VoicemailMailer (voicemail_mailer.hpp, decision 0034). The service must
+// outlive the worker pool: calls still up at shutdown have their messages sealed when the writer
+// goes. stop_jobs() must be called after the pool's shutdown and before the pool is destroyed (jobs
+// post their results to the loops).
 //
 // Thread-safety: open() and add_to() at start-up; the methods below marked "blocking" run on the
 // jobs thread (or the CLI); the PIN brake is locked; the store is safe from any thread.
@@ -19,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -26,6 +29,7 @@
 
 #include "app/applications.hpp"
 #include "app/blocking_jobs.hpp"
+#include "app/voicemail_mailer.hpp"
 #include "app/voicemail_prompts.hpp"
 #include "base/result.hpp"
 #include "media/audio_player.hpp"
@@ -40,6 +44,8 @@ struct VoicemailServiceOptions {
   // instead of leaving a message (a message is at most 3 minutes: 5.8 MB at 16 kHz).
   std::uint64_t min_free_bytes = 64ULL * 1024 * 1024;
   pbx::PinGuardOptions pin_guard;
+  // Voicemail to e-mail through this relay (decision 0034); nullopt: no mail is sent.
+  std::optional<VoicemailMailerOptions> mail;
 };
 
 // Whether a box takes a message now, and the greeting to play first.
@@ -111,6 +117,7 @@ class VoicemailService final : public media::VoicemailWriter::Listener {
   SteadyClock clock_;
   std::thread prompt_preparation_;  // synthesises our prompts once, at start
   BlockingJobs jobs_;               // its jobs use store_ and prompts_, so it stops before they go
+  std::unique_ptr<VoicemailMailer> mailer_;         // fed by the writer thread: goes after it
   std::unique_ptr<media::VoicemailWriter> writer_;  // after store_: stops before it closes
 };
 

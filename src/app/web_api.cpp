@@ -7,9 +7,10 @@
 namespace parley::app {
 
 WebApi::WebApi(std::unique_ptr<store::sqlite::SqliteStore> store, PbxCore& core, SipService& sip,
-               chat::ChatAttachments* chat_attachments)
+               chat::ChatAttachments* chat_attachments, http::api::ConferenceControl* conferences)
     : store_(std::move(store)) {
   http::api::RestApiOptions options;
+  options.conference_control = conferences;
   options.chat_attachments = chat_attachments;
   options.call_features = store_.get();
   options.conference_rooms = store_.get();
@@ -19,6 +20,11 @@ WebApi::WebApi(std::unique_ptr<store::sqlite::SqliteStore> store, PbxCore& core,
   std::error_code absolute_error;
   options.recordings_dir =
       std::filesystem::absolute(store_->path().parent_path(), absolute_error) / "recordings";
+  options.ivr = store_.get();
+  options.voicemail = store_.get();
+  // Where VoicemailService keeps the messages: <data>/voicemail.
+  options.voicemail_dir =
+      std::filesystem::absolute(store_->path().parent_path(), absolute_error) / "voicemail";
   options.version = std::string(version());
   options.directory_changed = [&core] { core.reload_directory(); };
   options.live_bindings = [&core](store::TenantId tenant, std::string_view number) {
@@ -53,13 +59,15 @@ WebApi::~WebApi() = default;
 
 Result<std::unique_ptr<WebApi>> WebApi::open(const std::filesystem::path& data_dir, PbxCore& core,
                                              SipService& sip, http::Router& router,
-                                             chat::ChatAttachments* chat_attachments) {
+                                             chat::ChatAttachments* chat_attachments,
+                                             http::api::ConferenceControl* conferences) {
   store::sqlite::SqliteStoreOptions options;
   options.data_dir = data_dir;
   options.create_if_missing = false;  // PbxCore made it
   auto store = store::sqlite::SqliteStore::open(options);
   if (!store) return store.error();
-  auto api = std::make_unique<WebApi>(std::move(store).value(), core, sip, chat_attachments);
+  auto api =
+      std::make_unique<WebApi>(std::move(store).value(), core, sip, chat_attachments, conferences);
   api->api_->install(router);
   return api;
 }

@@ -30,15 +30,18 @@ class WebApi {
  public:
   // Opens the database in `data_dir` and installs the API on `router`.
   // `chat_attachments` (may be null) carries the chat file routes; it must outlive the API.
+  // `conferences` (may be null: no media) steers the running conference rooms; the same.
   static Result<std::unique_ptr<WebApi>> open(const std::filesystem::path& data_dir, PbxCore& core,
                                               SipService& sip, http::Router& router,
-                                              chat::ChatAttachments* chat_attachments = nullptr);
+                                              chat::ChatAttachments* chat_attachments = nullptr,
+                                              http::api::ConferenceControl* conferences = nullptr);
   ~WebApi();
   WebApi(const WebApi&) = delete;
   WebApi& operator=(const WebApi&) = delete;
 
   WebApi(std::unique_ptr<store::sqlite::SqliteStore> store, PbxCore& core, SipService& sip,
-         chat::ChatAttachments* chat_attachments = nullptr);
+         chat::ChatAttachments* chat_attachments = nullptr,
+         http::api::ConferenceControl* conferences = nullptr);
 
  private:
   SteadyClock clock_;

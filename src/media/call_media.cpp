@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "media/sdes_negotiation.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/sdp/session_description.hpp"
 
@@ -284,7 +285,7 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     auto parsed = sdp::parse(text);
     if (!parsed.ok()) return Error{400, "Malformed SDP: " + parsed.error().message};
     sdp::SessionDescription& offer = *parsed;
-    auto audio = find_audio(offer, options_.webrtc != nullptr);
+    auto audio = find_audio(offer, options_.webrtc != nullptr, options_.sdes != SdesPolicy::kOff);
     if (!audio.ok()) return audio.error();
     const std::size_t index = *audio;
     auto remote = remote_of(offer, index);
@@ -293,6 +294,11 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
       auto secure = secure_remote_of(offer, index);
       if (!secure.ok()) return secure.error();
       if (auto made = make_secure(from, *secure); !made.ok()) return made.error();
+    } else if (offer.media[index].port != 0 && is_sdes_protocol(offer.media[index].protocol)) {
+      const auto& current = sdes_[index_of(from)];
+      auto keys = answer_sdes(offer.media[index], current ? &*current : nullptr);
+      if (!keys.ok()) return keys.error();
+      if (auto made = make_sdes(from, std::move(keys).value()); !made.ok()) return made.error();
     } else {
       make_plain(from);
     }
@@ -311,14 +317,26 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     media.formats.clear();
     media.formats.push_back(current->voice);
     if (current->events) media.formats.push_back(*current->events);
-    return relay_offer(stays, std::move(offer), current->audio_index);
+    // A new user agent: whether it gets SRTP is the B2BUA's choice (sdes_offer), not the old
+    // agent's.
+    return relay_offer(stays, std::move(offer), current->audio_index, /*same_agent=*/false);
+  }
+
+  Result<std::string> sdes_offer(MediaSide to) override {
+    if (options_.sdes != SdesPolicy::kOfferOverTls) return Error{488, "SDES-SRTP is not offered"};
+    if (!pending_ || pending_->offerer == to) return Error{488, "no offer to send"};
+    sdp::SessionDescription out = pending_->relayed;
+    if (auto rendered = render_sdes(out, to, pending_->audio_index); !rendered.ok()) {
+      return rendered.error();
+    }
+    return finish(out, to);
   }
 
  private:
   // The offer `from` made (already parsed, its leg of the relay set up), relayed to the other
   // side: anchored, with transcodable codecs and telephone-event appended.
-  Result<std::string> relay_offer(MediaSide from, sdp::SessionDescription offer,
-                                  std::size_t index) {
+  Result<std::string> relay_offer(MediaSide from, sdp::SessionDescription offer, std::size_t index,
+                                  bool same_agent = true) {
     const MediaSide to = other_side(from);
     const bool holds = offer_holds(offer, index);
     sdp::SessionDescription out = offer;
@@ -330,7 +348,7 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
       out.direction.reset();
       media.direction = sdp::Direction::kSendOnly;
     }
-    if (is_webrtc(media)) media.protocol = "RTP/AVP";
+    if (is_secure(media.protocol)) media.protocol = "RTP/AVP";
     if (options_.transcoding &&
         std::any_of(media.formats.begin(), media.formats.end(), [](const sdp::Format& format) {
           return can_transcode(format.encoding, format.clock_rate);
@@ -357,8 +375,12 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     }
     pending_ = Pending{from, std::move(offer), index, out, holds};
     for (auto& cached : answers_) cached = {};
+    sdes_offered_[index_of(to)].reset();
     if (secure_[index_of(to)]) {
       render_webrtc(out, to, index, "actpass", nullptr);  // a re-offer to a WebRTC leg
+    } else if (same_agent && sdes_[index_of(to)]) {
+      // A re-offer to an SDES leg, with fresh keys (RFC 4568 §7.1.4).
+      if (auto rendered = render_sdes(out, to, index); !rendered.ok()) return rendered.error();
     }
     return finish(out, to);
   }
@@ -401,6 +423,12 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
       auto secure = secure_remote_of(answer, index);
       if (!secure.ok()) return secure.error();
       if (auto made = make_secure(from, *secure); !made.ok()) return made.error();
+    } else if (answered.port != 0 && is_sdes_protocol(answered.protocol)) {
+      const auto& ours = sdes_offered_[index_of(from)];
+      if (!ours) return Error{488, "SRTP answer to an offer without a=crypto"};
+      auto keys = accept_sdes_answer(*ours, answered);
+      if (!keys.ok()) return keys.error();
+      if (auto made = make_sdes(from, std::move(keys).value()); !made.ok()) return made.error();
     } else if (answered.port != 0) {
       make_plain(from);
     }
@@ -436,6 +464,9 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     if (answered.port == 0) {
       media.port = 0;
     } else {
+      if (const auto& keys = sdes_[index_of(offerer)]; keys && is_sdes_protocol(offered.protocol)) {
+        media.attributes.push_back(keys->local_attribute());
+      }
       media.formats = std::move(formats);
       media.rtcp_mux = offered.rtcp_mux;
       if (options_.music_on_hold) {
@@ -552,12 +583,14 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     if (tap_) tap_->set_codec(channel, *tap_codecs_[channel]);
   }
 
-  static Result<std::size_t> find_audio(const sdp::SessionDescription& description, bool webrtc) {
+  static Result<std::size_t> find_audio(const sdp::SessionDescription& description, bool webrtc,
+                                        bool sdes) {
     for (std::size_t i = 0; i < description.media.size(); ++i) {
       const sdp::Media& media = description.media[i];
       if (!iequals(media.type, "audio")) continue;
       if (!media.is_rtp()) return Error{488, "Audio stream is not RTP"};
-      if (is_secure(media.protocol) && !(webrtc && is_webrtc(media))) {
+      if (is_secure(media.protocol) && !(webrtc && is_webrtc(media)) &&
+          !(sdes && is_sdes_protocol(media.protocol))) {
         return Error{488, "Secure media (" + media.protocol + ") is not supported on this leg"};
       }
       return i;
@@ -589,6 +622,40 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     if (relay_->secure(leg_of(side)) != nullptr) relay_->set_secure(leg_of(side), nullptr);
     spare_[at].reset();
     secure_[at] = false;
+    sdes_[at].reset();
+  }
+
+  // Makes `side` an SDES-SRTP leg with `keys`; the leg keeps its SRTP sessions (and so its
+  // replay windows and rollover counters) when the keys did not change.
+  Result<void> make_sdes(MediaSide side, SdesKeys keys) {
+    const std::size_t at = index_of(side);
+    const bool unchanged =
+        sdes_[at] && same_keys(*sdes_[at], keys) && relay_->secure(leg_of(side)) != nullptr;
+    if (!unchanged) {
+      auto leg = keys.make_leg();
+      if (!leg.ok()) return leg.error();
+      spare_[at].reset();
+      relay_->set_secure(leg_of(side), std::move(leg).value());
+    }
+    secure_[at] = false;
+    sdes_[at] = std::move(keys);
+    return {};
+  }
+
+  // Turns the audio stream of a plain description for `to` into SRTP with our SDES lines: the
+  // ones already offered for the pending offer (every fork gets the same), else fresh ones.
+  Result<void> render_sdes(sdp::SessionDescription& out, MediaSide to, std::size_t index) {
+    auto& offered = sdes_offered_[index_of(to)];
+    if (!offered) {
+      auto fresh = SdesOffer::fresh();
+      if (!fresh.ok()) return fresh.error();
+      offered = std::move(fresh).value();
+    }
+    sdp::Media& media = out.media[index];
+    if (media.port == 0) return {};
+    media.protocol = "RTP/SAVP";
+    for (auto& attribute : offered->attributes()) media.attributes.push_back(std::move(attribute));
+    return {};
   }
 
   // Turns an anchored plain description into what a WebRTC user agent (`to`) needs: ICE-lite
@@ -847,6 +914,9 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
   std::array<bool, kSides> secure_{};          // the side's leg is WebRTC
   // A SecureLeg announced in a WebRTC offer, installed in the relay once the answer is WebRTC.
   std::array<std::unique_ptr<SecureLeg>, kSides> spare_;
+  std::array<std::optional<SdesKeys>, kSides> sdes_;  // the side's leg is SDES-SRTP with these
+  // The a=crypto lines of the pending offer to a side, until a new offer replaces it.
+  std::array<std::optional<SdesOffer>, kSides> sdes_offered_;
 };
 
 }  // namespace

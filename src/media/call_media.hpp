@@ -22,7 +22,13 @@
 // SecureLegFactory is configured: what Parley sends such a leg is an ICE-lite description with
 // its own credentials, certificate fingerprint and one host candidate (the relay port, rtcp-mux,
 // BUNDLE of the audio stream alone), and the relay decrypts and re-encrypts its media. The other
-// leg sees plain RTP/AVP. SDES-keyed RTP/SAVP is refused with 488.
+// leg sees plain RTP/AVP.
+//
+// SDES-SRTP legs (RTP/SAVP or RTP/SAVPF with a=crypto, RFC 4568; decision 0033): an offer from
+// a phone is answered with the first a=crypto line Parley can use and a fresh key of its own, and
+// the relay decrypts and re-encrypts that leg (sdes_leg.hpp); the other leg sees plain RTP/AVP
+// (or WebRTC). sdes_offer() renders the pending offer as SRTP for a phone the B2BUA reaches over
+// TLS. With SdesPolicy::kOff, or without a usable a=crypto line, RTP/SAVP is refused with 488.
 //
 // Recording (decision in docs/decisions/0008-media-anchoring.md): with a RecordingWriter and a
 // RecordingPolicy configured, a call the policy records has its relay tapped from the start;
@@ -63,6 +69,13 @@ class WorkerPool;
 
 namespace parley::media {
 
+// When SDES-SRTP is used (decision 0033).
+enum class SdesPolicy : std::uint8_t {
+  kOff,           // RTP/SAVP offers are refused with 488; never offered
+  kAccept,        // SDES offers are answered; Parley never offers SDES itself
+  kOfferOverTls,  // also offered to phones reached over TLS (sdes_offer)
+};
+
 struct MediaOptions {
   net::SocketAddress bind_address;  // IP the relay sockets bind to (port ignored)
   std::string advertised_address;   // c= address we put in SDP; empty = bind_address's IP
@@ -78,6 +91,7 @@ struct MediaOptions {
   // in-band FEC and concealment matter, and the phone's leg stays on the LAN. Costs a
   // transcoder per such call; false = pass a shared codec through.
   bool webrtc_prefers_opus = true;
+  SdesPolicy sdes = SdesPolicy::kOfferOverTls;
   // Call recording; both null = no recording. Borrowed.
   RecordingWriter* recorder = nullptr;
   const RecordingPolicy* recording_policy = nullptr;

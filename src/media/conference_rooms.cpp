@@ -140,6 +140,7 @@ class ConferenceRoomLoop final : public ConferenceMixer::Listener {
   struct Member {
     std::shared_ptr<ConferenceSeat> seat;
     ParticipantId id = 0;
+    bool muted = false;  // as last told to the mixer
   };
 
   void on_tick() {
@@ -149,7 +150,14 @@ class ConferenceRoomLoop final : public ConferenceMixer::Listener {
     // due_ is at most kMaxCatchUpTicks ticks behind `now`: bounded.
     while (*due_ <= now) {
       *due_ += kTick;
-      for (const Member& member : members_) member.seat->drain_into(*mixer_, member.id);
+      for (Member& member : members_) {
+        // One relaxed load per seat and tick: mute is set from any thread (REST API, DTMF).
+        if (const bool muted = member.seat->muted(); muted != member.muted) {
+          mixer_->set_muted(member.id, muted);
+          member.muted = muted;
+        }
+        member.seat->drain_into(*mixer_, member.id);
+      }
       mixer_->tick();
     }
     if (members_.empty()) {

@@ -26,6 +26,7 @@
 // the registry every seat's release().
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -77,6 +78,11 @@ class ConferenceSeat {
 
   std::uint64_t dropped() const;  // payloads lost to full rings or oversize
 
+  // Mute (any thread): a muted seat still hears the room but is not mixed into what others hear.
+  // The room applies it on its next tick, and keeps it across a rejoin with another codec.
+  void set_muted(bool muted) { muted_.store(muted, std::memory_order_relaxed); }
+  bool muted() const { return muted_.load(std::memory_order_relaxed); }
+
  private:
   struct Slot {
     std::uint16_t sequence = 0;
@@ -98,6 +104,7 @@ class ConferenceSeat {
   Ring<kReceivedSlots> received_;  // guarded by mutex_
   Ring<kMixedSlots> mixed_;        // guarded by mutex_
   std::uint64_t dropped_ = 0;      // guarded by mutex_
+  std::atomic<bool> muted_{false};
 };
 
 class ConferenceRooms {

@@ -88,13 +88,18 @@ struct LegState {
   bool event_seen = false;
   std::uint32_t event_timestamp = 0;
 
-  std::unique_ptr<SecureLeg> secure;  // WebRTC leg; null for plain RTP
+  std::unique_ptr<SecureLeg> secure;  // WebRTC or SDES leg; null for plain RTP
   LegSender sender;
   // When the next music-on-hold frame from this leg's direction is due (set while
   // forwarding.hold_music is).
   std::optional<std::chrono::steady_clock::time_point> hold_due;
   std::optional<net::SocketAddress> secure_destination;  // cache for rtp_destination()
 };
+
+// ICE, not the SDP and latching, decides this leg's media address (a WebRTC leg).
+bool uses_ice(const LegState& leg) {
+  return leg.secure != nullptr && leg.secure->uses_ice();
+}
 
 class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener {
  public:
@@ -273,17 +278,21 @@ void RtpRelayImpl::on_datagrams(net::DatagramSocket& socket,
   for (net::ReceivedDatagram& datagram : batch) {
     if (leg.secure) {
       // WebRTC multiplexes everything on the RTP port (RFC 7983, RFC 5761); nothing is expected
-      // on the RTCP port.
-      if (rtcp_socket) {
+      // on the RTCP port. An SDES leg may use both ports, as plain RTP does.
+      if (rtcp_socket && leg.secure->uses_ice()) {
         ++leg.stats.dropped_malformed;
         continue;
       }
       switch (leg.secure->receive(datagram.bytes, datagram.from, now, leg.sender)) {
         case SecureLeg::Received::kRtp:
-          on_rtp(from, datagram, now);
+          if (rtcp_socket) {
+            ++leg.stats.dropped_malformed;
+          } else {
+            on_rtp(from, datagram, now);
+          }
           break;
         case SecureLeg::Received::kRtcp:
-          on_rtcp(from, datagram, now, /*muxed=*/true);
+          on_rtcp(from, datagram, now, /*muxed=*/!rtcp_socket);
           break;
         case SecureLeg::Received::kConsumed:
         case SecureLeg::Received::kDropped:
@@ -380,7 +389,7 @@ bool RtpRelayImpl::send_to(LegState& to, net::DatagramSocket& socket,
 
 bool RtpRelayImpl::accept_rtp_source(LegState& leg, const net::SocketAddress& source,
                                      bool negotiated, TimePoint now) {
-  if (leg.secure) {
+  if (uses_ice(leg)) {
     // ICE decides: only the address that proved the ICE password carries this leg's media.
     const auto address = leg.secure->media_address();
     if (!address || *address != source) return false;
@@ -400,7 +409,7 @@ bool RtpRelayImpl::accept_rtp_source(LegState& leg, const net::SocketAddress& so
 
 bool RtpRelayImpl::accept_rtcp_source(LegState& leg, const net::SocketAddress& source, bool muxed,
                                       TimePoint now) {
-  if (leg.secure) {
+  if (uses_ice(leg)) {
     const auto address = leg.secure->media_address();
     return muxed && address && *address == source;
   }
@@ -420,7 +429,7 @@ bool RtpRelayImpl::accept_rtcp_source(LegState& leg, const net::SocketAddress& s
 
 const net::SocketAddress* RtpRelayImpl::rtp_destination(LegState& leg) {
   if (!leg.has_remote || !leg.remote.receives) return nullptr;  // hold: send nothing
-  if (leg.secure) {
+  if (uses_ice(leg)) {
     leg.secure_destination = leg.secure->media_address();
     return leg.secure_destination ? &*leg.secure_destination : nullptr;
   }
@@ -633,7 +642,7 @@ void RtpRelayImpl::on_rtcp(Leg from_leg, net::ReceivedDatagram& datagram, TimePo
   }
   const net::SocketAddress* destination = nullptr;
   net::DatagramSocket* socket = to.rtcp_socket.get();
-  if (to.remote.rtcp_mux || to.secure) {
+  if (to.remote.rtcp_mux || uses_ice(to)) {
     destination = rtp_destination(to);
     socket = to.rtp_socket.get();
   } else if (to.latched_rtcp) {

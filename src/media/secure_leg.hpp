@@ -1,8 +1,9 @@
 #pragma once
-// The seam between the RTP relay and WebRTC media (ICE-lite, DTLS-SRTP), which webrtc/ above
-// implements. A leg whose SDP uses UDP/TLS/RTP/SAVPF gets a SecureLeg: the relay hands it every
-// datagram that arrives on the leg's port before looking at it, and every packet it is about to
-// send that leg after rewriting it, so the relay itself never sees keys or STUN.
+// The seam between the RTP relay and secured media: WebRTC (ICE-lite, DTLS-SRTP), which webrtc/
+// above implements, and SDES-keyed SRTP (sdes_leg.hpp, here). A leg whose SDP uses
+// UDP/TLS/RTP/SAVPF gets a SecureLeg: the relay hands it every datagram that arrives on the leg's
+// port before looking at it, and every packet it is about to send that leg after rewriting it, so
+// the relay itself never sees keys or STUN.
 //
 // Receiving (RFC 7983 demultiplexing is the implementation's business): STUN and DTLS are
 // consumed, answering through the Sender when needed; SRTP and SRTCP are authenticated and
@@ -91,6 +92,10 @@ class SecureLeg {
   // handshake is in progress, see wants_timer()).
   virtual void on_timer(TimePoint now, Sender& sender) = 0;
   virtual bool wants_timer() const = 0;
+  // Whether ICE (media_address()) decides where this leg's media goes and which source it
+  // takes, with everything multiplexed on the RTP port. False for an SDES leg (sdes_leg.hpp):
+  // the relay's SDP address, latching and RTCP port rules apply as for plain RTP.
+  virtual bool uses_ice() const { return true; }
 
   virtual const SecureLegStats& stats() const = 0;
 };

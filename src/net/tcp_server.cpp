@@ -9,7 +9,7 @@
 #include <deque>
 #include <string>
 
-#include "net/socket_util.hpp"
+#include "net/stream_acceptor.hpp"  // first among ours: Asio
 #include "net/worker_internal.hpp"
 
 namespace parley::net {
@@ -264,56 +264,29 @@ class TcpConnection final : public StreamConnection,
 
 struct TcpServer::Impl {
   Impl(WorkerPool& worker_pool, StreamSessionFactory& session_factory, const TcpOptions& tcp)
-      : pool(worker_pool),
-        factory(session_factory),
-        options(tcp),
-        acceptor(worker_pool.impl().context(0)),
-        retry_timer(worker_pool.impl().context(0)) {}
+      : pool(worker_pool), factory(session_factory), options(tcp) {}
 
-  void arm_accept() {
-    const std::size_t target = next_worker++ % pool.size();
-    acceptor.async_accept(
-        pool.impl().context(target),
-        [this, target](const boost::system::error_code& error, Tcp::socket socket) {
-          on_accept(error, target, std::move(socket));
-        });
-  }
-
-  void on_accept(const boost::system::error_code& error, std::size_t target, Tcp::socket socket) {
-    if (error == boost::asio::error::operation_aborted || stopped.load()) return;
-    if (error) {
-      // Out of descriptors or memory: accepting again at once would spin. Back off briefly.
-      retry_timer.expires_after(std::chrono::milliseconds(100));
-      retry_timer.async_wait([this](const boost::system::error_code& timer_error) {
-        if (!timer_error && !stopped.load()) arm_accept();
-      });
-      return;
-    }
+  // On worker 0, for each accepted socket (bound to `target`'s loop).
+  void on_accept(std::size_t target, Tcp::socket socket) {
     if (open_count->load(std::memory_order_relaxed) >= options.max_connections) {
       boost::system::error_code ignored;
       socket.close(ignored);
-    } else {
-      open_count->fetch_add(1, std::memory_order_relaxed);
-      boost::asio::post(
-          pool.impl().context(target), [this, target, s = std::move(socket)]() mutable {
-            WorkerPool::Impl& workers = pool.impl();
-            auto connection = std::make_shared<TcpConnection>(
-                workers, workers.next_connection_id(target), std::move(s), options, open_count);
-            workers.add_connection(target, connection);
-            connection->start(factory);
-          });
+      return;
     }
-    arm_accept();
+    open_count->fetch_add(1, std::memory_order_relaxed);
+    boost::asio::post(pool.impl().context(target), [this, target, s = std::move(socket)]() mutable {
+      WorkerPool::Impl& workers = pool.impl();
+      auto connection = std::make_shared<TcpConnection>(workers, workers.next_connection_id(target),
+                                                        std::move(s), options, open_count);
+      workers.add_connection(target, connection);
+      connection->start(factory);
+    });
   }
 
   WorkerPool& pool;
   StreamSessionFactory& factory;
   TcpOptions options;
-  SocketAddress local;
-  Tcp::acceptor acceptor;                 // used on worker 0 only
-  boost::asio::steady_timer retry_timer;  // worker 0 only
-  std::size_t next_worker = 0;
-  std::atomic<bool> stopped{false};
+  std::unique_ptr<StreamAcceptor> acceptor;
   std::shared_ptr<std::atomic<std::size_t>> open_count =
       std::make_shared<std::atomic<std::size_t>>(0);
 };
@@ -326,36 +299,21 @@ Result<std::unique_ptr<TcpServer>> TcpServer::listen(WorkerPool& pool, const Soc
                                                      StreamSessionFactory& factory,
                                                      const TcpOptions& options) {
   auto impl = std::make_unique<Impl>(pool, factory, options);
-  auto fd = open_bound_socket(address, BindOptions{SOCK_STREAM, false, 0});
-  if (!fd) return fd.error();
-  if (::listen(*fd, options.backlog) != 0) {
-    const int error = errno;
-    ::close(*fd);
-    return make_error(error, "listen " + address.to_string() + ": " + errno_text(error));
-  }
-  impl->local = local_address_of(*fd);
-  boost::system::error_code assign_error;
-  impl->acceptor.assign(address.is_v6() ? Tcp::v6() : Tcp::v4(), *fd, assign_error);
-  if (assign_error) {
-    ::close(*fd);
-    return make_error(assign_error.value(), "listen: " + assign_error.message());
-  }
-  impl->arm_accept();  // the loops are not running yet, so this thread may arm
+  Impl* raw = impl.get();
+  auto acceptor = StreamAcceptor::listen(
+      pool, address, options.backlog,
+      [raw](std::size_t target, Tcp::socket socket) { raw->on_accept(target, std::move(socket)); });
+  if (!acceptor) return acceptor.error();
+  impl->acceptor = std::move(acceptor).value();
   return std::unique_ptr<TcpServer>(new TcpServer(std::move(impl)));  // private constructor
 }
 
 const SocketAddress& TcpServer::local_address() const {
-  return impl_->local;
+  return impl_->acceptor->local_address();
 }
 
 void TcpServer::stop() {
-  impl_->stopped.store(true);
-  Impl* impl = impl_.get();
-  boost::asio::post(impl->pool.impl().context(0), [impl] {
-    boost::system::error_code ignored;
-    impl->acceptor.close(ignored);
-    impl->retry_timer.cancel(ignored);
-  });
+  impl_->acceptor->stop();
 }
 
 std::size_t TcpServer::open_connections() const {

@@ -369,7 +369,7 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
     return;
   }
   if (!invite.first("Replaces").empty() &&
-      refuse_replacing_invite(transaction, invite, caller_tenant->id)) {
+      refuse_replacing_invite(transaction, invite, caller_tenant->id, caller)) {
     return;  // RFC 3891: an INVITE with Replaces never rings anyone (decision 0024)
   }
   // A domain in the Request-URI names the callee's tenant; an address names only this server,
@@ -405,6 +405,15 @@ void B2bua::on_invite(ServerTransaction& transaction, const Message& invite) {
   if (plan.reject_status != 0) {
     refuse(plan.reject_status, plan.reject_reason);
     if (plan.reject_status == 486 || plan.reject_status == 480) record_failure(plan.reject_status);
+    return;
+  }
+  if (plan.pickup) {
+    // Never across tenants (decision 0031), even where calls between them are allowed.
+    if (callee_tenant->id != caller_tenant->id) {
+      refuse(403, "Pickup In Another Tenant Not Allowed");
+      return;
+    }
+    start_pickup(transaction, invite, caller_tenant->id, std::move(caller), plan.pickup_from);
     return;
   }
   if (!plan.application.empty()) {
@@ -504,6 +513,11 @@ void B2bua::ring_stage(Call& call, const Message& invite) {
         std::optional<std::string> webrtc_offer;
         if (browser && call.media != nullptr && call.invite_offer) {
           auto offer = call.media->webrtc_offer(MediaSide::kCallee);
+          if (offer.ok()) webrtc_offer = std::move(offer).value();
+        } else if (peer->transport == TransportKind::kTls && call.media != nullptr &&
+                   call.invite_offer) {
+          // A phone registered over TLS gets SDES-SRTP (decision 0033); plain when refused.
+          auto offer = call.media->sdes_offer(MediaSide::kCallee);
           if (offer.ok()) webrtc_offer = std::move(offer).value();
         }
         const std::string_view body = webrtc_offer ? *webrtc_offer : call.branch_offer;
@@ -734,14 +748,7 @@ void B2bua::on_branch_answer(Call& call, ClientTransaction& transaction, ClientC
   if (context.branch < call.branch_holds.size()) {
     call.answered_hold = std::move(call.branch_holds[context.branch]);
   }
-  std::vector<std::shared_ptr<void>>().swap(call.branch_holds);
-  std::vector<TransactionId>().swap(call.branches);
-  std::vector<std::uint32_t>().swap(call.branch_targets);
-  std::vector<RingStage>().swap(call.stages);
-  std::string().swap(call.branch_offer);
-  std::string().swap(call.best_reason);
-  call.live_branches = 0;
-  cancel_timer(call.no_answer_timer);
+  forget_ringing(call);
   call.answered = true;
   call.answer_ms = now_ms();
   ++stats_.calls_answered;
@@ -818,6 +825,19 @@ void B2bua::finish_ringing(Call& call, int status, std::string_view reason,
   }
   write_record(call, disposition, side);
   destroy(call);
+}
+
+// Frees what only a ringing call needs (its branches, their holds and offer, the stages, the
+// no-answer timer) once it is answered or picked up.
+void B2bua::forget_ringing(Call& call) {
+  std::vector<std::shared_ptr<void>>().swap(call.branch_holds);
+  std::vector<TransactionId>().swap(call.branches);
+  std::vector<std::uint32_t>().swap(call.branch_targets);
+  std::vector<RingStage>().swap(call.stages);
+  std::string().swap(call.branch_offer);
+  std::string().swap(call.best_reason);
+  call.live_branches = 0;
+  cancel_timer(call.no_answer_timer);
 }
 
 void B2bua::cancel_branch(TransactionId branch, bool completed_elsewhere) {
@@ -940,8 +960,7 @@ void B2bua::write_record(const Call& call, store::Disposition disposition, store
   options_.records.record(record);
 }
 
-void B2bua::destroy(Call& call) {
-  report_call_state(call, CallPhase::kTerminated);
+void B2bua::release_legs(Call& call) {
   for (Side side : {Side::kCaller, Side::kCallee}) {
     Leg& l = leg(call, side);
     cancel_timer(l.retransmit_timer);
@@ -953,6 +972,11 @@ void B2bua::destroy(Call& call) {
       dialogs_.erase(key_scratch_);
     }
   }
+}
+
+void B2bua::destroy(Call& call) {
+  report_call_state(call, CallPhase::kTerminated);
+  release_legs(call);
   cancel_timer(call.no_answer_timer);
   cancel_timer(call.media_timer);
   cancel_timer(call.local_hang_up_timer);

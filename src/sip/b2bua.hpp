@@ -288,6 +288,7 @@ class B2bua final : public TransactionLayer::Listener {
   void finish_ringing(Call& call, int status, std::string_view reason,
                       store::Disposition disposition, store::HangupSide side);
   void cancel_branch(TransactionId branch, bool completed_elsewhere);
+  void forget_ringing(Call& call);
   void send_cancel(ClientTransaction& invite, bool completed_elsewhere);
   void release_2xx(ClientContext& context, const protocol::sip::Message& invite,
                    const protocol::sip::Message& response, const Peer& to);
@@ -316,6 +317,9 @@ class B2bua final : public TransactionLayer::Listener {
   // --- blind transfer, RFC 3515 REFER (b2bua_transfer.cpp, decision 0014) ---
   void on_refer(Call& call, Side from, ServerTransaction& transaction,
                 const protocol::sip::Message& refer);
+  // 202 Accepted to a REFER from `transferor`'s UA; our Contact names `contact_user`.
+  void accept_refer(ServerTransaction& transaction, const Leg& transferor,
+                    std::string_view contact_user);
   bool send_transfer_branch(Call& call, std::string_view body, const Peer& peer,
                             const store::Binding& binding);
   void on_transfer_response(ClientTransaction& transaction, ClientContext& context,
@@ -330,6 +334,13 @@ class B2bua final : public TransactionLayer::Listener {
   void drop_transferor(Call& call);
   void cancel_transfer_branches(Call& call, bool completed_elsewhere);
 
+  // --- blind transfer to an application, e.g. call park (b2bua_park.cpp, decision 0030) ---
+  // The transferee is answered by `application` instead of ringing an extension: the
+  // transferor's leg and the relay end, and the call goes on as one Parley answers itself.
+  void transfer_to_application(Call& call, Side from, ServerTransaction& transaction,
+                               const protocol::sip::Message& refer, std::string_view application,
+                               std::string_view target);
+
   // --- attended transfer, REFER with Replaces (b2bua_attended.cpp, decision 0024) ---
   // `replaces` is the unescaped Replaces value of the Refer-To URI; the REFER passed every
   // check of a blind transfer that does not concern the target's devices.
@@ -341,10 +352,25 @@ class B2bua final : public TransactionLayer::Listener {
   // The target answered the re-INVITE: it takes the transferor's place in `call`, and both of
   // the transferor's legs end.
   void join_attended(Call& call, Call& consultation);
-  // An INVITE carrying Replaces (RFC 3891 §3) that arrived at us: answered here when it names
-  // no dialog we can let it replace. True when a response was sent.
+  // An INVITE carrying Replaces (RFC 3891 §3) that arrived at us from `caller`: refused when it
+  // names no dialog we can let it replace, else carried out (replace_dialog). True when a
+  // response was sent.
   bool refuse_replacing_invite(ServerTransaction& transaction, const protocol::sip::Message& invite,
-                               store::TenantId caller_tenant);
+                               store::TenantId caller_tenant, std::string_view caller);
+
+  // --- call pickup and INVITE with Replaces (b2bua_pickup.cpp, b2bua_replaces.cpp; 0031) ---
+  // `picker` dialled a pickup code: it answers the call that has rung longest at one of
+  // `ringing_at` in its tenant, or gets 480.
+  void start_pickup(ServerTransaction& transaction, const protocol::sip::Message& invite,
+                    store::TenantId tenant, std::string picker,
+                    const std::vector<std::string>& ringing_at);
+  Call* longest_ringing(store::TenantId tenant, std::string_view picker,
+                        const std::vector<std::string>& ringing_at);
+  // The INVITE with Replaces of `newcomer` takes over `side`'s confirmed leg of `call`.
+  void replace_dialog(ServerTransaction& transaction, const protocol::sip::Message& invite,
+                      Call& call, Side side, std::string newcomer);
+  // The 200 with `sdp` for a newcomer's INVITE, whose dialog is `side`'s leg of `call` now.
+  void answer_newcomer(Call& call, Side side, ServerTransaction& transaction, std::string_view sdp);
 
   // --- media (b2bua_media.cpp) ---
   // The body to send on for an SDP body `body` of `message` from `from`: unchanged without a
@@ -366,6 +392,8 @@ class B2bua final : public TransactionLayer::Listener {
   void add_dialog(Call& call, Side side);
   void write_record(const Call& call, store::Disposition disposition, store::HangupSide side);
   void destroy(Call& call);
+  // Cancels both legs' timers and forgets their dialogs (the call itself stays).
+  void release_legs(Call& call);
   TimerId schedule(std::uint64_t id, TimerKind kind, Duration delay);
   void cancel_timer(TimerId& timer);
   void fire(std::uint64_t id, TimerKind kind, TimerId timer);

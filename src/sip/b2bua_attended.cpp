@@ -265,7 +265,7 @@ void B2bua::join_attended(Call& call, Call& consultation) {
 }
 
 bool B2bua::refuse_replacing_invite(ServerTransaction& transaction, const Message& invite,
-                                    store::TenantId caller_tenant) {
+                                    store::TenantId caller_tenant, std::string_view caller) {
   auto replaces = protocol::sip::parse_replaces(invite.first("Replaces"));
   if (!replaces.ok()) {
     reject(transaction, 400, "Bad Replaces");
@@ -287,9 +287,8 @@ bool B2bua::refuse_replacing_invite(ServerTransaction& transaction, const Messag
     reject(transaction, refusal);
     return true;
   }
-  // Taking over a confirmed leg by INVITE is not done yet: REFER with Replaces is the way a
-  // phone transfers through Parley (decision 0024).
-  reject(transaction, 603, "Replaces Only By REFER");
+  // A confirmed leg: the new caller takes it over (b2bua_replaces.cpp, decision 0031).
+  replace_dialog(transaction, invite, *call, ref->side, std::string(caller));
   return true;
 }
 

@@ -184,6 +184,12 @@ void B2bua::on_own_invite_response(ClientContext& context, const Message& respon
   const int status = response.status_code();
   if (status >= 200 && status < 300) {
     if (l.ack_cseq == response.cseq_number() && !l.ack_sent) send_ack(*call, context.side, {}, {});
+    // A call an application took over by transfer (b2bua_park.cpp) learns the caller's SDP
+    // here: the application hears its real address, a later redirect offers it on.
+    if (call->local != nullptr && call->local_offer.empty() && !response.body().empty()) {
+      call->local_offer = std::string(response.body());
+      (void)call->local->answer(call->local_offer);
+    }
     return;
   }
   // The caller refused the new media: its RTP goes nowhere now, so the call ends.

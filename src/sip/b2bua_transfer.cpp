@@ -108,6 +108,11 @@ void B2bua::on_refer(Call& call, Side from, ServerTransaction& transaction, cons
     return;
   }
   if (!options_.routing.extension_exists(*tenant, number)) {
+    if (auto application =
+            options_.routing.transfer_application(*tenant, transferor_number, number)) {
+      transfer_to_application(call, from, transaction, refer, *application, number);
+      return;
+    }
     reject(transaction, 404);
     return;
   }
@@ -132,12 +137,7 @@ void B2bua::on_refer(Call& call, Side from, ServerTransaction& transaction, cons
   transfer->start_ms = now_ms();
   call.transfer = std::move(transfer);
 
-  ResponseOptions accepted;
-  accepted.status_code = 202;
-  accepted.extra_headers.emplace_back("Contact",
-                                      contact_for(transferor.dialog.peer, transferee_number));
-  accepted.extra_headers.emplace_back("Server", options_.user_agent);
-  (void)transaction.respond(accepted);
+  accept_refer(transaction, transferor, transferee_number);
   // RFC 3515 §2.4.4: the first NOTIFY goes out at once.
   notify_transferor(call, 100, "Trying", false);
 
@@ -163,6 +163,15 @@ void B2bua::on_refer(Call& call, Side from, ServerTransaction& transaction, cons
   }
   call.transfer->no_answer_timer =
       schedule(call.id, TimerKind::kTransferNoAnswer, options_.no_answer_timeout);
+}
+
+void B2bua::accept_refer(ServerTransaction& transaction, const Leg& transferor,
+                         std::string_view contact_user) {
+  ResponseOptions accepted;
+  accepted.status_code = 202;
+  accepted.extra_headers.emplace_back("Contact", contact_for(transferor.dialog.peer, contact_user));
+  accepted.extra_headers.emplace_back("Server", options_.user_agent);
+  (void)transaction.respond(accepted);
 }
 
 bool B2bua::send_transfer_branch(Call& call, std::string_view body, const Peer& peer,

@@ -37,6 +37,13 @@ class CallMedia {
   // offer to such a branch; whichever answers decides what the leg is. Error 488 when this
   // server does no WebRTC media.
   virtual Result<std::string> webrtc_offer(MediaSide to) = 0;
+  // The last offer returned by offer(), rendered as SRTP keyed by SDES (RTP/SAVP with Parley's
+  // a=crypto lines, RFC 4568) for a phone reached over TLS. Sent instead of the plain offer;
+  // the answer decides what the leg is. Error 488 when this server does not offer SDES.
+  virtual Result<std::string> sdes_offer(MediaSide to) {
+    (void)to;
+    return Error{488, "SDES-SRTP is not offered"};
+  }
   // Call transfer: a new user agent takes over `to`'s leg. Returns a fresh offer for it, built
   // from what the other side's user agent (the one that stays) negotiated last, restricted to
   // the codec it uses now (plus what Parley can transcode to), so that the staying user agent
@@ -93,6 +100,9 @@ class LocalSession {
   // counting the caller as gone). `extension` is the number of the device that answered (one of
   // the ringing stage's extensions); empty when another application took the caller.
   virtual void on_redirect_answered(std::string_view extension) { (void)extension; }
+  // A short outcome for whoever sent the caller here by a blind transfer: the reason phrase of
+  // the transferor's final NOTIFY ("Parked at 701", decision 0030). Empty = "OK".
+  virtual std::string summary() const { return {}; }
 };
 
 class LocalSessionFactory {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "protocol/sip/headers.hpp"
+#include "protocol/sip/replaces.hpp"
 #include "protocol/sip/uri.hpp"
 #include "sip/call_affinity.hpp"
 
@@ -42,6 +43,14 @@ std::size_t CallPlacement::route(const protocol::sip::Message& message) {
   // directory). Whatever does not parse is placed by the hash; the B2BUA answers it.
   std::string caller_key;
   std::string callee_key;
+  std::vector<std::string> pickup_keys;
+  std::string replaced_call_id;
+  if (const std::string_view replaces_value = message.first("Replaces"); !replaces_value.empty()) {
+    // The INVITE goes where the dialog it replaces is (decision 0031).
+    if (auto replaces = protocol::sip::parse_replaces(replaces_value); replaces.ok()) {
+      replaced_call_id = std::move(replaces->call_id);
+    }
+  }
   auto from = protocol::sip::parse_name_addr(message.first(HeaderId::kFrom));
   auto target = protocol::sip::parse_uri(message.request_uri());
   std::optional<store::TenantId> caller_tenant;
@@ -54,6 +63,12 @@ std::size_t CallPlacement::route(const protocol::sip::Message& message) {
     std::optional<store::TenantId> callee_tenant = options_.tenant_of_host(target->host);
     if (!callee_tenant) callee_tenant = caller_tenant;
     if (callee_tenant) callee_key = placement_party_key(*callee_tenant, number_of(target->user));
+    if (callee_tenant && caller_tenant == callee_tenant && options_.pickup_from) {
+      for (const auto& extension : options_.pickup_from(*caller_tenant, number_of(from->uri.user),
+                                                        number_of(target->user))) {
+        pickup_keys.push_back(placement_party_key(*caller_tenant, extension));
+      }
+    }
   }
 
   const std::size_t hashed = call_owner(call_id, options_.workers);
@@ -62,7 +77,12 @@ std::size_t CallPlacement::route(const protocol::sip::Message& message) {
   purge(now);
   if (auto worker = pinned(call_id, now)) return *worker;
   std::optional<std::size_t> worker;
-  if (!caller_key.empty()) worker = party_worker(caller_key);
+  if (!replaced_call_id.empty()) {
+    worker = pinned(replaced_call_id, now);
+    if (!worker) worker = call_owner(replaced_call_id, options_.workers);
+  }
+  if (!worker && !pickup_keys.empty()) worker = ringing_worker(pickup_keys);
+  if (!worker && !caller_key.empty()) worker = party_worker(caller_key);
   if (!worker && !callee_key.empty()) worker = party_worker(callee_key);
   if (!worker || *worker == hashed || *worker >= options_.workers) return hashed;
   pins_.insert_or_assign(std::string(call_id), Pin{*worker, now + options_.linger});
@@ -101,15 +121,18 @@ void CallPlacement::note(std::size_t worker, const ExtensionCallState& state) {
         return dialog.dialog_id == state.dialog_id;
       });
       const bool confirmed = state.phase == CallPhase::kConfirmed;
+      const bool ringing_here =
+          state.phase == CallPhase::kRinging && state.direction == CallDirection::kRecipient;
       if (it != dialogs.end()) {
         // Moved to the end: the most recent change wins in party_worker().
         PartyDialog changed = std::move(*it);
         dialogs.erase(it);
         changed.worker = worker;
         changed.confirmed = confirmed;
+        changed.ringing_here = ringing_here;
         dialogs.push_back(std::move(changed));
       } else {
-        dialogs.push_back(PartyDialog{state.dialog_id, worker, confirmed});
+        dialogs.push_back(PartyDialog{state.dialog_id, worker, confirmed, ringing_here, now});
       }
     }
   }
@@ -131,6 +154,22 @@ std::optional<std::size_t> CallPlacement::party_worker(const std::string& key) c
     if (it->confirmed) return it->worker;
   }
   return dialogs.back().worker;
+}
+
+std::optional<std::size_t> CallPlacement::ringing_worker(
+    const std::vector<std::string>& keys) const {
+  const PartyDialog* longest = nullptr;
+  for (const auto& key : keys) {
+    const auto party = parties_.find(key);
+    if (party == parties_.end()) continue;
+    for (const auto& dialog : party->second) {
+      if (dialog.ringing_here && (longest == nullptr || dialog.since < longest->since)) {
+        longest = &dialog;
+      }
+    }
+  }
+  if (longest == nullptr) return std::nullopt;
+  return longest->worker;
 }
 
 std::optional<std::size_t> CallPlacement::pinned(std::string_view call_id, TimePoint now) {

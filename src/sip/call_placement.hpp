@@ -47,6 +47,12 @@ struct CallPlacementOptions {
   // The tenant a From or Request-URI host names (a tenant's domain or alias); nullopt for
   // anything else. Called without the mutex held. Empty = placement by the hash only.
   std::function<std::optional<store::TenantId>(std::string_view host)> tenant_of_host;
+  // The extensions whose ringing calls `dialled` (a Request-URI user, unescaped) may pick up
+  // for `caller` of `tenant` (decision 0031), empty when it is no pickup code. Called without
+  // the mutex held. Empty function = pickup INVITEs are placed like any other.
+  std::function<std::vector<std::string>(store::TenantId tenant, std::string_view caller,
+                                         std::string_view dialled)>
+      pickup_from;
 };
 
 class CallPlacement {
@@ -56,8 +62,10 @@ class CallPlacement {
   CallPlacement& operator=(const CallPlacement&) = delete;
 
   // The worker that must handle `message`, one that needs_call_affinity(): the pin of its
-  // Call-ID; for a new INVITE with no pin, the worker where its caller (else its callee) is in
-  // a call, pinning the Call-ID there when that is not its hash; else call_owner().
+  // Call-ID; for a new INVITE with no pin, the worker of the call its Replaces names, of the
+  // longest-ringing call it may pick up (options.pickup_from), else where its caller (else its
+  // callee) is in a call, pinning the Call-ID there when that is not its hash; else
+  // call_owner().
   std::size_t route(const protocol::sip::Message& message);
 
   // The worker that owns the call whose caller leg has `call_id`: its pin, else call_owner().
@@ -78,10 +86,14 @@ class CallPlacement {
     std::string dialog_id;
     std::size_t worker = 0;
     bool confirmed = false;
+    bool ringing_here = false;  // the party is the recipient and its devices ring (pickup)
+    TimePoint since{};          // first reported
   };
 
   // The worker of `key`'s most recently confirmed dialog, else its most recent one.
   std::optional<std::size_t> party_worker(const std::string& key) const;
+  // The worker of the longest-ringing call at any of `keys` (as recipient).
+  std::optional<std::size_t> ringing_worker(const std::vector<std::string>& keys) const;
   // Erases expired pins, at most once per `linger / 4`. Mutex held.
   void purge(TimePoint now);
   // Mutex held.

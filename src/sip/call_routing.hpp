@@ -101,6 +101,11 @@ struct CallPlan {
   // it when the call ends (answered or not), on the call's worker loop. Dropped at once when
   // the plan is a refusal or the call never starts.
   std::shared_ptr<void> keep_alive{};
+  // Call pickup (*8, **EXT; decision 0031): nobody is rung; the caller answers the call that has
+  // rung longest at one of `pickup_from` (extensions of the caller's tenant) on this worker,
+  // and 480 when none rings. `stages` is then ignored.
+  bool pickup = false;
+  std::vector<std::string> pickup_from{};
 };
 
 class CallRouting {
@@ -136,6 +141,18 @@ class CallRouting {
   // number and refuses anything else with 404.
   virtual CallPlan plan_call(const CallTenant& tenant, std::string_view caller,
                              std::string_view dialled);
+
+  // A blind transfer's target that is no extension but an application Parley answers (call
+  // park: "park:..."; decision 0030): the application, or nullopt (the REFER gets 404).
+  // `transferor` is the extension that sent the REFER. The default knows none.
+  virtual std::optional<std::string> transfer_application(const CallTenant& tenant,
+                                                          std::string_view transferor,
+                                                          std::string_view target) {
+    (void)tenant;
+    (void)transferor;
+    (void)target;
+    return std::nullopt;
+  }
 
   // Where requests to a registered device go. The default sends over binding.received's
   // transport to binding.received from binding.local_socket, with connection_id 0; the app

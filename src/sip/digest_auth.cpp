@@ -319,9 +319,17 @@ std::optional<DigestAuthenticator::DecodedNonce> DigestAuthenticator::decode_non
 }
 
 std::string DigestAuthenticator::opaque_for(std::string_view realm) const {
+  constexpr std::size_t kMaxCachedRealms = 4096;
+  {
+    std::lock_guard lock(opaque_mutex_);
+    if (auto it = opaques_.find(realm); it != opaques_.end()) return it->second;
+  }
   Mac mac{};
   if (!hmac_sha256(opaque_key_, realm, mac)) return {};
-  return base64url(std::span<const unsigned char>(mac.data(), kOpaqueBytes));
+  std::string opaque = base64url(std::span<const unsigned char>(mac.data(), kOpaqueBytes));
+  std::lock_guard lock(opaque_mutex_);
+  if (opaques_.size() < kMaxCachedRealms) opaques_.emplace(std::string(realm), opaque);
+  return opaque;
 }
 
 std::vector<std::string> DigestAuthenticator::challenge(std::string_view realm, bool stale) const {

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/clock.hpp"
@@ -152,6 +153,18 @@ class DigestAuthenticator {
   std::string dummy_ha1_sha256_;  // computation (and its timing) matches a known user
 
   mutable std::atomic<std::uint64_t> fallback_counter_{0};  // nonce uniqueness if RAND fails
+
+  // opaque_for() per realm, computed once: it is an HMAC, asked for by every challenge and every
+  // verification. Bounded; realms past the bound are computed each time.
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  mutable std::mutex opaque_mutex_;
+  mutable std::unordered_map<std::string, std::string, StringHash, std::equal_to<>>
+      opaques_;  // guarded by opaque_mutex_
 
   mutable std::mutex mutex_;
   std::map<NonceKey, NcWindow> nc_cache_;         // guarded by mutex_; ordered by issue time

@@ -237,15 +237,32 @@ std::vector<RegisteredContact> LocationTable::collect(const std::vector<Record>&
   return out;
 }
 
-std::vector<RegisteredContact> LocationTable::lookup_contacts(store::TenantId tenant,
-                                                              std::string_view extension) const {
+std::optional<std::vector<RegisteredContact>> LocationTable::collect_if(
+    store::TenantId tenant, std::string_view extension,
+    const std::function<bool(const Record&)>& wanted) const {
   const AorKey key{tenant, std::string(extension)};
   const store::UnixSeconds now = this->now();
   const Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   auto it = shard.aors.find(key);
-  if (it == shard.aors.end()) return {};
+  if (it == shard.aors.end()) return std::nullopt;
+  if (wanted && std::none_of(it->second.begin(), it->second.end(),
+                             [&](const Record& r) { return r.expires_at > now && wanted(r); })) {
+    return std::nullopt;
+  }
   return collect(it->second, key, now);
+}
+
+std::vector<RegisteredContact> LocationTable::lookup_contacts(store::TenantId tenant,
+                                                              std::string_view extension) const {
+  return collect_if(tenant, extension, nullptr).value_or(std::vector<RegisteredContact>{});
+}
+
+std::optional<std::vector<RegisteredContact>> LocationTable::contacts_if_applied(
+    store::TenantId tenant, std::string_view extension, std::string_view call_id,
+    std::uint32_t cseq) const {
+  return collect_if(tenant, extension,
+                    [&](const Record& r) { return r.cseq == cseq && r.call_id() == call_id; });
 }
 
 std::vector<store::Binding> LocationTable::lookup(store::TenantId tenant,

@@ -106,6 +106,14 @@ class LocationTable final : public LocationService {
   std::vector<RegisteredContact> lookup_contacts(store::TenantId tenant,
                                                  std::string_view extension) const override;
 
+  // The AOR's live bindings when one of them was written by exactly this Call-ID and CSeq, i.e.
+  // the REGISTER carrying them was applied already; nullopt otherwise. Lets the registrar answer
+  // a retransmitted REGISTER 200 again without a transaction or a store write (decision 0036).
+  std::optional<std::vector<RegisteredContact>> contacts_if_applied(store::TenantId tenant,
+                                                                    std::string_view extension,
+                                                                    std::string_view call_id,
+                                                                    std::uint32_t cseq) const;
+
   struct ChangeResult {
     std::optional<ChangeRefusal> refusal;
     // After a successful change: every live binding of the AOR, in lookup() order.
@@ -195,6 +203,11 @@ class LocationTable final : public LocationService {
   store::UnixSeconds now() const;
   std::vector<RegisteredContact> collect(const std::vector<Record>& records, const AorKey& key,
                                          store::UnixSeconds now) const;
+  // The AOR's live bindings; nullopt when it has none in memory, or when `wanted` is set and
+  // accepts none of its live records.
+  std::optional<std::vector<RegisteredContact>> collect_if(
+      store::TenantId tenant, std::string_view extension,
+      const std::function<bool(const Record&)>& wanted) const;
 
   // Notes that `key` has (or had) a binding over `connection_id`, for remove_connection().
   // Called with the AOR's shard lock held; takes flows_mutex_ after it, never the other way.

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ctime>
 #include <limits>
 #include <optional>
@@ -145,11 +146,30 @@ std::string http_date(store::UnixSeconds when) {
   const std::time_t t = static_cast<std::time_t>(when);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
-                tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                tm.tm_sec);
-  return buffer;
+  // Written by hand: every 200 carries a Date, and snprintf showed in the REGISTER profile.
+  std::string out;
+  out.reserve(29);
+  const auto two = [&out](int value) {
+    out += static_cast<char>('0' + value / 10 % 10);
+    out += static_cast<char>('0' + value % 10);
+  };
+  out += kDays[tm.tm_wday % 7];
+  out += ", ";
+  two(tm.tm_mday);
+  out += ' ';
+  out += kMonths[tm.tm_mon % 12];
+  out += ' ';
+  const int year = tm.tm_year + 1900;
+  two(year / 100);
+  two(year % 100);
+  out += ' ';
+  two(tm.tm_hour);
+  out += ':';
+  two(tm.tm_min);
+  out += ':';
+  two(tm.tm_sec);
+  out += " GMT";
+  return out;
 }
 
 struct Registrar::Request {
@@ -170,8 +190,8 @@ Registrar::Registrar(Directory& directory, LocationTable& location,
       tag_seed_(seed_from(options_.random_seed)) {}
 
 Registrar::Stats Registrar::stats() const {
-  return Stats{accepted_.load(), challenged_.load(), auth_failures_.load(), banned_.load(),
-               rejected_.load()};
+  return Stats{accepted_.load(), challenged_.load(), auth_failures_.load(),
+               banned_.load(),   rejected_.load(),   repeated_.load()};
 }
 
 std::string Registrar::make_tag() {
@@ -203,20 +223,64 @@ Registrar::Answer Registrar::challenge(std::string_view realm, bool stale) {
   return answer;
 }
 
-void Registrar::handle(const psip::Message& request, ServerTransaction& transaction,
-                       const Peer& from) {
-  Answer answer = process(request, from);
+std::string Registrar::stateless_tag(const psip::Message& request) const {
+  // Not a secret, only stable per request and unlikely to collide: FNV-1a over what identifies
+  // the request, mixed with this registrar's seed.
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  const auto mix = [&hash](std::string_view part) {
+    for (char c : part) {
+      hash ^= static_cast<unsigned char>(c);
+      hash *= 0x100000001b3ULL;
+    }
+    hash ^= 0xff;
+    hash *= 0x100000001b3ULL;
+  };
+  mix(request.call_id());
+  mix(request.from_tag());
+  mix(request.top_via_branch());
+  hash ^= request.cseq_number();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t value = splitmix64(tag_seed_ ^ hash);
+  std::string tag(16, '0');
+  for (char& c : tag) {
+    c = kHex[value & 0xf];
+    value >>= 4;
+  }
+  return tag;
+}
+
+psip::ResponseOptions Registrar::response_for(Answer& answer, std::string_view to_tag) const {
   if (!options_.server.empty()) answer.headers.emplace_back("Server", options_.server);
-  const std::string tag = make_tag();
   psip::ResponseOptions response;
   response.status_code = answer.status_code;
   response.reason = answer.reason;
-  response.to_tag = tag;
+  response.to_tag = to_tag;
   response.extra_headers = std::move(answer.headers);
-  auto sent = transaction.respond(response);
+  return response;
+}
+
+void Registrar::handle(const psip::Message& request, ServerTransaction& transaction,
+                       const Peer& from) {
+  Answer answer = process(request, from);
+  const std::string tag = make_tag();
+  auto sent = transaction.respond(response_for(answer, tag));
   if (!sent) {
     spdlog::debug("REGISTER answer {} not sent: {}", answer.status_code, sent.error().message);
   }
+}
+
+bool Registrar::answer_statelessly(const psip::Message& request, const Peer& from,
+                                   Transport& transport) {
+  // Without a Via there is nowhere to send an answer (the transaction layer drops these too).
+  if (request.top_via().empty()) return false;
+  Answer answer = process(request, from);
+  const std::string tag = stateless_tag(request);
+  const std::string wire = psip::build_response(request, response_for(answer, tag));
+  if (!transport.send(from, wire)) {
+    spdlog::debug("REGISTER answer {} not sent", answer.status_code);
+    return false;
+  }
+  return true;
 }
 
 Registrar::Answer Registrar::process(const psip::Message& message, const Peer& from) {
@@ -266,8 +330,23 @@ Registrar::Answer Registrar::process(const psip::Message& message, const Peer& f
 
   const AuthResult auth = authenticator_.verify(message, realm, /*proxy=*/false);
   switch (auth.outcome) {
-    case AuthOutcome::kNoCredentials:
     case AuthOutcome::kReplay:
+      // Valid credentials whose nonce count was used: a retransmission of a REGISTER we applied
+      // (stateless answering holds no transaction to absorb it) gets that REGISTER's 200 again.
+      if (auth.username == request.aor) {
+        if (auto applied = location_.contacts_if_applied(
+                request.tenant->id, request.aor, message.call_id(), message.cseq_number())) {
+          ++repeated_;
+          const bool outbound_used =
+              std::any_of(applied->begin(), applied->end(), [&](const RegisteredContact& c) {
+                return c.binding.reg_id != 0 && c.binding.call_id == message.call_id() &&
+                       c.binding.cseq == message.cseq_number();
+              });
+          return accepted(*applied, message, outbound_used);
+        }
+      }
+      return challenge(realm, false);
+    case AuthOutcome::kNoCredentials:
       return challenge(realm, false);
     case AuthOutcome::kStale:
       return challenge(realm, true);
@@ -452,14 +531,23 @@ Registrar::Answer Registrar::update_bindings(const Request& request, const psip:
   }
 
   ++accepted_;
+  return accepted(result.bindings, message, outbound_used);
+}
+
+Registrar::Answer Registrar::accepted(const std::vector<RegisteredContact>& bindings,
+                                      const psip::Message& message, bool outbound_used) {
+  const store::UnixSeconds now = this->now();
   Answer answer;
   answer.status_code = 200;
-  for (const auto& registered : result.bindings) {
+  answer.headers.reserve(bindings.size() + 3);
+  for (const auto& registered : bindings) {
     answer.headers.emplace_back("Contact", contact_value(registered.binding, now));
   }
   // RFC 3327 §5.3: echo the Path to a UA that understands it.
-  if (!paths.empty() && supports(message, "path")) {
-    for (const auto value : paths) answer.headers.emplace_back("Path", std::string(value));
+  if (message.has(HeaderId::kPath) && supports(message, "path")) {
+    for (const auto& field : message.headers()) {
+      if (field.id == HeaderId::kPath) answer.headers.emplace_back("Path", message.value(field));
+    }
   }
   if (outbound_used) answer.headers.emplace_back("Require", "outbound");
   answer.headers.emplace_back("Date", http_date(now));

@@ -12,7 +12,9 @@
 //   3. Digest (realm = tenant domain): no credentials -> 401 with one WWW-Authenticate per
 //      algorithm (SHA-256, then MD5); stale -> 401 stale=true; bad -> failure counted, 401 with
 //      a fresh challenge. An unknown user and a wrong password follow one code path, so their
-//      answers differ only in nonce and To tag.
+//      answers differ only in nonce and To tag. A used nonce count -> 401, except for the
+//      retransmission of a REGISTER already applied (same Call-ID and CSeq as a live binding of
+//      the AOR): 200 with the current bindings, nothing changed (decision 0036).
 //   4. The authenticated user must be the To user (the AOR) -> 403 otherwise.
 //   5. Contacts, all validated before anything changes (a REGISTER is all or nothing): malformed
 //      -> 400; too many in one request -> 400; "*" only alone and with Expires: 0 -> 400
@@ -65,6 +67,7 @@ class Registrar {
     std::uint64_t auth_failures = 0;
     std::uint64_t banned = 0;    // 403 to banned sources
     std::uint64_t rejected = 0;  // every other 4xx-5xx
+    std::uint64_t repeated = 0;  // retransmissions of an applied REGISTER answered 200 again
   };
 
   // Every collaborator must outlive the Registrar.
@@ -87,6 +90,16 @@ class Registrar {
   void handle(const protocol::sip::Message& request, ServerTransaction& transaction,
               const Peer& from);
 
+  // Processes a REGISTER and answers it straight through `transport`, holding no transaction
+  // (RFC 3261 §8.2.7 stateless UAS; decision 0036): the 401 needs no state (its nonce is signed),
+  // and a retransmission of an accepted REGISTER is recognised by the location table (same
+  // Call-ID and CSeq as a stored binding, credentials valid but their nonce count used) and gets
+  // 200 with the current bindings again, changing nothing. The To tag is derived from the
+  // request, so a retransmission gets the same one. A request without a top Via is dropped.
+  // Returns false when nothing was sent.
+  bool answer_statelessly(const protocol::sip::Message& request, const Peer& from,
+                          Transport& transport);
+
   Stats stats() const;
 
  private:
@@ -96,7 +109,14 @@ class Registrar {
   Answer challenge(std::string_view realm, bool stale);
   Answer update_bindings(const Request& request, const protocol::sip::Message& message,
                          const Peer& from);
+  // The 200 for a REGISTER whose changes are applied: every live binding and a Date.
+  Answer accepted(const std::vector<RegisteredContact>& bindings,
+                  const protocol::sip::Message& message, bool outbound_used);
+  // The response to `request` for `answer`, with a Server header when configured.
+  protocol::sip::ResponseOptions response_for(Answer& answer, std::string_view to_tag) const;
   std::string make_tag();
+  // A To tag that is a function of the request (Call-ID, From tag, CSeq, top Via branch).
+  std::string stateless_tag(const protocol::sip::Message& request) const;
   store::UnixSeconds now() const { return wall_clock_(); }
 
   Directory& directory_;
@@ -113,6 +133,7 @@ class Registrar {
   std::atomic<std::uint64_t> auth_failures_{0};
   std::atomic<std::uint64_t> banned_{0};
   std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> repeated_{0};
 };
 
 // Parses a delta-seconds value (RFC 3261 §25.1: 1*DIGIT), saturating at 2^32-1 as §20.19

@@ -41,12 +41,17 @@ struct ConferenceRoom {
   std::string number;  // 2-15 digits, not an extension or ring group of the tenant
   std::string name;    // display name rules (check_display_name); may be empty
   std::string pin;     // empty = none, else kMinRoomPinDigits..kMaxRoomPinDigits digits
+  // Keyed instead of the PIN, it makes the caller the room's moderator (decision 0034): empty =
+  // no moderator; else the PIN's rules, and never the same digits as the PIN (migration 16).
+  std::string moderator_pin;
   std::uint32_t max_participants = kDefaultRoomParticipants;
   UnixSeconds created_at = 0;  // set by add_conference_room
 };
 
 // Empty or 4-8 ASCII digits; kInvalidInput saying so otherwise.
 Result<void> check_room_pin(std::string_view pin);
+// check_room_pin(), and not the room PIN itself (who knows one must not be the other).
+Result<void> check_moderator_pin(std::string_view moderator_pin, std::string_view pin);
 
 class ConferenceStore {
  public:

@@ -68,7 +68,15 @@ struct VoicemailSettings {
   std::string pin_hash;       // empty: no PIN set, the menu cannot be opened
   std::string greeting_path;  // empty: the default greeting
   std::uint32_t max_messages = kDefaultVoicemailMaxMessages;
+  std::string email;  // empty: new messages are not mailed (decision 0034, migration 16)
 };
+
+inline constexpr std::size_t kMaxEmailAddressLength = 254;  // RFC 5321 §4.5.3.1.3 path limit
+
+// A plain addr-spec we can put into RCPT TO and a To header as it is: local@domain, printable
+// ASCII without spaces, angle brackets, quotes, commas or control characters, one '@', at most
+// kMaxEmailAddressLength. kInvalidInput saying so otherwise.
+Result<void> check_email_address(std::string_view address);
 
 struct VoicemailBox {
   TenantId tenant_id = 0;
@@ -118,6 +126,10 @@ class VoicemailStore {
   // The greeting file (absolute path, or empty for the default greeting).
   virtual Result<void> set_voicemail_greeting(TenantId tenant, std::string_view box,
                                               std::string_view path) = 0;
+  // The address new messages are mailed to (check_email_address), or empty for none.
+  // kNotFound when the extension does not exist.
+  virtual Result<void> set_voicemail_email(TenantId tenant, std::string_view box,
+                                           std::string_view address) = 0;
   // At most `max_messages` (1..kMaxVoicemailMaxMessages) messages are kept in the box.
   virtual Result<void> set_voicemail_max_messages(TenantId tenant, std::string_view box,
                                                   std::uint32_t max_messages) = 0;

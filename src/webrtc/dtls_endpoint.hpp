@@ -33,10 +33,22 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "media/srtp_session.hpp"
 #include "webrtc/dtls_identity.hpp"
-#include "webrtc/srtp_session.hpp"
 
 namespace parley::webrtc {
+
+// The SRTP wrapper lives in media/ (SDES legs use it too); DTLS-SRTP hands out its sessions.
+using media::kMaxSrtpTrailerBytes;
+using media::master_key_bytes;
+using media::master_salt_bytes;
+using media::SrtpDirection;
+using media::SrtpProfile;
+using media::SrtpResult;
+using media::SrtpSession;
+using media::SrtpSessionOptions;
+using media::SrtpStatus;
+using media::to_string;
 
 enum class DtlsRole : std::uint8_t { kClient, kServer };
 

@@ -21,6 +21,8 @@ exit code is 0 only when ok. Each mode is one short call with plain RTP (PCMU) o
   refused --caller 1002 --callee 1001 --status 480
       1002 calls the browser, which must refuse the call with that status (a denied
       microphone ends an answered call with 480).
+  message --caller 1001 --callee 1002
+      1001 calls 1002, whose calls the scenario sends to voicemail, and leaves 2 s of 700 Hz.
 
     sip_peer.py --server 127.0.0.1:5060 --domain parley.local --password PW answer --user 1002
 """
@@ -56,6 +58,7 @@ CALL_WAIT_S = 20       # the browser dials or answers within this
 CALL_LENGTH_S = 60     # the longest a call of a scenario may last
 TALK_S = 1.5           # transfer: how long transferee and target exchange tones
 LEVEL_BUCKET_MS = 100  # answer: the resolution of the "levels" it reports
+MESSAGE_S = 2.0        # message: how long the voicemail left is
 
 
 def emit(event: str, **fields) -> None:
@@ -243,6 +246,31 @@ def mode_refused(server, args) -> dict:
         ua.close()
 
 
+def mode_message(server, args) -> dict:
+    """The caller reaches the callee's voicemail (the scenario forwards it there), waits out the
+    greeting and leaves MESSAGE_S of a 700 Hz tone, then hangs up."""
+    ua = registered(server, args.caller, args)
+    rtp = RtpPeer()
+    try:
+        caller = place_call(ua, args.callee, args.domain, rtp)
+        final = caller.final(CALL_WAIT_S)
+        if final.status != 200:
+            return {"ok": False, "problems": [f"the voicemail answered {final.status}"]}
+        caller.ack_2xx(final)
+        relay = relay_address(final.body)
+        time.sleep(0.8)  # the greeting's beep
+        frames = [ulaw_encode(tone(700.0, AMPLITUDE, 8000, 160, i * 160))
+                  for i in range(int(MESSAGE_S * 50))]
+        rtp.send_frames(relay, PCMU, frames, 160)
+        caller.in_dialog("BYE", final, caller.cseq + 1)
+        bye = ua.final_response("BYE", 3.0)
+        problems = [] if bye.status == 200 else [f"BYE answered {bye.status}"]
+        return {"ok": not problems, "problems": problems, "seconds": MESSAGE_S}
+    finally:
+        rtp.close()
+        ua.close()
+
+
 def mode_transfer(server, args) -> dict:
     transferee = registered(server, args.caller, args)
     target = registered(server, args.target, args)
@@ -313,7 +341,7 @@ def main() -> int:
     modes = parser.add_subparsers(dest="mode", required=True)
     answer = modes.add_parser("answer")
     answer.add_argument("--user", required=True)
-    for name in ("transfer", "refused"):
+    for name in ("transfer", "refused", "message"):
         mode = modes.add_parser(name)
         mode.add_argument("--caller", required=True)
         mode.add_argument("--callee", required=True)
@@ -322,7 +350,8 @@ def main() -> int:
     args = parser.parse_args()
     host, _, port = args.server.rpartition(":")
     server = (host, int(port))
-    run = {"answer": mode_answer, "transfer": mode_transfer, "refused": mode_refused}[args.mode]
+    run = {"answer": mode_answer, "transfer": mode_transfer, "refused": mode_refused,
+           "message": mode_message}[args.mode]
     try:
         result = run(server, args)
     except HarnessError as error:

@@ -30,6 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (const auto list = body->strings(field, 3, member_error); list && list->size() > 3) {
         std::abort();
       }
+      if (const auto map = body->string_map(field, 3, member_error); map && map->size() > 3) {
+        std::abort();
+      }
     }
   } else if (error.detail.empty()) {
     std::abort();  // a refusal always says why

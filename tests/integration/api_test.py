@@ -381,12 +381,20 @@ def route_checks(address, root):
     check(made.status == 201, f"room 660 for the route probe: {made.status} {made.text}")
     made = root.request("POST", "/api/v1/tenants/example.com/queues", {"number": "670"})
     check(made.status == 201, f"queue 670 for the route probe: {made.status} {made.text}")
+    made = root.request("POST", "/api/v1/tenants/example.com/ivrs", {"name": "probe"})
+    check(made.status == 201, f"menu probe for the route probe: {made.status} {made.text}")
+    made = root.request("POST", "/api/v1/tenants/example.com/schedules",
+                        {"name": "probe-hours", "open_destination": "hangup",
+                         "closed_destination": "hangup"})
+    check(made.status == 201, f"schedule for the route probe: {made.status} {made.text}")
     for path, operations in document.get("paths", {}).items():
         concrete = path.replace("/ring-groups/{number}", "/ring-groups/650") \
             .replace("/conference-rooms/{number}", "/conference-rooms/660") \
             .replace("/queues/{number}", "/queues/670") \
+            .replace("/ivrs/{name}", "/ivrs/probe") \
+            .replace("/schedules/{name}", "/schedules/probe-hours") \
             .replace("{domain}", "example.com").replace("{number}", "1002") \
-            .replace("{condition}", "busy")
+            .replace("{box}", "1002").replace("{condition}", "busy")
         for method in operations:
             if method == "parameters":
                 continue
@@ -398,7 +406,7 @@ def route_checks(address, root):
             # No call was recorded here: the recording's 404 must come from its route (a
             # problem naming the recording), not from the router.
             routed_404 = "{id}" in path and answer.status == 404 and \
-                "no recording" in answer.text
+                ("no recording" in answer.text or "has no message" in answer.text)
             check(answer.status not in (404, 405) or routed_404,
                   f"documented {method.upper()} {path} answered {answer.status}")
     for method, path in (("PUT", "/api/v1/tenants"), ("POST", "/api/v1/status"),

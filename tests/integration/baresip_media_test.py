@@ -95,7 +95,7 @@ class Phone(Baresip):
     """A baresip (see baresip_test.Baresip) with its own extension, codecs, tone and recorder."""
 
     def __init__(self, workdir: str, server: tuple[str, int], user: str, codec: str,
-                 ports: tuple[int, int]):
+                 ports: tuple[int, int], mediaenc: str = ""):
         self.dir = workdir
         self.user = user
         self.rec_dir = os.path.join(workdir, "rec")
@@ -125,6 +125,7 @@ class Phone(Baresip):
             "module\taufile.so",
             "module\tsndfile.so",
             "module\tcons.so",
+            *(["module\tsrtp.so"] if mediaenc else []),
             "module_tmp\taccount.so",
             "module_app\tmenu.so",
         ]
@@ -135,7 +136,8 @@ class Phone(Baresip):
         with open(os.path.join(workdir, "accounts"), "w") as f:
             f.write(f"<sip:{user}@{DOMAIN}>;auth_pass={PASSWORDS[user]};"
                     f"outbound=\"sip:{host}:{port};transport=udp\";regint=600;"
-                    f"audio_codecs={codecs};answermode={answermode}\n")
+                    f"audio_codecs={codecs};answermode={answermode}"
+                    + (f";mediaenc={mediaenc}" if mediaenc else "") + "\n")
         self.log_path = os.path.join(workdir, "baresip.log")
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(["baresip", "-f", workdir, "-s"], stdout=self.log,
@@ -274,13 +276,13 @@ def check_anchoring(listener: Phone, talker: Phone, variant: str) -> None:
 
 
 def call(server: ParleyServer, workdir: str, variant: str, codecs: dict[str, str],
-         decoders: dict[str, str]) -> None:
+         decoders: dict[str, str], mediaenc: dict[str, str] | None = None) -> None:
     ports = free_ports(4)  # SIP and console ports of both phones, chosen before either starts
     phones = {}
     try:
         for i, user in enumerate(("1002", "1001")):
             phones[user] = Phone(os.path.join(workdir, user), server.udp, user, codecs[user],
-                                 (ports[i], ports[i + 2]))
+                                 (ports[i], ports[i + 2]), (mediaenc or {}).get(user, ""))
             if not check(phones[user].registered(),
                          f"{variant}: {user} did not report a 200 OK to its REGISTER in 10 s"):
                 return
@@ -314,7 +316,7 @@ def call(server: ParleyServer, workdir: str, variant: str, codecs: dict[str, str
 
 
 def variant(parley: str, tmp: str, name: str, codecs: dict[str, str],
-            decoders: dict[str, str]) -> None:
+            decoders: dict[str, str], mediaenc: dict[str, str] | None = None) -> None:
     workdir = os.path.join(tmp, name.split()[0])  # no spaces: baresip's config is space-split
     data = os.path.join(workdir, "data")  # fresh: no bindings left from the other variant
     provision(parley, data, DOMAIN, PASSWORDS)
@@ -324,10 +326,21 @@ def variant(parley: str, tmp: str, name: str, codecs: dict[str, str],
                 f"[media]\nrtp_port_min = {RELAY_PORTS[0]}\nrtp_port_max = {RELAY_PORTS[1]}\n")
     with ParleyServer(parley, data_dir=data, args=["--config", config, "--workers", "2"]) as server:
         before = len(problems)
-        call(server, workdir, name, codecs, decoders)
+        call(server, workdir, name, codecs, decoders, mediaenc)
         if len(problems) > before or VERBOSE:
             print("---- server stderr (tail) ----\n" + server.stderr_text()[-3000:])
         check(server.stop() == 0, f"{name}: server did not exit 0 on SIGTERM")
+
+
+def baresip_missing(codec_modules: tuple[str, ...]) -> str | None:
+    """Why these phones cannot run here (baresip or one of its modules missing), or None."""
+    if shutil.which("baresip") is None:
+        return "`baresip` not found (Debian package baresip-core)"
+    for module in (*codec_modules, "aufile.so", "sndfile.so", "cons.so", "account.so",
+                   "menu.so"):
+        if not os.path.exists(os.path.join(MODULES, module)):
+            return f"baresip module {MODULES}/{module} missing"
+    return None
 
 
 def main():
@@ -335,14 +348,10 @@ def main():
     ap.add_argument("--parley", required=True)
     ap.add_argument("--data-dir")
     args = ap.parse_args()
-    if shutil.which("baresip") is None:
-        print("FAIL: `baresip` not found (Debian package baresip-core)")
+    missing = baresip_missing(("g711.so", "opus.so"))
+    if missing:
+        print(f"FAIL: {missing}")
         return 1
-    for module in ("g711.so", "opus.so", "aufile.so", "sndfile.so", "cons.so", "account.so",
-                   "menu.so"):
-        if not os.path.exists(os.path.join(MODULES, module)):
-            print(f"FAIL: baresip module {MODULES}/{module} missing")
-            return 1
     # ctest's timeout and Ctrl-C end the script through the finally blocks that stop baresip.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("FAIL: terminated"))
     started = time.monotonic()

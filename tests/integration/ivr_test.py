@@ -46,7 +46,6 @@ class Peer(RtpPeer):
         self.event_ts, self.seq = self.press_keys(to, digit, self.event_ts, self.seq)
 
 
-
 class IvrCall:
     """1001 calling `number`, answered by Parley."""
 

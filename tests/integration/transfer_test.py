@@ -170,7 +170,9 @@ def hears_tone(what: str, rtp: RtpPeer, codec: str, check=check) -> None:
 
 
 def exchange(first: RtpPeer, first_to, first_codec: str, second: RtpPeer, second_to,
-             second_codec: str, what: str) -> None:
+             second_codec: str, what: str, check=check) -> None:
+    """Both parties send the 1 kHz tone at once; each must hear the other's (`check`, by default
+    this module's, records what is wrong)."""
     first.clear()
     second.clear()
     threads = [threading.Thread(target=first.send_frames,
@@ -184,8 +186,8 @@ def exchange(first: RtpPeer, first_to, first_codec: str, second: RtpPeer, second
     for thread in threads:
         thread.join()
     time.sleep(0.3)
-    hears_tone(f"{what}: second party", second, second_codec)
-    hears_tone(f"{what}: first party", first, first_codec)
+    hears_tone(f"{what}: second party", second, second_codec, check)
+    hears_tone(f"{what}: first party", first, first_codec, check)
 
 
 def refer_to(target: str) -> list[str]:

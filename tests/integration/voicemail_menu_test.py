@@ -250,6 +250,45 @@ def menu(server, parley, data):
         watcher.close()
 
 
+def lockout(server):
+    """Six wrong PINs over two calls lock the box (decision 0029): then even the right PIN is
+    refused, the caller hears the lock message and is hung up on, and nothing is played."""
+    print("- six wrong PINs over two calls lock 1002's box", flush=True)
+    for number in (1, 2):
+        call = Call(server, "1002", "*97")
+        call.peer.start_tone(call.to, 300.0, 100, ssrc=0x1234, seq=1000, ts=8000, max_frames=2000)
+        try:
+            check(call.peer.level(1.5) > SPEECH_RMS, f"call {number}: no PIN prompt")
+            check(call.peer.wait_for_silence(), f"call {number}: the PIN prompt never ended")
+            for attempt in (1, 2, 3):
+                call.peer.key(call.to, "1357#")
+                if attempt < 3:
+                    check(call.peer.level(1.0) > SPEECH_RMS,
+                          f"call {number}: nothing said after wrong PIN {attempt}")
+                    check(call.peer.wait_for_silence(),
+                          f"call {number}: the prompt after wrong PIN {attempt} never ended")
+            call.expect_bye(15.0, f"call {number}, third wrong PIN")
+        finally:
+            call.close()
+    print("- the right PIN is refused while the box is locked", flush=True)
+    call = Call(server, "1002", "*97")
+    call.peer.start_tone(call.to, 300.0, 100, ssrc=0x1234, seq=1000, ts=8000, max_frames=2000)
+    try:
+        samples = call.peer.heard(1.5)
+        call.peer.key(call.to, PIN + "#")
+        samples += call.peer.heard(4.0)
+        spoken, tone = rms(samples[:8000]), find_tone(samples)
+        print(f"  locked box: first second at {spoken:.0f}, 700 Hz at {tone:.0f}", flush=True)
+        check(spoken > SPEECH_RMS, f"the lock message was not spoken (RMS {spoken:.0f})")
+        check(tone < AMPLITUDE * 0.2, f"a message played from a locked box (700 Hz at {tone:.0f})")
+        call.expect_bye(12.0, "locked box")
+    finally:
+        call.close()
+    log = server.stderr_text()
+    check("locked after too many wrong PINs" in log, "the lock was not logged")
+    check("locked, caller refused" in log, "the refused caller was not logged")
+
+
 def wait_for_prompts(data, timeout: float = 30.0):
     """Parley synthesises its voicemail prompts once at start, on a thread of their own; the
     checks below need them spoken."""
@@ -287,12 +326,15 @@ def main():
                     time.sleep(0.1)
                 full_box(server, args.parley, data)
                 menu(server, args.parley, data)
+                leave_message(server)
+                lockout(server)  # last: the lock holds for 15 minutes
             except HarnessError as e:
                 check(False, str(e))
             if problems:
                 print("---- server stderr (tail) ----\n" + server.stderr_text()[-4000:])
             check(server.stop() == 0, "server did not exit 0 on SIGTERM")
-    return report(problems, "the voicemail menu plays, deletes and guards messages by PIN")
+    return report(problems, "the voicemail menu plays, deletes and guards messages by PIN, "
+                            "and six wrong PINs lock the box")
 
 
 if __name__ == "__main__":

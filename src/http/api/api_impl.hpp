@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "chat/chat_service.hpp"
+#include "http/api/conference_control.hpp"
 #include "http/api/json_body.hpp"
 #include "http/api/rest_api.hpp"
 
@@ -85,6 +86,10 @@ class RestApi::Impl {
   Response create_conference_room(const Call& call) const;
   Response get_conference_room(const Call& call) const;
   Response delete_conference_room(const Call& call) const;
+  Response list_conference_participants(const Call& call) const;
+  Response mute_conference_participant(const Call& call) const;
+  Response unmute_conference_participant(const Call& call) const;
+  Response remove_conference_participant(const Call& call) const;
 
   // --- call queues (call_queue_routes.cpp) ---
   Response list_call_queues(const Call& call) const;
@@ -92,6 +97,27 @@ class RestApi::Impl {
   Response get_call_queue(const Call& call) const;
   Response patch_call_queue(const Call& call) const;
   Response delete_call_queue(const Call& call) const;
+
+  // --- IVR menus and schedules (ivr_routes.cpp) ---
+  Response list_ivr_menus(const Call& call) const;
+  Response create_ivr_menu(const Call& call) const;
+  Response get_ivr_menu(const Call& call) const;
+  Response patch_ivr_menu(const Call& call) const;
+  Response delete_ivr_menu(const Call& call) const;
+  Response list_schedules(const Call& call) const;
+  Response create_schedule(const Call& call) const;
+  Response get_schedule(const Call& call) const;
+  Response patch_schedule(const Call& call) const;
+  Response delete_schedule(const Call& call) const;
+
+  // --- voicemail boxes and messages (voicemail_routes.cpp) ---
+  Response list_voicemail_boxes(const Call& call) const;
+  Response get_voicemail_box(const Call& call) const;
+  Response patch_voicemail_box(const Call& call) const;
+  Response list_voicemail_messages(const Call& call) const;
+  Response patch_voicemail_message(const Call& call) const;
+  Response delete_voicemail_message(const Call& call) const;
+  Response voicemail_audio(const Call& call) const;
 
   // --- call recordings (recording_routes.cpp) ---
   Response list_recordings(const Call& call) const;
@@ -118,6 +144,10 @@ class RestApi::Impl {
   // missing tenant's. `failure` is set when nullopt.
   std::optional<store::Tenant> visible_tenant(const Principal& principal, std::string_view domain,
                                               Response& failure) const;
+  // visible_tenant() of call.params[0], when `backend` (the resource's store) is wired in: else
+  // nullopt with `failure` a 503 naming `resources`.
+  std::optional<store::Tenant> resource_tenant(const Call& call, const void* backend,
+                                               std::string_view resources, Response& failure) const;
   store::UnixSeconds now() const;
   void directory_changed() const;
   chat::ChatAttachments* chat_attachments() const { return options_.chat_attachments; }
@@ -130,6 +160,27 @@ class RestApi::Impl {
   std::optional<store::CallQueueConfig> find_call_queue(const store::Tenant& tenant,
                                                         std::string_view number,
                                                         Response& failure) const;
+  // The room of a participants route (params: domain, number) as its caller may steer it: a
+  // tenant admin any room of the tenant, an extension user one it moderates now; nullopt with
+  // `failure` set otherwise (404 as for a missing room, 503 without a running server).
+  struct SteeredRoom {
+    store::Tenant tenant;
+    std::string number;
+    std::vector<ConferenceParticipant> participants;
+  };
+  std::optional<SteeredRoom> steered_room(const Call& call, Response& failure) const;
+  Response set_participant_muted(const Call& call, bool muted) const;
+  // Saves `menu` and replaces its options by `options` (nullopt keeps them), all or nothing:
+  // should a later step fail, `before` (nullopt: the menu did not exist) is written back.
+  std::optional<Response> save_menu_with_options(
+      const store::IvrMenu& menu, const std::optional<std::vector<store::IvrOption>>& options,
+      const std::optional<store::IvrMenu>& before) const;
+  // resource_tenant() for the voicemail routes, where a user reaches only their own box
+  // (params[1]); nullopt with `failure` set.
+  std::optional<store::Tenant> voicemail_tenant(const Call& call, Response& failure) const;
+  // The voicemail message `id` of the box (params[1]); nullopt with `failure` set.
+  std::optional<store::VoicemailMessage> find_voicemail(const store::Tenant& tenant,
+                                                        const Call& call, Response& failure) const;
   // A 400 naming "members" unless each is an extension of the tenant, listed once.
   std::optional<Response> check_queue_members(const store::Tenant& tenant,
                                               const std::vector<std::string>& members) const;
@@ -165,6 +216,23 @@ Response json_response(int status, const nlohmann::json& document);
 std::optional<JsonBody> read_body(const Request& request, std::span<const std::string_view> allowed,
                                   Response& failure);
 
+// --- shared by the tenant resources' routes (resource_responses.cpp) ---
+Response no_content();
+// 503 "<resources> are not available on this server" (a store the server was built without).
+Response resources_unavailable(std::string_view resources);
+// 404 "no <what> <key> in <domain>": missing and another tenant's look the same.
+Response not_in_tenant(std::string_view what, std::string_view key, const store::Tenant& tenant);
+// 201 with `document` and Location /api/v1/tenants/<domain>/<collection>/<key>.
+Response created(const nlohmann::json& document, const store::Tenant& tenant,
+                 std::string_view collection, std::string_view key);
+// A store's refusal of a write: kInvalidInput (400) and kConflict (409) beside `field`, the
+// rest as store_problem.
+Response write_refused(const Error& error, std::string_view field);
+// The "number" (required, an extension-style number) and optional "name" (a display name) that
+// every numbered resource takes; a 400 naming the input at fault, else nullopt.
+std::optional<Response> check_number_and_name(const std::optional<std::string>& number,
+                                              const std::optional<std::string>& name);
+
 // The value of query parameter `name` (percent-decoded), or nullopt.
 std::optional<std::string> query_param(std::string_view query, std::string_view name);
 
@@ -176,24 +244,36 @@ struct Page {
 std::optional<Page> read_page(const Request& request, std::size_t fallback, std::size_t max,
                               Response& failure);
 
-// One page of `items` (sorted by their `number`, which is the cursor) as
-// {"items": [...], "next_cursor": number-or-null}; `to_json` renders one item.
-template <typename Item, typename ToJson>
-nlohmann::json page_by_number(const std::vector<Item>& all, const Page& page, ToJson to_json) {
+// One page of `items` (sorted by key_of(item), which is the cursor) as
+// {"items": [...], "next_cursor": key-or-null}; `to_json` renders one item.
+template <typename Item, typename KeyOf, typename ToJson>
+nlohmann::json page_by_key(const std::vector<Item>& all, const Page& page, KeyOf key_of,
+                           ToJson to_json) {
   nlohmann::json items = nlohmann::json::array();
   std::string last;
   bool more = false;
   for (const Item& item : all) {
-    if (!page.cursor.empty() && item.number <= page.cursor) continue;
+    if (!page.cursor.empty() && key_of(item) <= page.cursor) continue;
     if (items.size() == page.limit) {
       more = true;
       break;
     }
     items.push_back(to_json(item));
-    last = item.number;
+    last = key_of(item);
   }
   return {{"items", std::move(items)},
           {"next_cursor", more ? nlohmann::json(last) : nlohmann::json()}};
 }
+
+// page_by_key over items whose `number` is the key.
+template <typename Item, typename ToJson>
+nlohmann::json page_by_number(const std::vector<Item>& all, const Page& page, ToJson to_json) {
+  return page_by_key(
+      all, page, [](const Item& item) -> const std::string& { return item.number; }, to_json);
+}
+
+// Refuses a user (extension) principal any extension but its own with 403; admins pass (their
+// tenant scope is the handler's visible_tenant check).
+std::optional<Response> own_extension_only(const Call& call, std::string_view number);
 
 }  // namespace parley::http::api

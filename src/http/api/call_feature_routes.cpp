@@ -38,32 +38,14 @@ nlohmann::json call_features_json(const store::ExtensionCallFeatures& features) 
   return {{"number", features.number}, {"dnd", features.dnd}, {"forwards", forwards}};
 }
 
-Response no_content() {
-  Response response;
-  response.status = 204;
-  response.headers.set("Cache-Control", "no-store");
-  return response;
-}
-
-Response unavailable() {
-  return problem(503, "call features are not available on this server");
-}
-
-// A store refusal of a write: a validation message goes beside `field`, the rest as usual.
-Response refused(const Error& error, std::string_view field) {
-  if (store::is_error(error, store::StoreError::kInvalidInput)) {
-    return problem(400, error.message, field);
-  }
-  return store_problem(error);
-}
+constexpr std::string_view kResources = "call features";
 
 // The store's not-found messages name the tenant's internal id; the API names its domain.
 Response missing(const Error& error, std::string_view what, std::string_view number,
                  const store::Tenant& tenant) {
   if (store::is_error(error, store::StoreError::kNotFound) ||
       store::is_error(error, store::StoreError::kInvalidInput)) {
-    return problem(404, "no " + std::string(what) + " " + std::string(number.substr(0, 40)) +
-                            " in " + tenant.domain);
+    return not_in_tenant(what, number, tenant);
   }
   return store_problem(error);
 }
@@ -74,9 +56,8 @@ Response missing(const Error& error, std::string_view what, std::string_view num
 
 Response RestApi::Impl::list_ring_groups(const Call& call) const {
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_features, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_features == nullptr) return unavailable();
   const auto page = read_page(call.request, kDefaultPage, kMaxPage, failure);
   if (!page) return failure;
   auto groups = options_.call_features->list_ring_groups(tenant->id);
@@ -88,9 +69,8 @@ Response RestApi::Impl::create_ring_group(const Call& call) const {
   static constexpr std::array<std::string_view, 6> kFields{
       "number", "name", "strategy", "member_timeout_seconds", "members", "final_destination"};
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_features, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_features == nullptr) return unavailable();
   auto body = read_body(call.request, kFields, failure);
   if (!body) return failure;
   BodyError error;
@@ -102,15 +82,7 @@ Response RestApi::Impl::create_ring_group(const Call& call) const {
   const auto members = body->strings("members", store::kMaxRingGroupMembers, error);
   const auto final_text = body->string("final_destination", error);
   if (!error.detail.empty()) return body_problem(error);
-  if (!number) return problem(400, "number is required", "number");
-  if (auto valid = store::check_extension_number(*number); !valid) {
-    return problem(400, valid.error().message, "number");
-  }
-  if (name) {
-    if (auto valid = store::check_display_name(*name); !valid) {
-      return problem(400, valid.error().message, "name");
-    }
-  }
+  if (auto refused = check_number_and_name(number, name)) return *refused;
   store::RingGroup group;
   group.tenant_id = tenant->id;
   group.number = *number;
@@ -135,20 +107,16 @@ Response RestApi::Impl::create_ring_group(const Call& call) const {
                                    : message.find("destination") != std::string::npos
                                        ? "final_destination"
                                        : "number";
-    return refused(added.error(), field);
+    return write_refused(added.error(), field);
   }
   directory_changed();
-  Response response = json_response(201, ring_group_json(*added));
-  response.headers.set("Location",
-                       "/api/v1/tenants/" + tenant->domain + "/ring-groups/" + added->number);
-  return response;
+  return created(ring_group_json(*added), *tenant, "ring-groups", added->number);
 }
 
 Response RestApi::Impl::get_ring_group(const Call& call) const {
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_features, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_features == nullptr) return unavailable();
   auto group = options_.call_features->get_ring_group(tenant->id, call.params[1]);
   if (!group) return missing(group.error(), "ring group", call.params[1], *tenant);
   return json_response(200, ring_group_json(*group));
@@ -158,9 +126,8 @@ Response RestApi::Impl::patch_ring_group(const Call& call) const {
   // Only the member list changes in place; another setting means a new group for now.
   static constexpr std::array<std::string_view, 1> kFields{"members"};
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_features, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_features == nullptr) return unavailable();
   auto body = read_body(call.request, kFields, failure);
   if (!body) return failure;
   BodyError error;
@@ -176,7 +143,7 @@ Response RestApi::Impl::patch_ring_group(const Call& call) const {
       !set) {
     return store::is_error(set.error(), store::StoreError::kNotFound)
                ? missing(set.error(), "ring group", call.params[1], *tenant)
-               : refused(set.error(), "members");
+               : write_refused(set.error(), "members");
   }
   directory_changed();
   auto group = options_.call_features->get_ring_group(tenant->id, call.params[1]);
@@ -186,9 +153,8 @@ Response RestApi::Impl::patch_ring_group(const Call& call) const {
 
 Response RestApi::Impl::delete_ring_group(const Call& call) const {
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_features, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_features == nullptr) return unavailable();
   if (auto removed = options_.call_features->remove_ring_group(tenant->id, call.params[1]);
       !removed) {
     return missing(removed.error(), "ring group", call.params[1], *tenant);
@@ -201,9 +167,9 @@ Response RestApi::Impl::delete_ring_group(const Call& call) const {
 
 Response RestApi::Impl::get_call_features(const Call& call) const {
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_features, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_features == nullptr) return unavailable();
+  if (auto refused = own_extension_only(call, call.params[1])) return *refused;
   auto features = options_.call_features->get_call_features(tenant->id, call.params[1]);
   if (!features) return missing(features.error(), "extension", call.params[1], *tenant);
   return json_response(200, call_features_json(*features));
@@ -212,9 +178,9 @@ Response RestApi::Impl::get_call_features(const Call& call) const {
 Response RestApi::Impl::patch_call_features(const Call& call) const {
   static constexpr std::array<std::string_view, 1> kFields{"dnd"};
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_features, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_features == nullptr) return unavailable();
+  if (auto refused = own_extension_only(call, call.params[1])) return *refused;
   auto body = read_body(call.request, kFields, failure);
   if (!body) return failure;
   BodyError error;
@@ -233,9 +199,9 @@ Response RestApi::Impl::patch_call_features(const Call& call) const {
 Response RestApi::Impl::put_forward(const Call& call) const {
   static constexpr std::array<std::string_view, 2> kFields{"destination", "no_answer_seconds"};
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_features, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_features == nullptr) return unavailable();
+  if (auto refused = own_extension_only(call, call.params[1])) return *refused;
   const auto condition = store::parse_forward_condition(call.params[2]);
   if (!condition) {
     return problem(404, "no forwarding condition " + call.params[2].substr(0, 40) +
@@ -266,7 +232,7 @@ Response RestApi::Impl::put_forward(const Call& call) const {
   if (auto set = options_.call_features->set_forward(tenant->id, call.params[1], forward); !set) {
     return store::is_error(set.error(), store::StoreError::kNotFound)
                ? missing(set.error(), "extension", call.params[1], *tenant)
-               : refused(set.error(), "destination");
+               : write_refused(set.error(), "destination");
   }
   directory_changed();
   auto features = options_.call_features->get_call_features(tenant->id, call.params[1]);
@@ -276,9 +242,9 @@ Response RestApi::Impl::put_forward(const Call& call) const {
 
 Response RestApi::Impl::delete_forward(const Call& call) const {
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_features, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_features == nullptr) return unavailable();
+  if (auto refused = own_extension_only(call, call.params[1])) return *refused;
   const auto condition = store::parse_forward_condition(call.params[2]);
   if (!condition) {
     return problem(404, "no forwarding condition " + call.params[2].substr(0, 40) +

@@ -38,13 +38,10 @@ nlohmann::json queue_json(const store::CallQueueConfig& queue) {
           {"created_at", queue.created_at}};
 }
 
-Response unavailable() {
-  return problem(503, "call queues are not available on this server");
-}
+constexpr std::string_view kResources = "call queues";
 
 Response no_queue(std::string_view number, const store::Tenant& tenant) {
-  return problem(404,
-                 "no call queue " + std::string(number.substr(0, 40)) + " in " + tenant.domain);
+  return not_in_tenant("call queue", number, tenant);
 }
 
 // The input a settings refusal of check_call_queue_settings is about, from its message.
@@ -131,9 +128,8 @@ std::optional<Response> RestApi::Impl::check_queue_members(
 
 Response RestApi::Impl::list_call_queues(const Call& call) const {
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_queues, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_queues == nullptr) return unavailable();
   const auto page = read_page(call.request, kDefaultPage, kMaxPage, failure);
   if (!page) return failure;
   auto queues = options_.call_queues->list_call_queues(tenant->id);
@@ -149,19 +145,15 @@ Response RestApi::Impl::create_call_queue(const Call& call) const {
       "max_callers",     "fallback",
       "members"};
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_queues, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_queues == nullptr) return unavailable();
   auto body = read_body(call.request, kFields, failure);
   if (!body) return failure;
   BodyError error;
   const auto number = body->string("number", error);
   const auto members = body->strings("members", kMaxMembers, error);
   if (!error.detail.empty()) return body_problem(error);
-  if (!number) return problem(400, "number is required", "number");
-  if (auto valid = store::check_extension_number(*number); !valid) {
-    return problem(400, valid.error().message, "number");
-  }
+  if (auto refused = check_number_and_name(number, std::nullopt)) return *refused;
   store::CallQueueConfig queue;
   queue.tenant_id = tenant->id;
   queue.number = *number;
@@ -170,28 +162,17 @@ Response RestApi::Impl::create_call_queue(const Call& call) const {
   if (auto refused = check_queue_members(*tenant, queue.members)) return *refused;
   auto added = options_.call_queues->add_call_queue(queue);
   if (!added) {
-    const std::string& message = added.error().message;
-    if (message.starts_with("member")) return problem(400, message, "members");
-    if (store::is_error(added.error(), store::StoreError::kConflict)) {
-      return problem(409, message, "number");
-    }
-    if (store::is_error(added.error(), store::StoreError::kInvalidInput)) {
-      return problem(400, message, "number");
-    }
-    return store_problem(added.error());
+    return write_refused(added.error(),
+                         added.error().message.starts_with("member") ? "members" : "number");
   }
   directory_changed();
-  Response response = json_response(201, queue_json(*added));
-  response.headers.set("Location",
-                       "/api/v1/tenants/" + tenant->domain + "/queues/" + added->number);
-  return response;
+  return created(queue_json(*added), *tenant, "queues", added->number);
 }
 
 Response RestApi::Impl::get_call_queue(const Call& call) const {
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_queues, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_queues == nullptr) return unavailable();
   const auto queue = find_call_queue(*tenant, call.params[1], failure);
   if (!queue) return failure;
   return json_response(200, queue_json(*queue));
@@ -207,9 +188,8 @@ Response RestApi::Impl::patch_call_queue(const Call& call) const {
                                                            "fallback",
                                                            "members"};
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_queues, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_queues == nullptr) return unavailable();
   auto body = read_body(call.request, kFields, failure);
   if (!body) return failure;
   BodyError error;
@@ -250,9 +230,8 @@ Response RestApi::Impl::patch_call_queue(const Call& call) const {
 
 Response RestApi::Impl::delete_call_queue(const Call& call) const {
   Response failure;
-  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  const auto tenant = resource_tenant(call, options_.call_queues, kResources, failure);
   if (!tenant) return failure;
-  if (options_.call_queues == nullptr) return unavailable();
   auto removed = options_.call_queues->remove_call_queue(tenant->id, call.params[1]);
   if (!removed) {
     if (store::is_error(removed.error(), store::StoreError::kNotFound) ||
@@ -262,10 +241,7 @@ Response RestApi::Impl::delete_call_queue(const Call& call) const {
     return store_problem(removed.error());
   }
   directory_changed();
-  Response response;
-  response.status = 204;
-  response.headers.set("Cache-Control", "no-store");
-  return response;
+  return no_content();
 }
 
 }  // namespace parley::http::api

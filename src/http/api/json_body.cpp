@@ -96,6 +96,24 @@ std::optional<std::vector<std::string>> JsonBody::strings(std::string_view name,
   return out;
 }
 
+std::optional<std::vector<std::pair<std::string, std::string>>> JsonBody::string_map(
+    std::string_view name, std::size_t max_items, BodyError& error) const {
+  const auto found = value_.find(name);
+  if (found == value_.end()) return std::nullopt;
+  const auto fail = [&] {
+    error = {std::string(name), "'" + std::string(name) + "' must be an object of at most " +
+                                    std::to_string(max_items) + " string members"};
+    return std::nullopt;
+  };
+  if (!found->is_object() || found->size() > max_items) return fail();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, item] : found->items()) {
+    if (!item.is_string()) return fail();
+    out.emplace_back(key, item.get<std::string>());
+  }
+  return out;
+}
+
 std::string dump(const nlohmann::json& document) {
   return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/json_depth.hpp"
@@ -47,6 +48,9 @@ class JsonBody {
   // An array of strings of at most `max_items` items.
   std::optional<std::vector<std::string>> strings(std::string_view name, std::size_t max_items,
                                                   BodyError& error) const;
+  // An object of at most `max_items` members whose values are all strings, in key order.
+  std::optional<std::vector<std::pair<std::string, std::string>>> string_map(
+      std::string_view name, std::size_t max_items, BodyError& error) const;
   bool has(std::string_view name) const;
 
  private:

@@ -6,18 +6,11 @@
 // (symbolic links followed) to a regular file inside the recordings folder. A row pointing
 // elsewhere is answered 404 like a missing one, and logged.
 
-#include <fcntl.h>
-#include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <filesystem>
 
 #include "http/api/api_impl.hpp"
-#include "http/api/byte_range.hpp"
+#include "http/api/audio_file.hpp"
 #include "store/recording_store.hpp"
 #include "store/validation.hpp"
 
@@ -26,9 +19,6 @@ namespace parley::http::api {
 namespace {
 
 constexpr std::size_t kDefaultPage = 100;
-// An open-ended range ("bytes=0-", what <audio> asks first) gets at most this much: the whole
-// response lives in memory, and the element asks again for the rest.
-constexpr std::uint64_t kMaxRangeBytes = 4 * 1024 * 1024;
 
 std::string audio_path(const store::Tenant& tenant, store::RecordingId id) {
   return "/api/v1/tenants/" + tenant.domain + "/recordings/" + std::to_string(id) + "/audio";
@@ -46,7 +36,7 @@ nlohmann::json recording_json(const store::Tenant& tenant, const store::Recordin
 }
 
 Response unavailable() {
-  return problem(503, "call recordings are not available on this server");
+  return resources_unavailable("call recordings");
 }
 
 Response no_recording(std::string_view id, const store::Tenant& tenant) {
@@ -59,46 +49,6 @@ std::optional<std::uint64_t> whole_number(std::string_view text) {
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
-}
-
-// A file descriptor closed on scope exit.
-class FileHandle {
- public:
-  explicit FileHandle(int fd) : fd_(fd) {}
-  ~FileHandle() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileHandle(const FileHandle&) = delete;
-  FileHandle& operator=(const FileHandle&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-// `path` resolved, when it is inside `folder` (resolved too); else nullopt.
-std::optional<std::filesystem::path> inside(const std::filesystem::path& folder,
-                                            const std::string& path) {
-  std::error_code error;
-  const auto root = std::filesystem::canonical(folder, error);
-  if (error) return std::nullopt;
-  auto file = std::filesystem::canonical(path, error);
-  if (error) return std::nullopt;
-  auto [root_end, file_at] = std::mismatch(root.begin(), root.end(), file.begin(), file.end());
-  if (root_end != root.end() || file_at == file.end()) return std::nullopt;
-  return file;
-}
-
-bool read_exactly(int fd, std::uint64_t offset, std::string& out) {
-  std::size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t got =
-        ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
-    done += static_cast<std::size_t>(got);
-  }
-  return true;
 }
 
 }  // namespace
@@ -151,51 +101,10 @@ Response RestApi::Impl::recording_audio(const Call& call) const {
       [&](const store::Recording& r) { return r.id == static_cast<store::RecordingId>(*id); });
   if (found == recordings->end()) return no_recording(call.params[1], *tenant);
 
-  const auto path = inside(options_.recordings_dir, found->path);
-  if (!path) {
-    spdlog::warn("api: recording {} of {} is not a file under {}: {}", *id, tenant->domain,
-                 options_.recordings_dir.string(), found->path);
-    return no_recording(call.params[1], *tenant);
-  }
-  const FileHandle file(::open(path->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  struct stat info {};
-  if (file.get() < 0 || ::fstat(file.get(), &info) != 0 || !S_ISREG(info.st_mode)) {
-    spdlog::warn("api: recording {} of {} cannot be opened: {}", *id, tenant->domain,
-                 path->string());
-    return no_recording(call.params[1], *tenant);
-  }
-  const auto size = static_cast<std::uint64_t>(info.st_size);
-  ByteRange range{0, size == 0 ? 0 : size - 1};
-  const RangeVerdict verdict =
-      read_byte_range(call.request.headers.find("Range"), size, kMaxRangeBytes, range);
-  if (verdict == RangeVerdict::kUnsatisfiable) {
-    const nlohmann::json document = {
-        {"type", "about:blank"},
-        {"title", "Range Not Satisfiable"},
-        {"status", 416},
-        {"detail", "the recording has " + std::to_string(size) + " bytes"}};
-    Response response = Response::make(416, "application/problem+json", dump(document));
-    response.headers.set("Content-Range", "bytes */" + std::to_string(size));
-    response.headers.set("Cache-Control", "no-store");
-    return response;
-  }
-  std::string bytes(size == 0 ? 0 : range.last - range.first + 1, '\0');
-  if (!read_exactly(file.get(), range.first, bytes)) {
-    spdlog::error("api: reading recording {} failed: {}", *id, path->string());
-    return problem(500, "reading the recording failed; the server log has the details");
-  }
-  const bool part = verdict == RangeVerdict::kPart;
-  Response response = Response::make(part ? 206 : 200, "audio/wav", std::move(bytes));
-  if (part) {
-    response.headers.set("Content-Range", "bytes " + std::to_string(range.first) + "-" +
-                                              std::to_string(range.last) + "/" +
-                                              std::to_string(size));
-  }
-  response.headers.set("Accept-Ranges", "bytes");
-  response.headers.set("Cache-Control", "private, no-store");
-  response.headers.set("Content-Disposition",
-                       "inline; filename=\"recording-" + std::to_string(*id) + ".wav\"");
-  return response;
+  auto answer = serve_audio_file(call.request, {options_.recordings_dir, found->path,
+                                                "recording-" + std::to_string(*id) + ".wav"});
+  if (!answer) return no_recording(call.params[1], *tenant);
+  return std::move(answer).value();
 }
 
 }  // namespace parley::http::api

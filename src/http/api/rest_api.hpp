@@ -36,14 +36,18 @@
 #include "store/call_feature_store.hpp"
 #include "store/call_queue_store.hpp"
 #include "store/conference_store.hpp"
+#include "store/ivr_store.hpp"
 #include "store/recording_store.hpp"
 #include "store/store.hpp"
+#include "store/voicemail_store.hpp"
 
 namespace parley::chat {
 class ChatAttachments;
 }
 
 namespace parley::http::api {
+
+class ConferenceControl;  // conference_control.hpp
 
 // A call in progress as the running server's B2BUAs report it (GET /api/v1/calls/live).
 struct LiveCallInfo {
@@ -92,6 +96,9 @@ struct RestApiOptions {
   store::CallFeatureStore* call_features = nullptr;
   // Conference rooms (/tenants/{domain}/conference-rooms); null = those routes answer 503.
   store::ConferenceStore* conference_rooms = nullptr;
+  // The people in the running rooms (/conference-rooms/{number}/participants); null = those
+  // routes answer 503. Borrowed, thread-safe.
+  ConferenceControl* conference_control = nullptr;
   // Call queues (/tenants/{domain}/queues); null = those routes answer 503.
   store::CallQueueStore* call_queues = nullptr;
   // Call recordings (/tenants/{domain}/recordings and their audio); null or an empty folder =
@@ -99,6 +106,15 @@ struct RestApiOptions {
   // recordings_dir (<data>/recordings).
   store::RecordingStore* recordings = nullptr;
   std::filesystem::path recordings_dir;
+  // IVR menus and schedules (/tenants/{domain}/ivrs, /schedules); null = those routes answer
+  // 503. A schedule's time zone must be a file under zoneinfo_dir.
+  store::IvrStore* ivr = nullptr;
+  std::filesystem::path zoneinfo_dir = "/usr/share/zoneinfo";
+  // Voicemail boxes and their messages (/tenants/{domain}/voicemail-boxes); null or an empty
+  // folder = those routes answer 503. A message's audio is served and deleted only when its
+  // file resolves to one inside voicemail_dir (<data>/voicemail).
+  store::VoicemailStore* voicemail = nullptr;
+  std::filesystem::path voicemail_dir;
 };
 
 // One method on one path template ("/api/v1/tenants/{domain}"), as the OpenAPI document lists.

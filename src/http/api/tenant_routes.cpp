@@ -77,13 +77,6 @@ std::string endpoint_text(const store::Endpoint& endpoint) {
   return (v6 ? "[" + endpoint.ip + "]" : endpoint.ip) + ":" + std::to_string(endpoint.port);
 }
 
-Response no_content() {
-  Response response;
-  response.status = 204;
-  response.headers.set("Cache-Control", "no-store");
-  return response;
-}
-
 // Store validation errors name their field in the message; map the common ones for forms.
 Response invalid_input(const Error& error, std::string_view field) {
   if (store::is_error(error, store::StoreError::kInvalidInput)) {

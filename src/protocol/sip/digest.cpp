@@ -22,12 +22,22 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Fetched once: given the legacy EVP_md5()/EVP_sha256(), OpenSSL 3 looks the implementation up
+// again on every EVP_DigestInit_ex (an implicit fetch, with its locks), which showed in the
+// REGISTER profile. The fetched methods live as long as the process.
+const EVP_MD* fetch_once(const char* name, const EVP_MD* legacy) {
+  const EVP_MD* fetched = EVP_MD_fetch(nullptr, name, nullptr);
+  return fetched != nullptr ? fetched : legacy;
+}
+
 const EVP_MD* evp_for(DigestAlgorithm algorithm) {
+  static const EVP_MD* const kMd5 = fetch_once("MD5", EVP_md5());
+  static const EVP_MD* const kSha256 = fetch_once("SHA256", EVP_sha256());
   switch (base_algorithm(algorithm)) {
     case DigestAlgorithm::kMd5:
-      return EVP_md5();
+      return kMd5;
     default:
-      return EVP_sha256();
+      return kSha256;
   }
 }
 

@@ -670,6 +670,45 @@ ALTER TABLE call_queues ADD COLUMN announce_s INTEGER NOT NULL DEFAULT 30
   CHECK (announce_s BETWEEN 0 AND 3600);
 )sql";
 
+// Version 15: conference moderators and voicemail to e-mail (issue 7, decision 0034). A room's
+// moderator PIN (empty: no moderator) and the address a box's new messages are mailed to
+// (NULL: none). The moderator PIN follows the room PIN's rules and differs from it.
+constexpr std::string_view kSchemaV15 = R"sql(
+ALTER TABLE conference_rooms ADD COLUMN moderator_pin TEXT NOT NULL DEFAULT ''
+  CHECK (moderator_pin = '' OR (length(moderator_pin) BETWEEN 4 AND 8
+         AND moderator_pin NOT GLOB '*[^0-9]*' AND moderator_pin <> pin));
+ALTER TABLE voicemail_settings ADD COLUMN email TEXT
+  CHECK (email IS NULL OR length(email) BETWEEN 3 AND 254);
+)sql";
+
+// Version 16: pickup groups (issue 6, decision 0031). Members follow their extension (ON DELETE
+// CASCADE).
+constexpr std::string_view kSchemaV16 = R"sql(
+CREATE TABLE pickup_groups (
+  id        INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  name      TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 32 AND name NOT GLOB '*[^a-z0-9_-]*'),
+  UNIQUE (tenant_id, name)
+) STRICT;
+CREATE TABLE pickup_group_members (
+  group_id  INTEGER NOT NULL REFERENCES pickup_groups (id) ON DELETE CASCADE,
+  tenant_id INTEGER NOT NULL,
+  extension TEXT    NOT NULL,
+  PRIMARY KEY (group_id, extension),
+  FOREIGN KEY (tenant_id, extension) REFERENCES extensions (tenant_id, number) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX pickup_group_members_by_extension ON pickup_group_members (tenant_id, extension);
+
+CREATE TRIGGER pickup_groups_inserted AFTER INSERT ON pickup_groups
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER pickup_groups_deleted AFTER DELETE ON pickup_groups
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER pickup_group_members_inserted AFTER INSERT ON pickup_group_members
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER pickup_group_members_deleted AFTER DELETE ON pickup_group_members
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+)sql";
+
 // In version order; the size follows the list.
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "tenants, extensions, bindings, call records", kSchemaV1},
@@ -686,6 +725,8 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {12, "call queues", kSchemaV12},
     {13, "voicemail menu: PIN, greeting, message limit", kSchemaV13},
     {14, "call queue position announcements", kSchemaV14},
+    {15, "conference moderator PIN, voicemail e-mail", kSchemaV15},
+    {16, "pickup groups", kSchemaV16},
 });
 
 constexpr bool versions_follow_each_other() {

@@ -24,6 +24,19 @@ Result<void> check_room_pin(std::string_view pin) {
   return {};
 }
 
+Result<void> check_moderator_pin(std::string_view moderator_pin, std::string_view pin) {
+  if (auto valid = check_room_pin(moderator_pin); !valid) {
+    return make_store_error(StoreError::kInvalidInput,
+                            "a moderator PIN must be " + std::to_string(kMinRoomPinDigits) +
+                                " to " + std::to_string(kMaxRoomPinDigits) + " digits");
+  }
+  if (!moderator_pin.empty() && moderator_pin == pin) {
+    return make_store_error(StoreError::kInvalidInput,
+                            "the moderator PIN must differ from the room PIN");
+  }
+  return {};
+}
+
 }  // namespace parley::store
 
 namespace parley::store::sqlite {
@@ -37,6 +50,7 @@ Result<ConferenceRoom> read_room(const Statement& row) {
   room.pin = row.column_text(3);
   room.max_participants = static_cast<std::uint32_t>(row.column_int(4));
   room.created_at = row.column_int(5);
+  room.moderator_pin = row.column_text(6);
   return room;
 }
 
@@ -50,6 +64,9 @@ Result<ConferenceRoom> SqliteStore::add_conference_room(const ConferenceRoom& ro
   if (auto valid = check_extension_number(room.number); !valid) return valid.error();
   if (auto valid = check_display_name(room.name); !valid) return valid.error();
   if (auto valid = check_room_pin(room.pin); !valid) return valid.error();
+  if (auto valid = check_moderator_pin(room.moderator_pin, room.pin); !valid) {
+    return valid.error();
+  }
   if (room.max_participants < kMinRoomParticipants ||
       room.max_participants > kMaxRoomParticipants) {
     return invalid("max participants must be " + std::to_string(kMinRoomParticipants) + " to " +
@@ -82,14 +99,15 @@ Result<ConferenceRoom> SqliteStore::add_conference_room(const ConferenceRoom& ro
   {
     auto insert = connection_.prepare(
         "INSERT INTO conference_rooms (tenant_id, number, name, pin, max_participants, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?)");
+        "created_at, moderator_pin) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!insert) return in_context(what, insert.error());
     insert->bind(1, stored.tenant_id)
         .bind(2, stored.number)
         .bind(3, stored.name)
         .bind(4, stored.pin)
         .bind(5, static_cast<std::int64_t>(stored.max_participants))
-        .bind(6, stored.created_at);
+        .bind(6, stored.created_at)
+        .bind(7, stored.moderator_pin);
     if (auto ran = insert->run(); !ran) return in_context(what, ran.error());
   }
   auto committed = transaction->commit();
@@ -101,7 +119,8 @@ Result<std::vector<ConferenceRoom>> SqliteStore::list_conference_rooms(
     std::optional<TenantId> tenant) {
   std::lock_guard lock(mutex_);
   auto query = connection_.prepare(
-      "SELECT tenant_id, number, name, pin, max_participants, created_at FROM conference_rooms "
+      "SELECT tenant_id, number, name, pin, max_participants, created_at, moderator_pin "
+      "FROM conference_rooms "
       "WHERE ?1 IS NULL OR tenant_id = ?1 ORDER BY tenant_id, number");
   if (!query) return in_context("listing conference rooms", query.error());
   if (tenant) {

@@ -28,6 +28,7 @@
 #include "store/chat_store.hpp"
 #include "store/conference_store.hpp"
 #include "store/ivr_store.hpp"
+#include "store/pickup_group_store.hpp"
 #include "store/recording_store.hpp"
 #include "store/routing_store.hpp"
 #include "store/sqlite/connection.hpp"
@@ -61,7 +62,8 @@ class SqliteStore final : public Store,
                           public ConferenceStore,
                           public CallQueueStore,
                           public VoicemailStore,
-                          public IvrStore {
+                          public IvrStore,
+                          public PickupGroupStore {
   struct Key {};  // only open() constructs a SqliteStore
 
  public:
@@ -235,6 +237,13 @@ class SqliteStore final : public Store,
   Result<std::vector<CallQueueConfig>> list_call_queues(std::optional<TenantId> tenant) override;
   Result<void> remove_call_queue(TenantId tenant, std::string_view number) override;
 
+  // PickupGroupStore (sqlite_pickup_group_store.cpp).
+  Result<void> add_pickup_group(TenantId tenant, std::string_view name) override;
+  Result<void> set_pickup_group_members(TenantId tenant, std::string_view name,
+                                        const std::vector<std::string>& members) override;
+  Result<std::vector<PickupGroup>> list_pickup_groups(std::optional<TenantId> tenant) override;
+  Result<void> remove_pickup_group(TenantId tenant, std::string_view name) override;
+
   // VoicemailStore (sqlite_voicemail_store.cpp).
   Result<VoicemailId> insert_voicemail(const VoicemailMessage& message) override;
   Result<std::vector<VoicemailMessage>> list_voicemail(TenantId tenant, std::string_view box,
@@ -254,6 +263,8 @@ class SqliteStore final : public Store,
   Result<void> set_voicemail_max_messages(TenantId tenant, std::string_view box,
                                           std::uint32_t max_messages) override;
   Result<std::vector<VoicemailBox>> list_disabled_voicemail_boxes() override;
+  Result<void> set_voicemail_email(TenantId tenant, std::string_view box,
+                                   std::string_view address) override;
 
  private:
   UnixSeconds now() const;

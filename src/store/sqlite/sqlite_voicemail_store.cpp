@@ -22,6 +22,26 @@ std::optional<VoicemailState> parse_voicemail_state(std::string_view text) {
   return std::nullopt;
 }
 
+Result<void> check_email_address(std::string_view address) {
+  const auto bad = [] {
+    return make_store_error(StoreError::kInvalidInput,
+                            "an e-mail address must be local@domain in printable ASCII, without "
+                            "spaces, quotes, commas or angle brackets, at most " +
+                                std::to_string(kMaxEmailAddressLength) + " characters");
+  };
+  if (address.size() < 3 || address.size() > kMaxEmailAddressLength) return bad();
+  const std::size_t at = address.find('@');
+  if (at == 0 || at == std::string_view::npos || at + 1 == address.size() ||
+      address.find('@', at + 1) != std::string_view::npos) {
+    return bad();
+  }
+  constexpr std::string_view kForbidden = "<>\"(),;:[]\\";
+  for (const char c : address) {
+    if (c <= ' ' || c >= 127 || kForbidden.find(c) != std::string_view::npos) return bad();
+  }
+  return {};
+}
+
 }  // namespace parley::store
 
 namespace parley::store::sqlite {
@@ -226,7 +246,8 @@ Result<VoicemailSettings> SqliteStore::get_voicemail_settings(TenantId tenant,
   std::lock_guard lock(mutex_);
   if (auto extension = find_extension(tenant, box); !extension) return extension.error();
   auto query = connection_.prepare(
-      "SELECT enabled, coalesce(pin_hash, ''), coalesce(greeting_path, ''), max_messages "
+      "SELECT enabled, coalesce(pin_hash, ''), coalesce(greeting_path, ''), max_messages, "
+      "coalesce(email, '') "
       "FROM voicemail_settings WHERE tenant_id = ? AND extension = ?");
   if (!query) return query.error();
   query->bind(1, tenant).bind(2, box);
@@ -240,6 +261,7 @@ Result<VoicemailSettings> SqliteStore::get_voicemail_settings(TenantId tenant,
     if (const std::int64_t limit = query->column_int(3); limit > 0) {
       settings.max_messages = static_cast<std::uint32_t>(limit);
     }
+    settings.email = query->column_text(4);
   }
   return settings;
 }
@@ -265,6 +287,10 @@ Result<void> SqliteStore::set_voicemail_column(TenantId tenant, std::string_view
                   "INSERT INTO voicemail_settings (tenant_id, extension, pin_hash) VALUES (?, ?, "
                   "?) "
                   "ON CONFLICT (tenant_id, extension) DO UPDATE SET pin_hash = excluded.pin_hash")
+        : column == "email"
+            ? connection_.prepare(
+                  "INSERT INTO voicemail_settings (tenant_id, extension, email) VALUES (?, ?, ?) "
+                  "ON CONFLICT (tenant_id, extension) DO UPDATE SET email = excluded.email")
         : column == "greeting_path"
             ? connection_.prepare(
                   "INSERT INTO voicemail_settings (tenant_id, extension, greeting_path) VALUES "
@@ -306,6 +332,14 @@ Result<void> SqliteStore::set_voicemail_greeting(TenantId tenant, std::string_vi
                    std::to_string(kMaxPathLength) + " bytes");
   }
   return set_voicemail_column(tenant, box, "greeting_path", path, std::nullopt);
+}
+
+Result<void> SqliteStore::set_voicemail_email(TenantId tenant, std::string_view box,
+                                              std::string_view address) {
+  if (!address.empty()) {
+    if (auto valid = check_email_address(address); !valid) return valid.error();
+  }
+  return set_voicemail_column(tenant, box, "email", address, std::nullopt);
 }
 
 Result<void> SqliteStore::set_voicemail_max_messages(TenantId tenant, std::string_view box,

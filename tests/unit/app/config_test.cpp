@@ -38,6 +38,7 @@ TEST(Config, TheExampleFileLoadsAndMatchesTheDefaults) {
   EXPECT_EQ(loaded->workers, defaults.workers);
   EXPECT_EQ(loaded->data_dir, defaults.data_dir);
   EXPECT_EQ(loaded->log_level, defaults.log_level);
+  EXPECT_EQ(loaded->sdes, defaults.sdes);
 }
 
 TEST(Config, ReadsEveryKey) {
@@ -160,6 +161,45 @@ class TempTree {
  private:
   std::filesystem::path root_;
 };
+
+// Voicemail to e-mail's relay (decision 0034): read, checked, and off by default.
+TEST(Config, SmtpSection) {
+  EXPECT_TRUE(Config{}.smtp_host.empty());
+  auto config = parse_config(
+      "[smtp]\nhost = \"relay.example.com\"\nport = 2525\nfrom = \"pbx@example.com\"\n"
+      "helo = \"pbx.example.com\"\ntimeout_s = 5\nattempts = 2\nretry_s = 0.5\n");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->smtp_host, "relay.example.com");
+  EXPECT_EQ(config->smtp_port, 2525U);
+  EXPECT_EQ(config->smtp_from, "pbx@example.com");
+  EXPECT_EQ(config->smtp_helo, "pbx.example.com");
+  EXPECT_EQ(config->smtp_attempts, 2U);
+  EXPECT_DOUBLE_EQ(config->smtp_retry_s, 0.5);
+  EXPECT_TRUE(validate(*config).ok());
+  EXPECT_FALSE(parse_config("[smtp]\nstarttls = true\n").ok());  // not supported: refused
+  EXPECT_FALSE(parse_config("[smtp]\nport = 0\n").ok());
+  Config bad_from;
+  bad_from.smtp_from = "parley@localhost>\r\nRCPT TO:<x@y";
+  EXPECT_FALSE(validate(bad_from).ok());
+  Config bad_host;
+  bad_host.smtp_host = "relay.example.com\r\nQUIT";
+  EXPECT_FALSE(validate(bad_host).ok());
+}
+
+// SDES-SRTP policy (decision 0033).
+TEST(Config, MediaSdesPolicy) {
+  EXPECT_EQ(Config{}.sdes, "tls");
+  for (const std::string_view value : {"off", "accept", "tls"}) {
+    auto config = parse_config("[media]\nsdes = \"" + std::string(value) + "\"\n");
+    ASSERT_TRUE(config.ok()) << config.error().message;
+    EXPECT_EQ(config->sdes, value);
+    EXPECT_TRUE(validate(*config).ok());
+  }
+  auto wrong = parse_config("[media]\nsdes = \"always\"\n");
+  ASSERT_TRUE(wrong.ok());
+  ASSERT_FALSE(validate(*wrong).ok());
+  EXPECT_NE(validate(*wrong).error().message.find("media.sdes"), std::string::npos);
+}
 
 TEST(Config, PresenceSection) {
   auto config = parse_config(

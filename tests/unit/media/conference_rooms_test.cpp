@@ -13,6 +13,7 @@
 #include <future>
 #include <numbers>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "media/codecs/g711.hpp"
@@ -131,6 +132,65 @@ TEST_F(ConferenceRoomsTest, EachSeatHearsTheOthersButNotItself) {
   rooms_.release(talker);
   rooms_.release(listener);
   EXPECT_EQ(rooms_.room_count(), 0U);
+}
+
+// A muted seat (decision 0034) is not heard by the others but still hears them; unmuting it,
+// from any thread, brings it back within a tick or two.
+TEST_F(ConferenceRoomsTest, MutedSeatHearsTheRoomButIsNotHeard) {
+  auto a = reserve_on(0, 10);
+  auto b = reserve_on(1, 10);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  const CodecSpec pcmu{"PCMU", 8000, 1, ""};
+  rooms_.join(a, pcmu);
+  rooms_.join(b, pcmu);
+
+  std::array<std::uint8_t, ConferenceSeat::kMaxPayload> out{};
+  std::array<std::uint8_t, 160> frame{};
+  int sent = 0;
+  // Both talk for `frames` × 20 ms; returns what each heard after the first 15 frames.
+  const auto talk = [&](int frames) {
+    std::pair<std::vector<std::uint8_t>, std::vector<std::uint8_t>> heard;
+    auto next = std::chrono::steady_clock::now();
+    for (int i = 0; i < frames; ++i, ++sent) {
+      for (std::size_t n = 0; n < frame.size(); ++n) {
+        const double t = static_cast<double>(sent * 160 + static_cast<int>(n)) / 8000.0;
+        frame[n] = linear_to_ulaw(
+            static_cast<std::int16_t>(8000.0 * std::sin(2 * std::numbers::pi * 1000 * t)));
+      }
+      a->put_received(static_cast<std::uint16_t>(sent), static_cast<std::uint32_t>(sent * 160),
+                      frame);
+      b->put_received(static_cast<std::uint16_t>(sent), static_cast<std::uint32_t>(sent * 160),
+                      frame);
+      next += 20ms;
+      std::this_thread::sleep_until(next);
+      if (const std::size_t size = a->take_mixed(out); size > 0 && i >= 15) {
+        heard.first.insert(heard.first.end(), out.begin(), out.begin() + size);
+      }
+      if (const std::size_t size = b->take_mixed(out); size > 0 && i >= 15) {
+        heard.second.insert(heard.second.end(), out.begin(), out.begin() + size);
+      }
+    }
+    return heard;
+  };
+
+  const auto before = talk(40);
+  EXPECT_GT(level(before.first), 3000.0);  // each hears the other
+  EXPECT_GT(level(before.second), 3000.0);
+
+  a->set_muted(true);
+  EXPECT_TRUE(a->muted());
+  const auto muted = talk(40);
+  EXPECT_GT(level(muted.first), 3000.0);  // a still hears b
+  EXPECT_LT(level(muted.second), 50.0);   // b no longer hears a
+  EXPECT_GE(muted.second.size(), 160U * 20);
+
+  a->set_muted(false);
+  const auto after = talk(40);
+  EXPECT_GT(level(after.second), 3000.0);
+
+  rooms_.release(a);
+  rooms_.release(b);
 }
 
 TEST_F(ConferenceRoomsTest, SeatRingsDropTheOldestInsteadOfGrowing) {

@@ -801,6 +801,86 @@ TEST_F(RegistrarTest, StreamConnectionIsRemembered) {
   EXPECT_EQ(contacts[0].binding.received.port, 40001);
 }
 
+// Stateless answering (decision 0036): how the SIP worker hands REGISTER to the registrar.
+class StatelessRegistrarTest : public RegistrarTest {
+ protected:
+  // Sends `r` with Via branch number `branch` straight to the registrar; returns its answer.
+  Message send_stateless(const Register& r, std::uint64_t branch,
+                         const Peer& from = peer("198.51.100.7:5060")) {
+    const std::size_t before = transport_.sent.size();
+    EXPECT_TRUE(registrar_->answer_statelessly(testing::parse(text(r, branch)), from, transport_));
+    EXPECT_EQ(transport_.sent.size(), before + 1);
+    if (transport_.sent.size() != before + 1) return Message{};
+    last_raw_ = transport_.sent.back().bytes;
+    return testing::parse(last_raw_);
+  }
+};
+
+TEST_F(StatelessRegistrarTest, ChallengeHoldsNoStateAndARetransmissionKeepsItsTag) {
+  Register r;
+  const Message first = send_stateless(r, 1);
+  ASSERT_EQ(first.status_code(), 401) << last_raw_;
+  const Message again = send_stateless(r, 1);
+  ASSERT_EQ(again.status_code(), 401);
+  // RFC 3261 §8.2.7: the same request gets the same To tag; another request another one.
+  EXPECT_FALSE(first.to_tag().empty());
+  EXPECT_EQ(first.to_tag(), again.to_tag());
+  Register next = r;
+  ++next.cseq;
+  EXPECT_NE(send_stateless(next, 2).to_tag(), first.to_tag());
+  EXPECT_EQ(layer_.size(), 0u);
+  EXPECT_EQ(transport_.sent.back().to.remote.to_string(), "198.51.100.7:5060");
+}
+
+TEST_F(StatelessRegistrarTest, RetransmittedRegisterGetsTheSame200WithoutAStoreWrite) {
+  Register r;
+  const Message challenge = send_stateless(r, 1);
+  ASSERT_EQ(challenge.status_code(), 401);
+  take_challenge(client_, challenge);
+  ++r.cseq;
+  r.authorization = authorize(client_, r);
+  const Message accepted = send_stateless(r, 2);
+  ASSERT_EQ(accepted.status_code(), 200) << last_raw_;
+  location_->flush();
+  const auto written = location_->stats().writer.written;
+
+  now_ += 3;  // the 200 was lost; the phone retransmits the very same bytes
+  const Message repeated = send_stateless(r, 2);
+  ASSERT_EQ(repeated.status_code(), 200) << last_raw_;
+  EXPECT_EQ(values(repeated, HeaderId::kContact),
+            std::vector<std::string>{"<sip:1001@198.51.100.7:5060>;expires=3597"});
+  EXPECT_EQ(repeated.to_tag(), accepted.to_tag());
+  location_->flush();
+  EXPECT_EQ(location_->stats().writer.written, written);
+  EXPECT_EQ(lookup().at(0).expires_at, kStart + 3600);  // unchanged
+  EXPECT_EQ(registrar_->stats().accepted, 1u);
+  EXPECT_EQ(registrar_->stats().repeated, 1u);
+  EXPECT_EQ(layer_.size(), 0u);
+}
+
+TEST_F(StatelessRegistrarTest, ReusedCredentialsOnAnotherRequestAreChallenged) {
+  Register r;
+  const Message challenge = send_stateless(r, 1);
+  take_challenge(client_, challenge);
+  ++r.cseq;
+  r.authorization = authorize(client_, r);
+  ASSERT_EQ(send_stateless(r, 2).status_code(), 200) << last_raw_;
+
+  // The same Authorization (same nc) on a request with a higher CSeq is a replay, not a
+  // retransmission: it must not refresh or remove anything.
+  Register replay = r;
+  ++replay.cseq;
+  replay.contacts = {"<sip:1001@198.51.100.7:5060>;expires=0"};
+  const Message answer = send_stateless(replay, 3);
+  EXPECT_EQ(answer.status_code(), 401) << last_raw_;
+  EXPECT_EQ(lookup().size(), 1u);
+  // Nor may another extension's request borrow them.
+  Register other = r;
+  other.user = "1002";
+  EXPECT_EQ(send_stateless(other, 4).status_code(), 401);
+  EXPECT_EQ(registrar_->stats().repeated, 0u);
+}
+
 TEST(RegistrarParsingTest, DeltaSecondsQValuesAndDates) {
   EXPECT_EQ(parse_delta_seconds("0"), 0u);
   EXPECT_EQ(parse_delta_seconds("3600"), 3600u);

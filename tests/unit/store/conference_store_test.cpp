@@ -31,6 +31,17 @@ class ConferenceStoreTest : public StoreFixture {
     row.max_participants = 10;
     return row;
   }
+
+  // Whether the schema itself refuses `sql` (INSERT ... VALUES (<tenant>, ...)), written over a
+  // second connection that skips the store's own checks, as an older CLI would write.
+  bool schema_refuses(const std::string& columns, const std::string& values) const {
+    auto raw = Connection::open((dir_.path() / "data" / "parley.db").string(),
+                                std::chrono::milliseconds(1000));
+    EXPECT_TRUE(raw.ok());
+    return raw.ok() && !raw->exec("INSERT INTO " + columns + " VALUES (" +
+                                  std::to_string(tenant_.id) + ", " + values + ")")
+                            .ok();
+  }
 };
 
 TEST_F(ConferenceStoreTest, AddsListsAndRemovesRooms) {
@@ -114,22 +125,50 @@ TEST_F(ConferenceStoreTest, SharesTheNumberSpaceWithExtensionsAndRingGroups) {
 
 TEST_F(ConferenceStoreTest, TriggersHoldForWritersThatSkipTheStoresChecks) {
   ASSERT_TRUE(store_->add_conference_room(room("800")).ok());
-  auto raw = Connection::open((dir_.path() / "data" / "parley.db").string(),
-                              std::chrono::milliseconds(1000));
-  ASSERT_TRUE(raw.ok());
-  const std::string tenant = std::to_string(tenant_.id);
-  EXPECT_FALSE(raw->exec("INSERT INTO conference_rooms (tenant_id, number, max_participants, "
-                         "created_at) VALUES (" +
-                         tenant + ", '1001', 10, 1)")
-                   .ok());
-  EXPECT_FALSE(raw->exec("INSERT INTO extensions (tenant_id, number, created_at, updated_at) "
-                         "VALUES (" +
-                         tenant + ", '800', 1, 1)")
-                   .ok());
-  EXPECT_FALSE(raw->exec("INSERT INTO conference_rooms (tenant_id, number, pin, "
-                         "max_participants, created_at) VALUES (" +
-                         tenant + ", '801', '12', 10, 1)")
-                   .ok());
+  EXPECT_TRUE(schema_refuses("conference_rooms (tenant_id, number, max_participants, created_at)",
+                             "'1001', 10, 1"));
+  EXPECT_TRUE(
+      schema_refuses("extensions (tenant_id, number, created_at, updated_at)", "'800', 1, 1"));
+  EXPECT_TRUE(
+      schema_refuses("conference_rooms (tenant_id, number, pin, max_participants, created_at)",
+                     "'801', '12', 10, 1"));
+}
+
+// Migration 16 (decision 0034): the moderator PIN follows the PIN's rules, differs from it,
+// is kept and read back, and the schema refuses a bad one from writers that skip the store.
+TEST_F(ConferenceStoreTest, KeepsAModeratorPinThatDiffersFromThePin) {
+  ConferenceRoom with_moderator = room("800", "1357");
+  with_moderator.moderator_pin = "9876";
+  ASSERT_TRUE(store_->add_conference_room(with_moderator).ok());
+  ConferenceRoom open_room = room("801");
+  open_room.moderator_pin = "2468";
+  ASSERT_TRUE(store_->add_conference_room(open_room).ok());
+  auto rooms = store_->list_conference_rooms(tenant_.id);
+  ASSERT_TRUE(rooms.ok());
+  ASSERT_EQ(rooms->size(), 2U);
+  EXPECT_EQ((*rooms)[0].moderator_pin, "9876");
+  EXPECT_EQ((*rooms)[1].moderator_pin, "2468");
+  EXPECT_EQ((*rooms)[1].pin, "");
+
+  for (const std::string& bad : {std::string("1357"), std::string("12"), std::string("12ab")}) {
+    ConferenceRoom refused = room("802", "1357");
+    refused.moderator_pin = bad;
+    auto added = store_->add_conference_room(refused);
+    ASSERT_FALSE(added.ok()) << bad;
+    EXPECT_TRUE(is_error(added.error(), StoreError::kInvalidInput)) << bad;
+  }
+  EXPECT_TRUE(check_moderator_pin("", "").ok());
+  EXPECT_FALSE(check_moderator_pin("1357", "1357").ok());
+
+  EXPECT_TRUE(schema_refuses(
+      "conference_rooms (tenant_id, number, pin, moderator_pin, max_participants, created_at)",
+      "'803', '1357', '1357', 10, 1"));
+  EXPECT_TRUE(schema_refuses(
+      "conference_rooms (tenant_id, number, moderator_pin, max_participants, created_at)",
+      "'804', '12x4', 10, 1"));
+  EXPECT_FALSE(schema_refuses(
+      "conference_rooms (tenant_id, number, pin, moderator_pin, max_participants, created_at)",
+      "'805', '1357', '2468', 10, 1"));
 }
 
 }  // namespace

@@ -92,5 +92,29 @@ TEST_F(VoicemailSettingsTest, BadInputIsRefusedWithAClearError) {
   EXPECT_EQ(settings().pin_hash, "");
 }
 
+// Migration 16 (decision 0034): the address new messages are mailed to.
+TEST_F(VoicemailSettingsTest, EmailAddressIsKeptClearedAndChecked) {
+  EXPECT_EQ(settings().email, "");
+  const auto before = counter();
+  ASSERT_TRUE(store_->set_voicemail_email(tenant_.id, "1001", "alice@example.com").ok());
+  EXPECT_EQ(settings().email, "alice@example.com");
+  EXPECT_GT(counter(), before);
+  EXPECT_TRUE(settings().enabled);  // the other settings stay
+  ASSERT_TRUE(store_->set_voicemail_email(tenant_.id, "1001", "").ok());
+  EXPECT_EQ(settings().email, "");
+
+  for (const std::string& bad :
+       {std::string("alice"), std::string("@example.com"), std::string("alice@"),
+        std::string("a@b@c"), std::string("alice smith@example.com"),
+        std::string("alice@example.com>\r\nRCPT TO:<x@y"), std::string("<alice@example.com>"),
+        std::string("a,b@example.com"), std::string(250, 'a') + "@b.cd"}) {
+    auto set = store_->set_voicemail_email(tenant_.id, "1001", bad);
+    ASSERT_FALSE(set.ok()) << bad;
+    EXPECT_TRUE(is_error(set.error(), StoreError::kInvalidInput)) << bad;
+  }
+  EXPECT_FALSE(store_->set_voicemail_email(tenant_.id, "1999", "alice@example.com").ok());
+  EXPECT_EQ(settings().email, "");
+}
+
 }  // namespace
 }  // namespace parley::store::sqlite

@@ -45,6 +45,7 @@ export class ChatClient {
   private state: ChatState;
   private socket: WebSocket | null = null;
   private readonly listeners = new Set<(state: ChatState) => void>();
+  private readonly eventListeners = new Set<(event: ChatEvent) => void>();
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
   private stopped = false;
@@ -79,9 +80,16 @@ export class ChatClient {
     this.socket = null;
   }
 
+  /** Every event as it arrives (after the state took it in): browser notifications watch these. */
+  onEvent(listener: (event: ChatEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
   private apply(event: ChatEvent): void {
     this.state = reduce(this.state, event);
     for (const listener of this.listeners) listener(this.state);
+    for (const listener of this.eventListeners) listener(event);
   }
 
   private connect(): void {

@@ -202,11 +202,11 @@ export function userPart(address: string): string {
 }
 
 export type AdminPage =
-  | 'dashboard' | 'extensions' | 'ring-groups' | 'forwarding' | 'rooms' | 'queues' | 'calls'
-  | 'recordings' | 'registrations';
+  | 'dashboard' | 'extensions' | 'ring-groups' | 'forwarding' | 'rooms' | 'queues' | 'ivrs' | 'schedules'
+  | 'voicemail' | 'calls' | 'recordings' | 'registrations';
 export const ADMIN_PAGES: readonly AdminPage[] = [
-  'dashboard', 'extensions', 'ring-groups', 'forwarding', 'rooms', 'queues', 'calls', 'recordings',
-  'registrations',
+  'dashboard', 'extensions', 'ring-groups', 'forwarding', 'rooms', 'queues', 'ivrs', 'schedules', 'voicemail',
+  'calls', 'recordings', 'registrations',
 ];
 
 /**

@@ -2,7 +2,8 @@
 // Errors become ApiError with the problem document's detail and `field`, so a form can show the
 // message beside the input at fault.
 
-import { ApiError, readProblem, request, signIn, type Session } from './api';
+import { signIn, type Session } from './api';
+import { call, getJson } from './rest';
 import { adminSignInError } from './errors';
 import { readLiveCall, type LiveCall } from './dashboard';
 import type { CallRecord } from './call_records';
@@ -28,30 +29,6 @@ export function adminSignIn(name: string, password: string): Promise<Session> {
   return signIn(name, password, adminSignInError);
 }
 
-async function failure(response: Response): Promise<ApiError> {
-  const problem = await readProblem(response);
-  const message = problem?.detail || problem?.title || `The server answered HTTP ${response.status}.`;
-  return new ApiError(message, response.status, typeof problem?.field === 'string' ? problem.field : null);
-}
-
-async function getJson(path: string): Promise<unknown> {
-  const response = await request(path, { headers: { Accept: 'application/json' } });
-  if (!response.ok) throw await failure(response);
-  return response.json();
-}
-
-async function change(session: Session, method: string, path: string, body?: unknown): Promise<unknown> {
-  const headers: Record<string, string> = { 'X-CSRF-Token': session.csrfToken, Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await request(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw await failure(response);
-  return response.status === 204 ? null : response.json();
-}
-
 export async function listTenants(): Promise<Tenant[]> {
   return readPage(await getJson('/api/v1/tenants?limit=1000'), readTenant).items;
 }
@@ -73,19 +50,19 @@ export async function createExtension(session: Session, domain: string, input: N
   const body: Record<string, string> = { number: input.number.trim() };
   if (input.displayName.trim()) body.display_name = input.displayName.trim();
   if (input.password !== null) body.password = input.password;
-  const created = await change(session, 'POST', `${tenantPath(domain)}/extensions`, body);
+  const created = await call(session, 'POST', `${tenantPath(domain)}/extensions`, body);
   const password = (created as Record<string, unknown> | null)?.password;
   return typeof password === 'string' ? password : null;
 }
 
 export async function renameExtension(session: Session, domain: string, number: string, displayName: string): Promise<void> {
-  await change(session, 'PATCH', `${tenantPath(domain)}/extensions/${encodeURIComponent(number)}`, {
+  await call(session, 'PATCH', `${tenantPath(domain)}/extensions/${encodeURIComponent(number)}`, {
     display_name: displayName.trim(),
   });
 }
 
 export async function deleteExtension(session: Session, domain: string, number: string): Promise<void> {
-  await change(session, 'DELETE', `${tenantPath(domain)}/extensions/${encodeURIComponent(number)}`);
+  await call(session, 'DELETE', `${tenantPath(domain)}/extensions/${encodeURIComponent(number)}`);
 }
 
 export async function listRegistrations(domain: string): Promise<Registration[]> {

@@ -1,7 +1,8 @@
 // Ring groups, forwarding and do-not-disturb in the admin console: the API's documents read
 // defensively (pure, unit-tested) and the REST calls that change them (docs/api.md).
 
-import { request, readProblem, ApiError, type Session } from './api';
+import type { Session } from './api';
+import { bag, call, strings, text } from './rest';
 import { readPage, tenantPath } from './admin';
 
 export type RingStrategy = 'ring-all' | 'hunt';
@@ -30,10 +31,6 @@ export interface CallFeatures {
   forwards: Forward[];
 }
 
-type Bag = Record<string, unknown>;
-const bag = (value: unknown): Bag | null =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Bag) : null;
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 export function readRingGroup(raw: unknown): RingGroup | null {
   const b = bag(raw);
@@ -44,7 +41,7 @@ export function readRingGroup(raw: unknown): RingGroup | null {
     name: text(b.name),
     strategy: b.strategy === 'hunt' ? 'hunt' : 'ring-all',
     memberTimeoutSeconds: Number.isFinite(timeout) ? timeout : 0,
-    members: Array.isArray(b.members) ? b.members.filter((m): m is string => typeof m === 'string') : [],
+    members: strings(b.members),
     finalDestination: text(b.final_destination) || 'hangup',
   };
 }
@@ -80,21 +77,6 @@ export const CONDITION_LABELS: Record<ForwardCondition, string> = {
 };
 
 // --- REST calls --------------------------------------------------------------------------------
-
-async function failure(response: Response): Promise<ApiError> {
-  const problem = await readProblem(response);
-  const message = problem?.detail || problem?.title || `The server answered HTTP ${response.status}.`;
-  return new ApiError(message, response.status, typeof problem?.field === 'string' ? problem.field : null);
-}
-
-async function call(session: Session | null, method: string, path: string, body?: unknown): Promise<unknown> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (session && method !== 'GET') headers['X-CSRF-Token'] = session.csrfToken;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!response.ok) throw await failure(response);
-  return response.status === 204 ? null : response.json();
-}
 
 const groupsPath = (domain: string) => `${tenantPath(domain)}/ring-groups`;
 const featuresPath = (domain: string, number: string) =>

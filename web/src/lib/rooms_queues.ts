@@ -1,7 +1,8 @@
 // Conference rooms, call queues and call recordings in the admin console: the API's documents
 // read defensively (pure, unit-tested) and the REST calls that change them (docs/api.md).
 
-import { request, readProblem, ApiError, type Session } from './api';
+import type { Session } from './api';
+import { bag, call, count, strings, text } from './rest';
 import { readPage, tenantPath } from './admin';
 
 export interface ConferenceRoom {
@@ -37,12 +38,6 @@ export interface Recording {
   audioUrl: string;
 }
 
-type Bag = Record<string, unknown>;
-const bag = (value: unknown): Bag | null =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Bag) : null;
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const count = (value: unknown): number =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : 0;
 
 export function readConferenceRoom(raw: unknown): ConferenceRoom | null {
   const b = bag(raw);
@@ -63,7 +58,7 @@ export function readCallQueue(raw: unknown): CallQueue | null {
     maxWaitSeconds: count(b.max_wait_seconds),
     maxCallers: count(b.max_callers),
     fallback: text(b.fallback) || 'hangup',
-    members: Array.isArray(b.members) ? b.members.filter((m): m is string => typeof m === 'string') : [],
+    members: strings(b.members),
   };
 }
 
@@ -114,21 +109,6 @@ export function wholeNumber(input: string): number | null {
 }
 
 // --- REST calls --------------------------------------------------------------------------------
-
-async function failure(response: Response): Promise<ApiError> {
-  const problem = await readProblem(response);
-  const message = problem?.detail || problem?.title || `The server answered HTTP ${response.status}.`;
-  return new ApiError(message, response.status, typeof problem?.field === 'string' ? problem.field : null);
-}
-
-async function call(session: Session | null, method: string, path: string, body?: unknown): Promise<unknown> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (session && method !== 'GET') headers['X-CSRF-Token'] = session.csrfToken;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!response.ok) throw await failure(response);
-  return response.status === 204 ? null : response.json();
-}
 
 const roomsPath = (domain: string) => `${tenantPath(domain)}/conference-rooms`;
 const queuesPath = (domain: string) => `${tenantPath(domain)}/queues`;

@@ -14,6 +14,8 @@ import { totalUnread } from '../chat/chat_state';
 import { useChat } from '../chat/use_chat';
 import { usePresence } from '../phone/use_presence';
 import { PresencePicker } from './presence_picker';
+import { DndSwitch, ForwardingSettings, useCallFeatures } from './call_settings';
+import { NotificationsButton, useNotifications } from './notifications_button';
 
 type Tab = 'contacts' | 'keypad' | 'history' | 'chat';
 
@@ -46,6 +48,8 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
   const watched = contacts?.map((c) => c.extension).filter((e) => e !== extension) ?? null;
   const [presenceClient, presence] = usePresence(phone, extension, domain, watched);
   const [dialError, setDialError] = useState<string | null>(null);
+  const callFeatures = useCallFeatures(domain, extension);
+  useNotifications(chat, extension, state);
 
   useEffect(() => {
     const unsubscribe = phone.subscribe(setState);
@@ -105,6 +109,8 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
           </p>
         </div>
         <PresencePicker client={presenceClient} own={presence.own} />
+        <DndSwitch session={session} domain={domain} extension={extension} state={callFeatures} />
+        <NotificationsButton />
         <button type="button" onClick={() => void leave()}>Sign out</button>
       </header>
       {state.problem && <p class="error banner" role="alert">{state.problem}</p>}
@@ -156,6 +162,7 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
         <aside class="side-column">
           {call && call.phase !== 'ringing' && <CallPanel call={call} phone={phone} domain={domain} />}
           <Devices phone={phone} refreshKey={inCall} />
+          <ForwardingSettings session={session} domain={domain} extension={extension} state={callFeatures} />
         </aside>
       </div>
     </div>

@@ -40,6 +40,8 @@ class ApiRouteTest : public ::testing::Test {
         {"boss", *hash_password("boss-password"), store::AdminRole::kTenantAdmin, example_.id}));
     recordings_dir_ = dir_.path() / "data" / "recordings";
     std::filesystem::create_directories(recordings_dir_);
+    voicemail_dir_ = dir_.path() / "data" / "voicemail";
+    std::filesystem::create_directories(voicemail_dir_);
     make_api(true);
     boss_ = login("boss", "boss-password");
   }
@@ -53,6 +55,9 @@ class ApiRouteTest : public ::testing::Test {
       api_options.call_queues = store_.get();
       api_options.recordings = store_.get();
       api_options.recordings_dir = recordings_dir_;
+      api_options.ivr = store_.get();
+      api_options.voicemail = store_.get();
+      api_options.voicemail_dir = voicemail_dir_;
     }
     api_ = std::make_unique<RestApi>(*store_, *store_, clock_, api_options);
   }
@@ -108,6 +113,7 @@ class ApiRouteTest : public ::testing::Test {
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<RestApi> api_;
   std::filesystem::path recordings_dir_;
+  std::filesystem::path voicemail_dir_;
   store::Tenant example_;
   store::Tenant other_;
   Session boss_;

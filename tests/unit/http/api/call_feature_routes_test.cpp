@@ -133,7 +133,7 @@ TEST_F(CallFeatureRoutesTest, ForwardingInputIsCheckedNamingTheField) {
   EXPECT_EQ(reloads_, 0);
 }
 
-TEST_F(CallFeatureRoutesTest, TenantAdminSeesNothingOfAnotherTenantAndUsersNothingAtAll) {
+TEST_F(CallFeatureRoutesTest, TenantAdminSeesNothingOfAnotherTenantAndUsersOnlyTheirOwn) {
   ASSERT_TRUE(store_->add_ring_group({.tenant_id = other_.id, .number = "700"}));
   const std::string other = "/api/v1/tenants/other.org";
   for (const auto& [method, path, body] : std::vector<std::array<std::string, 3>>{
@@ -153,15 +153,27 @@ TEST_F(CallFeatureRoutesTest, TenantAdminSeesNothingOfAnotherTenantAndUsersNothi
   EXPECT_TRUE(store_->get_ring_group(other_.id, "700").ok());
   EXPECT_FALSE(store_->get_call_features(other_.id, "2001")->dnd);
 
-  // The system admin reaches it; an extension's user is refused every admin route.
+  // The system admin reaches it; an extension's user is refused the admin routes and another
+  // extension's forwarding, and sets only their own (issue 10: DND from the web app).
   const Session root = login("root", "root-password");
   EXPECT_EQ(send("GET", other + "/ring-groups/700", "", &root).status, 200);
   const Session user = login("1001@example.com", "sip-secret-1001");
   EXPECT_EQ(send("GET", std::string(kGroups), "", &user).status, 403);
-  EXPECT_EQ(send("PATCH", "/api/v1/tenants/example.com/extensions/1001/call-features",
-                 R"({"dnd":true})", &user)
-                .status,
+  const std::string mine = "/api/v1/tenants/example.com/extensions/1001";
+  const std::string theirs = "/api/v1/tenants/example.com/extensions/1002";
+  EXPECT_EQ(send("PATCH", theirs + "/call-features", R"({"dnd":true})", &user).status, 403);
+  EXPECT_EQ(send("PUT", theirs + "/forwards/always", R"({"destination":"1001"})", &user).status,
             403);
+  EXPECT_EQ(send("GET", theirs + "/call-features", "", &user).status, 403);
+  EXPECT_FALSE(store_->get_call_features(example_.id, "1002")->dnd);
+  EXPECT_EQ(send("GET", other + "/extensions/2001/call-features", "", &user).status, 404);
+  const Response dnd = send("PATCH", mine + "/call-features", R"({"dnd":true})", &user);
+  EXPECT_EQ(dnd.status, 200) << dnd.body;
+  EXPECT_TRUE(store_->get_call_features(example_.id, "1001")->dnd);
+  EXPECT_EQ(
+      send("PUT", mine + "/forwards/busy", R"({"destination":"voicemail:1001"})", &user).status,
+      200);
+  EXPECT_EQ(send("DELETE", mine + "/forwards/busy", "", &user).status, 204);
   // Without the CSRF token a cookie session changes nothing.
   Session no_csrf = boss_;
   no_csrf.csrf = "wrong";

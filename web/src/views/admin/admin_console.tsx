@@ -1,5 +1,6 @@
 // The admin console at /admin: sign-in, then one tenant's dashboard (live counts over WebSocket,
-// charts), extensions, ring groups, forwarding, conference rooms, call queues, call records,
+// charts), extensions, ring groups, forwarding, conference rooms, call queues, IVR menus,
+// schedules, voicemail boxes, call records,
 // recordings and live registrations. A system admin picks the tenant; a tenant admin sees only its own.
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, signOut, type Session } from '../../lib/api';
@@ -11,10 +12,13 @@ import { ConferenceRoomsPage } from './conference_rooms_page';
 import { DashboardPage } from './dashboard_page';
 import { ExtensionsPage } from './extensions_page';
 import { ForwardingPage } from './forwarding_page';
+import { IvrsPage } from './ivrs_page';
 import { QueuesPage } from './queues_page';
 import { RecordingsPage } from './recordings_page';
 import { RingGroupsPage } from './ring_groups_page';
 import { RegistrationsPage } from './registrations_page';
+import { SchedulesPage } from './schedules_page';
+import { VoicemailPage } from './voicemail_page';
 
 // Remembers for this tab that a cookie session probably exists, so a reload asks the API who is
 // signed in; without the mark no probe is made (its 401 would be a console error on every visit).
@@ -27,6 +31,9 @@ const PAGE_TITLES: Record<AdminPage, string> = {
   forwarding: 'Forwarding',
   rooms: 'Conference rooms',
   queues: 'Call queues',
+  ivrs: 'IVR menus',
+  schedules: 'Schedules',
+  voicemail: 'Voicemail',
   calls: 'Call records',
   recordings: 'Recordings',
   registrations: 'Registrations',
@@ -148,6 +155,9 @@ function SignedInConsole({ session, onSignedOut }: { session: Session; onSignedO
         {tenant && page === 'forwarding' && <ForwardingPage key={tenant} session={session} domain={tenant} />}
         {tenant && page === 'rooms' && <ConferenceRoomsPage key={tenant} session={session} domain={tenant} />}
         {tenant && page === 'queues' && <QueuesPage key={tenant} session={session} domain={tenant} />}
+        {tenant && page === 'ivrs' && <IvrsPage key={tenant} session={session} domain={tenant} />}
+        {tenant && page === 'schedules' && <SchedulesPage key={tenant} session={session} domain={tenant} />}
+        {tenant && page === 'voicemail' && <VoicemailPage key={tenant} session={session} domain={tenant} />}
         {tenant && page === 'calls' && <CallRecordsPage key={tenant} domain={tenant} />}
         {tenant && page === 'recordings' && <RecordingsPage key={tenant} domain={tenant} />}
         {tenant && page === 'registrations' && <RegistrationsPage key={tenant} domain={tenant} />}

@@ -1,4 +1,4 @@
-#include "webrtc/srtp_session.hpp"
+#include "media/srtp_session.hpp"
 
 #include <openssl/crypto.h>
 #include <srtp2/srtp.h>
@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-namespace parley::webrtc {
+namespace parley::media {
 
 namespace {
 
@@ -30,12 +30,20 @@ srtp_err_status_t init_libsrtp_once() {
 }
 
 srtp_profile_t libsrtp_profile(SrtpProfile profile) {
-  return profile == SrtpProfile::kAeadAes128Gcm ? srtp_profile_aead_aes_128_gcm
-                                                : srtp_profile_aes128_cm_sha1_80;
+  switch (profile) {
+    case SrtpProfile::kAeadAes128Gcm:
+      return srtp_profile_aead_aes_128_gcm;
+    case SrtpProfile::kAes128CmHmacSha1_32:
+      return srtp_profile_aes128_cm_sha1_32;
+    case SrtpProfile::kAes128CmHmacSha1_80:
+      break;
+  }
+  return srtp_profile_aes128_cm_sha1_80;
 }
 
 bool known_profile(SrtpProfile profile) {
-  return profile == SrtpProfile::kAes128CmHmacSha1_80 || profile == SrtpProfile::kAeadAes128Gcm;
+  return profile == SrtpProfile::kAes128CmHmacSha1_80 ||
+         profile == SrtpProfile::kAes128CmHmacSha1_32 || profile == SrtpProfile::kAeadAes128Gcm;
 }
 
 // RFC 3550 §5.1: the fixed header, CSRCs and the header extension must lie inside `available`.
@@ -91,6 +99,8 @@ std::string_view to_string(SrtpProfile profile) {
   switch (profile) {
     case SrtpProfile::kAes128CmHmacSha1_80:
       return "SRTP_AES128_CM_SHA1_80";
+    case SrtpProfile::kAes128CmHmacSha1_32:
+      return "SRTP_AES128_CM_SHA1_32";
     case SrtpProfile::kAeadAes128Gcm:
       return "SRTP_AEAD_AES_128_GCM";
   }
@@ -106,11 +116,20 @@ std::size_t master_salt_bytes(SrtpProfile profile) {
 }
 
 std::size_t rtp_trailer_bytes(SrtpProfile profile) {
-  return profile == SrtpProfile::kAeadAes128Gcm ? 16 : 10;
+  switch (profile) {
+    case SrtpProfile::kAeadAes128Gcm:
+      return 16;
+    case SrtpProfile::kAes128CmHmacSha1_32:
+      return 4;
+    case SrtpProfile::kAes128CmHmacSha1_80:
+      break;
+  }
+  return 10;
 }
 
+// SRTCP keeps the 80-bit tag under SHA1_32 (RFC 4568 §6.2.2; libsrtp does the same).
 std::size_t rtcp_trailer_bytes(SrtpProfile profile) {
-  return kSrtcpIndexBytes + rtp_trailer_bytes(profile);
+  return kSrtcpIndexBytes + (profile == SrtpProfile::kAeadAes128Gcm ? 16 : 10);
 }
 
 std::string_view to_string(SrtpStatus status) {
@@ -262,4 +281,4 @@ SrtpResult SrtpSession::unprotect_rtcp(std::span<std::uint8_t> packet) {
   return count({status, status == SrtpStatus::kOk ? static_cast<std::size_t>(length) : 0});
 }
 
-}  // namespace parley::webrtc
+}  // namespace parley::media

@@ -1,10 +1,12 @@
 #pragma once
 // SRTP and SRTCP (RFC 3711) for one direction of one media leg, in place in caller buffers.
 //
-// An SrtpSession is keyed with one master key and salt (from DTLS-SRTP, RFC 5764 §4.2) and
-// either only protects (outbound) or only unprotects (inbound), for any SSRC the leg carries.
-// Protection profiles: SRTP_AES128_CM_HMAC_SHA1_80 (RFC 5764 §4.1.2) and
-// SRTP_AEAD_AES_128_GCM (RFC 7714 §14.2).
+// An SrtpSession is keyed with one master key and salt (from DTLS-SRTP, RFC 5764 §4.2, or from
+// SDES a=crypto lines, RFC 4568) and either only protects (outbound) or only unprotects
+// (inbound), for any SSRC the leg carries. Protection profiles: SRTP_AES128_CM_HMAC_SHA1_80 and
+// _32 (RFC 5764 §4.1.2; with _32 SRTCP still carries the 80-bit tag, RFC 4568 §6.2.2) and
+// SRTP_AEAD_AES_128_GCM (RFC 7714 §14.2). It lives in media/ so that both WebRTC legs (webrtc/
+// above) and SDES legs (media/sdes_leg.hpp) use the one libsrtp wrapper.
 //
 // Packets are processed in place: protect_*() needs `size` plain bytes at the start of a buffer
 // with room for the trailer (rtp_trailer_bytes()/rtcp_trailer_bytes() more); unprotect_*()
@@ -24,18 +26,19 @@
 
 #include "base/result.hpp"
 
-namespace parley::webrtc {
+namespace parley::media {
 
 // The SRTPProtectionProfile code points of RFC 5764 §4.1.2 and RFC 7714 §14.2.
 enum class SrtpProfile : std::uint16_t {
   kAes128CmHmacSha1_80 = 0x0001,
+  kAes128CmHmacSha1_32 = 0x0002,
   kAeadAes128Gcm = 0x0007,
 };
 
 std::string_view to_string(SrtpProfile profile);      // "SRTP_AES128_CM_SHA1_80", ...
 std::size_t master_key_bytes(SrtpProfile profile);    // 16 for both
 std::size_t master_salt_bytes(SrtpProfile profile);   // 14 (AES-CM) or 12 (GCM)
-std::size_t rtp_trailer_bytes(SrtpProfile profile);   // the tag: 10 or 16
+std::size_t rtp_trailer_bytes(SrtpProfile profile);   // the tag: 10, 4 (SHA1_32) or 16
 std::size_t rtcp_trailer_bytes(SrtpProfile profile);  // E flag + SRTCP index + tag: 14 or 20
 
 // The largest trailer any supported profile adds; a slot this much larger than the plain
@@ -119,4 +122,4 @@ class SrtpSession {
   SrtpCounters counters_;
 };
 
-}  // namespace parley::webrtc
+}  // namespace parley::media

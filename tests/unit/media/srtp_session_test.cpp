@@ -3,7 +3,7 @@
 // (RFC 3711 §4.3 key derivation, §4.1.1 AES-CM and §4.2 HMAC-SHA1-80 with OpenSSL EVP), so a
 // wrapper that mis-keys, mis-orders key and salt or mis-indexes packets fails.
 
-#include "webrtc/srtp_session.hpp"
+#include "media/srtp_session.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -24,7 +24,7 @@ extern const srtp_cipher_type_t srtp_aes_gcm_128;
 extern const srtp_auth_type_t srtp_hmac;
 }
 
-namespace parley::webrtc {
+namespace parley::media {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -356,10 +356,17 @@ TEST_P(SrtpProfiles, TruncatedInputIsRefusedCleanly) {
 
 INSTANTIATE_TEST_SUITE_P(Profiles, SrtpProfiles,
                          ::testing::Values(SrtpProfile::kAes128CmHmacSha1_80,
+                                           SrtpProfile::kAes128CmHmacSha1_32,
                                            SrtpProfile::kAeadAes128Gcm),
                          [](const auto& info) {
-                           return info.param == SrtpProfile::kAeadAes128Gcm ? "AeadAes128Gcm"
-                                                                            : "Aes128CmSha1_80";
+                           switch (info.param) {
+                             case SrtpProfile::kAeadAes128Gcm:
+                               return "AeadAes128Gcm";
+                             case SrtpProfile::kAes128CmHmacSha1_32:
+                               return "Aes128CmSha1_32";
+                             default:
+                               return "Aes128CmSha1_80";
+                           }
                          });
 
 TEST(SrtpSession, ProtectNeedsRoomForTheTrailer) {
@@ -397,4 +404,4 @@ TEST(SrtpSession, RefusesKeysOfTheWrongLength) {
 }
 
 }  // namespace
-}  // namespace parley::webrtc
+}  // namespace parley::media

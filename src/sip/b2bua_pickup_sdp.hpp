@@ -1,0 +1,37 @@
+#pragma once
+// Answers for two SDP offers that cross (decision 0031). When a new user agent takes over one
+// side of a call with an INVITE of its own (call pickup by *8 or **EXT, an INVITE with
+// Replaces), two offers meet: the relay's offer for that side (the one the rung devices got, or
+// CallMedia::transfer_offer's) and the newcomer's offer in its INVITE. Neither agent can be
+// asked for an answer without another round trip, so Parley answers both itself:
+//   relay_answer     the newcomer's side as if it had answered the relay's offer: its
+//                    addresses, the first voice codec of its offer that the relay offered too
+//                    (plus telephone-event when both have it), numbered as the newcomer numbers
+//                    them. The B2BUA hands it to CallMedia::answer(side, ...), which points the
+//                    relay's leg at the newcomer and maps payload types (or transcodes).
+//   newcomer_answer  the 200's body for the newcomer: the relay's addresses for that side, the
+//                    same codecs with the newcomer's numbers, the newcomer's streams in order
+//                    (any but the first audio one refused with port 0, RFC 3264 §6).
+// Plain RTP only: an encrypted offer (SDES-SRTP, WebRTC's DTLS-SRTP) is refused with 488,
+// because the relay's offer carries no keys of ours to answer with.
+//
+// Pure text work on protocol/sdp values; safe from any thread.
+
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace parley::sip {
+
+struct CrossedAnswers {
+  std::string relay_answer;
+  std::string newcomer_answer;
+};
+
+// Error::code is the status for the newcomer: 400 its SDP does not parse, 488 no plain audio
+// stream or no codec in common, 500 the relay's own offer does not parse (a defect).
+Result<CrossedAnswers> answer_crossed_offers(std::string_view relay_offer,
+                                             std::string_view newcomer_offer);
+
+}  // namespace parley::sip
