@@ -20,11 +20,9 @@ admins boss (example.com) and stranger (other.org).
 Parley's RTP ports are 47500-47749 and the test peers' 47750-47999 (no other test uses them).
 """
 
-import argparse
 import glob
 import os
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -36,7 +34,7 @@ from call_client import Caller  # noqa: E402
 from media_peer import RtpPeer, pcmu_frames  # noqa: E402
 from media_test import Sdp, make_sdp  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
-from pbx_scenario import checker  # noqa: E402
+from pbx_scenario import checker, media_config, provisioned, script_arguments  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 DOMAIN = "example.com"
@@ -219,16 +217,10 @@ def voicemail(address, server, boss, data):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--parley", required=True)
-    parser.add_argument("--data-dir")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-api-ivr-") as tmp:
-        data = os.path.join(tmp, "data")
+    args = script_arguments(__doc__)
+    with provisioned(args.parley, "parley-api-ivr-") as (tmp, data):
         setup(args.parley, data)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 47500\nrtp_port_max = 47749\n")
+        config = media_config(tmp, 47500, 47749)
         with ParleyServer(args.parley, data_dir=data,
                           args=["--config", config, "--workers", "2"]) as server:
             address = wait_for_https(server)

@@ -19,11 +19,9 @@ signed in as boss (cookie + CSRF token):
 Parley's RTP ports are 47000-47499 (no other test uses them).
 """
 
-import argparse
 import glob
 import os
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -36,7 +34,7 @@ from media_peer import RtpPeer  # noqa: E402
 from media_test import PASSWORDS as MEDIA_PASSWORDS, Call, make_sdp  # noqa: E402
 from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
 from recording_test import send_tones  # noqa: E402
-from pbx_scenario import checker  # noqa: E402
+from pbx_scenario import checker, media_config, provisioned, script_arguments  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 DOMAIN = "example.com"
@@ -192,16 +190,10 @@ def scoping(address, boss, audio_url):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--parley", required=True)
-    parser.add_argument("--data-dir")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-api-rooms-") as tmp:
-        data = os.path.join(tmp, "data")
+    args = script_arguments(__doc__)
+    with provisioned(args.parley, "parley-api-rooms-") as (tmp, data):
         setup(args.parley, data)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 47000\nrtp_port_max = 47499\n")
+        config = media_config(tmp, 47000, 47499)
         with ParleyServer(args.parley, data_dir=data,
                           args=["--config", config, "--workers", "2"]) as server:
             address = wait_for_https(server)
