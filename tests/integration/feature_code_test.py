@@ -16,12 +16,10 @@ Python UAs on loopback: 1001 is registered (its phone) and dials codes from a se
 Parley's RTP ports are 48000-48499 and the test peer's 48500-48999 (no other test uses them).
 """
 
-import argparse
 import os
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -31,8 +29,8 @@ sys.path.insert(0, HERE)
 from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
 from media_peer import RtpPeer, pcmu_samples, rms  # noqa: E402
 from media_test import Sdp, make_sdp  # noqa: E402
-from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
-from pbx_scenario import checker  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, report, run_main  # noqa: E402
+from pbx_scenario import checker, media_config, provisioned, script_arguments  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
@@ -180,16 +178,9 @@ def scenario_refused(parley, data, server):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-codes-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 48000\nrtp_port_max = 48499\n")
+    args = script_arguments()
+    with provisioned(args.parley, "parley-codes-", PASSWORDS) as (tmp, data):
+        config = media_config(tmp, 48000, 48499)
         with ParleyServer(args.parley, data_dir=data, args=["--config", config]) as server:
             phone_1001 = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
             phone_1003 = SipUA(server.udp, "1003", DOMAIN, PASSWORDS["1003"])

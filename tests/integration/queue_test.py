@@ -22,12 +22,10 @@
 Parley's RTP ports are 43000-43499 and the test peers' 43500-43999 (no other test uses them).
 """
 
-import argparse
 import math
 import os
 import secrets
 import sys
-import tempfile
 import time
 import wave
 
@@ -39,9 +37,8 @@ from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
 from media_peer import (RtpPeer, goertzel_amplitude, pcmu_samples, rms,  # noqa: E402
                         samples_of)
 from media_test import Sdp, answer_pcmu_invite, make_sdp  # noqa: E402
-from parley_harness import (HarnessError, ParleyServer, provision, report, run_main,  # noqa: E402
-                            run_parley)
-from pbx_scenario import checker  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
+from pbx_scenario import checker, media_config, provisioned, script_arguments  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret",
@@ -367,18 +364,11 @@ def scenario_cli(parley: str, data: str):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-queue-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
+    args = script_arguments()
+    with provisioned(args.parley, "parley-queue-", PASSWORDS) as (tmp, data):
         print("- CLI", flush=True)
         scenario_cli(args.parley, data)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 43000\nrtp_port_max = 43499\n")
+        config = media_config(tmp, 43000, 43499)
         with ParleyServer(args.parley, data_dir=data,
                           args=["--config", config, "--workers", "2"]) as server:
             for name, run in [("queue 700: two callers wait, 1002 takes them in order",

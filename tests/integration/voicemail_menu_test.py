@@ -15,12 +15,10 @@
 Parley's RTP ports are 49000-49499 and the test peers' 49500-49999 (no other test uses them).
 """
 
-import argparse
 import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -31,8 +29,8 @@ from blf_client import Subscription  # noqa: E402
 from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
 from media_peer import RtpPeer, goertzel_amplitude, pcmu_frames, pcmu_samples, rms  # noqa: E402
 from media_test import Sdp, make_sdp  # noqa: E402
-from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
-from pbx_scenario import checker  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, report, run_main  # noqa: E402
+from pbx_scenario import checker, media_config, provisioned, script_arguments  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 from voicemail_test import MWI_TYPE, mwi_counts  # noqa: E402
 
@@ -305,18 +303,11 @@ def wait_for_prompts(data, timeout: float = 30.0):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-vm-menu-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
+    args = script_arguments()
+    with provisioned(args.parley, "parley-vm-menu-", PASSWORDS) as (tmp, data):
         cli(args.parley, data, "user", "forward", f"1002@{DOMAIN}", "--no-answer", "voicemail")
         cli_checks(args.parley, data)
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 49000\nrtp_port_max = 49499\n")
+        config = media_config(tmp, 49000, 49499)
         with ParleyServer(args.parley, data_dir=data, args=["--config", config]) as server:
             try:
                 wait_for_prompts(data)

@@ -20,12 +20,10 @@
 Parley's RTP ports are 41000-41499 and the test peers' 41500-41999 (no other test uses them).
 """
 
-import argparse
 import os
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
 import wave
 
@@ -38,8 +36,8 @@ from call_client import DOMAIN, Caller, is_request, response_to  # noqa: E402
 from media_peer import (RtpPeer, goertzel_amplitude, pcmu_frames, pcmu_samples, rms,  # noqa: E402
                         samples_of)
 from media_test import Sdp, make_sdp  # noqa: E402
-from parley_harness import HarnessError, ParleyServer, provision, report, run_main  # noqa: E402
-from pbx_scenario import checker  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, report, run_main  # noqa: E402
+from pbx_scenario import checker, media_config, provisioned, script_arguments  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
@@ -275,19 +273,12 @@ def after_restart(parley, data, config):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--parley", required=True)
-    ap.add_argument("--data-dir")
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parley-voicemail-") as tmp:
-        data = os.path.join(tmp, "data")
-        provision(args.parley, data, DOMAIN, PASSWORDS)
+    args = script_arguments()
+    with provisioned(args.parley, "parley-voicemail-", PASSWORDS) as (tmp, data):
         cli(args.parley, data, "user", "forward", f"1002@{DOMAIN}", "--no-answer", "voicemail",
             "--after", "5")
         cli(args.parley, data, "user", "forward", f"1003@{DOMAIN}", "--no-answer", "voicemail")
-        config = os.path.join(tmp, "parley.toml")
-        with open(config, "w") as f:
-            f.write("[media]\nrtp_port_min = 41000\nrtp_port_max = 41499\n")
+        config = media_config(tmp, 41000, 41499)
         with ParleyServer(args.parley, data_dir=data, args=["--config", config]) as server:
             for user in ("1001", "1002"):
                 ua = SipUA(server.udp, user, DOMAIN, PASSWORDS[user])
