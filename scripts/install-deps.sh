@@ -15,6 +15,8 @@ packages=(
   baresip-core
   # a SIP provider for the trunk tests (its registrar with digest auth over db_text)
   kamailio
+  # a DNS server with NAPTR/SRV records for the RFC 3263 trunk test (decision 0042)
+  dnsmasq-base
   # the web app (web/: Vite needs Node >= 18) and its browser tests
   nodejs chromium
   # browser calls run in a network namespace with only loopback (unshare, ip)

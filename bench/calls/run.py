@@ -77,7 +77,8 @@ def setup(binary, workdir, n_callers, kamailio_children, procs, with_kamailio=Tr
     data = os.path.join(workdir, "parley-data")
     sb.make_parley_data(binary, data, users)
     targets = []
-    parley = sb.start_parley(binary, data, workdir)
+    # No HTTPS: another parley on this machine may hold the default port.
+    parley = sb.start_parley(binary, data, workdir, extra_args=("--http-listen", ""))
     procs.append((parley.proc, "parley"))
     uas_port = sb.OPT.free_udp_port()
     register_callee(parley.port, callee, uas_port)

@@ -158,7 +158,7 @@ def start_parley(binary, workdir):
     logpath = os.path.join(workdir, "parley.log")
     logf = open(logpath, "wb")
     proc = subprocess.Popen(
-        [binary, "serve", "--sip-listen", f"{LOOPBACK}:0", "--data", data],
+        [binary, "serve", "--sip-listen", f"{LOOPBACK}:0", "--data", data, "--http-listen", ""],
         stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     logf.close()
     pattern = re.compile(r"listening sip udp 127\.0\.0\.1:(\d+)")

@@ -15,12 +15,14 @@ after a warm-up, and a closing run of `--final` calls with `pairs / 2 - 5` up at
 the whole range, each held 3 s) all succeed. Prints the counts, RSS before and after, and a verdict.
 
 Usage: bench/ports/run.py BUILD_DIR [--calls 100000] [--rate 800] [--pairs 100] [--json out.json]
+       [--heaptrack RAW]   (heap in use after the warm-up and when settled; needs heaptrack)
 """
 
 import argparse
 import datetime
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,17 +47,28 @@ vm_rss_kib = MEMORY.vm_rss_kib
 PORT_MIN = 24000  # the range Parley anchors media in for this benchmark
 
 
-def start_parley(binary, data, workdir, pairs):
-    """`parley serve` with the bench config plus a media range of `pairs` port pairs."""
+HEAPTRACK_PRELOAD = "/usr/lib/heaptrack/libheaptrack_preload.so"
+HEAPTRACK_INTERPRET = "/usr/lib/heaptrack/libexec/heaptrack_interpret"
+
+
+def start_parley(binary, data, workdir, pairs, heaptrack_raw=None):
+    """`parley serve` with the bench config plus a media range of `pairs` port pairs; with
+    `heaptrack_raw`, under heaptrack's preload library writing its raw trace there."""
     config = os.path.join(workdir, "parley-ports.toml")
     with open(config, "w") as f:
         f.write(sb.PARLEY_BENCH_CONFIG + f"[media]\nrtp_port_min = {PORT_MIN}\n"
                 f"rtp_port_max = {PORT_MIN + 2 * pairs - 1}\n")
     logpath = os.path.join(workdir, "parley.log")
+    env = dict(os.environ)
+    if heaptrack_raw:
+        env.update(LD_PRELOAD=HEAPTRACK_PRELOAD, DUMP_HEAPTRACK_OUTPUT=heaptrack_raw)
     with open(logpath, "wb") as logf:
+        # HTTPS on a free port: the default 8443 may be taken by another parley on the box.
         proc = subprocess.Popen([binary, "serve", "--config", config, "--sip-listen",
-                                 f"{sb.LOOPBACK}:0", "--data", data, "--workers", "2"],
-                                stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                 f"{sb.LOOPBACK}:0", "--http-listen", f"{sb.LOOPBACK}:0",
+                                 "--data", data, "--workers", "2"],
+                                stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         with open(logpath, errors="replace") as f:
@@ -81,6 +94,39 @@ def descriptors(pid):
         except OSError:
             pass
     return total, sockets
+
+
+def trimmed_rss_kib(pid):
+    """RSS after glibc hands its free heap back (gdb calls malloc_trim(0) in the process), or
+    None without gdb. Separates memory still in use (a leak) from freed heap that glibc keeps."""
+    if shutil.which("gdb") is None:
+        return None
+    subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "call (int) malloc_trim(0)"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=False)
+    time.sleep(1)
+    return vm_rss_kib(pid)
+
+
+def heap_in_use(raw, moments):
+    """Heap bytes in use (heaptrack's massif series) at each of `moments`, seconds since the
+    process started: unlike RSS, this counts only memory the program has not freed."""
+    zst = raw + ".zst"
+    with open(raw, "rb") as source, open(zst, "wb") as out:
+        interpret = subprocess.Popen([HEAPTRACK_INTERPRET], stdin=source, stdout=subprocess.PIPE)
+        subprocess.run(["zstd", "-q", "-c"], stdin=interpret.stdout, stdout=out, check=True)
+        interpret.wait()
+    massif = raw + ".massif"
+    subprocess.run(["heaptrack_print", "-f", zst, "--print-peaks", "0", "--print-allocators", "0",
+                    "--print-temporary", "0", "--print-leaks", "0", "-M", massif],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    series, at = [], None
+    with open(massif) as f:
+        for line in f:
+            if line.startswith("time="):
+                at = float(line[5:])
+            elif line.startswith("mem_heap_B=") and at is not None:
+                series.append((at, int(line[11:])))
+    return [min(series, key=lambda point, m=m: abs(point[0] - m))[1] for m in moments]
 
 
 def run_calls(workdir, port, csv, callee, count, rate, limit, name, parley_pid, pause_ms=20):
@@ -122,6 +168,9 @@ def main():
     ap.add_argument("--pairs", type=int, default=100, help="RTP port pairs Parley may use")
     ap.add_argument("--final", type=int, default=200, help="calls in the closing run")
     ap.add_argument("--json")
+    ap.add_argument("--heaptrack", metavar="RAW",
+                    help="run parley under heaptrack, raw trace to RAW (about 20 KB per call), and "
+                         "report the heap in use after the warm-up and when settled")
     args = ap.parse_args()
     if 2 * args.limit > args.pairs:
         sys.exit("--limit calls need 2 pairs each: raise --pairs or lower --limit")
@@ -142,7 +191,9 @@ def main():
             sb.write_users_csv(csv, [(u, p, callee[0], sb.DOMAIN) for u, p in callers])
             data = os.path.join(workdir, "parley-data")
             sb.make_parley_data(binary, data, users)
-            parley, port = start_parley(binary, data, workdir, args.pairs)
+            heaptrack_raw = args.heaptrack and os.path.abspath(args.heaptrack)
+            parley, port = start_parley(binary, data, workdir, args.pairs, heaptrack_raw)
+            started = time.monotonic()
             procs.append((parley, "parley"))
             uas_port = sb.OPT.free_udp_port()
             CALLS.register_callee(port, callee, uas_port)
@@ -153,6 +204,7 @@ def main():
             time.sleep(2)
             fds0, socks0 = descriptors(parley.pid)
             rss0 = vm_rss_kib(parley.pid)
+            warm_at = time.monotonic() - started
             sb.log(f"  warm-up: {warm[0]} ok, {warm[1]} failed; then {fds0} descriptors "
                    f"({socks0} sockets), RSS {rss0 / 1024:.1f} MiB")
 
@@ -176,8 +228,14 @@ def main():
                    f"sockets open")
             time.sleep(35)  # past Timer J/K (32 s): the calls' transactions are gone too
             rss2 = vm_rss_kib(parley.pid)
+            settled_at = time.monotonic() - started
             sb.log(f"  RSS 35 s later: {rss2 / 1024:.1f} MiB (freed heap is not returned to the "
                    f"OS; {(rss2 - rss0) * 1024 / args.calls:.0f} bytes per call above the warm-up)")
+            rss3 = trimmed_rss_kib(parley.pid)
+            if rss3 is not None:
+                sb.log(f"  RSS after malloc_trim(0): {rss3 / 1024:.1f} MiB "
+                       f"({(rss3 - rss0) * 1024 / args.calls:.0f} bytes per call above the "
+                       f"warm-up: what is still in use, not glibc's retained free heap)")
             # Sockets, not all descriptors: SQLite's journal and log files come and go.
             verdict = (failed <= args.calls // 1000 and socks1 == socks0 and peak > socks0 and
                        final[0] == args.final and final[1] == 0)
@@ -185,12 +243,18 @@ def main():
             res.update(ok=ok, failed=failed, seconds=seconds, error_codes=codes, command=command,
                        descriptors_before=fds0, sockets_before=socks0, descriptors_after=fds1,
                        sockets_after=socks1, most_sockets=peak, rss_before_kib=rss0,
-                       rss_after_kib=rss1, rss_settled_kib=rss2,
+                       rss_after_kib=rss1, rss_settled_kib=rss2, rss_trimmed_kib=rss3,
                        final_ok=final[0], final_failed=final[1], final_concurrent=near_full,
                        verdict=verdict)
         finally:
             for proc, name in reversed(procs):
                 sb.stop(proc, name)
+    if args.heaptrack and "verdict" in res:
+        heap0, heap2 = heap_in_use(os.path.abspath(args.heaptrack), [warm_at, settled_at])
+        sb.log(f"  heap in use (heaptrack): {heap0 / 1048576:.1f} MiB after the warm-up, "
+               f"{heap2 / 1048576:.1f} MiB when settled: {(heap2 - heap0) / args.calls:.0f} "
+               f"bytes per call still held")
+        res.update(heap_warm_bytes=heap0, heap_settled_bytes=heap2)
     res["load_after"] = sb.load_avg()
     if args.json:
         with open(args.json, "w") as f:

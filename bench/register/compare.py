@@ -39,6 +39,34 @@ def thread_ticks(pid):
     return out
 
 
+def measured_step(server, run, is_parley, perf_file, unit):
+    """Runs `run()` (one SIPp step against `server`) and prints its CPU per operation; for a
+    Parley also per thread, and with `perf_file` a `perf record -g` of it. Returns the step."""
+    pid = server.proc.pid
+    before = thread_ticks(pid) if is_parley else None
+    recorder = None
+    if perf_file and is_parley:
+        recorder = subprocess.Popen(["perf", "record", "-g", "-o", perf_file, "-p", str(pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    step = run()
+    if recorder:
+        recorder.send_signal(2)
+        recorder.wait()
+    cpu = step.get("server_cpu_us_per_req")
+    print(f"{server.name:10} ok={step.get('ok')} done={step.get('succeeded')} "
+          f"failed={step.get('failed')} cpu_us/{unit}={cpu and round(cpu, 1)} "
+          f"cpu%={step.get('server_cpu_pct', 0):.1f} codes={step.get('unexpected_codes')} "
+          f"load={sb.load_avg()}", flush=True)
+    if before is not None:
+        after = thread_ticks(pid)
+        done = step.get("succeeded") or 1
+        parts = [f"{name}/{tid}:{(ticks - before.get((tid, name), 0)) * 1e6 / sb.CLK_TCK / done:.1f}"
+                 for (tid, name), ticks in sorted(after.items())
+                 if ticks - before.get((tid, name), 0)]
+        print(f"    per thread, us/{unit}:", " ".join(parts), flush=True)
+    return step
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", required=True, help="comma-separated parley binaries")
@@ -83,29 +111,11 @@ def main():
             for rep in range(args.reps):
                 for server in servers:
                     pid = server.proc.pid
-                    before = thread_ticks(pid) if pid in parleys else None
-                    recorder = None
-                    if args.perf and pid in parleys and rep == args.reps - 1:
-                        recorder = subprocess.Popen(
-                            ["perf", "record", "-g", "-o", f"{args.perf}.{pid}", "-p", str(pid)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                    step = sb.run_step(sb.Target(server, scenario, sipp_args), args.rate, args.seconds,
-                                       workdir)
-                    if recorder:
-                        recorder.send_signal(2)
-                        recorder.wait()
-                    cpu = step.get("server_cpu_us_per_req")
-                    print(f"round {rep + 1} {server.name:10} ok={step.get('ok')} "
-                          f"done={step.get('succeeded')} failed={step.get('failed')} "
-                          f"cpu_us/op={cpu and round(cpu, 1)} cpu%={step.get('server_cpu_pct', 0):.1f} "
-                          f"codes={step.get('unexpected_codes')} load={sb.load_avg()}", flush=True)
-                    if before is not None:
-                        after = thread_ticks(pid)
-                        done = step.get("succeeded") or 1
-                        parts = [f"{name}/{tid}:{(ticks - before.get((tid, name), 0)) * 1e6 / sb.CLK_TCK / done:.1f}"
-                                 for (tid, name), ticks in sorted(after.items())
-                                 if ticks - before.get((tid, name), 0)]
-                        print("    per thread, us/op:", " ".join(parts), flush=True)
+                    perf_file = f"{args.perf}.{pid}" if args.perf and rep == args.reps - 1 else None
+                    print(f"round {rep + 1} ", end="")
+                    measured_step(server, lambda: sb.run_step(sb.Target(server, scenario, sipp_args),
+                                                              args.rate, args.seconds, workdir),
+                                  pid in parleys, perf_file, "op")
         finally:
             for server in reversed(servers):
                 sb.stop(server.proc, server.name)

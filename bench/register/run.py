@@ -75,7 +75,8 @@ def main():
             sb.write_users_csv(csv, [(u, p, sb.DOMAIN) for u, p in users])
             data = os.path.join(workdir, "parley-data")
             sb.make_parley_data(binary, data, users)
-            parley = sb.start_parley(binary, data, workdir)
+            # No HTTPS: another parley on this machine may hold the default port.
+            parley = sb.start_parley(binary, data, workdir, extra_args=("--http-listen", ""))
             procs.append((parley.proc, "parley"))
             kam = sb.start_kamailio(os.path.join(sb.HERE, "kamailio.cfg.in"), workdir,
                                     args.kamailio_children, users)

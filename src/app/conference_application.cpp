@@ -2,11 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <chrono>
 #include <optional>
 #include <string>
 
+#include "app/conference_mute_cue.hpp"
+#include "app/tenant_argument.hpp"
 #include "net/loop_timer.hpp"
 
 namespace parley::app {
@@ -86,10 +87,16 @@ class ConferenceSession final : public sip::LocalSession,
   }
 
   std::size_t fill_payload(std::span<std::uint8_t> out) override {
-    return joined_ ? seat_->take_mixed(out) : 0;
+    if (!joined_) return 0;
+    cue_mute_change();
+    const std::size_t size = seat_->take_mixed(out);
+    // While the cue plays, the room's mix is dropped and fill_frame() speaks instead.
+    return cue_.playing() ? 0 : size;
   }
 
-  bool fill_frame(std::span<std::int16_t> /*pcm*/) override { return false; }
+  bool fill_frame(std::span<std::int16_t> pcm) override {
+    return cue_.fill(pcm, endpoint_->sample_rate());
+  }
 
   void on_dtmf(const media::DtmfDigit& digit) override {
     // The key going down counts: an end packet may be lost, the first one rarely is.
@@ -178,6 +185,15 @@ class ConferenceSession final : public sip::LocalSession,
     }
   }
 
+  // The seat's mute flag may change on any thread (keys of a moderator on another worker, the
+  // REST API); the participant hears the change on its own loop's next tick.
+  void cue_mute_change() {
+    const bool muted = seat_->muted();
+    if (muted == cued_muted_) return;
+    cued_muted_ = muted;
+    cue_.start(muted);
+  }
+
   void join_if_ready() {
     if (!admitted_ || ended_) return;
     const auto& codec = endpoint_->codec();
@@ -217,6 +233,8 @@ class ConferenceSession final : public sip::LocalSession,
   bool joined_ = false;
   bool command_ = false;  // '*' was pressed in the room: the next key is a command
   bool registered_ = false;
+  bool cued_muted_ = false;  // the mute state the participant last heard a cue for
+  MuteCue cue_;
   std::optional<media::CodecSpec> joined_codec_;
   std::shared_ptr<media::ConferenceSeat> seat_;
   std::shared_ptr<ConferenceRoster::Entry> entry_ = std::make_shared<ConferenceRoster::Entry>();
@@ -225,26 +243,13 @@ class ConferenceSession final : public sip::LocalSession,
   std::unique_ptr<media::LocalEndpoint> endpoint_;
 };
 
-// "<tenant id>:<number>" → its parts.
-std::optional<std::pair<store::TenantId, std::string_view>> parse_argument(std::string_view text) {
-  const std::size_t colon = text.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
-    return std::nullopt;
-  }
-  store::TenantId tenant = 0;
-  const auto* end = text.data() + colon;
-  const auto parsed = std::from_chars(text.data(), end, tenant);
-  if (parsed.ec != std::errc{} || parsed.ptr != end) return std::nullopt;
-  return std::make_pair(tenant, text.substr(colon + 1));
-}
-
 }  // namespace
 
 ApplicationMaker conference_maker(media::ConferenceRooms& rooms,
                                   const ConferenceDirectory& directory, ConferenceRoster& roster) {
   return [&rooms, &directory,
           &roster](ApplicationContext& context) -> Result<std::unique_ptr<sip::LocalSession>> {
-    const auto parsed = parse_argument(context.argument);
+    const auto parsed = parse_tenant_argument(context.argument);
     if (!parsed) return Error{404, "No such conference room"};
     const auto room = directory.find(parsed->first, parsed->second);
     if (!room) return Error{404, "No such conference room"};

@@ -21,7 +21,8 @@
 // muted participant still hears the room); a moderator's *4 mutes and *5 unmutes everyone but
 // the moderators, *7 removes the participant who joined last (not a moderator; the call gets a
 // BYE). Each admitted call is in the ConferenceRoster, through which the REST API lists, mutes
-// and removes participants.
+// and removes participants. Whenever a participant's mute state changes (any of those ways), it
+// alone hears the MuteCue (conference_mute_cue.hpp) in place of the room for 300 ms.
 //
 // Thread-safety: a session lives on its call's worker; the rooms registry and the directory are
 // thread-safe and outlive every session.

@@ -57,16 +57,22 @@ class Reader {
         read_trust(value, config);
       } else if (section == "media") {
         read_media(value, config);
+      } else if (section == "recording") {
+        read_recording(value, config);
       } else if (section == "registrar") {
         read_registrar(value, config);
       } else if (section == "presence") {
         read_presence(value, config);
       } else if (section == "trunks") {
         read_trunks(value, config);
+      } else if (section == "dns") {
+        read_dns(value, config);
       } else if (section == "park") {
         read_park(value, config);
       } else if (section == "smtp") {
         read_smtp(value, config);
+      } else if (section == "testing") {
+        read_testing(value, config);
       } else {
         fail(file_, value, "unknown section [" + section + "]");
       }
@@ -239,6 +245,16 @@ class Reader {
     }
   }
 
+  void read_recording(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "format") {
+        config.recording_format = string(value, "recording.format");
+      } else {
+        fail(file_, value, "unknown key recording." + key);
+      }
+    }
+  }
+
   void read_registrar(const Value& table, Config& config) {
     for (const auto& [key, value] : table.as_table()) {
       if (key == "min_expires_s") {
@@ -281,6 +297,25 @@ class Reader {
             integer(value, "presence.max_subscriptions_per_tenant", 1, 10000000));
       } else {
         fail(file_, value, "unknown key presence." + key);
+      }
+    }
+  }
+
+  void read_dns(const Value& table, Config& config) {
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "servers") {
+        if (!value.is_array()) fail(file_, value, "dns.servers must be an array of strings");
+        config.dns_servers.clear();
+        for (const auto& item : value.as_array()) {
+          if (!item.is_string()) fail(file_, item, "dns.servers must be an array of strings");
+          config.dns_servers.push_back(item.as_string().str);
+        }
+      } else if (key == "timeout_s") {
+        config.dns_timeout_s = number(value, "dns.timeout_s", 0.05, 60);
+      } else if (key == "attempts") {
+        config.dns_attempts = static_cast<std::uint32_t>(integer(value, "dns.attempts", 1, 10));
+      } else {
+        fail(file_, value, "unknown key dns." + key);
       }
     }
   }
@@ -344,6 +379,18 @@ class Reader {
         config.smtp_retry_s = number(value, "smtp.retry_s", 0.01, 86400);
       } else {
         fail(file_, value, "unknown key smtp." + key);
+      }
+    }
+  }
+
+  void read_testing(const Value& table, Config& config) {
+    constexpr std::int64_t kCentury = 100LL * 366 * 86400;
+    for (const auto& [key, value] : table.as_table()) {
+      if (key == "clock_offset_s") {
+        config.testing_clock_offset_s =
+            integer(value, "testing.clock_offset_s", -kCentury, kCentury);
+      } else {
+        fail(file_, value, "unknown key testing." + key);
       }
     }
   }
@@ -476,6 +523,12 @@ Result<void> validate(const Config& config) {
     return make_error(1, "sip.t2_ms must be at least sip.t1_ms (and both above 0)");
   }
   if (config.t4_ms == 0) return make_error(1, "sip.t4_ms must be above 0");
+  for (const auto& server : config.dns_servers) {
+    if (!net::SocketAddress::parse(server, 53)) {
+      return make_error(1, "dns.servers: '" + server +
+                               "' is not an IP address (and port) like 127.0.0.1:5353 or [::1]");
+    }
+  }
   if (config.trunk_register_retry_max_s < config.trunk_register_retry_min_s) {
     return make_error(1, "trunks.register_retry_max_s must be at least register_retry_min_s");
   }
@@ -525,6 +578,10 @@ Result<void> validate(const Config& config) {
   if (config.data_dir.empty()) return make_error(1, "server.data_dir must not be empty");
   if (config.sdes != "off" && config.sdes != "accept" && config.sdes != "tls") {
     return make_error(1, "media.sdes '" + config.sdes + "' is not one of off, accept, tls");
+  }
+  if (config.recording_format != "wav" && config.recording_format != "opus") {
+    return make_error(1,
+                      "recording.format '" + config.recording_format + "' is not one of wav, opus");
   }
   static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
                                                  "error", "critical", "off"};

@@ -62,6 +62,9 @@ struct Config {
   // What held parties hear: a WAV file (16-bit PCM mono, 8/16/48 kHz); empty = the built-in
   // melody; "off" = no music on hold (decision 0017).
   std::string music_on_hold;
+  // [recording] the file format of call recordings (decision 0039): "wav" (stereo 16-bit PCM)
+  // or "opus" (stereo Ogg/Opus, RFC 7845, about a tenth of the size).
+  std::string recording_format = "wav";
   // [registrar]
   std::uint32_t min_expires_s = 60;    // shorter non-zero registrations get 423 Interval Too Brief
   std::uint32_t max_expires_s = 7200;  // longer ones are shortened to this
@@ -83,6 +86,11 @@ struct Config {
   // empty = the system's store); Parley shows its SIP TLS certificate when a provider asks.
   bool trunk_tls_verify = true;
   std::string trunk_tls_ca_file;
+  // [dns] RFC 3263 NAPTR/SRV/A/AAAA lookups of trunk hosts (decision 0042): "IP" or "IP:PORT"
+  // ("[v6]:PORT"), port 53 when absent; empty = the nameservers of /etc/resolv.conf.
+  std::vector<std::string> dns_servers;
+  double dns_timeout_s = 2;        // one query to one server
+  std::uint32_t dns_attempts = 2;  // rounds over the servers before a name counts as failed
   // [auth]
   // Digest algorithms offered, strongest first (RFC 8760): "SHA-256", "MD5".
   std::vector<std::string> auth_algorithms = {"SHA-256", "MD5"};
@@ -106,6 +114,10 @@ struct Config {
   double smtp_timeout_s = 30;                  // one whole attempt, connection to QUIT
   std::uint32_t smtp_attempts = 4;             // tries per message before giving up
   double smtp_retry_s = 30;                    // first back-off; doubles per failed try
+  // [testing] TEST ONLY (decision 0040): seconds added to the wall clock that schedules (business
+  // hours, holidays) are evaluated at, so an integration test can route at a chosen instant.
+  // 0 (the default) is the real clock; never set it on a real server.
+  std::int64_t testing_clock_offset_s = 0;
   // [server]
   std::size_t workers = 0;  // event-loop threads; 0 = one per hardware thread
   std::string data_dir = "var";

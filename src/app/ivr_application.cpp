@@ -2,13 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
+#include <chrono>
 #include <cmath>
 #include <deque>
 #include <numbers>
 #include <optional>
 #include <string>
 
+#include "app/prompt_playback.hpp"
+#include "app/tenant_argument.hpp"
 #include "net/loop_timer.hpp"
 #include "pbx/ivr_menu.hpp"
 
@@ -88,17 +90,11 @@ class IvrSession final : public sip::LocalSession, public media::LocalEndpoint::
       go_to(pbx::Destination{pbx::DestinationKind::kMenu, start_}, 0);
     }
     while (!player_ && !queue_.empty()) {
-      auto player = media::AudioPlayer::create(queue_.front(), endpoint_->sample_rate());
+      player_ = player_for(queue_.front(), endpoint_->sample_rate());
       queue_.pop_front();
-      if (player) player_ = std::move(player).value();
     }
     if (!player_) return false;
-    const auto frame = player_->next_frame();
-    std::copy_n(frame.begin(), std::min(frame.size(), pcm.size()), pcm.begin());
-    if (player_->loops() > 0) {
-      player_.reset();
-      if (queue_.empty()) on_playback_done();
-    }
+    if (play_frame(player_, pcm) && queue_.empty()) on_playback_done();
     return true;
   }
 
@@ -264,26 +260,22 @@ class IvrSession final : public sip::LocalSession, public media::LocalEndpoint::
   std::unique_ptr<media::LocalEndpoint> endpoint_;
 };
 
-// "<tenant id>:<name>" → its parts.
-std::optional<std::pair<store::TenantId, std::string_view>> parse_argument(std::string_view text) {
-  const std::size_t colon = text.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
-    return std::nullopt;
-  }
-  store::TenantId tenant = 0;
-  const auto* end = text.data() + colon;
-  const auto parsed = std::from_chars(text.data(), end, tenant);
-  if (parsed.ec != std::errc{} || parsed.ptr != end) return std::nullopt;
-  return std::make_pair(tenant, text.substr(colon + 1));
-}
-
 }  // namespace
+
+UnixClock shifted_unix_clock(std::int64_t offset_seconds) {
+  return [offset_seconds] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count() +
+           offset_seconds;
+  };
+}
 
 ApplicationMaker ivr_maker(const IvrDirectory& directory, const media::PromptLibrary* prompts,
                            UnixClock unix_now) {
   return [&directory, prompts, unix_now = std::move(unix_now), tone = make_tone()](
              ApplicationContext& context) -> Result<std::unique_ptr<sip::LocalSession>> {
-    const auto parsed = parse_argument(context.argument);
+    const auto parsed = parse_tenant_argument(context.argument);
     if (!parsed) return Error{404, "No such menu"};
     auto snapshot = directory.current();
     const IvrSnapshot::Key key{parsed->first, std::string(parsed->second)};

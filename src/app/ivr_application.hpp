@@ -26,6 +26,10 @@ namespace parley::app {
 // Seconds since the Unix epoch, for schedules.
 using UnixClock = std::function<std::int64_t()>;
 
+// The system wall clock plus `offset_seconds`. A non-zero offset exists only for tests
+// (`[testing] clock_offset_s`, decision 0040): they route calls at a chosen instant.
+UnixClock shifted_unix_clock(std::int64_t offset_seconds);
+
 // The "ivr" kind, for Applications::add. `prompts` may be null (no spoken system prompts).
 ApplicationMaker ivr_maker(const IvrDirectory& directory, const media::PromptLibrary* prompts,
                            UnixClock unix_now);

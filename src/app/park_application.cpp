@@ -106,15 +106,31 @@ class ParkSession final : public sip::LocalSession, public media::LocalEndpoint:
   }
 
   void on_redirect_failed(int status) override {
-    if (!tried_voicemail_ && redirect_) {
+    // Rung back: the parker's voicemail; passed on by its retriever: the target's.
+    const std::string& owner = transferred_to_.empty() ? parker_ : transferred_to_;
+    if (!tried_voicemail_ && redirect_ && !owner.empty()) {
       tried_voicemail_ = true;
-      spdlog::info("park: parker {} did not take back slot {} ({}); to voicemail", parker_, slot_,
+      spdlog::info("park: {} did not answer the call of slot {} ({}); to voicemail", owner, slot_,
                    status);
-      redirect_("app:voicemail:" + parker_);
+      redirect_("app:voicemail:" + owner);
       return;
     }
     spdlog::info("park: nobody took back the call of slot {}; hanging up", slot_);
     end_call();
+  }
+
+  // The retriever passes the parked caller on (decision 0041); the parkee's poll rings `target`.
+  Result<void> transfer(std::string_view target) override {
+    if (side_ != pbx::ParkSide::kRetriever) return Error{403, "Transfer Not Supported Here"};
+    auto passed = park_.lot().transfer(ticket_, std::string(target));
+    if (passed.ok()) spdlog::info("park: the call of slot {} is transferred to {}", slot_, target);
+    return passed;
+  }
+
+  std::string connected_party() const override {
+    const auto status = park_.lot().status(ticket_);
+    if (!status) return {};
+    return side_ == pbx::ParkSide::kRetriever ? status->parkee : status->retriever;
   }
 
   void on_audio(std::span<const std::int16_t> /*pcm*/) override {}
@@ -155,7 +171,9 @@ class ParkSession final : public sip::LocalSession, public media::LocalEndpoint:
         return;
       }
     } else if (status->state == pbx::ParkState::kRetrieved) {
-      if ((!seat_ && !bridge()) || status->retriever_gone) {
+      if (!status->transfer_target.empty()) {
+        if (transferred_to_.empty()) pass_on(status->transfer_target);
+      } else if ((!seat_ && !bridge()) || status->retriever_gone) {
         end_call();
         return;
       }
@@ -173,6 +191,21 @@ class ParkSession final : public sip::LocalSession, public media::LocalEndpoint:
       return;
     }
     redirect_(parker_);
+  }
+
+  // The retriever transferred the call: the bridge is left (the music plays again while the
+  // target rings) and the B2BUA's redirect rings the target.
+  void pass_on(const std::string& target) {
+    transferred_to_ = target;
+    if (seat_) park_.bridges().release(seat_);
+    seat_.reset();
+    joined_ = false;
+    joined_codec_.reset();
+    if (!redirect_) {
+      end_call();
+      return;
+    }
+    redirect_(target);
   }
 
   bool bridge() {
@@ -224,6 +257,7 @@ class ParkSession final : public sip::LocalSession, public media::LocalEndpoint:
   pbx::ParkTicket ticket_ = 0;
   std::uint32_t slot_ = 0;
   std::string parker_;
+  std::string transferred_to_;  // set once the retriever passed the call on
   std::chrono::steady_clock::time_point deadline_{};
   bool tried_voicemail_ = false;
   bool ended_ = false;

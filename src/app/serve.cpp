@@ -19,6 +19,7 @@
 #include "app/events_websocket.hpp"
 #include "app/feature_code_application.hpp"
 #include "app/ivr_application.hpp"
+#include "app/park_presence.hpp"
 #include "app/park_service.hpp"
 #include "app/pbx_core.hpp"
 #include "app/queue_application.hpp"
@@ -228,6 +229,9 @@ int serve(const Config& config) {
     std::error_code absolute_error;  // listed paths stay valid whatever the CLI's folder
     recorder_options.directory =
         std::filesystem::absolute(config.data_dir, absolute_error) / "recordings";
+    // validate() accepted only the names parse_recording_format() knows.
+    recorder_options.format = media::parse_recording_format(config.recording_format)
+                                  .value_or(media::RecordingFormat::kWav);
     recorder = std::make_unique<media::RecordingWriter>(recorder_options, recording_clock,
                                                         call_recording.get());
     media_options.recorder = recorder.get();
@@ -241,15 +245,18 @@ int serve(const Config& config) {
         pool, *rtp_ports, media_clock,
         media::LocalEndpointOptions{.bind_address = media_options.bind_address,
                                     .advertised_address = media_options.advertised_address,
-                                    .latch_window = media_options.latch_window});
+                                    .latch_window = media_options.latch_window,
+                                    .webrtc = media_options.webrtc,
+                                    .sdes = media_options.sdes != media::SdesPolicy::kOff});
     conference_rooms = std::make_unique<media::ConferenceRooms>(pool);
     applications->add("conference", conference_maker(*conference_rooms, (*core)->conference_rooms(),
                                                      conference_roster));
-    applications->add("ivr", ivr_maker((*core)->ivr(), (*core)->prompts(), [] {
-                        return std::chrono::duration_cast<std::chrono::seconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-                      }));
+    if (config.testing_clock_offset_s != 0) {
+      spdlog::warn("[testing] clock_offset_s = {}: schedules run on a shifted clock (test only)",
+                   config.testing_clock_offset_s);
+    }
+    applications->add("ivr", ivr_maker((*core)->ivr(), (*core)->prompts(),
+                                       shifted_unix_clock(config.testing_clock_offset_s)));
     applications->add("queue", queue_maker((*core)->queues(),
                                            std::make_shared<LiveCallState>((*core)->location(),
                                                                            (*core)->presence()),
@@ -263,6 +270,7 @@ int serve(const Config& config) {
                           .music = media_options.music_on_hold,
                           .announce = config.park_announce});
     park->add_to(*applications);
+    park->lot().set_slot_listener(park_slot_reporter((*core)->presence()));  // BLF on slots
     worker_options.park = park.get();
     VoicemailServiceOptions voicemail_options;
     if (!config.smtp_host.empty()) {  // voicemail to e-mail (decision 0034)
@@ -310,6 +318,13 @@ int serve(const Config& config) {
   trunk_options.retry_min = seconds(config.trunk_register_retry_min_s);
   trunk_options.retry_max = seconds(config.trunk_register_retry_max_s);
   trunk_options.stream_destinations = &stream_destinations;
+  for (const std::string& server : config.dns_servers) {
+    if (auto address = net::SocketAddress::parse(server, 53)) {
+      trunk_options.dns.servers.push_back(*address);
+    }
+  }
+  trunk_options.dns.timeout = seconds(config.dns_timeout_s);
+  trunk_options.dns.attempts = config.dns_attempts;
   auto opened_trunks = TrunkService::open(pool, trunk_options);
   if (!opened_trunks) {
     spdlog::error("trunks: {}", opened_trunks.error().message);
@@ -445,7 +460,7 @@ int serve(const Config& config) {
     router.add_websocket(std::string(ChatWebSocket::kPath), *chat_websocket);
     auto api = WebApi::open(config.data_dir, shared, sip, router,  // /api/v1/, docs/api.md
                             &chat_websocket->attachments(),
-                            conference_rooms ? &conference_roster : nullptr);
+                            conference_rooms ? &conference_roster : nullptr, voicemail.get());
     if (!api) {
       spdlog::error("REST API: {}", api.error().message);
       return kExitRuntimeError;

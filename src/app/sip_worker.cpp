@@ -7,6 +7,8 @@
 #include "app/applications.hpp"
 #include "app/conference_directory.hpp"
 #include "app/feature_code_application.hpp"
+#include "app/forward_external.hpp"
+#include "app/park_presence.hpp"
 #include "app/park_service.hpp"
 #include "app/sip_message_relay.hpp"
 #include "app/trunk_service.hpp"
@@ -134,6 +136,10 @@ class SipWorker::Routing final : public sip::CallRouting {
       }
       return outbound;
     }
+    if (local.final.kind == pbx::FinalKind::kExternal && trunks_ != nullptr) {
+      return forward_to_external(core_.dial_plan().to_sip(local, tenant.id), local, *trunks_,
+                                 tenant, caller);
+    }
     return core_.dial_plan().to_sip(local, tenant.id);
   }
 
@@ -201,6 +207,10 @@ class SipWorker::Routing final : public sip::CallRouting {
         }
         spdlog::info("inbound call on trunk {}@{} from {} to {} -> {} {}", auth.username,
                      tenant.domain, caller, called, store::to_text(did->kind), did->target);
+        if (local.final.kind == pbx::FinalKind::kExternal) {
+          return forward_to_external(core_.dial_plan().to_sip(local, tenant.id), local, *trunks_,
+                                     tenant, caller);
+        }
         return core_.dial_plan().to_sip(local, tenant.id);
       }
       case store::DidDestinationKind::kIvr:  // a menu or a schedule (decision 0022)
@@ -259,6 +269,13 @@ class SipWorker::Routing final : public sip::CallRouting {
 
 namespace {
 
+std::function<bool(std::string_view)> dialog_elsewhere(sip::CallPlacement* placement,
+                                                       std::size_t worker) {
+  if (placement == nullptr) return {};
+  return
+      [placement, worker](std::string_view call_id) { return placement->owner(call_id) != worker; };
+}
+
 sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& transport,
                                 const Clock& clock, sip::CallRouting& routing, PbxCore& core,
                                 const SipWorkerOptions& options, std::size_t worker,
@@ -287,28 +304,32 @@ sip::B2buaOptions b2bua_options(sip::TransactionLayer& layer, sip::Transport& tr
                                },
                            .applications = options.applications,
                            .wake = std::move(wake),
-                           .call_states = call_states};
+                           .call_states = call_states,
+                           .dialog_elsewhere = dialog_elsewhere(options.placement, worker)};
 }
 
 sip::SubscriptionServiceOptions subscription_options(sip::TransactionLayer& layer,
                                                      const Clock& clock, PbxCore& core,
                                                      const SipWorkerOptions& options,
                                                      std::size_t worker) {
-  return sip::SubscriptionServiceOptions{.layer = layer,
-                                         .clock = clock,
-                                         .directory = core.directory(),
-                                         .authenticator = core.authenticator(),
-                                         .throttle = core.throttle(),
-                                         .location = core.location(),
-                                         .hub = core.presence(),
-                                         .worker = worker,
-                                         .min_expires = options.subscribe_min_expires,
-                                         .max_expires = options.subscribe_max_expires,
-                                         .default_expires = options.subscribe_default_expires,
-                                         .coalesce_window = options.notify_coalesce_window,
-                                         .retry_after_seconds = 60,
-                                         .user_agent = options.advertisement.server,
-                                         .advertised_host = {}};
+  return sip::SubscriptionServiceOptions{
+      .layer = layer,
+      .clock = clock,
+      .directory = core.directory(),
+      .authenticator = core.authenticator(),
+      .throttle = core.throttle(),
+      .location = core.location(),
+      .hub = core.presence(),
+      .worker = worker,
+      .min_expires = options.subscribe_min_expires,
+      .max_expires = options.subscribe_max_expires,
+      .default_expires = options.subscribe_default_expires,
+      .coalesce_window = options.notify_coalesce_window,
+      .retry_after_seconds = 60,
+      .user_agent = options.advertisement.server,
+      .advertised_host = {},
+      .unix_clock = {},
+      .watchable = park_slot_watchable(options.park ? &options.park->lot() : nullptr)};
 }
 
 sip::PublicationServiceOptions publication_options(sip::TransactionLayer& layer, const Clock& clock,

@@ -163,7 +163,15 @@ sip::CallPlan TrunkCalls::plan_outbound(const sip::CallTenant& tenant, std::stri
       if (!slot) return nullptr;
       return std::make_shared<pbx::TrunkCallSlot>(std::move(*slot));
     };
-    plan.stages.push_back(sip::RingStage{{}, Duration{}, {std::move(target)}});
+    // RFC 3263 §4.3: the trunk's further servers (SRV targets) are tried in order when the one
+    // before fails (503, timeout, no connection): one stage each, after the first.
+    std::vector<sip::Peer> servers{endpoint.peer};
+    for (const sip::TrunkTarget& alternate : endpoint.alternates) servers.push_back(alternate.peer);
+    for (const sip::Peer& server : servers) {
+      sip::ExternalTarget to_server = target;
+      to_server.peer = server;
+      plan.stages.push_back(sip::RingStage{{}, Duration{}, {std::move(to_server)}});
+    }
   }
   spdlog::info(
       "outbound call: tenant {} extension {} number {} -> route {} digits {} ({} trunk(s))",
@@ -182,9 +190,15 @@ std::optional<sip::CallAuth> TrunkCalls::authenticate_peer(
     if (!trunk.enabled) continue;
     const auto endpoint = snapshot->endpoints.find(trunk.id);
     if (endpoint == snapshot->endpoints.end()) continue;
-    const net::SocketAddress& remote = endpoint->second.peer.remote;
-    if (remote.ip() != source_ip) continue;
-    if (trunk.port != 0 && remote.port() != source.remote.port()) continue;
+    const auto from_here = [&](const net::SocketAddress& remote) {
+      return remote.ip() == source_ip && (trunk.port == 0 || remote.port() == source.remote.port());
+    };
+    const auto& alternates = endpoint->second.alternates;
+    if (!from_here(endpoint->second.peer.remote) &&
+        std::none_of(alternates.begin(), alternates.end(),
+                     [&](const sip::TrunkTarget& other) { return from_here(other.peer.remote); })) {
+      continue;
+    }
     matches.push_back(&trunk);
   }
   if (matches.empty()) {

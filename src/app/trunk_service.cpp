@@ -78,35 +78,43 @@ std::string unbracketed(const std::string& host) {
 
 }  // namespace
 
-Result<sip::TrunkEndpoint> resolve_trunk_endpoint(
-    const store::Trunk& trunk, const std::vector<net::SocketAddress>& local_udp,
-    const std::vector<net::SocketAddress>& local_tls) {
+Result<sip::TrunkEndpoint> resolve_trunk_endpoint(const store::Trunk& trunk,
+                                                  const std::vector<net::SocketAddress>& local_udp,
+                                                  const std::vector<net::SocketAddress>& local_tls,
+                                                  sip::ServerLocator* locator) {
   const auto kind = sip::transport_from_text(trunk.transport);
   if (!kind || *kind == sip::TransportKind::kWs || *kind == sip::TransportKind::kWss) {
     return make_error(0, "transport " + trunk.transport + " to providers is not supported");
   }
   if (trunk.host.empty()) return make_error(0, "no host");
-  const bool tls = *kind == sip::TransportKind::kTls;
-  const std::uint16_t port =
-      trunk.port != 0 ? trunk.port : (tls ? kDefaultSipsPort : kDefaultSipPort);
-  std::vector<net::SocketAddress> candidates;
-  if (auto literal = net::SocketAddress::parse(unbracketed(trunk.host), port)) {
-    candidates.push_back(*literal);
-  } else if (auto literal6 = net::SocketAddress::parse(bracketed(trunk.host), port)) {
-    candidates.push_back(*literal6);
+  std::vector<sip::ServerTarget> targets;
+  if (locator != nullptr) {
+    auto located = locator->locate(trunk.host, trunk.port, *kind);
+    if (!located) return located.error();
+    targets = std::move(located).value();
   } else {
-    // TODO(issue 11): RFC 3263 NAPTR and SRV before A/AAAA when the port is 0.
-    auto found = lookup(trunk.host, port);
-    if (!found) return found.error();
-    candidates = std::move(found).value();
+    const std::uint16_t port = trunk.port != 0                     ? trunk.port
+                               : *kind == sip::TransportKind::kTls ? kDefaultSipsPort
+                                                                   : kDefaultSipPort;
+    if (auto literal = net::SocketAddress::parse(unbracketed(trunk.host), port)) {
+      targets.push_back({*kind, *literal, trunk.host});
+    } else if (auto literal6 = net::SocketAddress::parse(bracketed(trunk.host), port)) {
+      targets.push_back({*kind, *literal6, trunk.host});
+    } else {
+      auto found = lookup(trunk.host, port);
+      if (!found) return found.error();
+      for (const auto& address : *found) targets.push_back({*kind, address, trunk.host});
+    }
   }
-  for (const net::SocketAddress& remote : candidates) {
+  std::optional<sip::TrunkEndpoint> endpoint;
+  for (const sip::ServerTarget& target : targets) {
+    const net::SocketAddress& remote = target.address;
     const auto local = std::find_if(local_udp.begin(), local_udp.end(), [&](const auto& address) {
       return address.is_v6() == remote.is_v6();
     });
     if (local == local_udp.end()) continue;
     net::SocketAddress local_socket = *local;
-    if (tls) {
+    if (target.transport == sip::TransportKind::kTls) {
       const auto listener = std::find_if(local_tls.begin(), local_tls.end(), [&](const auto& a) {
         return a.is_v6() == remote.is_v6();
       });
@@ -118,16 +126,25 @@ Result<sip::TrunkEndpoint> resolve_trunk_endpoint(
       if (!source) continue;
       local_ip = *source;
     }
-    sip::TrunkEndpoint endpoint;
-    endpoint.peer.transport = *kind;
-    endpoint.peer.remote = remote;
-    endpoint.peer.local = local_socket;
-    endpoint.domain = bracketed(trunk.host);
-    endpoint.port = trunk.port;
-    endpoint.local_host_port = bracketed(local_ip) + ":" + std::to_string(local_socket.port());
-    return endpoint;
+    sip::TrunkTarget usable;
+    usable.peer.transport = target.transport;
+    usable.peer.remote = remote;
+    usable.peer.local = local_socket;
+    usable.local_host_port = bracketed(local_ip) + ":" + std::to_string(local_socket.port());
+    if (!endpoint) {
+      endpoint.emplace();
+      endpoint->peer = usable.peer;
+      endpoint->local_host_port = usable.local_host_port;
+      endpoint->domain = bracketed(trunk.host);
+      endpoint->port = trunk.port;
+    } else if (endpoint->alternates.size() < kMaxTrunkAlternates) {
+      endpoint->alternates.push_back(std::move(usable));
+    }
   }
-  return make_error(0, "no SIP socket of " + trunk.host + "'s address family to send from");
+  if (!endpoint) {
+    return make_error(0, "no SIP socket of " + trunk.host + "'s address family to send from");
+  }
+  return std::move(endpoint).value();
 }
 
 Result<std::unique_ptr<TrunkService>> TrunkService::open(net::WorkerPool& pool,
@@ -151,7 +168,13 @@ TrunkService::TrunkService(net::WorkerPool& pool, const TrunkServiceOptions& opt
       trunks_(trunks),
       owned_(std::move(owned)),
       routing_(routing),
-      limits_(limits) {}
+      limits_(limits),
+      dns_client_([&] {
+        net::DnsClientOptions dns = options.dns;
+        if (dns.servers.empty()) dns.servers = net::read_resolv_conf();
+        return dns;
+      }()),
+      locator_(dns_client_, dns_clock_) {}
 
 TrunkService::~TrunkService() {
   {
@@ -246,7 +269,7 @@ std::vector<sip::TrunkClientConfig> TrunkService::wanted(bool& unresolved) {
                                               .password = trunk.password,
                                               .auth_realm = trunk.auth_realm,
                                               .expires = trunk.register_expires};
-    auto endpoint = resolve_trunk_endpoint(trunk, local_udp_, local_tls_);
+    auto endpoint = resolve_trunk_endpoint(trunk, local_udp_, local_tls_, &locator_);
     if (endpoint) {
       config.endpoint = std::move(endpoint).value();
     } else {
@@ -297,14 +320,16 @@ void TrunkService::refresh_calls() {
     if (!trunk.enabled) continue;
     // Resolved again here (wanted() skips trunks without registration or keep-alive): an
     // IP-peered trunk needs its address for calls too.
-    if (auto endpoint = resolve_trunk_endpoint(trunk, local_udp_, local_tls_)) {
-      if (sip::is_reliable(endpoint->peer.transport)) {
-        const std::string host = unbracketed(trunk.host);
-        const bool literal = net::SocketAddress::parse(host).has_value() ||
-                             net::SocketAddress::parse(bracketed(host)).has_value();
-        destinations.push_back(
-            {endpoint->peer.transport, endpoint->peer.remote, literal ? std::string() : host});
-      }
+    if (auto endpoint = resolve_trunk_endpoint(trunk, local_udp_, local_tls_, &locator_)) {
+      const std::string host = unbracketed(trunk.host);
+      const bool literal = net::SocketAddress::parse(host).has_value() ||
+                           net::SocketAddress::parse(bracketed(host)).has_value();
+      const auto allow = [&](const sip::Peer& peer) {
+        if (!sip::is_reliable(peer.transport)) return;
+        destinations.push_back({peer.transport, peer.remote, literal ? std::string() : host});
+      };
+      allow(endpoint->peer);
+      for (const sip::TrunkTarget& alternate : endpoint->alternates) allow(alternate.peer);
       snapshot.endpoints.emplace(trunk.id, std::move(endpoint).value());
     }
   }

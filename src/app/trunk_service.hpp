@@ -3,8 +3,9 @@
 //
 // A thread of its own polls Store::change_counter() every poll_interval; when it moved (a
 // `parley trunk` command, the REST API), and every resolve_interval anyway, it reads the trunks
-// and their tenants, resolves each host off the worker loops (getaddrinfo: an IP literal or a
-// name's A/AAAA records; RFC 3263 NAPTR/SRV is a TODO), and hands the wanted set to the
+// and their tenants, resolves each host off the worker loops (RFC 3263 through its own
+// sip::ServerLocator and net::DnsClient: NAPTR, SRV, A/AAAA, cached for their TTL; decision
+// 0042) into an endpoint with alternates for failover, and hands the wanted set to the
 // sip::TrunkClients of one worker, which starts, stops and replaces registrations and OPTIONS
 // keep-alives without a restart. A trunk whose host does not resolve, or whose transport is not
 // supported (UDP, TCP and TLS are), is listed as failed with the reason and retried every
@@ -36,6 +37,8 @@
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "net/address.hpp"
+#include "net/dns_client.hpp"
+#include "sip/server_locator.hpp"
 #include "sip/trunk_clients.hpp"
 #include "store/call_limits_store.hpp"
 #include "store/routing_store.hpp"
@@ -63,6 +66,8 @@ struct TrunkServiceOptions {
   // Where the TCP and TLS trunks' resolved addresses go, so that SipService may connect to them
   // (decision 0032). Null: not published. Must outlive the service.
   StreamDestinations* stream_destinations = nullptr;
+  // Nameservers for trunk hosts; no servers = those of /etc/resolv.conf.
+  net::DnsClientOptions dns;
 };
 
 // The worker side, run by TrunkService through WorkerPool::post on the attached worker.
@@ -127,6 +132,9 @@ class TrunkService {
   store::RoutingStore* routing_ = nullptr;
   store::CallLimitsStore* limits_ = nullptr;
   TrunkCalls calls_;
+  SteadyClock dns_clock_;
+  net::DnsClient dns_client_;  // the service thread's (blocking lookups)
+  sip::ServerLocator locator_;
   std::vector<net::SocketAddress> local_udp_;
   std::vector<net::SocketAddress> local_tls_;
   std::optional<TrunkWorkerHooks> hooks_;
@@ -147,8 +155,11 @@ class TrunkService {
 // reason for people: an unsupported transport, a name that does not resolve, no local socket
 // of the address family. TCP and TLS trunks (default port 5061 for TLS) name the TLS listener
 // of their family in Via and Contact when there is one (`local_tls`), else the UDP/TCP socket.
+// With a `locator`, names go through RFC 3263 and every further target becomes an alternate
+// (at most kMaxTrunkAlternates); without one, an IP literal or getaddrinfo's first address.
+constexpr std::size_t kMaxTrunkAlternates = 7;
 Result<sip::TrunkEndpoint> resolve_trunk_endpoint(
     const store::Trunk& trunk, const std::vector<net::SocketAddress>& local_udp,
-    const std::vector<net::SocketAddress>& local_tls = {});
+    const std::vector<net::SocketAddress>& local_tls = {}, sip::ServerLocator* locator = nullptr);
 
 }  // namespace parley::app

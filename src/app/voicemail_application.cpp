@@ -7,6 +7,7 @@
 #include <numbers>
 #include <optional>
 
+#include "app/prompt_playback.hpp"
 #include "app/voicemail_service.hpp"
 #include "net/worker_pool.hpp"
 #include "store/validation.hpp"
@@ -60,6 +61,16 @@ class VoicemailSession final : public sip::LocalSession, public media::LocalEndp
                      static_cast<std::uint64_t>(
                          std::chrono::duration_cast<std::chrono::seconds>(kMaxMessage).count());
     }
+    if (deposit_->failed()) {
+      // The disk let the message down (full): the writer removes what it wrote; the caller
+      // hears why and the call ends (decision 0040).
+      spdlog::warn("voicemail for box {} from {}: the message could not be written; apologising",
+                   info_.box, info_.caller);
+      deposit_->finish();
+      recording_ = false;
+      apologising_ = true;
+      return;
+    }
     deposit_->append(pcm);
     recorded_ += pcm.size();
     if (recorded_ >= max_samples_) end();
@@ -70,18 +81,14 @@ class VoicemailSession final : public sip::LocalSession, public media::LocalEndp
   }
 
   bool fill_frame(std::span<std::int16_t> pcm) override {
+    if (apologising_) return apologise(pcm);
     if (frames_played_ == kLeadFrames) {
       // The beep waits for the box check: a full box apologises instead, a recorded greeting
       // plays first.
       if (!check_ && ++check_wait_frames_ <= kMaxCheckWaitFrames) return false;
       if (check_ && !announced_) {
         if (!player_) start_announcement(endpoint_->sample_rate());
-        if (player_) {
-          const auto frame = player_->next_frame();
-          std::copy_n(frame.begin(), std::min(frame.size(), pcm.size()), pcm.begin());
-          if (player_->loops() == 0) return true;
-          player_.reset();
-        }
+        if (player_ && !play_frame(player_, pcm)) return true;
         announced_ = true;
         if (check_->full) end();
         return true;
@@ -123,8 +130,20 @@ class VoicemailSession final : public sip::LocalSession, public media::LocalEndp
   // The apology of a full box, or the box's recorded greeting (none: straight to the beep).
   void start_announcement(int rate) {
     const auto clip = check_->full ? service_.prompts().mailbox_full() : check_->greeting;
-    if (!clip || rate <= 0) return;
-    if (auto player = media::AudioPlayer::create(clip, rate)) player_ = std::move(player).value();
+    player_ = player_for(clip, rate);
+  }
+
+  // The "could not be saved" apology, then the hang-up (at once without spoken prompts).
+  bool apologise(std::span<std::int16_t> pcm) {
+    if (ending_) return false;
+    if (!apology_started_) {
+      apology_started_ = true;
+      player_ = player_for(service_.prompts().recording_failed(), endpoint_->sample_rate());
+    }
+    const bool spoke = player_.has_value();
+    if (spoke && !play_frame(player_, pcm)) return true;
+    end();  // after the apology's last frame (in `pcm` now), or at once without one
+    return spoke;
   }
 
   void end() {
@@ -141,6 +160,8 @@ class VoicemailSession final : public sip::LocalSession, public media::LocalEndp
   int frames_played_ = 0;
   std::uint64_t beep_sample_ = 0;
   bool recording_ = false;
+  bool apologising_ = false;  // the message could not be written
+  bool apology_started_ = false;
   bool ending_ = false;
   std::uint64_t recorded_ = 0;
   std::uint64_t max_samples_ = 0;

@@ -60,8 +60,8 @@ std::string compose_voicemail_mail(const VoicemailMailerOptions& options,
   return compose_mail(out);
 }
 
-VoicemailMailer::VoicemailMailer(VoicemailMailerOptions options)
-    : options_(std::move(options)), thread_([this] { run(); }) {}
+VoicemailMailer::VoicemailMailer(VoicemailMailerOptions options, Outbox* outbox)
+    : options_(std::move(options)), outbox_(outbox), thread_([this] { run(); }) {}
 
 VoicemailMailer::~VoicemailMailer() {
   {
@@ -71,7 +71,8 @@ VoicemailMailer::~VoicemailMailer() {
   wake_.notify_all();
   thread_.join();
   if (!queue_.empty()) {
-    spdlog::warn("voicemail e-mail: {} message(s) not sent at shutdown", queue_.size());
+    spdlog::warn("voicemail e-mail: {} message(s) not sent at shutdown{}", queue_.size(),
+                 outbox_ != nullptr ? "; the outbox keeps them for the next start" : "");
   }
 }
 
@@ -79,11 +80,18 @@ bool VoicemailMailer::enqueue(Mail mail) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || queue_.size() >= options_.max_queued) {
-      spdlog::error("voicemail e-mail: queue full; message {} of box {} is not mailed to {}",
-                    mail.message.id, mail.message.box, mail.to);
+      spdlog::error("voicemail e-mail: queue full; message {} of box {} is not mailed to {}{}",
+                    mail.message.id, mail.message.box, mail.to,
+                    outbox_ != nullptr ? " before the next start (it stays in the outbox)" : "");
       return false;
     }
-    queue_.push_back(Pending{std::move(mail), 0, std::chrono::steady_clock::now()});
+    // The outbox keeps wall-clock times; the queue waits on the monotonic clock.
+    const auto wait = std::chrono::milliseconds(std::max<store::UnixMillis>(
+        0, mail.next_attempt - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count()));
+    const int attempts = mail.attempts;
+    queue_.push_back(Pending{std::move(mail), attempts, std::chrono::steady_clock::now() + wait});
   }
   wake_.notify_all();
   return true;
@@ -106,9 +114,24 @@ void VoicemailMailer::run() {
     queue_.erase(next);
     lock.unlock();
     const bool done = attempt(pending);
+    tell_outbox(pending, done);
     lock.lock();
     if (!done) queue_.push_back(std::move(pending));
   }
+}
+
+void VoicemailMailer::tell_outbox(const Pending& pending, bool done) {
+  if (outbox_ == nullptr) return;
+  const store::VoicemailId id = pending.mail.message.id;
+  if (done) {
+    outbox_->on_mail_done(id);
+    return;
+  }
+  const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+      pending.due - std::chrono::steady_clock::now());
+  const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  outbox_->on_mail_rescheduled(id, pending.attempt, (wall + wait).count());
 }
 
 bool VoicemailMailer::attempt(Pending& pending) {

@@ -12,12 +12,15 @@
 // refusal (5xx) or the last failure is logged as an error and the message stays in the box.
 // Nothing waits for the mail: a slow or dead relay costs calls nothing.
 //
-// The queue is bounded (enqueue() refuses beyond max_queued, logged) and lives in memory: mail
-// still queued when the server stops is not sent (the voicemail itself is safe; see the
-// decision for why there is no outbox table yet).
+// The queue is bounded (enqueue() refuses beyond max_queued, logged). It is the memory image of
+// the store's outbox (decision 0040): the service queues a mail in the same transaction as its
+// message's row and hands it here; the mailer tells its Outbox after every try (rescheduled with
+// the attempt count and the wall-clock time of the next try, or done: sent or given up), and at
+// start the service hands back what the outbox still holds, so mail queued when the server
+// stopped is sent after the next start with its back-off kept.
 //
 // Thread-safety: enqueue() from any thread. The destructor stops the thread after the attempt in
-// progress.
+// progress. The Outbox is called on the mailer's thread.
 
 #include <atomic>
 #include <chrono>
@@ -47,10 +50,22 @@ class VoicemailMailer {
  public:
   struct Mail {
     std::string to;
-    store::VoicemailMessage message;  // as indexed: id, box, caller, time, length, path
+    store::VoicemailMessage message;     // as indexed: id, box, caller, time, length, path
+    int attempts = 0;                    // tries already made (before a restart)
+    store::UnixMillis next_attempt = 0;  // wall clock; 0 or past: at once
   };
 
-  explicit VoicemailMailer(VoicemailMailerOptions options);
+  // Where queued mail is kept across restarts (the store's outbox); told on the mailer's thread.
+  class Outbox {
+   public:
+    virtual ~Outbox() = default;
+    virtual void on_mail_rescheduled(store::VoicemailId message, int attempts,
+                                     store::UnixMillis next_attempt) = 0;
+    virtual void on_mail_done(store::VoicemailId message) = 0;  // sent or given up
+  };
+
+  // `outbox` may be null (nothing is kept); borrowed, it must outlive the mailer.
+  explicit VoicemailMailer(VoicemailMailerOptions options, Outbox* outbox = nullptr);
   ~VoicemailMailer();
   VoicemailMailer(const VoicemailMailer&) = delete;
   VoicemailMailer& operator=(const VoicemailMailer&) = delete;
@@ -71,8 +86,10 @@ class VoicemailMailer {
   void run();
   // One try; true when done with the mail (sent or given up).
   bool attempt(Pending& pending);
+  void tell_outbox(const Pending& pending, bool done);
 
   const VoicemailMailerOptions options_;
+  Outbox* const outbox_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;  // guarded by mutex_

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/prompt_playback.hpp"
 #include "app/voicemail_service.hpp"
 #include "http/api/credentials.hpp"
 #include "net/loop_timer.hpp"
@@ -92,17 +93,11 @@ class VoicemailMenuSession final : public sip::LocalSession, public media::Local
         continue;
       }
       load_wait_frames_ = 0;
-      auto player = media::AudioPlayer::create(head.clip, rate);
+      player_ = player_for(std::move(head.clip), rate);
       queue_.pop_front();
-      if (player) player_ = std::move(player).value();
     }
     if (!player_) return false;
-    const auto frame = player_->next_frame();
-    std::copy_n(frame.begin(), std::min(frame.size(), pcm.size()), pcm.begin());
-    if (player_->loops() > 0) {
-      player_.reset();
-      if (queue_.empty()) on_queue_played();
-    }
+    if (play_frame(player_, pcm) && queue_.empty()) on_queue_played();
     return true;
   }
 

@@ -94,6 +94,7 @@ Result<void> VoicemailPrompts::prepare() const {
   };
   for (const VoicemailPrompt prompt : kOwnTexts) prepare_one(source_of(prompt).text);
   prepare_one(kMailboxFullText);
+  prepare_one(kRecordingFailedText);
   // The standard ones too: the shared library prepares them only once an IVR menu exists.
   for (const std::string_view key : {"enter_pin", "wrong_pin", "goodbye"}) {
     prepare_one(media::standard_prompt_text(key));
@@ -129,6 +130,10 @@ std::shared_ptr<const media::AudioClip> VoicemailPrompts::standard(std::string_v
 
 std::shared_ptr<const media::AudioClip> VoicemailPrompts::mailbox_full() const {
   return own_ == nullptr ? nullptr : own_->find(kMailboxFullText);
+}
+
+std::shared_ptr<const media::AudioClip> VoicemailPrompts::recording_failed() const {
+  return own_ == nullptr ? nullptr : own_->find(kRecordingFailedText);
 }
 
 }  // namespace parley::app

@@ -26,6 +26,10 @@ namespace parley::app {
 inline constexpr std::string_view kMailboxFullText =
     "Sorry, this mailbox is full and cannot take a message now. Goodbye.";
 
+// Played when the disk fails while the caller speaks (full: decision 0040); then the call ends.
+inline constexpr std::string_view kRecordingFailedText =
+    "Sorry, your message could not be saved. Please try again later. Goodbye.";
+
 class VoicemailPrompts {
  public:
   // Either library may be null (espeak-ng or the cache folder unavailable): what it would say
@@ -39,6 +43,7 @@ class VoicemailPrompts {
   // The digits of `number`, one clip each ("one", "two" for 12).
   std::vector<std::shared_ptr<const media::AudioClip>> number(std::uint32_t number) const;
   std::shared_ptr<const media::AudioClip> mailbox_full() const;
+  std::shared_ptr<const media::AudioClip> recording_failed() const;
   const std::shared_ptr<const media::AudioClip>& beep() const { return beep_; }
 
  private:

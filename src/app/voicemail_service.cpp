@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <utility>
 
 #include "app/voicemail_application.hpp"
@@ -28,6 +29,12 @@ bool write_all(int fd, std::span<const std::uint8_t> bytes) {
     bytes = bytes.subspan(static_cast<std::size_t>(written));
   }
   return true;
+}
+
+store::UnixMillis wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 bool fsync_directory(const std::filesystem::path& directory) {
@@ -66,6 +73,8 @@ Result<std::unique_ptr<VoicemailService>> VoicemailService::open(
   service->prompt_preparation_ = std::thread([prompts = service->prompts_.get()] {
     if (auto prepared = prompts->prepare(); !prepared) {
       spdlog::warn("voicemail prompts: {}", prepared.error().message);
+    } else {
+      spdlog::info("voicemail prompts ready");
     }
   });
   return service;
@@ -82,7 +91,10 @@ VoicemailService::VoicemailService(Key /*only open()*/,
       on_box_changed_(std::move(on_box_changed)),
       options_(options),
       pin_guard_(options.pin_guard) {
-  if (options.mail) mailer_ = std::make_unique<VoicemailMailer>(*options.mail);
+  if (options.mail) {
+    mailer_ = std::make_unique<VoicemailMailer>(*options.mail, this);
+    resume_outbox();  // before the writer: what it finishes at start is queued by itself
+  }
   media::VoicemailWriterOptions writer_options;
   writer_options.directory = directory_;
   writer_ = std::make_unique<media::VoicemailWriter>(writer_options, *this);
@@ -90,6 +102,7 @@ VoicemailService::VoicemailService(Key /*only open()*/,
 
 VoicemailService::~VoicemailService() {
   writer_.reset();  // seals open messages while the store is still there
+  mailer_.reset();  // its last try reports to the outbox (the store) before anything goes
   jobs_.stop();
   if (prompt_preparation_.joinable()) prompt_preparation_.join();
 }
@@ -112,21 +125,56 @@ Result<void> VoicemailService::on_voicemail_written(const media::WrittenVoicemai
   row.duration_ms = message.duration_ms;
   row.size_bytes = message.size_bytes;
   row.path = message.path;
-  auto indexed = store_->insert_voicemail(row);
-  if (!indexed) return indexed.error();
-  if (on_box_changed_) on_box_changed_(row.tenant_id, row.box);
+  std::string mail_to;
   if (mailer_) {
-    // Only now: the file is whole and the row committed, so the mail never names a message
-    // that could still be lost.
-    row.id = *indexed;
     auto settings = store_->get_voicemail_settings(row.tenant_id, row.box);
     if (!settings) {
       spdlog::warn("voicemail e-mail of box {}: {}", row.box, settings.error().message);
-    } else if (!settings->email.empty()) {
-      mailer_->enqueue(VoicemailMailer::Mail{settings->email, std::move(row)});
+    } else {
+      mail_to = settings->email;
     }
   }
+  // The mail is queued in the same transaction as the row: a message is never indexed without
+  // the mail it should cause, nor a mail queued for a message that could still be lost.
+  const store::UnixMillis now = wall_ms();
+  auto indexed = mail_to.empty() ? store_->insert_voicemail(row)
+                                 : store_->insert_voicemail_with_mail(row, mail_to, now);
+  if (!indexed) return indexed.error();
+  if (on_box_changed_) on_box_changed_(row.tenant_id, row.box);
+  if (!mail_to.empty()) {
+    row.id = *indexed;
+    mailer_->enqueue(VoicemailMailer::Mail{mail_to, std::move(row), 0, now});
+  }
   return {};
+}
+
+void VoicemailService::resume_outbox() {
+  auto queued = store_->list_voicemail_mail();
+  if (!queued) {
+    spdlog::error("voicemail e-mail outbox: {}", queued.error().message);
+    return;
+  }
+  if (!queued->empty()) {
+    spdlog::info("voicemail e-mail: {} message(s) from the outbox of an earlier run",
+                 queued->size());
+  }
+  for (auto& mail : *queued) {
+    mailer_->enqueue(VoicemailMailer::Mail{std::move(mail.recipient), std::move(mail.message),
+                                           static_cast<int>(mail.attempts), mail.next_attempt});
+  }
+}
+
+void VoicemailService::on_mail_rescheduled(store::VoicemailId message, int attempts,
+                                           store::UnixMillis next_attempt) {
+  auto kept = store_->reschedule_voicemail_mail(message, static_cast<std::uint32_t>(attempts),
+                                                next_attempt);
+  if (!kept) spdlog::warn("voicemail e-mail outbox: {}", kept.error().message);
+}
+
+void VoicemailService::on_mail_done(store::VoicemailId message) {
+  if (auto removed = store_->remove_voicemail_mail(message); !removed) {
+    spdlog::warn("voicemail e-mail outbox: {}", removed.error().message);
+  }
 }
 
 std::filesystem::path VoicemailService::box_directory(store::TenantId tenant,

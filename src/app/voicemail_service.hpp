@@ -8,10 +8,12 @@
 //
 // Messages live in `<data>/voicemail/<tenant id>/<box>/`, a recorded greeting beside them as
 // `greeting.wav`. With `options.mail` set, every indexed message of a box that has an e-mail
-// address is handed to the VoicemailMailer (voicemail_mailer.hpp, decision 0034). The service must
-// outlive the worker pool: calls still up at shutdown have their messages sealed when the writer
-// goes. stop_jobs() must be called after the pool's shutdown and before the pool is destroyed (jobs
-// post their results to the loops).
+// address is queued in the store's outbox in the same transaction as its row and handed to the
+// VoicemailMailer (voicemail_mailer.hpp, decisions 0034 and 0040), which tells the service (its
+// Outbox) how each try went; at start the outbox's mail is handed to the mailer again. The service
+// must outlive the worker pool: calls still up at shutdown have their messages sealed when the
+// writer goes. stop_jobs() must be called after the pool's shutdown and before the pool is
+// destroyed (jobs post their results to the loops).
 //
 // Thread-safety: open() and add_to() at start-up; the methods below marked "blocking" run on the
 // jobs thread (or the CLI); the PIN brake is locked; the store is safe from any thread.
@@ -54,7 +56,8 @@ struct DepositCheck {
   std::shared_ptr<const media::AudioClip> greeting;  // null: the default (the beep alone)
 };
 
-class VoicemailService final : public media::VoicemailWriter::Listener {
+class VoicemailService final : public media::VoicemailWriter::Listener,
+                               public VoicemailMailer::Outbox {
   struct Key {};  // only open() constructs one
 
  public:
@@ -80,6 +83,10 @@ class VoicemailService final : public media::VoicemailWriter::Listener {
   void stop_jobs() { jobs_.stop(); }
 
   Result<void> on_voicemail_written(const media::WrittenVoicemail& message) override;
+  // The store's outbox, from the mailer's thread.
+  void on_mail_rescheduled(store::VoicemailId message, int attempts,
+                           store::UnixMillis next_attempt) override;
+  void on_mail_done(store::VoicemailId message) override;
 
   media::VoicemailWriter& writer() { return *writer_; }
   BlockingJobs& jobs() { return jobs_; }
@@ -107,6 +114,9 @@ class VoicemailService final : public media::VoicemailWriter::Listener {
   std::filesystem::path box_directory(store::TenantId tenant, const std::string& box) const;
 
  private:
+  // Hands the mailer what the outbox held at start (mail of earlier runs).
+  void resume_outbox();
+
   std::unique_ptr<store::VoicemailStore> store_;
   const std::filesystem::path directory_;
   std::unique_ptr<VoicemailPrompts> prompts_;

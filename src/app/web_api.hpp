@@ -25,23 +25,27 @@ namespace parley::app {
 
 class PbxCore;
 class SipService;
+class VoicemailService;
 
 class WebApi {
  public:
   // Opens the database in `data_dir` and installs the API on `router`.
   // `chat_attachments` (may be null) carries the chat file routes; it must outlive the API.
   // `conferences` (may be null: no media) steers the running conference rooms; the same.
+  // `voicemail` (may be null: no media) writes greetings uploaded over the API; the same.
   static Result<std::unique_ptr<WebApi>> open(const std::filesystem::path& data_dir, PbxCore& core,
                                               SipService& sip, http::Router& router,
                                               chat::ChatAttachments* chat_attachments = nullptr,
-                                              http::api::ConferenceControl* conferences = nullptr);
+                                              http::api::ConferenceControl* conferences = nullptr,
+                                              VoicemailService* voicemail = nullptr);
   ~WebApi();
   WebApi(const WebApi&) = delete;
   WebApi& operator=(const WebApi&) = delete;
 
   WebApi(std::unique_ptr<store::sqlite::SqliteStore> store, PbxCore& core, SipService& sip,
          chat::ChatAttachments* chat_attachments = nullptr,
-         http::api::ConferenceControl* conferences = nullptr);
+         http::api::ConferenceControl* conferences = nullptr,
+         VoicemailService* voicemail = nullptr);
 
  private:
   SteadyClock clock_;

@@ -1,9 +1,29 @@
 #include "http/message.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 
 namespace parley::http {
+
+FileBody::~FileBody() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool FileBody::read(std::uint64_t position, std::string& out) const {
+  if (position > length_ || out.size() > length_ - position) return false;
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t got = ::pread(fd_, out.data() + done, out.size() - done,
+                                static_cast<off_t>(offset_ + position + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    done += static_cast<std::size_t>(got);
+  }
+  return true;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

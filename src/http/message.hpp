@@ -3,6 +3,7 @@
 // sees and returns. The server converts to and from the wire.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,10 +46,36 @@ struct Request {
   std::uint64_t connection_id = 0;  // the net::WorkerPool stream id of the connection
 };
 
+// Bytes [offset, offset + length) of an open file as a response body: the server sends them in
+// chunks read off its loops, so a large download never sits in memory. Owns the descriptor and
+// closes it when the last answer holding it is done; a file deleted meanwhile stays readable
+// through it. A file that shrinks meanwhile cuts the answer short (the connection is closed,
+// since Content-Length was promised).
+class FileBody {
+ public:
+  FileBody(int fd, std::uint64_t offset, std::uint64_t length) noexcept
+      : fd_(fd), offset_(offset), length_(length) {}
+  ~FileBody();
+  FileBody(const FileBody&) = delete;
+  FileBody& operator=(const FileBody&) = delete;
+
+  // Up to out.size() bytes from `position` (counted from offset) into `out`; false on a read
+  // error or when the file ends early. Blocking: call it off the loops.
+  bool read(std::uint64_t position, std::string& out) const;
+  std::uint64_t length() const { return length_; }
+
+ private:
+  int fd_;
+  std::uint64_t offset_;
+  std::uint64_t length_;
+};
+
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // When set, the body is this file part instead of `body` (large downloads).
+  std::shared_ptr<const FileBody> file;
   // A HEAD answer: the body is not sent but Content-Length says how long it would be.
   bool head = false;
 

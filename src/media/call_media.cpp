@@ -8,7 +8,11 @@
 #include <string_view>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
+#include "base/os_random.hpp"
 #include "media/sdes_negotiation.hpp"
+#include "media/webrtc_sdp.hpp"
 #include "net/worker_pool.hpp"
 #include "protocol/sdp/session_description.hpp"
 
@@ -121,29 +125,6 @@ const std::string* find_attribute(const sdp::SessionDescription& description, st
     return value;
   }
   return find_attribute(description.attributes, name);
-}
-
-// The ICE credentials and DTLS fingerprint and role a WebRTC stream's author gave.
-Result<SecureRemote> secure_remote_of(const sdp::SessionDescription& description,
-                                      std::size_t index) {
-  const std::string* ufrag = find_attribute(description, index, "ice-ufrag");
-  const std::string* pwd = find_attribute(description, index, "ice-pwd");
-  const std::string* fingerprint = find_attribute(description, index, "fingerprint");
-  if (ufrag == nullptr || pwd == nullptr || ufrag->empty() || pwd->empty()) {
-    return Error{488, "WebRTC stream without ICE credentials"};
-  }
-  if (fingerprint == nullptr || fingerprint->empty()) {
-    return Error{488, "WebRTC stream without a DTLS fingerprint"};
-  }
-  SecureRemote remote;
-  remote.ice_ufrag = *ufrag;
-  remote.ice_pwd = *pwd;
-  remote.fingerprint = *fingerprint;
-  // The side that says passive waits for us to start the handshake (RFC 5763 §5). Without
-  // a=setup an offerer means actpass and an answerer active (RFC 4145 §4): we are the server.
-  const std::string* setup = find_attribute(description, index, "setup");
-  remote.dtls_client = setup != nullptr && iequals(*setup, "passive");
-  return remote;
 }
 
 // Where the author of `description` receives media `index`, and what it will do.
@@ -259,7 +240,7 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
  public:
   CallMediaImpl(std::unique_ptr<RtpRelay> relay, const MediaOptions& options, const Clock& clock,
                 const sip::CallMediaInfo& info)
-      : relay_(std::move(relay)), options_(options), clock_(clock) {
+      : relay_(std::move(relay)), options_(options), clock_(clock), call_id_(info.call_id) {
     relay_->set_listener(this);
     if (options_.recorder != nullptr && options_.recording_policy != nullptr) {
       recording_ = options_.recording_policy->decide(info);
@@ -270,9 +251,8 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     if (options_.advertised_address.empty()) {
       options_.advertised_address = options_.bind_address.ip();
     }
-    std::random_device random;
     for (auto& origin : origins_) {
-      const std::uint64_t id = (std::uint64_t{random()} << 32U) | random();
+      const std::uint64_t id = base::os_random_u64();
       origin.session_id = std::to_string(id >> 1U);  // positive in a signed 64-bit reader too
       origin.username = "parley";
       origin.version = 1;
@@ -291,7 +271,7 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     auto remote = remote_of(offer, index);
     if (!remote.ok()) return remote.error();
     if (is_webrtc(offer.media[index])) {
-      auto secure = secure_remote_of(offer, index);
+      auto secure = webrtc_remote_of(offer, index);
       if (!secure.ok()) return secure.error();
       if (auto made = make_secure(from, *secure); !made.ok()) return made.error();
     } else if (offer.media[index].port != 0 && is_sdes_protocol(offer.media[index].protocol)) {
@@ -420,7 +400,7 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     if (!remote.ok()) return remote.error();
     if (answered.port != 0 && is_webrtc(answered)) {
       if (options_.webrtc == nullptr) return Error{488, "WebRTC media is not enabled"};
-      auto secure = secure_remote_of(answer, index);
+      auto secure = webrtc_remote_of(answer, index);
       if (!secure.ok()) return secure.error();
       if (auto made = make_secure(from, *secure); !made.ok()) return made.error();
     } else if (answered.port != 0 && is_sdes_protocol(answered.protocol)) {
@@ -499,9 +479,26 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
 
   TimePoint last_media() const override { return relay_->last_rtp(); }
 
-  ~CallMediaImpl() override { stop_recording(); }
+  ~CallMediaImpl() override {
+    stop_recording();
+    log_summary();
+  }
   CallMediaImpl(const CallMediaImpl&) = delete;
   CallMediaImpl& operator=(const CallMediaImpl&) = delete;
+
+  // One line per call with the relay's per-leg counters: what each leg's user agent sent that
+  // Parley accepted, what Parley sent it, and what was dropped (operators' first look at
+  // one-way audio; the SIPp pcap test reads it).
+  void log_summary() const {
+    const LegStats& a = relay_->stats(Leg::kA);
+    const LegStats& b = relay_->stats(Leg::kB);
+    spdlog::info(
+        "call {} media: A rtp in {} out {} rtcp in {} out {} dropped {}/{}/{}; "
+        "B rtp in {} out {} rtcp in {} out {} dropped {}/{}/{}",
+        call_id_, a.rtp_received, a.rtp_sent, a.rtcp_received, a.rtcp_sent, a.dropped_malformed,
+        a.dropped_foreign, a.dropped_payload, b.rtp_received, b.rtp_sent, b.rtcp_received,
+        b.rtcp_sent, b.dropped_malformed, b.dropped_foreign, b.dropped_payload);
+  }
 
   // The on-demand feature code: the toggle's digits in order, each within the gap of the last.
   void on_dtmf_digit(Leg leg, char digit) override {
@@ -793,6 +790,10 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
           static_cast<std::int16_t>(chosen->payload_type);
       to_offerer.payload_map[static_cast<std::size_t>(chosen->payload_type)] =
           static_cast<std::int16_t>(shared->payload_type);
+      to_answerer.input_clock_rate = static_cast<std::uint32_t>(shared->clock_rate);
+      to_answerer.output_clock_rate = static_cast<std::uint32_t>(chosen->clock_rate);
+      to_offerer.input_clock_rate = static_cast<std::uint32_t>(chosen->clock_rate);
+      to_offerer.output_clock_rate = static_cast<std::uint32_t>(shared->clock_rate);
       formats.push_back(*shared);
       set_tap_codec(offerer, *shared);
     } else {
@@ -815,10 +816,12 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
       to_answerer.transcode_input_pt = own->payload_type;
       to_answerer.transcode_output_pt = chosen->payload_type;
       to_answerer.output_clock_rate = static_cast<std::uint32_t>(chosen->clock_rate);
+      to_answerer.input_clock_rate = static_cast<std::uint32_t>(own->clock_rate);
       to_offerer.transcoder = std::move(backward).value();
       to_offerer.transcode_input_pt = chosen->payload_type;
       to_offerer.transcode_output_pt = own->payload_type;
       to_offerer.output_clock_rate = static_cast<std::uint32_t>(own->clock_rate);
+      to_offerer.input_clock_rate = static_cast<std::uint32_t>(chosen->clock_rate);
       formats.push_back(*own);
       set_tap_codec(offerer, *own);
     }
@@ -900,6 +903,7 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
   std::unique_ptr<RtpRelay> relay_;
   MediaOptions options_;
   const Clock& clock_;
+  std::string call_id_;  // for the log
   RecordingDecision recording_;
   RecordingInfo recording_info_;
   std::shared_ptr<RecordingTap> tap_;  // set while recording

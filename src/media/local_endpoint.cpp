@@ -11,6 +11,8 @@
 #include "media/mixer/mixer_input.hpp"
 #include "media/rtp_relay.hpp"
 #include "media/rtp_relay_stream.hpp"
+#include "media/sdes_negotiation.hpp"
+#include "media/webrtc_sdp.hpp"
 #include "net/datagram_socket.hpp"
 #include "net/loop_timer.hpp"
 #include "protocol/rtp/rtp_packet.hpp"
@@ -26,6 +28,10 @@ constexpr std::size_t kMaxDatagram = 1500;
 constexpr std::size_t kRtpBatch = 8;
 constexpr std::size_t kRtcpBatch = 2;
 constexpr int kBindAttempts = 16;
+// Room SRTP needs after the RTP packet (authentication tag, or GCM's tag).
+constexpr std::size_t kSrtpOverhead = 20;
+// How often a DTLS handshake in progress is given the chance to retransmit.
+constexpr auto kSecureTick = std::chrono::milliseconds(100);
 constexpr auto kFrame = std::chrono::milliseconds(20);
 // A loop that stalled longer than this many frames skips ahead instead of bursting.
 constexpr int kMaxCatchUpFrames = 5;
@@ -67,8 +73,11 @@ CodecSpec spec_of(const sdp::Format& format) {
   return CodecSpec{format.encoding, format.clock_rate, format.channels, format.fmtp};
 }
 
+enum class Security : std::uint8_t { kPlain, kWebRtc, kSdes };
+
 // What one offer asks of us, read from its first audio stream.
 struct Offered {
+  Security security = Security::kPlain;
   std::size_t audio_index = 0;
   sdp::Format voice;
   std::string_view our_fmtp;
@@ -78,15 +87,31 @@ struct Offered {
   sdp::Direction direction = sdp::Direction::kSendRecv;
 };
 
-Result<Offered> read_offer(const sdp::SessionDescription& offer) {
+Result<Security> security_of(const sdp::Media& media, const LocalEndpointOptions& options) {
+  if (is_webrtc_protocol(media.protocol)) {
+    if (options.webrtc == nullptr) return Error{488, "WebRTC media is not enabled"};
+    return Security::kWebRtc;
+  }
+  if (is_sdes_protocol(media.protocol)) {
+    if (!options.sdes) return Error{488, "SDES-SRTP is not accepted"};
+    return Security::kSdes;
+  }
+  if (media.protocol.find("SAVP") != std::string::npos) {
+    return Error{488, "Secure media (" + media.protocol + ") is not supported"};
+  }
+  return Security::kPlain;
+}
+
+Result<Offered> read_offer(const sdp::SessionDescription& offer,
+                           const LocalEndpointOptions& options) {
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const sdp::Media& media = offer.media[i];
     if (!iequals(media.type, "audio") || media.port == 0) continue;
     if (!media.is_rtp()) return Error{488, "Audio stream is not RTP"};
-    if (media.protocol.find("SAVP") != std::string::npos) {
-      return Error{488, "Secure media (" + media.protocol + ") is not supported here yet"};
-    }
+    const auto security = security_of(media, options);
+    if (!security.ok()) return security.error();
     Offered offered;
+    offered.security = *security;
     offered.audio_index = i;
     const sdp::Format* voice = nullptr;
     for (const Preferred& preferred : kPreferred) {
@@ -109,6 +134,11 @@ Result<Offered> read_offer(const sdp::SessionDescription& offer) {
     }
     offered.rtcp_mux = media.rtcp_mux;
     offered.direction = media.effective_direction(offer.direction);
+    // ICE, not c= (0.0.0.0 or an mDNS name in browsers), says where a WebRTC agent receives.
+    if (offered.security == Security::kWebRtc) {
+      offered.rtcp_mux = true;
+      return offered;
+    }
     const sdp::Connection* connection = offer.connection_for(i);
     if (connection == nullptr) return Error{488, "SDP has no connection address for audio"};
     if (connection->address != "0.0.0.0" && connection->address != "::") {
@@ -120,6 +150,15 @@ Result<Offered> read_offer(const sdp::SessionDescription& offer) {
   }
   return Error{488, "SDP has no audio stream"};
 }
+
+// Sends a secure leg's STUN answers and DTLS flights out of the endpoint's RTP socket.
+class RtpSocketSender final : public SecureLeg::Sender {
+ public:
+  net::DatagramSocket* socket = nullptr;
+  void send(const net::SocketAddress& to, std::span<const std::uint8_t> bytes) override {
+    if (socket != nullptr) (void)socket->queue_send(to, bytes);
+  }
+};
 
 class LocalEndpointImpl final : public LocalEndpoint, public net::DatagramSocket::Listener {
  public:
@@ -134,7 +173,8 @@ class LocalEndpointImpl final : public LocalEndpoint, public net::DatagramSocket
         listener_(listener),
         stream_(random(), static_cast<std::uint16_t>(random()), random()),
         last_media_(clock.now()),
-        timer_(pool, worker, [this] { on_tick(); }) {
+        timer_(pool, worker, [this] { on_tick(); }),
+        secure_timer_(pool, worker, [this] { on_secure_timer(); }) {
     if (options_.advertised_address.empty())
       options_.advertised_address = options_.bind_address.ip();
     origin_.username = "parley";
@@ -146,6 +186,7 @@ class LocalEndpointImpl final : public LocalEndpoint, public net::DatagramSocket
 
   ~LocalEndpointImpl() override {
     timer_.cancel();
+    secure_timer_.cancel();
     // Closed before the port goes back, so that its next owner can bind it.
     rtp_socket_.reset();
     rtcp_socket_.reset();
@@ -171,18 +212,33 @@ class LocalEndpointImpl final : public LocalEndpoint, public net::DatagramSocket
     stats_.send_failures = rtp_socket_ ? rtp_socket_->send_failures() : 0;
     return stats_;
   }
+  const SecureLegStats* secure_stats() const override {
+    return secure_ ? &secure_->stats() : nullptr;
+  }
 
   void on_datagrams(net::DatagramSocket& socket, std::span<net::ReceivedDatagram> batch) override;
 
  private:
   Result<void> use_codec(const Offered& offered);
+  Result<void> use_security(const sdp::SessionDescription& offer, const Offered& offered);
+  bool uses_ice() const { return secure_ != nullptr && secure_->uses_ice(); }
+  void arm_secure_timer();
+  void on_secure_timer();
+  void flush_sent() {
+    if (rtp_socket_->queued() > 0) rtp_socket_->flush();
+  }
   bool accept_source(const net::SocketAddress& source, bool negotiated, TimePoint now);
   void on_rtp(const rtp::RtpView& view, const net::SocketAddress& from, TimePoint now);
+  void on_secure_datagram(net::ReceivedDatagram& datagram, bool rtcp_port, TimePoint now);
   void on_event(const rtp::RtpView& view);
   void update_timer();
   void on_tick();
   void send_frame(const net::SocketAddress& destination, TimePoint now);
-  const net::SocketAddress* destination() const {
+  const net::SocketAddress* destination() {
+    if (uses_ice()) {
+      ice_destination_ = secure_->media_address();
+      return ice_destination_ ? &*ice_destination_ : nullptr;
+    }
     if (stats_.latched) return &*stats_.latched;
     return sdp_rtp_.empty() ? nullptr : &sdp_rtp_;
   }
@@ -232,6 +288,13 @@ class LocalEndpointImpl final : public LocalEndpoint, public net::DatagramSocket
   sdp::Origin origin_;
   std::string last_answer_;
   net::LoopTimer timer_;
+
+  // A WebRTC or SDES caller's SRTP (and ICE, DTLS); null for plain RTP.
+  std::unique_ptr<SecureLeg> secure_;
+  std::optional<SdesKeys> sdes_keys_;  // what an SDES leg was keyed with
+  RtpSocketSender sender_;
+  std::optional<net::SocketAddress> ice_destination_;  // cache for destination()
+  net::LoopTimer secure_timer_;
 };
 
 Result<void> LocalEndpointImpl::bind() {
@@ -260,6 +323,7 @@ Result<void> LocalEndpointImpl::bind() {
       if (rtcp_socket) {
         port_ = *port;
         rtp_socket_ = std::move(*rtp_socket);
+        sender_.socket = rtp_socket_.get();
         rtcp_socket_ = std::move(*rtcp_socket);
         return {};
       }
@@ -308,13 +372,14 @@ Result<std::string> LocalEndpointImpl::answer(std::string_view text) {
   auto parsed = sdp::parse(text);
   if (!parsed.ok()) return Error{400, "Malformed SDP: " + parsed.error().message};
   const sdp::SessionDescription& offer = *parsed;
-  auto offered = read_offer(offer);
+  auto offered = read_offer(offer, options_);
   if (!offered.ok()) return offered.error();
   if (auto used = use_codec(*offered); !used.ok()) return used.error();
+  if (auto secured = use_security(offer, *offered); !secured.ok()) return secured.error();
 
   has_remote_ = true;
   sdp_rtp_ = offered->rtp;
-  remote_receives_ = sdp::receives(offered->direction) && !sdp_rtp_.empty();
+  remote_receives_ = sdp::receives(offered->direction) && (uses_ice() || !sdp_rtp_.empty());
   // A new SDP is the only thing that may move a latched leg (see the relay).
   stats_.latched.reset();
   window_end_ = clock_.now() + options_.latch_window;
@@ -350,7 +415,13 @@ Result<std::string> LocalEndpointImpl::answer(std::string_view text) {
     ours.ptime = 20;
     ours.rtcp_mux = offered->rtcp_mux;
     ours.direction = sdp::reverse(offered->direction);
+    if (offered->security == Security::kSdes)
+      ours.attributes.push_back(sdes_keys_->local_attribute());
     out.media.push_back(std::move(ours));
+  }
+  if (offered->security == Security::kWebRtc) {
+    render_webrtc_answer(out, offer, offered->audio_index, secure_->local(),
+                         options_.advertised_address);
   }
   std::string answer_text = sdp::serialise(out);
   if (!last_answer_.empty() && answer_text != last_answer_) {
@@ -360,6 +431,61 @@ Result<std::string> LocalEndpointImpl::answer(std::string_view text) {
   }
   last_answer_ = answer_text;
   return answer_text;
+}
+
+// Keeps the leg's SRTP state when the keys or the DTLS association stay (a re-INVITE, hold):
+// the replay windows and rollover counters go on, and a browser need not handshake again.
+Result<void> LocalEndpointImpl::use_security(const sdp::SessionDescription& offer,
+                                             const Offered& offered) {
+  switch (offered.security) {
+    case Security::kWebRtc: {
+      auto remote = webrtc_remote_of(offer, offered.audio_index);
+      if (!remote.ok()) return remote.error();
+      if (!uses_ice()) {
+        auto made = options_.webrtc->create();
+        if (!made.ok()) return Error{503, made.error().message};
+        secure_ = std::move(made).value();
+        ice_destination_.reset();
+      }
+      sdes_keys_.reset();
+      secure_->set_remote(*remote);
+      break;
+    }
+    case Security::kSdes: {
+      auto keys =
+          answer_sdes(offer.media[offered.audio_index], sdes_keys_ ? &*sdes_keys_ : nullptr);
+      if (!keys.ok()) return keys.error();
+      if (!(secure_ != nullptr && sdes_keys_ && same_keys(*sdes_keys_, *keys))) {
+        auto leg = keys->make_leg();
+        if (!leg.ok()) return leg.error();
+        secure_ = std::move(leg).value();
+      }
+      sdes_keys_ = std::move(keys).value();
+      break;
+    }
+    case Security::kPlain:
+      secure_.reset();
+      sdes_keys_.reset();
+      break;
+  }
+  arm_secure_timer();
+  return {};
+}
+
+void LocalEndpointImpl::arm_secure_timer() {
+  if (secure_ == nullptr || !secure_->wants_timer()) {
+    secure_timer_.cancel();
+  } else if (!secure_timer_.deadline()) {
+    secure_timer_.arm(std::chrono::steady_clock::now() + kSecureTick);
+  }
+}
+
+void LocalEndpointImpl::on_secure_timer() {
+  if (secure_ != nullptr && secure_->wants_timer()) {
+    secure_->on_timer(clock_.now(), sender_);
+    flush_sent();
+  }
+  arm_secure_timer();
 }
 
 void LocalEndpointImpl::update_timer() {
@@ -385,7 +511,7 @@ void LocalEndpointImpl::on_tick() {
     *due_ += kFrame;
     if (const net::SocketAddress* to = destination()) send_frame(*to, now);
   }
-  if (rtp_socket_->queued() > 0) rtp_socket_->flush();
+  flush_sent();
   timer_.arm(*due_);
 }
 
@@ -395,7 +521,20 @@ void LocalEndpointImpl::send_frame(const net::SocketAddress& destination, TimePo
     ++stats_.dropped_payload;
     return;
   }
-  const std::span<std::uint8_t> body = slot.subspan(rtp::kRtpHeaderBytes);
+  // Until a browser's DTLS handshake has keyed SRTP nothing can be sent, and the application's
+  // audio is left unread: a greeting or prompt starts when the caller can hear it.
+  if (uses_ice() && !secure_->stats().dtls_connected) {
+    ++stats_.unprotected_frames;
+    return;
+  }
+  // A secure leg's SRTP tag goes after the payload, in the same slot.
+  const std::size_t reserved = secure_ ? kSrtpOverhead : 0;
+  if (slot.size() <= rtp::kRtpHeaderBytes + reserved) {
+    ++stats_.dropped_payload;
+    return;
+  }
+  const std::span<std::uint8_t> body =
+      slot.subspan(rtp::kRtpHeaderBytes, slot.size() - rtp::kRtpHeaderBytes - reserved);
   std::size_t size = std::min(listener_.fill_payload(body), body.size());
   // The listener may have answered a re-offer that stopped sending.
   if (!sending_ || encoder_ == nullptr) return;
@@ -415,12 +554,28 @@ void LocalEndpointImpl::send_frame(const net::SocketAddress& destination, TimePo
       stream_.next_frame(encoder_->tick_samples(), now, codec_clock_rate_);
   rtp::write_header(slot, static_cast<std::uint8_t>(voice_pt_), stamp.marker, stamp.sequence,
                     stamp.timestamp, stream_.ssrc());
-  rtp_socket_->commit_send(destination, rtp::kRtpHeaderBytes + size);
+  std::size_t wire_size = rtp::kRtpHeaderBytes + size;
+  if (secure_) {
+    const auto protected_size = secure_->protect(slot, wire_size, /*rtcp=*/false);
+    if (!protected_size) {
+      ++stats_.unprotected_frames;  // DTLS not finished yet: nothing may leave in the clear
+      return;
+    }
+    wire_size = *protected_size;
+  }
+  rtp_socket_->commit_send(destination, wire_size);
   ++stats_.rtp_sent;
 }
 
 bool LocalEndpointImpl::accept_source(const net::SocketAddress& source, bool negotiated,
                                       TimePoint now) {
+  if (uses_ice()) {
+    // ICE decides: only the address that proved the ICE password carries the caller's media.
+    const auto address = secure_->media_address();
+    if (!address || *address != source) return false;
+    stats_.latched = address;
+    return true;
+  }
   if (stats_.latched) return *stats_.latched == source;
   if (!has_remote_) return false;
   // The SDP address always latches; another source only with negotiated media while the
@@ -437,6 +592,10 @@ void LocalEndpointImpl::on_datagrams(net::DatagramSocket& socket,
   const TimePoint now = clock_.now();
   const bool rtcp_port = &socket == rtcp_socket_.get();
   for (net::ReceivedDatagram& datagram : batch) {
+    if (secure_) {
+      on_secure_datagram(datagram, rtcp_port, now);
+      continue;
+    }
     if (rtcp_port || rtp::is_rtcp(datagram.bytes)) {
       if (rtp::valid_rtcp(datagram.bytes)) {
         ++stats_.rtcp_received;
@@ -451,6 +610,36 @@ void LocalEndpointImpl::on_datagrams(net::DatagramSocket& socket,
       continue;
     }
     on_rtp(*view, datagram.from, now);
+  }
+  flush_sent();  // a secure leg's STUN answers and DTLS flights
+  arm_secure_timer();
+}
+
+void LocalEndpointImpl::on_secure_datagram(net::ReceivedDatagram& datagram, bool rtcp_port,
+                                           TimePoint now) {
+  // WebRTC multiplexes everything on the RTP port (RFC 7983, RFC 5761); an SDES leg may use
+  // both ports, as plain RTP does.
+  if (rtcp_port && secure_->uses_ice()) {
+    ++stats_.dropped_malformed;
+    return;
+  }
+  switch (secure_->receive(datagram.bytes, datagram.from, now, sender_)) {
+    case SecureLeg::Received::kRtp: {
+      std::optional<rtp::RtpView> view;
+      if (!rtcp_port) view = rtp::parse_rtp(datagram.bytes);
+      if (!view) {
+        ++stats_.dropped_malformed;
+        return;
+      }
+      on_rtp(*view, datagram.from, now);
+      return;
+    }
+    case SecureLeg::Received::kRtcp:
+      ++stats_.rtcp_received;
+      return;
+    case SecureLeg::Received::kConsumed:
+    case SecureLeg::Received::kDropped:
+      return;
   }
 }
 

@@ -10,9 +10,18 @@
 // a=ptime:20, our address and a port of the shared PortPool; every other stream is refused (port
 // 0). Hold (RFC 3264 §8.4): an offer that is sendonly or inactive (or c=0.0.0.0) is answered
 // recvonly or inactive and we send nothing until a sendrecv/recvonly offer resumes. A re-offer
-// that still lists the codec in use keeps it (and the decoder and encoder state). Secure
-// profiles (RTP/SAVP, WebRTC's UDP/TLS/RTP/SAVPF) are refused with 488 for now: WebRTC callers
-// need the SecureLeg of the relay here too, left for later.
+// that still lists the codec in use keeps it (and the decoder and encoder state).
+//
+// Secure callers (decision 0043) get the relay's SecureLeg seam here too, one per endpoint:
+// a browser's UDP/TLS/RTP/SAVPF offer (with LocalEndpointOptions::webrtc) is answered ICE-lite
+// with our credentials, fingerprint and one host candidate (webrtc_sdp.hpp); ICE then decides
+// where media goes and which source is taken (everything multiplexed on the RTP port), DTLS
+// runs on the endpoint's own retransmission timer, and SRTP is decrypted before the jitter
+// buffer and encrypted after the encoder. Until DTLS has keyed SRTP nothing is sent and the
+// Listener is not asked for frames (a prompt starts when the caller can hear it). An RTP/SAVP(F)
+// offer with SDES keys (with LocalEndpointOptions::sdes) is answered with our key
+// (sdes_negotiation.hpp) and keeps the plain-RTP latching and ports. Without the option such offers
+// get 488.
 //
 // Latching, as the relay does it (the "RTP bleed" defence): media goes to the SDP address until
 // the leg latches to the first source of RTP that is either the SDP address or, within
@@ -59,6 +68,7 @@
 
 #include "base/clock.hpp"
 #include "base/result.hpp"
+#include "media/secure_leg.hpp"
 #include "media/transcoder.hpp"
 #include "net/address.hpp"
 
@@ -75,6 +85,10 @@ struct LocalEndpointOptions {
   std::string advertised_address;   // c= address in our SDP; empty = bind_address's IP
   Duration latch_window = std::chrono::seconds(10);
   int jitter_frames = 2;  // packets held to reorder before a gap is concealed
+  // WebRTC callers (ICE-lite, DTLS-SRTP); null = their offers get 488. Borrowed, outlives us.
+  SecureLegFactory* webrtc = nullptr;
+  // Answer SDES-SRTP offers (RTP/SAVP with a=crypto); false = 488 ([media] sdes = "off").
+  bool sdes = true;
 };
 
 // A key press as RFC 4733 reports it: '0'-'9', '*', '#', 'A'-'D'.
@@ -94,6 +108,8 @@ struct LocalEndpointStats {
   std::uint64_t frames_decoded = 0;
   std::uint64_t frames_concealed = 0;
   std::uint64_t send_failures = 0;  // refused by the kernel
+  // Ticks with nothing sent because a secure leg has no keys yet (DTLS handshake).
+  std::uint64_t unprotected_frames = 0;
   std::optional<net::SocketAddress> latched;
 };
 
@@ -153,6 +169,8 @@ class LocalEndpoint {
   // When valid RTP last arrived (creation time before any), for the media timeout.
   virtual TimePoint last_media() const = 0;
   virtual const LocalEndpointStats& stats() const = 0;
+  // The secure leg's counters (STUN, DTLS, SRTP); null for a plain RTP caller.
+  virtual const SecureLegStats* secure_stats() const = 0;
 };
 
 }  // namespace parley::media

@@ -12,7 +12,6 @@
 #include <utility>
 
 #include "media/stereo_recorder.hpp"
-#include "media/wav_writer.hpp"
 
 namespace parley::media {
 
@@ -57,7 +56,7 @@ struct RecordingWriter::Active {
   RecordingInfo info;
   std::shared_ptr<RecordingTap> tap;
   StereoRecorder recorder;
-  std::optional<WavWriter> file;
+  std::unique_ptr<RecordingFile> file;
   std::string path;
   bool failed = false;
   std::int64_t started_at_ms = 0;
@@ -73,11 +72,7 @@ RecordingWriter::RecordingWriter(RecordingWriterOptions options, const Clock& cl
       thread_([this] { run(); }) {}
 
 RecordingWriter::~RecordingWriter() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  queue_.stop();
   thread_.join();
 }
 
@@ -86,49 +81,23 @@ std::shared_ptr<RecordingTap> RecordingWriter::start(RecordingInfo info) {
   StereoRecorderOptions recorder_options;
   recorder_options.sample_rate = options_.sample_rate;
   auto active = std::make_unique<Active>(std::move(info), tap, recorder_options);
-  std::lock_guard lock(mutex_);
-  if (stopping_) {
-    tap->close();
-    return tap;
-  }
-  incoming_.push_back(std::move(active));
-  ++active_count_;
+  if (!queue_.add(std::move(active))) tap->close();  // shutting down
   return tap;
 }
 
 std::size_t RecordingWriter::active() const {
-  std::lock_guard lock(mutex_);
-  return active_count_;
+  return queue_.active();
 }
 
 void RecordingWriter::run() {
-  while (true) {
-    bool stopping = false;
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, options_.tick, [this] { return stopping_; });
-      stopping = stopping_;
-      for (auto& recording : incoming_) active_.push_back(std::move(recording));
-      incoming_.clear();
-    }
-    std::size_t finished = 0;
-    for (auto& recording : active_) {
-      // At shutdown the calls are still up: their taps close now, with what arrived so far.
-      if (stopping) recording->tap->close();
-      const bool closed = recording->tap->closed();
-      drain(*recording, closed);
-      if (closed) {
-        finish(*recording);
-        recording.reset();
-        ++finished;
-      }
-    }
-    if (finished > 0) {
-      std::erase(active_, nullptr);
-      std::lock_guard lock(mutex_);
-      active_count_ -= finished;
-    }
-    if (stopping) return;
+  while (queue_.pass(options_.tick, [this](Active& recording, bool stopping) {
+    // At shutdown the calls are still up: their taps close now, with what arrived so far.
+    if (stopping) recording.tap->close();
+    const bool closed = recording.tap->closed();
+    drain(recording, closed);
+    if (closed) finish(recording);
+    return closed;
+  })) {
   }
 }
 
@@ -176,9 +145,10 @@ bool RecordingWriter::open_file(Active& recording) {
     return false;
   }
   const std::string base = file_safe(recording.info.call_id);
+  const std::string extension(recording_extension(options_.format));
   for (int suffix = 1; suffix <= kMaxSuffix; ++suffix) {
     const std::string name =
-        suffix == 1 ? base + ".wav" : base + "-" + std::to_string(suffix) + ".wav";
+        suffix == 1 ? base + extension : base + "-" + std::to_string(suffix) + extension;
     const std::filesystem::path path = folder / name;
     // O_EXCL: never overwrite an earlier recording; 0600 before a byte is written.
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -187,12 +157,13 @@ bool RecordingWriter::open_file(Active& recording) {
       break;
     }
     ::close(fd);
-    auto file = WavWriter::open(path.string(), recording.recorder.sample_rate(), 2);
+    auto file =
+        open_recording_file(options_.format, path.string(), recording.recorder.sample_rate());
     if (!file.ok()) {
       spdlog::error("recording {}: {}", path.string(), file.error().message);
       break;
     }
-    recording.file.emplace(std::move(file).value());
+    recording.file = std::move(file).value();
     recording.path = path.string();
     return true;
   }
@@ -209,8 +180,17 @@ void RecordingWriter::finish(Active& recording) {
                      static_cast<std::uint64_t>(recording.recorder.sample_rate());
   if (auto closed = recording.file->close(); !closed.ok()) {
     spdlog::error("recording {}: {}", recording.path, closed.error().message);
+    recording.failed = true;
   }
   std::error_code error;
+  if (recording.failed) {
+    // A write failed (a full disk): the file is incomplete, so it is removed and never reported
+    // (indexed); the call itself goes on unaffected (decision 0040).
+    std::filesystem::remove(recording.path, error);
+    spdlog::error("recording of call {} failed; the partial file {} is removed{}",
+                  recording.info.call_id, recording.path, error ? ": " + error.message() : "");
+    return;
+  }
   done.size_bytes = std::filesystem::file_size(recording.path, error);
   if (error) done.size_bytes = 0;
   done.info = recording.info;

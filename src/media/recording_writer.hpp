@@ -3,16 +3,18 @@
 //
 // A call that is to be recorded asks start() for a RecordingTap and hands it to its relay; the
 // writer thread wakes every `tick`, drains every open tap into that call's StereoRecorder, and
-// appends to a stereo WAV what lies more than `latency` in the past (late packets still find
-// their place). The file is created at the first recordable packet, as
-// `<directory>/<tenant>/<yyyy>/<mm>/<call-id>.wav` (UTC; "-2", "-3" … appended when the name is
+// appends to a stereo WAV or Ogg/Opus file (`format`, decision 0039) what lies more than
+// `latency` in the past (late packets still find their place). The file is created at the first
+// recordable packet, as `<directory>/<tenant>/<yyyy>/<mm>/<call-id>.wav` (or `.opus`; UTC;
+// "-2", "-3" … appended when the name is
 // taken, e.g. a second on-demand recording of the same call), folders 0700 and the file 0600:
 // recordings are personal data. When the call closes the tap (the call ended, or recording was
 // switched off), the writer drains it, writes the rest, fixes the header sizes and reports the
 // finished file to the Listener. The destructor (server shutdown) finalises every open recording
 // the same way before the thread ends.
 //
-// A tap that never carried recordable audio leaves no file and no report.
+// A tap that never carried recordable audio leaves no file and no report. A recording whose file
+// could not be written whole (a full disk) is deleted and not reported either (decision 0040).
 //
 // Thread-safety: start() and the destructor may be called from any thread; the Listener is
 // called on the writer thread (it may block, e.g. to write the store).
@@ -28,7 +30,9 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "media/recording_file.hpp"
 #include "media/recording_tap.hpp"
+#include "media/writer_queue.hpp"
 
 namespace parley::media {
 
@@ -55,6 +59,7 @@ struct RecordingWriterOptions {
   int sample_rate = 8000;
   Duration latency = std::chrono::milliseconds(300);
   Duration tick = std::chrono::milliseconds(20);
+  RecordingFormat format = RecordingFormat::kWav;  // ".wav" or ".opus" files (decision 0039)
 };
 
 class RecordingWriter {
@@ -87,13 +92,8 @@ class RecordingWriter {
   RecordingWriterOptions options_;
   const Clock& clock_;
   Listener* listener_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;                          // guarded by mutex_
-  std::vector<std::unique_ptr<Active>> incoming_;  // guarded by mutex_
-  std::size_t active_count_ = 0;                   // guarded by mutex_
-  std::vector<std::unique_ptr<Active>> active_;    // writer thread only
-  std::vector<std::int16_t> frames_;               // writer thread only
+  WriterQueue<Active> queue_;
+  std::vector<std::int16_t> frames_;  // writer thread only
   std::thread thread_;
 };
 

@@ -7,11 +7,14 @@
 #include <string>
 #include <string_view>
 
+#include "base/os_random.hpp"
 #include "media/recording_tap.hpp"
+#include "media/rtcp_reporter.hpp"
 #include "media/rtp_relay_stream.hpp"
 #include "net/datagram_socket.hpp"
 #include "net/loop_timer.hpp"
 #include "net/worker_pool.hpp"
+#include "protocol/rtp/rtcp_report.hpp"
 #include "protocol/rtp/rtp_packet.hpp"
 
 namespace parley::media {
@@ -39,6 +42,8 @@ constexpr auto kSecureTick = std::chrono::milliseconds(100);
 // Music on hold: one frame per tick; a loop that stalled longer than kMaxGeneratedFrames ticks
 // skips ahead instead of bursting.
 constexpr auto kHoldFrame = std::chrono::milliseconds(MusicOnHold::kFrameMs);
+// Our own compound report: SR with one block (52 bytes) and the SDES CNAME (24).
+constexpr std::size_t kReportBytes = 128;
 
 std::size_t index(Leg leg) {
   return static_cast<std::size_t>(leg);
@@ -63,8 +68,9 @@ class LegSender final : public SecureLeg::Sender {
 // One leg: its sockets, what its SDP said, how far latching went, its counters, and the plan
 // and output stream for packets received from it.
 struct LegState {
-  LegState(std::uint32_t ssrc, std::uint16_t sequence, std::uint32_t timestamp)
-      : stream(ssrc, sequence, timestamp) {}
+  LegState(std::uint32_t ssrc, std::uint16_t sequence, std::uint32_t timestamp,
+           std::uint32_t rtcp_seed)
+      : stream(ssrc, sequence, timestamp), rtcp(rtcp_seed) {}
 
   std::uint16_t port = 0;
   std::unique_ptr<net::DatagramSocket> rtp_socket;
@@ -83,6 +89,8 @@ struct LegState {
   // Where the last audio this leg sent started in `stream` (RFC 4733 events made from its
   // tones are stamped from it).
   std::optional<std::uint32_t> last_audio_timestamp;
+  // RTCP Parley terminates: what it sends to and receives from this leg's user agent.
+  RtcpReporter rtcp;
 
   // The last RFC 4733 event reported from this leg (events repeat their timestamp).
   bool event_seen = false;
@@ -110,11 +118,21 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
         ports_(ports),
         clock_(clock),
         options_(options),
-        legs_{LegState(random(), static_cast<std::uint16_t>(random()), random()),
-              LegState(random(), static_cast<std::uint16_t>(random()), random())},
+        legs_{LegState(random(), static_cast<std::uint16_t>(random()), random(), random()),
+              LegState(random(), static_cast<std::uint16_t>(random()), random(), random())},
         last_rtp_(clock.now()),
         secure_timer_(pool, worker, [this] { on_secure_timer(); }),
-        hold_timer_(pool, worker, [this] { on_hold_timer(); }) {}
+        hold_timer_(pool, worker, [this] { on_hold_timer(); }),
+        rtcp_timer_(pool, worker, [this] { on_rtcp_timer(); }) {
+    // RFC 7022: a random CNAME per call, the same on both legs (one participant).
+    static constexpr std::string_view kHex = "0123456789abcdef";
+    for (std::size_t i = 0; i < cname_.size(); i += 8) {
+      std::uint32_t bits = random();
+      for (std::size_t j = i; j < i + 8 && j < cname_.size(); ++j, bits >>= 4U) {
+        cname_[j] = kHex[bits & 0xFU];
+      }
+    }
+  }
 
   ~RtpRelayImpl() override {
     for (LegState& leg : legs_) {
@@ -137,6 +155,7 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
     leg.forwarding = std::move(forwarding);
     leg.stream.restart();
     leg.last_audio_timestamp.reset();
+    update_rtcp_termination();
     if (!leg.forwarding.hold_music) {
       leg.hold_due.reset();
     } else if (!leg.hold_due) {
@@ -193,6 +212,13 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
   void on_secure_timer();
   void arm_hold_timer();
   void on_hold_timer();
+  // RTCP is terminated while either direction is transcoded.
+  void update_rtcp_termination();
+  void arm_rtcp_timer();
+  void on_rtcp_timer();
+  void send_report(LegState& to, LegState& other_leg, TimePoint now);
+  // Where RTCP for `to` goes and through which socket; null when nowhere now.
+  const net::SocketAddress* rtcp_destination(LegState& to, net::DatagramSocket*& socket);
 
   net::WorkerPool& pool_;
   std::size_t worker_;
@@ -205,6 +231,9 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
   std::shared_ptr<RecordingTap> tap_;
   net::LoopTimer secure_timer_;
   net::LoopTimer hold_timer_;
+  net::LoopTimer rtcp_timer_;
+  bool terminates_rtcp_ = false;
+  std::array<char, 16> cname_{};
 };
 
 Result<void> RtpRelayImpl::bind(Leg which) {
@@ -461,6 +490,8 @@ void RtpRelayImpl::on_rtp(Leg from_leg, net::ReceivedDatagram& datagram, TimePoi
   }
   ++from.stats.rtp_received;
   last_rtp_ = now;
+  from.rtcp.reception().on_packet(view->ssrc, view->sequence, view->timestamp, now,
+                                  plan.input_clock_rate);
   if (tap_) {
     (void)tap_->push(static_cast<std::uint8_t>(from_leg), view->payload_type, view->sequence,
                      view->timestamp, view->payload, now);
@@ -503,6 +534,8 @@ void RtpRelayImpl::on_rtp(Leg from_leg, net::ReceivedDatagram& datagram, TimePoi
   rtp::set_ssrc(bytes, from.stream.ssrc());
   if (send_to(to, *to.rtp_socket, *destination, bytes, /*rtcp=*/false)) {
     ++to.stats.rtp_sent;
+    to.rtcp.on_sent(view->payload.size());
+    if (!event) to.rtcp.on_sent_audio(stamp.timestamp, now);
   } else {
     ++from.stats.dropped_payload;
   }
@@ -546,6 +579,8 @@ void RtpRelayImpl::send_frame(LegState& from, LegState& to, const net::SocketAdd
   }
   to.rtp_socket->commit_send(destination, size);
   ++to.stats.rtp_sent;
+  to.rtcp.on_sent(frame.payload.size());
+  to.rtcp.on_sent_audio(stamp.timestamp, now);
 }
 
 bool RtpRelayImpl::send_generated(LegState& from, LegState& to,
@@ -565,6 +600,7 @@ bool RtpRelayImpl::send_generated(LegState& from, LegState& to,
   }
   to.rtp_socket->commit_send(destination, size);
   ++to.stats.rtp_sent;
+  to.rtcp.on_sent(payload.size());
   return true;
 }
 
@@ -634,22 +670,23 @@ void RtpRelayImpl::on_rtcp(Leg from_leg, net::ReceivedDatagram& datagram, TimePo
     return;
   }
   ++from.stats.rtcp_received;
-  // A transcoded direction's reports would describe a stream the other side never sees.
-  if (from.forwarding.transcoder != nullptr || from.forwarding.hold_music != nullptr ||
-      !to.has_remote || !to.remote.receives) {
+  if (terminates_rtcp_) {
+    // A transcoded pair's reports describe streams the other side never sees: kept here.
+    // valid_rtcp() passed; a compound without a report (RFC 5506 reduced size) is consumed too.
+    if (const auto reports = rtp::parse_rtcp_reports(datagram.bytes)) {
+      from.rtcp.on_reports(*reports, to.stream.ssrc(), now,
+                           ntp_time(std::chrono::system_clock::now()));
+      if (from.rtcp.peer()) from.stats.peer = from.rtcp.peer();
+    }
+    ++from.stats.rtcp_terminated;
+    return;
+  }
+  if (from.forwarding.hold_music != nullptr || !to.has_remote || !to.remote.receives) {
     ++from.stats.dropped_payload;
     return;
   }
-  const net::SocketAddress* destination = nullptr;
-  net::DatagramSocket* socket = to.rtcp_socket.get();
-  if (to.remote.rtcp_mux || uses_ice(to)) {
-    destination = rtp_destination(to);
-    socket = to.rtp_socket.get();
-  } else if (to.latched_rtcp) {
-    destination = &*to.latched_rtcp;
-  } else if (!to.sdp_rtcp.empty()) {
-    destination = &to.sdp_rtcp;
-  }
+  net::DatagramSocket* socket = nullptr;
+  const net::SocketAddress* destination = rtcp_destination(to, socket);
   if (destination == nullptr) {
     ++from.stats.dropped_payload;
     return;
@@ -660,6 +697,79 @@ void RtpRelayImpl::on_rtcp(Leg from_leg, net::ReceivedDatagram& datagram, TimePo
   } else {
     ++from.stats.dropped_payload;
   }
+}
+
+const net::SocketAddress* RtpRelayImpl::rtcp_destination(LegState& to,
+                                                         net::DatagramSocket*& socket) {
+  socket = to.rtcp_socket.get();
+  if (to.remote.rtcp_mux || uses_ice(to)) {
+    socket = to.rtp_socket.get();
+    return rtp_destination(to);
+  }
+  if (to.latched_rtcp) return &*to.latched_rtcp;
+  if (!to.sdp_rtcp.empty()) return &to.sdp_rtcp;
+  return nullptr;
+}
+
+void RtpRelayImpl::update_rtcp_termination() {
+  const bool terminates = std::any_of(legs_.begin(), legs_.end(), [](const LegState& leg) {
+    return leg.forwarding.transcoder != nullptr;
+  });
+  if (terminates == terminates_rtcp_) return;
+  terminates_rtcp_ = terminates;
+  const TimePoint now = clock_.now();
+  for (LegState& leg : legs_) {
+    if (terminates) {
+      leg.rtcp.start(now, options_.rtcp_interval);
+    } else {
+      leg.rtcp.stop();
+    }
+  }
+  arm_rtcp_timer();
+}
+
+void RtpRelayImpl::arm_rtcp_timer() {
+  std::optional<TimePoint> earliest;
+  for (const LegState& leg : legs_) {
+    const auto& due = leg.rtcp.next_report();
+    if (due && (!earliest || *due < *earliest)) earliest = due;
+  }
+  if (!earliest) {
+    rtcp_timer_.cancel();
+    return;
+  }
+  // Report times are on the relay's clock; the loop's timer runs on the steady clock.
+  const auto wait = std::max(*earliest - clock_.now(), Duration::zero());
+  rtcp_timer_.arm(std::chrono::steady_clock::now() + wait);
+}
+
+void RtpRelayImpl::on_rtcp_timer() {
+  const TimePoint now = clock_.now();
+  for (std::size_t i = 0; i < legs_.size(); ++i) {
+    const auto& due = legs_[i].rtcp.next_report();
+    if (due && *due <= now) send_report(legs_[i], legs_[1 - i], now);
+  }
+  arm_rtcp_timer();
+}
+
+// Parley's report to `to`'s user agent about the stream it sends there (other_leg's packets,
+// rewritten) and the one it receives from there.
+void RtpRelayImpl::send_report(LegState& to, LegState& other_leg, TimePoint now) {
+  std::array<std::uint8_t, kReportBytes> report{};
+  const std::size_t size = to.rtcp.write_report(
+      report, now, ntp_time(std::chrono::system_clock::now()), other_leg.stream.ssrc(),
+      other_leg.forwarding.output_clock_rate, std::string_view(cname_.data(), cname_.size()));
+  to.rtcp.reschedule(now);
+  if (size == 0 || !to.has_remote || !to.remote.receives) return;
+  net::DatagramSocket* socket = nullptr;
+  const net::SocketAddress* destination = rtcp_destination(to, socket);
+  if (destination == nullptr) return;
+  if (send_to(to, *socket, *destination, std::span<const std::uint8_t>(report.data(), size),
+              /*rtcp=*/true)) {
+    ++to.stats.rtcp_sent;
+    ++to.stats.rtcp_reports_sent;
+  }
+  flush(to);
 }
 
 void RtpRelayImpl::flush(LegState& leg) {
@@ -676,8 +786,7 @@ Result<std::unique_ptr<RtpRelay>> RtpRelay::create(net::WorkerPool& pool, std::s
   if (options.bind_address.empty()) return make_error(503, "no RTP bind address");
   // SSRCs and initial sequence numbers and timestamps are random (RFC 3550 §5.1); one seed per
   // call from the OS is cheap next to the four binds.
-  std::random_device entropy;
-  std::mt19937 random(entropy());
+  std::mt19937 random(static_cast<std::uint32_t>(base::os_random_u64()));
   auto relay = std::make_unique<RtpRelayImpl>(pool, worker, ports, clock, options, random);
   for (const Leg leg : {Leg::kA, Leg::kB}) {
     if (auto bound = relay->bind(leg); !bound) return bound.error();

@@ -8,8 +8,10 @@
 //   * SSRC, sequence number and timestamp rewritten so that each outgoing stream is one
 //     continuous stream with our own SSRC, even when the input SSRC changes (re-INVITE,
 //     transfer, hold and resume);
-//   * RTCP relayed to the other leg's RTCP destination (rtcp-mux aware); dropped, not relayed,
-//     for a direction that is transcoded (its reports would describe another stream).
+//   * RTCP relayed to the other leg's RTCP destination (rtcp-mux aware), or, once either
+//     direction is transcoded, terminated: each leg's reports are parsed, validated and kept
+//     (LSR for our report blocks, the peer's view of our stream), never relayed, and Parley sends
+//     each leg reports of its own about every 5 s (RtcpReporter, decision 0039).
 //
 // Latching (symmetric RTP and the "RTP bleed" defence): each leg sends to the address its SDP
 // named until it latches. A leg latches to the first source of valid RTP that is either the SDP
@@ -47,6 +49,7 @@
 #include "base/result.hpp"
 #include "media/dtmf_translator.hpp"
 #include "media/music_on_hold.hpp"
+#include "media/rtcp_reporter.hpp"
 #include "media/secure_leg.hpp"
 #include "media/transcoder.hpp"
 #include "net/address.hpp"
@@ -104,6 +107,7 @@ struct Forwarding {
   int transcode_input_pt = -1;
   int transcode_output_pt = -1;
   std::uint32_t output_clock_rate = 8000;  // of the output codec, for timestamp continuity
+  std::uint32_t input_clock_rate = 8000;   // of what this leg sends, for its jitter (RFC 3550)
   // The telephone-event payload type this leg sends (-1 = none): its events are reported as
   // digits, and relayed only when payload_map maps the type.
   int dtmf_input_pt = -1;
@@ -130,6 +134,8 @@ struct RelayOptions {
   // for 20 ms frames), so a wake-up rarely finds more than one or two; a socket also drains
   // several batches per wake-up. Receive and send slots (batch × 1,500 bytes each) are per socket.
   std::size_t batch = 8;
+  // The minimum RTCP report interval where RTCP is terminated (RFC 3550 §6.2: 5 s).
+  Duration rtcp_interval = std::chrono::seconds(5);
 };
 
 struct LegStats {
@@ -142,6 +148,9 @@ struct LegStats {
   std::uint64_t dropped_payload = 0;    // payload type not negotiated / no destination / hold
   std::uint64_t send_failures = 0;
   std::uint64_t hold_frames_sent = 0;         // music-on-hold frames sent to this leg's UA
+  std::uint64_t rtcp_terminated = 0;          // valid RTCP from this leg's UA consumed here
+  std::uint64_t rtcp_reports_sent = 0;        // Parley's own reports sent to this leg's UA
+  std::optional<PeerReception> peer;          // what this leg's UA last reported of our stream
   std::optional<net::SocketAddress> latched;  // the source this leg latched to
 };
 

@@ -258,11 +258,7 @@ VoicemailWriter::VoicemailWriter(VoicemailWriterOptions options, Listener& liste
     : options_(std::move(options)), listener_(listener), thread_([this] { run(); }) {}
 
 VoicemailWriter::~VoicemailWriter() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  queue_.stop();
   thread_.join();
 }
 
@@ -273,55 +269,35 @@ std::shared_ptr<VoicemailDeposit> VoicemailWriter::start(VoicemailDepositInfo in
   // Two seconds of room: the writer drains every tick (100 ms), so only a stalled disk drops.
   auto deposit = std::make_shared<VoicemailDeposit>(std::move(info), sample_rate, now_ms,
                                                     static_cast<std::size_t>(sample_rate) * 2);
-  std::lock_guard lock(mutex_);
-  if (stopping_) {
-    deposit->finish();
-    return deposit;
-  }
-  incoming_.push_back(std::make_unique<Active>(deposit));
-  ++active_count_;
+  if (!queue_.add(std::make_unique<Active>(deposit))) deposit->finish();  // shutting down
   return deposit;
 }
 
 std::size_t VoicemailWriter::active() const {
-  std::lock_guard lock(mutex_);
-  return active_count_;
+  return queue_.active();
 }
 
 std::uint64_t VoicemailWriter::written() const {
-  std::lock_guard lock(mutex_);
-  return written_;
+  return written_.load();
 }
 
 void VoicemailWriter::run() {
   recover();
-  while (true) {
-    bool stopping = false;
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, options_.tick, [this] { return stopping_; });
-      stopping = stopping_;
-      for (auto& message : incoming_) active_.push_back(std::move(message));
-      incoming_.clear();
-    }
-    std::size_t finished = 0;
-    for (auto& message : active_) {
-      if (stopping) message->deposit->finish();  // shutdown: keep what the caller said so far
-      const bool final = message->deposit->take(samples_);
-      drain(*message, final);
-      if (final) {
-        finalise(*message);
-        message.reset();
-        ++finished;
-      }
-    }
-    if (finished > 0) {
-      std::erase(active_, nullptr);
-      std::lock_guard lock(mutex_);
-      active_count_ -= finished;
-    }
-    if (stopping) return;
+  while (queue_.pass(options_.tick, [this](Active& message, bool stopping) {
+    if (stopping) message.deposit->finish();  // shutdown: keep what the caller said so far
+    const bool final = message.deposit->take(samples_);
+    drain(message, final);
+    if (final) finalise(message);
+    return final;
+  })) {
   }
+}
+
+// The message cannot be written: the call hears it (VoicemailDeposit::failed) and finalise()
+// deletes what was written.
+void VoicemailWriter::fail(Active& message) {
+  message.failed = true;
+  message.deposit->mark_failed();
 }
 
 void VoicemailWriter::drain(Active& message, bool final) {
@@ -335,7 +311,7 @@ void VoicemailWriter::drain(Active& message, bool final) {
   // Straight to the kernel (no stdio buffer): a killed process leaves every tick's audio.
   if (!write_all(message.file.get(), message.bytes.data(), message.bytes.size())) {
     spdlog::error("voicemail {}: write: {}", message.stem.string(), errno_text());
-    message.failed = true;
+    fail(message);
     return;
   }
   message.data_bytes += message.bytes.size();
@@ -346,16 +322,17 @@ bool VoicemailWriter::open_file(Active& message) {
   const std::string tenant = std::to_string(info.tenant_id);
   if (info.tenant_id <= 0 || !digits_only(info.box)) {
     spdlog::error("voicemail for box '{}' of tenant {}: not a box name", info.box, tenant);
-    message.failed = true;
+    fail(message);
     return false;
   }
   const std::filesystem::path folder = options_.directory / tenant / info.box;
   if (const auto error = make_private_directories(folder)) {
     spdlog::error("voicemail: cannot create {}: {}", folder.string(), error.message());
-    message.failed = true;
+    fail(message);
     return false;
   }
   const std::string base = std::to_string(message.deposit->received_at_ms());
+  std::filesystem::path claimed;
   for (int suffix = 1; suffix <= kMaxSuffix; ++suffix) {
     const std::filesystem::path stem = folder / (base + "-" + std::to_string(suffix));
     // The meta file claims the name (O_EXCL) and is durable before any audio is written.
@@ -365,6 +342,7 @@ bool VoicemailWriter::open_file(Active& message) {
       if (errno == EEXIST) continue;
       break;
     }
+    claimed = stem;  // from here a failure (a full disk) removes what it made
     const std::string text =
         meta_text({info, message.deposit->sample_rate(), message.deposit->received_at_ms()});
     if (!write_all(meta.get(), reinterpret_cast<const std::uint8_t*>(text.data()), text.size()) ||
@@ -388,8 +366,13 @@ bool VoicemailWriter::open_file(Active& message) {
     message.file = std::move(part);
     return true;
   }
+  if (!claimed.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(with(claimed, kPartSuffix), ignored);
+    std::filesystem::remove(with(claimed, kMetaSuffix), ignored);
+  }
   spdlog::error("voicemail: cannot create a message in {}", folder.string());
-  message.failed = true;
+  fail(message);
   return false;
 }
 
@@ -410,7 +393,8 @@ void VoicemailWriter::finalise(Active& message) {
     std::filesystem::remove(part, ignored);
     std::filesystem::remove(meta, ignored);
     spdlog::info("voicemail for box {} dropped ({} ms{})", message.deposit->info().box,
-                 duration_ms_of(message.data_bytes, rate), message.failed ? ", write failed" : "");
+                 duration_ms_of(message.data_bytes, rate),
+                 message.failed ? ", write failed: partial file removed" : "");
     return;
   }
   auto sealed = seal(part, rate);
@@ -443,7 +427,6 @@ void VoicemailWriter::publish(const std::filesystem::path& meta, const WrittenVo
   std::filesystem::remove(meta, ignored);
   spdlog::info("voicemail for box {} from {} written: {} ({} ms)", message.info.box,
                message.info.caller, message.path, message.duration_ms);
-  std::lock_guard lock(mutex_);
   ++written_;
 }
 

@@ -17,6 +17,10 @@
 // never lost: at start the writer finishes whatever a crash left (a `.meta` with its `.wav.part`
 // or its `.wav`) the same way before taking new work.
 //
+// A write that fails (a full disk: ENOSPC, EFBIG, EIO) marks the deposit failed(): the call's
+// loop sees it, stops recording and apologises (decision 0040); the writer deletes the partial
+// `.wav.part` and its `.meta` once the deposit is finished, so nothing half-written is indexed.
+//
 // Folders 0700 and files 0600: messages are personal data. Files are 16-bit mono PCM WAV at the
 // deposit's rate (8 or 16 kHz).
 //
@@ -24,6 +28,7 @@
 // append() and finish() belong to one thread (the call's loop), the writer reads it under its
 // lock. The Listener is called on the writer thread and may block (it writes the store).
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -37,6 +42,7 @@
 
 #include "base/clock.hpp"
 #include "base/result.hpp"
+#include "media/writer_queue.hpp"
 
 namespace parley::media {
 
@@ -71,6 +77,11 @@ class VoicemailDeposit {
   int sample_rate() const { return sample_rate_; }
   std::int64_t received_at_ms() const { return received_at_ms_; }
   std::uint64_t dropped_samples() const;
+  // True once the writer could not write the message (its audio is lost): the caller should be
+  // told and the deposit finished. Any thread.
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // Writer side.
+  void mark_failed() { failed_.store(true, std::memory_order_release); }
 
   // Writer side: swaps the pending samples into `into` (cleared first, capacity kept) and says
   // whether finish() was called before this take.
@@ -84,6 +95,7 @@ class VoicemailDeposit {
   std::vector<std::int16_t> pending_;  // guarded by mutex_; capacity fixed at construction
   bool finished_ = false;              // guarded by mutex_
   std::uint64_t dropped_ = 0;          // guarded by mutex_
+  std::atomic<bool> failed_{false};
 };
 
 struct VoicemailWriterOptions {
@@ -122,6 +134,7 @@ class VoicemailWriter {
 
   void run();
   void recover();
+  void fail(Active& message);
   void drain(Active& message, bool final);
   bool open_file(Active& message);
   void finalise(Active& message);
@@ -129,14 +142,9 @@ class VoicemailWriter {
 
   VoicemailWriterOptions options_;
   Listener& listener_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;                          // guarded by mutex_
-  std::vector<std::unique_ptr<Active>> incoming_;  // guarded by mutex_
-  std::size_t active_count_ = 0;                   // guarded by mutex_
-  std::uint64_t written_ = 0;                      // guarded by mutex_
-  std::vector<std::unique_ptr<Active>> active_;    // writer thread only
-  std::vector<std::int16_t> samples_;              // writer thread only
+  WriterQueue<Active> queue_;
+  std::atomic<std::uint64_t> written_{0};
+  std::vector<std::int16_t> samples_;  // writer thread only
   std::thread thread_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -94,18 +95,29 @@ socklen_t SocketAddress::size() const {
 }
 
 std::string SocketAddress::ip() const {
-  char buffer[INET6_ADDRSTRLEN] = {};
   if (storage_.ss_family == AF_INET) {
+    // By hand: glibc's inet_ntop formats IPv4 with sprintf, which showed in the SIP hot path's
+    // profiles (every Via stamp and REGISTER asks for the source's text; decision 0044).
     sockaddr_in v4{};
     std::memcpy(&v4, &storage_, sizeof v4);
-    if (inet_ntop(AF_INET, &v4.sin_addr, buffer, sizeof buffer) == nullptr) return {};
-  } else if (storage_.ss_family == AF_INET6) {
-    sockaddr_in6 v6{};
-    std::memcpy(&v6, &storage_, sizeof v6);
-    if (inet_ntop(AF_INET6, &v6.sin6_addr, buffer, sizeof buffer) == nullptr) return {};
-  } else {
-    return {};
+    std::array<unsigned char, 4> octets{};
+    std::memcpy(octets.data(), &v4.sin_addr, octets.size());
+    std::string out;
+    out.reserve(15);
+    for (std::size_t i = 0; i < octets.size(); ++i) {
+      const unsigned value = octets[i];
+      if (i != 0) out += '.';
+      if (value >= 100) out += static_cast<char>('0' + value / 100);
+      if (value >= 10) out += static_cast<char>('0' + value / 10 % 10);
+      out += static_cast<char>('0' + value % 10);
+    }
+    return out;
   }
+  if (storage_.ss_family != AF_INET6) return {};
+  char buffer[INET6_ADDRSTRLEN] = {};
+  sockaddr_in6 v6{};
+  std::memcpy(&v6, &storage_, sizeof v6);
+  if (inet_ntop(AF_INET6, &v6.sin6_addr, buffer, sizeof buffer) == nullptr) return {};
   return buffer;
 }
 

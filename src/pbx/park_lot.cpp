@@ -54,8 +54,9 @@ Result<Parking> ParkLot::park(store::TenantId tenant, std::uint32_t slot, std::s
   entry.status.slot = slot;
   entry.status.parker = std::move(parker);
   entry.status.parkee = std::move(parkee);
-  tickets_.emplace(ticket, std::move(entry));
+  const auto stored = tickets_.emplace(ticket, std::move(entry)).first;
   slots_.emplace(SlotKey{tenant, slot}, ticket);
+  slot_changed(tenant, stored->second.status, ticket, true);
   return Parking{ticket, slot};
 }
 
@@ -69,6 +70,7 @@ Result<Parking> ParkLot::retrieve(store::TenantId tenant, std::uint32_t slot,
   ParkStatus& status = tickets_.at(ticket).status;
   status.state = ParkState::kRetrieved;
   status.retriever = std::move(retriever);
+  slot_changed(tenant, status, ticket, false);
   return Parking{ticket, slot};
 }
 
@@ -78,7 +80,21 @@ bool ParkLot::expire(ParkTicket ticket) {
   if (entry == tickets_.end() || entry->second.status.state != ParkState::kParked) return false;
   slots_.erase({entry->second.tenant, entry->second.status.slot});
   entry->second.status.state = ParkState::kTimedOut;
+  slot_changed(entry->second.tenant, entry->second.status, ticket, false);
   return true;
+}
+
+Result<void> ParkLot::transfer(ParkTicket ticket, std::string target) {
+  const std::lock_guard lock(mutex_);
+  const auto entry = tickets_.find(ticket);
+  if (entry == tickets_.end() || entry->second.status.state != ParkState::kRetrieved ||
+      entry->second.status.parkee_gone || entry->second.status.retriever_gone) {
+    return Error{481, "Parked Call Gone"};
+  }
+  ParkStatus& status = entry->second.status;
+  if (!status.transfer_target.empty()) return Error{491, "Transfer Already Pending"};
+  status.transfer_target = std::move(target);
+  return {};
 }
 
 void ParkLot::leave(ParkTicket ticket, ParkSide side) {
@@ -88,7 +104,9 @@ void ParkLot::leave(ParkTicket ticket, ParkSide side) {
   ParkStatus& status = entry->second.status;
   if (side == ParkSide::kParkee) {
     status.parkee_gone = true;
-    if (status.state == ParkState::kParked) slots_.erase({entry->second.tenant, status.slot});
+    if (status.state == ParkState::kParked && slots_.erase({entry->second.tenant, status.slot})) {
+      slot_changed(entry->second.tenant, status, ticket, false);
+    }
   } else {
     status.retriever_gone = true;
   }

@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -61,6 +62,9 @@ struct ParkStatus {
   std::string retriever;  // set once kRetrieved
   bool parkee_gone = false;
   bool retriever_gone = false;
+  // The retriever passed the call on by a blind transfer (decision 0041): the parkee's side
+  // rings this extension; set once, while kRetrieved.
+  std::string transfer_target;
 };
 
 // One occupied slot, for listings and tests.
@@ -100,6 +104,9 @@ class ParkLot {
   Result<Parking> retrieve(store::TenantId tenant, std::uint32_t slot, std::string retriever);
   // The parked call's timeout: true (and the slot freed) only while it is still kParked.
   bool expire(ParkTicket ticket);
+  // The retriever passes the retrieved call on to `target` (before it leaves). Errors: 481 when
+  // the ticket is not retrieved or its parkee is gone, 491 when a transfer is already asked.
+  Result<void> transfer(ParkTicket ticket, std::string target);
   // One side's session ended. A parkee leaving frees its slot if it was still parked.
   void leave(ParkTicket ticket, ParkSide side);
   // nullopt once the ticket is forgotten (both sides gone, or the parkee gone unretrieved).
@@ -107,6 +114,21 @@ class ParkLot {
 
   std::vector<ParkedSlot> occupied(store::TenantId tenant) const;
   std::size_t ticket_count() const;  // tickets not yet forgotten (for tests: leaks)
+
+  // Told whenever a slot fills (a call parked) or empties (retrieved, timed out, the parkee hung
+  // up), with the lot's mutex held so that one slot's changes arrive in order; for BLF keys on
+  // park slots (issue 6). Must return at once and must not call back into the lot. Set before
+  // any call is parked.
+  struct SlotChange {
+    store::TenantId tenant = 0;
+    std::uint32_t slot = 0;
+    ParkTicket ticket = 0;
+    bool occupied = false;
+    std::string parkee;
+  };
+  void set_slot_listener(std::function<void(const SlotChange&)> listener) {
+    slot_listener_ = std::move(listener);
+  }
 
  private:
   struct Entry {
@@ -120,9 +142,15 @@ class ParkLot {
 
   const ParkLotOptions options_;
   mutable std::mutex mutex_;
-  std::map<SlotKey, ParkTicket> slots_;            // guarded by mutex_
-  std::unordered_map<ParkTicket, Entry> tickets_;  // guarded by mutex_
-  ParkTicket next_ticket_ = 1;                     // guarded by mutex_
+  std::map<SlotKey, ParkTicket> slots_;                   // guarded by mutex_
+  std::unordered_map<ParkTicket, Entry> tickets_;         // guarded by mutex_
+  ParkTicket next_ticket_ = 1;                            // guarded by mutex_
+  std::function<void(const SlotChange&)> slot_listener_;  // set before use, then read-only
+  // Mutex held: tells the slot listener, if any.
+  void slot_changed(store::TenantId tenant, const ParkStatus& status, ParkTicket ticket,
+                    bool occupied) const {
+    if (slot_listener_) slot_listener_({tenant, status.slot, ticket, occupied, status.parkee});
+  }
 };
 
 }  // namespace parley::pbx

@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -104,6 +105,10 @@ struct B2buaOptions {
   // all within this long is given up as 408, so that the next stage's trunk is tried (Timer B
   // would take 64*T1). Kamailio's tm fr_timer plays the same part.
   Duration external_reply_timeout = std::chrono::seconds(5);
+  // True when the messages of the dialog with `call_id` go to another worker's B2bua
+  // (CallPlacement::owner): an attended transfer cannot join a call there, and is refused
+  // before it is accepted (decision 0041). Empty = one worker, every dialog is here.
+  std::function<bool(std::string_view call_id)> dialog_elsewhere;
 };
 
 class B2bua final : public TransactionLayer::Listener {
@@ -317,9 +322,40 @@ class B2bua final : public TransactionLayer::Listener {
   // --- blind transfer, RFC 3515 REFER (b2bua_transfer.cpp, decision 0014) ---
   void on_refer(Call& call, Side from, ServerTransaction& transaction,
                 const protocol::sip::Message& refer);
+  // What a REFER's Refer-To names once the checks every transfer shares passed (400 for a bad
+  // Refer-To, 501 for an unanchored relayed call, 404 an unknown domain, 403 another tenant);
+  // std::nullopt after the REFER was refused.
+  struct ReferTarget {
+    std::string number;   // the Refer-To user, unescaped
+    std::string own_uri;  // the transferor's own URI in its dialog (the transferee's From)
+    CallTenant tenant;
+    std::optional<std::string> replaces;  // unescaped, for an attended transfer
+  };
+  std::optional<ReferTarget> read_refer_target(Call& call, Side from,
+                                               ServerTransaction& transaction,
+                                               const protocol::sip::Message& refer);
+  // A REFER from the caller of a call an application answered (a retrieved parked call):
+  // the application passes its other party on (LocalSession::transfer; decision 0041).
+  void on_local_refer(Call& call, ServerTransaction& transaction,
+                      const protocol::sip::Message& refer);
   // 202 Accepted to a REFER from `transferor`'s UA; our Contact names `contact_user`.
   void accept_refer(ServerTransaction& transaction, const Leg& transferor,
                     std::string_view contact_user);
+  // A REFER from `from` that is carried out at once (park, a retrieved call passed on): 202,
+  // NOTIFY 100 and the final NOTIFY `200 <outcome>` ("OK" when empty).
+  void complete_refer_at_once(Call& call, Side from, ServerTransaction& transaction,
+                              const protocol::sip::Message& refer, std::string_view contact_user,
+                              std::string_view outcome);
+  // The offer for a new party in `from`'s place (CallMedia::transfer_offer); std::nullopt
+  // after refusing the REFER with its error.
+  std::optional<std::string> transfer_offer_for(Call& call, Side from,
+                                                ServerTransaction& transaction);
+  // ACK of a 2xx still owed on `side`'s leg, then BYE.
+  void bye_leg(Call& call, Side side);
+  // `side`'s party leaves an answered call that goes on without it (a transfer or a Replaces
+  // took its place): its part gets its record (answered, hung up by it), BLF hears it end, its
+  // leg's timers and dialog are dropped, and the leg is empty.
+  void retire_leg(Call& call, Side side);
   bool send_transfer_branch(Call& call, std::string_view body, const Peer& peer,
                             const store::Binding& binding);
   void on_transfer_response(ClientTransaction& transaction, ClientContext& context,

@@ -69,6 +69,13 @@ void B2bua::on_attended_refer(Call& call, Side from, ServerTransaction& transact
       }
     }
   }
+  if (consultation == nullptr && options_.dialog_elsewhere &&
+      options_.dialog_elsewhere(replaces->call_id)) {
+    // The consultation lives on another worker's loop: no call can be joined across loops
+    // (decision 0024), so the REFER is refused and both calls go on (decision 0041).
+    reject(transaction, 501, "Consultation Call Is On Another Worker");
+    return;
+  }
   const Side target_side = consultation_side == Side::kCaller ? Side::kCallee : Side::kCaller;
   std::string offer;
   if (consultation != nullptr && consultation->answered) {
@@ -203,35 +210,16 @@ void B2bua::join_attended(Call& call, Call& consultation) {
   const Side target_side = consulting == Side::kCaller ? Side::kCallee : Side::kCaller;
 
   // The transferor learns the outcome in the dialog it sent REFER in, then both its legs end.
-  Leg& old = leg(call, side);
   if (!transfer.transferor_gone) {
     notify_transferor(call, 200, "OK", true);
-    if (old.ack_cseq != 0 && !old.ack_sent) send_ack(call, side, {}, {});
-    (void)send_in_dialog(call, side, "BYE", ClientContext{});
+    bye_leg(call, side);
   }
-  Leg& consulting_leg = leg(consultation, consulting);
-  if (consulting_leg.established) {
-    if (consulting_leg.ack_cseq != 0 && !consulting_leg.ack_sent) {
-      send_ack(consultation, consulting, {}, {});
-    }
-    (void)send_in_dialog(consultation, consulting, "BYE", ClientContext{});
-  }
-  const store::HangupSide by_transferor =
-      side == Side::kCaller ? store::HangupSide::kCaller : store::HangupSide::kCallee;
-  write_record(call, store::Disposition::kAnswered, by_transferor);
+  if (leg(consultation, consulting).established) bye_leg(consultation, consulting);
+  retire_leg(call, side);
   write_record(
       consultation, store::Disposition::kAnswered,
       consulting == Side::kCaller ? store::HangupSide::kCaller : store::HangupSide::kCallee);
-  report_call_state(call, CallPhase::kTerminated);
-  cancel_timer(old.retransmit_timer);
-  cancel_timer(old.ack_timer);
-  cancel_timer(old.forget_ack_timer);
-  if (old.established) {
-    if (DialogRef* ref = find_dialog(old.dialog.call_id, old.dialog.local_tag);
-        ref != nullptr && ref->call == call.id) {
-      dialogs_.erase(key_scratch_);
-    }
-  }
+  Leg& old = leg(call, side);
 
   // The target's leg moves over; its timers were the consultation call's.
   Leg moved = std::move(leg(consultation, target_side));

@@ -109,6 +109,11 @@ struct B2bua::Call {
   bool invite_offer = false;  // the caller's INVITE carried the SDP offer
   store::EndReason end_reason = store::EndReason::kNormal;
   TimerId media_timer = kNoTimer;
+  // Per side: its last SDP offer put the call on hold (sendonly, inactive, c=0.0.0.0). A
+  // holding phone may send nothing at all while the other party hears music, so the media
+  // timeout waits until the hold ends (decision 0041).
+  std::array<bool, 2> holding{};
+  TimePoint hold_ended{};                   // the media timeout counts from here at the earliest
   std::unique_ptr<B2buaTransfer> transfer;  // while a blind transfer rings
   // After a transfer from the caller's side, the caller leg holds the target and the callee
   // leg the transferee, who placed the new call: its record names them the other way round.

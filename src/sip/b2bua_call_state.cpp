@@ -1,6 +1,8 @@
 // What the B2BUA tells the CallStateListener (BLF, presence): one report per extension of the
 // call at each phase change.
 
+#include <algorithm>
+
 #include "sip/b2bua.hpp"
 #include "sip/b2bua_call.hpp"
 
@@ -38,6 +40,17 @@ void B2bua::report_call_state(const Call& call, CallPhase phase) {
     state.call_id.clear();
     state.local_tag.clear();
     state.remote_tag.clear();
+  }
+  if (phase == CallPhase::kRinging) {
+    for (const RingStage& stage : call.stages) {
+      for (const std::string& extension : stage.extensions) {
+        if (extension != call.callee &&
+            std::find(state.rung_members.begin(), state.rung_members.end(), extension) ==
+                state.rung_members.end()) {
+          state.rung_members.push_back(extension);
+        }
+      }
+    }
   }
   listener->on_call_state(state);
 }

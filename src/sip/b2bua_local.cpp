@@ -199,7 +199,7 @@ void B2bua::on_local_request(Call& call, ServerTransaction& transaction, const M
       reject(transaction, 200, {}, {{"Allow", std::string(kAllow)}});
       return;
     case Method::kRefer:
-      reject(transaction, 403, "Transfer Not Supported Here");
+      on_local_refer(call, transaction, request);
       return;
     case Method::kPrack:
       reject(transaction, 481);

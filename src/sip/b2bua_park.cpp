@@ -29,12 +29,8 @@ void B2bua::transfer_to_application(Call& call, Side from, ServerTransaction& tr
     reject(transaction, 404);
     return;
   }
-  const auto media_side = from == Side::kCaller ? MediaSide::kCaller : MediaSide::kCallee;
-  auto offer = call.media->transfer_offer(media_side);
-  if (!offer.ok()) {
-    reject(transaction, offer.error().code, offer.error().message);
-    return;
-  }
+  auto offer = transfer_offer_for(call, from, transaction);
+  if (!offer) return;
   const CallId id = call.id;
   auto session = options_.applications->create(
       CallMediaInfo{id, transferee_number, std::string(target), call.tenant, call.tenant_domain,
@@ -52,20 +48,10 @@ void B2bua::transfer_to_application(Call& call, Side from, ServerTransaction& tr
     return;
   }
 
-  Leg& transferor = leg(call, from);
-  accept_refer(transaction, transferor, transferee_number);
-  auto notifying = std::make_unique<B2buaTransfer>();
-  notifying->transferor = from == Side::kCaller ? 0 : 1;
-  notifying->refer_cseq = refer.cseq_number();
-  call.transfer = std::move(notifying);
-  notify_transferor(call, 100, "Trying", false);
-  const std::string summary = (*session)->summary();
-  notify_transferor(call, 200, summary.empty() ? std::string_view("OK") : summary, true);
-  call.transfer.reset();
+  complete_refer_at_once(call, from, transaction, refer, transferee_number, (*session)->summary());
 
   // The transferor leaves; the call so far ends as answered, hung up by it.
-  if (transferor.ack_cseq != 0 && !transferor.ack_sent) send_ack(call, from, {}, {});
-  (void)send_in_dialog(call, from, "BYE", ClientContext{});
+  bye_leg(call, from);
   write_record(call, store::Disposition::kAnswered,
                from == Side::kCaller ? store::HangupSide::kCaller : store::HangupSide::kCallee);
   report_call_state(call, CallPhase::kTerminated);
@@ -82,6 +68,7 @@ void B2bua::transfer_to_application(Call& call, Side from, ServerTransaction& tr
   call.answer_ms = call.start_ms;
   call.end_reason = store::EndReason::kNormal;
   call.media.reset();
+  call.holding = {};
   call.local = std::move(session).value();
   call.local_offer.clear();  // learnt from the transferee's answer to our re-INVITE
   attach_redirect(call);

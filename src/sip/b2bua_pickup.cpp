@@ -3,7 +3,9 @@
 // cancelled as "completed elsewhere", the caller gets 200 with the relay's answer to its offer,
 // and the picker gets 200 with the relay's callee-side address, both made from the crossing
 // offers by answer_crossed_offers (the picker's INVITE carries an offer of its own while the
-// caller's offer is still unanswered). CallPlacement sends the pickup INVITE to the worker
+// caller's offer is still unanswered). Either party may be secure (decision 0043): a browser or
+// SDES caller keeps its leg, and a browser or SDES picker is answered from the relay's offer
+// rendered for it (webrtc_offer, sdes_offer). CallPlacement sends the pickup INVITE to the worker
 // where the ringing call lives, so two pickers of one call meet on one loop: the first one
 // takes it and the second finds nothing (480).
 
@@ -22,8 +24,19 @@ namespace {
 using protocol::sip::Message;
 using protocol::sip::ResponseOptions;
 
-bool is_browser(const Peer& peer) {
-  return peer.transport == TransportKind::kWs || peer.transport == TransportKind::kWss;
+// The relay's outstanding offer to the rung devices, rendered for a picker that protects its
+// media as `security` says.
+Result<std::string> relay_offer_for(CallMedia& media, const std::string& branch_offer,
+                                    CrossedSecurity security) {
+  switch (security) {
+    case CrossedSecurity::kWebRtc:
+      return media.webrtc_offer(MediaSide::kCallee);
+    case CrossedSecurity::kSdes:
+      return media.sdes_offer(MediaSide::kCallee);
+    case CrossedSecurity::kPlain:
+      break;
+  }
+  return branch_offer;
 }
 
 }  // namespace
@@ -75,8 +88,12 @@ void B2bua::start_pickup(ServerTransaction& transaction, const Message& invite,
     refuse(488, "Pickup Needs An SDP Offer");
     return;
   }
-  if (is_browser(transaction.peer())) {
-    refuse(488, "Pickup From A Browser Not Supported");
+  // A secure picker is answered from the rendering of the relay's offer that carries our keys
+  // for its side (decision 0043); the caller's leg keeps its own transport.
+  const auto relay_offer =
+      relay_offer_for(*call.media, call.branch_offer, crossed_security(invite.body()));
+  if (!relay_offer.ok()) {
+    refuse(488, relay_offer.error().message);
     return;
   }
   auto dialog = make_uas_dialog(invite, options_.layer.make_tag(), transaction.peer());
@@ -89,7 +106,7 @@ void B2bua::start_pickup(ServerTransaction& transaction, const Message& invite,
     refuse(480, "Nothing To Pick Up");
     return;
   }
-  auto answers = answer_crossed_offers(call.branch_offer, invite.body());
+  auto answers = answer_crossed_offers(*relay_offer, invite.body());
   if (!answers.ok()) {
     refuse(answers.error().code, answers.error().message);
     return;

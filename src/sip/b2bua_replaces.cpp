@@ -72,21 +72,10 @@ void B2bua::replace_dialog(ServerTransaction& transaction, const Message& invite
     return;
   }
 
-  // The replaced phone's part ends: its own record, BLF idle, then BYE.
+  // The replaced phone's part ends: BYE, its own record, BLF idle.
+  bye_leg(call, side);
+  retire_leg(call, side);
   Leg& old = leg(call, side);
-  if (old.ack_cseq != 0 && !old.ack_sent) send_ack(call, side, {}, {});
-  (void)send_in_dialog(call, side, "BYE", ClientContext{});
-  write_record(call, store::Disposition::kAnswered,
-               side == Side::kCaller ? store::HangupSide::kCaller : store::HangupSide::kCallee);
-  report_call_state(call, CallPhase::kTerminated);
-  cancel_timer(old.retransmit_timer);
-  cancel_timer(old.ack_timer);
-  cancel_timer(old.forget_ack_timer);
-  if (DialogRef* ref = find_dialog(old.dialog.call_id, old.dialog.local_tag);
-      ref != nullptr && ref->call == call.id) {
-    dialogs_.erase(key_scratch_);
-  }
-  old = Leg{};
   old.dialog = std::move(dialog).value();
   old.established = true;
   add_dialog(call, side);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <utility>
 
 #include "protocol/sip/headers.hpp"
@@ -55,85 +56,44 @@ void B2bua::on_refer(Call& call, Side from, ServerTransaction& transaction, cons
     reject(transaction, 491);  // an offer/answer exchange is under way
     return;
   }
-  const std::string_view refer_to = refer.first(HeaderId::kReferTo);
-  if (refer_to.empty() || refer.count(HeaderId::kReferTo) != 1) {
-    reject(transaction, 400, "Missing Refer-To");
+  auto target = read_refer_target(call, from, transaction, refer);
+  if (!target) return;
+  if (target->replaces) {
+    on_attended_refer(call, from, transaction, refer, *target->replaces);
     return;
   }
-  auto target = protocol::sip::parse_name_addr(refer_to);
-  if (!target.ok() || target->is_star || target->opaque_uri ||
-      target->uri.scheme == protocol::sip::UriScheme::kTel || target->uri.user.empty()) {
-    reject(transaction, 400, "Bad Refer-To");
-    return;
-  }
-  auto replaces = protocol::sip::replaces_in_uri_headers(target->uri.headers);
-  if (!replaces.ok()) {
-    reject(transaction, 400, "Bad Replaces In Refer-To");
-    return;
-  }
-  if (!target->uri.headers.empty() && !replaces->has_value()) {
-    // Embedded headers other than Replaces (attended transfer): nothing we could honour.
-    reject(transaction, 501, "Refer-To Headers Not Supported");
-    return;
-  }
-  if (call.media == nullptr) {
-    reject(transaction, 501, "Transfer Needs Media Anchoring");
-    return;
-  }
-  const std::string own_uri = uri_of(transferor.dialog.local_party);
-  auto own = protocol::sip::parse_uri(own_uri);
-  if (!own.ok()) {
-    reject(transaction, 500);
-    return;
-  }
-  const std::string_view host = names_no_domain(target->uri.host) ? own->host : target->uri.host;
-  const auto tenant = options_.routing.resolve_tenant(host);
-  if (!tenant) {
-    reject(transaction, 404, "Unknown Domain");
-    return;
-  }
-  if (tenant->id != call.tenant) {
-    reject(transaction, 403, "Transfer To Another Tenant Not Allowed");
-    return;
-  }
-  if (replaces->has_value()) {
-    on_attended_refer(call, from, transaction, refer, **replaces);
-    return;
-  }
-  std::string number = unescaped(target->uri.user);
+  std::string number = std::move(target->number);
   const std::string& transferor_number = from == Side::kCaller ? call.caller : call.callee;
   const std::string& transferee_number = from == Side::kCaller ? call.callee : call.caller;
   if (number == transferor_number || number == transferee_number) {
     reject(transaction, 403, "Transfer Loop");
     return;
   }
-  if (!options_.routing.extension_exists(*tenant, number)) {
+  const CallTenant& tenant = target->tenant;
+  if (!options_.routing.extension_exists(tenant, number)) {
     if (auto application =
-            options_.routing.transfer_application(*tenant, transferor_number, number)) {
+            options_.routing.transfer_application(tenant, transferor_number, number)) {
       transfer_to_application(call, from, transaction, refer, *application, number);
       return;
     }
     reject(transaction, 404);
     return;
   }
-  const std::vector<store::Binding> bindings = options_.location.lookup(tenant->id, number);
+  const std::vector<store::Binding> bindings = options_.location.lookup(tenant.id, number);
   if (bindings.empty()) {
     reject(transaction, 480);
     return;
   }
   const auto media_side = from == Side::kCaller ? MediaSide::kCaller : MediaSide::kCallee;
-  auto offer = call.media->transfer_offer(media_side);
-  if (!offer.ok()) {
-    reject(transaction, offer.error().code, offer.error().message);
-    return;
-  }
+  auto offer = transfer_offer_for(call, from, transaction);
+  if (!offer) return;
 
   auto transfer = std::make_unique<B2buaTransfer>();
   transfer->transferor = from == Side::kCaller ? 0 : 1;
   transfer->refer_cseq = refer.cseq_number();
   transfer->target = std::move(number);
-  transfer->domain = tenant->domain;
-  transfer->transferee_uri = own_uri;
+  transfer->domain = tenant.domain;
+  transfer->transferee_uri = std::move(target->own_uri);
   transfer->start_ms = now_ms();
   call.transfer = std::move(transfer);
 
@@ -163,6 +123,105 @@ void B2bua::on_refer(Call& call, Side from, ServerTransaction& transaction, cons
   }
   call.transfer->no_answer_timer =
       schedule(call.id, TimerKind::kTransferNoAnswer, options_.no_answer_timeout);
+}
+
+std::optional<B2bua::ReferTarget> B2bua::read_refer_target(Call& call, Side from,
+                                                           ServerTransaction& transaction,
+                                                           const Message& refer) {
+  const std::string_view refer_to = refer.first(HeaderId::kReferTo);
+  if (refer_to.empty() || refer.count(HeaderId::kReferTo) != 1) {
+    reject(transaction, 400, "Missing Refer-To");
+    return std::nullopt;
+  }
+  auto target = protocol::sip::parse_name_addr(refer_to);
+  if (!target.ok() || target->is_star || target->opaque_uri ||
+      target->uri.scheme == protocol::sip::UriScheme::kTel || target->uri.user.empty()) {
+    reject(transaction, 400, "Bad Refer-To");
+    return std::nullopt;
+  }
+  auto replaces = protocol::sip::replaces_in_uri_headers(target->uri.headers);
+  if (!replaces.ok()) {
+    reject(transaction, 400, "Bad Replaces In Refer-To");
+    return std::nullopt;
+  }
+  if (!target->uri.headers.empty() && !replaces->has_value()) {
+    // Embedded headers other than Replaces (attended transfer): nothing we could honour.
+    reject(transaction, 501, "Refer-To Headers Not Supported");
+    return std::nullopt;
+  }
+  if (call.media == nullptr && call.local == nullptr) {
+    reject(transaction, 501, "Transfer Needs Media Anchoring");
+    return std::nullopt;
+  }
+  ReferTarget out;
+  out.own_uri = uri_of(leg(call, from).dialog.local_party);
+  auto own = protocol::sip::parse_uri(out.own_uri);
+  if (!own.ok()) {
+    reject(transaction, 500);
+    return std::nullopt;
+  }
+  const std::string_view host = names_no_domain(target->uri.host) ? own->host : target->uri.host;
+  auto tenant = options_.routing.resolve_tenant(host);
+  if (!tenant) {
+    reject(transaction, 404, "Unknown Domain");
+    return std::nullopt;
+  }
+  if (tenant->id != call.tenant) {
+    reject(transaction, 403, "Transfer To Another Tenant Not Allowed");
+    return std::nullopt;
+  }
+  out.number = unescaped(target->uri.user);
+  out.tenant = std::move(tenant).value();
+  out.replaces = std::move(replaces).value();
+  return out;
+}
+
+std::optional<std::string> B2bua::transfer_offer_for(Call& call, Side from,
+                                                     ServerTransaction& transaction) {
+  auto offer =
+      call.media->transfer_offer(from == Side::kCaller ? MediaSide::kCaller : MediaSide::kCallee);
+  if (!offer.ok()) {
+    reject(transaction, offer.error().code, offer.error().message);
+    return std::nullopt;
+  }
+  return std::move(offer).value();
+}
+
+void B2bua::complete_refer_at_once(Call& call, Side from, ServerTransaction& transaction,
+                                   const Message& refer, std::string_view contact_user,
+                                   std::string_view outcome) {
+  accept_refer(transaction, leg(call, from), contact_user);
+  auto notifying = std::make_unique<B2buaTransfer>();
+  notifying->transferor = from == Side::kCaller ? 0 : 1;
+  notifying->refer_cseq = refer.cseq_number();
+  call.transfer = std::move(notifying);
+  notify_transferor(call, 100, "Trying", false);
+  notify_transferor(call, 200, outcome.empty() ? std::string_view("OK") : outcome, true);
+  call.transfer.reset();
+}
+
+void B2bua::bye_leg(Call& call, Side side) {
+  Leg& l = leg(call, side);
+  if (l.ack_cseq != 0 && !l.ack_sent) send_ack(call, side, {}, {});
+  (void)send_in_dialog(call, side, "BYE", ClientContext{});
+}
+
+void B2bua::retire_leg(Call& call, Side side) {
+  write_record(call, store::Disposition::kAnswered,
+               side == Side::kCaller ? store::HangupSide::kCaller : store::HangupSide::kCallee);
+  report_call_state(call, CallPhase::kTerminated);
+  call.holding[side == Side::kCaller ? 0 : 1] = false;  // whoever comes next has not held
+  Leg& old = leg(call, side);
+  cancel_timer(old.retransmit_timer);
+  cancel_timer(old.ack_timer);
+  cancel_timer(old.forget_ack_timer);
+  if (old.established) {
+    if (DialogRef* ref = find_dialog(old.dialog.call_id, old.dialog.local_tag);
+        ref != nullptr && ref->call == call.id) {
+      dialogs_.erase(key_scratch_);
+    }
+  }
+  old = Leg{};
 }
 
 void B2bua::accept_refer(ServerTransaction& transaction, const Leg& transferor,
@@ -304,27 +363,14 @@ void B2bua::on_transfer_answer(Call& call, ClientTransaction& transaction, Clien
   keep_for_retransmissions(transaction.id(), context);
 
   // The transferor learns the outcome and leaves; its call ends as answered, hung up by it.
-  Leg& old = leg(call, side);
   if (!transfer.transferor_gone) {
     notify_transferor(call, response.status_code(), response.reason_phrase(), true);
-    if (old.ack_cseq != 0 && !old.ack_sent) send_ack(call, side, {}, {});
-    (void)send_in_dialog(call, side, "BYE", ClientContext{});
+    bye_leg(call, side);
   }
-  write_record(call, store::Disposition::kAnswered,
-               side == Side::kCaller ? store::HangupSide::kCaller : store::HangupSide::kCallee);
-  report_call_state(call, CallPhase::kTerminated);
-  cancel_timer(old.retransmit_timer);
-  cancel_timer(old.ack_timer);
-  cancel_timer(old.forget_ack_timer);
-  if (old.established) {
-    if (DialogRef* ref = find_dialog(old.dialog.call_id, old.dialog.local_tag);
-        ref != nullptr && ref->call == call.id) {
-      dialogs_.erase(key_scratch_);
-    }
-  }
+  retire_leg(call, side);
 
   // The target takes the transferor's place; the new record starts with the transfer.
-  old = Leg{};
+  Leg& old = leg(call, side);
   old.dialog = std::move(dialog).value();
   old.established = true;
   old.ack_cseq = old.dialog.local_cseq;

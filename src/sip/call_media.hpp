@@ -103,6 +103,17 @@ class LocalSession {
   // A short outcome for whoever sent the caller here by a blind transfer: the reason phrase of
   // the transferor's final NOTIFY ("Parked at 701", decision 0030). Empty = "OK".
   virtual std::string summary() const { return {}; }
+  // The other party the caller talks to through the application (the parked caller for its
+  // retriever); empty when there is none, and then a REFER from the caller is refused (403).
+  virtual std::string connected_party() const { return {}; }
+  // The caller sent a blind transfer (REFER) to `target`, an extension of the call's tenant
+  // other than both parties: the session passes its connected party on to `target` (a
+  // retrieved parked call, decision 0041) and the caller's call then ends. An error is the
+  // REFER's answer.
+  virtual Result<void> transfer(std::string_view target) {
+    (void)target;
+    return Error{403, "Transfer Not Supported Here"};
+  }
 };
 
 class LocalSessionFactory {

@@ -136,6 +136,7 @@ void CallPlacement::note(std::size_t worker, const ExtensionCallState& state) {
       }
     }
   }
+  if (state.direction == CallDirection::kRecipient) note_members(worker, state, now);
   if (state.call_id.empty()) return;
   const auto pin = pins_.find(state.call_id);
   if (pin == pins_.end()) return;
@@ -146,14 +147,47 @@ void CallPlacement::note(std::size_t worker, const ExtensionCallState& state) {
   }
 }
 
+void CallPlacement::note_members(std::size_t worker, const ExtensionCallState& state,
+                                 TimePoint now) {
+  auto filed = member_keys_.find(state.dialog_id);
+  if (state.phase != CallPhase::kRinging || state.rung_members.empty()) {
+    // Answered or over: nobody can pick it up from the members any more.
+    if (filed == member_keys_.end()) return;
+    for (const std::string& key : filed->second) {
+      auto party = parties_.find(key);
+      if (party == parties_.end()) continue;
+      std::erase_if(party->second, [&state](const PartyDialog& dialog) {
+        return dialog.member && dialog.dialog_id == state.dialog_id;
+      });
+      if (party->second.empty()) parties_.erase(party);
+    }
+    member_keys_.erase(filed);
+    return;
+  }
+  if (filed != member_keys_.end()) return;  // filed when it started ringing
+  std::vector<std::string> keys;
+  for (const std::string& member : state.rung_members) {
+    if (member == state.extension) continue;
+    std::string key = placement_party_key(state.tenant, member);
+    PartyDialog dialog{state.dialog_id, worker, false, true, now};
+    dialog.member = true;
+    parties_[key].push_back(std::move(dialog));
+    keys.push_back(std::move(key));
+  }
+  member_keys_.emplace(state.dialog_id, std::move(keys));
+}
+
 std::optional<std::size_t> CallPlacement::party_worker(const std::string& key) const {
   const auto party = parties_.find(key);
   if (party == parties_.end() || party->second.empty()) return std::nullopt;
   const auto& dialogs = party->second;
   for (auto it = dialogs.rbegin(); it != dialogs.rend(); ++it) {
-    if (it->confirmed) return it->worker;
+    if (it->confirmed && !it->member) return it->worker;
   }
-  return dialogs.back().worker;
+  for (auto it = dialogs.rbegin(); it != dialogs.rend(); ++it) {
+    if (!it->member) return it->worker;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::size_t> CallPlacement::ringing_worker(

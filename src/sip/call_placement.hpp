@@ -88,12 +88,18 @@ class CallPlacement {
     bool confirmed = false;
     bool ringing_here = false;  // the party is the recipient and its devices ring (pickup)
     TimePoint since{};          // first reported
+    // Filed for a member a ring group (or forwarding) rings on the recipient's behalf: found by
+    // pickup only, never taken for the member's own calls by party_worker().
+    bool member = false;
   };
 
   // The worker of `key`'s most recently confirmed dialog, else its most recent one.
   std::optional<std::size_t> party_worker(const std::string& key) const;
   // The worker of the longest-ringing call at any of `keys` (as recipient).
   std::optional<std::size_t> ringing_worker(const std::vector<std::string>& keys) const;
+  // Files (ringing) or drops (any other phase) `state`'s dialog under its rung members' keys.
+  // Mutex held.
+  void note_members(std::size_t worker, const ExtensionCallState& state, TimePoint now);
   // Erases expired pins, at most once per `linger / 4`. Mutex held.
   void purge(TimePoint now);
   // Mutex held.
@@ -103,6 +109,8 @@ class CallPlacement {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Pin> pins_;                          // by Call-ID
   std::unordered_map<std::string, std::vector<PartyDialog>> parties_;  // by party key
+  // The member keys each ringing recipient dialog is filed under (by dialog id).
+  std::unordered_map<std::string, std::vector<std::string>> member_keys_;
   std::atomic<std::size_t> pin_count_{0};
   TimePoint next_purge_{};
 };

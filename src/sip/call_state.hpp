@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -41,6 +42,10 @@ struct ExtensionCallState {
   std::string local_tag;     // the phone's tag
   std::string remote_tag;    // ours
   std::string remote_party;  // the other extension's number
+  // The recipient's report while ringing: the other extensions whose devices the call's plan
+  // rings for it (a ring group's members, a forwarding target), from which a pickup may take it
+  // (CallPlacement, decision 0041); empty when only `extension` itself rings.
+  std::vector<std::string> rung_members;
 };
 
 class CallStateListener {

@@ -1,5 +1,6 @@
 #include "sip/directory.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "net/address.hpp"
@@ -96,6 +97,16 @@ const ExtensionInfo* DirectorySnapshot::extension(store::TenantId tenant,
   if (numbers == extensions_.end()) return nullptr;
   auto it = numbers->second.find(number);
   return it == numbers->second.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> DirectorySnapshot::extension_numbers(store::TenantId tenant) const {
+  std::vector<std::string> out;
+  auto numbers = extensions_.find(tenant);
+  if (numbers == extensions_.end()) return out;
+  out.reserve(numbers->second.size());
+  for (const auto& entry : numbers->second) out.push_back(entry.first);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::size_t DirectorySnapshot::extension_count() const {

@@ -78,6 +78,8 @@ class DirectorySnapshot {
   const TenantInfo* tenant(store::TenantId id) const;
   const TenantInfo* default_tenant() const;
   const ExtensionInfo* extension(store::TenantId tenant, std::string_view number) const;
+  // Every extension number of `tenant`, sorted (numbers compare as text); for event lists.
+  std::vector<std::string> extension_numbers(store::TenantId tenant) const;
 
   std::size_t tenant_count() const { return tenants_.size(); }
   std::size_t extension_count() const;

@@ -56,16 +56,29 @@ Identity identity_of(const store::Binding& binding) {
 
 }  // namespace
 
+bool LocationTable::only_refreshes(const std::vector<Record>& records, const Record& fresh) {
+  const Record* replaced = nullptr;
+  const Identity incoming{fresh.contact(), fresh.instance(), fresh.reg_id};
+  for (const Record& record : records) {
+    if (!upsert_replaces({record.contact(), record.instance(), record.reg_id}, incoming)) continue;
+    if (replaced != nullptr) return false;  // it replaces two: a change of identity
+    replaced = &record;
+  }
+  const auto same_endpoint = [](const PackedEndpoint& a, const PackedEndpoint& b) {
+    return a.ip == b.ip && a.port == b.port && a.transport == b.transport && a.family == b.family;
+  };
+  return replaced != nullptr && replaced->contact() == fresh.contact() &&
+         replaced->instance() == fresh.instance() && replaced->reg_id == fresh.reg_id &&
+         replaced->path() == fresh.path() && replaced->user_agent() == fresh.user_agent() &&
+         replaced->q_per_mille == fresh.q_per_mille &&
+         same_endpoint(replaced->received, fresh.received) &&
+         same_endpoint(replaced->local, fresh.local);
+}
+
 store::UnixSeconds system_unix_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::size_t LocationTable::AorHash::operator()(const AorKey& key) const noexcept {
-  const std::size_t h = std::hash<std::string_view>{}(key.extension);
-  return h ^
-         (std::hash<store::TenantId>{}(key.tenant) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
 }
 
 namespace {
@@ -342,6 +355,7 @@ LocationTable::ChangeResult LocationTable::apply(const RegistrationChange& chang
                                                 binding.contact_uri, binding.instance,
                                                 binding.reg_id});
     } else {
+      bool refresh = false;
       for (std::size_t i = 0; i < added.size(); ++i) {
         if (added[i] != &contact) continue;
         if (!make_record(binding, contact.connection_id, ++sequence_, fresh[i])) {
@@ -350,8 +364,14 @@ LocationTable::ChangeResult LocationTable::apply(const RegistrationChange& chang
           result.refusal = ChangeRefusal::kOverloaded;
           return result;
         }
+        refresh =
+            change.contacts.size() == 1 && !change.remove_all && only_refreshes(records, fresh[i]);
       }
-      operations.emplace_back(std::move(binding));
+      if (refresh) {
+        operations.emplace_back(BindingWriter::Refresh{std::move(binding)});
+      } else {
+        operations.emplace_back(std::move(binding));
+      }
     }
   }
   if (!writer_.try_push(operations)) {
@@ -365,6 +385,10 @@ LocationTable::ChangeResult LocationTable::apply(const RegistrationChange& chang
     if (keep[i]) next.push_back(std::move(records[i]));
   }
   for (auto& record : fresh) next.push_back(std::move(record));
+  // One branch on the hot path: a refresh has before != 0 and next non-empty.
+  if (reachability_ && (next.empty() ? it != shard.aors.end() : before == 0)) {
+    reachability_(change.tenant_id, change.extension, !next.empty());
+  }
   if (next.empty()) {
     if (it != shard.aors.end()) shard.aors.erase(it);
     return result;
@@ -386,6 +410,8 @@ std::size_t LocationTable::purge_expired() {
     std::lock_guard lock(shard.mutex);
     for (auto it = shard.aors.begin(); it != shard.aors.end();) {
       purged += std::erase_if(it->second, [now](const Record& r) { return r.expires_at <= now; });
+      if (it->second.empty() && reachability_)
+        reachability_(it->first.tenant, it->first.extension, false);
       it = it->second.empty() ? shard.aors.erase(it) : std::next(it);
     }
   }
@@ -435,6 +461,7 @@ std::size_t LocationTable::remove_connection(std::uint64_t connection_id) {
     removed += std::erase_if(it->second, [connection_id](const Record& record) {
       return record.connection_id == connection_id;
     });
+    if (it->second.empty() && reachability_) reachability_(key.tenant, key.extension, false);
     if (it->second.empty()) shard.aors.erase(it);
   }
   return removed;
@@ -451,6 +478,7 @@ std::size_t LocationTable::retain_extensions(
         ++it;
       } else {
         removed += it->second.size();
+        if (reachability_) reachability_(it->first.tenant, it->first.extension, false);
         it = shard.aors.erase(it);
       }
     }

@@ -136,6 +136,17 @@ class LocationTable final : public LocationService {
   std::size_t retain_extensions(
       const std::function<bool(store::TenantId, std::string_view)>& exists);
 
+  // Told when an address of record gains its first live binding (reachable = true) or loses its
+  // last one (false: unregistration, "Contact: *", a closed flow, expiry found by apply() or
+  // purge_expired(), a deleted extension); never for a refresh that leaves it reachable. Called
+  // on the changing thread WITH the AOR's shard lock held, so one AOR's edges arrive in order; it
+  // must be quick and must not call back into this table. Set before the workers start.
+  using ReachabilityListener =
+      std::function<void(store::TenantId tenant, std::string_view extension, bool reachable)>;
+  void set_reachability_listener(ReachabilityListener listener) {
+    reachability_ = std::move(listener);
+  }
+
   // Blocks until every store write queued so far is done (tests, orderly shutdown).
   void flush();
   Stats stats() const;
@@ -180,14 +191,8 @@ class LocationTable final : public LocationService {
               user_agent_length};
     }
   };
-  struct AorKey {
-    store::TenantId tenant = 0;
-    std::string extension;
-    bool operator==(const AorKey& other) const = default;
-  };
-  struct AorHash {
-    std::size_t operator()(const AorKey& key) const noexcept;
-  };
+  using AorKey = BindingWriter::AorKey;
+  using AorHash = BindingWriter::AorHash;
   struct Shard {
     mutable std::mutex mutex;
     std::unordered_map<AorKey, std::vector<Record>, AorHash> aors;  // guarded by mutex
@@ -199,6 +204,10 @@ class LocationTable final : public LocationService {
   static bool make_record(const store::Binding& binding, std::uint64_t connection_id,
                           std::uint64_t sequence, Record& out);
   static store::Binding to_binding(const Record& record, const AorKey& key);
+  // True when `fresh` replaces exactly one of `records` and differs from it only in what a
+  // refresh moves (Call-ID, CSeq, expiry): the store gets a cheap, batched refresh instead of an
+  // upsert (BindingWriter::Refresh).
+  static bool only_refreshes(const std::vector<Record>& records, const Record& fresh);
   Shard& shard_for(const AorKey& key) const;
   store::UnixSeconds now() const;
   std::vector<RegisteredContact> collect(const std::vector<Record>& records, const AorKey& key,
@@ -224,6 +233,7 @@ class LocationTable final : public LocationService {
   std::mutex flows_mutex_;
   std::unordered_map<std::uint64_t, std::vector<AorKey>> flows_;  // guarded by flows_mutex_
   BindingWriter writer_;
+  ReachabilityListener reachability_;  // set before the workers start, then read-only
 };
 
 }  // namespace parley::sip

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,7 +17,19 @@ constexpr auto kLogInterval = std::chrono::seconds(1);
 constexpr std::size_t kMaxBatch = 256;
 constexpr auto kGroupCommitDelay = std::chrono::milliseconds(5);
 
+// The store's identity of a binding (store::Binding): instance and reg-id, else the contact URI.
+bool same_binding(const store::Binding& a, const store::Binding& b) {
+  if (a.instance != b.instance) return false;
+  return a.instance.empty() ? a.contact_uri == b.contact_uri : a.reg_id == b.reg_id;
+}
+
 }  // namespace
+
+std::size_t BindingWriter::AorHash::operator()(const AorKey& key) const noexcept {
+  const std::size_t h = std::hash<std::string_view>{}(key.extension);
+  return h ^
+         (std::hash<store::TenantId>{}(key.tenant) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
 
 BindingWriter::BindingWriter(store::Store& store, BindingWriterOptions options)
     : store_(store), options_(options), thread_([this] { run(); }) {}
@@ -39,11 +52,32 @@ bool BindingWriter::try_push(std::vector<Operation>& batch) {
       ++refused_;
       return false;
     }
-    for (auto& operation : batch) queue_.push_back(std::move(operation));
-    pushed_ += batch.size();
+    const bool had_refreshes = refresh_count_ != 0;
+    for (auto& operation : batch) {
+      if (auto* refresh = std::get_if<Refresh>(&operation);
+          refresh != nullptr && options_.refresh_delay.count() > 0) {
+        defer(std::move(*refresh));
+        continue;
+      }
+      // Whatever else touches an AOR must reach the store after the AOR's pending refreshes.
+      if (const auto* binding = std::get_if<store::Binding>(&operation)) {
+        const AorKey aor{binding->tenant_id, binding->extension};
+        queue_refreshes(&aor);
+      } else if (const auto* key = std::get_if<store::BindingKey>(&operation)) {
+        const AorKey aor{key->tenant_id, key->extension};
+        queue_refreshes(&aor);
+      } else if (const auto* all = std::get_if<RemoveAll>(&operation)) {
+        const AorKey aor{all->tenant_id, all->extension};
+        queue_refreshes(&aor);
+      }
+      queue_.push_back(std::move(operation));
+      ++pushed_;
+    }
     // Only an idle writer needs waking; one gathering a group commit picks this up anyway,
-    // and waking it per REGISTER would cost a context switch each.
-    wake = writer_idle_ || queue_.size() >= kMaxBatch;
+    // and waking it per REGISTER would cost a context switch each. A writer waiting for its
+    // refreshes' deadline needs no waking for one more refresh either.
+    wake = (writer_idle_ && (!queue_.empty() || !had_refreshes)) || queue_.size() >= kMaxBatch ||
+           refresh_count_ >= options_.max_pending_refreshes;
   }
   batch.clear();
   if (wake) wake_.notify_one();
@@ -52,13 +86,47 @@ bool BindingWriter::try_push(std::vector<Operation>& batch) {
 
 void BindingWriter::flush() {
   std::unique_lock lock(mutex_);
+  const bool had_refreshes = refresh_count_ != 0;
+  queue_refreshes(nullptr);
   const std::uint64_t target = pushed_;
+  if (had_refreshes) wake_.notify_one();
   idle_.wait(lock, [&] { return done_ >= target; });
 }
 
 BindingWriter::Stats BindingWriter::stats() const {
   std::lock_guard lock(mutex_);
-  return Stats{written_, failed_, refused_, queue_.size()};
+  return Stats{written_, failed_, refused_, queue_.size() + refresh_count_};
+}
+
+void BindingWriter::defer(Refresh refresh) {
+  auto& pending = refreshes_[AorKey{refresh.binding.tenant_id, refresh.binding.extension}];
+  for (auto& binding : pending) {
+    if (same_binding(binding, refresh.binding)) {
+      binding = std::move(refresh.binding);
+      return;
+    }
+  }
+  if (refresh_count_ == 0) refreshes_since_ = std::chrono::steady_clock::now();
+  pending.push_back(std::move(refresh.binding));
+  ++refresh_count_;
+}
+
+void BindingWriter::queue_refreshes(const AorKey* aor) {
+  if (refresh_count_ == 0) return;
+  const auto move_out = [&](std::vector<store::Binding>& pending) {
+    for (auto& binding : pending) queue_.emplace_back(Refresh{std::move(binding)});
+    pushed_ += pending.size();
+    refresh_count_ -= pending.size();
+  };
+  if (aor == nullptr) {
+    for (auto& [key, pending] : refreshes_) move_out(pending);
+    refreshes_.clear();
+    return;
+  }
+  auto it = refreshes_.find(*aor);
+  if (it == refreshes_.end()) return;
+  move_out(it->second);
+  refreshes_.erase(it);
 }
 
 BindingWriter::Outcome BindingWriter::write_one(const Operation& operation) {
@@ -81,6 +149,9 @@ BindingWriter::Outcome BindingWriter::write_one(const Operation& operation) {
     } else if (const auto* purge = std::get_if<Purge>(&operation)) {
       removed_many = store_.purge_expired_bindings(purge->now);
       if (!removed_many) error = &removed_many.error();
+    } else if (const auto* refresh = std::get_if<Refresh>(&operation)) {
+      upserted = store_.refresh_binding(refresh->binding);
+      if (!upserted) error = &upserted.error();
     }
     if (error == nullptr) return outcome;
     outcome.failure = error->message;
@@ -101,9 +172,27 @@ void BindingWriter::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
     writer_idle_ = true;
-    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    bool refreshes_due = false;
+    while (!stopping_ && queue_.empty() && !refreshes_due) {
+      if (refresh_count_ >= options_.max_pending_refreshes) {
+        refreshes_due = true;
+      } else if (refresh_count_ == 0) {
+        wake_.wait(lock);
+      } else {
+        refreshes_due = wake_.wait_until(lock, refreshes_since_ + options_.refresh_delay) ==
+                        std::cv_status::timeout;
+      }
+    }
     writer_idle_ = false;
-    if (queue_.empty()) return;  // stopping, and everything is written
+    if (stopping_ || refreshes_due ||
+        (refresh_count_ != 0 &&
+         std::chrono::steady_clock::now() >= refreshes_since_ + options_.refresh_delay)) {
+      queue_refreshes(nullptr);
+    }
+    if (queue_.empty()) {
+      if (stopping_) return;  // everything is written
+      continue;
+    }
     // Group commit: let a few more writes arrive so one commit (its locks and WAL page writes)
     // serves them all. The REGISTER was answered already; its binding reaches the disk a few
     // milliseconds later, well inside what a crash may lose anyway (decision 0004).

@@ -8,6 +8,15 @@
 // accepts a whole batch or nothing, so a REGISTER is either fully queued or rejected (503)
 // before memory changes.
 //
+// Refreshes (a REGISTER that only moved a binding's expiry, Call-ID and CSeq; the LocationTable
+// decides) are not queued but kept aside, one per binding, the latest winning, and written
+// together once `refresh_delay` has passed since the first of them: one commit of cheap UPDATEs
+// per second instead of a DELETE and INSERT per REGISTER (decision 0044). Order is kept: any
+// other operation on an address of record first moves that AOR's pending refreshes into the
+// queue ahead of itself, and flush() and the destructor write them all. What a crash (kill -9,
+// power cut) may lose is therefore up to `refresh_delay` of refreshes: the store then holds the
+// previous expiry, Call-ID and CSeq of those bindings, which a device's next refresh fixes.
+//
 // A failed write is logged (rate-limited) and counted, then dropped: memory stays the truth while
 // the process runs, and the device's next refresh writes the binding again. kBusy (another
 // process holding the write lock past the busy timeout) is retried `busy_retries` times first.
@@ -17,6 +26,7 @@
 //
 // Thread-safety: try_push(), flush() and stats() may be called from any thread.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +34,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -34,6 +45,10 @@ namespace parley::sip {
 struct BindingWriterOptions {
   std::size_t capacity = 65536;  // queued operations; a batch that does not fit is refused
   int busy_retries = 2;
+  // How long refreshes wait to be written together; zero writes them like any other operation.
+  std::chrono::milliseconds refresh_delay{1000};
+  // Pending refreshes past this many are written at once, whatever their age.
+  std::size_t max_pending_refreshes = 8192;
 };
 
 class BindingWriter {
@@ -45,14 +60,29 @@ class BindingWriter {
   struct Purge {
     store::UnixSeconds now = 0;
   };
-  // Upsert, remove one, remove every binding of an extension, purge expired.
-  using Operation = std::variant<store::Binding, store::BindingKey, RemoveAll, Purge>;
+  // The binding exists with these very fields but call_id, cseq and expires_at (the whole new
+  // binding is carried so that the store can insert it if its copy is gone).
+  struct Refresh {
+    store::Binding binding;
+  };
+  // An address of record; the LocationTable keys its shards by the same type.
+  struct AorKey {
+    store::TenantId tenant = 0;
+    std::string extension;
+    bool operator==(const AorKey& other) const = default;
+  };
+  struct AorHash {
+    std::size_t operator()(const AorKey& key) const noexcept;
+  };
+
+  // Upsert, remove one, remove every binding of an extension, purge expired, refresh.
+  using Operation = std::variant<store::Binding, store::BindingKey, RemoveAll, Purge, Refresh>;
 
   struct Stats {
     std::uint64_t written = 0;  // operations the store accepted
     std::uint64_t failed = 0;   // operations the store refused (logged)
     std::uint64_t refused = 0;  // batches try_push() refused because the queue was full
-    std::size_t queued = 0;     // operations waiting now
+    std::size_t queued = 0;     // operations waiting now, pending refreshes included
   };
 
   BindingWriter(store::Store& store, BindingWriterOptions options);
@@ -74,6 +104,11 @@ class BindingWriter {
   };
   void run();
   Outcome write_one(const Operation& operation);
+  // Keeps a refresh aside, replacing a pending one of the same binding. Caller holds mutex_.
+  void defer(Refresh refresh);
+  // Moves the pending refreshes of `aor` (all of them when null) to the queue's end. Caller holds
+  // mutex_.
+  void queue_refreshes(const AorKey* aor);
 
   store::Store& store_;
   const BindingWriterOptions options_;
@@ -89,7 +124,11 @@ class BindingWriter {
   std::uint64_t refused_ = 0;     // guarded by mutex_
   bool stopping_ = false;         // guarded by mutex_
   bool writer_idle_ = false;      // guarded by mutex_: the writer waits for work
-  std::thread thread_;            // last: starts after every member above exists
+  // Pending refreshes by address of record (few per AOR), their count and the first one's time.
+  std::unordered_map<AorKey, std::vector<store::Binding>, AorHash> refreshes_;  // guarded
+  std::size_t refresh_count_ = 0;                                               // guarded by mutex_
+  std::chrono::steady_clock::time_point refreshes_since_{};                     // guarded by mutex_
+  std::thread thread_;  // last: starts after every member above exists
 };
 
 }  // namespace parley::sip

@@ -68,8 +68,32 @@ OutboundRegistration::OutboundRegistration(OutboundRegistrationOptions options,
   if (!options_.wall_clock) options_.wall_clock = system_seconds;
   call_id_ = options_.make_call_id();
   from_tag_ = options_.layer.make_tag();
+  targets_.push_back({endpoint_.peer, endpoint_.local_host_port});
+  targets_.insert(targets_.end(), endpoint_.alternates.begin(), endpoint_.alternates.end());
   contact_ = make_contact(endpoint_.peer.transport, account_.username, endpoint_.local_host_port);
   status_.since = options_.wall_clock();
+}
+
+void OutboundRegistration::use_target(std::size_t index) {
+  target_ = index;
+  endpoint_.peer = targets_[index].peer;
+  endpoint_.local_host_port = targets_[index].local_host_port;
+  contact_ = make_contact(endpoint_.peer.transport, account_.username, endpoint_.local_host_port);
+}
+
+bool OutboundRegistration::fail_over(int code, std::string_view why) {
+  if (stopping_ || targets_.size() < 2 || failed_targets_ + 1 >= targets_.size()) return false;
+  ++failed_targets_;
+  const std::string from = endpoint_.peer.remote.to_string();
+  use_target((target_ + 1) % targets_.size());
+  spdlog::warn("trunk {}: {} ({}) from {}, trying {}", endpoint_.domain, why, code, from,
+               endpoint_.peer.remote.to_string());
+  // Another server has its own nonces: start its challenge afresh.
+  challenge_.reset();
+  challenge_is_fresh_ = false;
+  rounds_ = 0;
+  send_register();
+  return true;
 }
 
 void OutboundRegistration::start() {
@@ -117,6 +141,7 @@ void OutboundRegistration::send_register() {
   auto sent = options_.layer.send_request(wire, endpoint_.peer);
   if (!sent) {
     pending_ = 0;
+    if (!pending_unregister_ && fail_over(503, "cannot send REGISTER")) return;
     fail(503, "cannot send REGISTER: " + sent.error().message, true);
     return;
   }
@@ -164,6 +189,7 @@ bool OutboundRegistration::on_response(TransactionId id, const psip::Message& re
     asked_expires_ = *min;
     send_register();
   } else {
+    if ((code == 503 || code == 408) && fail_over(code, "no service")) return true;
     const bool transient = code >= 500 || code == 408 || code == 480;
     fail(code, std::string(response.reason_phrase()), transient);
   }
@@ -221,6 +247,7 @@ void OutboundRegistration::on_success(const psip::Message& response) {
     return;
   }
   rounds_ = 0;
+  failed_targets_ = 0;
   challenge_is_fresh_ = false;  // the next refresh reuses this nonce
   backoff_ = options_.retry_min;
   last_failure_transient_ = false;
@@ -244,6 +271,12 @@ void OutboundRegistration::fail(int code, std::string reason, bool transient) {
   rounds_ = 0;
   challenge_is_fresh_ = false;
   if (!transient) challenge_.reset();  // a refused password starts over with a fresh challenge
+  if (failed_targets_ != 0 || target_ != 0) {
+    // Every target failed: the next attempt starts from the most preferred one again.
+    failed_targets_ = 0;
+    use_target(0);
+    challenge_.reset();
+  }
   last_failure_transient_ = transient;
   next_ = options_.clock.now() + backoff_;
   spdlog::warn("trunk {}: registration failed ({} {}), next attempt in {} s", endpoint_.domain,
@@ -263,7 +296,9 @@ bool OutboundRegistration::on_client_failure(TransactionId id, ClientFailure fai
     set_state(RegistrationState::kUnregistered);
     return true;
   }
-  fail(code, failure == ClientFailure::kTimeout ? "no answer" : "transport error", true);
+  const char* why = failure == ClientFailure::kTimeout ? "no answer" : "transport error";
+  if (fail_over(code, why)) return true;
+  fail(code, why, true);
   return true;
 }
 

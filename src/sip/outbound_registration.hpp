@@ -14,6 +14,11 @@
 // - 423 takes the Min-Expires and retries at once (bounded, like challenges, per attempt).
 // - 2xx: the expiry granted is the expires parameter of our Contact in the answer, else the
 //   Expires header, else what we asked; the refresh goes out after `refresh_at` of it.
+// - Failover (RFC 3263 §4.3): when the endpoint names alternates (further SRV targets or
+//   addresses), a timeout, a transport error or a 503 sends the REGISTER to the next one at once
+//   (a fresh challenge there), each target once per attempt; refreshes stay with the target that
+//   registered us. When every target failed, the attempt fails as below and the next attempt
+//   starts again from the first target.
 // - Any other failure (3xx-6xx, timeout = 408, transport error = 503) is kFailed with the code
 //   and a reason; the next attempt starts after a back-off that doubles from retry_min up to
 //   retry_max and is reset by a success. provider_reachable() (the OPTIONS keep-alive saw the
@@ -28,6 +33,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "protocol/sip/message.hpp"
@@ -109,9 +116,15 @@ class OutboundRegistration {
   void fail(int code, std::string reason, bool transient);
   void set_state(RegistrationState state);
   std::string fresh_cnonce();
+  // Moves to the next target not yet tried in this attempt and sends there; false when none.
+  bool fail_over(int code, std::string_view why);
+  void use_target(std::size_t index);
 
   OutboundRegistrationOptions options_;
-  TrunkEndpoint endpoint_;
+  TrunkEndpoint endpoint_;            // peer and local_host_port: those of the target in use
+  std::vector<TrunkTarget> targets_;  // endpoint's own first, then its alternates
+  std::size_t target_ = 0;
+  std::size_t failed_targets_ = 0;  // targets that failed in the current attempt
   RegistrationAccount account_;
   std::string call_id_;
   std::string from_tag_;

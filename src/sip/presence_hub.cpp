@@ -108,6 +108,25 @@ void PresenceHub::on_call_state(const ExtensionCallState& state) {
   if (listener_) listener_();
 }
 
+void PresenceHub::registration_changed(store::TenantId tenant, std::string_view extension,
+                                       bool /*reachable*/) {
+  const std::string k = key(tenant, extension);
+  std::vector<std::function<void()>> wakes;
+  {
+    std::lock_guard lock(mutex_);
+    ++registration_changes_;
+    // No entry: nobody watches the extension and it has no other state; nothing to mark.
+    if (auto it = entries_.find(k); it != entries_.end()) wakes = mark_dirty_locked(k, it->second);
+  }
+  for (auto& wake : wakes) wake();
+  if (listener_) listener_();
+}
+
+std::uint64_t PresenceHub::registration_changes() const {
+  std::lock_guard lock(mutex_);
+  return registration_changes_;
+}
+
 void PresenceHub::set_do_not_disturb(store::TenantId tenant, std::string_view extension,
                                      bool enabled) {
   const std::string k = key(tenant, extension);

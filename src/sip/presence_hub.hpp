@@ -106,6 +106,13 @@ class PresenceHub final : public CallStateListener {
   // The do-not-disturb hook of the store: `keys` are every extension with DND on.
   void replace_do_not_disturb(const std::vector<std::string>& keys);
   ExtensionSnapshot snapshot(const std::string& key) const;
+  // The registration hook (LocationTable's reachability listener): `extension` gained its first
+  // binding or lost its last one. Registrations are not kept here (watchers read the location
+  // service when they build a document, so edges that cross on their way here cannot leave a
+  // stale state behind); the extension is only marked dirty for its watchers and the change
+  // listener is told. Never called for a refresh, so a plain re-REGISTER costs no NOTIFY.
+  void registration_changed(store::TenantId tenant, std::string_view extension, bool reachable);
+  std::uint64_t registration_changes() const;  // edges seen, for tests and metrics
 
   // --- what users say (RFC 3903 publications; the web client's choice) ---
   // A new publication; past kMaxPublications of one extension the oldest one is dropped.
@@ -174,6 +181,7 @@ class PresenceHub final : public CallStateListener {
   std::unordered_map<std::string, MessageCounts> messages_;      // guarded by mutex_
   std::size_t subscriptions_ = 0;                                // guarded by mutex_
   std::uint64_t sequence_ = 0;                                   // guarded by mutex_
+  std::uint64_t registration_changes_ = 0;                       // guarded by mutex_
   std::function<void()> listener_;  // set before the workers start, then read-only
 };
 

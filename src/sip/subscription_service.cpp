@@ -7,12 +7,14 @@
 #include <variant>
 
 #include "protocol/sip/headers.hpp"
+#include "protocol/sip/syntax.hpp"
 #include "protocol/sip/uri.hpp"
 #include "sip/dialog.hpp"
 #include "sip/dialog_info.hpp"
 #include "sip/presence.hpp"
 #include "sip/registrar.hpp"
 #include "sip/request_auth.hpp"
+#include "sip/resource_list.hpp"
 
 namespace parley::sip {
 
@@ -20,6 +22,20 @@ namespace {
 
 namespace psip = protocol::sip;
 using psip::Message;
+
+// RFC 4662 §4: the subscriber says it takes event lists with the "eventlist" option tag.
+bool accepts_event_lists(const Message& request) {
+  for (const auto& field : request.headers()) {
+    if (field.id != psip::HeaderId::kSupported) continue;
+    const auto tokens = psip::split_tokens(request.value(field));
+    if (std::any_of(tokens.begin(), tokens.end(), [](std::string_view token) {
+          return psip::detail::iequals(token, "eventlist");
+        })) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::string dialog_key(std::string_view call_id, std::string_view local_tag) {
   std::string key(call_id);
@@ -43,15 +59,26 @@ struct SubscriptionService::Subscription {
   std::string device;
   TimePoint expires_at;
   TimerId expiry = kNoTimer;
-  std::uint32_t version = 0;  // of the next dialog-info document
-  TransactionId pending = 0;  // NOTIFY in flight
-  bool dirty = false;         // state changed while a NOTIFY was in flight
-  bool watching = false;      // counted in the hub (watch and admission)
-  bool terminated = false;    // only the final NOTIFY is still to go
+  std::uint32_t version = 0;   // of the next dialog-info document
+  TransactionId pending = 0;   // NOTIFY in flight
+  bool dirty = false;          // state changed while a NOTIFY was in flight
+  bool must_send = false;      // ... and a refresh asked for a NOTIFY whatever the state
+  bool reported_once = false;  // `fingerprint` names what the last NOTIFY reported
+  std::size_t fingerprint = 0;
+  TimerId lapse = kNoTimer;  // presence: when the watched extension's latest binding expires
+  bool watching = false;     // counted in the hub (watch and admission)
+  bool terminated = false;   // only the final NOTIFY is still to go
   bool final_sent = false;
   std::string end_reason;
   // Dialogs the last NOTIFY reported as live, so that an ended one is reported terminated once.
   std::vector<std::pair<std::string, CallDirection>> reported;
+  // An event-list subscription (RFC 4662): its members and their hub keys; `hub_key` is unused.
+  std::unique_ptr<ResourceListState> list;
+  std::vector<std::string> member_extensions;
+  std::vector<std::string> member_keys;
+
+  const std::vector<std::string>& watched_keys() const { return list ? member_keys : single_key; }
+  std::vector<std::string> single_key;  // {hub_key}
 };
 
 SubscriptionService::SubscriptionService(SubscriptionServiceOptions options)
@@ -122,7 +149,17 @@ void SubscriptionService::on_subscribe(ServerTransaction& transaction, const Mes
     refuse(transaction, 403, "Cross-Tenant Subscription Not Allowed");
     return;
   }
-  if (watched.empty() || directory->extension(tenant->id, watched) == nullptr) {
+  // The tenant's presence list (decision 0037), unless an extension has that number.
+  const bool list = package == EventPackage::kPresence && watched == kPresenceListUser &&
+                    directory->extension(tenant->id, watched) == nullptr;
+  if (list && !accepts_event_lists(request)) {
+    refuse(transaction, 421, {}, {{"Require", "eventlist"}});
+    return;
+  }
+  const bool watchable_number = package == EventPackage::kDialog && options_.watchable &&
+                                options_.watchable(tenant->id, watched);
+  if (!list && !watchable_number &&
+      (watched.empty() || directory->extension(tenant->id, watched) == nullptr)) {
     refuse(transaction, 404);
     return;
   }
@@ -172,6 +209,19 @@ void SubscriptionService::on_subscribe(ServerTransaction& transaction, const Mes
   subscription.domain = tenant->domain;
   subscription.entity = "sip:" + subscription.extension + "@" + subscription.domain;
   subscription.hub_key = PresenceHub::key(tenant->id, subscription.extension);
+  subscription.single_key = {subscription.hub_key};
+  if (list) {
+    std::vector<std::string> numbers = directory->extension_numbers(tenant->id);
+    if (numbers.size() > kMaxListResources) numbers.resize(kMaxListResources);
+    std::vector<std::string> uris;
+    for (const std::string& number : numbers) {
+      uris.push_back("sip:" + number + "@" + tenant->domain);
+      subscription.member_keys.push_back(PresenceHub::key(tenant->id, number));
+    }
+    subscription.member_extensions = std::move(numbers);
+    subscription.list = std::make_unique<ResourceListState>(subscription.entity, std::move(uris),
+                                                            std::to_string(subscription.id));
+  }
   subscription.device = std::move(device);
   subscription.watching = true;
   const TimePoint now = options_.clock.now();
@@ -189,8 +239,10 @@ void SubscriptionService::on_subscribe(ServerTransaction& transaction, const Mes
     end(subscription, "timeout");  // a fetch: one NOTIFY, then nothing
     return;
   }
-  options_.hub.watch(options_.worker, subscription.hub_key);
-  by_extension_[subscription.hub_key].push_back(subscription.id);
+  for (const std::string& key : subscription.watched_keys()) {
+    options_.hub.watch(options_.worker, key);
+    by_extension_[key].push_back(subscription.id);
+  }
   subscription.expiry = timers_.schedule(subscription.expires_at, subscription.id);
   send_notify(subscription);
 }
@@ -239,8 +291,20 @@ void SubscriptionService::on_refresh(ServerTransaction& transaction, const Messa
 
 // --- NOTIFY ---
 
-std::string SubscriptionService::dialog_body(Subscription& subscription) {
+std::string SubscriptionService::dialog_body(Subscription& subscription, std::size_t& fingerprint) {
   const ExtensionSnapshot state = options_.hub.snapshot(subscription.hub_key);
+  // The live dialogs say it all: ended ones are reported only when this set moved.
+  std::string live_dialogs;
+  for (const ExtensionDialog& dialog : state.dialogs) {
+    for (const std::string* part : {&dialog.id, &dialog.call_id, &dialog.local_tag,
+                                    &dialog.remote_tag, &dialog.remote_party}) {
+      live_dialogs += *part;
+      live_dialogs += '\n';
+    }
+    live_dialogs += static_cast<char>('0' + static_cast<int>(dialog.phase));
+    live_dialogs += static_cast<char>('0' + static_cast<int>(dialog.direction));
+  }
+  fingerprint = std::hash<std::string>{}(live_dialogs);
   std::vector<std::string> remotes;
   remotes.reserve(state.dialogs.size());
   for (const ExtensionDialog& dialog : state.dialogs) {
@@ -283,40 +347,101 @@ std::string SubscriptionService::message_summary_body(const Subscription& subscr
   return body;
 }
 
-std::string SubscriptionService::presence_body(const Subscription& subscription) {
-  const ExtensionSnapshot state = options_.hub.snapshot(subscription.hub_key);
+std::string SubscriptionService::presence_body(Subscription& subscription) {
+  std::int64_t registered_until = 0;
+  std::string body = presence_document(subscription.tenant, subscription.extension,
+                                       subscription.entity, subscription.hub_key, registered_until);
+  arm_lapse(subscription, registered_until);
+  return body;
+}
+
+std::string SubscriptionService::presence_document(store::TenantId tenant,
+                                                   const std::string& extension,
+                                                   const std::string& entity,
+                                                   const std::string& hub_key,
+                                                   std::int64_t& registered_until) {
+  const ExtensionSnapshot state = options_.hub.snapshot(hub_key);
   PresenceInputs inputs;
-  inputs.registered =
-      !options_.location.lookup(subscription.tenant, subscription.extension).empty();
+  const auto bindings = options_.location.lookup(tenant, extension);
+  inputs.registered = !bindings.empty();
+  registered_until = 0;
+  for (const store::Binding& binding : bindings) {
+    registered_until = std::max<std::int64_t>(registered_until, binding.expires_at);
+  }
   inputs.do_not_disturb = state.do_not_disturb;
   inputs.user = state.user;
   for (const ExtensionDialog& dialog : state.dialogs) {
     if (dialog.phase == CallPhase::kConfirmed) inputs.in_call = true;
     if (dialog.phase == CallPhase::kRinging) inputs.ringing = true;
   }
-  return build_pidf(subscription.entity, derive_presence(inputs));
+  return build_pidf(entity, derive_presence(inputs));
 }
 
-void SubscriptionService::send_notify(Subscription& subscription) {
+std::optional<ResourceListState::Notification> SubscriptionService::list_notification(
+    Subscription& subscription, bool full_state) {
+  std::vector<std::string> documents;
+  documents.reserve(subscription.member_extensions.size());
+  std::int64_t earliest_lapse = 0;
+  for (std::size_t i = 0; i < subscription.member_extensions.size(); ++i) {
+    const std::string& number = subscription.member_extensions[i];
+    std::int64_t registered_until = 0;
+    documents.push_back(presence_document(subscription.tenant, number,
+                                          "sip:" + number + "@" + subscription.domain,
+                                          subscription.member_keys[i], registered_until));
+    if (registered_until != 0 && (earliest_lapse == 0 || registered_until < earliest_lapse)) {
+      earliest_lapse = registered_until;
+    }
+  }
+  arm_lapse(subscription, earliest_lapse);
+  return subscription.list->next(documents, content_type_of(EventPackage::kPresence), full_state);
+}
+
+void SubscriptionService::send_notify(Subscription& subscription, bool only_if_changed) {
   if (subscription.final_sent) return;
   if (subscription.pending != 0) {
     subscription.dirty = true;
+    subscription.must_send = subscription.must_send || !only_if_changed;
     return;
   }
+  only_if_changed = only_if_changed && !subscription.must_send && !subscription.terminated;
   subscription.dirty = false;
+  subscription.must_send = false;
   std::string body;
-  switch (subscription.package) {
-    case EventPackage::kDialog:
-      body = dialog_body(subscription);
-      break;
-    case EventPackage::kPresence:
-      body = presence_body(subscription);
-      break;
-    case EventPackage::kMessageSummary:
-      body = message_summary_body(subscription);
-      break;
+  std::string list_content_type;
+  std::size_t fingerprint = 0;
+  if (subscription.list) {
+    auto notification = list_notification(subscription, !only_if_changed);
+    if (!notification) {
+      ++stats_.notifies_skipped;
+      return;
+    }
+    body = std::move(notification->body.body);
+    list_content_type = std::move(notification->body.content_type);
+    // Members that did not fit follow in the next NOTIFY, once this one is answered.
+    subscription.dirty = notification->more;
+  } else {
+    switch (subscription.package) {
+      case EventPackage::kDialog:
+        body = dialog_body(subscription, fingerprint);
+        break;
+      case EventPackage::kPresence:
+        body = presence_body(subscription);
+        fingerprint = std::hash<std::string>{}(body);
+        break;
+      case EventPackage::kMessageSummary:
+        body = message_summary_body(subscription);
+        fingerprint = std::hash<std::string>{}(body);
+        break;
+    }
+    if (only_if_changed && subscription.reported_once && fingerprint == subscription.fingerprint) {
+      ++stats_.notifies_skipped;
+      return;
+    }
+    subscription.reported_once = true;
+    subscription.fingerprint = fingerprint;
   }
   std::string lines = subscription.event_line;
+  if (subscription.list) lines += "Require: eventlist\r\n";
   lines += "Subscription-State: ";
   if (subscription.terminated) {
     lines += "terminated";
@@ -338,7 +463,8 @@ void SubscriptionService::send_notify(Subscription& subscription) {
   notify.contact = contact;
   notify.user_agent = options_.user_agent;
   notify.extra_lines = lines;
-  notify.content_type = content_type_of(subscription.package);
+  notify.content_type = subscription.list ? std::string_view(list_content_type)
+                                          : content_type_of(subscription.package);
   notify.body = body;
   auto sent = options_.layer.send_request(build_request(subscription.dialog, notify), peer);
   if (!sent) {
@@ -374,7 +500,7 @@ bool SubscriptionService::on_response(ClientTransaction& transaction, const Mess
   if (subscription->final_sent) {
     remove(id);
   } else if (subscription->dirty) {
-    send_notify(*subscription);
+    send_notify(*subscription, true);
   }
   return true;
 }
@@ -408,21 +534,43 @@ void SubscriptionService::end(Subscription& subscription, std::string_view reaso
   subscription.end_reason.assign(reason);
   timers_.cancel(subscription.expiry);
   subscription.expiry = kNoTimer;
+  lapses_.cancel(subscription.lapse);
+  subscription.lapse = kNoTimer;
   stop_watching(subscription);
   send_notify(subscription);
+}
+
+void SubscriptionService::arm_lapse(Subscription& subscription, std::int64_t registered_until) {
+  lapses_.cancel(subscription.lapse);
+  subscription.lapse = kNoTimer;
+  if (registered_until == 0 || subscription.terminated) return;
+  // A binding is gone once its expires_at is not in the future (LocationTable::lookup). At least
+  // a second: a wall clock that disagrees with the loop's clock must not make the timer spin.
+  const std::int64_t left = std::max<std::int64_t>(registered_until - unix_now(), 1);
+  subscription.lapse =
+      lapses_.schedule(options_.clock.now() + std::chrono::seconds(left), subscription.id);
+}
+
+std::int64_t SubscriptionService::unix_now() const {
+  if (options_.unix_clock) return options_.unix_clock();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 void SubscriptionService::stop_watching(Subscription& subscription) {
   if (!subscription.watching) return;
   subscription.watching = false;
   options_.hub.release(subscription.tenant, subscription.device);
-  auto it = by_extension_.find(subscription.hub_key);
-  if (it == by_extension_.end()) return;  // a fetch never watched
-  auto& ids = it->second;
-  const auto before = ids.size();
-  ids.erase(std::remove(ids.begin(), ids.end(), subscription.id), ids.end());
-  if (ids.size() != before) options_.hub.unwatch(options_.worker, subscription.hub_key);
-  if (ids.empty()) by_extension_.erase(it);
+  for (const std::string& key : subscription.watched_keys()) {
+    auto it = by_extension_.find(key);
+    if (it == by_extension_.end()) continue;  // a fetch never watched
+    auto& ids = it->second;
+    const auto before = ids.size();
+    ids.erase(std::remove(ids.begin(), ids.end(), subscription.id), ids.end());
+    if (ids.size() != before) options_.hub.unwatch(options_.worker, key);
+    if (ids.empty()) by_extension_.erase(it);
+  }
 }
 
 void SubscriptionService::remove(std::uint64_t id) {
@@ -430,6 +578,7 @@ void SubscriptionService::remove(std::uint64_t id) {
   if (subscription == nullptr) return;
   stop_watching(*subscription);
   timers_.cancel(subscription->expiry);
+  lapses_.cancel(subscription->lapse);
   if (subscription->pending != 0) notifies_.erase(subscription->pending);
   by_dialog_.erase(dialog_key(subscription->dialog.call_id, subscription->dialog.local_tag));
   subscriptions_.erase(id);
@@ -449,7 +598,8 @@ std::string SubscriptionService::host_port(const Peer& peer) const {
 
 TimePoint SubscriptionService::next_deadline() const {
   const TimePoint expiry = timers_.next_deadline().value_or(TimePoint::max());
-  return std::min(expiry, coalescer_.next_deadline().value_or(TimePoint::max()));
+  const TimePoint lapse = lapses_.next_deadline().value_or(TimePoint::max());
+  return std::min({expiry, lapse, coalescer_.next_deadline().value_or(TimePoint::max())});
 }
 
 void SubscriptionService::process_timers() {
@@ -461,12 +611,18 @@ void SubscriptionService::process_timers() {
     ++stats_.expired;
     end(*subscription, "timeout");
   }
+  while (auto lapsed = lapses_.pop_due(now)) {
+    Subscription* subscription = find(lapsed->cookie);
+    if (subscription == nullptr || subscription->lapse != lapsed->id) continue;
+    subscription->lapse = kNoTimer;
+    send_notify(*subscription, true);  // re-arms itself when the binding was refreshed
+  }
   for (const std::string& key : coalescer_.take_due(now)) {
     auto it = by_extension_.find(key);
     if (it == by_extension_.end()) continue;
     const std::vector<std::uint64_t> ids = it->second;  // send_notify may drop subscriptions
     for (std::uint64_t id : ids) {
-      if (Subscription* subscription = find(id)) send_notify(*subscription);
+      if (Subscription* subscription = find(id)) send_notify(*subscription, true);
     }
   }
 }

@@ -15,7 +15,8 @@
 //      tenant domain; failures counted in the shared AuthThrottle). The authenticated user
 //      must be the From user -> 403.
 //   3. The target is the Request-URI user in the Request-URI's tenant (an IP literal names the
-//      subscriber's own tenant): another tenant -> 403, no such extension -> 404.
+//      subscriber's own tenant): another tenant -> 403, no such extension (nor a number the
+//      `watchable` option admits, such as a park slot) -> 404.
 //   4. Expires: absent = default_expires; non-zero below min_expires -> 423 with Min-Expires;
 //      above max_expires -> shortened. Expires: 0 is a fetch: 200, one NOTIFY with the state
 //      and "terminated;reason=timeout", nothing kept.
@@ -23,6 +24,11 @@
 //      "Too Many Subscriptions" (the device itself must unsubscribe: retrying cannot help);
 //      past the per-tenant cap -> 503 with Retry-After (it clears as other devices leave).
 //   6. 200 with Expires and Contact, then at once a NOTIFY with the full state.
+// Event lists (RFC 4662, decision 0037): a presence SUBSCRIBE to sip:presence-list@<domain> is
+// the tenant's list of every extension (the first kMaxListResources); without "Supported:
+// eventlist" it gets 421 with "Require: eventlist". One subscription then watches every member;
+// its NOTIFYs carry "Require: eventlist" and multipart/related RLMI bodies (ResourceListState):
+// full state first and on refresh, then only the members that changed.
 // In-dialog SUBSCRIBE: unknown dialog -> 481; Expires: 0 -> 200 and a final NOTIFY
 // "terminated"; otherwise a refresh: 200 with the new Expires and a NOTIFY with full state.
 // In-dialog requests are not challenged: the dialog identifiers (Call-ID and our 64-bit random
@@ -40,12 +46,23 @@
 // A dialog that ended is reported once as "terminated" to each subscription that had seen it,
 // then left out (an idle extension has an empty dialog-info).
 //
+// Only changes are notified: a NOTIFY caused by a change (not the first one, a refresh or the
+// final one) is skipped when what the subscription would report is what it reported last (the
+// live dialogs, the PIDF document, the message counts), so an input that does not move the
+// package's state (DND for dialog watchers, a registration for dialog watchers) costs no NOTIFY.
+// Registrations reach presence watchers as edges from the location table (first binding, last
+// binding gone; PresenceHub::registration_changed). The lapse of a registration that is not
+// refreshed is found by a timer per presence subscription at the expiry of the watched
+// extension's latest binding, so "closed" follows within a second, not at the next purge.
+//
 // Thread-safety: none; every method runs on the owning worker loop. The collaborators are
 // shared and thread-safe.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -58,6 +75,7 @@
 #include "sip/location.hpp"
 #include "sip/notify_coalescer.hpp"
 #include "sip/presence_hub.hpp"
+#include "sip/resource_list.hpp"
 #include "sip/subscribe_request.hpp"
 #include "sip/timer_queue.hpp"
 #include "sip/transaction_layer.hpp"
@@ -81,6 +99,12 @@ struct SubscriptionServiceOptions {
   std::string user_agent = "Parley";
   // Host for our Via and Contact; empty = the address of the socket the subscription came in on.
   std::string advertised_host;
+  // Unix seconds, the time base of binding expiry (store::Binding::expires_at); empty = the
+  // system clock.
+  std::function<std::int64_t()> unix_clock;
+  // Numbers that are no extension but may be watched with the dialog package (park slots, whose
+  // parked call the app reports to the hub as the slot's dialog; issue 6). Empty = none.
+  std::function<bool(store::TenantId, std::string_view number)> watchable;
 };
 
 class SubscriptionService {
@@ -94,8 +118,9 @@ class SubscriptionService {
     std::uint64_t refused = 0;     // 4xx/5xx other than 401
     std::uint64_t challenged = 0;  // 401
     std::uint64_t notifies_sent = 0;
-    std::uint64_t notifies_failed = 0;  // answered >= 300 or timed out: subscription dropped
-    std::uint64_t state_changes = 0;    // extension changes taken from the hub
+    std::uint64_t notifies_failed = 0;   // answered >= 300 or timed out: subscription dropped
+    std::uint64_t notifies_skipped = 0;  // a change that did not move the reported state
+    std::uint64_t state_changes = 0;     // extension changes taken from the hub
   };
 
   explicit SubscriptionService(SubscriptionServiceOptions options);
@@ -126,9 +151,20 @@ class SubscriptionService {
                protocol::sip::ExtraHeaders extra = {}, std::string_view to_tag = {});
   void refuse(ServerTransaction& transaction, int status, std::string_view reason = {},
               protocol::sip::ExtraHeaders extra = {});
-  void send_notify(Subscription& subscription);
-  std::string dialog_body(Subscription& subscription);
-  std::string presence_body(const Subscription& subscription);
+  // `only_if_changed`: a change caused it; skipped when the state reported would not move.
+  void send_notify(Subscription& subscription, bool only_if_changed = false);
+  std::string dialog_body(Subscription& subscription, std::size_t& fingerprint);
+  std::string presence_body(Subscription& subscription);
+  // One extension's PIDF document; `registered_until` = its latest binding expiry, 0 = none.
+  std::string presence_document(store::TenantId tenant, const std::string& extension,
+                                const std::string& entity, const std::string& hub_key,
+                                std::int64_t& registered_until);
+  // An event list's next NOTIFY body (full state or what changed); nullopt = nothing to say.
+  std::optional<ResourceListState::Notification> list_notification(Subscription& subscription,
+                                                                   bool full_state);
+  // Re-arms the lapse timer of a presence subscription for the latest binding expiry seen.
+  void arm_lapse(Subscription& subscription, std::int64_t registered_until);
+  std::int64_t unix_now() const;
   std::string message_summary_body(const Subscription& subscription);
   void end(Subscription& subscription, std::string_view reason);
   void stop_watching(Subscription& subscription);
@@ -139,6 +175,7 @@ class SubscriptionService {
   SubscriptionServiceOptions options_;
   NotifyCoalescer coalescer_;
   TimerQueue timers_;  // expiry of each subscription, cookie = its id
+  TimerQueue lapses_;  // registration lapse of presence subscriptions, cookie = its id
   std::unordered_map<std::uint64_t, std::unique_ptr<Subscription>> subscriptions_;
   std::unordered_map<std::string, std::uint64_t> by_dialog_;  // "Call-ID \n our tag"
   std::unordered_map<std::string, std::vector<std::uint64_t>> by_extension_;  // hub key

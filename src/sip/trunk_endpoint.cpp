@@ -17,7 +17,12 @@ std::string TrunkEndpoint::aor(std::string_view user) const {
 bool TrunkEndpoint::operator==(const TrunkEndpoint& other) const {
   return peer.transport == other.peer.transport && peer.remote == other.peer.remote &&
          peer.local == other.peer.local && domain == other.domain && port == other.port &&
-         local_host_port == other.local_host_port;
+         local_host_port == other.local_host_port && alternates == other.alternates;
+}
+
+bool TrunkTarget::operator==(const TrunkTarget& other) const {
+  return peer.transport == other.peer.transport && peer.remote == other.peer.remote &&
+         peer.local == other.peer.local && local_host_port == other.local_host_port;
 }
 
 std::string build_trunk_request(const TrunkRequest& request) {

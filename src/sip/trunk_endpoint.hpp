@@ -7,16 +7,26 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sip/transport.hpp"
 
 namespace parley::sip {
+
+// Another server of the same provider (RFC 3263: the next SRV target or address of the name),
+// tried in order when the ones before it failed to connect, timed out or answered 503.
+struct TrunkTarget {
+  Peer peer;
+  std::string local_host_port;
+  bool operator==(const TrunkTarget& other) const;
+};
 
 struct TrunkEndpoint {
   Peer peer;                    // transport, the provider's resolved address, our local socket
   std::string domain;           // the provider host as configured (IPv6 in brackets): URI host
   std::uint16_t port = 0;       // configured port; 0 = the default (not written into URIs)
   std::string local_host_port;  // our Via sent-by and Contact host:port
+  std::vector<TrunkTarget> alternates;  // after `peer`, in RFC 3263 order; at most a handful
 
   // "sip:domain" or "sip:domain:port": the Request-URI of REGISTER and OPTIONS.
   std::string request_uri() const;

@@ -36,6 +36,8 @@ TrunkKeepAlive::TrunkKeepAlive(TrunkKeepAliveOptions options, TrunkEndpoint endp
   }
   options_.failures_for_down = std::max(1, options_.failures_for_down);
   status_.since = options_.wall_clock();
+  targets_.push_back({endpoint_.peer, endpoint_.local_host_port});
+  targets_.insert(targets_.end(), endpoint_.alternates.begin(), endpoint_.alternates.end());
 }
 
 void TrunkKeepAlive::start() {
@@ -88,6 +90,16 @@ bool TrunkKeepAlive::on_client_failure(TransactionId id, ClientFailure failure) 
 }
 
 void TrunkKeepAlive::record(bool success, int code) {
+  if (!success && targets_.size() > 1) {
+    target_ = (target_ + 1) % targets_.size();
+    endpoint_.peer = targets_[target_].peer;
+    endpoint_.local_host_port = targets_[target_].local_host_port;
+    if (++failed_in_round_ < targets_.size()) {
+      next_ = options_.clock.now();  // the next target, at once
+      return;
+    }
+  }
+  failed_in_round_ = 0;
   const ReachabilityStatus before = status_;
   status_.last_code = code;
   Reachability state = status_.state;

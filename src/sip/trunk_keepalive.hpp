@@ -11,6 +11,10 @@
 // threshold already damps). on_back_up fires on every change to up from down (not from
 // unknown), so that a failed registration is retried at once.
 //
+// With alternates (RFC 3263: further SRV targets), a failed probe moves on to the next target
+// and probes it at once; only a round in which every target failed counts as one failure, and
+// the target that answered is kept for the next probes.
+//
 // One probe at a time: the next goes out `interval` after the previous one was sent, or at once
 // when that one ended later than that (a timeout takes 32 s with the default T1).
 //
@@ -19,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "protocol/sip/message.hpp"
@@ -70,7 +75,10 @@ class TrunkKeepAlive {
   void record(bool success, int code);
 
   TrunkKeepAliveOptions options_;
-  TrunkEndpoint endpoint_;
+  TrunkEndpoint endpoint_;  // peer and local_host_port: those of the target in use
+  std::vector<TrunkTarget> targets_;
+  std::size_t target_ = 0;
+  std::size_t failed_in_round_ = 0;
   std::string from_user_;
   std::uint32_t cseq_ = 0;
   TransactionId pending_ = 0;

@@ -1,6 +1,7 @@
 #include "sip/via_stamp.hpp"
 
 #include "protocol/sip/headers.hpp"
+#include "protocol/sip/message_edit.hpp"
 
 namespace parley::sip {
 namespace {
@@ -14,20 +15,19 @@ bool is_rport(std::string_view name) {
   return true;
 }
 
-}  // namespace
-
-std::optional<std::string> stamp_top_via(const protocol::sip::Message& request,
-                                         const net::SocketAddress& source) {
-  if (!request.is_request() || source.empty()) return std::nullopt;
-  const protocol::sip::HeaderField* top = nullptr;
-  for (const auto& field : request.headers()) {
-    if (field.id == protocol::sip::HeaderId::kVia) {
-      top = &field;
-      break;
-    }
+// The index of the top Via among the request's fields, or nullopt.
+std::optional<std::size_t> top_via_index(const protocol::sip::Message& request) {
+  const auto fields = request.headers();
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].id == protocol::sip::HeaderId::kVia) return i;
   }
-  if (top == nullptr) return std::nullopt;
-  const std::string_view value = request.value(*top);
+  return std::nullopt;
+}
+
+// The stamped value of the top Via (field `index`), or nullopt when nothing needs to change.
+std::optional<std::string> stamped_value(const protocol::sip::Message& request, std::size_t index,
+                                         const net::SocketAddress& source) {
+  const std::string_view value = request.value(request.headers()[index]);
   auto via = protocol::sip::parse_via(value);
   if (!via) return std::nullopt;
 
@@ -78,13 +78,34 @@ std::optional<std::string> stamp_top_via(const protocol::sip::Message& request,
     }
   }
   if (add_received) stamped.append(";received=").append(ip);
+  return stamped;
+}
 
+}  // namespace
+
+std::optional<std::string> stamp_top_via(const protocol::sip::Message& request,
+                                         const net::SocketAddress& source) {
+  if (!request.is_request() || source.empty()) return std::nullopt;
+  const auto index = top_via_index(request);
+  if (!index) return std::nullopt;
+  const auto stamped = stamped_value(request, *index, source);
+  if (!stamped) return std::nullopt;
+  const protocol::sip::HeaderField& top = request.headers()[*index];
   const std::string_view raw = request.raw();
-  const std::size_t at = top->value.offset;
+  const std::size_t at = top.value.offset;
   std::string out;
-  out.reserve(raw.size() + stamped.size() - value.size());
-  out.append(raw.substr(0, at)).append(stamped).append(raw.substr(at + top->value.length));
+  out.reserve(raw.size() + stamped->size() - top.value.length);
+  out.append(raw.substr(0, at)).append(*stamped).append(raw.substr(at + top.value.length));
   return out;
+}
+
+bool stamp_top_via_in_place(protocol::sip::Message& request, const net::SocketAddress& source) {
+  if (!request.is_request() || source.empty()) return false;
+  const auto index = top_via_index(request);
+  if (!index) return false;
+  const auto stamped = stamped_value(request, *index, source);
+  if (!stamped) return false;
+  return protocol::sip::replace_field_value(request, *index, *stamped).ok();
 }
 
 }  // namespace parley::sip

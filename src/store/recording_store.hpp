@@ -63,9 +63,17 @@ struct Recording {
   UnixMillis started_at = 0;
 };
 
+// Where a page of recordings continues: after the row with this start and id (the list is newest
+// first, so "after" means older). Both keys, because many recordings start in the same millisecond.
+struct RecordingCursor {
+  UnixMillis started_at = 0;
+  RecordingId id = 0;
+};
+
 struct RecordingQuery {
   std::optional<TenantId> tenant;
   std::string extension;  // empty = any; else the caller or the callee
+  std::optional<RecordingCursor> after;
   std::size_t limit = 100;
 };
 
@@ -81,8 +89,11 @@ class RecordingStore {
                                                ExtensionRecording mode) = 0;
   virtual Result<RecordingPolicies> recording_policies() = 0;
   virtual Result<RecordingId> insert_recording(const Recording& recording) = 0;
-  // Newest first; limit capped at kMaxRecordingPage.
+  // Newest first (started_at, then id, both descending), older than query.after when given;
+  // limit capped at kMaxRecordingPage.
   virtual Result<std::vector<Recording>> list_recordings(const RecordingQuery& query) = 0;
+  // The tenant's recording `id`, or nullopt when the tenant has none of that id.
+  virtual Result<std::optional<Recording>> find_recording(TenantId tenant, RecordingId id) = 0;
 };
 
 }  // namespace parley::store

@@ -215,6 +215,11 @@ class Store {
   // instance also replaces an instance-less binding of the same contact URI: that is the same
   // device, now registering with RFC 5626 parameters. kNotFound if the extension is unknown.
   virtual Result<void> upsert_binding(const Binding& binding) = 0;
+  // A refresh that changes only call_id, cseq and expires_at of the binding with this identity
+  // (the location table knows every other field is unchanged). Backends may do it with a cheaper
+  // UPDATE; when no stored binding has this identity (purged, or removed by another process)
+  // they insert it like upsert_binding. kNotFound if the extension is unknown.
+  virtual Result<void> refresh_binding(const Binding& binding) { return upsert_binding(binding); }
   // Bindings of one extension with expires_at > now, highest q first.
   virtual Result<std::vector<Binding>> list_bindings(TenantId tenant, std::string_view extension,
                                                      UnixSeconds now) = 0;
@@ -230,6 +235,16 @@ class Store {
   // --- call detail records -----------------------------------------------------------------
   // Returns the new record's id. kNotFound for an unknown tenant.
   virtual Result<CallRecordId> insert_call_record(const CallRecord& record) = 0;
+  // Inserts several records, each all or nothing on its own, with one result per record in
+  // order. Backends may commit them together (one fsync for the lot); the default inserts them
+  // one by one.
+  virtual std::vector<Result<CallRecordId>> insert_call_records(
+      const std::vector<CallRecord>& records) {
+    std::vector<Result<CallRecordId>> results;
+    results.reserve(records.size());
+    for (const CallRecord& record : records) results.push_back(insert_call_record(record));
+    return results;
+  }
   // At most `limit` (1..kMaxCallRecordPage) records of the tenant, newest start first.
   virtual Result<std::vector<CallRecord>> list_recent_call_records(TenantId tenant,
                                                                    std::size_t limit) = 0;

@@ -90,6 +90,17 @@ struct VoicemailBoxCounts {
   bool operator==(const VoicemailBoxCounts&) const = default;
 };
 
+// A voicemail's e-mail still to be sent (decision 0040, migration 18): queued in the same
+// transaction as its message's row, removed when it is sent or given up, so mail queued when a
+// server stops is sent after the next start. Goes with its message (deleting the message drops
+// the mail).
+struct VoicemailMail {
+  VoicemailMessage message;
+  std::string recipient;
+  std::uint32_t attempts = 0;   // tries so far
+  UnixMillis next_attempt = 0;  // wall-clock time of the next try
+};
+
 class VoicemailStore {
  public:
   virtual ~VoicemailStore() = default;
@@ -135,6 +146,20 @@ class VoicemailStore {
                                                   std::uint32_t max_messages) = 0;
   // The boxes switched off, for the dial plan's in-memory snapshot (every other box is on).
   virtual Result<std::vector<VoicemailBox>> list_disabled_voicemail_boxes() = 0;
+
+  // The voicemail outbox (VoicemailMail above). insert_voicemail() and, in the same transaction,
+  // the message's mail to `recipient` (check_email_address) due at `next_attempt`; the same
+  // path again returns the first row's id and queues nothing (its mail was queued with it).
+  virtual Result<VoicemailId> insert_voicemail_with_mail(const VoicemailMessage& message,
+                                                         std::string_view recipient,
+                                                         UnixMillis next_attempt) = 0;
+  // Every queued mail with its message, soonest first.
+  virtual Result<std::vector<VoicemailMail>> list_voicemail_mail() = 0;
+  // After a failed try. kNotFound when the mail is no longer queued (its message was deleted).
+  virtual Result<void> reschedule_voicemail_mail(VoicemailId message, std::uint32_t attempts,
+                                                 UnixMillis next_attempt) = 0;
+  // Sent or given up. Removing a mail that is not queued is not an error.
+  virtual Result<void> remove_voicemail_mail(VoicemailId message) = 0;
 };
 
 }  // namespace parley::store

@@ -23,6 +23,14 @@ exit code is 0 only when ok. Each mode is one short call with plain RTP (PCMU) o
       microphone ends an answered call with 480).
   message --caller 1001 --callee 1002
       1001 calls 1002, whose calls the scenario sends to voicemail, and leaves 2 s of 700 Hz.
+  talk --user 1003 --number 800 --send 440 --listen 1000 [--seconds 4]
+      registers nothing; calls NUMBER (a conference room, **1002 to pick up a ringing call),
+      sends a SEND Hz tone for SECONDS and judges by Goertzel that LISTEN Hz arrived (after the
+      first second) at a clear level and that its own SEND Hz did not come back; then BYE.
+      Emits "answered" once the call is up, so the scenario can listen meanwhile.
+  ring --user 1002
+      registers, rings (180) on the next INVITE and never answers; expects the CANCEL with
+      "Call completed elsewhere" (RFC 3326) a pickup sends, then 487s the INVITE.
 
     sip_peer.py --server 127.0.0.1:5060 --domain parley.local --password PW answer --user 1002
 """
@@ -59,6 +67,8 @@ CALL_LENGTH_S = 60     # the longest a call of a scenario may last
 TALK_S = 1.5           # transfer: how long transferee and target exchange tones
 LEVEL_BUCKET_MS = 100  # answer: the resolution of the "levels" it reports
 MESSAGE_S = 2.0        # message: how long the voicemail left is
+MIN_HEARD = 2000       # talk: the far end's tone (a browser sends about 16000 at 0.5 FS)
+MAX_OWN = 0.25         # talk: our own tone coming back, relative to the far end's
 
 
 def emit(event: str, **fields) -> None:
@@ -228,6 +238,17 @@ def place_call(ua: SipUA, callee: str, domain: str, rtp: RtpPeer) -> Caller:
     return caller
 
 
+def answered_call(ua: SipUA, callee: str, domain: str, rtp: RtpPeer, who: str):
+    """Calls `callee`, which must answer 200 (else HarnessError naming `who`); ACKs it and
+    returns the caller and its 200."""
+    caller = place_call(ua, callee, domain, rtp)
+    final = caller.final(CALL_WAIT_S)
+    if final.status != 200:
+        raise HarnessError(f"{who} answered {final.status}")
+    caller.ack_2xx(final)
+    return caller, final
+
+
 def mode_refused(server, args) -> dict:
     ua = registered(server, args.caller, args)
     rtp = RtpPeer()
@@ -252,11 +273,7 @@ def mode_message(server, args) -> dict:
     ua = registered(server, args.caller, args)
     rtp = RtpPeer()
     try:
-        caller = place_call(ua, args.callee, args.domain, rtp)
-        final = caller.final(CALL_WAIT_S)
-        if final.status != 200:
-            return {"ok": False, "problems": [f"the voicemail answered {final.status}"]}
-        caller.ack_2xx(final)
+        caller, final = answered_call(ua, args.callee, args.domain, rtp, "the voicemail")
         relay = relay_address(final.body)
         time.sleep(0.8)  # the greeting's beep
         frames = [ulaw_encode(tone(700.0, AMPLITUDE, 8000, 160, i * 160))
@@ -333,6 +350,63 @@ def mode_transfer(server, args) -> dict:
         target.close()
 
 
+def mode_talk(server, args) -> dict:
+    ua = SipUA(server, args.user, args.domain, args.password)
+    rtp = RtpPeer()
+    sender = None
+    try:
+        caller, final = answered_call(ua, args.number, args.domain, rtp, args.number)
+        answered_at = time.monotonic()
+        emit("answered", number=args.number)
+        sender = ToneSender(rtp, relay_address(final.body), args.send)
+        sender.start()
+        time.sleep(args.seconds)
+        packets, level = hears(rtp, args.listen, answered_at + 1.0)
+        _, own = hears(rtp, args.send, answered_at + 1.0)
+        heard = {"packets": packets, "heard": round(level), "own": round(own)}
+        emit("talked", **heard)
+        problems = []
+        if packets < 25 * (args.seconds - 1):
+            problems.append(f"{args.user} got {packets} RTP packets in {args.seconds - 1:.0f} s")
+        elif level < MIN_HEARD:
+            problems.append(f"{args.user} heard {args.listen:.0f} Hz at amplitude {level:.0f}, "
+                            f"expected at least {MIN_HEARD}")
+        elif own > MAX_OWN * level:
+            problems.append(f"{args.user} hears its own {args.send:.0f} Hz at {own:.0f} "
+                            f"(the far end's {args.listen:.0f} Hz at {level:.0f})")
+        caller.in_dialog("BYE", final, caller.cseq + 1)
+        bye = ua.final_response("BYE", 3.0)
+        if bye.status != 200:
+            problems.append(f"BYE answered {bye.status}")
+        return {"ok": not problems, "problems": problems, **heard}
+    finally:
+        if sender:
+            sender.stop()
+        rtp.close()
+        ua.close()
+
+
+def mode_ring(server, args) -> dict:
+    ua = registered(server, args.user, args)
+    try:
+        emit("registered", user=args.user)
+        invite, source = ua.recv(CALL_WAIT_S, is_request("INVITE"))
+        tag = secrets.token_hex(4)
+        ua.send(response_to(invite, 180, "Ringing", tag), source)
+        emit("ringing", caller=invite.header("From"))
+        call_id = invite.header("Call-ID")
+        cancel, cancel_source = ua.recv(
+            CALL_WAIT_S, lambda m: is_request("CANCEL")(m) and m.header("Call-ID") == call_id)
+        ua.send(response_to(cancel, 200, "OK", tag), cancel_source)
+        ua.send(response_to(invite, 487, "Request Terminated", tag), source)
+        reason = cancel.header("Reason") or ""
+        problems = [] if "completed elsewhere" in reason.lower() else [
+            f"the CANCEL's Reason is {reason!r}, expected 'Call completed elsewhere'"]
+        return {"ok": not problems, "problems": problems, "reason": reason}
+    finally:
+        ua.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", required=True, help="the server's SIP UDP HOST:PORT")
@@ -345,13 +419,20 @@ def main() -> int:
         mode = modes.add_parser(name)
         mode.add_argument("--caller", required=True)
         mode.add_argument("--callee", required=True)
+    talk = modes.add_parser("talk")
+    talk.add_argument("--user", required=True)
+    talk.add_argument("--number", required=True)
+    talk.add_argument("--send", type=float, required=True)
+    talk.add_argument("--listen", type=float, required=True)
+    talk.add_argument("--seconds", type=float, default=4.0)
+    modes.add_parser("ring").add_argument("--user", required=True)
     modes.choices["transfer"].add_argument("--target", required=True)
     modes.choices["refused"].add_argument("--status", type=int, default=480)
     args = parser.parse_args()
     host, _, port = args.server.rpartition(":")
     server = (host, int(port))
     run = {"answer": mode_answer, "transfer": mode_transfer, "refused": mode_refused,
-           "message": mode_message}[args.mode]
+           "message": mode_message, "talk": mode_talk, "ring": mode_ring}[args.mode]
     try:
         result = run(server, args)
     except HarnessError as error:

@@ -41,6 +41,8 @@ class Caller:
         self.cseq = 0
         self.branch = ""
 
+    DIGEST_ALGORITHM = "SHA-256"  # the challenge a subclass answers (MD5 for libre's peers)
+
     def _invite(self, auth: str | None) -> bytes:
         self.cseq += 1
         self.branch = new_branch()
@@ -70,7 +72,7 @@ class Caller:
         if challenge.status != 407:
             raise HarnessError(f"INVITE without credentials: {challenge.status}, expected 407")
         creds = digest_credentials(pick_challenge(challenge.header_all("Proxy-Authenticate"),
-                                                  "SHA-256"), "INVITE", self.uri,
+                                                  self.DIGEST_ALGORITHM), "INVITE", self.uri,
                                    self.ua.user, self.ua.password)
         self.ua.send(self._invite(creds))
 

@@ -10,6 +10,9 @@ Room 810 has PIN 1357 and moderator PIN 9876. 1001 (600 Hz) and 1002 (900 Hz) ke
 3. 1003 (as a user, over the API) mutes 1001: 1002 and 1003 no longer hear 600 Hz, 1001 still
    hears both others. The admin unmutes 1001: 600 Hz is back.
 4. 1002 keys *6: nobody hears 900 Hz, 1002 still hears the rest; *6 again brings it back.
+   Each mute change in 3 and 4 is confirmed to the participant whose state changed, and to no
+   one else: the "muted" cue (440 Hz then 330 Hz) or the "unmuted" one (1500 Hz then 1750 Hz;
+   decision 0040). 1003 (moderator) keys *4 then *5: 1001 and 1002 hear the cues, 1003 none.
 5. The admin removes 1001 (DELETE): 1001's call gets a BYE from Parley; 1002 and 1003 go on
    hearing each other and no 600 Hz; the API lists two. 1003 keys *7 (remove the last
    participant who is not a moderator): 1002 gets a BYE.
@@ -111,6 +114,34 @@ def judge(what: str, members: list, present: dict[str, list[str]], settle: float
         check(heard[TONES[member.ext]] < AMPLITUDE * 0.08, f"{what}: {member.ext} hears itself")
 
 
+CUES = {"muted": (440.0, 330.0), "unmuted": (1500.0, 1750.0)}
+CUE_HEARD = 500     # a 150 ms note at ~8000 in a ~0.9 s window gives ~1300
+CUE_ABSENT = 200
+
+
+def cued(what: str, members: list, change, expected: dict[str, str]):
+    """Clears what every member heard, runs change(), listens 0.8 s: each member hears the cue
+    `expected[ext]` names ("muted" or "unmuted") and no other; the rest hear no cue. Returns
+    what change() returned."""
+    for member in members:
+        member.peer.clear()
+    result = change()
+    time.sleep(0.8)
+    for member in members:
+        samples = pcmu_samples(member.peer.packets(0))
+        wanted = CUES.get(expected.get(member.ext, ""), ())
+        for frequency in (f for pair in CUES.values() for f in pair):
+            level = goertzel_amplitude(samples, 8000, frequency) if samples else 0.0
+            if frequency in wanted:
+                check(level > CUE_HEARD, f"{what}: {member.ext} hears the {expected[member.ext]} "
+                      f"cue's {frequency:.0f} Hz at only {level:.0f}")
+            else:
+                check(level < CUE_ABSENT, f"{what}: {member.ext} hears {frequency:.0f} Hz at "
+                      f"{level:.0f}, a cue that is not its own")
+    print(f"  {what}: cues {expected or 'none'}", flush=True)
+    return result
+
+
 def participants(client) -> list[dict]:
     answer = client.request("GET", ROOM_PATH)
     if answer.status != 200:
@@ -156,25 +187,35 @@ def scenario_room(server, address):
         missing = boss.request("POST", f"{ROOM_PATH}/999999/mute")
         check(missing.status == 404, f"muting an unknown participant: {missing.status}")
 
-        muted = moderator.request("POST", f"{ROOM_PATH}/{ids['1001']}/mute")
+        muted = cued("API mutes 1001", everyone,
+                     lambda: moderator.request("POST", f"{ROOM_PATH}/{ids['1001']}/mute"),
+                     {"1001": "muted"})
         check(muted.status == 200 and (muted.json() or {}).get("muted") is True,
               f"moderator mutes 1001: {muted.status} {muted.text}")
         judge("1001 muted", everyone,
               {"1001": ["1002", "1003"], "1002": ["1003"], "1003": ["1002"]})
-        unmuted = boss.request("POST", f"{ROOM_PATH}/{ids['1001']}/unmute")
+        unmuted = cued("API unmutes 1001", everyone,
+                       lambda: boss.request("POST", f"{ROOM_PATH}/{ids['1001']}/unmute"),
+                       {"1001": "unmuted"})
         check(unmuted.status == 200 and (unmuted.json() or {}).get("muted") is False,
               f"admin unmutes 1001: {unmuted.status} {unmuted.text}")
         judge("1001 unmuted", everyone,
               {"1001": ["1002", "1003"], "1002": ["1001", "1003"], "1003": ["1001", "1002"]})
 
-        members["1002"].key("*6")
+        cued("1002 keys *6", everyone, lambda: members["1002"].key("*6"), {"1002": "muted"})
         judge("1002 keyed *6", everyone,
               {"1001": ["1003"], "1002": ["1001", "1003"], "1003": ["1001"]})
         check([p.get("muted") for p in participants(boss)] == [False, True, False],
               "the API shows 1002 muted")
-        members["1002"].key("*6")
+        cued("1002 keys *6 again", everyone, lambda: members["1002"].key("*6"),
+             {"1002": "unmuted"})
         judge("1002 keyed *6 again", everyone,
               {"1001": ["1002", "1003"], "1002": ["1001", "1003"], "1003": ["1001", "1002"]})
+        cued("moderator keys *4", everyone, lambda: members["1003"].key("*4"),
+             {"1001": "muted", "1002": "muted"})
+        judge("moderator keyed *4", everyone, {"1001": ["1003"], "1002": ["1003"], "1003": []})
+        cued("moderator keys *5", everyone, lambda: members["1003"].key("*5"),
+             {"1001": "unmuted", "1002": "unmuted"})
 
         removed = boss.request("DELETE", f"{ROOM_PATH}/{ids['1001']}")
         check(removed.status == 204, f"admin removes 1001: {removed.status} {removed.text}")

@@ -79,14 +79,17 @@ class Phones:
 
 
 class Ringing:
-    """`caller_ua` calls `callee`@`domain` (PCMU); `rung_ua` gets the INVITE and rings (180)."""
+    """`caller_ua` calls `callee`@`domain` (PCMU; with `call_id` when given); `rung_ua` gets the
+    INVITE and rings (180)."""
 
     def __init__(self, caller_ua: SipUA, rung_ua: SipUA, callee: str = "1002",
-                 domain: str = DOMAIN):
+                 domain: str = DOMAIN, call_id: str | None = None):
         self.rtp = rtp_peer()
         self.rung_ua = rung_ua
         self.caller = Caller(caller_ua, callee, make_sdp(self.rtp.port, 0, "PCMU"))
         self.caller.uri = f"sip:{callee}@{domain}"
+        if call_id is not None:
+            self.caller.call_id = call_id
         self.caller.start()
         self.invite, self.source = rung_ua.recv(5.0, is_request("INVITE"))
         self.tag = secrets.token_hex(4)
@@ -105,6 +108,14 @@ class Ringing:
         if completed_elsewhere:
             check("completed elsewhere" in reason.lower(),
                   f"CANCEL to the rung phone has Reason {reason!r}")
+
+    def caller_answered(self, what: str):
+        """The caller's 200 once the call was picked up (ACKed); HarnessError otherwise."""
+        ok = self.caller.final()
+        if ok.status != 200:
+            raise HarnessError(f"{what}: the caller got {ok.status}, expected 200")
+        self.caller.ack_2xx(ok)
+        return ok
 
     def close(self) -> None:
         self.rtp.close()
@@ -136,10 +147,7 @@ class Picker:
 
 def picked_call_works(ringing: Ringing, picker: Picker, a_ua: SipUA, what: str) -> None:
     """After a successful pickup: A gets 200, both hear each other, the picker hangs up."""
-    a_ok = ringing.caller.final()
-    if a_ok.status != 200:
-        raise HarnessError(f"{what}: the caller got {a_ok.status}, expected 200")
-    ringing.caller.ack_2xx(a_ok)
+    a_ok = ringing.caller_answered(what)
     exchange(ringing.rtp, relay_address(a_ok.body), "PCMU", picker.rtp,
              relay_address(picker.answer.body), "PCMA", what, check)
     check(picker.caller.hang_up(picker.answer) == 200, f"{what}: picker's BYE not answered 200")

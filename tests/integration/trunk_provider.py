@@ -51,8 +51,9 @@ def bind_udp(ports: range, ip: str = "127.0.0.1") -> socket.socket:
 class Provider:
     """See the module comment. `port` is what the trunk's --port must name."""
 
-    def __init__(self, ports: range, register_status: int = 200, grant_expires: int = 120):
-        self.sock = bind_udp(ports)
+    def __init__(self, ports: range, register_status: int = 200, grant_expires: int = 120,
+                 ip: str = "127.0.0.1"):
+        self.sock = bind_udp(ports, ip)
         self.ip, self.port = self.sock.getsockname()
         self.register_status, self.grant_expires = register_status, grant_expires
         self.registers = 0

@@ -70,6 +70,18 @@ class RestApi::Impl {
   Response directory(const Call& call) const;
   Response registrations(const Call& call) const;
 
+  // --- devices and live registrations (device_routes.cpp) ---
+  Response list_devices(const Call& call) const;
+  Response create_device(const Call& call) const;
+  Response get_device(const Call& call) const;
+  Response delete_device(const Call& call) const;
+  Response unregister(const Call& call) const;
+  // Every unexpired binding of the tenant's extensions, by extension, as the running server
+  // knows them (or the store without one); nullopt with `failure` set.
+  std::optional<std::vector<store::Binding>> live_bindings_of(const store::Tenant& tenant,
+                                                              store::UnixSeconds at,
+                                                              Response& failure) const;
+
   // --- ring groups, forwarding, do-not-disturb (call_feature_routes.cpp) ---
   Response list_ring_groups(const Call& call) const;
   Response create_ring_group(const Call& call) const;
@@ -118,6 +130,11 @@ class RestApi::Impl {
   Response patch_voicemail_message(const Call& call) const;
   Response delete_voicemail_message(const Call& call) const;
   Response voicemail_audio(const Call& call) const;
+  // A box's recorded greeting uploaded as WAV, and back to the default (greeting_routes.cpp).
+  Response put_voicemail_greeting(const Call& call) const;
+  Response delete_voicemail_greeting(const Call& call) const;
+  std::size_t max_greeting_bytes() const { return options_.max_greeting_bytes; }
+  bool greeting_uploads() const { return static_cast<bool>(options_.save_greeting); }
 
   // --- call recordings (recording_routes.cpp) ---
   Response list_recordings(const Call& call) const;
@@ -271,6 +288,12 @@ nlohmann::json page_by_number(const std::vector<Item>& all, const Page& page, To
   return page_by_key(
       all, page, [](const Item& item) -> const std::string& { return item.number; }, to_json);
 }
+
+// One live binding as the registrations and devices routes show it. Its "id" (registration_id)
+// names the binding for DELETE /registrations/{id}: a digest of its identity (extension,
+// instance and reg-id, or contact), stable across refreshes, revealing nothing.
+nlohmann::json registration_json(const store::Binding& binding, store::UnixSeconds at);
+std::string registration_id(const store::Binding& binding);
 
 // Refuses a user (extension) principal any extension but its own with 403; admins pass (their
 // tenant scope is the handler's visible_tenant check).

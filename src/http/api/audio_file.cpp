@@ -8,20 +8,24 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
+#include <cstdint>
+#include <memory>
+#include <utility>
 
 #include "http/api/api_impl.hpp"
+#include "http/api/audio_type.hpp"
 #include "http/api/byte_range.hpp"
 
 namespace parley::http::api {
 
 namespace {
 
-// An open-ended range ("bytes=0-", what <audio> asks first) gets at most this much: the whole
-// response lives in memory, and the element asks again for the rest.
-constexpr std::uint64_t kMaxRangeBytes = 4 * 1024 * 1024;
+// Answers up to this size are read into memory (one write); larger ones are sent from the open
+// file in chunks by the server (FileBody), so a long recording never sits in memory whole and
+// a range may be as large as the file.
+constexpr std::uint64_t kInlineBytes = 256 * 1024;
 
-// A file descriptor closed on scope exit.
+// A file descriptor closed on scope exit unless released to a FileBody.
 class FileHandle {
  public:
   explicit FileHandle(int fd) : fd_(fd) {}
@@ -31,6 +35,7 @@ class FileHandle {
   FileHandle(const FileHandle&) = delete;
   FileHandle& operator=(const FileHandle&) = delete;
   int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -49,18 +54,6 @@ std::optional<std::filesystem::path> inside(const std::filesystem::path& folder,
   return file;
 }
 
-bool read_exactly(int fd, std::uint64_t offset, std::string& out) {
-  std::size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t got =
-        ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
-    done += static_cast<std::size_t>(got);
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<Response> serve_audio_file(const Request& request, const AudioFile& audio) {
@@ -69,7 +62,7 @@ std::optional<Response> serve_audio_file(const Request& request, const AudioFile
     spdlog::warn("api: {} is not a file under {}", audio.path, audio.folder.string());
     return std::nullopt;
   }
-  const FileHandle file(::open(path->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  FileHandle file(::open(path->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   struct stat info {};
   if (file.get() < 0 || ::fstat(file.get(), &info) != 0 || !S_ISREG(info.st_mode)) {
     spdlog::warn("api: {} cannot be opened", path->string());
@@ -78,7 +71,7 @@ std::optional<Response> serve_audio_file(const Request& request, const AudioFile
   const auto size = static_cast<std::uint64_t>(info.st_size);
   ByteRange range{0, size == 0 ? 0 : size - 1};
   const RangeVerdict verdict =
-      read_byte_range(request.headers.find("Range"), size, kMaxRangeBytes, range);
+      read_byte_range(request.headers.find("Range"), size, UINT64_MAX, range);
   if (verdict == RangeVerdict::kUnsatisfiable) {
     const nlohmann::json document = {{"type", "about:blank"},
                                      {"title", "Range Not Satisfiable"},
@@ -89,14 +82,19 @@ std::optional<Response> serve_audio_file(const Request& request, const AudioFile
     response.headers.set("Cache-Control", "no-store");
     return response;
   }
-  std::string bytes(size == 0 ? 0 : range.last - range.first + 1, '\0');
-  if (!read_exactly(file.get(), range.first, bytes)) {
-    spdlog::error("api: reading {} failed", path->string());
-    return problem(500, "reading the file failed; the server log has the details");
+  const std::uint64_t length = size == 0 ? 0 : range.last - range.first + 1;
+  Response response = Response::make(verdict == RangeVerdict::kPart ? 206 : 200,
+                                     std::string(audio_content_type(audio.path)), "");
+  if (length > kInlineBytes) {
+    response.file = std::make_shared<FileBody>(file.release(), range.first, length);
+  } else {
+    response.body.assign(static_cast<std::size_t>(length), '\0');
+    if (!FileBody(file.release(), range.first, length).read(0, response.body)) {
+      spdlog::error("api: reading {} failed", path->string());
+      return problem(500, "reading the file failed; the server log has the details");
+    }
   }
-  const bool part = verdict == RangeVerdict::kPart;
-  Response response = Response::make(part ? 206 : 200, "audio/wav", std::move(bytes));
-  if (part) {
+  if (verdict == RangeVerdict::kPart) {
     response.headers.set("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                               std::to_string(range.last) + "/" +
                                               std::to_string(size));

@@ -1,6 +1,7 @@
 #pragma once
 // One stored WAV file as a GET answer, shared by the recordings and the voicemail messages:
-// byte ranges (byte_range.hpp) so that an <audio> element can seek, and a file served only
+// byte ranges (byte_range.hpp) so that an <audio> element can seek, large answers streamed from
+// the open file (FileBody) rather than read whole, and a file served only
 // when it resolves (symbolic links followed) to a regular file inside its folder, so that a
 // row pointing elsewhere is never read. Internal to http/api.
 

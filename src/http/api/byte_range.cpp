@@ -46,7 +46,8 @@ RangeVerdict read_byte_range(std::optional<std::string_view> header, std::uint64
     found.first = *first;
     found.last = std::min(*last, size - 1);
   }
-  found.last = std::min(found.last, found.first + std::max<std::uint64_t>(max_part, 1) - 1);
+  const std::uint64_t most = std::max<std::uint64_t>(max_part, 1);
+  if (found.last - found.first >= most) found.last = found.first + most - 1;
   range = found;
   return RangeVerdict::kPart;
 }

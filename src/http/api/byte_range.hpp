@@ -1,7 +1,7 @@
 #pragma once
 // The Range header of a GET (RFC 9110 §14.1.2) as the API's file downloads serve it: one
 // "bytes=" range, first-last, first- or -suffix. A part is clipped to the file and to
-// `max_part` bytes (the whole answer lives in memory; a media element asks on for the rest).
+// `max_part` bytes (UINT64_MAX for no cap: the file downloads stream their answers).
 // Anything this server does not serve as a part (several ranges, other units, bad syntax, a
 // last before the first) is ignored and the whole file sent, as §14.2 allows; a range that
 // starts at or beyond the end is unsatisfiable (416). Pure; fuzzed by

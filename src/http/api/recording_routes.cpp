@@ -1,4 +1,5 @@
-// Call recordings over the API (issue 9): the tenant's list, and one recording's WAV with byte
+// Call recordings over the API (issue 9): the tenant's list (newest first, in pages with a
+// cursor, as the call records), and one recording's WAV with byte
 // ranges (RFC 9110 §14) so that a browser's <audio> element can seek.
 //
 // The file to send is never named by the request: the path comes from the recording's row,
@@ -8,9 +9,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 #include "http/api/api_impl.hpp"
 #include "http/api/audio_file.hpp"
+#include "http/api/audio_type.hpp"
 #include "store/recording_store.hpp"
 #include "store/validation.hpp"
 
@@ -43,6 +46,28 @@ Response no_recording(std::string_view id, const store::Tenant& tenant) {
   return problem(404, "no recording " + std::string(id.substr(0, 20)) + " in " + tenant.domain);
 }
 
+store::RecordingCursor cursor_after(const store::Recording& recording) {
+  return {recording.started_at, recording.id};
+}
+
+// "<started_ms>.<id>" of the last row of a page, as the call records' cursors.
+std::string encode_cursor(const store::Recording& recording) {
+  return std::to_string(recording.started_at) + "." + std::to_string(recording.id);
+}
+
+std::optional<std::uint64_t> whole_number(std::string_view text);
+
+std::optional<store::RecordingCursor> decode_cursor(std::string_view text) {
+  const std::size_t dot = text.find('.');
+  if (dot == std::string_view::npos || text.size() > 40) return std::nullopt;
+  const auto started = whole_number(text.substr(0, dot));
+  const auto id = whole_number(text.substr(dot + 1));
+  constexpr auto kLargest = static_cast<std::uint64_t>(INT64_MAX);
+  if (!started || !id || *started > kLargest || *id > kLargest) return std::nullopt;
+  return store::RecordingCursor{static_cast<store::UnixMillis>(*started),
+                                static_cast<store::RecordingId>(*id)};
+}
+
 std::optional<std::uint64_t> whole_number(std::string_view text) {
   std::uint64_t value = 0;
   if (text.empty() || text.size() > 19) return std::nullopt;
@@ -60,12 +85,12 @@ Response RestApi::Impl::list_recordings(const Call& call) const {
   if (options_.recordings == nullptr) return unavailable();
   const auto page = read_page(call.request, kDefaultPage, store::kMaxRecordingPage, failure);
   if (!page) return failure;
-  if (!page->cursor.empty()) {
-    return problem(400, "recordings are listed newest first without a cursor; use limit", "cursor");
-  }
   store::RecordingQuery query;
   query.tenant = tenant->id;
-  query.limit = page->limit;
+  if (!page->cursor.empty()) {
+    query.after = decode_cursor(page->cursor);
+    if (!query.after) return problem(400, "cursor is not one this server gave out", "cursor");
+  }
   if (auto extension = query_param(call.request.query, "extension");
       extension && !extension->empty()) {
     if (auto valid = store::check_extension_number(*extension); !valid) {
@@ -73,13 +98,29 @@ Response RestApi::Impl::list_recordings(const Call& call) const {
     }
     query.extension = *extension;
   }
+  // One row more than the page tells whether a next page exists; at the store's largest page
+  // that row is asked for on its own.
+  query.limit = std::min(page->limit + 1, store::kMaxRecordingPage);
   auto recordings = options_.recordings->list_recordings(query);
   if (!recordings) return store_problem(recordings.error());
+  bool more = recordings->size() > page->limit;
+  if (more) {
+    recordings->pop_back();
+  } else if (query.limit == page->limit && recordings->size() == page->limit) {
+    store::RecordingQuery probe = query;
+    probe.limit = 1;
+    probe.after = cursor_after(recordings->back());
+    auto next = options_.recordings->list_recordings(probe);
+    if (!next) return store_problem(next.error());
+    more = !next->empty();
+  }
   nlohmann::json items = nlohmann::json::array();
   for (const store::Recording& recording : *recordings) {
     items.push_back(recording_json(*tenant, recording));
   }
-  return json_response(200, {{"items", items}, {"next_cursor", nullptr}});
+  const nlohmann::json next =
+      more ? nlohmann::json(encode_cursor(recordings->back())) : nlohmann::json(nullptr);
+  return json_response(200, {{"items", items}, {"next_cursor", next}});
 }
 
 Response RestApi::Impl::recording_audio(const Call& call) const {
@@ -89,20 +130,14 @@ Response RestApi::Impl::recording_audio(const Call& call) const {
   if (options_.recordings == nullptr || options_.recordings_dir.empty()) return unavailable();
   const auto id = whole_number(call.params[1]);
   if (!id || *id == 0) return no_recording(call.params[1], *tenant);
-  // The store lists a tenant's rows newest first; the one asked for is among its newest
-  // kMaxRecordingPage (the list the admin page shows).
-  store::RecordingQuery query;
-  query.tenant = tenant->id;
-  query.limit = store::kMaxRecordingPage;
-  auto recordings = options_.recordings->list_recordings(query);
-  if (!recordings) return store_problem(recordings.error());
-  const auto found = std::find_if(
-      recordings->begin(), recordings->end(),
-      [&](const store::Recording& r) { return r.id == static_cast<store::RecordingId>(*id); });
-  if (found == recordings->end()) return no_recording(call.params[1], *tenant);
+  auto found =
+      options_.recordings->find_recording(tenant->id, static_cast<store::RecordingId>(*id));
+  if (!found) return store_problem(found.error());
+  if (!*found) return no_recording(call.params[1], *tenant);
 
-  auto answer = serve_audio_file(call.request, {options_.recordings_dir, found->path,
-                                                "recording-" + std::to_string(*id) + ".wav"});
+  auto answer = serve_audio_file(call.request, {options_.recordings_dir, (*found)->path,
+                                                "recording-" + std::to_string(*id) +
+                                                    std::string(audio_extension((*found)->path))});
   if (!answer) return no_recording(call.params[1], *tenant);
   return std::move(answer).value();
 }

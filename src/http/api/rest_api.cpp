@@ -36,6 +36,11 @@ constexpr std::array kRoutes{
     Route{"DELETE", "/api/v1/tenants/{domain}/extensions/{number}", Access::kAdmin,
           &I::delete_extension},
     Route{"GET", "/api/v1/tenants/{domain}/registrations", Access::kAdmin, &I::registrations},
+    Route{"DELETE", "/api/v1/tenants/{domain}/registrations/{id}", Access::kAdmin, &I::unregister},
+    Route{"GET", "/api/v1/tenants/{domain}/devices", Access::kAdmin, &I::list_devices},
+    Route{"POST", "/api/v1/tenants/{domain}/devices", Access::kAdmin, &I::create_device},
+    Route{"GET", "/api/v1/tenants/{domain}/devices/{id}", Access::kAdmin, &I::get_device},
+    Route{"DELETE", "/api/v1/tenants/{domain}/devices/{id}", Access::kAdmin, &I::delete_device},
     Route{"GET", "/api/v1/tenants/{domain}/ring-groups", Access::kAdmin, &I::list_ring_groups},
     Route{"POST", "/api/v1/tenants/{domain}/ring-groups", Access::kAdmin, &I::create_ring_group},
     Route{"GET", "/api/v1/tenants/{domain}/ring-groups/{number}", Access::kAdmin,
@@ -103,6 +108,10 @@ constexpr std::array kRoutes{
           Access::kSignedIn, &I::delete_voicemail_message},
     Route{"GET", "/api/v1/tenants/{domain}/voicemail-boxes/{box}/messages/{id}/audio",
           Access::kSignedIn, &I::voicemail_audio},
+    Route{"PUT", "/api/v1/tenants/{domain}/voicemail-boxes/{box}/greeting", Access::kSignedIn,
+          &I::put_voicemail_greeting},
+    Route{"DELETE", "/api/v1/tenants/{domain}/voicemail-boxes/{box}/greeting", Access::kSignedIn,
+          &I::delete_voicemail_greeting},
     Route{"GET", "/api/v1/tenants/{domain}/recordings", Access::kAdmin, &I::list_recordings},
     Route{"GET", "/api/v1/tenants/{domain}/recordings/{id}/audio", Access::kAdmin,
           &I::recording_audio},
@@ -373,6 +382,9 @@ void RestApi::install(Router& router) const {
     // Uploads only; every other path keeps the server's small default body limit.
     router.add_body_limit("/api/v1/chat/conversations/", "/attachments",
                           impl_->chat_attachments()->options().max_bytes);
+  }
+  if (impl_->greeting_uploads()) {
+    router.add_body_limit("/api/v1/tenants/", "/greeting", impl_->max_greeting_bytes());
   }
   // SQLite and argon2id block: never on the loops that carry SIP and RTP.
   router.add_prefix(

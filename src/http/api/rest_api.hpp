@@ -24,11 +24,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/clock.hpp"
+#include "base/result.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
 #include "sip/auth_throttle.hpp"
@@ -36,6 +38,7 @@
 #include "store/call_feature_store.hpp"
 #include "store/call_queue_store.hpp"
 #include "store/conference_store.hpp"
+#include "store/device_store.hpp"
 #include "store/ivr_store.hpp"
 #include "store/recording_store.hpp"
 #include "store/store.hpp"
@@ -83,6 +86,10 @@ struct RestApiOptions {
   std::function<void()> directory_changed;
   // Live bindings of one extension as the running server knows them; empty = read the store.
   std::function<std::vector<store::Binding>(store::TenantId, std::string_view)> live_bindings;
+  // Ends one live binding now (an admin's DELETE /registrations/{id}): the running server drops
+  // it from its location service and the store, as an unregistering REGISTER would. Answers
+  // whether the binding was there. Empty = unregistering is not available (501).
+  std::function<bool(const store::BindingKey&)> unregister;
   // Calls in progress of one tenant, oldest first; empty = none known (an API without a server).
   std::function<std::vector<LiveCallInfo>(store::TenantId)> live_calls;
   // Ends the tenant's call `id` from any thread (the owning worker sends the BYEs or CANCEL);
@@ -99,6 +106,8 @@ struct RestApiOptions {
   // The people in the running rooms (/conference-rooms/{number}/participants); null = those
   // routes answer 503. Borrowed, thread-safe.
   ConferenceControl* conference_control = nullptr;
+  // Devices assigned to extensions (/tenants/{domain}/devices); null = those routes answer 503.
+  store::DeviceStore* devices = nullptr;
   // Call queues (/tenants/{domain}/queues); null = those routes answer 503.
   store::CallQueueStore* call_queues = nullptr;
   // Call recordings (/tenants/{domain}/recordings and their audio); null or an empty folder =
@@ -115,6 +124,15 @@ struct RestApiOptions {
   // file resolves to one inside voicemail_dir (<data>/voicemail).
   store::VoicemailStore* voicemail = nullptr;
   std::filesystem::path voicemail_dir;
+  // Writes a box's recorded greeting (mono 16-bit samples at `rate` Hz) where the voicemail
+  // player reads it, atomically, and records it in the store (app/'s VoicemailService). Empty =
+  // greeting uploads answer 503. Called off the loops; may block.
+  std::function<Result<void>(store::TenantId, const std::string& box,
+                             std::span<const std::int16_t> samples, int rate)>
+      save_greeting;
+  // The largest greeting upload (a WAV body); larger ones are refused with 413 before they are
+  // read whole. 4 MiB holds two minutes of 16 kHz audio.
+  std::size_t max_greeting_bytes = 4 * 1024 * 1024;
 };
 
 // One method on one path template ("/api/v1/tenants/{domain}"), as the OpenAPI document lists.

@@ -71,12 +71,6 @@ store::Credentials credentials_for(std::string_view number, std::string_view dom
           protocol::sip::ha1(DigestAlgorithm::kSha256, number, domain, password)};
 }
 
-// "192.0.2.1:5060" or "[2001:db8::1]:5060".
-std::string endpoint_text(const store::Endpoint& endpoint) {
-  const bool v6 = endpoint.ip.find(':') != std::string::npos;
-  return (v6 ? "[" + endpoint.ip + "]" : endpoint.ip) + ":" + std::to_string(endpoint.port);
-}
-
 // Store validation errors name their field in the message; map the common ones for forms.
 Response invalid_input(const Error& error, std::string_view field) {
   if (store::is_error(error, store::StoreError::kInvalidInput)) {
@@ -316,31 +310,11 @@ Response RestApi::Impl::registrations(const Call& call) const {
   Response failure;
   const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
   if (!tenant) return failure;
-  auto extensions = store_.list_extensions(tenant->id);
-  if (!extensions) return store_problem(extensions.error());
   const store::UnixSeconds at = now();
+  const auto bindings = live_bindings_of(*tenant, at, failure);
+  if (!bindings) return failure;
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& extension : *extensions) {
-    std::vector<store::Binding> bindings;
-    if (options_.live_bindings) {
-      bindings = options_.live_bindings(tenant->id, extension.number);
-    } else {
-      auto stored = store_.list_bindings(tenant->id, extension.number, at);
-      if (!stored) return store_problem(stored.error());
-      bindings = std::move(stored).value();
-    }
-    for (const auto& binding : bindings) {
-      if (binding.expires_at <= at) continue;
-      items.push_back({{"extension", binding.extension},
-                       {"contact", binding.contact_uri},
-                       {"instance", binding.instance},
-                       {"transport", binding.received.transport},
-                       {"source", endpoint_text(binding.received)},
-                       {"user_agent", binding.user_agent},
-                       {"expires_at", binding.expires_at},
-                       {"expires_in", binding.expires_at - at}});
-    }
-  }
+  for (const auto& binding : *bindings) items.push_back(registration_json(binding, at));
   return json_response(200, {{"items", items}});
 }
 

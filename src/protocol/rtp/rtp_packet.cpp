@@ -1,41 +1,21 @@
 #include "protocol/rtp/rtp_packet.hpp"
 
+#include "protocol/rtp/wire.hpp"
+
 namespace parley::protocol::rtp {
 namespace {
+
+using namespace detail;  // NOLINT(google-build-using-namespace): this file's own helpers
 
 constexpr std::uint8_t kVersion = 2;
 // RFC 5761 §4: second byte 192..223 is RTCP packet types 192..223 (SR 200 ... XR 207 in the
 // middle), which on a muxed port would read as RTP payload types 64..95 with the marker set.
 constexpr std::uint8_t kFirstRtcpType = 192;
 constexpr std::uint8_t kLastRtcpType = 223;
-constexpr std::uint8_t kSenderReport = 200;
-constexpr std::uint8_t kReceiverReport = 201;
 // Types RFC 5506 allows to open a reduced-size (non-compound) packet: SDES, BYE, APP,
 // RTPFB, PSFB, XR.
 constexpr std::uint8_t kFirstReducedSizeType = 202;
 constexpr std::uint8_t kLastReducedSizeType = 207;
-constexpr std::size_t kRtcpHeaderBytes = 4;
-
-std::uint16_t read16(std::span<const std::uint8_t> bytes, std::size_t at) {
-  return static_cast<std::uint16_t>((bytes[at] << 8U) | bytes[at + 1]);
-}
-
-std::uint32_t read32(std::span<const std::uint8_t> bytes, std::size_t at) {
-  return (std::uint32_t{bytes[at]} << 24U) | (std::uint32_t{bytes[at + 1]} << 16U) |
-         (std::uint32_t{bytes[at + 2]} << 8U) | std::uint32_t{bytes[at + 3]};
-}
-
-void write16(std::span<std::uint8_t> bytes, std::size_t at, std::uint16_t value) {
-  bytes[at] = static_cast<std::uint8_t>(value >> 8U);
-  bytes[at + 1] = static_cast<std::uint8_t>(value);
-}
-
-void write32(std::span<std::uint8_t> bytes, std::size_t at, std::uint32_t value) {
-  bytes[at] = static_cast<std::uint8_t>(value >> 24U);
-  bytes[at + 1] = static_cast<std::uint8_t>(value >> 16U);
-  bytes[at + 2] = static_cast<std::uint8_t>(value >> 8U);
-  bytes[at + 3] = static_cast<std::uint8_t>(value);
-}
 
 }  // namespace
 

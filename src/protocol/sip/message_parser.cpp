@@ -11,6 +11,7 @@
 
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/message.hpp"
+#include "protocol/sip/message_edit.hpp"
 #include "protocol/sip/syntax.hpp"
 #include "protocol/sip/uri.hpp"
 
@@ -92,6 +93,8 @@ class Parser {
   Parser(std::string_view bytes, const ParseLimits& limits) : bytes_(bytes), limits_(limits) {}
 
   Result<Message> run();
+  static Result<void> replace_field_value(Message& message, std::size_t index,
+                                          std::string_view value);
 
  private:
   // Records the error and returns false. Hot-path methods return bool rather than Result so
@@ -423,6 +426,54 @@ std::size_t Message::count(HeaderId id) const {
 
 Result<Message> parse_message(std::string_view bytes, const ParseLimits& limits) {
   return Parser(bytes, limits).run();
+}
+
+Result<void> Parser::replace_field_value(Message& message, std::size_t index,
+                                         std::string_view value) {
+  if (index >= message.headers_.size()) return make_error(0, "no such header field");
+  const Span old = message.headers_[index].value;
+  // An empty value has no extent: views that start where it does could be before or after it.
+  if (old.length == 0) return make_error(0, "an empty header value cannot be replaced");
+  const std::size_t old_end = std::size_t{old.offset} + old.length;
+  const std::size_t new_size = message.raw_.size() - old.length + value.size();
+  if (new_size > std::numeric_limits<std::uint32_t>::max()) {
+    return make_error(0, "message too large");
+  }
+  // The top Via's branch lives inside the value: find it in the new one before changing anything.
+  const bool top_via = message.headers_[index].id == HeaderId::kVia &&
+                       std::none_of(message.headers_.begin(), message.headers_.begin() + index,
+                                    [](const HeaderField& h) { return h.id == HeaderId::kVia; });
+  Span branch{};
+  if (top_via) {
+    auto via = parse_via(value);
+    if (!via) return make_error(0, "stamped Via does not parse: " + via.error().message);
+    if (auto found = via->branch()) {
+      branch = Span{static_cast<std::uint32_t>(old.offset + (found->data() - value.data())),
+                    static_cast<std::uint32_t>(found->size())};
+    }
+  }
+  message.raw_.replace(old.offset, old.length, value);
+  const auto shift = [&](Span& s) {
+    if (s.offset >= old_end) {
+      s.offset = static_cast<std::uint32_t>(s.offset - old.length + value.size());
+    }
+  };
+  for (HeaderField& field : message.headers_) {
+    shift(field.name);
+    shift(field.value);
+  }
+  message.headers_[index].value = Span{old.offset, static_cast<std::uint32_t>(value.size())};
+  for (Span* s : {&message.method_text_, &message.request_uri_, &message.reason_, &message.version_,
+                  &message.call_id_, &message.cseq_method_text_, &message.from_tag_,
+                  &message.to_tag_, &message.top_branch_, &message.body_}) {
+    shift(*s);
+  }
+  if (top_via) message.top_branch_ = branch;
+  return {};
+}
+
+Result<void> replace_field_value(Message& message, std::size_t index, std::string_view value) {
+  return Parser::replace_field_value(message, index, value);
 }
 
 }  // namespace parley::protocol::sip

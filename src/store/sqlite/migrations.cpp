@@ -709,6 +709,39 @@ CREATE TRIGGER pickup_group_members_deleted AFTER DELETE ON pickup_group_members
   BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
 )sql";
 
+// Version 17: devices (issue 9, decision 0038): the phones an admin assigns to extensions,
+// recognised among the live registrations by MAC address or +sip.instance URN. Inventory only:
+// nothing a running server routes on, so no change-counter triggers.
+constexpr std::string_view kSchemaV17 = R"sql(
+CREATE TABLE devices (
+  id         INTEGER PRIMARY KEY,
+  tenant_id  INTEGER NOT NULL,
+  extension  TEXT    NOT NULL,
+  label      TEXT    NOT NULL CHECK (length(label) BETWEEN 1 AND 64),
+  mac        TEXT    NOT NULL CHECK (mac = '' OR (length(mac) = 12 AND mac NOT GLOB '*[^0-9a-f]*')),
+  instance   TEXT    NOT NULL CHECK (instance = '' OR (instance LIKE 'urn:%' AND length(instance) <= 128)),
+  model      TEXT    NOT NULL CHECK (length(model) <= 64),
+  created_at INTEGER NOT NULL,
+  CHECK (mac <> '' OR instance <> ''),
+  FOREIGN KEY (tenant_id, extension) REFERENCES extensions (tenant_id, number) ON DELETE CASCADE
+) STRICT;
+CREATE UNIQUE INDEX devices_by_mac ON devices (tenant_id, mac) WHERE mac <> '';
+CREATE UNIQUE INDEX devices_by_instance ON devices (tenant_id, instance) WHERE instance <> '';
+CREATE INDEX devices_by_extension ON devices (tenant_id, extension);
+)sql";
+
+// Version 18: the voicemail e-mail outbox (issue 7, decision 0040). A mail is queued in the same
+// transaction as its message's row and removed when sent or given up; it goes with its message.
+// No change-counter triggers: mail progress is not configuration.
+constexpr std::string_view kSchemaV18 = R"sql(
+CREATE TABLE voicemail_mail_outbox (
+  message_id   INTEGER PRIMARY KEY REFERENCES voicemail_messages (id) ON DELETE CASCADE,
+  recipient    TEXT    NOT NULL CHECK (length(recipient) BETWEEN 3 AND 254),
+  attempts     INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_attempt INTEGER NOT NULL
+) STRICT;
+)sql";
+
 // In version order; the size follows the list.
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "tenants, extensions, bindings, call records", kSchemaV1},
@@ -727,6 +760,8 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {14, "call queue position announcements", kSchemaV14},
     {15, "conference moderator PIN, voicemail e-mail", kSchemaV15},
     {16, "pickup groups", kSchemaV16},
+    {17, "devices", kSchemaV17},
+    {18, "voicemail e-mail outbox", kSchemaV18},
 });
 
 constexpr bool versions_follow_each_other() {

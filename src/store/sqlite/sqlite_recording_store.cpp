@@ -149,12 +149,35 @@ Result<RecordingId> SqliteStore::insert_recording(const Recording& recording) {
   return id;
 }
 
+namespace {
+
+// A row of "SELECT id, tenant_id, call_id, caller, callee, path, size_bytes, duration_ms,
+// started_at FROM recordings" (the statements are cached by their literal text, so each spells
+// the columns out).
+Recording recording_row(const Statement& statement) {
+  Recording recording;
+  recording.id = statement.column_int(0);
+  recording.tenant_id = statement.column_int(1);
+  recording.call_id = statement.column_text(2);
+  recording.caller = statement.column_text(3);
+  recording.callee = statement.column_text(4);
+  recording.path = statement.column_text(5);
+  recording.size_bytes = static_cast<std::uint64_t>(statement.column_int(6));
+  recording.duration_ms = static_cast<std::uint64_t>(statement.column_int(7));
+  recording.started_at = statement.column_int(8);
+  return recording;
+}
+
+}  // namespace
+
 Result<std::vector<Recording>> SqliteStore::list_recordings(const RecordingQuery& query) {
   std::lock_guard lock(mutex_);
+  // The row-value comparison walks the recordings_recent index from the cursor on.
   auto statement = connection_.prepare(
       "SELECT id, tenant_id, call_id, caller, callee, path, size_bytes, duration_ms, started_at "
       "FROM recordings WHERE (?1 IS NULL OR tenant_id = ?1) "
       "AND (?2 = '' OR caller = ?2 OR callee = ?2) "
+      "AND (?4 IS NULL OR (started_at, id) < (?4, ?5)) "
       "ORDER BY started_at DESC, id DESC LIMIT ?3");
   if (!statement) return statement.error();
   if (query.tenant) {
@@ -165,23 +188,34 @@ Result<std::vector<Recording>> SqliteStore::list_recordings(const RecordingQuery
   statement->bind(2, query.extension);
   statement->bind(
       3, static_cast<std::int64_t>(std::clamp<std::size_t>(query.limit, 1, kMaxRecordingPage)));
+  if (query.after) {
+    statement->bind(4, query.after->started_at);
+    statement->bind(5, query.after->id);
+  } else {
+    statement->bind_null(4);
+    statement->bind_null(5);
+  }
   std::vector<Recording> rows;
   while (true) {
     auto row = statement->step();
     if (!row) return in_context("listing recordings", row.error());
     if (!*row) return rows;
-    Recording recording;
-    recording.id = statement->column_int(0);
-    recording.tenant_id = statement->column_int(1);
-    recording.call_id = statement->column_text(2);
-    recording.caller = statement->column_text(3);
-    recording.callee = statement->column_text(4);
-    recording.path = statement->column_text(5);
-    recording.size_bytes = static_cast<std::uint64_t>(statement->column_int(6));
-    recording.duration_ms = static_cast<std::uint64_t>(statement->column_int(7));
-    recording.started_at = statement->column_int(8);
-    rows.push_back(std::move(recording));
+    rows.push_back(recording_row(*statement));
   }
+}
+
+Result<std::optional<Recording>> SqliteStore::find_recording(TenantId tenant, RecordingId id) {
+  std::lock_guard lock(mutex_);
+  auto statement = connection_.prepare(
+      "SELECT id, tenant_id, call_id, caller, callee, path, size_bytes, duration_ms, started_at "
+      "FROM recordings WHERE tenant_id = ?1 AND id = ?2");
+  if (!statement) return statement.error();
+  statement->bind(1, tenant);
+  statement->bind(2, id);
+  auto row = statement->step();
+  if (!row) return in_context("finding a recording", row.error());
+  if (!*row) return std::optional<Recording>();
+  return std::optional<Recording>(recording_row(*statement));
 }
 
 }  // namespace parley::store::sqlite

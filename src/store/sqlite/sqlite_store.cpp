@@ -482,6 +482,37 @@ Result<void> SqliteStore::upsert_binding(const Binding& input) {
   return {};
 }
 
+Result<void> SqliteStore::refresh_binding(const Binding& input) {
+  auto normalized = normalize_binding(input);
+  if (!normalized) return normalized.error();
+  const Binding& binding = *normalized;
+  std::int64_t updated_rows = 0;
+  {
+    std::lock_guard lock(mutex_);
+    // No savepoint of its own: one statement is atomic, and inside write_batch (the binding
+    // writer's one commit per second of refreshes) the batch's transaction holds it. The lookup
+    // is by the same identity as upsert_binding's DELETE (`IS` for the same reason).
+    auto update = connection_.prepare(
+        "UPDATE bindings SET call_id = ?6, cseq = ?7, expires_at = ?8 "
+        "WHERE tenant_id = ?1 AND extension = ?2 AND "
+        "((?3 <> '' AND instance IS ?3 AND reg_id = ?4) OR "
+        "(?3 = '' AND instance = '' AND contact_uri = ?5))");
+    if (!update) return in_context("refreshing a binding", update.error());
+    update->bind(1, binding.tenant_id).bind(2, binding.extension).bind(3, binding.instance);
+    update->bind(4, binding.reg_id).bind(5, binding.contact_uri).bind(6, binding.call_id);
+    update->bind(7, binding.cseq).bind(8, binding.expires_at);
+    auto updated = update->run();
+    if (!updated) {
+      return in_context("refreshing a binding of extension " + binding.extension, updated.error());
+    }
+    updated_rows = connection_.changes();
+  }
+  if (updated_rows > 0) return {};
+  // Gone from the store meanwhile (purged as expired while the refresh waited, or removed by
+  // another process): write it whole, which also checks the extension still exists.
+  return upsert_binding(binding);
+}
+
 Result<std::vector<Binding>> SqliteStore::list_bindings(TenantId tenant, std::string_view extension,
                                                         UnixSeconds now) {
   auto valid = check_extension_number(extension);
@@ -615,6 +646,32 @@ Result<CallRecordId> SqliteStore::insert_call_record(const CallRecord& record) {
   auto committed = transaction->commit();
   if (!committed) return in_context(what, committed.error());
   return id;
+}
+
+std::vector<Result<CallRecordId>> SqliteStore::insert_call_records(
+    const std::vector<CallRecord>& records) {
+  std::vector<Result<CallRecordId>> results;
+  results.reserve(records.size());
+  std::lock_guard lock(mutex_);
+  const auto one_by_one = [&] {
+    for (const CallRecord& record : records) results.push_back(insert_call_record(record));
+  };
+  if (records.size() < 2) {
+    one_by_one();
+    return results;
+  }
+  // One fsync for the lot (call records are billing data, decision 0002): each insert below is
+  // a savepoint inside this transaction, so one bad record does not take the others with it.
+  auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
+  one_by_one();  // without the transaction (busy past the timeout), each commits on its own
+  if (!transaction) return results;
+  if (auto committed = transaction->commit(); !committed) {
+    const Error failure = in_context("committing call records", committed.error());
+    for (auto& result : results) {
+      if (result) result = failure;
+    }
+  }
+  return results;
 }
 
 Result<std::vector<CallRecord>> SqliteStore::list_recent_call_records(TenantId tenant,

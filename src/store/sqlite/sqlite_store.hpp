@@ -27,6 +27,7 @@
 #include "store/call_queue_store.hpp"
 #include "store/chat_store.hpp"
 #include "store/conference_store.hpp"
+#include "store/device_store.hpp"
 #include "store/ivr_store.hpp"
 #include "store/pickup_group_store.hpp"
 #include "store/recording_store.hpp"
@@ -63,7 +64,8 @@ class SqliteStore final : public Store,
                           public CallQueueStore,
                           public VoicemailStore,
                           public IvrStore,
-                          public PickupGroupStore {
+                          public PickupGroupStore,
+                          public DeviceStore {
   struct Key {};  // only open() constructs a SqliteStore
 
  public:
@@ -97,6 +99,7 @@ class SqliteStore final : public Store,
   Result<void> remove_extension(TenantId tenant, std::string_view number) override;
 
   Result<void> upsert_binding(const Binding& binding) override;
+  Result<void> refresh_binding(const Binding& binding) override;
   Result<std::vector<Binding>> list_bindings(TenantId tenant, std::string_view extension,
                                              UnixSeconds now) override;
   Result<bool> remove_binding(const BindingKey& key) override;
@@ -105,6 +108,8 @@ class SqliteStore final : public Store,
   Result<std::vector<Binding>> list_live_bindings(UnixSeconds now) override;
 
   Result<CallRecordId> insert_call_record(const CallRecord& record) override;
+  std::vector<Result<CallRecordId>> insert_call_records(
+      const std::vector<CallRecord>& records) override;
   Result<std::vector<CallRecord>> list_recent_call_records(TenantId tenant,
                                                            std::size_t limit) override;
 
@@ -142,6 +147,7 @@ class SqliteStore final : public Store,
   Result<RecordingPolicies> recording_policies() override;
   Result<RecordingId> insert_recording(const Recording& recording) override;
   Result<std::vector<Recording>> list_recordings(const RecordingQuery& query) override;
+  Result<std::optional<Recording>> find_recording(TenantId tenant, RecordingId id) override;
 
   // CallFeatureStore (sqlite_call_feature_store.cpp).
   Result<void> set_forward(TenantId tenant, std::string_view extension,
@@ -212,6 +218,11 @@ class SqliteStore final : public Store,
   Result<TenantCallLimits> get_tenant_call_limits(TenantId tenant) override;
   Result<std::vector<TenantCallLimits>> list_tenant_call_limits() override;
 
+  // DeviceStore (sqlite_device_store.cpp).
+  Result<Device> add_device(const Device& device) override;
+  Result<std::vector<Device>> list_devices(TenantId tenant) override;
+  Result<void> remove_device(TenantId tenant, DeviceId id) override;
+
   // ConferenceStore (sqlite_conference_store.cpp).
   Result<ConferenceRoom> add_conference_room(const ConferenceRoom& room) override;
   Result<std::vector<ConferenceRoom>> list_conference_rooms(
@@ -265,6 +276,14 @@ class SqliteStore final : public Store,
   Result<std::vector<VoicemailBox>> list_disabled_voicemail_boxes() override;
   Result<void> set_voicemail_email(TenantId tenant, std::string_view box,
                                    std::string_view address) override;
+  // The voicemail outbox (sqlite_voicemail_outbox.cpp).
+  Result<VoicemailId> insert_voicemail_with_mail(const VoicemailMessage& message,
+                                                 std::string_view recipient,
+                                                 UnixMillis next_attempt) override;
+  Result<std::vector<VoicemailMail>> list_voicemail_mail() override;
+  Result<void> reschedule_voicemail_mail(VoicemailId message, std::uint32_t attempts,
+                                         UnixMillis next_attempt) override;
+  Result<void> remove_voicemail_mail(VoicemailId message) override;
 
  private:
   UnixSeconds now() const;
@@ -273,6 +292,9 @@ class SqliteStore final : public Store,
   Result<Tenant> find_tenant_by_domain(const std::string& domain);
   Result<Tenant> get_default_locked();
   Result<Extension> find_extension(TenantId tenant, std::string_view number);
+  // The row of a voicemail message inside a write transaction: the id of the row with the same
+  // path if there is one (second: false), else of the new row (second: true).
+  Result<std::pair<VoicemailId, bool>> index_voicemail_locked(const VoicemailMessage& message);
   // One column of a box's voicemail_settings row (sqlite_voicemail_store.cpp).
   Result<void> set_voicemail_column(TenantId tenant, std::string_view box, std::string_view column,
                                     std::optional<std::string_view> text,

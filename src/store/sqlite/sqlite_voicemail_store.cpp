@@ -86,6 +86,17 @@ Result<VoicemailId> SqliteStore::insert_voicemail(const VoicemailMessage& messag
   std::lock_guard lock(mutex_);
   auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
   if (!transaction) return in_context(what, transaction.error());
+  auto indexed = index_voicemail_locked(message);
+  if (!indexed) return indexed.error();
+  if (!indexed->second) return indexed->first;  // indexed before a crash: nothing to do
+  auto committed = transaction->commit();
+  if (!committed) return in_context(what, committed.error());
+  return indexed->first;
+}
+
+Result<std::pair<VoicemailId, bool>> SqliteStore::index_voicemail_locked(
+    const VoicemailMessage& message) {
+  const std::string what = "indexing the voicemail " + message.path;
   if (auto extension = find_extension(message.tenant_id, message.box); !extension) {
     return extension.error();
   }
@@ -95,7 +106,7 @@ Result<VoicemailId> SqliteStore::insert_voicemail(const VoicemailMessage& messag
     existing->bind(1, message.path);
     auto row = existing->step();
     if (!row) return in_context(what, row.error());
-    if (*row) return existing->column_int(0);  // indexed before a crash: nothing to do
+    if (*row) return std::make_pair(VoicemailId{existing->column_int(0)}, false);
   }
   VoicemailId id = 0;
   {
@@ -114,9 +125,7 @@ Result<VoicemailId> SqliteStore::insert_voicemail(const VoicemailMessage& messag
     if (auto ran = insert->run(); !ran) return in_context(what, ran.error());
     id = connection_.last_insert_rowid();
   }
-  auto committed = transaction->commit();
-  if (!committed) return in_context(what, committed.error());
-  return id;
+  return std::make_pair(id, true);
 }
 
 Result<std::vector<VoicemailMessage>> SqliteStore::list_voicemail(TenantId tenant,
@@ -363,6 +372,74 @@ Result<std::vector<VoicemailBox>> SqliteStore::list_disabled_voicemail_boxes() {
   });
   if (!rows) return in_context("listing the voicemail boxes switched off", rows.error());
   return rows;
+}
+
+Result<VoicemailId> SqliteStore::insert_voicemail_with_mail(const VoicemailMessage& message,
+                                                            std::string_view recipient,
+                                                            UnixMillis next_attempt) {
+  if (auto valid = check_message(message); !valid) return valid.error();
+  if (auto valid = check_email_address(recipient); !valid) return valid.error();
+  const std::string what = "indexing the voicemail " + message.path + " with its e-mail";
+  std::lock_guard lock(mutex_);
+  auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
+  if (!transaction) return in_context(what, transaction.error());
+  auto indexed = index_voicemail_locked(message);
+  if (!indexed) return indexed.error();
+  if (!indexed->second) return indexed->first;  // its mail was queued with it
+  {
+    auto queue = connection_.prepare(
+        "INSERT INTO voicemail_mail_outbox (message_id, recipient, attempts, next_attempt) "
+        "VALUES (?, ?, 0, ?)");
+    if (!queue) return in_context(what, queue.error());
+    queue->bind(1, indexed->first).bind(2, recipient).bind(3, next_attempt);
+    if (auto ran = queue->run(); !ran) return in_context(what, ran.error());
+  }
+  auto committed = transaction->commit();
+  if (!committed) return in_context(what, committed.error());
+  return indexed->first;
+}
+
+Result<std::vector<VoicemailMail>> SqliteStore::list_voicemail_mail() {
+  std::lock_guard lock(mutex_);
+  auto query = connection_.prepare(
+      "SELECT m.id, m.tenant_id, m.box, m.caller, m.received_at, m.duration_ms, m.size_bytes, "
+      "m.path, m.state, o.recipient, o.attempts, o.next_attempt FROM voicemail_mail_outbox o "
+      "JOIN voicemail_messages m ON m.id = o.message_id ORDER BY o.next_attempt, o.message_id");
+  if (!query) return query.error();
+  auto rows = collect_rows(*query, [](const Statement& row) -> Result<VoicemailMail> {
+    auto message = read_message(row);
+    if (!message) return message.error();
+    return VoicemailMail{std::move(message).value(), row.column_text(9),
+                         static_cast<std::uint32_t>(row.column_int(10)), row.column_int(11)};
+  });
+  if (!rows) return in_context("listing the voicemail e-mail outbox", rows.error());
+  return rows;
+}
+
+Result<void> SqliteStore::reschedule_voicemail_mail(VoicemailId message, std::uint32_t attempts,
+                                                    UnixMillis next_attempt) {
+  const std::string what = "rescheduling the e-mail of voicemail " + std::to_string(message);
+  std::lock_guard lock(mutex_);
+  auto update = connection_.prepare(
+      "UPDATE voicemail_mail_outbox SET attempts = ?, next_attempt = ? WHERE message_id = ?");
+  if (!update) return in_context(what, update.error());
+  update->bind(1, std::int64_t{attempts}).bind(2, next_attempt).bind(3, message);
+  if (auto ran = update->run(); !ran) return in_context(what, ran.error());
+  if (connection_.changes() == 0) {
+    return not_found("no e-mail of voicemail " + std::to_string(message) + " is queued");
+  }
+  return {};
+}
+
+Result<void> SqliteStore::remove_voicemail_mail(VoicemailId message) {
+  std::lock_guard lock(mutex_);
+  auto erase = connection_.prepare("DELETE FROM voicemail_mail_outbox WHERE message_id = ?");
+  if (!erase) return erase.error();
+  erase->bind(1, message);
+  if (auto ran = erase->run(); !ran) {
+    return in_context("removing the e-mail of voicemail " + std::to_string(message), ran.error());
+  }
+  return {};
 }
 
 }  // namespace parley::store::sqlite

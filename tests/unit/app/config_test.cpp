@@ -186,6 +186,18 @@ TEST(Config, SmtpSection) {
   EXPECT_FALSE(validate(bad_host).ok());
 }
 
+// The test-only schedule clock (decision 0040): off unless configured, whole seconds, bounded.
+TEST(Config, TestingClockOffset) {
+  EXPECT_EQ(Config{}.testing_clock_offset_s, 0);
+  auto config = parse_config("[testing]\nclock_offset_s = -86400\n");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->testing_clock_offset_s, -86400);
+  EXPECT_TRUE(validate(*config).ok());
+  EXPECT_FALSE(parse_config("[testing]\nclock_offset_s = 1.5\n").ok());
+  EXPECT_FALSE(parse_config("[testing]\nclock_offset_s = 99999999999\n").ok());
+  EXPECT_FALSE(parse_config("[testing]\nclock = 5\n").ok());
+}
+
 // SDES-SRTP policy (decision 0033).
 TEST(Config, MediaSdesPolicy) {
   EXPECT_EQ(Config{}.sdes, "tls");
@@ -199,6 +211,26 @@ TEST(Config, MediaSdesPolicy) {
   ASSERT_TRUE(wrong.ok());
   ASSERT_FALSE(validate(*wrong).ok());
   EXPECT_NE(validate(*wrong).error().message.find("media.sdes"), std::string::npos);
+}
+
+// Nameservers for trunk hosts (decision 0042): resolv.conf's unless configured.
+TEST(Config, DnsSection) {
+  EXPECT_TRUE(Config{}.dns_servers.empty());
+  auto config = parse_config(
+      "[dns]\nservers = [\"127.0.0.1:5353\", \"10.0.0.53\", \"[::1]:53\"]\ntimeout_s = 0.5\n"
+      "attempts = 3\n");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->dns_servers.size(), 3U);
+  EXPECT_DOUBLE_EQ(config->dns_timeout_s, 0.5);
+  EXPECT_EQ(config->dns_attempts, 3U);
+  EXPECT_TRUE(validate(*config).ok());
+  EXPECT_FALSE(parse_config("[dns]\nservers = \"127.0.0.1\"\n").ok());
+  EXPECT_FALSE(parse_config("[dns]\nattempts = 0\n").ok());
+  EXPECT_FALSE(parse_config("[dns]\nsearch = []\n").ok());
+  auto named = parse_config("[dns]\nservers = [\"dns.example.com\"]\n");
+  ASSERT_TRUE(named.ok());
+  ASSERT_FALSE(validate(*named).ok());
+  EXPECT_NE(validate(*named).error().message.find("dns.servers"), std::string::npos);
 }
 
 TEST(Config, PresenceSection) {

@@ -326,22 +326,37 @@ TEST(SmtpClient, SilentServerTimesOutAndClosedPortFails) {
   EXPECT_EQ(refused.error().code, 0);
 }
 
-TEST(VoicemailMailer, RetriesATransientFailureThenDelivers) {
-  SmtpSink sink([](int connection, const std::string& command) {
+// The sink's first session refuses RCPT with 451 (a transient failure).
+SmtpSink::Answer refuse_first_rcpt() {
+  return [](int connection, const std::string& command) {
     return connection == 0 && command.starts_with("RCPT") ? std::string("451 try later\r\n")
                                                           : std::string();
-  });
+  };
+}
+
+// A small file standing in for a message's WAV (the caller removes it).
+std::filesystem::path fake_wav(const std::string& name) {
   const std::filesystem::path wav = std::filesystem::temp_directory_path() /
-                                    ("parley-mailer-" + std::to_string(::getpid()) + ".wav");
-  {
-    std::ofstream file(wav, std::ios::binary);
-    file << "RIFF....WAVEfmt fake";
-  }
+                                    ("parley-" + name + "-" + std::to_string(::getpid()) + ".wav");
+  std::ofstream file(wav, std::ios::binary);
+  file << "RIFF....WAVEfmt fake";
+  return wav;
+}
+
+VoicemailMailerOptions mailer_options(const SmtpSink& sink, int attempts,
+                                      std::chrono::milliseconds first_retry) {
   VoicemailMailerOptions options;
   options.smtp = options_for(sink);
   options.from = "parley@pbx.test";
-  options.attempts = 3;
-  options.first_retry = 50ms;
+  options.attempts = attempts;
+  options.first_retry = first_retry;
+  return options;
+}
+
+TEST(VoicemailMailer, RetriesATransientFailureThenDelivers) {
+  SmtpSink sink(refuse_first_rcpt());
+  const std::filesystem::path wav = fake_wav("mailer");
+  const VoicemailMailerOptions options = mailer_options(sink, 3, 50ms);
   {
     VoicemailMailer mailer(options);
     VoicemailMailer::Mail mail;
@@ -362,6 +377,81 @@ TEST(VoicemailMailer, RetriesATransientFailureThenDelivers) {
   ASSERT_EQ(sessions.size(), 2U);
   EXPECT_TRUE(sessions[0].data.empty());
   EXPECT_NE(sessions[1].data.find("UklGRi4uLi5XQVZFZm10IGZha2U="), std::string::npos);
+  std::filesystem::remove(wav);
+}
+
+// The mailer tells its Outbox after every try (decision 0040): a refusal is rescheduled with the
+// attempt count and the back-off as a wall-clock time, delivery is "done"; a mail handed back
+// from the outbox with attempts made and a future next attempt waits for it and counts on.
+class RecordingOutbox final : public VoicemailMailer::Outbox {
+ public:
+  struct Reschedule {
+    store::VoicemailId message;
+    int attempts;
+    store::UnixMillis next_attempt;
+  };
+  void on_mail_rescheduled(store::VoicemailId message, int attempts,
+                           store::UnixMillis next_attempt) override {
+    std::lock_guard lock(mutex_);
+    rescheduled_.push_back({message, attempts, next_attempt});
+  }
+  void on_mail_done(store::VoicemailId message) override {
+    std::lock_guard lock(mutex_);
+    done_.push_back(message);
+  }
+  std::vector<Reschedule> rescheduled() {
+    std::lock_guard lock(mutex_);
+    return rescheduled_;
+  }
+  std::vector<store::VoicemailId> done() {
+    std::lock_guard lock(mutex_);
+    return done_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<Reschedule> rescheduled_;
+  std::vector<store::VoicemailId> done_;
+};
+
+store::UnixMillis wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+TEST(VoicemailMailer, TellsItsOutboxOfEveryTryAndHonoursAKeptBackOff) {
+  SmtpSink sink(refuse_first_rcpt());
+  const std::filesystem::path wav = fake_wav("outbox");
+  const VoicemailMailerOptions options = mailer_options(sink, 5, 300ms);
+  RecordingOutbox outbox;
+  {
+    VoicemailMailer mailer(options, &outbox);
+    VoicemailMailer::Mail mail;
+    mail.to = "alice@example.com";
+    mail.message.id = 9;
+    mail.message.path = wav.string();
+    mail.attempts = 2;  // from an earlier run: this try is the third
+    const store::UnixMillis queued_at = wall_now_ms();
+    mail.next_attempt = queued_at + 200;  // not before then
+    ASSERT_TRUE(mailer.enqueue(mail));
+    std::this_thread::sleep_for(100ms);
+    EXPECT_TRUE(sink.sessions().empty()) << "tried before its next attempt";
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (mailer.sent() == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(mailer.sent(), 1U);
+    const auto rescheduled = outbox.rescheduled();
+    ASSERT_EQ(rescheduled.size(), 1U);
+    EXPECT_EQ(rescheduled[0].message, 9);
+    EXPECT_EQ(rescheduled[0].attempts, 3);
+    // Third try: the back-off has doubled twice (4 x 300 ms) from when it failed.
+    EXPECT_GE(rescheduled[0].next_attempt, queued_at + 200 + 1100);
+    EXPECT_LE(rescheduled[0].next_attempt, wall_now_ms() + 100);
+    EXPECT_EQ(outbox.done(), std::vector<store::VoicemailId>{9});
+  }
+  EXPECT_EQ(sink.sessions().size(), 2U);
   std::filesystem::remove(wav);
 }
 

@@ -179,5 +179,28 @@ TEST_F(TrunkCallsTest, ClaimingATrunksHostFromElsewhereIsForbidden) {
       << "an ordinary caller is left to digest authentication";
 }
 
+// RFC 3263 (decision 0042): a trunk whose name resolved to several SRV targets.
+TEST_F(TrunkCallsTest, EverySrvTargetOfATrunkIsAStageAndAnInboundSource) {
+  TrunkCallsSnapshot snapshot = *calls_.current();
+  sip::TrunkTarget second;
+  second.peer = endpoint("203.0.113.6:5070", "", 0).peer;
+  second.local_host_port = "192.0.2.1:5060";
+  snapshot.endpoints.at(1).alternates.push_back(second);
+  calls_.publish(std::move(snapshot));
+  const sip::CallPlan plan = calls_.plan_outbound(tenant_, "1001", "0033123456789");
+  ASSERT_EQ(plan.stages.size(), 3U);
+  EXPECT_EQ(plan.stages[0].externals.at(0).peer.remote.to_string(), "203.0.113.9:5060");
+  const sip::ExternalTarget& alternate = plan.stages[1].externals.at(0);
+  EXPECT_EQ(alternate.peer.remote.to_string(), "203.0.113.6:5070");
+  EXPECT_EQ(alternate.request_uri, "sip:33123456789@203.0.113.9") << "the trunk's domain, still";
+  EXPECT_EQ(alternate.credentials.username, "acct");
+  EXPECT_EQ(plan.stages[2].externals.at(0).peer.remote.to_string(), "203.0.113.5:5060");
+
+  const auto auth = calls_.authenticate_peer(source("203.0.113.6:5070"), invite_from("x.example"));
+  ASSERT_TRUE(auth.has_value());
+  EXPECT_EQ(auth->outcome, sip::CallAuthOutcome::kOk);
+  EXPECT_EQ(auth->username, "dead");
+}
+
 }  // namespace
 }  // namespace parley::app

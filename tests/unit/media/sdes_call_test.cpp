@@ -19,6 +19,7 @@
 #include "protocol/rtp/rtp_packet.hpp"
 #include "protocol/sdp/crypto_attribute.hpp"
 #include "protocol/sdp/session_description.hpp"
+#include "srtp_test_util.hpp"
 #include "support/udp_test_peer.hpp"
 
 namespace parley::media {
@@ -58,24 +59,8 @@ std::vector<std::string> crypto_values(const sdp::Media& media) {
   return values;
 }
 
-SrtpSession session(std::string_view crypto, SrtpDirection direction) {
-  auto line = sdp::parse_crypto(crypto);
-  EXPECT_TRUE(line.ok());
-  const sdp::CryptoKey& key = line->keys.front();
-  auto made = SrtpSession::create(direction, srtp_profile_of(line->suite),
-                                  key.master_key(line->suite), key.master_salt(line->suite));
-  EXPECT_TRUE(made.ok());
-  return std::move(made).value();
-}
-
-Bytes seal(SrtpSession& out, Bytes packet) {
-  const std::size_t plain = packet.size();
-  packet.resize(plain + kMaxSrtpTrailerBytes);
-  const auto sealed = out.protect_rtp(packet, plain);
-  EXPECT_TRUE(sealed.ok());
-  packet.resize(sealed.size);
-  return packet;
-}
+using sdes_test::seal;
+using sdes_test::srtp_session_of;
 
 class SdesCallTest : public ::testing::Test {
  protected:
@@ -147,8 +132,8 @@ TEST_F(SdesCallTest, AnSdesCallerTalksToAPlainCalleeBothWays) {
   EXPECT_TRUE(ours[0].starts_with("1 AES_CM_128_HMAC_SHA1_80 inline:"));
   EXPECT_EQ(ours[0].find(kPhoneKey), std::string::npos);
 
-  SrtpSession phone_out = session(phone_crypto, SrtpDirection::kOutbound);
-  SrtpSession phone_in = session(ours[0], SrtpDirection::kInbound);
+  SrtpSession phone_out = srtp_session_of(phone_crypto, SrtpDirection::kOutbound);
+  SrtpSession phone_in = srtp_session_of(ours[0], SrtpDirection::kInbound);
   const std::uint16_t secure_side = answer->media[0].port;
   const std::uint16_t plain_side = relayed->media[0].port;
 
@@ -212,8 +197,8 @@ TEST_F(SdesCallTest, ParleyOffersSrtpToACalleeAndKeysItsAnswer) {
   auto offer = sdp::parse(*result.offer);
   ASSERT_TRUE(offer.ok());
 
-  SrtpSession callee_out = session(callee_crypto, SrtpDirection::kOutbound);
-  SrtpSession callee_in = session(offered_, SrtpDirection::kInbound);
+  SrtpSession callee_out = srtp_session_of(callee_crypto, SrtpDirection::kOutbound);
+  SrtpSession callee_in = srtp_session_of(offered_, SrtpDirection::kInbound);
   secure_phone_.send(offer->media[0].port, seal(callee_out, rtp_packet(5, 0x66)));
   auto at_plain = plain_phone_.receive();
   ASSERT_TRUE(at_plain.has_value());

@@ -139,6 +139,38 @@ TEST(VoicemailWriter, MessagesUnderASecondLeaveNothing) {
   EXPECT_TRUE(files_in(options.directory).empty());
 }
 
+// A full disk (decision 0040): the message's .wav.part is a link to /dev/full, which answers
+// every write with ENOSPC, as a full filesystem does. The deposit reports failed() (the call
+// apologises), nothing is indexed, nothing is left in the box, and the writer goes on.
+TEST(VoicemailWriter, AFullDiskFailsTheDepositAndLeavesNothing) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full on this system";
+  test::TempDir dir;
+  Index index;
+  VoicemailWriterOptions options;
+  options.directory = dir.path() / "voicemail";
+  VoicemailWriter writer(options, index);
+  auto deposit = writer.start({7, "1002", "1001"}, 8000);
+  const std::filesystem::path folder = options.directory / "7" / "1002";
+  std::filesystem::create_directories(folder);
+  std::filesystem::create_symlink(
+      "/dev/full", folder / (std::to_string(deposit->received_at_ms()) + "-1.wav.part"));
+  EXPECT_FALSE(deposit->failed());
+  speak(*deposit, 0.3);
+  ASSERT_TRUE(wait_until([&] { return deposit->failed(); }));
+  deposit->finish();
+  ASSERT_TRUE(wait_until([&] { return writer.active() == 0; }));
+  EXPECT_TRUE(index.messages().empty());
+  EXPECT_TRUE(std::filesystem::is_empty(folder)) << "a .meta or .wav.part was left";
+
+  std::this_thread::sleep_for(2ms);  // another millisecond, another name
+  auto next = writer.start({7, "1002", "1001"}, 8000);
+  speak(*next, 1.2);
+  next->finish();
+  ASSERT_TRUE(wait_until([&] { return writer.written() == 1; }));
+  EXPECT_FALSE(next->failed());
+  EXPECT_EQ(index.messages().size(), 1U);
+}
+
 TEST(VoicemailWriter, ShutdownSealsWhatTheCallerSaidSoFar) {
   test::TempDir dir;
   Index index;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace parley::net {
 namespace {
 
@@ -15,6 +17,15 @@ TEST(SocketAddress, ParsesIpv4WithPort) {
   EXPECT_EQ(address->to_string(), "127.0.0.1:5060");
   EXPECT_EQ(address->host_for_uri(), "127.0.0.1");
   EXPECT_EQ(address->size(), sizeof(sockaddr_in));
+}
+
+TEST(SocketAddress, FormatsEveryIpv4OctetWidth) {
+  for (const char* ip :
+       {"0.0.0.0", "255.255.255.255", "10.0.100.9", "192.168.1.10", "1.22.203.4"}) {
+    const auto address = SocketAddress::parse(std::string(ip) + ":1");
+    ASSERT_TRUE(address.has_value()) << ip;
+    EXPECT_EQ(address->ip(), ip);
+  }
 }
 
 TEST(SocketAddress, ParsesBracketedIpv6WithPort) {

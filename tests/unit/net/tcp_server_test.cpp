@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "net/worker_pool.hpp"
+#include "support/line_echo_session.hpp"
 
 namespace parley::net {
 namespace {
@@ -66,64 +67,8 @@ class Client {
   bool connected_ = false;
 };
 
-// Frames newline-terminated lines, however the bytes are split, and answers "echo:<line>\n".
-// Shared counters let the test see what the sessions saw.
-struct Observed {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::vector<std::string> lines;
-  std::vector<std::uint64_t> connection_ids;
-  int closed = 0;
-};
-
-class LineSession final : public StreamSession {
- public:
-  explicit LineSession(Observed& observed) : observed_(observed) {}
-
-  void on_data(StreamConnection& connection, std::string_view bytes) override {
-    buffer_.append(bytes);
-    for (auto end = buffer_.find('\n'); end != std::string::npos; end = buffer_.find('\n')) {
-      const std::string line = buffer_.substr(0, end);
-      buffer_.erase(0, end + 1);
-      if (line == "quit") {
-        connection.send("bye\n");
-        connection.close_after_flush();
-        return;
-      }
-      connection.send("echo:" + line + "\n");
-      const std::lock_guard lock(observed_.mutex);
-      observed_.lines.push_back(line);
-      observed_.changed.notify_all();
-    }
-  }
-  void on_closed(StreamConnection& /*connection*/) override {
-    const std::lock_guard lock(observed_.mutex);
-    ++observed_.closed;
-    observed_.changed.notify_all();
-  }
-
- private:
-  Observed& observed_;
-  std::string buffer_;
-};
-
-class LineFactory final : public StreamSessionFactory {
- public:
-  explicit LineFactory(Observed& observed) : observed_(observed) {}
-  std::unique_ptr<StreamSession> create_session(StreamConnection& connection) override {
-    EXPECT_NE(connection.id(), 0U);
-    EXPECT_FALSE(connection.remote().empty());
-    {
-      const std::lock_guard lock(observed_.mutex);
-      observed_.connection_ids.push_back(connection.id());
-      observed_.changed.notify_all();
-    }
-    return std::make_unique<LineSession>(observed_);
-  }
-
- private:
-  Observed& observed_;
-};
+using Observed = test::LineEchoObserved;
+using LineFactory = test::LineEchoFactory;
 
 // Short lingering keeps the tests that close connections quick.
 TcpOptions quick_linger() {

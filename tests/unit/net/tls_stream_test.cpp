@@ -21,6 +21,7 @@
 #include "net/tls_context.hpp"
 #include "net/tls_server.hpp"
 #include "net/worker_pool.hpp"
+#include "support/line_echo_session.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_certificate.hpp"
 
@@ -98,55 +99,8 @@ class TlsClient {
   bool handshake_ok_ = false;
 };
 
-struct Observed {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::vector<std::string> lines;
-  std::vector<std::uint64_t> sessions;
-  std::vector<StreamKind> kinds;
-  int closed = 0;
-};
-
-// Answers "echo:<line>\n" to every line; records what it saw.
-class LineSession final : public StreamSession {
- public:
-  explicit LineSession(Observed& observed) : observed_(observed) {}
-  void on_data(StreamConnection& connection, std::string_view bytes) override {
-    buffer_.append(bytes);
-    for (auto end = buffer_.find('\n'); end != std::string::npos; end = buffer_.find('\n')) {
-      const std::string line = buffer_.substr(0, end);
-      buffer_.erase(0, end + 1);
-      if (line.rfind("echo:", 0) != 0) connection.send("echo:" + line + "\n");
-      const std::lock_guard lock(observed_.mutex);
-      observed_.lines.push_back(line);
-      observed_.changed.notify_all();
-    }
-  }
-  void on_closed(StreamConnection& /*connection*/) override {
-    const std::lock_guard lock(observed_.mutex);
-    ++observed_.closed;
-    observed_.changed.notify_all();
-  }
-
- private:
-  Observed& observed_;
-  std::string buffer_;
-};
-
-class LineFactory final : public StreamSessionFactory {
- public:
-  explicit LineFactory(Observed& observed) : observed_(observed) {}
-  std::unique_ptr<StreamSession> create_session(StreamConnection& connection) override {
-    const std::lock_guard lock(observed_.mutex);
-    observed_.sessions.push_back(connection.id());
-    observed_.kinds.push_back(connection.kind());
-    observed_.changed.notify_all();
-    return std::make_unique<LineSession>(observed_);
-  }
-
- private:
-  Observed& observed_;
-};
+using Observed = test::LineEchoObserved;
+using LineFactory = test::LineEchoFactory;
 
 template <typename Predicate>
 bool wait_for(Observed& observed, Predicate predicate, std::chrono::milliseconds limit = 3s) {
@@ -205,7 +159,7 @@ TEST(TlsServer, AnswersOverTlsOnTheSameConnection) {
   EXPECT_EQ(f.server_seen.kinds[0], StreamKind::kTls);
   EXPECT_EQ(f.server->open_connections(), 1U);
   // send_stream from a foreign thread reaches the TLS connection too.
-  EXPECT_TRUE(f.pool.send_stream(f.server_seen.sessions[0], "pushed\n"));
+  EXPECT_TRUE(f.pool.send_stream(f.server_seen.connection_ids[0], "pushed\n"));
   EXPECT_EQ(client.read(7), "pushed\n");
 }
 
@@ -229,7 +183,7 @@ TEST(TlsServer, ClosesAStalledHandshakeWithinItsTimeoutAndKeepsServingOthers) {
   EXPECT_LT(waited, 2s);
   ::close(silent);
   // The stalled connection never became a session.
-  EXPECT_EQ(f.server_seen.sessions.size(), 1U);
+  EXPECT_EQ(f.server_seen.connection_ids.size(), 1U);
 }
 
 TEST(TlsServer, GarbageInsteadOfAHandshakeClosesAtOnceWithoutASession) {
@@ -246,7 +200,7 @@ TEST(TlsServer, GarbageInsteadOfAHandshakeClosesAtOnceWithoutASession) {
   ::close(fd);
   std::this_thread::sleep_for(50ms);
   const std::lock_guard lock(f.server_seen.mutex);
-  EXPECT_TRUE(f.server_seen.sessions.empty());
+  EXPECT_TRUE(f.server_seen.connection_ids.empty());
 }
 
 TEST(TlsServer, RefusesConnectionsOverThePerAddressCap) {

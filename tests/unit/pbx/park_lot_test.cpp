@@ -100,6 +100,38 @@ TEST(ParkLotTest, RetrieveFreesTheSlotAndEmptySlotsAre404) {
   EXPECT_EQ(lot.ticket_count(), 0U);
 }
 
+// The retriever passes the call on (decision 0041): only a retrieved call whose parties are
+// both there, once; the parkee's side learns the target from status().
+TEST(ParkLotTest, OnlyARetrievedCallIsTransferredAndOnlyOnce) {
+  ParkLot lot = small_lot();
+  auto parked = lot.park(kTenant, 0, "1002", "1001");
+  ASSERT_TRUE(parked);
+  auto waiting = lot.transfer(parked->ticket, "1004");
+  ASSERT_FALSE(waiting);
+  EXPECT_EQ(waiting.error().code, 481) << "a call still parked has no retriever to transfer it";
+  ASSERT_TRUE(lot.retrieve(kTenant, 701, "1003"));
+  EXPECT_TRUE(lot.transfer(parked->ticket, "1004"));
+  EXPECT_EQ(lot.status(parked->ticket)->transfer_target, "1004");
+  auto again = lot.transfer(parked->ticket, "1005");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, 491);
+  EXPECT_EQ(lot.status(parked->ticket)->transfer_target, "1004");
+  // The retriever leaves right after; the parkee's side still finds the target.
+  lot.leave(parked->ticket, ParkSide::kRetriever);
+  ASSERT_TRUE(lot.status(parked->ticket));
+  EXPECT_EQ(lot.status(parked->ticket)->transfer_target, "1004");
+  lot.leave(parked->ticket, ParkSide::kParkee);
+  EXPECT_EQ(lot.ticket_count(), 0U);
+  EXPECT_EQ(lot.transfer(parked->ticket, "1004").error().code, 481);
+
+  auto second = lot.park(kTenant, 0, "1002", "1001");
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(lot.retrieve(kTenant, 701, "1003"));
+  lot.leave(second->ticket, ParkSide::kParkee);
+  EXPECT_EQ(lot.transfer(second->ticket, "1004").error().code, 481) << "the parkee hung up";
+  lot.leave(second->ticket, ParkSide::kRetriever);
+}
+
 TEST(ParkLotTest, TimeoutFreesTheSlotAndBeatsLaterRetrievers) {
   ParkLot lot = small_lot();
   auto parked = lot.park(kTenant, 703, "1002", "1001");

@@ -145,5 +145,37 @@ TEST(ScheduleTest, HolidaysCloseAWorkingDay) {
       make("mon-fri 09:00-17:00", "2026-12-24, 2026-12-25", berlin()).is_open(kChristmasMorning));
 }
 
+TimeZone new_york() {
+  const auto bytes = read_file("/usr/share/zoneinfo/America/New_York");
+  auto zone = TimeZone::from_tzif(bytes);
+  EXPECT_TRUE(zone.ok()) << (zone.ok() ? "" : zone.error().message);
+  return zone.ok() ? *zone : TimeZone{};
+}
+
+// Another zone, another rule (decision 0040): New York springs forward on 2026-03-08 at
+// 07:00 UTC (02:00 EST -> 03:00 EDT), three weeks before Berlin.
+TEST(ScheduleTest, NewYorkOfficeHoursAcrossItsSpringForward) {
+  const CompiledSchedule office = make("mon-fri 09:00-17:00", "", new_york());
+  constexpr std::int64_t kUsSpringForward = 1772953200;
+  const TimeZone zone = new_york();
+  EXPECT_EQ(zone.offset_at(kUsSpringForward - 1), -5 * 3600);
+  EXPECT_EQ(zone.offset_at(kUsSpringForward), -4 * 3600);
+  // Friday 2026-03-06, EST (-5): 13:59:59 UTC is 08:59:59 local, 14:00 UTC is 09:00.
+  EXPECT_FALSE(office.is_open(1772805599));
+  EXPECT_TRUE(office.is_open(1772805600));
+  // Monday 2026-03-09, EDT (-4): 13:00 UTC is already 09:00 local.
+  EXPECT_FALSE(office.is_open(1773061199));
+  EXPECT_TRUE(office.is_open(1773061200));
+}
+
+// A holiday is a local date: 2026-07-04 03:30 UTC is still July 3 in New York (open), 04:30 UTC
+// is July 4 there (closed).
+TEST(ScheduleTest, HolidaysFollowTheLocalDateNotUtc) {
+  const CompiledSchedule always = make("mon-sun 00:00-24:00", "2026-07-04", new_york());
+  EXPECT_TRUE(always.is_open(1783135800));
+  EXPECT_FALSE(always.is_open(1783139400));
+  EXPECT_EQ(always.destination_at(1783139400), "menu:night");
+}
+
 }  // namespace
 }  // namespace parley::pbx

@@ -20,6 +20,8 @@ struct SessionLog {
   std::function<void()> hang_up;
   bool destroyed = false;
   int wakes = 0;
+  std::string connected_party;  // whom the session connects the caller with (a retriever's)
+  std::vector<std::string> transfers;
 };
 
 class EchoSession final : public LocalSession {
@@ -32,6 +34,12 @@ class EchoSession final : public LocalSession {
     return std::string(kSdpParley);
   }
   TimePoint last_media() const override { return created_; }
+  std::string connected_party() const override { return log_.connected_party; }
+  Result<void> transfer(std::string_view target) override {
+    if (target == "1003") return Error{481, "Parked Call Gone"};
+    log_.transfers.emplace_back(target);
+    return {};
+  }
 
  private:
   SessionLog& log_;
@@ -94,6 +102,16 @@ class B2buaLocalTest : protected ApplicationsHolder, public B2buaFixture {
     request.cseq = cseq;
     request.via_branch = "z9hG4bKecho" + std::to_string(cseq) + request.method;
     return request;
+  }
+
+  // A REFER from Alice in the answered call with our tag `tag`; returns what we sent.
+  std::vector<Out> refer(const std::string& tag, std::uint32_t cseq, std::string_view refer_to) {
+    Request request = to_echo("REFER", cseq);
+    request.to += ";tag=" + tag;
+    request.body.clear();
+    request.extra = "Refer-To: " + std::string(refer_to) + "\r\n";
+    from_a(request.text());
+    return drain();
   }
 
   // INVITE to *43, answered; returns our To tag after Alice's ACK.
@@ -325,6 +343,56 @@ TEST_F(B2buaLocalKeepAliveTest, ARefusingApplicationDropsTheChannelAtOnce) {
   from_a(full.text());
   EXPECT_NE(find_status(drain(), a_peer_, 486), nullptr);
   EXPECT_TRUE(channel_.expired());
+}
+
+}  // namespace
+}  // namespace parley::sip::testing
+
+namespace parley::sip::testing {
+namespace {
+
+// A retrieved parked call (decision 0041): the retriever's REFER passes the parked caller on.
+TEST_F(B2buaLocalTest, AConnectedApplicationPassesItsPartyOnWhenTheCallerTransfers) {
+  log_.connected_party = "1005";
+  const std::string tag = answered_call();
+  clock_.advance(std::chrono::seconds(2));
+  auto sent = refer(tag, 2, "<sip:1002@example.com>");
+  ASSERT_EQ(sent.size(), 4U);
+  EXPECT_TRUE(sent[0].is_status(202));
+  ASSERT_TRUE(sent[1].is("NOTIFY"));
+  EXPECT_EQ(sent[1].message.body(), "SIP/2.0 100 Trying\r\n");
+  ASSERT_TRUE(sent[2].is("NOTIFY"));
+  EXPECT_EQ(sent[2].message.body(), "SIP/2.0 200 OK\r\n");
+  EXPECT_NE(sent[2].message.first("Subscription-State").find("terminated"), std::string_view::npos);
+  EXPECT_TRUE(sent[3].is("BYE"));
+  EXPECT_EQ(log_.transfers, std::vector<std::string>{"1002"});
+  EXPECT_EQ(b2bua_.call_count(), 0U);
+  EXPECT_TRUE(log_.destroyed);
+  ASSERT_EQ(records_.records.size(), 1U);
+  EXPECT_EQ(records_.records[0].disposition, store::Disposition::kAnswered);
+  EXPECT_EQ(records_.records[0].hangup_side, store::HangupSide::kCaller);
+}
+
+TEST_F(B2buaLocalTest, TransfersOfAConnectedApplicationAreRefusedCleanly) {
+  log_.connected_party = "1005";
+  const std::string tag = answered_call();
+  const std::pair<std::string_view, int> refusals[] = {
+      {"<sip:1001@example.com>", 403},  // the transferor itself
+      {"<sip:1005@example.com>", 403},  // the party it talks to
+      {"<sip:4711@example.com>", 404},  // no extension
+      {"<sip:2001@other.example>", 403},
+      {"<sip:1002@example.com?Replaces=c%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>", 501},
+      {"<sip:1003@example.com>", 481},  // the session's own refusal
+      {"<mailto:someone@example.com>", 400},
+  };
+  std::uint32_t cseq = 2;
+  for (const auto& [target, status] : refusals) {
+    auto sent = refer(tag, cseq++, target);
+    ASSERT_EQ(sent.size(), 1U) << target;
+    EXPECT_TRUE(sent[0].is_status(status)) << target << " got " << sent[0].message.status_code();
+  }
+  EXPECT_TRUE(log_.transfers.empty());
+  EXPECT_EQ(b2bua_.call_count(), 1U) << "a refused transfer leaves the call up";
 }
 
 }  // namespace

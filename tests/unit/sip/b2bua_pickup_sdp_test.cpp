@@ -91,5 +91,99 @@ TEST(AnswerCrossedOffersTest, RefusalsSayWhy) {
   EXPECT_EQ(broken_relay.error().code, 500);
 }
 
+// What CallMedia::webrtc_offer renders for the callee side (decision 0011).
+const std::string kRelayWebRtcOffer =
+    "v=0\r\no=parley 11 2 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+    "a=ice-lite\r\nm=audio 40000 UDP/TLS/RTP/SAVPF 111 0 101\r\na=rtpmap:111 opus/48000/2\r\n"
+    "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=rtcp-mux\r\na=mid:0\r\n"
+    "a=ice-ufrag:ours\r\na=ice-pwd:ourpasswordourpassword\r\n"
+    "a=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\n"
+    "a=candidate:1 1 UDP 2130706431 10.0.0.1 40000 typ host\r\na=end-of-candidates\r\n";
+
+// A browser picking up: BUNDLE with its own mids, ICE and DTLS of its own.
+const std::string kBrowserPickerOffer =
+    "v=0\r\no=- 99 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE a1 v1\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\nc=IN IP4 0.0.0.0\r\na=mid:a1\r\n"
+    "a=ice-ufrag:brws\r\na=ice-pwd:browserpasswordbrowser1\r\n"
+    "a=fingerprint:sha-256 CC:DD\r\na=setup:actpass\r\na=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:v1\r\n"
+    "a=rtpmap:96 VP8/90000\r\n";
+
+TEST(AnswerCrossedOffersTest, ABrowserPickerGetsOurIceAndDtlsWithItsOwnMids) {
+  EXPECT_EQ(crossed_security(kBrowserPickerOffer), CrossedSecurity::kWebRtc);
+  EXPECT_EQ(crossed_security(offer("m=audio 51000 RTP/AVP 0\r\n")), CrossedSecurity::kPlain);
+  const auto answers = answer_crossed_offers(kRelayWebRtcOffer, kBrowserPickerOffer);
+  ASSERT_TRUE(answers.ok()) << answers.error().message;
+  const std::string& ours = answers->newcomer_answer;
+  EXPECT_TRUE(has(ours, "m=audio 40000 UDP/TLS/RTP/SAVPF 111\r\n")) << ours;
+  EXPECT_TRUE(has(ours, "a=ice-ufrag:ours")) << ours;
+  EXPECT_TRUE(has(ours, "a=fingerprint:sha-256 AA:BB")) << ours;
+  EXPECT_TRUE(has(ours, "a=setup:passive")) << ours;
+  EXPECT_FALSE(has(ours, "a=setup:actpass")) << ours;
+  EXPECT_TRUE(has(ours, "a=mid:a1")) << ours;
+  EXPECT_FALSE(has(ours, "a=mid:0")) << ours;
+  EXPECT_TRUE(has(ours, "a=group:BUNDLE a1\r\n")) << ours;
+  EXPECT_TRUE(has(ours, "a=ice-lite")) << ours;
+  EXPECT_TRUE(has(ours, "m=video 0 ")) << ours;
+  EXPECT_TRUE(has(ours, "a=mid:v1")) << ours;  // a refused stream keeps its mid
+  // As if the browser had answered the relay: its credentials and fingerprint, setup as it
+  // said (actpass: the relay takes the DTLS server role).
+  const std::string& relay = answers->relay_answer;
+  EXPECT_TRUE(has(relay, "a=ice-ufrag:brws")) << relay;
+  EXPECT_TRUE(has(relay, "a=fingerprint:sha-256 CC:DD")) << relay;
+  EXPECT_TRUE(has(relay, "UDP/TLS/RTP/SAVPF 111")) << relay;
+
+  // A browser that waits (setup:passive) is answered active.
+  std::string waiting = kBrowserPickerOffer;
+  waiting.replace(waiting.find("a=setup:actpass"), 15, "a=setup:passive");
+  const auto active = answer_crossed_offers(kRelayWebRtcOffer, waiting);
+  ASSERT_TRUE(active.ok());
+  EXPECT_TRUE(has(active->newcomer_answer, "a=setup:active")) << active->newcomer_answer;
+}
+
+TEST(AnswerCrossedOffersTest, AnSdesPickerAndTheRelayEachGetTheOthersKeyUnderTheirTags) {
+  // CallMedia::sdes_offer's rendering: tag 1 SHA1_80, tag 2 SHA1_32, each with its own key.
+  const std::string relay =
+      "v=0\r\no=parley 11 2 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+      "m=audio 40000 RTP/SAVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:101 telephone-event/8000\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB\r\n"
+      "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJC\r\n";
+  const std::string picker = offer(
+      "m=audio 51000 RTP/SAVP 0\r\n",
+      "a=rtpmap:0 PCMU/8000\r\n"
+      "a=crypto:7 AEAD_AES_256_GCM "
+      "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVzcyBsaW5lIGxlbmd0aA\r\n"
+      "a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:Q0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0ND\r\n");
+  EXPECT_EQ(crossed_security(picker), CrossedSecurity::kSdes);
+  const auto answers = answer_crossed_offers(relay, picker);
+  ASSERT_TRUE(answers.ok()) << answers.error().message;
+  EXPECT_TRUE(has(answers->newcomer_answer, "m=audio 40000 RTP/SAVP 0\r\n"))
+      << answers->newcomer_answer;
+  EXPECT_TRUE(has(answers->newcomer_answer,
+                  "a=crypto:8 AES_CM_128_HMAC_SHA1_32 "
+                  "inline:QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJC\r\n"))
+      << answers->newcomer_answer;
+  EXPECT_FALSE(has(answers->newcomer_answer, "QUFB")) << answers->newcomer_answer;
+  EXPECT_TRUE(has(answers->relay_answer,
+                  "a=crypto:2 AES_CM_128_HMAC_SHA1_32 "
+                  "inline:Q0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0ND\r\n"))
+      << answers->relay_answer;
+  EXPECT_FALSE(has(answers->relay_answer, "crypto:7")) << answers->relay_answer;
+
+  const std::string no_common =
+      offer("m=audio 51000 RTP/SAVP 0\r\n",
+            "a=crypto:1 AEAD_AES_256_GCM inline:"
+            "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVzcyBsaW5lIGxlbmd0aA\r\n");
+  const auto refused = answer_crossed_offers(relay, no_common);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, 488);
+  // A transport other than the relay's rendering is refused too.
+  const auto mismatch = answer_crossed_offers(kRelayOffer, kBrowserPickerOffer);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_EQ(mismatch.error().code, 488);
+}
+
 }  // namespace
 }  // namespace parley::sip

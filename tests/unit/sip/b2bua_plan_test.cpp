@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "b2bua_test_support.hpp"
 
 namespace parley::sip::testing {
@@ -176,6 +180,50 @@ TEST_F(B2buaPlanTest, NobodyRegisteredAnywhereIs480AndARecord) {
   ASSERT_EQ(records_.records.size(), 1U);
   EXPECT_EQ(records_.records[0].callee, "804");
   EXPECT_EQ(b2bua_.call_count(), 0U);
+}
+
+// Constructed before the fixture, which keeps a pointer to it.
+struct CallStatesHolder {
+  struct Recorder final : CallStateListener {
+    void on_call_state(const ExtensionCallState& state) override { states.push_back(state); }
+    std::vector<ExtensionCallState> states;
+  };
+  Recorder recorder_;
+};
+
+class B2buaPlanStatesTest : protected CallStatesHolder, public B2buaFixture {
+ protected:
+  B2buaPlanStatesTest()
+      : B2buaFixture([this](B2buaOptions& options) { options.call_states = &recorder_; }) {
+    routing_.planner = [](const CallTenant& tenant, std::string_view caller,
+                          std::string_view dialled) {
+      if (dialled == "800") {
+        return CallPlan{.stages = {RingStage{{"1002"}, 10s}, RingStage{{"1003", "1002"}, 10s}}};
+      }
+      return FakeRouting{}.CallRouting::plan_call(tenant, caller, dialled);
+    };
+  }
+};
+
+// Pickup placement finds a ring group's call under its members (decision 0041).
+TEST_F(B2buaPlanStatesTest, ARingGroupsRingingReportNamesItsMembers) {
+  Request invite;
+  invite.uri = "sip:800@example.com";
+  invite.to = "<sip:800@example.com>";
+  from_a(invite.text());
+  drain();
+  const auto recipient =
+      std::find_if(recorder_.states.begin(), recorder_.states.end(), [](const auto& state) {
+        return state.direction == CallDirection::kRecipient && state.phase == CallPhase::kRinging;
+      });
+  ASSERT_NE(recipient, recorder_.states.end());
+  EXPECT_EQ(recipient->extension, "800");
+  EXPECT_EQ(recipient->rung_members, (std::vector<std::string>{"1002", "1003"}));
+  const auto caller =
+      std::find_if(recorder_.states.begin(), recorder_.states.end(),
+                   [](const auto& state) { return state.direction == CallDirection::kInitiator; });
+  ASSERT_NE(caller, recorder_.states.end());
+  EXPECT_TRUE(caller->rung_members.empty());
 }
 
 }  // namespace

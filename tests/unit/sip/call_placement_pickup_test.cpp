@@ -7,74 +7,33 @@
 #include <string>
 #include <vector>
 
-#include "protocol/sip/message.hpp"
-#include "sip/call_affinity.hpp"
-#include "sip/call_placement.hpp"
+#include "call_placement_test_support.hpp"
 
-namespace parley::sip {
+namespace parley::sip::testing {
 namespace {
-
-constexpr std::size_t kWorkers = 2;
-constexpr store::TenantId kTenant = 7;
-
-std::string call_id_on(std::size_t worker, std::string_view prefix) {
-  for (int i = 0; i < 1000; ++i) {
-    std::string id = std::string(prefix) + std::to_string(i) + "@phone";
-    if (call_owner(id, kWorkers) == worker) return id;
-  }
-  ADD_FAILURE() << "no Call-ID for worker " << worker;
-  return {};
-}
 
 protocol::sip::Message invite(std::string_view from, std::string_view to_user,
                               std::string_view call_id, std::string_view extra = {}) {
-  const std::string text = "INVITE sip:" + std::string(to_user) +
-                           "@example.com SIP/2.0\r\n"
-                           "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKpick\r\n"
-                           "Max-Forwards: 70\r\n"
-                           "From: <sip:" +
-                           std::string(from) +
-                           "@example.com>;tag=f1\r\n"
-                           "To: <sip:" +
-                           std::string(to_user) +
-                           "@example.com>\r\n"
-                           "Call-ID: " +
-                           std::string(call_id) + "\r\nCSeq: 1 INVITE\r\n" + std::string(extra) +
-                           "Content-Length: 0\r\n\r\n";
-  auto parsed = protocol::sip::parse_message(text);
-  EXPECT_TRUE(parsed.ok()) << text;
-  return std::move(parsed).value();
+  return parse(request("INVITE", from, to_user, call_id, {}, extra));
 }
 
 ExtensionCallState ringing(std::string_view extension, std::string_view dialog_id,
                            CallDirection direction = CallDirection::kRecipient) {
-  ExtensionCallState state;
-  state.tenant = kTenant;
-  state.extension = std::string(extension);
-  state.dialog_id = std::string(dialog_id);
-  state.phase = CallPhase::kRinging;
-  state.direction = direction;
-  return state;
+  return state(extension, dialog_id, CallPhase::kRinging, {}, direction);
 }
 
 class CallPlacementPickupTest : public ::testing::Test {
  protected:
   ManualClock clock_;
-  CallPlacement placement_{CallPlacementOptions{
-      .workers = kWorkers,
-      .clock = clock_,
-      .linger = std::chrono::seconds(32),
-      .tenant_of_host = [](std::string_view host) -> std::optional<store::TenantId> {
-        if (host == "example.com") return kTenant;
-        return std::nullopt;
-      },
-      .pickup_from = [](store::TenantId tenant, std::string_view caller,
-                        std::string_view dialled) -> std::vector<std::string> {
-        EXPECT_EQ(tenant, kTenant);
-        if (dialled == "**1002") return {"1002"};
-        if (dialled == "*8" && caller == "1003") return {"1002", "1004"};
-        return {};
-      }}};
+  CallPlacement placement_{
+      placement_options(clock_,
+                        [](store::TenantId tenant, std::string_view caller,
+                           std::string_view dialled) -> std::vector<std::string> {
+                          EXPECT_EQ(tenant, kTenant);
+                          if (dialled == "**1002") return {"1002"};
+                          if (dialled == "*8" && caller == "1003") return {"1002", "1004"};
+                          return {};
+                        })};
 };
 
 TEST_F(CallPlacementPickupTest, DirectedPickupGoesWhereTheExtensionRings) {
@@ -114,5 +73,24 @@ TEST_F(CallPlacementPickupTest, ReplacesGoesToTheWorkerOfTheNamedDialog) {
   EXPECT_EQ(placement_.route(invite("1005", "1002", other, "Replaces: ;;\r\n")), 0u);
 }
 
+// A ring group's call is reported under the group's number; its members, filed for pickup
+// only, lead a picker to its worker (decision 0041) until it is answered.
+TEST_F(CallPlacementPickupTest, ARingGroupsMembersLeadPickupToItsWorker) {
+  ExtensionCallState group = ringing("6000", "g-r");
+  group.rung_members = {"1002", "1004"};
+  placement_.note(1, group);
+  EXPECT_EQ(placement_.route(invite("1003", "**1002", call_id_on(0, "member"))), 1u);
+  EXPECT_EQ(placement_.route(invite("1003", "*8", call_id_on(0, "members"))), 1u);
+  // A member's own new call is not placed by the group call that rings it.
+  EXPECT_EQ(placement_.route(invite("1002", "1005", call_id_on(0, "own"))), 0u);
+  group.phase = CallPhase::kConfirmed;
+  group.rung_members.clear();
+  placement_.note(1, group);
+  EXPECT_EQ(placement_.route(invite("1003", "**1002", call_id_on(0, "late"))), 0u);
+  group.phase = CallPhase::kTerminated;
+  placement_.note(1, group);
+  EXPECT_EQ(placement_.route(invite("1003", "*8", call_id_on(0, "over"))), 0u);
+}
+
 }  // namespace
-}  // namespace parley::sip
+}  // namespace parley::sip::testing

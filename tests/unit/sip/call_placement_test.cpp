@@ -4,78 +4,15 @@
 
 #include <string>
 
-#include "protocol/sip/message.hpp"
-#include "sip/call_affinity.hpp"
+#include "call_placement_test_support.hpp"
 
-namespace parley::sip {
+namespace parley::sip::testing {
 namespace {
-
-constexpr std::size_t kWorkers = 2;
-constexpr store::TenantId kTenant = 7;
-
-protocol::sip::Message parse(const std::string& text) {
-  auto parsed = protocol::sip::parse_message(text);
-  EXPECT_TRUE(parsed.ok()) << text;
-  return std::move(parsed).value();
-}
-
-// A Call-ID that hashes to `worker`.
-std::string call_id_on(std::size_t worker, std::string_view prefix) {
-  for (int i = 0; i < 1000; ++i) {
-    std::string id = std::string(prefix) + std::to_string(i) + "@phone";
-    if (call_owner(id, kWorkers) == worker) return id;
-  }
-  ADD_FAILURE() << "no Call-ID for worker " << worker;
-  return {};
-}
-
-std::string request(std::string_view method, std::string_view from, std::string_view to_user,
-                    std::string_view call_id, std::string_view to_tag = {}) {
-  std::string text = std::string(method) + " sip:" + std::string(to_user) +
-                     "@example.com SIP/2.0\r\n"
-                     "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK" +
-                     std::to_string(std::hash<std::string_view>{}(call_id) % 100000) +
-                     "\r\n"
-                     "Max-Forwards: 70\r\n"
-                     "From: <sip:" +
-                     std::string(from) +
-                     "@example.com>;tag=f1\r\n"
-                     "To: <sip:" +
-                     std::string(to_user) + "@example.com>" +
-                     (to_tag.empty() ? std::string() : ";tag=" + std::string(to_tag)) +
-                     "\r\n"
-                     "Call-ID: " +
-                     std::string(call_id) +
-                     "\r\n"
-                     "CSeq: 1 " +
-                     std::string(method) +
-                     "\r\n"
-                     "Content-Length: 0\r\n\r\n";
-  return text;
-}
-
-ExtensionCallState state(std::string_view extension, std::string_view dialog_id, CallPhase phase,
-                         std::string_view call_id = {}) {
-  ExtensionCallState s;
-  s.tenant = kTenant;
-  s.extension = std::string(extension);
-  s.dialog_id = std::string(dialog_id);
-  s.phase = phase;
-  s.call_id = std::string(call_id);
-  return s;
-}
 
 class CallPlacementTest : public ::testing::Test {
  protected:
   ManualClock clock_;
-  CallPlacement placement_{CallPlacementOptions{
-      .workers = kWorkers,
-      .clock = clock_,
-      .linger = std::chrono::seconds(32),
-      .tenant_of_host = [](std::string_view host) -> std::optional<store::TenantId> {
-        if (host == "example.com") return kTenant;
-        return std::nullopt;
-      }}};
+  CallPlacement placement_{placement_options(clock_)};
 };
 
 TEST_F(CallPlacementTest, IdlePartiesArePlacedByTheHash) {
@@ -184,4 +121,4 @@ TEST(CallPlacement, OneWorkerOrNoResolverIsTheHash) {
 }
 
 }  // namespace
-}  // namespace parley::sip
+}  // namespace parley::sip::testing

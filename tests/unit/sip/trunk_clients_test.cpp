@@ -336,5 +336,65 @@ TEST_F(TrunkClientsTest, ChangedTrunkIsReplacedAndUnreachableOneIsShownFailed) {
   EXPECT_EQ(clients_.next_deadline(), TimePoint::max());
 }
 
+// RFC 3263 §4.3 (decision 0042): a provider with two SRV targets.
+TrunkClientConfig with_second_target(TrunkClientConfig config) {
+  TrunkTarget second;
+  second.peer = testing::udp_peer();
+  second.peer.remote = *net::SocketAddress::parse("192.0.2.20:5070");
+  second.local_host_port = "192.0.2.1:5060";
+  config.endpoint->alternates.push_back(second);
+  return config;
+}
+
+TEST_F(TrunkClientsTest, RegistrationFailsOverToTheNextTargetAndStaysThere) {
+  clients_.apply({with_second_target(config(std::string(kPassword)))});
+  ASSERT_EQ(registers_sent(), 1U);
+  EXPECT_EQ(transport_.sent.back().to.remote.to_string(), "192.0.2.10:5060");
+  answer_last_with("REGISTER ", 503);
+  // At once to the second target, not after the back-off; the state is still "registering".
+  ASSERT_EQ(registers_sent(), 2U);
+  EXPECT_EQ(transport_.sent.back().to.remote.to_string(), "192.0.2.20:5070");
+  EXPECT_EQ(registration().state, RegistrationState::kRegistering);
+  answer_last_register();     // 401
+  answer_last_register(300);  // 200
+  EXPECT_EQ(registration().state, RegistrationState::kRegistered);
+  // The refresh goes to the target that registered us.
+  run_for(std::chrono::seconds(260));
+  ASSERT_EQ(registers_sent(), 4U);
+  EXPECT_EQ(transport_.sent.back().to.remote.to_string(), "192.0.2.20:5070");
+}
+
+TEST_F(TrunkClientsTest, EveryTargetFailingIsOneFailedAttemptThatStartsOverFromTheFirst) {
+  clients_.apply({with_second_target(config(std::string(kPassword)))});
+  run_for(std::chrono::seconds(33));  // Timer F at the first target: on to the second
+  ASSERT_EQ(registers_sent(), 2U);
+  EXPECT_EQ(transport_.sent.back().to.remote.to_string(), "192.0.2.20:5070");
+  EXPECT_EQ(registration().state, RegistrationState::kRegistering);
+  answer_last_with("REGISTER ", 503);
+  EXPECT_EQ(registration().state, RegistrationState::kFailed);
+  EXPECT_EQ(registration().last_code, 503);
+  EXPECT_EQ(registers_sent(), 2U);  // no third REGISTER before the back-off
+  run_for(std::chrono::seconds(31));
+  ASSERT_EQ(registers_sent(), 3U);
+  EXPECT_EQ(transport_.sent.back().to.remote.to_string(), "192.0.2.10:5060");
+}
+
+TEST_F(TrunkClientsTest, KeepAliveTriesEveryTargetBeforeCountingAFailure) {
+  clients_.apply({with_second_target(config(std::string(kPassword), false, true))});
+  ASSERT_EQ(options_sent(), 1U);
+  answer_last_with("OPTIONS ", 503);  // the first target: at once to the second
+  ASSERT_EQ(options_sent(), 1U);
+  run_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(options_sent(), 2U);
+  EXPECT_EQ(transport_.sent.back().to.remote.to_string(), "192.0.2.20:5070");
+  EXPECT_EQ(clients_.status().at(0).reachability.state, Reachability::kUnknown);
+  answer_last_with("OPTIONS ", 200);
+  EXPECT_EQ(clients_.status().at(0).reachability.state, Reachability::kUp);
+  // The next probe goes to the target that answered.
+  run_for(std::chrono::seconds(30));
+  ASSERT_EQ(options_sent(), 3U);
+  EXPECT_EQ(transport_.sent.back().to.remote.to_string(), "192.0.2.20:5070");
+}
+
 }  // namespace
 }  // namespace parley::sip

@@ -26,6 +26,7 @@
 #include "protocol/stun/message.hpp"
 #include "protocol/stun/writer.hpp"
 #include "support/udp_test_peer.hpp"
+#include "test_browser.hpp"
 #include "webrtc/dtls_endpoint.hpp"
 #include "webrtc/dtls_identity.hpp"
 #include "webrtc/webrtc_leg.hpp"
@@ -39,6 +40,8 @@ namespace stun = protocol::stun;
 using namespace std::chrono_literals;
 using Bytes = std::vector<std::uint8_t>;
 using sip::MediaSide;
+using test::attribute;
+using test::binding_request;
 
 template <typename T>
 T run_on(net::WorkerPool& pool, const std::function<T()>& task) {
@@ -63,60 +66,6 @@ Bytes rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint
   return bytes;
 }
 
-const sdp::Attribute* attribute(const sdp::Media& media, std::string_view name) {
-  for (const auto& item : media.attributes) {
-    if (item.name == name) return &item;
-  }
-  return nullptr;
-}
-
-// What a browser would offer: opus and PCMU over DTLS-SRTP, ICE credentials, actpass.
-std::string browser_offer(std::uint16_t port, const std::string& fingerprint) {
-  return "v=0\r\n"
-         "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
-         "s=-\r\n"
-         "t=0 0\r\n"
-         "a=group:BUNDLE 0 1\r\n"
-         "a=msid-semantic: WMS stream\r\n"
-         "m=audio " +
-         std::to_string(port) +
-         " UDP/TLS/RTP/SAVPF 111 0 126\r\n"
-         "c=IN IP4 127.0.0.1\r\n"
-         "a=rtcp:9 IN IP4 0.0.0.0\r\n"
-         "a=candidate:1 1 udp 2122260223 127.0.0.1 " +
-         std::to_string(port) +
-         " typ host generation 0\r\n"
-         "a=ice-ufrag:brws\r\n"
-         "a=ice-pwd:browserpasswordbrowser1\r\n"
-         "a=ice-options:trickle\r\n"
-         "a=fingerprint:" +
-         fingerprint +
-         "\r\n"
-         "a=setup:actpass\r\n"
-         "a=mid:0\r\n"
-         "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
-         "a=sendrecv\r\n"
-         "a=msid:stream track\r\n"
-         "a=rtcp-mux\r\n"
-         "a=rtpmap:111 opus/48000/2\r\n"
-         "a=rtcp-fb:111 transport-cc\r\n"
-         "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
-         "a=rtpmap:0 PCMU/8000\r\n"
-         "a=rtpmap:126 telephone-event/8000\r\n"
-         "a=ssrc:1111 cname:browser\r\n"
-         "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
-         "c=IN IP4 0.0.0.0\r\n"
-         "a=mid:1\r\n"
-         "a=ice-ufrag:brws\r\n"
-         "a=ice-pwd:browserpasswordbrowser1\r\n"
-         "a=fingerprint:" +
-         fingerprint +
-         "\r\n"
-         "a=setup:actpass\r\n"
-         "a=rtcp-mux\r\n"
-         "a=rtpmap:96 VP8/90000\r\n";
-}
-
 std::string phone_answer(std::uint16_t port) {
   return "v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
          "m=audio " +
@@ -125,33 +74,12 @@ std::string phone_answer(std::uint16_t port) {
          "m=video 0 RTP/AVP 96\r\n";
 }
 
-// A binding request as Chrome sends it to a lite peer: USERNAME "theirs:ours", PRIORITY,
-// ICE-CONTROLLING, USE-CANDIDATE, signed with the lite agent's password.
-Bytes binding_request(const std::string& username, const std::string& password, bool nominate,
-                      std::uint8_t id = 7) {
-  Bytes out(512);
-  stun::TransactionId transaction;
-  transaction.bytes.fill(id);
-  stun::MessageWriter writer(out, stun::MessageClass::kRequest, stun::kMethodBinding, transaction);
-  writer.add_username(username);
-  writer.add_priority(0x6e0001ff);
-  writer.add_ice_controlling(0x1122334455667788ULL);
-  if (nominate) writer.add_use_candidate();
-  writer.add_message_integrity(stun::short_term_key(password));
-  writer.add_fingerprint();
-  out.resize(writer.finish().value());
-  return out;
-}
-
 class WebRtcCallTest : public ::testing::Test {
  protected:
   WebRtcCallTest() : pool_(1), ports_(port_base(), static_cast<std::uint16_t>(port_base() + 49)) {
     auto identity = DtlsIdentity::generate();
     EXPECT_TRUE(identity.ok());
     server_identity_ = std::move(identity).value();
-    auto browser_identity = DtlsIdentity::generate();
-    EXPECT_TRUE(browser_identity.ok());
-    browser_identity_ = std::move(browser_identity).value();
     factory_ = std::make_unique<WebRtcLegFactory>(server_identity_);
     pool_.start();
   }
@@ -175,8 +103,7 @@ class WebRtcCallTest : public ::testing::Test {
       auto created = service_->create(sip::CallMediaInfo{1, "1001", "1002"});
       EXPECT_TRUE(created.ok());
       call_ = std::move(created).value();
-      auto offer = call_->offer(MediaSide::kCaller,
-                                browser_offer(browser_.port(), browser_identity_->fingerprint()));
+      auto offer = call_->offer(MediaSide::kCaller, browser_.offer());
       EXPECT_TRUE(offer.ok()) << offer.error().message;
       relayed_offer_ = *offer;
       auto answered = call_->answer(MediaSide::kCallee, phone_answer(phone_.port()));
@@ -188,77 +115,29 @@ class WebRtcCallTest : public ::testing::Test {
     return parsed.ok() ? *parsed : sdp::SessionDescription{};
   }
 
-  // Runs the ICE check and the DTLS handshake as the browser (DTLS client: we answered passive).
-  void connect_browser(const sdp::SessionDescription& answer) {
-    const sdp::Media& audio = answer.media[0];
-    relay_port_ = audio.port;
-    const std::string ufrag = attribute(audio, "ice-ufrag")->value;
-    password_ = attribute(audio, "ice-pwd")->value;
-    username_ = ufrag + ":brws";
-    browser_.send(relay_port_, binding_request(username_, password_, true));
-    auto response = browser_.receive();
-    ASSERT_TRUE(response.has_value());
-    auto parsed = stun::parse_message(*response);
-    ASSERT_TRUE(parsed.ok());
-    EXPECT_EQ(parsed->message_class, stun::MessageClass::kSuccessResponse);
-    EXPECT_TRUE(stun::verify_message_integrity(*parsed, stun::short_term_key(password_)));
-
-    DtlsEndpointOptions options;
-    options.role = DtlsRole::kClient;
-    options.remote_fingerprint = attribute(audio, "fingerprint")->value;
-    auto endpoint = DtlsEndpoint::create(browser_identity_, options);
-    ASSERT_TRUE(endpoint.ok()) << endpoint.error().message;
-    dtls_.emplace(std::move(endpoint).value());
-    std::vector<Datagram> out;
-    dtls_->start(out);
-    for (int round = 0; round < 20 && dtls_->state() != DtlsState::kConnected; ++round) {
-      for (const Datagram& datagram : out) browser_.send(relay_port_, datagram);
-      out.clear();
-      auto got = browser_.receive(500ms);
-      if (got) {
-        dtls_->receive(*got, out);
-      } else {
-        dtls_->on_timer(out);
-      }
-    }
-    for (const Datagram& datagram : out) browser_.send(relay_port_, datagram);
-    ASSERT_EQ(dtls_->state(), DtlsState::kConnected);
-    auto sessions = dtls_->srtp_sessions();
-    ASSERT_TRUE(sessions.ok());
-    srtp_.emplace(std::move(sessions).value());
-  }
-
   std::uint16_t phone_side_port() const {
     auto relayed = sdp::parse(relayed_offer_);
     EXPECT_TRUE(relayed.ok());
     return relayed.ok() ? relayed->media[0].port : 0;
   }
 
-  Bytes protect(Bytes packet) {
-    const std::size_t size = packet.size();
-    packet.resize(size + kMaxSrtpTrailerBytes);
-    const SrtpResult result = srtp_->outbound.protect_rtp(packet, size);
-    EXPECT_TRUE(result.ok());
-    packet.resize(result.size);
-    return packet;
-  }
-
   net::WorkerPool pool_;
   media::PortPool ports_;
   SteadyClock clock_;
   std::shared_ptr<const DtlsIdentity> server_identity_;
-  std::shared_ptr<const DtlsIdentity> browser_identity_;
   std::unique_ptr<WebRtcLegFactory> factory_;
   std::unique_ptr<media::MediaService> service_;
   std::unique_ptr<sip::CallMedia> call_;
   std::string relayed_offer_;
-  Socket browser_;
+  test::TestBrowser browser_;
   Socket phone_;
   std::uint16_t relay_port_ = 0;
-  std::string username_;
-  std::string password_;
-  std::optional<DtlsEndpoint> dtls_;
-  std::optional<DtlsSrtpSessions> srtp_;
+
+  void connect_browser(const sdp::SessionDescription& answer) {
+    ASSERT_NO_FATAL_FAILURE(browser_.connect(answer));
+    relay_port_ = browser_.far_port();
+  }
+  Bytes protect(Bytes packet) { return browser_.protect(std::move(packet)); }
 };
 
 TEST_F(WebRtcCallTest, AnswersTheBrowserWithIceLiteDtlsAndOneBundledAudioStream) {
@@ -304,7 +183,7 @@ TEST_F(WebRtcCallTest, SrtpFromTheBrowserReachesThePhoneAsRtpAndBack) {
   const std::uint16_t phone_side_port = relayed->media[0].port;
 
   // Browser -> phone: SRTP in, plain PCMU out.
-  browser_.send(relay_port_, protect(rtp_packet(0, 100, 1000, 0xB0B, 0x11)));
+  browser_.socket().send(relay_port_, protect(rtp_packet(0, 100, 1000, 0xB0B, 0x11)));
   auto at_phone = phone_.receive();
   ASSERT_TRUE(at_phone.has_value());
   auto view = rtp::parse_rtp(*at_phone);
@@ -315,13 +194,12 @@ TEST_F(WebRtcCallTest, SrtpFromTheBrowserReachesThePhoneAsRtpAndBack) {
 
   // Phone -> browser: plain in, SRTP out that the browser's session authenticates.
   phone_.send(phone_side_port, rtp_packet(0, 500, 8000, 0xCAFE, 0x22));
-  auto at_browser = browser_.receive();
+  auto at_browser = browser_.socket().receive();
   ASSERT_TRUE(at_browser.has_value());
   EXPECT_NE(at_browser->size(), rtp::kRtpHeaderBytes + 160);  // carries the tag
-  Bytes packet = *at_browser;
-  const SrtpResult clear = srtp_->inbound.unprotect_rtp(packet);
-  ASSERT_TRUE(clear.ok());
-  auto clear_view = rtp::parse_rtp(std::span(packet).first(clear.size));
+  const auto packet = browser_.unprotect(*at_browser);
+  ASSERT_TRUE(packet.has_value());
+  auto clear_view = rtp::parse_rtp(*packet);
   ASSERT_TRUE(clear_view.has_value());
   EXPECT_EQ(clear_view->payload[0], 0x22);
 }
@@ -331,8 +209,9 @@ TEST_F(WebRtcCallTest, ForgedOrUnkeyedMediaNeverReachesThePhone) {
   const sdp::Media& audio = answer.media[0];
   const std::string ufrag = attribute(audio, "ice-ufrag")->value;
   // Before ICE: a binding request with a wrong password is refused (401), no media address.
-  browser_.send(audio.port, binding_request(ufrag + ":brws", "wrongwrongwrongwrongwrong", true));
-  auto refused = browser_.receive();
+  browser_.socket().send(audio.port,
+                         binding_request(ufrag + ":brws", "wrongwrongwrongwrongwrong", true));
+  auto refused = browser_.socket().receive();
   ASSERT_TRUE(refused.has_value());
   auto parsed = stun::parse_message(*refused);
   ASSERT_TRUE(parsed.ok());
@@ -342,13 +221,13 @@ TEST_F(WebRtcCallTest, ForgedOrUnkeyedMediaNeverReachesThePhone) {
   // Tampered SRTP: one payload bit flipped after protection.
   Bytes forged = protect(rtp_packet(0, 101, 1160, 0xB0B, 0x33));
   forged[rtp::kRtpHeaderBytes + 3] ^= 0x01U;
-  browser_.send(relay_port_, forged);
+  browser_.socket().send(relay_port_, forged);
   // Plain RTP on the WebRTC leg: not SRTP, fails authentication.
-  browser_.send(relay_port_, rtp_packet(0, 102, 1320, 0xB0B, 0x44));
+  browser_.socket().send(relay_port_, rtp_packet(0, 102, 1320, 0xB0B, 0x44));
   // Garbage of every RFC 7983 class.
-  browser_.send(relay_port_, Bytes{0x00, 0x01, 0x00, 0x00});
-  browser_.send(relay_port_, Bytes{22, 0xfe, 0xfd, 0, 0, 0, 0});
-  browser_.send(relay_port_, Bytes{0x70, 1, 2, 3});
+  browser_.socket().send(relay_port_, Bytes{0x00, 0x01, 0x00, 0x00});
+  browser_.socket().send(relay_port_, Bytes{22, 0xfe, 0xfd, 0, 0, 0, 0});
+  browser_.socket().send(relay_port_, Bytes{0x70, 1, 2, 3});
   EXPECT_FALSE(phone_.receive(300ms).has_value());
 
   // From another address with valid keys: refused, ICE did not check that address.
@@ -357,7 +236,7 @@ TEST_F(WebRtcCallTest, ForgedOrUnkeyedMediaNeverReachesThePhone) {
   EXPECT_FALSE(phone_.receive(300ms).has_value());
 
   // The real browser still gets through afterwards.
-  browser_.send(relay_port_, protect(rtp_packet(0, 104, 1640, 0xB0B, 0x66)));
+  browser_.socket().send(relay_port_, protect(rtp_packet(0, 104, 1640, 0xB0B, 0x66)));
   auto at_phone = phone_.receive();
   ASSERT_TRUE(at_phone.has_value());
   auto view = rtp::parse_rtp(*at_phone);
@@ -399,7 +278,7 @@ TEST_F(WebRtcCallTest, BrowserGetsOpusAndHearsThePhoneThroughTranscoding) {
     packet.resize(rtp::kRtpHeaderBytes + *size);
     rtp::write_header(packet, 111, frame == 0, static_cast<std::uint16_t>(200 + frame),
                       static_cast<std::uint32_t>(frame * 960), 0xB0B);
-    browser_.send(relay_port_, protect(packet));
+    browser_.socket().send(relay_port_, protect(packet));
     while (auto got = phone_.receive(frame < 24 ? 20ms : 300ms)) {
       auto view = rtp::parse_rtp(*got);
       ASSERT_TRUE(view.has_value());
@@ -425,19 +304,8 @@ TEST_F(WebRtcCallTest, BrowserGetsOpusAndHearsThePhoneThroughTranscoding) {
     rtp::write_header(packet, 0, frame == 0, static_cast<std::uint16_t>(700 + frame),
                       static_cast<std::uint32_t>(frame * 160), 0xCAFE);
     phone_.send(phone_port, packet);
-    while (auto got = browser_.receive(frame < 24 ? 20ms : 300ms)) {
-      Bytes bytes = *got;
-      const SrtpResult clear = srtp_->inbound.unprotect_rtp(bytes);
-      ASSERT_TRUE(clear.ok());
-      auto view = rtp::parse_rtp(std::span(bytes).first(clear.size));
-      ASSERT_TRUE(view.has_value());
-      ASSERT_EQ(view->payload_type, 111);
-      std::vector<std::int16_t> pcm48(5760);
-      auto decoded = (*opus)->decode(view->payload, pcm48);
-      ASSERT_TRUE(decoded.ok());
-      heard_by_browser.insert(heard_by_browser.end(), pcm48.begin(),
-                              pcm48.begin() + static_cast<std::ptrdiff_t>(*decoded));
-    }
+    ASSERT_NO_FATAL_FAILURE(
+        browser_.hear_opus(**opus, heard_by_browser, frame < 24 ? 20ms : 300ms));
   }
   ASSERT_GE(heard_by_browser.size(), 9600U);
   const std::span<const std::int16_t> heard =

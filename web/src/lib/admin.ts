@@ -203,10 +203,10 @@ export function userPart(address: string): string {
 
 export type AdminPage =
   | 'dashboard' | 'extensions' | 'ring-groups' | 'forwarding' | 'rooms' | 'queues' | 'ivrs' | 'schedules'
-  | 'voicemail' | 'calls' | 'recordings' | 'registrations';
+  | 'voicemail' | 'calls' | 'recordings' | 'registrations' | 'devices';
 export const ADMIN_PAGES: readonly AdminPage[] = [
   'dashboard', 'extensions', 'ring-groups', 'forwarding', 'rooms', 'queues', 'ivrs', 'schedules', 'voicemail',
-  'calls', 'recordings', 'registrations',
+  'calls', 'recordings', 'registrations', 'devices',
 ];
 
 /**

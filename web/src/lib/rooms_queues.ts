@@ -9,6 +9,7 @@ export interface ConferenceRoom {
   number: string;
   name: string;
   hasPin: boolean;
+  hasModeratorPin: boolean;
   maxParticipants: number;
 }
 
@@ -42,7 +43,13 @@ export interface Recording {
 export function readConferenceRoom(raw: unknown): ConferenceRoom | null {
   const b = bag(raw);
   if (!b || typeof b.number !== 'string' || b.number === '') return null;
-  return { number: b.number, name: text(b.name), hasPin: b.has_pin === true, maxParticipants: count(b.max_participants) };
+  return {
+    number: b.number,
+    name: text(b.name),
+    hasPin: b.has_pin === true,
+    hasModeratorPin: b.has_moderator_pin === true,
+    maxParticipants: count(b.max_participants),
+  };
 }
 
 export function readCallQueue(raw: unknown): CallQueue | null {
@@ -121,15 +128,46 @@ export interface NewConferenceRoom {
   number: string;
   name: string;
   pin: string;
+  /** Callers who key this in join as moderators (they may mute and remove others). */
+  moderatorPin: string;
   maxParticipants: number | null;
 }
 
-export async function createConferenceRoom(session: Session, domain: string, input: NewConferenceRoom): Promise<void> {
+const PIN = /^\d{4,8}$/;
+
+/**
+ * What the room form can tell before asking the server, by field (the API's names), as the API
+ * checks it: a number, PINs of 4 to 8 digits or none, a moderator PIN unlike the room PIN, a
+ * whole number of participants. The server has the last word (numbers in use, the cap's range).
+ */
+export function conferenceRoomProblems(input: { number: string; pin: string; moderatorPin: string; cap: string }):
+Record<string, string> {
+  const problems: Record<string, string> = {};
+  const pin = input.pin.trim();
+  const moderatorPin = input.moderatorPin.trim();
+  if (input.number.trim() === '') problems.number = 'Enter the room number.';
+  if (pin !== '' && !PIN.test(pin)) problems.pin = 'A PIN is 4 to 8 digits, or leave it empty.';
+  if (moderatorPin !== '' && !PIN.test(moderatorPin)) {
+    problems.moderator_pin = 'A moderator PIN is 4 to 8 digits, or leave it empty.';
+  } else if (moderatorPin !== '' && moderatorPin === pin) {
+    problems.moderator_pin = 'The moderator PIN must differ from the room PIN.';
+  }
+  if (Number.isNaN(wholeNumber(input.cap))) problems.max_participants = 'Enter a whole number, 2 to 128.';
+  return problems;
+}
+
+/** The API body that creates `input` (empty optional fields left out). */
+export function conferenceRoomBody(input: NewConferenceRoom): Record<string, unknown> {
   const body: Record<string, unknown> = { number: input.number.trim() };
   if (input.name.trim()) body.name = input.name.trim();
   if (input.pin.trim()) body.pin = input.pin.trim();
+  if (input.moderatorPin.trim()) body.moderator_pin = input.moderatorPin.trim();
   if (input.maxParticipants !== null) body.max_participants = input.maxParticipants;
-  await call(session, 'POST', roomsPath(domain), body);
+  return body;
+}
+
+export async function createConferenceRoom(session: Session, domain: string, input: NewConferenceRoom): Promise<void> {
+  await call(session, 'POST', roomsPath(domain), conferenceRoomBody(input));
 }
 
 export async function deleteConferenceRoom(session: Session, domain: string, number: string): Promise<void> {

@@ -2,7 +2,8 @@
 // (browser_test.py --tenant-admin: "desk", an admin of parley.local only). First the system
 // admin, over the API, makes a second tenant other.example with room 880 and queue 780. Then
 // the tenant admin opens Conference rooms, sees the API's refusal of 500 participants beside
-// that field, creates room 800 with a PIN; opens Call queues, creates queue 700 (round-robin,
+// that field and the page's refusal of a moderator PIN equal to the room PIN beside that one,
+// creates room 800 with a PIN and a moderator PIN; opens Call queues, creates queue 700 (round-robin,
 // members 1001 and 1002, voicemail fallback) and changes it (members, longest wait); the API
 // reads each back as the page showed it (the PIN never). The other tenant's room and queue
 // answer 404 to the tenant admin (and 200 to the system admin: they exist). The recordings page
@@ -54,7 +55,21 @@ await run('admin: a tenant admin creates a conference room and a call queue', as
   const roomForm = page.getByRole('form', { name: 'New conference room' });
   await roomForm.getByLabel('Number', { exact: true }).fill('800');
   await roomForm.getByLabel('Name').fill('All hands');
-  await roomForm.getByLabel('PIN').fill('2468');
+  await roomForm.getByLabel('PIN', { exact: true }).fill('2468');
+  const moderatorPin = roomForm.getByLabel('Moderator PIN');
+  // Checked in the page as the API checks it: not the room PIN, 4 to 8 digits.
+  await moderatorPin.fill('2468');
+  await roomForm.getByRole('button', { name: 'Create conference room' }).click();
+  const moderatorError = page.locator('#room-moderator-pin-error');
+  await moderatorError.waitFor({ timeout: 5000 });
+  check(/differ/.test(await moderatorError.textContent()),
+    `the moderator PIN error reads "${await moderatorError.textContent()}"`);
+  check(await moderatorPin.getAttribute('aria-invalid') === 'true', 'Moderator PIN is not marked invalid');
+  await moderatorPin.fill('12');
+  await roomForm.getByRole('button', { name: 'Create conference room' }).click();
+  await page.getByText('A moderator PIN is 4 to 8 digits, or leave it empty.').waitFor({ timeout: 5000 });
+  check((await api('/conference-rooms/800')).status === 404, 'a room with a refused moderator PIN was stored');
+  await moderatorPin.fill('13579');
   await roomForm.getByLabel('Most participants').fill('500');
   await roomForm.getByRole('button', { name: 'Create conference room' }).click();
   const capError = page.locator('#room-cap-error');
@@ -70,10 +85,11 @@ await run('admin: a tenant admin creates a conference room and a call queue', as
   const roomRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: '800', exact: true }) });
   await roomRow.waitFor({ timeout: 5000 });
   const roomText = await roomRow.textContent();
-  check(roomText.includes('All hands') && roomText.includes('Required') && roomText.includes('up to 20'),
-    `the room row reads "${roomText}"`);
+  check(roomText.includes('All hands') && roomText.includes('Required') && roomText.includes('Set') &&
+    roomText.includes('up to 20'), `the room row reads "${roomText}"`);
   const room = await api('/conference-rooms/800');
   check(room.status === 200 && room.body.name === 'All hands' && room.body.has_pin === true &&
+    room.body.has_moderator_pin === true && !('moderator_pin' in room.body) &&
     room.body.max_participants === 20 && !('pin' in room.body), `the API has room ${JSON.stringify(room)}`);
   await screenshot(page, 'admin-rooms.png');
 

@@ -47,8 +47,9 @@ export function check(condition, message) {
 /**
  * Chromium with fake devices. `microphone: 'denied'` answers every permission prompt with a
  * denial instead of accepting it, so a page without the permission gets NotAllowedError.
+ * `audioFile` (a 16-bit WAV) is what the fake microphone plays, in a loop.
  */
-export async function launch({ microphone = 'granted' } = {}) {
+export async function launch({ microphone = 'granted', audioFile = null } = {}) {
   mkdirSync(env.artifacts, { recursive: true });
   const acceptPrompts = microphone === 'denied'
     ? ['--deny-permission-prompts']
@@ -68,6 +69,7 @@ export async function launch({ microphone = 'granted' } = {}) {
       '--disable-sync',
       ...acceptPrompts,
       '--use-fake-device-for-media-stream',
+      ...(audioFile ? [`--use-file-for-fake-audio-capture=${audioFile}`] : []),
       '--allow-loopback-in-peer-connection',
       '--ignore-certificate-errors',
       '--autoplay-policy=no-user-gesture-required',

@@ -1,17 +1,50 @@
 import { describe, expect, it } from 'vitest';
 import {
-  callQueueBody, formatBytes, formatDuration, readCallQueue, readConferenceRoom, readRecording, wholeNumber,
+  callQueueBody, conferenceRoomBody, conferenceRoomProblems, formatBytes, formatDuration, readCallQueue, readConferenceRoom, readRecording, wholeNumber,
 } from '../../src/lib/rooms_queues';
 import { adminPageOf } from '../../src/lib/admin';
 
 describe('readConferenceRoom', () => {
   it('reads the API document and never expects the PIN', () => {
-    expect(readConferenceRoom({ number: '800', name: 'Board', has_pin: true, max_participants: 10, created_at: 1 }))
-      .toEqual({ number: '800', name: 'Board', hasPin: true, maxParticipants: 10 });
-    expect(readConferenceRoom({ number: '801', has_pin: 'yes', max_participants: -3 }))
-      .toEqual({ number: '801', name: '', hasPin: false, maxParticipants: 0 });
+    expect(readConferenceRoom({
+      number: '800', name: 'Board', has_pin: true, has_moderator_pin: true, max_participants: 10, created_at: 1,
+    })).toEqual({ number: '800', name: 'Board', hasPin: true, hasModeratorPin: true, maxParticipants: 10 });
+    expect(readConferenceRoom({ number: '801', has_pin: 'yes', has_moderator_pin: 1, max_participants: -3 }))
+      .toEqual({ number: '801', name: '', hasPin: false, hasModeratorPin: false, maxParticipants: 0 });
     expect(readConferenceRoom({ name: 'x' })).toBeNull();
     expect(readConferenceRoom(null)).toBeNull();
+  });
+});
+
+describe('the conference room form', () => {
+  const room = { number: '800', pin: '', moderatorPin: '', cap: '50' };
+
+  it('checks the moderator PIN as the API does: 4 to 8 digits, not the room PIN', () => {
+    expect(conferenceRoomProblems(room)).toEqual({});
+    expect(conferenceRoomProblems({ ...room, pin: '2468', moderatorPin: '13579' })).toEqual({});
+    expect(conferenceRoomProblems({ ...room, moderatorPin: ' 1357 ' })).toEqual({});
+    for (const wrong of ['123', '123456789', '12a4', '-1234', '1 234']) {
+      expect(conferenceRoomProblems({ ...room, moderatorPin: wrong }).moderator_pin, wrong)
+        .toBe('A moderator PIN is 4 to 8 digits, or leave it empty.');
+    }
+    expect(conferenceRoomProblems({ ...room, pin: '2468', moderatorPin: '2468' }))
+      .toEqual({ moderator_pin: 'The moderator PIN must differ from the room PIN.' });
+    expect(conferenceRoomProblems({ ...room, pin: ' 2468', moderatorPin: '2468 ' }).moderator_pin)
+      .toBe('The moderator PIN must differ from the room PIN.');
+    // Each field keeps its own message.
+    expect(conferenceRoomProblems({ number: ' ', pin: '12', moderatorPin: '99', cap: 'x' })).toEqual({
+      number: 'Enter the room number.',
+      pin: 'A PIN is 4 to 8 digits, or leave it empty.',
+      moderator_pin: 'A moderator PIN is 4 to 8 digits, or leave it empty.',
+      max_participants: 'Enter a whole number, 2 to 128.',
+    });
+  });
+
+  it('sends the moderator PIN only when one is given', () => {
+    expect(conferenceRoomBody({ number: ' 800 ', name: '', pin: '', moderatorPin: '', maxParticipants: null }))
+      .toEqual({ number: '800' });
+    expect(conferenceRoomBody({ number: '800', name: 'Board', pin: '2468', moderatorPin: ' 1357 ', maxParticipants: 20 }))
+      .toEqual({ number: '800', name: 'Board', pin: '2468', moderator_pin: '1357', max_participants: 20 });
   });
 });
 

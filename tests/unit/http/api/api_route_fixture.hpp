@@ -54,6 +54,11 @@ class ApiRouteTest : public ::testing::Test {
       api_options.conference_rooms = store_.get();
       api_options.call_queues = store_.get();
       api_options.recordings = store_.get();
+      api_options.devices = store_.get();
+      api_options.unregister = [this](const store::BindingKey& key) {
+        const auto removed = store_->remove_binding(key);
+        return removed && *removed;
+      };
       api_options.recordings_dir = recordings_dir_;
       api_options.ivr = store_.get();
       api_options.voicemail = store_.get();

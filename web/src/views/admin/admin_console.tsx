@@ -17,6 +17,7 @@ import { QueuesPage } from './queues_page';
 import { RecordingsPage } from './recordings_page';
 import { RingGroupsPage } from './ring_groups_page';
 import { RegistrationsPage } from './registrations_page';
+import { DevicesPage } from './devices_page';
 import { SchedulesPage } from './schedules_page';
 import { VoicemailPage } from './voicemail_page';
 
@@ -37,6 +38,7 @@ const PAGE_TITLES: Record<AdminPage, string> = {
   calls: 'Call records',
   recordings: 'Recordings',
   registrations: 'Registrations',
+  devices: 'Devices',
 };
 
 function usePage(): AdminPage {
@@ -161,6 +163,7 @@ function SignedInConsole({ session, onSignedOut }: { session: Session; onSignedO
         {tenant && page === 'calls' && <CallRecordsPage key={tenant} domain={tenant} />}
         {tenant && page === 'recordings' && <RecordingsPage key={tenant} domain={tenant} />}
         {tenant && page === 'registrations' && <RegistrationsPage key={tenant} domain={tenant} />}
+        {tenant && page === 'devices' && <DevicesPage key={tenant} session={session} domain={tenant} />}
       </main>
     </div>
   );

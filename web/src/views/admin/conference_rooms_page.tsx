@@ -1,10 +1,11 @@
-// A tenant's conference rooms: list, create (number, name, optional PIN, participant cap),
-// delete. The PIN is write-only: the list says only whether a room has one. Problem documents
+// A tenant's conference rooms: list, create (number, name, optional PIN and moderator PIN,
+// participant cap), delete. PINs are write-only: the list says only whether a room has them. Problem documents
 // that name a field show their message beside that input.
 import { useState } from 'preact/hooks';
 import type { Session } from '../../lib/api';
 import {
-  createConferenceRoom, deleteConferenceRoom, listConferenceRooms, wholeNumber, type ConferenceRoom,
+  conferenceRoomProblems, createConferenceRoom, deleteConferenceRoom, listConferenceRooms, wholeNumber,
+  type ConferenceRoom,
 } from '../../lib/rooms_queues';
 import { FormError, TextField, useFormState } from './form_state';
 import { ResourcePage, wholeList } from './resource_page';
@@ -23,6 +24,7 @@ export function ConferenceRoomsPage({ session, domain }: Props) {
         { header: 'Number', cell: (room) => room.number },
         { header: 'Name', cell: (room) => room.name || <span class="muted">—</span> },
         { header: 'PIN', cell: (room) => (room.hasPin ? 'Required' : 'None') },
+        { header: 'Moderator PIN', cell: (room) => (room.hasModeratorPin ? 'Set' : 'None') },
         { header: 'Participants', cell: (room) => `up to ${room.maxParticipants}` },
       ]}
       deleteName={(room) => `conference room ${room.number}`}
@@ -33,7 +35,7 @@ export function ConferenceRoomsPage({ session, domain }: Props) {
   );
 }
 
-const FIELDS = ['number', 'name', 'pin', 'max_participants'] as const;
+const FIELDS = ['number', 'name', 'pin', 'moderator_pin', 'max_participants'] as const;
 
 function NewRoomForm({ session, domain, onCreated }: {
   session: Session; domain: string; onCreated: (notice: string) => void;
@@ -41,22 +43,21 @@ function NewRoomForm({ session, domain, onCreated }: {
   const [number, setNumber] = useState('');
   const [name, setName] = useState('');
   const [pin, setPin] = useState('');
+  const [moderatorPin, setModeratorPin] = useState('');
   const [cap, setCap] = useState('50');
   const form = useFormState(FIELDS);
 
   function submit(event: Event) {
     event.preventDefault();
-    const local: Record<string, string> = {};
-    if (number.trim() === '') local.number = 'Enter the room number.';
-    if (pin.trim() !== '' && !/^\d{4,8}$/.test(pin.trim())) local.pin = 'A PIN is 4 to 8 digits, or leave it empty.';
+    const local = conferenceRoomProblems({ number, pin, moderatorPin, cap });
     const participants = wholeNumber(cap);
-    if (Number.isNaN(participants)) local.max_participants = 'Enter a whole number, 2 to 128.';
     void form.submit(local, async () => {
-      await createConferenceRoom(session, domain, { number, name, pin, maxParticipants: participants });
+      await createConferenceRoom(session, domain, { number, name, pin, moderatorPin, maxParticipants: participants });
       onCreated(`Conference room ${number.trim()} was created.`);
       setNumber('');
       setName('');
       setPin('');
+      setModeratorPin('');
     });
   }
 
@@ -68,6 +69,9 @@ function NewRoomForm({ session, domain, onCreated }: {
       <TextField id="room-name" label="Name" value={name} onValue={setName} error={form.errors.name} />
       <TextField id="room-pin" label="PIN" value={pin} onValue={setPin} numeric error={form.errors.pin}
         hint="4 to 8 digits callers key in; empty for none." />
+      <TextField id="room-moderator-pin" label="Moderator PIN" value={moderatorPin} onValue={setModeratorPin} numeric
+        error={form.errors.moderator_pin}
+        hint="4 to 8 digits, unlike the PIN: who keys it in may mute and remove others; empty for none." />
       <TextField id="room-cap" label="Most participants" value={cap} onValue={setCap} numeric
         error={form.errors.max_participants} hint="2 to 128." />
       <FormError message={form.formError} />
