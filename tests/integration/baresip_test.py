@@ -38,6 +38,7 @@ sys.path.insert(0, HERE)
 
 from parley_harness import ParleyServer, provision, report, run_main  # noqa: E402
 from pbx_scenario import checker  # noqa: E402
+from port_probe import free_ports_in  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 
 DOMAIN = "example.com"
@@ -47,12 +48,13 @@ problems, check = checker()
 VERBOSE = bool(os.environ.get("PARLEY_TEST_VERBOSE"))
 
 
-# Fixed ports from this test's own range (32000-32999, beside baresip's RTP ports): a port
-# picked by binding to port 0 and releasing it could be taken by another test's ephemeral
-# socket before baresip or SIPp bound it, which made this test flaky under parallel ctest.
-BARESIP_SIP_PORT = 32901
-BARESIP_CONSOLE_PORT = 32950  # not SIP port + 1: baresip takes that one for SIP over TLS
-SIPP_UAS_PORT = 32960
+# Ports from this test's own range (32900-32999), probed just before each program binds them: the
+# range lies inside Linux's ephemeral ports, so any fixed one could be held by another test's
+# outgoing connection at that moment (it was, once, in CI).
+BARESIP_SIP_PORTS = (32900, 32909)  # baresip also listens for SIP over TLS on the next port
+BARESIP_RTP_PORTS = "32910-32948"
+BARESIP_CONSOLE_PORTS = (32950, 32959)
+SIPP_UAS_PORTS = (32960, 32999)
 
 
 def write_tone(path: str, seconds: float = 10.0) -> None:
@@ -74,8 +76,8 @@ class Baresip:
     def __init__(self, workdir: str, server: tuple[str, int]):
         self.dir = workdir
         os.makedirs(self.dir, exist_ok=True)
-        self.sip_port = BARESIP_SIP_PORT
-        self.cons_port = BARESIP_CONSOLE_PORT
+        self.sip_port = free_ports_in(*BARESIP_SIP_PORTS, tcp=True, neighbour_tcp=True)[0]
+        self.cons_port = free_ports_in(*BARESIP_CONSOLE_PORTS, tcp=True)[0]
         host, port = server
         tone = os.path.join(self.dir, "tone.wav")
         write_tone(tone)
@@ -88,7 +90,7 @@ class Baresip:
             f"audio_source\taufile,{tone}",
             "audio_level\tno",
             "rtp_stats\tno",
-            "rtp_ports\t32910-32948",
+            f"rtp_ports\t{BARESIP_RTP_PORTS}",
             "net_interface\t127.0.0.1",
             f"cons_listen\t127.0.0.1:{self.cons_port}",
             f"module_path\t{MODULES}",
@@ -188,7 +190,7 @@ def probe_default(server, workdir) -> str:
 
 def scenario(server, workdir, data, algorithm: str):
     # 1002 = SIPp UAS, registered from the UAS's own port so Parley routes INVITEs to it.
-    uas_port = SIPP_UAS_PORT
+    uas_port = free_ports_in(*SIPP_UAS_PORTS)[0]
     reg = SipUA(server.udp, "1002", DOMAIN, PASSWORDS["1002"], port=uas_port)
     reply = reg.register(expires=300, algorithm=algorithm)
     reg.close()

@@ -17,7 +17,8 @@ handshake timeout:
      `[trunks] tls_ca_file`) challenges the trunk's REGISTER; Parley registers over TLS with a
      TLS Via and a transport=tls Contact, and the challenge round and the OPTIONS keep-alives
      all use one connection.
-Ports: 52000-52999 (RTP 52100-52199, baresip 52901/52902/52950, RTP 52910-52948, provider 52700).
+Ports: 52000-52999 (RTP 52100-52199, baresip SIP 52900-52909 and console 52950-52959, its RTP 52910-52948,
+provider 52700-52799).
 """
 
 import os
@@ -37,11 +38,12 @@ from baresip_test import Baresip, dump, write_tone  # noqa: E402
 from parley_harness import (HarnessError, ParleyServer, build_request, parse_message,  # noqa: E402
                             report, run_cli, run_main)
 from pbx_scenario import checker, media_config, provisioned, script_arguments  # noqa: E402
+from port_probe import free_ports_in  # noqa: E402
 from tls_peer import TlsPhone, TlsRegistrar, connect_tls, make_certificate, sdp_answer  # noqa: E402
 
 DOMAIN = "example.com"
 PASSWORDS = {"1001": "pw-1001-tls", "1002": "pw-1002-tls"}
-PROVIDER_PORT = 52700
+PROVIDER_PORTS = (52700, 52799)
 TRUNK_USER, TRUNK_PASSWORD = "tlstrunk", "pw-trunk-tls"
 problems, check = checker()
 
@@ -53,7 +55,9 @@ class TlsBaresip(Baresip):
     def __init__(self, workdir: str, server: tuple[str, int], cafile: str):  # noqa: no super
         self.dir = workdir
         os.makedirs(self.dir, exist_ok=True)
-        self.sip_port, self.cons_port = 52901, 52950  # baresip adds TLS on sip_port + 1
+        # Probed just before baresip binds them (see port_probe); baresip adds TLS on sip_port + 1.
+        self.sip_port = free_ports_in(52900, 52909, tcp=True, neighbour_tcp=True)[0]
+        self.cons_port = free_ports_in(52950, 52959, tcp=True)[0]
         tone = os.path.join(self.dir, "tone.wav")
         write_tone(tone)
         modules = "/usr/lib/baresip/modules"
@@ -188,10 +192,11 @@ def defences(server, tmp, data, cafile):
 
 def trunk(parley, tmp, data):
     cert, key = make_certificate(tmp, "provider")
-    registrar = TlsRegistrar(PROVIDER_PORT, cert, key, TRUNK_USER, TRUNK_PASSWORD)
+    provider_port = free_ports_in(*PROVIDER_PORTS, tcp=True)[0]
+    registrar = TlsRegistrar(provider_port, cert, key, TRUNK_USER, TRUNK_PASSWORD)
     try:
         run_cli(parley, data, "trunk", "add", f"tls@{DOMAIN}", "--host", "127.0.0.1", "--port",
-                str(PROVIDER_PORT), "--transport", "tls", "--register", "--username",
+                str(provider_port), "--transport", "tls", "--register", "--username",
                 TRUNK_USER, "--password", TRUNK_PASSWORD, "--expires", "60")
         config = media_config(tmp, 52100, 52199,
                               "[trunks]\nkeepalive_interval_s = 0.3\nregister_retry_min_s = 1\n"
