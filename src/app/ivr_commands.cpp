@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/audio_import.hpp"
 #include "app/cli_leaf.hpp"
 #include "app/serve.hpp"
 #include "store/ivr_store.hpp"
@@ -66,10 +67,14 @@ int ivr_save(const IvrFlags& flags, bool adding) {
   menu.name = target->number;
   if (flags.number) menu.number = *flags.number;
   if (flags.greeting) menu.greeting_text = *flags.greeting;
-  if (flags.wav) {
-    std::error_code error;
-    menu.greeting_wav =
-        flags.wav->empty() ? std::string() : std::filesystem::absolute(*flags.wav, error).string();
+  if (flags.wav && flags.wav->empty()) menu.greeting_wav.clear();
+  if (flags.wav && !flags.wav->empty()) {
+    // Checked and converted now, so a bad file is this command's error, not a warning in the
+    // server's log, and the menu keeps playing after the original moves.
+    const std::string name = "ivr-" + target->tenant.domain + "-" + target->number;
+    auto imported = import_audio(flags.data_dir, name, *flags.wav);
+    if (!imported) return cli_fail("greeting: " + imported.error().message);
+    menu.greeting_wav = imported->path;
   }
   if (flags.timeout) menu.timeout_seconds = *flags.timeout;
   if (flags.attempts) menu.max_attempts = *flags.attempts;
@@ -222,7 +227,10 @@ void menu_options(CLI::App* command, IvrFlags* flags, bool setting) {
   command->add_option("ADDRESS", flags->address, "NAME@DOMAIN, e.g. main@example.com")->required();
   command->add_option("--number", flags->number, "Number callers dial (empty: none)");
   command->add_option("--greeting", flags->greeting, "Greeting text, spoken by espeak-ng");
-  command->add_option("--wav", flags->wav, "Greeting WAV (PCM 16-bit mono), instead of the text")
+  command
+      ->add_option("--audio,--wav", flags->wav,
+                   "Greeting recording instead of the text: WAV (PCM 16-bit mono, 8/16/48 kHz) "
+                   "or Ogg/Opus, checked and copied into the data folder (empty: none)")
       ->type_name("PATH");
   command->add_option("--timeout", flags->timeout, "Seconds to wait for a key (1-60, default 5)");
   command->add_option("--attempts", flags->attempts,

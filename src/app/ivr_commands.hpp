@@ -1,7 +1,7 @@
 #pragma once
 // IVR menus and schedules from the shell (store/ivr_store.hpp, decision 0022):
 //
-//   parley ivr add NAME@DOMAIN [--number N] [--greeting TEXT | --wav PATH] [--timeout S]
+//   parley ivr add NAME@DOMAIN [--number N] [--greeting TEXT | --audio PATH] [--timeout S]
 //                              [--attempts N] [--fallback DEST] [--direct-dial]
 //   parley ivr set NAME@DOMAIN [same options; only those given change] [--no-direct-dial]
 //   parley ivr option NAME@DOMAIN DIGIT DEST      (DEST "-" removes the digit's option)

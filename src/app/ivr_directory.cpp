@@ -47,7 +47,7 @@ Result<void> IvrDirectory::reload(store::Store& store, store::IvrStore& ivr) {
   for (auto& menu : *menus) {
     IvrMenuEntry entry;
     if (!menu.greeting_wav.empty()) {
-      auto clip = media::AudioClip::load_wav(menu.greeting_wav);
+      auto clip = media::AudioClip::load(menu.greeting_wav);
       if (clip) {
         entry.greeting = std::move(clip).value();
       } else {

@@ -217,7 +217,7 @@ class VoicemailMenuSession final : public sip::LocalSession, public media::Local
     queue_.push_back(Item{nullptr, id, true});
     const bool queued = run_job(
         [file = path->second] {
-          auto clip = media::AudioClip::load_wav(file);
+          auto clip = media::AudioClip::load(file);
           if (!clip) spdlog::warn("voicemail message {}: {}", file, clip.error().message);
           return clip ? std::move(clip).value() : nullptr;
         },

@@ -1,14 +1,12 @@
 #include "app/voicemail_service.hpp"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <utility>
 
+#include "app/durable_file.hpp"
 #include "app/voicemail_application.hpp"
 #include "app/voicemail_menu_application.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -18,31 +16,10 @@ namespace {
 
 constexpr std::string_view kGreetingFile = "greeting.wav";
 
-// Writes all of `bytes` to `fd`; false on any error.
-bool write_all(int fd, std::span<const std::uint8_t> bytes) {
-  while (!bytes.empty()) {
-    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    bytes = bytes.subspan(static_cast<std::size_t>(written));
-  }
-  return true;
-}
-
 store::UnixMillis wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-bool fsync_directory(const std::filesystem::path& directory) {
-  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  return synced;
 }
 
 }  // namespace
@@ -195,7 +172,7 @@ DepositCheck VoicemailService::check_deposit(store::TenantId tenant, const std::
       check.full = true;
     }
     if (!settings->greeting_path.empty()) {
-      if (auto greeting = media::AudioClip::load_wav(settings->greeting_path); greeting) {
+      if (auto greeting = media::AudioClip::load(settings->greeting_path); greeting) {
         check.greeting = std::move(greeting).value();
       } else {
         spdlog::warn("voicemail box {}: greeting {}: {}", box, settings->greeting_path,
@@ -258,18 +235,7 @@ Result<void> VoicemailService::save_greeting(store::TenantId tenant, const std::
   std::filesystem::permissions(folder, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, error);
   const std::filesystem::path path = folder / kGreetingFile;
-  const std::filesystem::path part = path.string() + ".part";
-  const int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return make_error(500, "cannot create " + part.string());
-  const bool written = write_all(fd, bytes) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written) {
-    std::filesystem::remove(part, error);
-    return make_error(500, "cannot write " + part.string() + " (disk full?)");
-  }
-  std::filesystem::rename(part, path, error);
-  if (error) return make_error(500, "cannot rename " + part.string() + ": " + error.message());
-  fsync_directory(folder);
+  if (auto written = write_file_durably(path, bytes); !written) return written.error();
   return store_->set_voicemail_greeting(tenant, box, path.string());
 }
 

@@ -7,6 +7,9 @@
 #include <iterator>
 #include <string_view>
 
+#include "media/ogg_opus_reader.hpp"
+#include "media/ogg_stream_reader.hpp"
+
 namespace parley::media {
 namespace {
 
@@ -51,6 +54,24 @@ void put_tag(std::vector<std::uint8_t>& out, std::string_view tag) {
 
 bool supported_rate(std::uint32_t rate) {
   return rate == 8000 || rate == 16000 || rate == 48000;
+}
+
+// The whole file, refused above kMaxFileBytes before anything is read.
+Result<std::vector<std::uint8_t>> read_audio_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
+  if (!file) return make_error(0, path + ": cannot open: " + std::strerror(errno));
+  const std::streamoff size = file.tellg();
+  if (size < 0) return make_error(0, path + ": cannot read its size");
+  if (static_cast<std::size_t>(size) > kMaxFileBytes) {
+    return make_error(
+        0, path + ": file is larger than " + std::to_string(kMaxFileBytes >> 20U) + " MiB");
+  }
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  file.seekg(0);
+  if (!file.read(reinterpret_cast<char*>(bytes.data()), size)) {  // NOLINT byte buffer
+    return make_error(0, path + ": read failed");
+  }
+  return bytes;
 }
 
 Error wav_error(const std::string& what) {
@@ -136,35 +157,38 @@ Result<std::shared_ptr<const AudioClip>> AudioClip::parse_wav(std::span<const st
 Result<std::shared_ptr<const AudioClip>> AudioClip::from_samples(std::vector<std::int16_t> samples,
                                                                  int sample_rate) {
   if (sample_rate <= 0 || !supported_rate(static_cast<std::uint32_t>(sample_rate))) {
-    return wav_error("sample rate " + std::to_string(sample_rate) +
-                     " Hz; supported are 8000, 16000 and 48000 Hz");
+    return make_error(0, "audio: sample rate " + std::to_string(sample_rate) +
+                             " Hz; supported are 8000, 16000 and 48000 Hz");
   }
   const auto rate = static_cast<std::size_t>(sample_rate);
-  if (samples.size() < rate / 50) return wav_error("shorter than one 20 ms frame");
+  if (samples.size() < rate / 50) return make_error(0, "audio: shorter than one 20 ms frame");
   if (samples.size() > rate * kMaxClipSeconds) {
-    return wav_error("longer than " + std::to_string(kMaxClipSeconds) + " s");
+    return make_error(0, "audio: longer than " + std::to_string(kMaxClipSeconds) + " s");
   }
   return std::shared_ptr<const AudioClip>(
       std::make_shared<const AudioClip>(std::move(samples), sample_rate));
 }
 
 Result<std::shared_ptr<const AudioClip>> AudioClip::load_wav(const std::string& path) {
-  std::ifstream file(path, std::ios::binary | std::ios::ate);
-  if (!file) return make_error(0, path + ": cannot open: " + std::strerror(errno));
-  const std::streamoff size = file.tellg();
-  if (size < 0) return make_error(0, path + ": cannot read its size");
-  if (static_cast<std::size_t>(size) > kMaxFileBytes) {
-    return make_error(
-        0, path + ": WAV: file is larger than " + std::to_string(kMaxFileBytes >> 20U) + " MiB");
-  }
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  file.seekg(0);
-  if (!file.read(reinterpret_cast<char*>(bytes.data()), size)) {  // NOLINT byte buffer
-    return make_error(0, path + ": read failed");
-  }
-  auto clip = parse_wav(bytes);
+  auto bytes = read_audio_file(path);
+  if (!bytes) return bytes.error();
+  auto clip = parse_wav(*bytes);
   if (!clip) return make_error(0, path + ": " + clip.error().message);
   return clip;
+}
+
+Result<std::shared_ptr<const AudioClip>> AudioClip::load(const std::string& path) {
+  auto bytes = read_audio_file(path);
+  if (!bytes) return bytes.error();
+  auto clip = parse(*bytes);
+  if (!clip) return make_error(0, path + ": " + clip.error().message);
+  return clip;
+}
+
+Result<std::shared_ptr<const AudioClip>> AudioClip::parse(std::span<const std::uint8_t> bytes) {
+  if (looks_like_ogg(bytes)) return decode_ogg_opus(bytes);
+  if (bytes.size() >= kRiffHeaderBytes && tag_is(bytes, 0, "RIFF")) return parse_wav(bytes);
+  return make_error(0, "neither a WAV (RIFF/WAVE) nor an Ogg/Opus file");
 }
 
 std::vector<std::uint8_t> to_wav_bytes(const AudioClip& clip) {

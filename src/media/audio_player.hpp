@@ -6,7 +6,8 @@
 // into a clip, cutting it into frames at the rate that call's codec needs.
 //
 // Accepted files: RIFF/WAVE, PCM (format 1, or WAVE_FORMAT_EXTENSIBLE with the PCM subformat),
-// 16-bit, mono, 8000, 16000 or 48000 Hz, at least one 20 ms frame and at most kMaxClipSeconds.
+// 16-bit, mono, 8000, 16000 or 48000 Hz; or Ogg/Opus, mono or stereo, decoded to mono 48 kHz
+// (ogg_opus_reader.hpp). At least one 20 ms frame and at most kMaxClipSeconds.
 // Anything else is refused with a message naming what is wrong; a clip is never half-read.
 //
 // Thread-safety: an AudioClip is immutable and may be read by every worker at once; an
@@ -29,9 +30,13 @@ class AudioClip {
  public:
   static constexpr int kMaxClipSeconds = 600;
 
-  // Reads and validates a WAV file (blocking file I/O: call at start-up or off the loops).
+  // Reads and validates a WAV or Ogg/Opus file, told apart by their first bytes (blocking file
+  // I/O and decoding: call at start-up or off the loops).
+  static Result<std::shared_ptr<const AudioClip>> load(const std::string& path);
+  // The same for bytes already in memory (an upload).
+  static Result<std::shared_ptr<const AudioClip>> parse(std::span<const std::uint8_t> bytes);
+  // WAV only.
   static Result<std::shared_ptr<const AudioClip>> load_wav(const std::string& path);
-  // Parses WAV bytes already in memory.
   static Result<std::shared_ptr<const AudioClip>> parse_wav(std::span<const std::uint8_t> bytes);
   // A clip from samples made in the program (the built-in hold music, tests).
   static Result<std::shared_ptr<const AudioClip>> from_samples(std::vector<std::int16_t> samples,

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/os_random.hpp"
+#include "base/token_bucket.hpp"
 #include "media/sdes_negotiation.hpp"
 #include "media/webrtc_sdp.hpp"
 #include "net/worker_pool.hpp"
@@ -504,6 +505,9 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
   void on_dtmf_digit(Leg leg, char digit) override {
     Digits& typed = digits_[static_cast<std::size_t>(leg)];
     const TimePoint now = clock_.now();
+    // A DTMF storm must not become a storm of recordings: digits past a human's pace are not
+    // read as codes, toggles come at most once a second, and a call has a bounded number.
+    if (!typed.budget.take(now)) return;
     if (!typed.text.empty() && now - typed.last > options_.feature_code_gap) typed.text.clear();
     typed.last = now;
     typed.text.push_back(digit);
@@ -512,10 +516,15 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     if (code.empty() || typed.text != code) return;
     typed.text.clear();
     if (!recording_.on_demand) return;
+    if (toggled_ && now - last_toggle_ < kToggleInterval) return;
+    if (!tap_ && on_demand_started_ == kMaxOnDemandRecordings) return;
+    toggled_ = true;
+    last_toggle_ = now;
     if (tap_) {
       stop_recording();
     } else {
       start_recording();
+      ++on_demand_started_;
     }
   }
 
@@ -555,7 +564,12 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
   struct Digits {
     std::string text;
     TimePoint last{};
+    TokenBucket budget{kFeatureDigitsPerSecond, kFeatureDigitBurst};
   };
+  static constexpr double kFeatureDigitsPerSecond = 15;
+  static constexpr double kFeatureDigitBurst = 30;
+  static constexpr auto kToggleInterval = std::chrono::seconds(1);
+  static constexpr int kMaxOnDemandRecordings = 20;
 
   void start_recording() {
     if (options_.recorder == nullptr || tap_) return;
@@ -909,6 +923,9 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
   std::shared_ptr<RecordingTap> tap_;  // set while recording
   std::array<std::optional<TapCodec>, kSides> tap_codecs_;
   std::array<Digits, kSides> digits_;
+  bool toggled_ = false;  // the on-demand code was used in this call
+  TimePoint last_toggle_{};
+  int on_demand_started_ = 0;
   std::array<sdp::Origin, kSides> origins_;
   std::array<std::string, kSides> last_sent_;
   std::array<Cached, kSides> answers_;  // by answering side

@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "base/token_bucket.hpp"
 #include "media/mixer/mixer_encoder.hpp"
 #include "media/mixer/mixer_input.hpp"
 #include "media/rtp_relay.hpp"
@@ -38,6 +39,10 @@ constexpr int kMaxCatchUpFrames = 5;
 // Decoded audio waiting to become whole 20 ms frames: covers the longest ptime we take (120 ms).
 constexpr int kQueueFrames = 6;
 constexpr std::string_view kDigits = "0123456789*#ABCD";
+// Key presses an application hears at most: a burst as long as a pasted number, then faster than
+// any person (an RFC 4733 digit takes at least 40 ms of tone and 40 ms of pause) or auto-dialler.
+constexpr double kDigitsPerSecond = 15;
+constexpr double kDigitBurst = 30;
 
 bool iequals(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -230,7 +235,7 @@ class LocalEndpointImpl final : public LocalEndpoint, public net::DatagramSocket
   bool accept_source(const net::SocketAddress& source, bool negotiated, TimePoint now);
   void on_rtp(const rtp::RtpView& view, const net::SocketAddress& from, TimePoint now);
   void on_secure_datagram(net::ReceivedDatagram& datagram, bool rtcp_port, TimePoint now);
-  void on_event(const rtp::RtpView& view);
+  void on_event(const rtp::RtpView& view, TimePoint now);
   void update_timer();
   void on_tick();
   void send_frame(const net::SocketAddress& destination, TimePoint now);
@@ -280,6 +285,8 @@ class LocalEndpointImpl final : public LocalEndpoint, public net::DatagramSocket
   std::uint32_t event_ssrc_ = 0;
   std::uint32_t event_timestamp_ = 0;
   bool event_ended_ = false;
+  bool event_dropped_ = false;  // over the digit budget: its end is not reported either
+  TokenBucket digit_budget_{kDigitsPerSecond, kDigitBurst};
 
   OutgoingStream stream_;
   std::optional<std::chrono::steady_clock::time_point> due_;
@@ -658,7 +665,7 @@ void LocalEndpointImpl::on_rtp(const rtp::RtpView& view, const net::SocketAddres
   ++stats_.rtp_received;
   last_media_ = now;
   if (event) {
-    on_event(view);
+    on_event(view, now);
     return;
   }
   if (listener_.on_payload(view.sequence, view.timestamp, view.payload)) return;
@@ -667,7 +674,7 @@ void LocalEndpointImpl::on_rtp(const rtp::RtpView& view, const net::SocketAddres
   while (input_ != nullptr && input_->take(in_frame_)) listener_.on_audio(in_frame_);
 }
 
-void LocalEndpointImpl::on_event(const rtp::RtpView& view) {
+void LocalEndpointImpl::on_event(const rtp::RtpView& view, TimePoint now) {
   const auto parsed = rtp::parse_telephone_event(view.payload);
   if (!parsed || parsed->event >= kDigits.size()) {
     ++stats_.dropped_payload;
@@ -686,8 +693,16 @@ void LocalEndpointImpl::on_event(const rtp::RtpView& view) {
     event_ssrc_ = view.ssrc;
     event_timestamp_ = timestamp;
     event_ended_ = false;
+    // A storm of key presses (a fuzzer, a broken phone, an attacker) reaches no application:
+    // menus, PINs and conference controls see at most a human's pace.
+    event_dropped_ = !digit_budget_.take(now);
+    if (event_dropped_) {
+      ++stats_.dropped_dtmf;
+      return;
+    }
     listener_.on_dtmf(DtmfDigit{digit, false, {}});
   }
+  if (event_dropped_) return;
   if (parsed->end && !event_ended_) {
     event_ended_ = true;
     const auto ms = std::chrono::milliseconds(std::int64_t{parsed->duration} * 1000 /

@@ -108,6 +108,7 @@ struct LocalEndpointStats {
   std::uint64_t frames_decoded = 0;
   std::uint64_t frames_concealed = 0;
   std::uint64_t send_failures = 0;  // refused by the kernel
+  std::uint64_t dropped_dtmf = 0;   // key presses over the rate limit (a DTMF storm)
   // Ticks with nothing sent because a secure leg has no keys yet (DTLS handshake).
   std::uint64_t unprotected_frames = 0;
   std::optional<net::SocketAddress> latched;

@@ -12,15 +12,12 @@
 #include <map>
 #include <span>
 
+#include "fuzz_require.hpp"
 #include "media/mixer/conference_mixer.hpp"
 
 namespace media = parley::media;
 
 namespace {
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 const std::array<media::CodecSpec, 4> kCodecs = {
     {{"PCMU", 8000, 1, ""}, {"PCMA", 8000, 1, ""}, {"G722", 8000, 1, ""}, {"opus", 48000, 2, ""}}};
@@ -28,8 +25,8 @@ const std::array<media::CodecSpec, 4> kCodecs = {
 class Checker : public media::ConferenceMixer::Listener {
  public:
   void on_mixed(media::ParticipantId id, const media::EncodedFrame& frame) override {
-    require(!frame.payload.empty() && frame.payload.size() <= 1500);
-    require(frame.samples == 160 || frame.samples == 960);
+    fuzz::require(!frame.payload.empty() && frame.payload.size() <= 1500);
+    fuzz::require(frame.samples == 160 || frame.samples == 960);
     ++received[id];
   }
   std::map<media::ParticipantId, int> received;
@@ -65,14 +62,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_participants = 3;
   options.max_speakers = 2;
   auto made = media::ConferenceMixer::create(options, checker);
-  require(made.ok());
+  fuzz::require(made.ok());
   media::ConferenceMixer& mixer = *made.value();
   const std::uint8_t choice = reader.byte();
   std::array<media::ParticipantId, 3> ids{};
   std::array<bool, 3> muted{};
   for (std::size_t i = 0; i < ids.size(); ++i) {
     auto id = mixer.join(kCodecs[(choice >> (2 * i)) & 3U]);
-    require(id.ok());
+    fuzz::require(id.ok());
     ids[i] = id.value();
   }
   int ticks = 0;
@@ -83,8 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         checker.received.clear();
         mixer.tick();
         ++ticks;
-        for (const auto id : ids) require(checker.received[id] == 1);
-        require(checker.received.size() == ids.size());
+        for (const auto id : ids) fuzz::require(checker.received[id] == 1);
+        fuzz::require(checker.received.size() == ids.size());
         break;
       case 1: {
         const std::size_t who = reader.byte() % ids.size();
@@ -103,15 +100,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       default: {
         const std::size_t who = reader.byte() % ids.size();
         mixer.leave(ids[who]);
-        require(!mixer.contains(ids[who]));
+        fuzz::require(!mixer.contains(ids[who]));
         auto id = mixer.join(kCodecs[reader.byte() & 3U]);
-        require(id.ok());
+        fuzz::require(id.ok());
         ids[who] = id.value();
         muted[who] = false;
         break;
       }
     }
   }
-  require(mixer.stats().ticks == static_cast<std::uint64_t>(ticks));
+  fuzz::require(mixer.stats().ticks == static_cast<std::uint64_t>(ticks));
   return 0;
 }

@@ -13,15 +13,12 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_require.hpp"
 #include "webrtc/dtls_endpoint.hpp"
 
 namespace webrtc = parley::webrtc;
 
 namespace {
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 const std::shared_ptr<const webrtc::DtlsIdentity>& identity(bool client) {
   static const auto server_identity = *webrtc::DtlsIdentity::generate();
@@ -35,12 +32,12 @@ webrtc::DtlsEndpoint make(webrtc::DtlsRole role) {
   const bool client = role == webrtc::DtlsRole::kClient;
   options.remote_fingerprint = identity(!client)->fingerprint();
   auto endpoint = webrtc::DtlsEndpoint::create(identity(client), options);
-  require(endpoint.ok());
+  fuzz::require(endpoint.ok());
   return std::move(*endpoint);
 }
 
 void check_sent(const std::vector<webrtc::Datagram>& sent) {
-  for (const auto& datagram : sent) require(!datagram.empty() && datagram.size() <= 1200);
+  for (const auto& datagram : sent) fuzz::require(!datagram.empty() && datagram.size() <= 1200);
 }
 
 }  // namespace
@@ -83,11 +80,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   if (server.state() == webrtc::DtlsState::kConnected) {
     // Only the genuine client holds the key behind the expected fingerprint.
-    require((flags & 1U) != 0);
-    require(server.srtp_profile().has_value());
-    require(server.srtp_sessions().ok());
+    fuzz::require((flags & 1U) != 0);
+    fuzz::require(server.srtp_profile().has_value());
+    fuzz::require(server.srtp_sessions().ok());
   }
-  if (server.state() == webrtc::DtlsState::kFailed) require(server.failure().has_value());
+  if (server.state() == webrtc::DtlsState::kFailed) fuzz::require(server.failure().has_value());
   std::vector<webrtc::Datagram> closing;
   server.close(closing);
   check_sent(closing);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <span>
 
+#include "fuzz_require.hpp"
 #include "media/rtcp_reporter.hpp"
 #include "protocol/rtp/rtcp_report.hpp"
 #include "protocol/rtp/rtp_packet.hpp"
@@ -15,10 +16,6 @@
 namespace rtp = parley::protocol::rtp;
 
 namespace {
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 bool same(const rtp::ReportBlock& a, const rtp::ReportBlock& b) {
   return a.ssrc == b.ssrc && a.fraction_lost == b.fraction_lost &&
@@ -32,8 +29,8 @@ bool same(const rtp::ReportBlock& a, const rtp::ReportBlock& b) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> input(data, size);
   if (const auto reports = rtp::parse_rtcp_reports(input)) {
-    require(rtp::valid_rtcp(input));
-    require(reports->block_count <= rtp::kMaxReportBlocks);
+    fuzz::require(rtp::valid_rtcp(input));
+    fuzz::require(reports->block_count <= rtp::kMaxReportBlocks);
     rtp::OutgoingReport again;
     again.ssrc = reports->sender_ssrc;
     again.sender = reports->sender;
@@ -41,14 +38,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     again.cname = "fuzz";
     std::array<std::uint8_t, 1024> out{};
     const std::size_t written = rtp::write_rtcp_report(out, again);
-    require(written > 0);
+    fuzz::require(written > 0);
     const auto back = rtp::parse_rtcp_reports(std::span<const std::uint8_t>(out.data(), written));
-    require(back.has_value() && back->has_cname);
-    require(back->sender_ssrc == reports->sender_ssrc);
-    require(back->sender.has_value() == reports->sender.has_value());
-    require(back->block_count == reports->block_count);
+    fuzz::require(back.has_value() && back->has_cname);
+    fuzz::require(back->sender_ssrc == reports->sender_ssrc);
+    fuzz::require(back->sender.has_value() == reports->sender.has_value());
+    fuzz::require(back->block_count == reports->block_count);
     for (std::size_t i = 0; i < back->block_count; ++i) {
-      require(same(back->blocks[i], reports->blocks[i]));
+      fuzz::require(same(back->blocks[i], reports->blocks[i]));
     }
   }
 
@@ -68,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::array<std::uint8_t, 128> report{};
   const std::size_t written =
       reporter.write_report(report, start + std::chrono::seconds(5), 0, 9, 8000, "c");
-  require(written > 0 &&
-          rtp::parse_rtcp_reports(std::span<const std::uint8_t>(report.data(), written)));
+  fuzz::require(written > 0 &&
+                rtp::parse_rtcp_reports(std::span<const std::uint8_t>(report.data(), written)));
   return 0;
 }

@@ -12,28 +12,26 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_require.hpp"
 #include "protocol/sdp/crypto_attribute.hpp"
 
 namespace sdp = parley::protocol::sdp;
 
 namespace {
 
-void require(bool condition) {
-  if (!condition) std::abort();
-}
-
 void check_accepted(const sdp::CryptoAttribute& attribute) {
-  require(!attribute.keys.empty() && attribute.keys.size() <= sdp::kMaxCryptoKeys);
-  require(attribute.session_params.size() <= sdp::kMaxCryptoSessionParams);
-  require(attribute.tag <= 999999999U);
+  fuzz::require(!attribute.keys.empty() && attribute.keys.size() <= sdp::kMaxCryptoKeys);
+  fuzz::require(attribute.session_params.size() <= sdp::kMaxCryptoSessionParams);
+  fuzz::require(attribute.tag <= 999999999U);
   const std::size_t wanted =
       sdp::crypto_key_bytes(attribute.suite) + sdp::crypto_salt_bytes(attribute.suite);
   for (const auto& key : attribute.keys) {
-    require(key.size == wanted);
-    require(key.master_key(attribute.suite).size() + key.master_salt(attribute.suite).size() ==
-            wanted);
-    if (key.lifetime) require(*key.lifetime >= 1 && *key.lifetime <= (std::uint64_t{1} << 48));
-    if (key.mki) require(key.mki_length >= 1 && key.mki_length <= 128);
+    fuzz::require(key.size == wanted);
+    fuzz::require(
+        key.master_key(attribute.suite).size() + key.master_salt(attribute.suite).size() == wanted);
+    if (key.lifetime)
+      fuzz::require(*key.lifetime >= 1 && *key.lifetime <= (std::uint64_t{1} << 48));
+    if (key.mki) fuzz::require(key.mki_length >= 1 && key.mki_length <= 128);
   }
 }
 
@@ -43,23 +41,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto parsed = sdp::parse_crypto(text);
   if (!parsed.ok()) {
-    require(parsed.error().code == 400);
-    require(!parsed.error().message.empty());
+    fuzz::require(parsed.error().code == 400);
+    fuzz::require(!parsed.error().message.empty());
   } else {
     check_accepted(*parsed);
     const std::string once = sdp::serialise_crypto(*parsed);
     auto again = sdp::parse_crypto(once);
-    require(again.ok());
+    fuzz::require(again.ok());
     check_accepted(*again);
-    require(sdp::serialise_crypto(*again) == once);
+    fuzz::require(sdp::serialise_crypto(*again) == once);
   }
 
   const auto bytes = std::span<const std::uint8_t>(data, std::min<std::size_t>(size, 256));
   const std::string encoded = sdp::encode_base64(bytes);
   std::array<std::uint8_t, 256> decoded{};
   auto length = sdp::decode_base64(encoded, decoded);
-  require(length.ok() && *length == bytes.size());
-  require(std::equal(bytes.begin(), bytes.end(), decoded.begin()));
+  fuzz::require(length.ok() && *length == bytes.size());
+  fuzz::require(std::equal(bytes.begin(), bytes.end(), decoded.begin()));
   (void)sdp::decode_base64(text, decoded);  // arbitrary text: an error or bytes, never a crash
   return 0;
 }

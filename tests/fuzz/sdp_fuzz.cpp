@@ -10,29 +10,26 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_require.hpp"
 #include "protocol/sdp/session_description.hpp"
 
 namespace sdp = parley::protocol::sdp;
 
 namespace {
 
-void require(bool condition) {
-  if (!condition) std::abort();
-}
-
 void check_limits(const sdp::SessionDescription& sd) {
-  require(sd.media.size() <= sdp::kMaxMedia);
+  fuzz::require(sd.media.size() <= sdp::kMaxMedia);
   std::size_t attributes = sd.attributes.size() + (sd.direction ? 1 : 0);
   for (const sdp::Media& m : sd.media) {
-    require(m.formats.size() + m.raw_formats.size() <= sdp::kMaxFormats);
-    require(m.formats.empty() || m.raw_formats.empty());
+    fuzz::require(m.formats.size() + m.raw_formats.size() <= sdp::kMaxFormats);
+    fuzz::require(m.formats.empty() || m.raw_formats.empty());
     attributes += m.attributes.size();
     for (const sdp::Format& f : m.formats) {
-      require(f.payload_type >= 0 && f.payload_type <= 127);
-      require(m.find_format(f.payload_type) == &f);  // payload types are distinct
+      fuzz::require(f.payload_type >= 0 && f.payload_type <= 127);
+      fuzz::require(m.find_format(f.payload_type) == &f);  // payload types are distinct
     }
   }
-  require(attributes <= sdp::kMaxAttributes);
+  fuzz::require(attributes <= sdp::kMaxAttributes);
 }
 
 void exercise_helpers(const sdp::SessionDescription& sd) {
@@ -40,10 +37,10 @@ void exercise_helpers(const sdp::SessionDescription& sd) {
     const sdp::Media& m = sd.media[i];
     (void)sd.connection_for(i);
     const sdp::Direction d = m.effective_direction(sd.direction);
-    require(sdp::reverse(sdp::reverse(d)) == d);
-    require(sdp::sends(d) == sdp::receives(sdp::reverse(d)));
+    fuzz::require(sdp::reverse(sdp::reverse(d)) == d);
+    fuzz::require(sdp::sends(d) == sdp::receives(sdp::reverse(d)));
     for (const sdp::Format& f : m.formats) {
-      if (!f.encoding.empty()) require(sdp::same_codec(f, f));
+      if (!f.encoding.empty()) fuzz::require(sdp::same_codec(f, f));
     }
   }
 }
@@ -54,8 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   auto first = sdp::parse(bytes);
   if (!first.ok()) {
-    require(first.error().code == 400);
-    require(!first.error().message.empty());
+    fuzz::require(first.error().code == 400);
+    fuzz::require(!first.error().message.empty());
     return 0;
   }
   check_limits(*first);
@@ -63,9 +60,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text = sdp::serialise(*first);
   if (text.size() > sdp::kMaxBytes) return 0;
   auto second = sdp::parse(text);
-  require(second.ok());
+  fuzz::require(second.ok());
   check_limits(*second);
-  require(second->media.size() == first->media.size());
-  require(sdp::serialise(*second) == text);
+  fuzz::require(second->media.size() == first->media.size());
+  fuzz::require(sdp::serialise(*second) == text);
   return 0;
 }

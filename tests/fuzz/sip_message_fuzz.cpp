@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_require.hpp"
 #include "protocol/sip/framer.hpp"
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/message.hpp"
@@ -20,10 +21,6 @@ namespace sip = parley::protocol::sip;
 
 namespace {
 
-void require(bool condition) {
-  if (!condition) std::abort();
-}
-
 void check_round_trip(const sip::Message& m) {
   sip::ParseLimits roomy;
   roomy.max_message_bytes = 1u << 22;
@@ -31,18 +28,18 @@ void check_round_trip(const sip::Message& m) {
   roomy.max_header_fields = 1u << 16;
   const std::string text = sip::serialise(m);
   auto again = sip::parse_message(text, roomy);
-  require(again.ok());
-  require(again->is_request() == m.is_request());
-  require(again->method_text() == m.method_text());
-  require(again->request_uri() == m.request_uri());
-  require(again->status_code() == m.status_code());
-  require(again->reason_phrase() == m.reason_phrase());
-  require(again->headers().size() == m.headers().size());
+  fuzz::require(again.ok());
+  fuzz::require(again->is_request() == m.is_request());
+  fuzz::require(again->method_text() == m.method_text());
+  fuzz::require(again->request_uri() == m.request_uri());
+  fuzz::require(again->status_code() == m.status_code());
+  fuzz::require(again->reason_phrase() == m.reason_phrase());
+  fuzz::require(again->headers().size() == m.headers().size());
   for (std::size_t i = 0; i < m.headers().size(); ++i) {
-    require(again->name(again->headers()[i]) == m.name(m.headers()[i]));
-    require(again->value(again->headers()[i]) == m.value(m.headers()[i]));
+    fuzz::require(again->name(again->headers()[i]) == m.name(m.headers()[i]));
+    fuzz::require(again->value(again->headers()[i]) == m.value(m.headers()[i]));
   }
-  require(again->body() == m.body());
+  fuzz::require(again->body() == m.body());
 }
 
 void exercise_fields(const sip::Message& m) {
@@ -77,10 +74,10 @@ void exercise_fields(const sip::Message& m) {
     options.content_type = "text/plain";
     options.body = "body";
     auto response = sip::parse_message(sip::build_response(m, options));
-    require(response.ok());
-    require(response->call_id() == m.call_id());
-    require(response->cseq_number() == m.cseq_number());
-    require(response->body() == "body");
+    fuzz::require(response.ok());
+    fuzz::require(response->call_id() == m.call_id());
+    fuzz::require(response->cseq_number() == m.cseq_number());
+    fuzz::require(response->body() == "body");
   }
 }
 
@@ -126,11 +123,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint32_t seed = static_cast<std::uint32_t>(size * 2654435761u);
   const auto whole = frame(bytes, seed, false);
   const auto pieces = frame(bytes, seed, true);
-  require(whole.size() == pieces.size());
+  fuzz::require(whole.size() == pieces.size());
   for (std::size_t i = 0; i < whole.size(); ++i) {
-    require(whole[i].kind == pieces[i].kind);
-    require(whole[i].message == pieces[i].message);
-    require(whole[i].code == pieces[i].code);
+    fuzz::require(whole[i].kind == pieces[i].kind);
+    fuzz::require(whole[i].message == pieces[i].message);
+    fuzz::require(whole[i].code == pieces[i].code);
   }
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <span>
 #include <string_view>
 
+#include "fuzz_require.hpp"
 #include "protocol/stun/demux.hpp"
 #include "protocol/stun/ice_lite.hpp"
 #include "protocol/stun/integrity.hpp"
@@ -18,10 +19,6 @@
 namespace stun = parley::protocol::stun;
 
 namespace {
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 constexpr std::string_view kKey = "fuzzing-password-0123";
 
@@ -64,15 +61,15 @@ void check_raw_round_trip(const stun::MessageView& message) {
   const bool fits =
       copied + 2 <= stun::kMaxAttributes && copied_bytes + 32 <= stun::kMaxMessageBytes;
   const auto size = writer.finish();
-  require(size.ok() == fits);
+  fuzz::require(size.ok() == fits);
   if (!fits) return;
 
   const auto again = stun::parse_message(std::span<const std::uint8_t>(buffer.data(), *size));
-  require(again.ok());
-  require(same_fields(message, *again));
-  require(again->unknown_required_count == message.unknown_required_count);
-  require(stun::verify_message_integrity(*again, stun::short_term_key(kKey)));
-  require(stun::verify_fingerprint(*again));
+  fuzz::require(again.ok());
+  fuzz::require(same_fields(message, *again));
+  fuzz::require(again->unknown_required_count == message.unknown_required_count);
+  fuzz::require(stun::verify_message_integrity(*again, stun::short_term_key(kKey)));
+  fuzz::require(stun::verify_fingerprint(*again));
 }
 
 // Writes the decoded fields back with the typed writer methods.
@@ -96,28 +93,30 @@ void check_typed_round_trip(const stun::MessageView& message) {
   // message is never larger than the original plus FINGERPRINT.
   const auto size = writer.finish();
   if (!size.ok()) {
-    require(message.bytes.size() + 8 > stun::kMaxMessageBytes);
+    fuzz::require(message.bytes.size() + 8 > stun::kMaxMessageBytes);
     return;
   }
   const auto again = stun::parse_message(std::span<const std::uint8_t>(buffer.data(), *size));
-  require(again.ok());
-  require(same_fields(message, *again));
-  require(again->unknown_required_count == 0);
-  require(stun::verify_fingerprint(*again));
+  fuzz::require(again.ok());
+  fuzz::require(same_fields(message, *again));
+  fuzz::require(again->unknown_required_count == 0);
+  fuzz::require(stun::verify_fingerprint(*again));
 }
 
 void check_views(std::span<const std::uint8_t> input, const stun::MessageView& message) {
-  require(message.bytes.data() == input.data() && message.bytes.size() == input.size());
+  fuzz::require(message.bytes.data() == input.data() && message.bytes.size() == input.size());
   for (const auto& text : {message.username, message.software, message.realm, message.nonce}) {
-    if (text) require(inside(input, text->data(), text->size()));
+    if (text) fuzz::require(inside(input, text->data(), text->size()));
   }
   if (message.error_code) {
-    require(message.error_code->code >= 300 && message.error_code->code <= 699);
-    require(inside(input, message.error_code->reason.data(), message.error_code->reason.size()));
+    fuzz::require(message.error_code->code >= 300 && message.error_code->code <= 699);
+    fuzz::require(
+        inside(input, message.error_code->reason.data(), message.error_code->reason.size()));
   }
-  require(inside(input, message.unknown_attributes.data(), message.unknown_attributes.size()));
-  require(message.unknown_required().size() <= stun::kMaxUnknownAttributes);
-  if (message.fingerprint_at) require(*message.fingerprint_at + 8 == input.size());
+  fuzz::require(
+      inside(input, message.unknown_attributes.data(), message.unknown_attributes.size()));
+  fuzz::require(message.unknown_required().size() <= stun::kMaxUnknownAttributes);
+  if (message.fingerprint_at) fuzz::require(*message.fingerprint_at + 8 == input.size());
   (void)stun::verify_fingerprint(message);
   (void)stun::verify_message_integrity(message, stun::short_term_key(kKey));
 }
@@ -129,15 +128,15 @@ void check_responder(std::span<const std::uint8_t> input) {
   const auto result = stun::answer_binding_request(input, source, credentials, response);
   const bool sends = result.action == stun::IceAction::kSendSuccess ||
                      result.action == stun::IceAction::kSendError;
-  require(sends == (result.response_size > 0));
+  fuzz::require(sends == (result.response_size > 0));
   if (!sends) return;
   const auto answer =
       stun::parse_message(std::span<const std::uint8_t>(response.data(), result.response_size));
-  require(answer.ok());
-  require(stun::verify_fingerprint(*answer));
+  fuzz::require(answer.ok());
+  fuzz::require(stun::verify_fingerprint(*answer));
   if (result.action == stun::IceAction::kSendSuccess) {
-    require(answer->xor_mapped_address == source);
-    require(stun::verify_message_integrity(*answer, stun::short_term_key(kKey)));
+    fuzz::require(answer->xor_mapped_address == source);
+    fuzz::require(stun::verify_message_integrity(*answer, stun::short_term_key(kKey)));
   }
 }
 
@@ -150,14 +149,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t walked = 0;
   stun::AttributeCursor cursor(input);
   while (cursor.next()) ++walked;
-  require(walked <= size / 4);
+  fuzz::require(walked <= size / 4);
 
   const auto message = stun::parse_message(input);
-  require(message.ok() == false || stun::looks_like_stun(input));
+  fuzz::require(message.ok() == false || stun::looks_like_stun(input));
   if (message.ok()) {
     // Methods 0x100..0xFFF are reserved so that STUN's first byte stays 0..3 (RFC 7983 §7);
     // the parser itself accepts them.
-    require(stun::classify_packet(input) == stun::PacketKind::kStun || message->method >= 0x100);
+    fuzz::require(stun::classify_packet(input) == stun::PacketKind::kStun ||
+                  message->method >= 0x100);
     check_views(input, *message);
     check_raw_round_trip(*message);
     check_typed_round_trip(*message);

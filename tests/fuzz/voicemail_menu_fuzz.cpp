@@ -9,16 +9,13 @@
 #include <set>
 
 #include "base/clock.hpp"
+#include "fuzz_require.hpp"
 #include "pbx/pin_guard.hpp"
 #include "pbx/voicemail_menu.hpp"
 
 namespace {
 
 using parley::pbx::VoicemailAction;
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 }  // namespace
 
@@ -39,20 +36,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto check = [&](const parley::pbx::VoicemailActions& actions) {
     for (const VoicemailAction& action : actions) {
       if (action.kind == VoicemailAction::Kind::kDeleteMessage) {
-        require(deleted.insert(action.message).second);
+        fuzz::require(deleted.insert(action.message).second);
       }
       if (action.kind == VoicemailAction::Kind::kSaveMessage) {
-        require(saved.insert(action.message).second);
-        require(!deleted.contains(action.message));
+        fuzz::require(saved.insert(action.message).second);
+        fuzz::require(!deleted.contains(action.message));
       }
       if (action.kind == VoicemailAction::Kind::kPlayMessage) {
-        require(!deleted.contains(action.message));
+        fuzz::require(!deleted.contains(action.message));
       }
       if (action.kind == VoicemailAction::Kind::kCheckPin) {
-        require(action.pin.size() <= parley::pbx::kMaxPinDigits);
+        fuzz::require(action.pin.size() <= parley::pbx::kMaxPinDigits);
       }
     }
-    require(menu.messages().empty() || menu.current() < menu.messages().size());
+    fuzz::require(menu.messages().empty() || menu.current() < menu.messages().size());
   };
   check(menu.start(box));
   static constexpr char kKeys[] = "0123456789*#ABCD";
@@ -80,9 +77,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         actions = menu.on_digit(kKeys[byte % 16]);
         break;
     }
-    if (was_ended) require(actions.empty());
+    if (was_ended) fuzz::require(actions.empty());
     check(actions);
-    require(guard.tracked() <= 4);
+    fuzz::require(guard.tracked() <= 4);
   }
   return 0;
 }

@@ -8,9 +8,11 @@ no answer to its voicemail) and the tenant admin boss.
    text/plain: the server goes by the bytes and stores it (200).
 2. 1001 calls 1003: voicemail answers and plays the greeting: 900 Hz is heard in the first
    second, before the 1 kHz beep.
-3. A text file is refused with 415 and 5 MiB of noise (over the 4 MiB bound) with 413, both
+3. boss PUTs an Ogg/Opus file made by opus-tools' opusenc (tests/data/audio/tone-700-mono.opus,
+   1.5 s of 700 Hz): decoded and stored (200, 1500 ms); the next call hears 700 Hz first.
+4. A text file is refused with 415 and 5 MiB of noise (over the 4 MiB bound) with 413, both
    problem documents; the stored greeting file and the box's row are unchanged.
-4. DELETE: the box is back to the default greeting (the next call hears the beep at once).
+5. DELETE: the box is back to the default greeting (the next call hears the beep at once).
 
 Parley's RTP ports are 57200-57299 and the test peer's 57300-57399.
 """
@@ -139,6 +141,18 @@ def scenario(server, address, boss, data):
     check(len(first) >= 6000, f"only {len(first)} samples in the first second")
     check(tone > AMPLITUDE * 0.3, f"the greeting's 900 Hz is not heard ({tone:.0f})")
     check(beep < tone * 0.3, f"the beep came before the greeting ended ({beep:.0f})")
+
+    print("- PUT an Ogg/Opus greeting (opusenc, 700 Hz): decoded, stored, heard", flush=True)
+    with open(os.path.join(HERE, "..", "data", "audio", "tone-700-mono.opus"), "rb") as f:
+        opus = f.read()
+    stored = boss.request("PUT", GREETING_URL, raw=opus, headers={"Content-Type": "audio/ogg"})
+    check(stored.status == 200 and (stored.json() or {}).get("duration_ms") == 1500 and
+          (stored.json() or {}).get("sample_rate") == 48000,
+          f"Ogg/Opus greeting upload: {stored.status} {stored.text}")
+    first = call_box(server, 1.2)[:8000]
+    check(level(first, 700.0) > AMPLITUDE * 0.3 and level(first, 900.0) < AMPLITUDE * 0.1,
+          f"after the Ogg/Opus upload: 700 Hz at {level(first, 700.0):.0f}, the old 900 Hz at "
+          f"{level(first, 900.0):.0f}")
 
     print("- a text file is 415, 5 MiB of noise 413; nothing stored changes", flush=True)
     before = greeting_state(data)

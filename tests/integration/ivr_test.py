@@ -9,11 +9,15 @@
    answers; Parley re-INVITEs 1001 to the relay and 1002's tone reaches 1001.
 3. 1001 calls 601, a schedule that is never open: it routes to 1003 at once, which rings.
 4. 1001 calls 600, a schedule that is always open: it routes to the menu, whose greeting plays.
+5. `parley ivr add recorded@… --audio FILE.opus` (opusenc's 700 Hz, tests/data/audio) checks and
+   converts the file into the data folder; the original is deleted before the server starts, and
+   1001 calling 502 hears 700 Hz. A text file given as --audio is refused with the reason.
 
 Parley's RTP ports are 42000-42499 and the test peers' 42500-42999 (no other test uses them).
 """
 
 import os
+import shutil
 import sys
 import time
 
@@ -156,6 +160,18 @@ def scenario_day(server, agents):
         call.close()
 
 
+def scenario_recorded(server, agents):
+    call = IvrCall(server, "502")
+    try:
+        time.sleep(1.0)
+        heard = goertzel_amplitude(pcmu_samples(call.peer.packets(0)), 8000, 700.0)
+        print(f"  recorded greeting: 700 Hz at {heard:.0f}", flush=True)
+        check(heard > 2000, f"the imported Ogg/Opus greeting is not heard ({heard:.0f})")
+        call.hang_up()
+    finally:
+        call.close()
+
+
 def cli(parley: str, data: str, args: list[str]):
     return run_parley(parley, [*args, "--data", data], timeout=60.0)
 
@@ -177,6 +193,17 @@ def scenario_cli(parley: str, data: str):
     ok(["ivr", "option", f"main@{DOMAIN}", "2", "-"])
     refused(["ivr", "option", f"main@{DOMAIN}", "3", "park:5"], "destination")
     refused(["ivr", "add", f"other@{DOMAIN}", "--number", "1001"], "extension")
+    # A recorded greeting: imported from a copy that is gone before the server starts.
+    upload = os.path.join(os.path.dirname(data), "greeting-upload.opus")
+    shutil.copyfile(os.path.join(HERE, "..", "data", "audio", "tone-700-mono.opus"), upload)
+    ok(["ivr", "add", f"recorded@{DOMAIN}", "--number", "502", "--audio", upload])
+    os.remove(upload)
+    imported = os.path.join(data, "imported-audio", f"ivr-{DOMAIN}-recorded.wav")
+    check(os.path.isfile(imported), f"no converted greeting at {imported}")
+    not_audio = os.path.join(os.path.dirname(data), "greeting.txt")
+    with open(not_audio, "w") as f:
+        f.write("Welcome to Example.\n")
+    refused(["ivr", "set", f"recorded@{DOMAIN}", "--audio", not_audio], "neither a WAV")
     all_week = "mon-sun 00:00-24:00"
     ok(["schedule", "add", f"day@{DOMAIN}", "--number", "600", "--zone", "Europe/Berlin",
         "--hours", all_week, "--open", "menu:main", "--closed", "1003"])
@@ -208,7 +235,8 @@ def main():
                     agents[ext] = registered(server, ext, PASSWORDS, check)
                 run_scenarios([("menu 500: greeting, invalid key, key 1 to 1002", scenario_menu),
                                ("schedule 601 (closed): to 1003", scenario_night),
-                               ("schedule 600 (open): the menu", scenario_day)],
+                               ("schedule 600 (open): the menu", scenario_day),
+                               ("menu 502: an imported Ogg/Opus greeting", scenario_recorded)],
                               check, server, agents)
             finally:
                 for ua in agents.values():

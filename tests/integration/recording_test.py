@@ -13,6 +13,8 @@ callee a 1.6 kHz tone, 2 s each way, in real time.
 2. `parley user record 1002@D never` wins over 1001's always: that call is not recorded.
 3. On demand (policies back to inherit, tenant off): a call is not recorded until the caller
    sends *1 as RFC 4733 events; the tone after it is recorded (about 1 s), and *1 again stops.
+   A storm of 300 *1 within half a second makes at most one recording (digits past a
+   human's pace are not read as codes; the toggle works at most once a second).
 4. Tenant default (`parley tenant record D on`) and server shutdown: a call still up when the
    server gets SIGTERM is finalised (header sizes match the file) and listed.
 5. Bad input to the commands: an unknown mode is a usage error; an unknown extension a
@@ -206,6 +208,33 @@ def scenario_on_demand(parley, data, server, callee_ua):
     judge_channel("on demand, left", left, rate, CALLER_HZ, CALLEE_HZ)
 
 
+def send_storm(call, digits, pt=101, ts0=600000, seq0=40000):
+    """One end packet per event, back to back: a DTMF storm."""
+    for n, digit in enumerate(digits):
+        data = bytes([0x80, 0x80 | pt]) + ((seq0 + n) & 0xFFFF).to_bytes(2, "big") + \
+            (ts0 + n * 400).to_bytes(4, "big") + (0x1234).to_bytes(4, "big") + \
+            bytes([digit, 0x80 | 10]) + (320).to_bytes(2, "big")
+        call.caller_rtp.sock.sendto(data, call.to_relay_from_caller)
+        if n % 50 == 49:
+            time.sleep(0.01)
+
+
+def scenario_storm(parley, data, server, callee_ua):
+    before = len(listed(parley, data))
+    te = [(0, "PCMU/8000"), (101, "telephone-event/8000")]
+    call = Call(server, callee_ua, te, te)
+    try:
+        send_tones(call, "PCMU", 0, "PCMU", 0, frames=10)
+        send_storm(call, [10, 1] * 300)  # *1 three hundred times within half a second
+        send_tones(call, "PCMU", 0, "PCMU", 0, frames=25)
+    finally:
+        call.hang_up()
+    time.sleep(1.5)
+    made = len(listed(parley, data)) - before
+    print(f"  a storm of 300 *1 made {made} recording(s)", flush=True)
+    check(made <= 1, f"a DTMF storm of 300 *1 made {made} recordings (at most 1 toggle a second)")
+
+
 def scenario_shutdown(parley, data, server, callee_ua):
     cli(parley, data, "tenant", "record", DOMAIN, "on")
     time.sleep(POLICY_RELOAD)
@@ -239,7 +268,8 @@ def main():
             check(callee.register(expires=300).status == 200, "1002 REGISTER failed")
             for name, run in (("policy always, transcoded call", scenario_policy_and_transcoding),
                               ("policy never", scenario_never),
-                              ("on demand *1", scenario_on_demand)):
+                              ("on demand *1", scenario_on_demand),
+                              ("a storm of *1", scenario_storm)):
                 print(f"- {name}", flush=True)
                 try:
                     run(parley, data, server, callee)

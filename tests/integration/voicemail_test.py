@@ -8,6 +8,8 @@
    1001 calls 1002: 1002's phone rings and is cancelled after ~5 s, Parley answers, the greeting
    beep (1 kHz) is heard, then 1001 sends a 700 Hz tone for 2 s and hangs up. The server is
    killed with SIGKILL right after the BYE's 200.
+   Before that, 1002 answers a call with 486 Busy Here and forwards on busy to its voicemail:
+   Parley answers the caller at once and the beep is heard (0.4 s of sound: no message).
 3. Restarted on the same data folder: `parley voicemail list 1002@example.com` shows one new
    message from 1001 of about 2 s whose WAV (mono, 8 kHz) holds the 700 Hz tone at its level and
    not the beep; 1003's box is empty.
@@ -85,6 +87,36 @@ def short_message(server):
         answer = Sdp(ok.body)
         check(41000 <= answer.port <= 41499, f"RTP port {answer.port} outside 41000-41499")
         time.sleep(0.8)  # the greeting
+        peer.send_frames((answer.ip, answer.port), 0, pcmu_tone(700.0, 0.4), 160)
+        hang_up(caller, ok)
+    finally:
+        peer.close()
+        ua.close()
+
+
+def busy_to_voicemail(server, phone):
+    print("- 1002 answers 486 Busy Here: voicemail answers at once with its beep", flush=True)
+    peer = RtpPeer(ports=PEER_PORTS)
+    ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
+    try:
+        caller = Caller(ua, "1002", make_sdp(peer.port, [(0, "PCMU/8000")]))
+        caller.start()
+        invite, addr = phone.recv(5.0, is_request("INVITE"))
+        busy_at = time.monotonic()
+        phone.send(response_to(invite, 486, "Busy Here", secrets.token_hex(4)), addr)
+        ok = caller.final(5.0)
+        if not check(ok.status == 200, f"busy 1002's voicemail answered {ok.status}, expected 200"):
+            return
+        check(time.monotonic() - busy_at < 2.0, "voicemail answered late after the 486")
+        caller.ack_2xx(ok)
+        answer = Sdp(ok.body)
+        time.sleep(1.0)
+        greeting = heard(peer)
+        beep = goertzel_amplitude(greeting, 8000, 1000.0) * len(greeting) / 3200 \
+            if greeting else 0.0
+        print(f"  after the 486: 1 kHz beep at ~{beep:.0f}", flush=True)
+        check(beep > 3000, f"no voicemail beep after 1002 was busy (1 kHz at {beep:.0f})")
+        # 0.4 s is too short to keep: the box holds only the next scenario's message.
         peer.send_frames((answer.ip, answer.port), 0, pcmu_tone(700.0, 0.4), 160)
         hang_up(caller, ok)
     finally:
@@ -276,7 +308,7 @@ def main():
     args = script_arguments()
     with provisioned(args.parley, "parley-voicemail-", PASSWORDS) as (tmp, data):
         cli(args.parley, data, "user", "forward", f"1002@{DOMAIN}", "--no-answer", "voicemail",
-            "--after", "5")
+            "--after", "5", "--busy", "voicemail")
         cli(args.parley, data, "user", "forward", f"1003@{DOMAIN}", "--no-answer", "voicemail")
         config = media_config(tmp, 41000, 41499)
         with ParleyServer(args.parley, data_dir=data, args=["--config", config]) as server:
@@ -289,6 +321,7 @@ def main():
                     phone = ua  # keeps its socket: the registered contact
             try:
                 for name, run in [("short message", lambda: short_message(server)),
+                                  ("busy", lambda: busy_to_voicemail(server, phone)),
                                   ("message", lambda: leave_message(server, phone))]:
                     try:
                         run()

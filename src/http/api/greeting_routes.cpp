@@ -1,13 +1,15 @@
-// A voicemail box's recorded greeting uploaded over the API (issues 7 and 9): PUT a WAV file as
-// the body, DELETE to return to the default greeting. The box's user or an admin of its tenant
-// may do either (voicemail_tenant()).
+// A voicemail box's recorded greeting uploaded over the API (issues 7 and 9): PUT a WAV or an
+// Ogg/Opus file as the body, DELETE to return to the default greeting. The box's user or an admin
+// of its tenant may do either (voicemail_tenant()).
 //
 // What is accepted is decided by the bytes, never by Content-Type: a RIFF/WAVE file that the
-// voicemail player reads (PCM 16-bit mono at 8000, 16000 or 48000 Hz, media::AudioClip), from
-// one 20 ms frame to 10 minutes. Anything else is 415 with what is wrong; a body over
+// voicemail player reads (PCM 16-bit mono at 8000, 16000 or 48000 Hz), or an Ogg/Opus file
+// (RFC 7845, mono or stereo, decoded to mono 48 kHz), read by media::AudioClip::parse, from one
+// 20 ms frame to 10 minutes. Anything else is 415 with what is wrong; a body over
 // max_greeting_bytes is 413 (the server refuses it by its Content-Length before reading it). The
 // samples are written again as a plain WAV (no extra chunks) by app/'s VoicemailService, through
-// a temporary file renamed into place, so a box never plays half a greeting.
+// a temporary file renamed into place, so a box never plays half a greeting and an Ogg/Opus
+// upload is decoded once, here.
 
 #include <span>
 
@@ -16,14 +18,6 @@
 #include "store/voicemail_store.hpp"
 
 namespace parley::http::api {
-
-namespace {
-
-bool looks_like_wav(std::string_view body) {
-  return body.size() >= 12 && body.substr(0, 4) == "RIFF" && body.substr(8, 4) == "WAVE";
-}
-
-}  // namespace
 
 Response RestApi::Impl::put_voicemail_greeting(const Call& call) const {
   Response failure;
@@ -38,11 +32,9 @@ Response RestApi::Impl::put_voicemail_greeting(const Call& call) const {
         413, "a greeting is at most " + std::to_string(options_.max_greeting_bytes) + " bytes");
   }
   constexpr std::string_view kWanted =
-      "a WAV file (RIFF/WAVE, PCM 16-bit mono, 8000, 16000 or 48000 Hz)";
-  if (!looks_like_wav(body)) {
-    return problem(415, "a greeting must be " + std::string(kWanted) + "; this body is not one");
-  }
-  const auto clip = media::AudioClip::parse_wav(
+      "a WAV file (RIFF/WAVE, PCM 16-bit mono, 8000, 16000 or 48000 Hz) or an Ogg/Opus file "
+      "(mono or stereo)";
+  const auto clip = media::AudioClip::parse(
       std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
   if (!clip) {
     return problem(415, "a greeting must be " + std::string(kWanted) + ": " + clip.error().message);

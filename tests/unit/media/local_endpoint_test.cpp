@@ -338,6 +338,44 @@ TEST_F(LocalEndpointTest, ReportsEachKeyPressOnceAsBeginAndEnd) {
   EXPECT_EQ(digits[3].duration, 100ms);
 }
 
+TEST_F(LocalEndpointTest, AStormOfKeyPressesReachesTheApplicationAtAHumansPaceOnly) {
+  create();
+  UdpPeer peer;
+  ASSERT_TRUE(answer(offer_sdp(peer.port(), {"0 PCMU/8000", "101 telephone-event/8000"})).ok());
+  // 400 distinct events (one end packet each) within about 50 ms: paused every 50 packets only
+  // so that the kernel's receive buffer keeps them all.
+  constexpr int kStorm = 400;
+  std::uint16_t seq = 1;
+  for (int i = 0; i < kStorm; ++i) {
+    peer.send(port(), event_packet(101, seq++, 8000U + 400U * static_cast<std::uint32_t>(i),
+                                   static_cast<std::uint8_t>(i % 10), true, 320));
+    if (i % 50 == 49) std::this_thread::sleep_for(5ms);
+  }
+  LocalEndpointStats counted;
+  for (int i = 0; i < 200; ++i) {
+    counted = stats();
+    if (counted.rtp_received == kStorm) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(counted.rtp_received, static_cast<std::uint64_t>(kStorm));
+  const std::size_t heard = listener_.digits().size() / 2;  // a begin and an end each
+  EXPECT_GE(heard, 30U);                                    // the burst
+  EXPECT_LE(heard, 60U);  // and what the budget refilled meanwhile (15 a second)
+  EXPECT_EQ(counted.dropped_dtmf + heard, static_cast<std::uint64_t>(kStorm));
+  // A second later a person's key press is heard again.
+  std::this_thread::sleep_for(1100ms);
+  peer.send(port(), event_packet(101, seq++, 900000, 11, true, 320));
+  std::vector<DtmfDigit> digits;
+  for (int i = 0; i < 100; ++i) {
+    digits = listener_.digits();
+    if (!digits.empty() && digits.back().digit == '#') break;
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_FALSE(digits.empty());
+  EXPECT_EQ(digits.back().digit, '#');
+  EXPECT_TRUE(digits.back().end);
+}
+
 TEST_F(LocalEndpointTest, LatchesToTheSdpAddressAndDropsStrangers) {
   create();
   UdpPeer caller;

@@ -120,9 +120,13 @@ TEST_F(GreetingRoutesTest, RefusesWhatIsNotAGreetingAndKeepsTheOldOne) {
     EXPECT_EQ(answer.headers.find("Content-Type"), "application/problem+json") << why;
     return body_of(answer).value("detail", "");
   };
-  EXPECT_NE(refused("hello, this is a text file\n", 415, "text").find("not one"),
+  EXPECT_NE(refused("hello, this is a text file\n", 415, "text").find("neither a WAV"),
             std::string::npos);
   refused("", 415, "empty");
+  // Bytes that start like Ogg but whose first page does not check out.
+  EXPECT_NE(
+      refused(std::string("OggS\0\x02", 6) + std::string(40, '\0'), 415, "broken Ogg").find("Ogg"),
+      std::string::npos);
   refused(std::string("RIFF\x10\0\0\0WAVEjunk", 16), 415, "a truncated WAV");
   EXPECT_NE(refused(wav(44100, 4410), 415, "44.1 kHz").find("44100"), std::string::npos);
   EXPECT_NE(refused(wav(8000, 4000, 2), 415, "stereo").find("mono"), std::string::npos);
