@@ -19,6 +19,7 @@
 #include "app/call_feature_commands.hpp"
 #include "app/conference_commands.hpp"
 #include "app/config.hpp"
+#include "app/device_commands.hpp"
 #include "app/ivr_commands.hpp"
 #include "app/pickup_group_commands.hpp"
 #include "app/queue_commands.hpp"
@@ -26,6 +27,7 @@
 #include "app/serve.hpp"
 #include "app/supply_chain_commands.hpp"
 #include "app/trunk_commands.hpp"
+#include "app/trunk_tls_commands.hpp"
 #include "app/voicemail_commands.hpp"
 #include "net/address.hpp"
 
@@ -145,8 +147,10 @@ int run_cli(int argc, const char* const* argv) {
   AdminCommands admin(app);
   RecordingCommands recording(app);  // after admin: adds to its tenant and user commands
   TrunkCommands trunks(app);         // after admin too
+  TrunkTlsCommands trunk_tls(app);   // after trunks: adds to its trunk command
   CallFeatureCommands call_features(app);
   ConferenceCommands conferences(app);
+  DeviceCommands devices(app);
   QueueCommands queues(app);
   PickupGroupCommands pickup_groups(app);
   IvrCommands ivr(app);
@@ -166,8 +170,10 @@ int run_cli(int argc, const char* const* argv) {
   if (admin.ran()) return admin.exit_code();
   if (recording.ran()) return recording.exit_code();
   if (trunks.ran()) return trunks.exit_code();
+  if (trunk_tls.ran()) return trunk_tls.exit_code();
   if (call_features.ran()) return call_features.exit_code();
   if (conferences.ran()) return conferences.exit_code();
+  if (devices.ran()) return devices.exit_code();
   if (queues.ran()) return queues.exit_code();
   if (pickup_groups.ran()) return pickup_groups.exit_code();
   if (ivr.ran()) return ivr.exit_code();

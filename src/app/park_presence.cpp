@@ -23,6 +23,18 @@ std::function<void(const pbx::ParkLot::SlotChange&)> park_slot_reporter(
   };
 }
 
+ParkSlotTest park_slots_of(const pbx::ParkLot& lot, const sip::Directory& directory) {
+  return [&lot, &directory](store::TenantId tenant, std::string_view number) {
+    // The snapshot is taken only for a slot number: every other report passes on the cheap test.
+    return lot.is_slot(number) && directory.snapshot()->extension(tenant, number) == nullptr;
+  };
+}
+
+void ParkSlotCalls::on_call_state(const sip::ExtensionCallState& state) {
+  if (is_slot_ && is_slot_(state.tenant, state.extension)) return;
+  next_.on_call_state(state);
+}
+
 std::function<bool(store::TenantId, std::string_view)> park_slot_watchable(
     const pbx::ParkLot* lot) {
   if (lot == nullptr) return {};

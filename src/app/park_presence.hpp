@@ -9,16 +9,46 @@
 // exactly as for an extension; SubscriptionService admits a slot number as a dialog target
 // through its `watchable` option (park_slot_watchable()).
 //
+// The lot is the only voice of a slot (decision 0045): the B2BUA also reports the calls that
+// name a slot as their callee (a retriever dialling 701, a call parked by a REFER to 701, which
+// goes on as a call to 701 after its retrieval), and those would light the lamp of a slot that
+// is empty. ParkSlotCalls, in front of the hub, drops them, as an Asterisk park hint follows
+// only the lot and never the channels that dial the slot.
+//
 // Thread-safety: the listener runs on whichever thread changed the lot, with the lot's mutex
 // held; it only updates the hub (its own mutex, taken after the lot's, never the other way).
 
 #include <functional>
 #include <string_view>
+#include <utility>
 
 #include "pbx/park_lot.hpp"
 #include "sip/call_state.hpp"
+#include "sip/directory.hpp"
 
 namespace parley::app {
+
+// Which numbers of a tenant are park slots, as far as BLF is concerned.
+using ParkSlotTest = std::function<bool(store::TenantId, std::string_view)>;
+
+// The slots of `lot` that are not extensions of their tenant (extensions win, decision 0030).
+// Both must outlive the test.
+ParkSlotTest park_slots_of(const pbx::ParkLot& lot, const sip::Directory& directory);
+
+// Passes the B2BUA's call reports on to `next` (the presence hub), except those whose extension
+// is a park slot. Without slots (no park service) every report passes.
+// Thread-safety: on_call_state() may run on any thread; set_slots() only before the workers
+// start. Borrows `next`, which must outlive it.
+class ParkSlotCalls final : public sip::CallStateListener {
+ public:
+  explicit ParkSlotCalls(sip::CallStateListener& next) : next_(next) {}
+  void set_slots(ParkSlotTest is_slot) { is_slot_ = std::move(is_slot); }
+  void on_call_state(const sip::ExtensionCallState& state) override;
+
+ private:
+  sip::CallStateListener& next_;
+  ParkSlotTest is_slot_;
+};
 
 // The slot listener that reports parked calls to `hub`, which must outlive the lot.
 std::function<void(const pbx::ParkLot::SlotChange&)> park_slot_reporter(

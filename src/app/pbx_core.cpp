@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "app/park_presence.hpp"
 #include "media/prompt_library.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -250,13 +251,18 @@ Result<std::unique_ptr<PbxCore>> PbxCore::open(const PbxCoreOptions& options) {
       });
   core->reload_message_counts();
   core->reload_do_not_disturb();
-  core->live_calls_ = std::make_unique<LiveCalls>(*core->presence_);
+  core->park_slot_calls_ = std::make_unique<ParkSlotCalls>(*core->presence_);
+  core->live_calls_ = std::make_unique<LiveCalls>(*core->park_slot_calls_);
   core->call_records_ = std::make_unique<CallRecordWriter>(*core->store_);
   core->maintenance_ = std::make_unique<Maintenance>(*core);
   return core;
 }
 
 PbxCore::PbxCore(Key /*only open()*/) {}
+
+void PbxCore::set_park_lot(const pbx::ParkLot& lot) {
+  park_slot_calls_->set_slots(park_slots_of(lot, *directory_));
+}
 
 PbxCore::~PbxCore() {
   maintenance_.reset();

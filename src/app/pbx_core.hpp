@@ -34,7 +34,13 @@
 #include "sip/registrar.hpp"
 #include "store/store.hpp"
 
+namespace parley::pbx {
+class ParkLot;
+}
+
 namespace parley::app {
+
+class ParkSlotCalls;
 
 struct PbxCoreOptions {
   std::filesystem::path data_dir;
@@ -68,8 +74,13 @@ class PbxCore {
   // Extension call state and subscription caps shared by every worker's B2BUA and notifier.
   sip::PresenceHub& presence() { return *presence_; }
   // Calls in progress per tenant (REST API, dashboard); the B2BUAs report to it, and it passes
-  // every report on to the presence hub.
+  // every report on to the presence hub (through ParkSlotCalls, which keeps park slots' lamps
+  // to the park lot).
   LiveCalls& live_calls() { return *live_calls_; }
+  // From here on the lot alone speaks for its slots' BLF state: the B2BUA's reports of calls to
+  // a slot stop short of the hub (park_presence.hpp, decision 0045). Before the workers start;
+  // `lot` must outlive this.
+  void set_park_lot(const pbx::ParkLot& lot);
   sip::CallRecordSink& call_records();
   // Forwarding, do-not-disturb and ring groups, reloaded with the directory.
   const DialPlanService& dial_plan() const { return dial_plan_; }
@@ -122,7 +133,8 @@ class PbxCore {
   std::unique_ptr<sip::AuthThrottle> throttle_;
   std::unique_ptr<sip::Registrar> registrar_;
   std::unique_ptr<sip::PresenceHub> presence_;
-  std::unique_ptr<LiveCalls> live_calls_;  // in front of presence_
+  std::unique_ptr<ParkSlotCalls> park_slot_calls_;  // in front of presence_
+  std::unique_ptr<LiveCalls> live_calls_;           // in front of park_slot_calls_
   std::unique_ptr<CallRecordWriter> call_records_;
   std::unique_ptr<Maintenance> maintenance_;
 };

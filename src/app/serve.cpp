@@ -199,7 +199,7 @@ int serve(const Config& config) {
     if (config.music_on_hold.empty()) {
       media_options.music_on_hold = media::built_in_hold_music();
     } else if (config.music_on_hold != "off") {
-      auto clip = media::AudioClip::load_wav(config.music_on_hold);
+      auto clip = media::AudioClip::load(config.music_on_hold);
       if (!clip.ok()) {
         spdlog::error("media.music_on_hold: {}", clip.error().message);
         return kExitRuntimeError;
@@ -271,6 +271,7 @@ int serve(const Config& config) {
                           .announce = config.park_announce});
     park->add_to(*applications);
     park->lot().set_slot_listener(park_slot_reporter((*core)->presence()));  // BLF on slots
+    (*core)->set_park_lot(park->lot());  // ... and on nothing else (decision 0045)
     worker_options.park = park.get();
     VoicemailServiceOptions voicemail_options;
     if (!config.smtp_host.empty()) {  // voicemail to e-mail (decision 0034)
@@ -365,6 +366,7 @@ int serve(const Config& config) {
   }
   sip_options.stream_destinations = &stream_destinations;
   sip_options.client_tls = sip_tls_client.get();
+  sip_options.peer_certificates = &trunks.calls().peer_certificates();  // mutual TLS, 0048
   worker_options.placement = &placement;
   SipService sip(pool, sip_options,
                  [&pool, &shared, &worker_options](std::size_t worker, sip::Transport& transport,

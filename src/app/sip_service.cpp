@@ -1,6 +1,7 @@
 #include "app/sip_service.hpp"
 
 #include "app/stream_destinations.hpp"
+#include "app/tls_peer_certificates.hpp"
 #include "sip/call_affinity.hpp"
 #include "sip/via_stamp.hpp"
 
@@ -122,6 +123,9 @@ class SipService::StreamSession final : public net::StreamSession {
   }
 
   void on_closed(net::StreamConnection& connection) override {
+    if (service_.options_.peer_certificates != nullptr) {
+      service_.options_.peer_certificates->forget(connection.id());
+    }
     service_.forget_outbound(connection.id());
     service_.flow_closed(connection.worker(), peer_of(connection));
   }
@@ -144,7 +148,11 @@ class SipService::StreamSession final : public net::StreamSession {
 class SipService::StreamSessions final : public net::StreamSessionFactory {
  public:
   explicit StreamSessions(SipService& service) : service_(service) {}
-  std::unique_ptr<net::StreamSession> create_session(net::StreamConnection& /*c*/) override {
+  std::unique_ptr<net::StreamSession> create_session(net::StreamConnection& connection) override {
+    if (service_.options_.peer_certificates != nullptr) {
+      service_.options_.peer_certificates->remember(connection.id(),
+                                                    connection.peer_certificates());
+    }
     return std::make_unique<StreamSession>(service_, service_.options_.max_message_bytes);
   }
 

@@ -38,6 +38,7 @@
 namespace parley::app {
 
 class StreamDestinations;
+class TlsPeerCertificates;
 
 struct SipServiceOptions {
   std::size_t max_message_bytes = 65536;  // per message, UDP and streams
@@ -52,6 +53,9 @@ struct SipServiceOptions {
   const StreamDestinations* stream_destinations = nullptr;
   net::TlsContext* client_tls = nullptr;
   net::ConnectOptions connect = {};
+  // Where the client certificates of TLS connections go, for trunks with mutual TLS (decision
+  // 0048). Null: not kept. Must outlive the service.
+  TlsPeerCertificates* peer_certificates = nullptr;
 };
 
 class SipService {

@@ -27,9 +27,14 @@ Result<SipTls> make_sip_tls(const Config& config) {
   }
   SipTls out;
   if (!config.tls_listen.empty()) {
-    auto server = net::TlsContext::create(
-        net::TlsContext::Role::kServer,
-        {certificate->certificate, certificate->private_key, {}, /*verify_peer=*/false});
+    // Every client is asked for a certificate, judged later: a trunk with mutual TLS names its
+    // own CA (decision 0048); phones send none and are unaffected.
+    auto server = net::TlsContext::create(net::TlsContext::Role::kServer,
+                                          {.certificate_file = certificate->certificate,
+                                           .key_file = certificate->private_key,
+                                           .ca_file = {},
+                                           .verify_peer = false,
+                                           .request_client_certificate = true});
     if (!server) return server.error();
     out.server = std::move(server).value();
   }

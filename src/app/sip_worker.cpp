@@ -138,7 +138,7 @@ class SipWorker::Routing final : public sip::CallRouting {
     }
     if (local.final.kind == pbx::FinalKind::kExternal && trunks_ != nullptr) {
       return forward_to_external(core_.dial_plan().to_sip(local, tenant.id), local, *trunks_,
-                                 tenant, caller);
+                                 tenant, ForwardedCaller{caller, false});
     }
     return core_.dial_plan().to_sip(local, tenant.id);
   }
@@ -209,7 +209,7 @@ class SipWorker::Routing final : public sip::CallRouting {
                      tenant.domain, caller, called, store::to_text(did->kind), did->target);
         if (local.final.kind == pbx::FinalKind::kExternal) {
           return forward_to_external(core_.dial_plan().to_sip(local, tenant.id), local, *trunks_,
-                                     tenant, caller);
+                                     tenant, ForwardedCaller{caller, true});
         }
         return core_.dial_plan().to_sip(local, tenant.id);
       }

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <utility>
 
+#include "app/trunk_source_match.hpp"
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/uri.hpp"
 
@@ -156,6 +157,7 @@ sip::CallPlan TrunkCalls::plan_outbound(const sip::CallTenant& tenant, std::stri
     target.credentials =
         sip::DigestCredentials{trunk->username, trunk->password, trunk->auth_realm};
     target.label = "trunk " + trunk->name + "@" + tenant.domain;
+    target.caller_id_passthrough = trunk->caller_id_passthrough;
     // Claimed even without a limit, so that `parley trunk status` counts every call. `this`
     // outlives every call and so every target: TrunkService owns it and outlives the workers.
     target.claim = [this, id = trunk->id, max = trunk->max_calls]() -> std::shared_ptr<void> {
@@ -183,23 +185,29 @@ sip::CallPlan TrunkCalls::plan_outbound(const sip::CallTenant& tenant, std::stri
 std::optional<sip::CallAuth> TrunkCalls::authenticate_peer(
     const sip::Peer& source, const protocol::sip::Message& invite) const {
   const auto snapshot = current();
-  if (snapshot->endpoints.empty()) return std::nullopt;
-  const std::string source_ip = source.remote.ip();
+  if (snapshot->endpoints.empty() && snapshot->client_tls.empty()) return std::nullopt;
   std::vector<const store::Trunk*> matches;
+  const store::Trunk* same_ip = nullptr;
   for (const store::Trunk& trunk : snapshot->policy.trunks()) {
     if (!trunk.enabled) continue;
-    const auto endpoint = snapshot->endpoints.find(trunk.id);
-    if (endpoint == snapshot->endpoints.end()) continue;
-    const auto from_here = [&](const net::SocketAddress& remote) {
-      return remote.ip() == source_ip && (trunk.port == 0 || remote.port() == source.remote.port());
-    };
-    const auto& alternates = endpoint->second.alternates;
-    if (!from_here(endpoint->second.peer.remote) &&
-        std::none_of(alternates.begin(), alternates.end(),
-                     [&](const sip::TrunkTarget& other) { return from_here(other.peer.remote); })) {
+    if (const auto tls = snapshot->client_tls.find(trunk.id); tls != snapshot->client_tls.end()) {
+      if (presents_certificate_of(trunk, tls->second, source)) matches.push_back(&trunk);
       continue;
     }
-    matches.push_back(&trunk);
+    const auto endpoint = snapshot->endpoints.find(trunk.id);
+    if (endpoint == snapshot->endpoints.end()) continue;
+    if (comes_from_trunk_server(endpoint->second, source)) {
+      matches.push_back(&trunk);
+    } else if (same_ip == nullptr && shares_trunk_server_ip(endpoint->second, source)) {
+      same_ip = &trunk;
+    }
+  }
+  if (matches.empty() && same_ip != nullptr) {
+    // Decision 0048: the provider's IP from another port or transport is somebody else.
+    spdlog::info(
+        "INVITE from {} ({}) has the address of trunk {} but not its port or transport: "
+        "not the trunk",
+        source.remote.to_string(), sip::to_text(source.transport), same_ip->name);
   }
   if (matches.empty()) {
     // Not from any trunk's address: refuse it only when it pretends to be one.
@@ -237,6 +245,20 @@ std::optional<sip::CallAuth> TrunkCalls::authenticate_peer(
   auth.trusted_peer = sip::CallTenant{
       chosen->tenant_id, domain != snapshot->domains.end() ? domain->second : std::string()};
   return auth;
+}
+
+bool TrunkCalls::presents_certificate_of(const store::Trunk& trunk, const TrunkClientCheck& check,
+                                         const sip::Peer& source) const {
+  const auto chain = source.transport == sip::TransportKind::kTls
+                         ? peer_certificates_.find(source.connection_id)
+                         : nullptr;
+  auto presented = presents_trunk_certificate(check, source.transport, chain.get());
+  if (!presented && chain) {
+    // Only TLS clients that showed a certificate are worth a line: phones show none.
+    spdlog::info("TLS client {} is not trunk {} (mutual TLS): {}", source.remote.to_string(),
+                 trunk.name, presented.error().message);
+  }
+  return presented.ok();
 }
 
 Result<std::shared_ptr<void>> TrunkCalls::claim_inbound(store::TenantId tenant,

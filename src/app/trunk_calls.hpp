@@ -18,10 +18,14 @@
 // call is refused at once with 503 "All Trunks Busy". Inbound, claim_inbound() takes the
 // arrival trunk's channel for the call's life, or refuses with 486 (the caller hears busy).
 //
-// Inbound: authenticate_peer() recognises an INVITE from a trunk by its source address (the
-// trunk's resolved address; and its port too when the trunk names one, so that a provider and
-// phones may share an address); a request from anywhere else whose From host is a trunk's host
-// is refused (403). lookup_did() maps the called number to a destination of the trunk's tenant.
+// Inbound: authenticate_peer() recognises an INVITE from a trunk by its transport, source
+// address and port, which must be those of one of the trunk's resolved servers (the configured
+// port, the SRV targets' ports, or the transport's default; trunk_source_match.hpp, decision
+// 0048): the provider's IP from another port is somebody else. A request from anywhere else
+// whose From host is a trunk's host is refused (403). lookup_did() maps the called number to a
+// destination of the trunk's tenant. A trunk that requires mutual TLS (decision 0048) is
+// recognised only by the client certificate of the TLS connection the request came on
+// (peer_certificates(), filled by SipService), never by its address.
 //
 // TrunkService's thread builds and publishes the snapshot from its own store connection when
 // the change counter moves, and forwards keep-alive states; workers read it on their loops.
@@ -38,6 +42,8 @@
 #include <string_view>
 #include <vector>
 
+#include "app/tls_peer_certificates.hpp"
+#include "app/trunk_source_match.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "pbx/trunk_call_counter.hpp"
@@ -54,6 +60,8 @@ struct TrunkCallsSnapshot {
   pbx::TrunkPolicy policy;
   std::map<store::TrunkId, sip::TrunkEndpoint> endpoints;  // enabled trunks that resolved
   std::map<store::TenantId, std::string> domains;
+  // Trunks that require a client certificate (decision 0048), by id.
+  std::map<store::TrunkId, TrunkClientCheck> client_tls;
 };
 
 class TrunkCalls {
@@ -86,6 +94,9 @@ class TrunkCalls {
   // A trunk unknown to the snapshot (removed meanwhile) has no limit.
   Result<std::shared_ptr<void>> claim_inbound(store::TenantId tenant, std::string_view trunk);
 
+  // The client certificates of TLS connections to our listener, for trunks with mutual TLS.
+  TlsPeerCertificates& peer_certificates() { return peer_certificates_; }
+
   // Calls up now per trunk id (both directions), for `parley trunk status`.
   std::map<store::TrunkId, std::uint32_t> calls_in_progress() const {
     return channels_.all_in_use();
@@ -93,10 +104,13 @@ class TrunkCalls {
 
  private:
   bool is_down(const TrunkCallsSnapshot& snapshot, const store::Trunk& trunk) const;
+  bool presents_certificate_of(const store::Trunk& trunk, const TrunkClientCheck& check,
+                               const sip::Peer& source) const;
 
   SteadyClock clock_;
   pbx::ExternalCallMeter meter_{clock_};
   pbx::TrunkCallCounter channels_;
+  TlsPeerCertificates peer_certificates_;
   mutable std::mutex mutex_;
   std::shared_ptr<const TrunkCallsSnapshot> snapshot_ =
       std::make_shared<const TrunkCallsSnapshot>();  // guarded by mutex_

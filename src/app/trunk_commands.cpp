@@ -37,6 +37,8 @@ struct TrunkFlags {
   std::string caller_id;
   std::string codecs;
   bool no_keepalive = false;
+  bool caller_id_passthrough = false;
+  std::string on_off;  // trunk passthrough
   // did
   std::string destination;  // KIND:TARGET
   std::string trunk;
@@ -136,6 +138,7 @@ int trunk_add(const TrunkFlags& flags) {
   trunk.caller_id = flags.caller_id;
   trunk.max_calls = flags.max_calls;
   trunk.options_keepalive = !flags.no_keepalive;
+  trunk.caller_id_passthrough = flags.caller_id_passthrough;
   if (auto added = target->db->add_trunk(trunk); !added) return cli_fail(added.error().message);
   std::printf("trunk %s@%s added\n", trunk.name.c_str(), target->tenant.domain.c_str());
   return kExitOk;
@@ -208,6 +211,7 @@ int trunk_show(const TrunkFlags& flags) {
   std::printf("register expires: %u\n", trunk.register_expires);
   std::printf("codecs: %s\n", trunk.codecs.empty() ? "(all)" : trunk.codecs.c_str());
   std::printf("caller-id: %s\n", trunk.caller_id.c_str());
+  std::printf("caller-id passthrough: %s\n", trunk.caller_id_passthrough ? "yes" : "no");
   std::printf("max calls: %s\n",
               trunk.max_calls == 0 ? "unlimited" : std::to_string(trunk.max_calls).c_str());
   std::printf("options keep-alive: %s\n", trunk.options_keepalive ? "yes" : "no");
@@ -215,27 +219,41 @@ int trunk_show(const TrunkFlags& flags) {
   return kExitOk;
 }
 
-int set_trunk_enabled(const TrunkFlags& flags, bool enabled) {
+// Changes one setting of an existing trunk and says what it did ("enabled").
+int change_trunk(const TrunkFlags& flags, void (*change)(store::Trunk&, const TrunkFlags&),
+                 const std::string& done) {
   auto target = open_target(flags, "NAME@DOMAIN (e.g. main@example.com)");
   if (!target) return cli_fail(target.error().message);
   auto found = target->db->find_trunk(target->tenant.id, target->name);
   if (!found) return cli_fail(found.error().message);
   if (!*found) return cli_fail("no trunk " + target->name + " in tenant " + target->tenant.domain);
   store::Trunk trunk = **found;
-  trunk.enabled = enabled;
+  change(trunk, flags);
   if (auto updated = target->db->update_trunk(trunk); !updated) {
     return cli_fail(updated.error().message);
   }
   std::printf("trunk %s@%s %s\n", target->name.c_str(), target->tenant.domain.c_str(),
-              enabled ? "enabled" : "disabled");
+              done.c_str());
   return kExitOk;
 }
 
+// Decision 0047: whether a forwarded outside caller keeps its own number in From.
+int trunk_passthrough(const TrunkFlags& flags) {
+  return change_trunk(
+      flags,
+      [](store::Trunk& trunk, const TrunkFlags& given) {
+        trunk.caller_id_passthrough = given.on_off == "on";
+      },
+      "caller-id passthrough " + flags.on_off);
+}
+
 int trunk_enable(const TrunkFlags& flags) {
-  return set_trunk_enabled(flags, true);
+  return change_trunk(
+      flags, [](store::Trunk& trunk, const TrunkFlags&) { trunk.enabled = true; }, "enabled");
 }
 int trunk_disable(const TrunkFlags& flags) {
-  return set_trunk_enabled(flags, false);
+  return change_trunk(
+      flags, [](store::Trunk& trunk, const TrunkFlags&) { trunk.enabled = false; }, "disabled");
 }
 
 int trunk_rm(const TrunkFlags& flags) {
@@ -482,6 +500,9 @@ TrunkCommands::TrunkCommands(CLI::App& app) : flags_(std::make_unique<TrunkFlags
   add->add_option("--caller-id", flags->caller_id, "Default caller-ID on this trunk");
   add->add_option("--codecs", flags->codecs, "Comma-separated codecs allowed (default: all)");
   add->add_flag("--no-keepalive", flags->no_keepalive, "Do not send OPTIONS keep-alives");
+  add->add_flag("--caller-id-passthrough", flags->caller_id_passthrough,
+                "Forwarded outside callers keep their own number in From (default: the "
+                "trunk's caller-ID)");
   leaf(*trunk, "list", "List trunks: address, transport, host, register|peer, max calls, caller-ID",
        *flags, exit_code, ran, trunk_list)
       ->add_option("DOMAIN", flags->domain, "Only this tenant");
@@ -498,6 +519,14 @@ TrunkCommands::TrunkCommands(CLI::App& app) : flags_(std::make_unique<TrunkFlags
        exit_code, ran, trunk_disable)
       ->add_option("ADDRESS", flags->address, "NAME@DOMAIN")
       ->required();
+  CLI::App* passthrough = leaf(
+      *trunk, "passthrough",
+      "Whether forwarded outside callers keep their own number in From (applied within a second)",
+      *flags, exit_code, ran, trunk_passthrough);
+  passthrough->add_option("ADDRESS", flags->address, "NAME@DOMAIN")->required();
+  passthrough->add_option("SETTING", flags->on_off, "on or off")
+      ->required()
+      ->check(CLI::IsMember({"on", "off"}));
   leaf(*trunk, "status",
        "What the running server knows: registration, expiry, keep-alive, calls/max, last error",
        *flags, exit_code, ran, trunk_status);

@@ -21,6 +21,8 @@ namespace {
 
 constexpr std::uint16_t kDefaultSipPort = 5060;
 constexpr std::uint16_t kDefaultSipsPort = 5061;  // RFC 3261 §26.3.1: SIP over TLS
+// Answers with a TTL of 0 or 1 s would otherwise make the service resolve on every poll.
+constexpr Duration kShortestDnsRefresh = std::chrono::seconds(2);
 
 bool is_unspecified(const net::SocketAddress& address) {
   return address.ip() == "0.0.0.0" || address.ip() == "::";
@@ -155,13 +157,13 @@ Result<std::unique_ptr<TrunkService>> TrunkService::open(net::WorkerPool& pool,
   if (!opened) return opened.error();
   std::shared_ptr<store::sqlite::SqliteStore> db = std::move(opened).value();
   store::sqlite::SqliteStore& ref = *db;
-  return std::make_unique<TrunkService>(pool, options, ref, ref, std::move(db), &ref, &ref);
+  return std::make_unique<TrunkService>(pool, options, ref, ref, std::move(db), &ref, &ref, &ref);
 }
 
 TrunkService::TrunkService(net::WorkerPool& pool, const TrunkServiceOptions& options,
                            store::Store& store, store::TrunkStore& trunks,
                            std::shared_ptr<void> owned, store::RoutingStore* routing,
-                           store::CallLimitsStore* limits)
+                           store::CallLimitsStore* limits, store::TrunkTlsStore* client_tls)
     : pool_(pool),
       options_(options),
       store_(store),
@@ -169,6 +171,7 @@ TrunkService::TrunkService(net::WorkerPool& pool, const TrunkServiceOptions& opt
       owned_(std::move(owned)),
       routing_(routing),
       limits_(limits),
+      client_tls_(client_tls),
       dns_client_([&] {
         net::DnsClientOptions dns = options.dns;
         if (dns.servers.empty()) dns.servers = net::read_resolv_conf();
@@ -228,10 +231,17 @@ void TrunkService::run() {
     const bool moved = counter.ok() && (!last_counter_ || *last_counter_ != *counter);
     if (moved || now >= next_resolve) {
       if (counter.ok()) last_counter_ = *counter;
+      dns_valid_until_.reset();
       refresh_calls();
       bool unresolved = false;
       std::vector<sip::TrunkClientConfig> configs = wanted(unresolved);
       next_resolve = now + (unresolved ? options_.unresolved_retry : options_.resolve_interval);
+      if (dns_valid_until_) {
+        // The servers a trunk's calls may come from follow its DNS (decision 0048): resolve
+        // again when the first answer lapses, not minutes later.
+        next_resolve =
+            std::min(next_resolve, std::max(*dns_valid_until_, now + kShortestDnsRefresh));
+      }
       if (!last_wanted_ || *last_wanted_ != configs) {
         last_wanted_ = configs;
         pool_.post(worker(), [apply = hooks_->apply, configs = std::move(configs)]() mutable {
@@ -270,6 +280,7 @@ std::vector<sip::TrunkClientConfig> TrunkService::wanted(bool& unresolved) {
                                               .auth_realm = trunk.auth_realm,
                                               .expires = trunk.register_expires};
     auto endpoint = resolve_trunk_endpoint(trunk, local_udp_, local_tls_, &locator_);
+    note_dns_expiry();
     if (endpoint) {
       config.endpoint = std::move(endpoint).value();
     } else {
@@ -320,7 +331,9 @@ void TrunkService::refresh_calls() {
     if (!trunk.enabled) continue;
     // Resolved again here (wanted() skips trunks without registration or keep-alive): an
     // IP-peered trunk needs its address for calls too.
-    if (auto endpoint = resolve_trunk_endpoint(trunk, local_udp_, local_tls_, &locator_)) {
+    auto endpoint = resolve_trunk_endpoint(trunk, local_udp_, local_tls_, &locator_);
+    note_dns_expiry();
+    if (endpoint) {
       const std::string host = unbracketed(trunk.host);
       const bool literal = net::SocketAddress::parse(host).has_value() ||
                            net::SocketAddress::parse(bracketed(host)).has_value();
@@ -359,9 +372,44 @@ void TrunkService::refresh_calls() {
     inputs.limits = std::move(limits).value();
     inputs.call_classes = std::move(classes).value();
   }
+  snapshot.client_tls = load_client_checks();
   snapshot.policy = pbx::TrunkPolicy::build(std::move(inputs));
   for (const std::string& problem : snapshot.policy.problems()) spdlog::warn("trunks: {}", problem);
   calls_.publish(std::move(snapshot));
+}
+
+std::map<store::TrunkId, TrunkClientCheck> TrunkService::load_client_checks() {
+  std::map<store::TrunkId, TrunkClientCheck> checks;
+  if (client_tls_ == nullptr) return checks;
+  auto required = client_tls_->list_trunk_client_tls();
+  if (!required) {
+    // Fail closed: without the list, the trunks that need a certificate are unknown, and
+    // matching them by address would be the hole mutual TLS closes. The next refresh retries.
+    spdlog::warn("trunks: cannot read the client certificate settings: {}",
+                 required.error().message);
+    return last_client_checks_;
+  }
+  for (const store::TrunkClientTls& tls : *required) {
+    TrunkClientCheck check;
+    check.expected_name = tls.expected_name;
+    check.ca_file = tls.ca_file;
+    if (auto anchors = net::TlsTrustAnchors::load(tls.ca_file)) {
+      check.anchors = std::move(anchors).value();
+    } else if (!last_client_checks_.contains(tls.trunk_id) ||
+               last_client_checks_.at(tls.trunk_id).anchors != nullptr) {
+      // Said once, not on every refresh: the CA file is read again each time.
+      spdlog::warn("trunk {}: mutual TLS: {}; no certificate is accepted until it is fixed",
+                   tls.trunk_id, anchors.error().message);
+    }
+    checks.emplace(tls.trunk_id, std::move(check));
+  }
+  last_client_checks_ = checks;
+  return checks;
+}
+
+void TrunkService::note_dns_expiry() {
+  const auto lapses = locator_.last_valid_until();
+  if (lapses && (!dns_valid_until_ || *lapses < *dns_valid_until_)) dns_valid_until_ = lapses;
 }
 
 void TrunkService::publish(std::vector<sip::TrunkStatus> status) {

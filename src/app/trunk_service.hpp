@@ -2,7 +2,8 @@
 // TrunkService: runs the client side of every enabled trunk (issue 11) in `parley serve`.
 //
 // A thread of its own polls Store::change_counter() every poll_interval; when it moved (a
-// `parley trunk` command, the REST API), and every resolve_interval anyway, it reads the trunks
+// `parley trunk` command, the REST API), when the first DNS answer it used lapses (its TTL, at
+// least 2 s; decision 0048), and every resolve_interval anyway, it reads the trunks
 // and their tenants, resolves each host off the worker loops (RFC 3263 through its own
 // sip::ServerLocator and net::DnsClient: NAPTR, SRV, A/AAAA, cached for their TTL; decision
 // 0042) into an endpoint with alternates for failover, and hands the wanted set to the
@@ -25,6 +26,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +46,7 @@
 #include "store/routing_store.hpp"
 #include "store/store.hpp"
 #include "store/trunk_store.hpp"
+#include "store/trunk_tls_store.hpp"
 
 namespace parley::net {
 class WorkerPool;
@@ -83,10 +86,12 @@ class TrunkService {
   static Result<std::unique_ptr<TrunkService>> open(net::WorkerPool& pool,
                                                     const TrunkServiceOptions& options);
   // Over stores the caller keeps alive (tests). `owned` may hold them. Without `routing` and
-  // `limits` calls see no DIDs, no routes and the default limits.
+  // `limits` calls see no DIDs, no routes and the default limits; without `client_tls` no trunk
+  // requires mutual TLS.
   TrunkService(net::WorkerPool& pool, const TrunkServiceOptions& options, store::Store& store,
                store::TrunkStore& trunks, std::shared_ptr<void> owned = {},
-               store::RoutingStore* routing = nullptr, store::CallLimitsStore* limits = nullptr);
+               store::RoutingStore* routing = nullptr, store::CallLimitsStore* limits = nullptr,
+               store::TrunkTlsStore* client_tls = nullptr);
   ~TrunkService();
   TrunkService(const TrunkService&) = delete;
   TrunkService& operator=(const TrunkService&) = delete;
@@ -122,7 +127,11 @@ class TrunkService {
   void publish(std::vector<sip::TrunkStatus> status);
   // Reads trunks, DIDs, routes and limits and hands TrunkCalls a new snapshot.
   void refresh_calls();
+  // The trunks that require mutual TLS, their CA files loaded (decision 0048).
+  std::map<store::TrunkId, TrunkClientCheck> load_client_checks();
   void write_status_file();
+  // Keeps the earliest lapse of the DNS answers used since the round began (dns_valid_until_).
+  void note_dns_expiry();
 
   net::WorkerPool& pool_;
   TrunkServiceOptions options_;
@@ -131,6 +140,7 @@ class TrunkService {
   std::shared_ptr<void> owned_;
   store::RoutingStore* routing_ = nullptr;
   store::CallLimitsStore* limits_ = nullptr;
+  store::TrunkTlsStore* client_tls_ = nullptr;
   TrunkCalls calls_;
   SteadyClock dns_clock_;
   net::DnsClient dns_client_;  // the service thread's (blocking lookups)
@@ -138,6 +148,8 @@ class TrunkService {
   std::vector<net::SocketAddress> local_udp_;
   std::vector<net::SocketAddress> local_tls_;
   std::optional<TrunkWorkerHooks> hooks_;
+  std::map<store::TrunkId, TrunkClientCheck> last_client_checks_;  // the thread's
+  std::optional<TimePoint> dns_valid_until_;  // the thread's; of the current resolve round
 
   std::thread thread_;
   std::mutex wake_mutex_;

@@ -17,7 +17,9 @@
 // named until it latches. A leg latches to the first source of valid RTP that is either the SDP
 // address, or — within `latch_window` after set_remote() — any source sending valid RTP with a
 // payload type the leg negotiated (NAT is evident). Once latched, packets from every other source
-// are dropped and counted; only a new set_remote() (a new SDP from that leg) opens a new window.
+// are dropped and counted; only a new set_remote() naming another address opens a new window: the
+// same address again (hold, resume, a refresh) keeps the latch (decision 0047), so a silent
+// phone behind NAT still gets its music on hold and nobody can take the leg over meanwhile.
 //
 // Recording: with a RecordingTap set, every accepted RTP packet of both legs (after SRTP
 // decryption) is copied into it for the recording writer; copying never allocates or blocks.

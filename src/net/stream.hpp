@@ -10,7 +10,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/address.hpp"
 
@@ -39,6 +41,12 @@ class StreamConnection {
   virtual void close_after_flush() = 0;
   // Closes at once, dropping queued bytes.
   virtual void close() = 0;
+  // TLS: the certificates the peer presented in its handshake (DER, its own first), not
+  // verified here: whoever knows whom to trust checks them (TlsTrustAnchors). Empty otherwise.
+  virtual const std::vector<std::string>& peer_certificates() const {
+    static const std::vector<std::string> kNone;
+    return kNone;
+  }
 };
 
 // The upper layer's per-connection state (for SIP: a StreamFramer). Owned by its connection;

@@ -70,6 +70,10 @@ Result<std::unique_ptr<TlsContext>> TlsContext::create(Role role,
     // Server side: ask, but do not insist (no SSL_VERIFY_FAIL_IF_NO_PEER_CERT); a certificate
     // that is sent must verify. Client side: the server's must.
     context.set_verify_mode(ssl::verify_peer);
+  } else if (role == Role::kServer && options.request_client_certificate) {
+    // Judged later, per peer: the handshake itself accepts any certificate, and none.
+    SSL_CTX_set_verify(context.native_handle(), SSL_VERIFY_PEER,
+                       [](int /*preverified*/, X509_STORE_CTX* /*store*/) { return 1; });
   } else {
     context.set_verify_mode(ssl::verify_none);
   }

@@ -27,6 +27,10 @@ struct TlsContextOptions {
   // handshake otherwise. Server: ask for a client certificate and refuse one that does not
   // verify (a client that sends none is still accepted: phones rarely have one).
   bool verify_peer = false;
+  // Server without verify_peer: ask every client for a certificate and take whatever comes
+  // (or nothing) without judging it; the layer above checks it against what it trusts for that
+  // peer (a trunk's own CA, decision 0048) through StreamConnection::peer_certificates().
+  bool request_client_certificate = false;
 };
 
 class TlsContext {

@@ -13,6 +13,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace parley::net {
 namespace {
@@ -25,6 +26,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 // A TLS record carries at most 16 KiB; SIP messages are far smaller and the framer above joins
 // reads, so a small per-connection buffer costs little and reads are still few.
 constexpr std::size_t kReadBufferBytes = std::size_t{8} * 1024;
+// A peer's chain as kept for the layer above: its own certificate and a few intermediates.
+constexpr std::size_t kMaxPeerCertificates = 8;
 
 SocketAddress to_address(const Tcp::endpoint& endpoint) {
   return SocketAddress::from_sockaddr(endpoint.data(), static_cast<socklen_t>(endpoint.size()));
@@ -227,8 +230,11 @@ class AsioStream final : public StreamConnection,
     on_established();
   }
 
+  const std::vector<std::string>& peer_certificates() const override { return certificates_; }
+
   void on_established() {
     state_ = State::kOpen;
+    if constexpr (kTls) keep_peer_certificates();
     if (!session_ && factory_ != nullptr) session_ = factory_->create_session(*this);
     last_activity_ = std::chrono::steady_clock::now();
     arm_idle();  // replaces the handshake deadline
@@ -363,6 +369,28 @@ class AsioStream final : public StreamConnection,
     }
   }
 
+  // Once per handshake, before the session exists, so it sees them from the start. A server
+  // gets the peer's own certificate apart from the rest of its chain.
+  void keep_peer_certificates() {
+    SSL* ssl = socket_.native_handle();
+    const auto keep = [this](X509* certificate) {
+      const int size = i2d_X509(certificate, nullptr);
+      if (size <= 0) return;
+      std::string der(static_cast<std::size_t>(size), '\0');
+      auto* out = reinterpret_cast<unsigned char*>(der.data());  // NOLINT: OpenSSL's API
+      if (i2d_X509(certificate, &out) == size) certificates_.push_back(std::move(der));
+    };
+    X509* own = SSL_get0_peer_certificate(ssl);
+    if (own == nullptr) return;
+    keep(own);
+    STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
+    const int count = chain != nullptr ? sk_X509_num(chain) : 0;
+    for (int i = 0; i < count && certificates_.size() < kMaxPeerCertificates; ++i) {
+      X509* next = sk_X509_value(chain, i);
+      if (X509_cmp(next, own) != 0) keep(next);  // a client's chain starts with its own
+    }
+  }
+
   WorkerPool::Impl& pool_;
   std::uint64_t id_;
   Socket socket_;
@@ -381,6 +409,7 @@ class AsioStream final : public StreamConnection,
   State state_ = State::kConnecting;
   SteadyTime last_activity_;
   SteadyTime linger_deadline_;
+  std::vector<std::string> certificates_;  // TLS: what the peer presented (DER)
 };
 
 }  // namespace

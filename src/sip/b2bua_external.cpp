@@ -121,7 +121,7 @@ bool B2bua::send_external_branch(Call& call, const Message& invite, const Extern
     from_display = caller_from->display_name;
   }
   const std::string to = "<" + target.request_uri + ">";
-  const std::string passthrough = b2bua_detail::passthrough_lines(invite);
+  const std::string passthrough = b2bua_detail::passthrough_lines(invite) + target.extra_lines;
   OutgoingInvite out;
   out.from_display = from_display;
   out.from_uri = from_uri;

@@ -17,6 +17,7 @@
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/uri.hpp"
 #include "sip/b2bua.hpp"
+#include "sip/b2bua_branch_offer.hpp"
 #include "sip/b2bua_call.hpp"
 
 namespace parley::sip {
@@ -108,14 +109,10 @@ void B2bua::start_redirect(Call& call) {
       auto peer = options_.routing.binding_peer(binding);
       if (!peer) continue;
       if (peer->local.empty()) peer->local = caller.dialog.peer.local;
-      const bool browser =
-          peer->transport == TransportKind::kWs || peer->transport == TransportKind::kWss;
-      if (browser) {
-        auto webrtc = call.media->webrtc_offer(MediaSide::kCallee);
-        if (webrtc.ok()) {
-          (void)send_transfer_branch(call, *webrtc, *peer, binding);
-          continue;
-        }
+      // A browser gets WebRTC, a phone over TLS SDES-SRTP (decision 0048), as ring stages do.
+      if (auto secured = secured_branch_offer(*call.media, MediaSide::kCallee, peer->transport)) {
+        (void)send_transfer_branch(call, *secured, *peer, binding);
+        continue;
       }
       (void)send_transfer_branch(call, *offer, *peer, binding);
     }

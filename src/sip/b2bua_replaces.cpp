@@ -1,8 +1,9 @@
 // An INVITE with Replaces (RFC 3891) naming a confirmed dialog of a call Parley relays
 // (decision 0031): the new caller's dialog takes the named leg's place and the replaced phone
 // gets BYE. The party that stays is not re-INVITEd: the relay offers the newcomer what that
-// party uses now (CallMedia::transfer_offer), and because the newcomer's INVITE brings an offer
-// of its own, Parley answers both crossing offers itself (answer_crossed_offers). The checks
+// party uses now (replacing_offer: a browser or an SDES newcomer gets it rendered for it,
+// decision 0047), and because the newcomer's INVITE brings an offer of its own, Parley answers
+// both crossing offers itself (answer_crossed_offers). The checks
 // that lead here (tenant, tags, early dialogs, early-only) are in refuse_replacing_invite.
 
 #include <utility>
@@ -11,6 +12,7 @@
 #include "sip/b2bua.hpp"
 #include "sip/b2bua_call.hpp"
 #include "sip/b2bua_pickup_sdp.hpp"
+#include "sip/b2bua_replacing_offer.hpp"
 
 namespace parley::sip {
 namespace {
@@ -43,13 +45,8 @@ void B2bua::replace_dialog(ServerTransaction& transaction, const Message& invite
     reject(transaction, 488, "Replaces Needs An SDP Offer");
     return;
   }
-  if (transaction.peer().transport == TransportKind::kWs ||
-      transaction.peer().transport == TransportKind::kWss) {
-    reject(transaction, 488, "Replaces From A Browser Not Supported");
-    return;
-  }
   const MediaSide replaced = media_side(side == Side::kCaller);
-  auto offer = call.media->transfer_offer(replaced);
+  auto offer = replacing_offer(*call.media, replaced, crossed_security(invite.body()));
   if (!offer.ok()) {
     reject(transaction, offer.error().code, offer.error().message);
     return;

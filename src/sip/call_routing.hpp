@@ -63,6 +63,12 @@ struct ExternalTarget {
   std::string from_display;  // may be empty
   DigestCredentials credentials;
   std::string label;  // for logs, e.g. "trunk main@example.com"
+  // Header lines ("Name: value\r\n") this branch's INVITE carries besides the usual ones, e.g.
+  // Diversion (RFC 5806) and P-Asserted-Identity on a forwarded call; trusted as written.
+  std::string extra_lines{};
+  // The trunk lets a forwarded outside caller's own number go out in From (the planner's
+  // business, decision 0047); the B2BUA ignores it.
+  bool caller_id_passthrough = false;
   // Non-empty: asked just before this target rings, on the call's worker, for a channel of a
   // trunk with a call limit (decision 0026). nullptr = the trunk is at capacity: the target is
   // skipped as a 503 failure ("Trunk At Capacity") and the next stage rings. What it returns is

@@ -2,11 +2,11 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <span>
 #include <utility>
 
@@ -45,13 +45,46 @@ constexpr std::size_t kMaxUriBytes = 4096;
 
 using Mac = std::array<unsigned char, 32>;
 
-// False when OpenSSL cannot compute it; callers then fail closed.
+// SHA-256 fetched once for the process: OpenSSL 3 looks the implementation up again on every
+// digest otherwise. Immutable once made; OpenSSL frees it at exit.
+const EVP_MD* sha256() {
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+// HMAC-SHA256 (RFC 2104) over the fetched digest. OpenSSL 3's HMAC() fetches and configures a
+// MAC object on every call, ~20,000 instructions per nonce, two nonces per authenticated call
+// (docs/performance.md, decision 0049). False when OpenSSL cannot compute it; callers then fail
+// closed.
 bool hmac_sha256(std::string_view key, std::string_view data, Mac& out) {
-  unsigned int length = 0;
-  const unsigned char* ok =
-      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &length);
-  return ok != nullptr && length == out.size();
+  constexpr std::size_t kBlock = 64;
+  const EVP_MD* md = sha256();
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                  &EVP_MD_CTX_free);
+  if (md == nullptr || context == nullptr) return false;
+  std::array<unsigned char, kBlock> pad{};
+  if (key.size() > kBlock) {
+    if (EVP_DigestInit_ex2(context.get(), md, nullptr) != 1 ||
+        EVP_DigestUpdate(context.get(), key.data(), key.size()) != 1 ||
+        EVP_DigestFinal_ex(context.get(), pad.data(), nullptr) != 1) {
+      return false;
+    }
+  } else {
+    std::copy(key.begin(), key.end(), pad.begin());
+  }
+  std::array<unsigned char, 32> inner{};
+  for (unsigned char& byte : pad) byte ^= 0x36;
+  bool ok = EVP_DigestInit_ex2(context.get(), md, nullptr) == 1 &&
+            EVP_DigestUpdate(context.get(), pad.data(), pad.size()) == 1 &&
+            EVP_DigestUpdate(context.get(), data.data(), data.size()) == 1 &&
+            EVP_DigestFinal_ex(context.get(), inner.data(), nullptr) == 1;
+  for (unsigned char& byte : pad) byte ^= 0x36 ^ 0x5c;
+  ok = ok && EVP_DigestInit_ex2(context.get(), md, nullptr) == 1 &&
+       EVP_DigestUpdate(context.get(), pad.data(), pad.size()) == 1 &&
+       EVP_DigestUpdate(context.get(), inner.data(), inner.size()) == 1 &&
+       EVP_DigestFinal_ex(context.get(), out.data(), nullptr) == 1;
+  OPENSSL_cleanse(pad.data(), pad.size());
+  return ok;
 }
 
 std::string mac_key(std::string_view secret, std::string_view purpose) {

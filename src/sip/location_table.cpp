@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "base/check.hpp"
+#include "net/address.hpp"
 
 namespace parley::sip {
 namespace {
@@ -109,9 +110,17 @@ store::Endpoint unpack(const std::array<std::uint8_t, 16>& ip, std::uint16_t por
                        std::uint8_t transport, std::uint8_t family) {
   store::Endpoint out;
   out.transport = std::string(kTransportNames[transport < kTransportNames.size() ? transport : 0]);
-  char buffer[INET6_ADDRSTRLEN] = {};
-  if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, ip.data(), buffer, sizeof buffer) != nullptr) {
-    out.ip = buffer;
+  if (family == 6) {
+    char buffer[INET6_ADDRSTRLEN] = {};
+    if (inet_ntop(AF_INET6, ip.data(), buffer, sizeof buffer) != nullptr) out.ip = buffer;
+  } else {
+    // SocketAddress formats IPv4 without inet_ntop's sprintf: every call's callee lookup
+    // unpacks two endpoints (decision 0049).
+    sockaddr_in v4{};
+    v4.sin_family = AF_INET;
+    std::memcpy(&v4.sin_addr, ip.data(), sizeof v4.sin_addr);
+    out.ip =
+        net::SocketAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&v4), sizeof v4).ip();
   }
   out.port = port;
   return out;

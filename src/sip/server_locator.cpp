@@ -92,8 +92,12 @@ ServerLocator::ServerLocator(net::DnsLookup& dns, const Clock& clock, ServerLoca
 Result<ServerLocator::Answer> ServerLocator::lookup(const std::string& name, net::DnsType type) {
   const auto key = std::make_pair(static_cast<std::uint16_t>(type), name);
   const TimePoint now = clock_.now();
+  const auto note_expiry = [this](TimePoint expires) {
+    valid_until_ = valid_until_ ? std::min(*valid_until_, expires) : expires;
+  };
   if (const auto cached = cache_.find(key);
       cached != cache_.end() && now < cached->second.expires) {
+    note_expiry(cached->second.expires);
     return cached->second.answer;
   }
   ++queries_;
@@ -115,6 +119,7 @@ Result<ServerLocator::Answer> ServerLocator::lookup(const std::string& name, net
     if (cache_.size() >= kMaxCacheEntries) cache_.clear();
   }
   cache_[key] = CacheEntry{answer, now + keep};
+  note_expiry(now + keep);
   return answer;
 }
 
@@ -171,6 +176,7 @@ Result<bool> ServerLocator::from_srv(const std::string& name, TransportKind tran
 Result<std::vector<ServerTarget>> ServerLocator::locate(std::string_view host_text,
                                                         std::uint16_t port,
                                                         std::optional<TransportKind> transport) {
+  valid_until_.reset();
   const std::string host = normalised_host(host_text);
   if (host.empty()) return make_error(0, "no host");
   const TransportKind fallback = transport.value_or(TransportKind::kUdp);

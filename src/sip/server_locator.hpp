@@ -13,7 +13,7 @@
 //   not offered there. Each SRV target contributes its addresses, A before AAAA.
 // - Answers are cached for their TTL (the smallest of the records used, at most max_ttl);
 //   NXDOMAIN and empty answers for negative_ttl. A failed lookup (no server answered) is not
-//   cached, so the next call asks again.
+//   cached, so the next call asks again. last_valid_until() tells when the last answer lapses.
 // - Bounded: at most max_naptr NAPTR records and max_srv SRV records per name are looked at, and
 //   at most max_targets targets come back.
 //
@@ -75,6 +75,11 @@ class ServerLocator {
   Result<std::vector<ServerTarget>> locate(std::string_view host, std::uint16_t port,
                                            std::optional<TransportKind> transport);
 
+  // When the targets of the last locate() may have changed: the earliest expiry of the DNS
+  // answers it used (nullopt when it used none, e.g. an IP literal). A caller that keeps the
+  // targets (the trunks' inbound matching, decision 0048) locates again then.
+  std::optional<TimePoint> last_valid_until() const { return valid_until_; }
+
   // Queries sent to the DNS so far (for tests of the cache).
   std::size_t queries() const { return queries_; }
 
@@ -100,6 +105,7 @@ class ServerLocator {
   std::map<std::pair<std::uint16_t, std::string>, CacheEntry> cache_;
   std::mt19937 random_;
   std::size_t queries_ = 0;
+  std::optional<TimePoint> valid_until_;  // of the answers the current/last locate() used
 };
 
 }  // namespace parley::sip

@@ -24,9 +24,16 @@ std::optional<std::size_t> top_via_index(const protocol::sip::Message& request) 
   return std::nullopt;
 }
 
+// A stamped top Via value and where its branch's value is in it (nullopt: no branch), so the
+// in-place stamp need not parse the value again to find it (decision 0049).
+struct StampedVia {
+  std::string value;
+  std::optional<protocol::sip::Span> branch;
+};
+
 // The stamped value of the top Via (field `index`), or nullopt when nothing needs to change.
-std::optional<std::string> stamped_value(const protocol::sip::Message& request, std::size_t index,
-                                         const net::SocketAddress& source) {
+std::optional<StampedVia> stamped_value(const protocol::sip::Message& request, std::size_t index,
+                                        const net::SocketAddress& source) {
   const std::string_view value = request.value(request.headers()[index]);
   auto via = protocol::sip::parse_via(value);
   if (!via) return std::nullopt;
@@ -53,6 +60,12 @@ std::optional<std::string> stamped_value(const protocol::sip::Message& request, 
   }
   const std::size_t params_at =
       params.empty() ? value.size() : static_cast<std::size_t>(params.data() - value.data());
+  // Every byte is copied as it is except bare rport pieces, so the branch (a view into `value`)
+  // moves by what the rport pieces before it grew.
+  const auto branch = via->branch();
+  const std::size_t branch_at =
+      branch ? static_cast<std::size_t>(branch->data() - value.data()) : value.size();
+  std::size_t branch_shift = 0;
   stamped.append(value.substr(0, params_at));
   if (!params.empty()) {
     // params_at points after the first ';'. Walk ";name[=value]" pieces, rewriting a bare rport.
@@ -65,7 +78,9 @@ std::optional<std::string> stamped_value(const protocol::sip::Message& request, 
       std::string_view name = piece.substr(0, piece.find('='));
       while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
       if (fill_rport && piece.find('=') == std::string_view::npos && is_rport(name)) {
+        const std::size_t before = stamped.size();
         stamped.append("rport=").append(std::to_string(source.port()));
+        if (params_at + start < branch_at) branch_shift += stamped.size() - before - piece.size();
       } else {
         stamped.append(piece);
       }
@@ -78,7 +93,12 @@ std::optional<std::string> stamped_value(const protocol::sip::Message& request, 
     }
   }
   if (add_received) stamped.append(";received=").append(ip);
-  return stamped;
+  StampedVia result{std::move(stamped), std::nullopt};
+  if (branch) {
+    result.branch = protocol::sip::Span{static_cast<std::uint32_t>(branch_at + branch_shift),
+                                        static_cast<std::uint32_t>(branch->size())};
+  }
+  return result;
 }
 
 }  // namespace
@@ -94,8 +114,8 @@ std::optional<std::string> stamp_top_via(const protocol::sip::Message& request,
   const std::string_view raw = request.raw();
   const std::size_t at = top.value.offset;
   std::string out;
-  out.reserve(raw.size() + stamped->size() - top.value.length);
-  out.append(raw.substr(0, at)).append(*stamped).append(raw.substr(at + top.value.length));
+  out.reserve(raw.size() + stamped->value.size() - top.value.length);
+  out.append(raw.substr(0, at)).append(stamped->value).append(raw.substr(at + top.value.length));
   return out;
 }
 
@@ -105,7 +125,8 @@ bool stamp_top_via_in_place(protocol::sip::Message& request, const net::SocketAd
   if (!index) return false;
   const auto stamped = stamped_value(request, *index, source);
   if (!stamped) return false;
-  return protocol::sip::replace_field_value(request, *index, *stamped).ok();
+  return protocol::sip::replace_top_via_value(request, *index, stamped->value, stamped->branch)
+      .ok();
 }
 
 }  // namespace parley::sip

@@ -54,6 +54,28 @@ Result<void> check_device_model(std::string_view model);
 // at least one of mac and instance set.
 Result<void> check_device(const Device& device);
 
+// New values for some of a device's fields, as an admin typed them (an API body, CLI flags):
+// absent fields stay; "" clears mac or instance.
+struct DeviceChange {
+  std::optional<std::string> extension;
+  std::optional<std::string> label;
+  std::optional<std::string> mac;
+  std::optional<std::string> instance;
+  std::optional<std::string> model;
+};
+
+// Why apply_device_change refused: the field at fault ("extension", "label", "mac", "instance",
+// "model") and a sentence for the admin.
+struct DeviceFieldError {
+  std::string field;
+  std::string message;
+};
+
+// Applies `change` to `device`, each value checked and normalised as the store keeps it; the
+// result must still be recognisable (a MAC address, an instance or both). On a refusal `device`
+// may be partly changed: callers apply to a copy.
+std::optional<DeviceFieldError> apply_device_change(const DeviceChange& change, Device& device);
+
 class DeviceStore {
  public:
   virtual ~DeviceStore() = default;
@@ -66,6 +88,12 @@ class DeviceStore {
   virtual Result<Device> add_device(const Device& device) = 0;
   // Every device of the tenant, by id.
   virtual Result<std::vector<Device>> list_devices(TenantId tenant) = 0;
+  // The tenant's device `id`; kNotFound when the tenant has none of that id.
+  virtual Result<Device> find_device(TenantId tenant, DeviceId id) = 0;
+  // Replaces every field of the tenant's device `device.id` (extension, label, mac, instance,
+  // model; created_at stays) in one transaction, so an edit is applied whole or not at all.
+  // Same rules and errors as add_device, and kNotFound when the tenant has no device of that id.
+  virtual Result<Device> update_device(const Device& device) = 0;
   // kNotFound when the tenant has no device `id`.
   virtual Result<void> remove_device(TenantId tenant, DeviceId id) = 0;
 };

@@ -42,6 +42,10 @@ struct Trunk {
   std::uint32_t max_calls = 0;  // 0 = unlimited
   bool options_keepalive = true;
   bool enabled = true;
+  // An outside caller forwarded out through this trunk is presented with its own number in
+  // From (a Diversion names the forwarder); off = the trunk's caller-ID, which every provider
+  // accepts (decision 0047).
+  bool caller_id_passthrough = false;
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
 };

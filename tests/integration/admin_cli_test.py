@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""`parley tenant …` / `parley user …` against a real data folder, and the `make run` demo set-up.
+"""`parley tenant …` / `parley user …` / `parley device …` against a real data folder, and the
+`make run` demo set-up.
 
 Checks exit codes (0 ok, 1 runtime error, 2 usage), one-line errors on stderr, generated
 passwords, and that scripts/demo-setup.sh creates the demo tenant with 1001 and 1002 once.
@@ -14,6 +15,57 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def device_cases(run, expect, data):
+    """`parley device add|list|edit|rm` on example.com (1001, 1002): ids are ID@DOMAIN, edits
+    change only the flags given, and every refusal is one line with exit 1 and changes nothing."""
+    def device(*argv):
+        return run("device", *argv, "--data", data)
+
+    expect(device("add", "1001@example.com", "--label", "Desk", "--mac", "00:15:65:AA:BB:CC",
+                  "--model", "Yealink T46S"), 0,
+           r"^device 1@example\.com added: Desk on 1001@example\.com$", what="device add")
+    expect(device("add", "1002@example.com", "--label", "Lobby", "--instance", "<urn:uuid:1>"), 0,
+           r"^device 2@example\.com added: Lobby on 1002@example\.com$",
+           what="device add by instance")
+    expect(device("list"), 0, r"^1@example\.com\t1001\tDesk\t001565aabbcc\t-\tYealink T46S$",
+           what="device list")
+    expect(device("edit", "1@example.com", "--extension", "1002", "--label", "Desk 2", "--mac", "",
+                  "--instance", "urn:uuid:2"), 0,
+           r"^device 1@example\.com changed: Desk 2 on 1002@example\.com$", what="device edit")
+    listed = (r"^1@example\.com\t1002\tDesk 2\t-\turn:uuid:2\tYealink T46S\n"
+              r"2@example\.com\t1002\tLobby\t-\turn:uuid:1\t-$")
+    expect(device("list", "example.com"), 0, listed, what="device list after the edit")
+    for argv, pattern, what in (
+            (["add", "1001@example.com", "--label", "x"], r"MAC address, an instance URN or both",
+             "device add with nothing to recognise it by"),
+            (["add", "1001@example.com", "--label", "x", "--mac", "00:15:65"], r"12 hex digits",
+             "device add with a bad MAC"),
+            (["add", "1099@example.com", "--label", "x", "--mac", "001565000001"],
+             r"no extension 1099 in example\.com", "device add to an unknown extension"),
+            (["add", "1001@example.com", "--label", "x", "--instance", "urn:uuid:1"],
+             r"another device of example\.com has this instance", "device add of a taken URN"),
+            (["edit", "99@example.com", "--label", "x"], r"^parley: no device 99 in example\.com$",
+             "device edit of an unknown id"),
+            (["edit", "x1@example.com", "--label", "x"], r"is not a device id",
+             "device edit of a non-number"),
+            (["edit", "1@example.com"], r"nothing to change", "device edit without a change"),
+            (["edit", "2@example.com", "--instance", ""], r"MAC address, an instance URN or both",
+             "device edit clearing its only identity"),
+            (["edit", "1@example.com", "--instance", "urn:uuid:1", "--label", "y"],
+             r"another device of example\.com has this instance", "device edit to a taken URN"),
+            (["edit", "1@example.com", "--extension", "2001"], r"no extension 2001 in example\.com",
+             "device edit to an unknown extension"),
+            (["rm", "7@nowhere.org"], r"no tenant for domain nowhere\.org",
+             "device rm in an unknown tenant")):
+        expect(device(*argv), 1, stderr_pattern=pattern, what=what)
+    expect(device("list", "example.com"), 0, listed, what="device list unchanged by the refusals")
+    expect(device("add", "1001@example.com", "--mac", "001565000002"), 2,
+           what="device add without --label is a usage error")
+    expect(device("rm", "1@example.com"), 0, r"^device 1@example\.com removed$", what="device rm")
+    expect(device("rm", "1@example.com"), 1, stderr_pattern=r"no device 1 in example\.com",
+           what="device rm twice")
 
 
 def main():
@@ -82,6 +134,7 @@ def main():
         if ha1 not in dump:
             failures.append("SHA-256 HA1 not stored")
             print("SHA-256 HA1 of the new password stored                  FAIL")
+        device_cases(run, expect, data)
         expect(run("user", "rm", "1002@example.com", "--data", data), 0, what="user rm")
         expect(run("user", "rm", "1002@example.com", "--data", data), 1, what="user rm twice")
         expect(run("tenant", "rm", "example.com", "--data", data), 0, what="tenant rm")

@@ -11,8 +11,10 @@ signed in as boss (cookie + CSRF token):
 2. POST queue 700 with member 1002: a call from 1003 to 700 is answered by the queue and 1002 is
    offered the call. PATCH its members to 1003 and its wait: read back as sent.
 3. A recorded call 1001 -> 1002 (one second of tone each way): GET .../recordings lists it
-   (within 5 s of the hang-up); its audio_url gives exactly the bytes of the WAV on disk, whole
-   and as byte ranges (206 with Content-Range; a suffix range; 416 beyond the end).
+   (within 5 s of the hang-up; application/json, no-store, format "wav"); its audio_url gives
+   exactly the bytes of the WAV on disk, whole and as byte ranges (206 with Content-Range; a
+   suffix range; 416 beyond the end), inline or, with ?download=1, as an attachment, named
+   recording-<id>.wav either way.
 4. Tenant scoping: stranger gets 404 for example.com's rooms, queues, recordings and audio; a
    user gets 403; a change without the CSRF token changes nothing.
 
@@ -130,13 +132,19 @@ def recordings(server, boss, callee, data):
     deadline = time.monotonic() + 5.0
     items = []
     while not items and time.monotonic() < deadline:
-        items = (boss.request("GET", BASE + "/recordings").json() or {}).get("items", [])
+        listed = boss.request("GET", BASE + "/recordings")
+        items = (listed.json() or {}).get("items", [])
         if not items:
             time.sleep(0.2)
+    check(listed.headers.get("Content-Type") == "application/json" and
+          listed.headers.get("Cache-Control") == "no-store",
+          f"the list's headers: {listed.headers.get('Content-Type')} "
+          f"{listed.headers.get('Cache-Control')}")
     if not check(len(items) == 1, f"recordings listed after the call: {items}"):
         return None
     item = items[0]
-    check((item.get("caller"), item.get("callee")) == ("1001", "1002"), f"listed as {item}")
+    check((item.get("caller"), item.get("callee"), item.get("format")) == ("1001", "1002", "wav"),
+          f"listed as {item}")
     files = glob.glob(os.path.join(data, "recordings", DOMAIN, "*", "*", "*.wav"))
     if not check(len(files) == 1, f"WAV files on disk: {files}"):
         return None
@@ -148,6 +156,13 @@ def recordings(server, boss, callee, data):
           whole.headers.get("Content-Type") == "audio/wav" and
           whole.headers.get("Accept-Ranges") == "bytes",
           f"GET {url}: {whole.status}, {len(whole.raw)} bytes of {len(on_disk)}")
+    name = f'filename="recording-{item.get("id")}.wav"'
+    saved = boss.request("GET", url + "?download=1")
+    check(whole.headers.get("Content-Disposition") == "inline; " + name and
+          saved.status == 200 and saved.raw == on_disk and
+          saved.headers.get("Content-Disposition") == "attachment; " + name,
+          f"Content-Disposition: played {whole.headers.get('Content-Disposition')}, "
+          f"saved {saved.status} {saved.headers.get('Content-Disposition')}")
     head = boss.request("GET", url, headers={"Range": "bytes=0-43"})
     check(head.status == 206 and head.raw == on_disk[:44] and head.raw.startswith(b"RIFF") and
           head.headers.get("Content-Range") == f"bytes 0-43/{len(on_disk)}",

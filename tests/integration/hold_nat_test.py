@@ -13,6 +13,10 @@ address the NAT maps it to). 1002 (B) is an ordinary phone. RTP 60200–60299.
 3. A resumes (sendrecv, still the private SDP) and starts sending again a moment later: media
    latches to A's real source again, so A hears B's tone there and B hears A's; once A's first
    packet arrived, the private address gets nothing.
+4. The other way round (decision 0047): B is behind NAT, its SDP naming a private port. After
+   both talked, both fall silent, A holds and B answers recvonly with the same private SDP and
+   sends nothing after it: the music must reach B's real source (the latch survives a re-INVITE that names the same
+   address) and the private address must get nothing.
 """
 
 import os
@@ -41,16 +45,20 @@ MEDIA_TIMEOUT_S = 2
 
 
 class NatCall(hold_test.Call):
-    """hold_test.Call whose caller writes the port of `private` (a listening socket that must
-    never receive anything) into every SDP, while its RTP leaves from `a_rtp`."""
+    """hold_test.Call whose caller (`natted` "a") or callee ("b") writes the port of `private`
+    (a listening socket that must never receive anything) into every SDP, while its RTP leaves
+    from its own peer."""
 
-    def __init__(self, server, callee_ua: SipUA):
+    def __init__(self, server, callee_ua: SipUA, natted: str = "a"):
         self.a_rtp, self.b_rtp, self.private = Peer(), Peer(), Peer()
+        self.natted = natted
         self.a_ua, self.b_ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"]), callee_ua
         self.version = 1
+        a_port, b_port = ((self.private.port, self.b_rtp.port) if natted == "a"
+                          else (self.a_rtp.port, self.private.port))
         self.a, self.b, self.a_to, self.b_to = answered_call(
-            self.a_ua, callee_ua, "1002", make_sdp(self.private.port, "sendrecv", 1),
-            make_sdp(self.b_rtp.port, "sendrecv", 1))
+            self.a_ua, callee_ua, "1002", make_sdp(a_port, "sendrecv", 1),
+            make_sdp(b_port, "sendrecv", 1))
         self.senders = [self.a_tone(0xA1A1), self.b_tone(0xB2B2)]
 
     def a_tone(self, ssrc: int):
@@ -60,12 +68,14 @@ class NatCall(hold_test.Call):
         return self.b_rtp.start_tone(self.b_to, CALLEE_HZ, AMPLITUDE, ssrc=ssrc, max_frames=1500)
 
     def reinvite(self, holder: str, direction: str, answer_direction: str):
-        # The caller's offers name its private port too.
-        real, self.a_rtp = self.a_rtp, self.private
+        # The NAT'd side's offers and answers name its private port too.
+        side = f"{self.natted}_rtp"
+        real = getattr(self, side)
+        setattr(self, side, self.private)
         try:
             return super().reinvite(holder, direction, answer_direction)
         finally:
-            self.a_rtp = real
+            setattr(self, side, real)
 
     def hang_up(self):
         try:
@@ -74,18 +84,29 @@ class NatCall(hold_test.Call):
             self.private.close()
 
 
+def talk_then_hold_silently(call: NatCall, silent_first: bool = False) -> None:
+    """Both hear each other (latching the NAT'd side's real source); then A holds (sendonly),
+    B answers recvonly, and neither sends anything more. `silent_first`: both fall silent
+    before the re-INVITE, so the held side sends nothing after its answer (nothing can latch
+    it again)."""
+    a_got, b_got = call.listen(1.2)
+    hears_tone(f"B before the hold ({call.natted} behind NAT)", b_got, CALLER_HZ)
+    hears_tone(f"A before the hold ({call.natted} behind NAT)", a_got, CALLEE_HZ)
+    if silent_first:
+        for sender in call.senders:
+            sender.stop()
+        time.sleep(0.1)
+    offered, answered = call.reinvite("a", "sendonly", "recvonly")
+    check(offered == "sendonly" and answered == "recvonly",
+          f"hold offered {offered}, answered {answered}")
+    for sender in call.senders:
+        sender.stop()  # the holder sends nothing, nor does the recvonly held phone
+
+
 def scenario_silent_nat_holder(server, callee_ua):
     call = NatCall(server, callee_ua)
     try:
-        a_got, b_got = call.listen(1.2)
-        hears_tone("B before the hold", b_got, CALLER_HZ)
-        hears_tone("A (behind NAT) before the hold", a_got, CALLEE_HZ)
-
-        offered, answered = call.reinvite("a", "sendonly", "recvonly")
-        check(offered == "sendonly" and answered == "recvonly",
-              f"hold offered {offered}, answered {answered}")
-        for sender in call.senders:
-            sender.stop()  # the holder sends nothing, nor does the recvonly held phone
+        talk_then_hold_silently(call)
         a_got, b_got = call.listen(MEDIA_TIMEOUT_S + 1.5)
         hears_music("B held by a silent NAT'd phone", b_got)
         late = [p for p in b_got if p.arrival >= time.monotonic() - 1.0]
@@ -112,6 +133,19 @@ def scenario_silent_nat_holder(server, callee_ua):
         call.hang_up()
 
 
+def scenario_silent_nat_held(server, callee_ua):
+    call = NatCall(server, callee_ua, natted="b")
+    try:
+        talk_then_hold_silently(call, silent_first=True)
+        call.private.clear()
+        _, b_got = call.listen(1.5)
+        hears_music("B (behind NAT, silent) held", b_got)
+        check(not call.private.packets(),
+              f"B's private SDP address got {len(call.private.packets())} packets on hold")
+    finally:
+        call.hang_up()
+
+
 def main():
     args = script_arguments()
     with provisioned(args.parley, "parley-hold-nat-", PASSWORDS) as (tmp, data):
@@ -119,7 +153,9 @@ def main():
         with ParleyServer(args.parley, data_dir=data, args=["--config", config]) as server:
             callee_ua = registered(server, "1002", PASSWORDS, check)
             run_scenarios([("a silent NAT'd phone holds and resumes",
-                            lambda: scenario_silent_nat_holder(server, callee_ua))], check)
+                            lambda: scenario_silent_nat_holder(server, callee_ua)),
+                           ("a silent NAT'd phone is held",
+                            lambda: scenario_silent_nat_held(server, callee_ua))], check)
             callee_ua.close()
             finish(server, problems, check)
     return report(problems, "a silent phone behind NAT holds with music and resumes latched")

@@ -4,11 +4,14 @@ package of sip:701@<domain>, a park slot, as a desk phone's BLF key does.
 
 1. The slot is empty: the first NOTIFY's dialog-info has no dialog. The park code (700) and a
    number that is neither an extension nor a slot (799) are refused 404.
-2. 1001 calls 1002, 1002 parks the call (blind REFER to 700, lands in 701): a NOTIFY with one
-   confirmed dialog, the parked party 1001 as remote. 1003 dials 701 and gets the call: the
-   dialog is reported terminated, one version higher.
-3. Parked again, nobody retrieves it: when the park timeout (3 s) rings the parker back, the
-   slot's dialog is reported terminated.
+2. 1001 calls 1002, 1002 parks the call by a blind REFER to the slot itself (701): a NOTIFY
+   with exactly one confirmed dialog, the parked party 1001 as remote. 1003 dials 701 and gets
+   the call: the dialog is reported terminated, one version higher, and the lamp stays off
+   while 1003 and 1001 talk and after they hang up (decision 0045: a slot's lamp says only
+   whether a call waits in it; neither the retriever's call to 701 nor the parked call's own
+   leg to 701 lights it).
+3. Parked again (REFER to the park code 700, lands in 701), nobody retrieves it: when the park
+   timeout (3 s) rings the parker back, the slot's dialog is reported terminated.
 Media ports: Parley 56000-56499, the peers 56500-56999 (the presence helper's range).
 """
 
@@ -53,8 +56,22 @@ def scenario_refusals(watcher_ua):
         check(reply.status == 404, f"SUBSCRIBE dialog to {number}: {reply.status}, expected 404")
 
 
+def expect_lamp_off(watch, seconds, what):
+    """Every NOTIFY within `seconds` (there may be none) must show the slot empty: no dialog
+    other than terminated ones."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            notify = watch.next_notify(left)
+        except HarnessError:
+            return
+        _, dialogs = dialog_states(notify)
+        check(all(state == "terminated" for _, state in dialogs),
+              f"{what}: the slot's lamp is lit again: dialogs {dialogs}")
+
+
 def scenario_retrieved(server, b_ua, watch):
-    parked = park_test.ParkedCall(server, b_ua, "700", note="701")
+    parked = park_test.ParkedCall(server, b_ua, "701", note="701")
     try:
         version, body = expect_dialogs(watch, [("recipient", "confirmed")], "call parked in 701")
         check("sip:1001@" in body, "the parked dialog does not name the parked party 1001")
@@ -62,17 +79,14 @@ def scenario_retrieved(server, b_ua, watch):
         try:
             retriever.start()
             check(retriever.final() == 200, "1003 could not retrieve slot 701")
-            # The parked dialog ends; the retriever's own call to 701 is reported as a dialog
-            # of 701 by the B2BUA (as for any dialled number) until it hangs up.
             later, dialogs = dialog_states(watch.next_notify(3.0))
-            check(("recipient", "terminated") in dialogs,
-                  f"call retrieved: dialogs {dialogs}, expected the parked one terminated")
+            check(dialogs == [("recipient", "terminated")],
+                  f"call retrieved: dialogs {dialogs}, expected only the parked one, terminated")
             check(later == version + 1, f"dialog-info version {later} after {version}")
+            expect_lamp_off(watch, 1.5, "while 1003 talks with the retrieved call")
             retriever.hang_up()
             park_test.expect_hang_up(parked.a_ua, "the parked caller after the retriever left")
-            _, dialogs = dialog_states(watch.next_notify(3.0))
-            check(all(state == "terminated" for _, state in dialogs),
-                  f"after the retrieved call ended: dialogs {dialogs}")
+            expect_lamp_off(watch, 0.5, "after the retrieved call ended")
         finally:
             retriever.close()
     finally:

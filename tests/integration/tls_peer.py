@@ -45,12 +45,16 @@ class SipStream(TcpClient):
         return parse_message(self.recv_message())
 
 
-def connect_tls(address: tuple[str, int], cafile: str | None, timeout: float = 3.0) -> SipStream:
+def connect_tls(address: tuple[str, int], cafile: str | None, timeout: float = 3.0,
+                client: tuple[str, str] | None = None) -> SipStream:
     """A TLS connection to Parley's SIP-over-TLS listener, checking its certificate against
-    `cafile` for IP 127.0.0.1 (None: no check)."""
+    `cafile` for IP 127.0.0.1 (None: no check); showing `client` (certificate and key paths)
+    when Parley asks for a client certificate."""
     context = ssl.create_default_context(cafile=cafile) if cafile else ssl._create_unverified_context()
     if cafile:
         context.check_hostname = True
+    if client:
+        context.load_cert_chain(*client)
     raw = socket.create_connection(address, timeout=timeout)
     raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return SipStream(context.wrap_socket(raw, server_hostname=address[0]), timeout)

@@ -13,7 +13,14 @@ handshake timeout:
      while another TLS client is answered meanwhile; bytes that are not TLS close the connection
      at once; connections over `tls_max_connections_per_ip` are closed on accept; the server
      still answers afterwards;
-  3. trunk: a provider's TLS registrar (Python, its own certificate, trusted through
+  3. a trunk with mutual TLS (decision 0048, `parley trunk client-tls --ca --name`): a DID call
+     over a TLS connection that shows the provider's certificate (openssl-made, in the test's
+     folder) is the trunk's (404: no such DID); one with another authority's certificate or
+     none is an unknown peer (407/403), and the refused certificate is logged;
+  3b. blind transfer to a phone over TLS (decision 0048): 1001 calls 1003 (UDP), 1003 REFERs it
+     to 1002 (the Python phone over TLS), whose INVITE is RTP/SAVP with Parley's a=crypto
+     lines; its SDES answer completes the transfer, and 1001's BYE reaches it;
+  4. trunk: a provider's TLS registrar (Python, its own certificate, trusted through
      `[trunks] tls_ca_file`) challenges the trunk's REGISTER; Parley registers over TLS with a
      TLS Via and a transport=tls Contact, and the challenge round and the OPTIONS keep-alives
      all use one connection.
@@ -21,8 +28,10 @@ Ports: 52000-52999 (RTP 52100-52199, baresip SIP 52900-52909 and console 52950-5
 provider 52700-52799).
 """
 
+import base64
 import os
 import re
+import secrets
 import shutil
 import socket
 import sqlite3
@@ -40,12 +49,18 @@ from parley_harness import (HarnessError, ParleyServer, build_request, parse_mes
 from pbx_scenario import checker, media_config, provisioned, script_arguments  # noqa: E402
 from port_probe import free_ports_in  # noqa: E402
 from tls_peer import TlsPhone, TlsRegistrar, connect_tls, make_certificate, sdp_answer  # noqa: E402
+from call_client import Caller, answer_bye, is_request, response_to  # noqa: E402
+from sip_client import SipUA  # noqa: E402
+from transfer_test import answered_call, refer_to  # noqa: E402
+from transfer_test import make_sdp as codec_sdp  # noqa: E402
+from trunk_provider import make_sdp  # noqa: E402
 
 DOMAIN = "example.com"
-PASSWORDS = {"1001": "pw-1001-tls", "1002": "pw-1002-tls"}
+PASSWORDS = {"1001": "pw-1001-tls", "1002": "pw-1002-tls", "1003": "pw-1003-tls"}
 PROVIDER_PORTS = (52700, 52799)
 TRUNK_USER, TRUNK_PASSWORD = "tlstrunk", "pw-trunk-tls"
 problems, check = checker()
+Caller.DIGEST_ALGORITHM = "MD5"  # this server offers MD5 only (for baresip)
 
 
 class TlsBaresip(Baresip):
@@ -190,6 +205,109 @@ def defences(server, tmp, data, cafile):
     check(options_over_tls(address, cafile) == 200, "OPTIONS over TLS after the crowd left")
 
 
+def invite_status(address, cafile, client=None) -> int:
+    """The final answer to a DID call (a number without a DID) sent over a new TLS connection
+    that shows `client` (certificate, key) or no certificate."""
+    stream = connect_tls(address, cafile, client=client)
+    try:
+        ip, port = stream.sock.getsockname()[:2]
+        sdp = make_sdp(52198)
+        stream.send(build_request("INVITE", "TLS", f"sip:442070000999@{DOMAIN}",
+                                  sent_by=f"{ip}:{port}", body=sdp,
+                                  extra_headers=[f"Contact: <sips:provider@{ip}:{port}>",
+                                                 "Content-Type: application/sdp"]))
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            reply = stream.message(5)
+            if reply.status >= 200:
+                return reply.status
+        raise HarnessError("no final answer to the INVITE over TLS within 5 s")
+    finally:
+        stream.close()
+
+
+def mutual_tls(server, tmp, data, cafile):
+    """Decision 0048: a trunk that requires the provider's client certificate is recognised by
+    it (a DID call gets 404 for an unknown number, from the trunk's DID table); a certificate of
+    another authority, or none, makes the same INVITE an unknown peer's (407/403)."""
+    address = tls_address(server)
+    provider = make_certificate(tmp, "provider-client")
+    stranger = make_certificate(tmp, "stranger-client")
+    run_cli(server.parley, data, "trunk", "add", f"mtls@{DOMAIN}", "--host", "127.0.0.9",
+            "--transport", "tls", "--no-keepalive")
+    shown = run_cli(server.parley, data, "trunk", "client-tls", f"mtls@{DOMAIN}", "--ca",
+                    provider[0], "--name", "localhost")
+    check("client certificate required" in shown, f"client-tls answered {shown!r}")
+    status = 0
+    deadline = time.monotonic() + 6  # the running server reloads trunks within a second
+    while time.monotonic() < deadline and status != 404:
+        status = invite_status(address, cafile, provider)
+        if status != 404:
+            time.sleep(0.3)
+    check(status == 404, f"a DID call with the provider's certificate got {status}, wanted the "
+          "trunk's 404 for a number without a DID")
+    # An unknown peer: its From (127.0.0.1, this server) is challenged like a phone's.
+    status = invite_status(address, cafile, stranger)
+    check(status in (403, 407), f"with another authority's certificate: {status}, wanted the "
+          "challenge (407) or 403 of an unknown peer")
+    status = invite_status(address, cafile)
+    check(status in (403, 407), f"without a certificate: {status}, wanted 407 or 403")
+    check("is not trunk mtls (mutual TLS): the client certificate does not verify"
+          in server.stderr_text(), "the refused certificate was not logged")
+    run_cli(server.parley, data, "trunk", "client-tls", f"mtls@{DOMAIN}", "--off")
+    run_cli(server.parley, data, "trunk", "rm", f"mtls@{DOMAIN}")
+
+
+def sdes_answer(port: int, offer: bytes) -> bytes:
+    """An RTP/SAVP answer taking the offer's first a=crypto line's tag and suite, our own key."""
+    offered = re.search(r"^a=crypto:(\d+) (\S+) inline:", offer.decode(errors="replace"), re.M)
+    tag, suite = (offered.group(1), offered.group(2)) if offered else ("1", "AES_CM_128_HMAC_SHA1_80")
+    key = base64.b64encode(secrets.token_bytes(30)).decode()
+    lines = ["v=0", "o=- 2 2 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+             f"m=audio {port} RTP/SAVP 0", "a=rtpmap:0 PCMU/8000", f"a=crypto:{tag} {suite} inline:{key}"]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def transfer_to_tls_phone(server, tmp, data, cafile):
+    """Decision 0048: the leg a blind transfer makes to a phone registered over TLS is offered
+    SDES-SRTP (RTP/SAVP with Parley's a=crypto lines), as a call straight to it is; the phone's
+    SRTP answer completes the transfer (NOTIFY 200) and the transferee's BYE reaches it."""
+    address = tls_address(server)
+    target = TlsPhone(address, "1002", DOMAIN, PASSWORDS["1002"], cafile)
+    caller_ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
+    transferor_ua = SipUA(server.udp, "1003", DOMAIN, PASSWORDS["1003"])
+    try:
+        check(target.register().status == 200, "1002 did not register over TLS")
+        check(transferor_ua.register(algorithm="MD5").status == 200, "1003 did not register")
+        caller, transferor, _, _ = answered_call(caller_ua, transferor_ua, "1003",
+                                                 codec_sdp(52196, 0, "PCMU"),
+                                                 codec_sdp(52194, 0, "PCMU"))
+        check(transferor.ask("REFER", refer_to(f"1002@{DOMAIN}")) == 202, "REFER not 202")
+        invite = target.next(lambda m: m.start_line.startswith("INVITE "), 5.0)
+        body = invite.body.decode(errors="replace")
+        check(re.search(r"^m=audio \d+ RTP/SAVP ", body, re.M) is not None and "a=crypto:" in body,
+              f"the transfer's INVITE to the TLS phone is not SDES-SRTP:\n{body}")
+        target.answer(invite, 200, "OK", "tlsxfer", sdes_answer(52192, invite.body),
+                      [f"Contact: {target.contact()}"])
+        target.next(lambda m: m.start_line.startswith("ACK "), 5.0)
+        deadline = time.monotonic() + 5
+        state = ""
+        while time.monotonic() < deadline and not state.startswith("terminated"):
+            notify, source = transferor_ua.recv(5.0, is_request("NOTIFY"))
+            transferor_ua.send(response_to(notify, 200, "OK", ""), source)
+            state = notify.header("Subscription-State") or ""
+            if state.startswith("terminated"):
+                check(notify.body.startswith(b"SIP/2.0 200"), f"final NOTIFY {notify.body!r}")
+        answer_bye(transferor_ua, 5.0)
+        check(caller.ask("BYE") == 200, "the transferee's BYE was not answered 200")
+        bye = target.next(lambda m: m.start_line.startswith("BYE "), 5.0)
+        target.answer(bye, 200, "OK", "tlsxfer")
+    finally:
+        target.close()
+        caller_ua.close()
+        transferor_ua.close()
+
+
 def trunk(parley, tmp, data):
     cert, key = make_certificate(tmp, "provider")
     provider_port = free_ports_in(*PROVIDER_PORTS, tcp=True)[0]
@@ -244,7 +362,9 @@ def main():
                           args=["--config", config, "--sip-tls-listen", "127.0.0.1:0",
                                 "--workers", "2"]) as server:
             cafile = os.path.join(data, "https-certificate.pem")
-            for name, run in (("phones over TLS", phones), ("defences", defences)):
+            for name, run in (("phones over TLS", phones), ("defences", defences),
+                              ("a trunk with mutual TLS", mutual_tls),
+                              ("blind transfer to a phone over TLS", transfer_to_tls_phone)):
                 print(f"- {name}", flush=True)
                 try:
                     run(server, tmp, data, cafile)

@@ -19,7 +19,13 @@ Checked (T1 50 ms, so a dead UDP target times out after 64*T1 = 3.2 s):
      ended cleanly;
   3. answers that point nowhere: a trunk on gone.test (NXDOMAIN) and one on dangling.test (an
      SRV record whose target has no address) are shown failed with the reason, and logged;
-     nothing crashes.
+     nothing crashes;
+  4. the trunk is its SRV targets' ports, not their address (decision 0048): a DID call from the
+     provider's port is the trunk's (404 for a number with no DID, logged as the trunk's), the
+     same INVITE from another port of the provider's IP is an unknown peer (403);
+  5. the trusted ports follow DNS as the records' TTL (1 s) lapses: dnsmasq restarted with
+     sip2's SRV on another port, the trunk registers there and calls from there are the trunk's,
+     calls from the old port no longer.
 """
 
 import os
@@ -39,13 +45,13 @@ from parley_harness import ParleyServer, report, run_cli, run_main, run_parley  
 from pbx_scenario import (checker, media_config, print_server_tail, provisioned,  # noqa: E402
                           run_scenarios, script_arguments)
 from sip_client import SipUA  # noqa: E402
-from trunk_provider import Provider, bind_udp, make_sdp  # noqa: E402
+from trunk_provider import Provider, ProviderCall, bind_udp, make_sdp  # noqa: E402
 
 DOMAIN = "example.com"
 PASSWORDS = {"1001": "pw-1001-secret"}
 DNS_PORTS = range(61050, 61100)
 PROVIDER_PORTS = range(61100, 61150)
-# Not the extensions' 127.0.0.1: a trunk found through SRV is trusted by address alone.
+# Not the extensions' 127.0.0.1, so that the provider's IP is the provider's host alone.
 PROVIDER_IP = "127.0.0.2"
 NO_MEDIA = make_sdp(61199)  # nobody listens there; the call is about signalling
 problems, check = checker()
@@ -54,12 +60,12 @@ problems, check = checker()
 class Dnsmasq:
     """dnsmasq answering only from its command line (no upstream, no /etc/hosts)."""
 
-    def __init__(self, folder: str, records: list[str]):
-        self.port = self._free_port()
+    def __init__(self, folder: str, records: list[str], port: int = 0):
+        self.port = port or self._free_port()
         self.log = os.path.join(folder, "dnsmasq.log")
         command = ["dnsmasq", "--no-daemon", "--keep-in-foreground", f"--port={self.port}",
                    "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
-                   "--pid-file=", "--log-queries", f"--log-facility={self.log}",
+                   "--pid-file=", "--log-queries", f"--log-facility={self.log}", "--local-ttl=1",
                    # Names under .test that it does not know: NXDOMAIN/no data, not REFUSED.
                    "--local=/test/", *records]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
@@ -168,6 +174,53 @@ def nowhere(binary: str, data: str, server: ParleyServer) -> None:
           "no log line for the NXDOMAIN trunk")
 
 
+def did_call(server: ParleyServer, provider: Provider) -> int:
+    """The final status of an INVITE from `provider`'s socket to a number without a DID."""
+    call = ProviderCall(provider, server.udp, "442070000999", "+447700900123", NO_MEDIA)
+    return call.final(5).status
+
+
+def other_port(server: ParleyServer, provider: Provider) -> None:
+    check(did_call(server, provider) == 404,
+          "a call from the trunk's SRV target should be the trunk's (404: no such DID)")
+    check("inbound call on trunk provider@example.com" in server.stderr_text(),
+          "the call from the SRV target was not logged as the trunk's")
+    impostor = Provider(PROVIDER_PORTS, ip=PROVIDER_IP)
+    try:
+        status = did_call(server, impostor)
+        check(status in (403, 407), f"a call from {PROVIDER_IP}:{impostor.port} (the provider's "
+              f"IP, another port) got {status}: it must be an unknown peer (403/407), not the trunk")
+        check(f"INVITE from {PROVIDER_IP}:{impostor.port} (UDP) has the address of trunk provider"
+              in server.stderr_text(), "the call from the provider's IP was not logged")
+    finally:
+        impostor.close()
+
+
+def moved(server: ParleyServer, dns: list, tmp: str, old: Provider, new: Provider) -> None:
+    """Restarts dnsmasq (dns[0], replaced) with sip2 alone, on `new`'s port. `new` stays open
+    until Parley has stopped: it unregisters there."""
+    dns[0].stop()
+    dns[0] = Dnsmasq(tmp, provider_records(new.port), port=dns[0].port)
+    check(wait_until(lambda: new.registers > 0, 8),
+          "the trunk never re-registered at the SRV target's new port")
+    check(did_call(server, new) == 404, "a call from the SRV target's new port is the trunk's")
+    status = did_call(server, old)
+    check(status in (403, 407), f"a call from the SRV target's old port got {status}: it is "
+          "no more the trunk's")
+
+
+def provider_records(port: int, dead_port: int | None = None) -> list[str]:
+    dead = ([f"--srv-host=_sip._udp.provider.test,sip1.provider.test,{dead_port},10,0"]
+            if dead_port else [])
+    return [
+        "--naptr-record=provider.test,10,10,s,SIP+D2U,,_sip._udp.provider.test", *dead,
+        f"--srv-host=_sip._udp.provider.test,sip2.provider.test,{port},20,0",
+        f"--host-record=sip1.provider.test,{PROVIDER_IP}",
+        f"--host-record=sip2.provider.test,{PROVIDER_IP}",
+        "--srv-host=_sip._udp.dangling.test,nowhere.dangling.test,5060,10,0",
+        "--address=/gone.test/"]
+
+
 def main() -> int:
     binary = script_arguments().parley
     if subprocess.run(["which", "dnsmasq"], capture_output=True).returncode != 0:
@@ -175,16 +228,10 @@ def main() -> int:
         return 1
     with provisioned(binary, "parley-trunk-dns-", PASSWORDS) as (tmp, data):
         provider = Provider(PROVIDER_PORTS, ip=PROVIDER_IP)
+        moved_provider = Provider(PROVIDER_PORTS, ip=PROVIDER_IP)  # sip2 after scenario 5
         dead = bind_udp(PROVIDER_PORTS, PROVIDER_IP)  # held, never read: the first SRV target is dead
         dead_port = dead.getsockname()[1]
-        dns = Dnsmasq(tmp, [
-            "--naptr-record=provider.test,10,10,s,SIP+D2U,,_sip._udp.provider.test",
-            f"--srv-host=_sip._udp.provider.test,sip1.provider.test,{dead_port},10,0",
-            f"--srv-host=_sip._udp.provider.test,sip2.provider.test,{provider.port},20,0",
-            f"--host-record=sip1.provider.test,{PROVIDER_IP}",
-            f"--host-record=sip2.provider.test,{PROVIDER_IP}",
-            "--srv-host=_sip._udp.dangling.test,nowhere.dangling.test,5060,10,0",
-            "--address=/gone.test/"])
+        dns = [Dnsmasq(tmp, provider_records(provider.port, dead_port))]
         try:
             run_cli(binary, data, "tenant", "limits", DOMAIN, "--country", "44")
             run_cli(binary, data, "trunk", "add", f"provider@{DOMAIN}", "--host", "provider.test",
@@ -196,7 +243,7 @@ def main() -> int:
             config = media_config(tmp, 61200, 61299,
                                   "[sip]\nt1_ms = 50\n[trunks]\nkeepalive_interval_s = 1\n"
                                   "register_retry_min_s = 1\nregister_retry_max_s = 2\n"
-                                  f"[dns]\nservers = [\"127.0.0.1:{dns.port}\"]\ntimeout_s = 0.5\n")
+                                  f"[dns]\nservers = [\"127.0.0.1:{dns[0].port}\"]\ntimeout_s = 0.5\n")
             with ParleyServer(binary, data_dir=data,
                               args=["--config", config, "--workers", "2"]) as server:
                 run_scenarios((
@@ -205,16 +252,21 @@ def main() -> int:
                     ("2. an outbound call fails over likewise",
                      lambda: outbound_call(server, provider)),
                     ("3. DNS answers that point nowhere",
-                     lambda: nowhere(binary, data, server))), check)
-                check(any("NAPTR" in line and "provider.test" in line for line in dns.queries()),
+                     lambda: nowhere(binary, data, server)),
+                    ("4. the provider's IP from another port is not the trunk",
+                     lambda: other_port(server, provider)),
+                    ("5. the trusted ports follow DNS as its TTL lapses",
+                     lambda: moved(server, dns, tmp, provider, moved_provider))), check)
+                check(any("NAPTR" in line and "provider.test" in line for line in dns[0].queries()),
                       "Parley never asked dnsmasq for provider.test's NAPTR records")
                 print_server_tail(server, problems, 4000)
                 code = server.stop()
                 check(code == 0, f"parley exited with {code}")
         finally:
-            dns.stop()
+            dns[0].stop()
             dead.close()
             provider.close()
+            moved_provider.close()
     return report(problems, "trunk hosts through NAPTR/SRV with failover")
 
 

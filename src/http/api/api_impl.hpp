@@ -74,8 +74,17 @@ class RestApi::Impl {
   Response list_devices(const Call& call) const;
   Response create_device(const Call& call) const;
   Response get_device(const Call& call) const;
+  Response patch_device(const Call& call) const;
   Response delete_device(const Call& call) const;
   Response unregister(const Call& call) const;
+  // The tenant's device whose id is `id_text`; nullopt with `failure` set (404 when none).
+  std::optional<store::Device> find_device(const store::Tenant& tenant, std::string_view id_text,
+                                           Response& failure) const;
+  // One device as the API shows it, with the live registrations it matches; nullopt with
+  // `failure` set.
+  std::optional<nlohmann::json> device_document(const store::Tenant& tenant,
+                                                const store::Device& device,
+                                                Response& failure) const;
   // Every unexpired binding of the tenant's extensions, by extension, as the running server
   // knows them (or the store without one); nullopt with `failure` set.
   std::optional<std::vector<store::Binding>> live_bindings_of(const store::Tenant& tenant,

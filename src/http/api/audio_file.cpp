@@ -101,7 +101,11 @@ std::optional<Response> serve_audio_file(const Request& request, const AudioFile
   }
   response.headers.set("Accept-Ranges", "bytes");
   response.headers.set("Cache-Control", "private, no-store");
-  response.headers.set("Content-Disposition", "inline; filename=\"" + audio.download_name + "\"");
+  // Played in the page (inline) unless the link asks for a download: then saved under the name
+  // whose extension matches the Content-Type, whatever the browser's download attribute says.
+  const bool download = query_param(request.query, "download") == "1";
+  response.headers.set("Content-Disposition", std::string(download ? "attachment" : "inline") +
+                                                  "; filename=\"" + audio.download_name + "\"");
   return response;
 }
 

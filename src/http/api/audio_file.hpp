@@ -20,8 +20,10 @@ struct AudioFile {
   std::string download_name;     // "recording-12.wav"
 };
 
-// 200 or 206 with the bytes (audio/wav), or 416; nullopt when the file is not inside the folder
-// or cannot be opened (logged; the caller answers 404 as for a missing row).
+// 200 or 206 with the bytes (audio/wav, or audio/ogg for .opus/.ogg files) and
+// Content-Disposition inline, or attachment when the query has download=1; or 416; nullopt when
+// the file is not inside the folder or cannot be opened (logged; the caller answers 404 as for a
+// missing row).
 std::optional<Response> serve_audio_file(const Request& request, const AudioFile& file);
 
 }  // namespace parley::http::api

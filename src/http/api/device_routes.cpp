@@ -1,9 +1,10 @@
 // Devices and live registrations (issue 9, decision 0038). A device is a phone an admin assigned
 // to an extension (store::DeviceStore); it is shown with the live registrations it matches: a
 // binding of its extension whose +sip.instance is the device's URN, or whose User-Agent,
-// Contact or instance carries its MAC address (phones put it in one of those). A registration
-// can be ended by an admin (DELETE /registrations/{id}): the running server drops the binding
-// as an unregistering REGISTER would, and calls to it fail until the phone registers again.
+// Contact or instance carries its MAC address (phones put it in one of those). PATCH changes a
+// device in place, all or nothing (decision 0046). A registration can be ended by an admin
+// (DELETE /registrations/{id}): the running server drops the binding as an unregistering
+// REGISTER would, and calls to it fail until the phone registers again.
 
 #include <algorithm>
 #include <array>
@@ -13,7 +14,6 @@
 #include "http/api/api_impl.hpp"
 #include "http/api/credentials.hpp"
 #include "store/device_store.hpp"
-#include "store/validation.hpp"
 
 namespace parley::http::api {
 
@@ -96,6 +96,37 @@ std::optional<store::DeviceId> device_id(std::string_view text) {
 std::string device_key(const store::Device& device) {
   std::string digits = std::to_string(device.id);
   return std::string(20 - std::min<std::size_t>(digits.size(), 20), '0') + digits;
+}
+
+// The members a device body may have, on create and on edit.
+constexpr std::array<std::string_view, 5> kDeviceFields{"extension", "label", "mac", "instance",
+                                                        "model"};
+
+// Each field of `body` that is present replaces `device`'s (store::apply_device_change). A 400
+// problem naming the field at fault, else nullopt.
+std::optional<Response> apply_device_body(const JsonBody& body, store::Device& device) {
+  BodyError error;
+  store::DeviceChange change;
+  change.extension = body.string("extension", error);
+  change.label = body.string("label", error);
+  change.mac = body.string("mac", error);
+  change.instance = body.string("instance", error);
+  change.model = body.string("model", error);
+  if (!error.detail.empty()) return body_problem(error);
+  if (auto refused = store::apply_device_change(change, device)) {
+    return problem(400, refused->message, refused->field);
+  }
+  return std::nullopt;
+}
+
+// A store's refusal to add or change `device`: its extension missing is the extension's fault
+// (400), a MAC or instance of another device a conflict beside that field (409).
+Response device_write_refused(const Error& error, const store::Tenant& tenant,
+                              const store::Device& device) {
+  if (store::is_error(error, store::StoreError::kNotFound)) {
+    return problem(400, "no extension " + device.extension + " in " + tenant.domain, "extension");
+  }
+  return write_refused(error, error.message.ends_with("instance") ? "instance" : "mac");
 }
 
 }  // namespace
@@ -186,81 +217,82 @@ Response RestApi::Impl::list_devices(const Call& call) const {
 }
 
 Response RestApi::Impl::create_device(const Call& call) const {
-  static constexpr std::array<std::string_view, 5> kFields{"extension", "label", "mac", "instance",
-                                                           "model"};
   Response failure;
   const auto tenant = resource_tenant(call, options_.devices, "devices", failure);
   if (!tenant) return failure;
-  auto body = read_body(call.request, kFields, failure);
+  auto body = read_body(call.request, kDeviceFields, failure);
   if (!body) return failure;
-  BodyError error;
-  const auto extension = body->string("extension", error);
-  const auto label = body->string("label", error);
-  const auto mac = body->string("mac", error);
-  const auto instance = body->string("instance", error);
-  const auto model = body->string("model", error);
-  if (!error.detail.empty()) return body_problem(error);
-
   store::Device device;
   device.tenant_id = tenant->id;
-  if (!extension) return problem(400, "extension is required", "extension");
-  if (auto valid = store::check_extension_number(*extension); !valid) {
-    return problem(400, valid.error().message, "extension");
-  }
-  device.extension = *extension;
-  if (!label) return problem(400, "label is required", "label");
-  if (auto valid = store::check_device_label(*label); !valid) {
-    return problem(400, valid.error().message, "label");
-  }
-  device.label = *label;
-  if (mac && !mac->empty()) {
-    auto normalized = store::normalize_mac(*mac);
-    if (!normalized) return problem(400, normalized.error().message, "mac");
-    device.mac = std::move(normalized).value();
-  }
-  if (instance && !instance->empty()) {
-    auto normalized = store::normalize_instance(*instance);
-    if (!normalized) return problem(400, normalized.error().message, "instance");
-    device.instance = std::move(normalized).value();
-  }
-  if (device.mac.empty() && device.instance.empty()) {
-    return problem(400, "a device needs a MAC address, an instance URN or both to be recognised",
-                   "mac");
-  }
-  device.model = model.value_or("");
-  if (auto valid = store::check_device_model(device.model); !valid) {
-    return problem(400, valid.error().message, "model");
-  }
+  if (auto refused = apply_device_body(*body, device)) return *refused;
+  if (device.extension.empty()) return problem(400, "extension is required", "extension");
+  if (device.label.empty()) return problem(400, "label is required", "label");
   auto added = options_.devices->add_device(device);
-  if (!added) {
-    if (store::is_error(added.error(), store::StoreError::kNotFound)) {
-      return problem(400, "no extension " + device.extension + " in " + tenant->domain,
-                     "extension");
-    }
-    const bool instance_taken = added.error().message.ends_with("instance");
-    return write_refused(added.error(), instance_taken ? "instance" : "mac");
-  }
-  const store::UnixSeconds at = now();
-  const auto bindings = live_bindings_of(*tenant, at, failure);
-  if (!bindings) return failure;
-  return created(device_json(*tenant, *added, *bindings, at), *tenant, "devices",
-                 std::to_string(added->id));
+  if (!added) return device_write_refused(added.error(), *tenant, device);
+  const auto document = device_document(*tenant, *added, failure);
+  if (!document) return failure;
+  return created(*document, *tenant, "devices", std::to_string(added->id));
 }
 
 Response RestApi::Impl::get_device(const Call& call) const {
   Response failure;
   const auto tenant = resource_tenant(call, options_.devices, "devices", failure);
   if (!tenant) return failure;
-  const auto id = device_id(call.params[1]);
-  auto devices = options_.devices->list_devices(tenant->id);
-  if (!devices) return store_problem(devices.error());
-  const auto found = std::find_if(devices->begin(), devices->end(),
-                                  [&](const store::Device& d) { return id && d.id == *id; });
-  if (found == devices->end()) return not_in_tenant("device", call.params[1], *tenant);
+  const auto found = find_device(*tenant, call.params[1], failure);
+  if (!found) return failure;
+  const auto document = device_document(*tenant, *found, failure);
+  if (!document) return failure;
+  return json_response(200, *document);
+}
+
+Response RestApi::Impl::patch_device(const Call& call) const {
+  Response failure;
+  const auto tenant = resource_tenant(call, options_.devices, "devices", failure);
+  if (!tenant) return failure;
+  auto body = read_body(call.request, kDeviceFields, failure);
+  if (!body) return failure;
+  const auto before = find_device(*tenant, call.params[1], failure);
+  if (!before) return failure;
+  store::Device after = *before;
+  if (auto refused = apply_device_body(*body, after)) return *refused;
+  auto changed = options_.devices->update_device(after);
+  if (!changed) {
+    if (store::is_error(changed.error(), store::StoreError::kNotFound) &&
+        changed.error().message.starts_with("no device")) {
+      return not_in_tenant("device", call.params[1], *tenant);  // removed meanwhile
+    }
+    return device_write_refused(changed.error(), *tenant, after);
+  }
+  const auto document = device_document(*tenant, *changed, failure);
+  if (!document) return failure;
+  return json_response(200, *document);
+}
+
+std::optional<nlohmann::json> RestApi::Impl::device_document(const store::Tenant& tenant,
+                                                             const store::Device& device,
+                                                             Response& failure) const {
   const store::UnixSeconds at = now();
-  const auto bindings = live_bindings_of(*tenant, at, failure);
-  if (!bindings) return failure;
-  return json_response(200, device_json(*tenant, *found, *bindings, at));
+  const auto bindings = live_bindings_of(tenant, at, failure);
+  if (!bindings) return std::nullopt;
+  return device_json(tenant, device, *bindings, at);
+}
+
+std::optional<store::Device> RestApi::Impl::find_device(const store::Tenant& tenant,
+                                                        std::string_view id_text,
+                                                        Response& failure) const {
+  const auto id = device_id(id_text);
+  if (!id) {
+    failure = not_in_tenant("device", id_text, tenant);
+    return std::nullopt;
+  }
+  auto found = options_.devices->find_device(tenant.id, *id);
+  if (!found) {
+    failure = store::is_error(found.error(), store::StoreError::kNotFound)
+                  ? not_in_tenant("device", id_text, tenant)
+                  : store_problem(found.error());
+    return std::nullopt;
+  }
+  return std::move(found).value();
 }
 
 Response RestApi::Impl::delete_device(const Call& call) const {

@@ -1,6 +1,7 @@
 // Call recordings over the API (issue 9): the tenant's list (newest first, in pages with a
-// cursor, as the call records), and one recording's WAV with byte
-// ranges (RFC 9110 §14) so that a browser's <audio> element can seek.
+// cursor, as the call records; each row says its "format", wav or ogg), and one recording's audio
+// (audio/wav or audio/ogg by format) with byte ranges (RFC 9110 §14) so that a browser's <audio>
+// element can seek; `?download=1` answers it as an attachment named recording-<id>.wav|.opus.
 //
 // The file to send is never named by the request: the path comes from the recording's row,
 // found by its numeric id among the tenant's own rows, and is served only when it resolves
@@ -35,6 +36,7 @@ nlohmann::json recording_json(const store::Tenant& tenant, const store::Recordin
           {"started_ms", recording.started_at},
           {"duration_ms", recording.duration_ms},
           {"size_bytes", recording.size_bytes},
+          {"format", is_ogg_audio(recording.path) ? "ogg" : "wav"},
           {"audio_url", audio_path(tenant, recording.id)}};
 }
 

@@ -40,6 +40,7 @@ constexpr std::array kRoutes{
     Route{"GET", "/api/v1/tenants/{domain}/devices", Access::kAdmin, &I::list_devices},
     Route{"POST", "/api/v1/tenants/{domain}/devices", Access::kAdmin, &I::create_device},
     Route{"GET", "/api/v1/tenants/{domain}/devices/{id}", Access::kAdmin, &I::get_device},
+    Route{"PATCH", "/api/v1/tenants/{domain}/devices/{id}", Access::kAdmin, &I::patch_device},
     Route{"DELETE", "/api/v1/tenants/{domain}/devices/{id}", Access::kAdmin, &I::delete_device},
     Route{"GET", "/api/v1/tenants/{domain}/ring-groups", Access::kAdmin, &I::list_ring_groups},
     Route{"POST", "/api/v1/tenants/{domain}/ring-groups", Access::kAdmin, &I::create_ring_group},

@@ -3,6 +3,7 @@
 // edited bytes again (decision 0044).
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 #include "base/result.hpp"
@@ -17,5 +18,13 @@ namespace parley::protocol::sip {
 // Fails, changing nothing, for an index out of range, an empty value (it has no extent to
 // replace), a message that would pass 4 GiB, or a top Via value that no longer parses.
 Result<void> replace_field_value(Message& message, std::size_t index, std::string_view value);
+
+// replace_field_value for the top Via (field `index`) when the caller built `value` itself and
+// knows where its branch parameter's value is (`branch`, offset and length within `value`;
+// nullopt: no branch): the value is not parsed again, which was a third parse of the Via for
+// every request received (decision 0049). The caller guarantees that `value` parses as a Via.
+// Fails, changing nothing, in the cases above or when `branch` lies outside `value`.
+Result<void> replace_top_via_value(Message& message, std::size_t index, std::string_view value,
+                                   std::optional<Span> branch);
 
 }  // namespace parley::protocol::sip

@@ -93,8 +93,11 @@ class Parser {
   Parser(std::string_view bytes, const ParseLimits& limits) : bytes_(bytes), limits_(limits) {}
 
   Result<Message> run();
+  // `known_branch`: where the top Via's branch is in `value`, when the caller knows (no
+  // re-parse); null: parse `value` to find it.
   static Result<void> replace_field_value(Message& message, std::size_t index,
-                                          std::string_view value);
+                                          std::string_view value,
+                                          const std::optional<Span>* known_branch = nullptr);
 
  private:
   // Records the error and returns false. Hot-path methods return bool rather than Result so
@@ -429,7 +432,8 @@ Result<Message> parse_message(std::string_view bytes, const ParseLimits& limits)
 }
 
 Result<void> Parser::replace_field_value(Message& message, std::size_t index,
-                                         std::string_view value) {
+                                         std::string_view value,
+                                         const std::optional<Span>* known_branch) {
   if (index >= message.headers_.size()) return make_error(0, "no such header field");
   const Span old = message.headers_[index].value;
   // An empty value has no extent: views that start where it does could be before or after it.
@@ -444,7 +448,14 @@ Result<void> Parser::replace_field_value(Message& message, std::size_t index,
                        std::none_of(message.headers_.begin(), message.headers_.begin() + index,
                                     [](const HeaderField& h) { return h.id == HeaderId::kVia; });
   Span branch{};
-  if (top_via) {
+  if (top_via && known_branch != nullptr) {
+    if (const auto& known = *known_branch) {
+      if (std::size_t{known->offset} + known->length > value.size()) {
+        return make_error(0, "stamped Via branch lies outside the value");
+      }
+      branch = Span{static_cast<std::uint32_t>(old.offset + known->offset), known->length};
+    }
+  } else if (top_via) {
     auto via = parse_via(value);
     if (!via) return make_error(0, "stamped Via does not parse: " + via.error().message);
     if (auto found = via->branch()) {
@@ -474,6 +485,11 @@ Result<void> Parser::replace_field_value(Message& message, std::size_t index,
 
 Result<void> replace_field_value(Message& message, std::size_t index, std::string_view value) {
   return Parser::replace_field_value(message, index, value);
+}
+
+Result<void> replace_top_via_value(Message& message, std::size_t index, std::string_view value,
+                                   std::optional<Span> branch) {
+  return Parser::replace_field_value(message, index, value, &branch);
 }
 
 }  // namespace parley::protocol::sip

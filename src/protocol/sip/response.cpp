@@ -18,9 +18,21 @@ void append_header(std::string& out, std::string_view name, std::string_view val
   out.append(name).append(": ").append(value).append("\r\n");
 }
 
+bool contains_tag_letters(std::string_view text) {
+  for (std::size_t i = 0; i + 3 <= text.size(); ++i) {
+    if ((text[i] | 0x20) == 't' && (text[i + 1] | 0x20) == 'a' && (text[i + 2] | 0x20) == 'g') {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Whether a To value already carries a tag; an unparsable To counts as tagged so that nothing
-// is appended to text we do not understand.
-bool has_to_tag(std::string_view to_value) {
+// is appended to text we do not understand. `parsed`: the value comes from a parsed message, so
+// it parses, and one without the letters "tag" cannot carry a tag: most answers (every
+// out-of-dialog OPTIONS) then skip parsing the To again (decision 0049).
+bool has_to_tag(std::string_view to_value, bool parsed) {
+  if (parsed && !contains_tag_letters(to_value)) return false;
   auto to = parse_name_addr(to_value);
   return !to || to->params.has("tag");
 }
@@ -31,9 +43,12 @@ void append_status_line(std::string& out, int code, std::string_view reason) {
   out.append(" ").append(reason.empty() ? default_reason(code) : reason).append("\r\n");
 }
 
-void append_to(std::string& out, std::string_view to_value, int code, std::string_view to_tag) {
+void append_to(std::string& out, std::string_view to_value, int code, std::string_view to_tag,
+               bool parsed) {
   out.append("To: ").append(to_value);
-  if (code != 100 && !to_tag.empty() && !has_to_tag(to_value)) out.append(";tag=").append(to_tag);
+  if (code != 100 && !to_tag.empty() && !has_to_tag(to_value, parsed)) {
+    out.append(";tag=").append(to_tag);
+  }
   out.append("\r\n");
 }
 
@@ -188,7 +203,8 @@ std::string build_response(const Message& request, const ResponseOptions& option
     if (h.id == HeaderId::kVia) append_header(out, "Via", request.value(h));
   }
   append_header(out, "From", request.first(HeaderId::kFrom));
-  append_to(out, request.first(HeaderId::kTo), options.status_code, options.to_tag);
+  append_to(out, request.first(HeaderId::kTo), options.status_code, options.to_tag,
+            /*parsed=*/true);
   append_header(out, "Call-ID", request.first(HeaderId::kCallId));
   append_header(out, "CSeq", request.first(HeaderId::kCSeq));
   for (const auto& [name, value] : options.extra_headers) append_header(out, name, value);
@@ -262,7 +278,7 @@ std::string build_error_response(std::string_view bytes, const Error& error,
   append_status_line(out, error.code, reason);
   out.append(vias);
   if (!from.empty()) append_header(out, "From", from);
-  if (!to.empty()) append_to(out, to, error.code, to_tag);
+  if (!to.empty()) append_to(out, to, error.code, to_tag, /*parsed=*/false);
   if (!call_id.empty()) append_header(out, "Call-ID", call_id);
   append_header(out, "CSeq", cseq);
   out.append("Content-Length: 0\r\n\r\n");

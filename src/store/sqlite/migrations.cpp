@@ -742,6 +742,31 @@ CREATE TABLE voicemail_mail_outbox (
 ) STRICT;
 )sql";
 
+// Version 19: mutual TLS for trunks (issue 11, decision 0048): the trunks that require the
+// provider to show a client certificate, the CA file it must lead to and a name it must carry.
+// Removed with its trunk; every change moves the change counter (the trunk service reloads).
+constexpr std::string_view kSchemaV19 = R"sql(
+CREATE TABLE trunk_client_tls (
+  trunk_id      INTEGER PRIMARY KEY REFERENCES trunks (id) ON DELETE CASCADE,
+  ca_file       TEXT    NOT NULL CHECK (ca_file <> ''),
+  expected_name TEXT    NOT NULL DEFAULT ''
+) STRICT;
+CREATE TRIGGER trunk_client_tls_inserted AFTER INSERT ON trunk_client_tls
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER trunk_client_tls_updated AFTER UPDATE ON trunk_client_tls
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER trunk_client_tls_deleted AFTER DELETE ON trunk_client_tls
+  BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; END;
+)sql";
+
+// Version 20: per-trunk caller-ID passthrough (issue 6, decision 0047): whether an outside
+// caller forwarded out through the trunk keeps its own number in From. Off by default: the
+// trunk's own number is the one every provider accepts. trunks_updated counts the change.
+constexpr std::string_view kSchemaV20 = R"sql(
+ALTER TABLE trunks ADD COLUMN caller_id_passthrough INTEGER NOT NULL DEFAULT 0
+  CHECK (caller_id_passthrough IN (0, 1));
+)sql";
+
 // In version order; the size follows the list.
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "tenants, extensions, bindings, call records", kSchemaV1},
@@ -762,6 +787,8 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {16, "pickup groups", kSchemaV16},
     {17, "devices", kSchemaV17},
     {18, "voicemail e-mail outbox", kSchemaV18},
+    {19, "trunk client certificates", kSchemaV19},
+    {20, "trunk caller-ID passthrough", kSchemaV20},
 });
 
 constexpr bool versions_follow_each_other() {

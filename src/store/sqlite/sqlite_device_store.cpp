@@ -98,6 +98,45 @@ Result<void> check_device(const Device& device) {
   return {};
 }
 
+std::optional<DeviceFieldError> apply_device_change(const DeviceChange& change, Device& device) {
+  const auto refuse = [](std::string_view field, const Error& error) {
+    return DeviceFieldError{std::string(field), error.message};
+  };
+  if (change.extension) {
+    if (auto valid = check_extension_number(*change.extension); !valid) {
+      return refuse("extension", valid.error());
+    }
+    device.extension = *change.extension;
+  }
+  if (change.label) {
+    if (auto valid = check_device_label(*change.label); !valid)
+      return refuse("label", valid.error());
+    device.label = *change.label;
+  }
+  if (change.mac) {
+    auto mac =
+        change.mac->empty() ? Result<std::string>(std::string()) : normalize_mac(*change.mac);
+    if (!mac) return refuse("mac", mac.error());
+    device.mac = std::move(mac).value();
+  }
+  if (change.instance) {
+    auto instance = change.instance->empty() ? Result<std::string>(std::string())
+                                             : normalize_instance(*change.instance);
+    if (!instance) return refuse("instance", instance.error());
+    device.instance = std::move(instance).value();
+  }
+  if (change.model) {
+    if (auto valid = check_device_model(*change.model); !valid)
+      return refuse("model", valid.error());
+    device.model = *change.model;
+  }
+  if (device.mac.empty() && device.instance.empty()) {
+    return DeviceFieldError{
+        "mac", "a device needs a MAC address, an instance URN or both to be recognised"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace parley::store
 
 namespace parley::store::sqlite {
@@ -116,6 +155,29 @@ Result<Device> read_device(const Statement& row) {
   return device;
 }
 
+// The rules add_device and update_device check against stored rows: the extension exists in
+// the tenant, and no other device of it (`device.id` is skipped; 0 matches none) has its MAC or
+// instance. `domain` names the tenant in the messages.
+Result<void> check_device_place(Connection& connection, const Device& device,
+                                const std::string& domain) {
+  auto extension =
+      row_exists(connection, "SELECT 1 FROM extensions WHERE tenant_id = ? AND number = ?",
+                 device.tenant_id, std::string_view(device.extension));
+  if (!extension) return extension.error();
+  if (!*extension) return not_found("no extension " + device.extension + " in " + domain);
+  auto taken = prepare_bound(connection,
+                             "SELECT CASE WHEN mac <> '' AND mac = ?2 THEN 'MAC address' "
+                             "ELSE 'instance' END FROM devices WHERE tenant_id = ?1 AND id <> ?4 "
+                             "AND ((mac <> '' AND mac = ?2) OR (instance <> '' AND instance = ?3))",
+                             device.tenant_id, std::string_view(device.mac),
+                             std::string_view(device.instance), device.id);
+  if (!taken) return taken.error();
+  auto row = taken->step();
+  if (!row) return row.error();
+  if (*row) return conflict("another device of " + domain + " has this " + taken->column_text(0));
+  return {};
+}
+
 }  // namespace
 
 Result<Device> SqliteStore::add_device(const Device& device) {
@@ -126,24 +188,11 @@ Result<Device> SqliteStore::add_device(const Device& device) {
   if (!transaction) return in_context(what, transaction.error());
   auto tenant = find_tenant(device.tenant_id);
   if (!tenant) return tenant.error();
-  auto extension =
-      row_exists(connection_, "SELECT 1 FROM extensions WHERE tenant_id = ? AND number = ?",
-                 device.tenant_id, std::string_view(device.extension));
-  if (!extension) return in_context(what, extension.error());
-  if (!*extension) return not_found("no extension " + device.extension + " in " + tenant->domain);
-  auto taken = prepare_bound(connection_,
-                             "SELECT CASE WHEN mac <> '' AND mac = ?2 THEN 'MAC address' "
-                             "ELSE 'instance' END FROM devices WHERE tenant_id = ?1 "
-                             "AND ((mac <> '' AND mac = ?2) OR (instance <> '' AND instance = ?3))",
-                             device.tenant_id, std::string_view(device.mac),
-                             std::string_view(device.instance));
-  if (!taken) return in_context(what, taken.error());
-  auto row = taken->step();
-  if (!row) return in_context(what, row.error());
-  if (*row) {
-    return conflict("another device of " + tenant->domain + " has this " + taken->column_text(0));
-  }
   Device stored = device;
+  stored.id = 0;
+  if (auto placed = check_device_place(connection_, stored, tenant->domain); !placed) {
+    return placed.error();
+  }
   stored.created_at = now();
   auto insert = prepare_bound(connection_,
                               "INSERT INTO devices (tenant_id, extension, label, mac, instance, "
@@ -170,6 +219,49 @@ Result<std::vector<Device>> SqliteStore::list_devices(TenantId tenant) {
   auto devices = collect_rows(*query, read_device);
   if (!devices) return in_context("listing devices", devices.error());
   return devices;
+}
+
+Result<Device> SqliteStore::find_device(TenantId tenant, DeviceId id) {
+  std::lock_guard lock(mutex_);
+  auto query = prepare_bound(connection_,
+                             "SELECT id, tenant_id, extension, label, mac, instance, model, "
+                             "created_at FROM devices WHERE tenant_id = ? AND id = ?",
+                             tenant, id);
+  if (!query) return in_context("finding a device", query.error());
+  return single_row(*query, read_device,
+                    "no device " + std::to_string(id) + " in tenant " + std::to_string(tenant));
+}
+
+Result<Device> SqliteStore::update_device(const Device& device) {
+  if (auto valid = check_device(device); !valid) return valid.error();
+  const std::string what = "changing device " + std::to_string(device.id);
+  std::lock_guard lock(mutex_);
+  auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
+  if (!transaction) return in_context(what, transaction.error());
+  auto tenant = find_tenant(device.tenant_id);
+  if (!tenant) return tenant.error();
+  auto created =
+      prepare_bound(connection_, "SELECT created_at FROM devices WHERE tenant_id = ? AND id = ?",
+                    device.tenant_id, device.id);
+  if (!created) return in_context(what, created.error());
+  auto row = created->step();
+  if (!row) return in_context(what, row.error());
+  if (!*row) return not_found("no device " + std::to_string(device.id) + " in " + tenant->domain);
+  Device stored = device;
+  stored.created_at = created->column_int(0);
+  if (auto placed = check_device_place(connection_, stored, tenant->domain); !placed) {
+    return placed.error();
+  }
+  auto updated = run_bound(connection_,
+                           "UPDATE devices SET extension = ?, label = ?, mac = ?, instance = ?, "
+                           "model = ? WHERE tenant_id = ? AND id = ?",
+                           std::string_view(stored.extension), std::string_view(stored.label),
+                           std::string_view(stored.mac), std::string_view(stored.instance),
+                           std::string_view(stored.model), stored.tenant_id, stored.id);
+  if (!updated) return in_context(what, updated.error());
+  auto committed = transaction->commit();
+  if (!committed) return in_context(what, committed.error());
+  return stored;
 }
 
 Result<void> SqliteStore::remove_device(TenantId tenant, DeviceId id) {

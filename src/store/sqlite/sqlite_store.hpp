@@ -35,6 +35,7 @@
 #include "store/sqlite/connection.hpp"
 #include "store/store.hpp"
 #include "store/trunk_store.hpp"
+#include "store/trunk_tls_store.hpp"
 #include "store/voicemail_store.hpp"
 
 namespace parley::store::sqlite {
@@ -58,6 +59,7 @@ class SqliteStore final : public Store,
                           public CallFeatureStore,
                           public ChatStore,
                           public TrunkStore,
+                          public TrunkTlsStore,
                           public RoutingStore,
                           public CallLimitsStore,
                           public ConferenceStore,
@@ -200,6 +202,11 @@ class SqliteStore final : public Store,
   Result<std::optional<Trunk>> find_trunk(TenantId tenant, std::string_view name) override;
   Result<std::vector<Trunk>> list_trunks(std::optional<TenantId> tenant) override;
 
+  // TrunkTlsStore (sqlite_trunk_tls_store.cpp).
+  Result<void> set_trunk_client_tls(const TrunkClientTls& tls) override;
+  Result<void> clear_trunk_client_tls(TrunkId trunk) override;
+  Result<std::vector<TrunkClientTls>> list_trunk_client_tls() override;
+
   // RoutingStore (sqlite_routing_store.cpp).
   Result<DidId> add_did(const Did& did) override;
   Result<void> remove_did(TenantId tenant, std::string_view number,
@@ -221,6 +228,8 @@ class SqliteStore final : public Store,
   // DeviceStore (sqlite_device_store.cpp).
   Result<Device> add_device(const Device& device) override;
   Result<std::vector<Device>> list_devices(TenantId tenant) override;
+  Result<Device> find_device(TenantId tenant, DeviceId id) override;
+  Result<Device> update_device(const Device& device) override;
   Result<void> remove_device(TenantId tenant, DeviceId id) override;
 
   // ConferenceStore (sqlite_conference_store.cpp).

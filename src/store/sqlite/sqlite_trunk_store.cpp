@@ -16,7 +16,7 @@ namespace {
 #define PARLEY_TRUNK_COLUMNS                                                                 \
   "id, tenant_id, name, host, port, transport, registers, username, password, auth_realm, "  \
   "register_expires, codecs, caller_id, max_calls, options_keepalive, enabled, created_at, " \
-  "updated_at"
+  "updated_at, caller_id_passthrough"
 
 Result<Trunk> read_trunk(const Statement& row) {
   Trunk trunk;
@@ -38,6 +38,7 @@ Result<Trunk> read_trunk(const Statement& row) {
   trunk.enabled = row.column_int(15) != 0;
   trunk.created_at = row.column_int(16);
   trunk.updated_at = row.column_int(17);
+  trunk.caller_id_passthrough = row.column_int(18) != 0;
   return trunk;
 }
 
@@ -45,7 +46,7 @@ std::int64_t flag(bool value) {
   return value ? 1 : 0;
 }
 
-// Binds the writable columns 1-14 in the order of the INSERT and UPDATE statements below.
+// Binds the writable columns 1-15 in the order of the INSERT and UPDATE statements below.
 void bind_trunk(Statement& statement, const Trunk& trunk) {
   statement.bind(1, trunk.name)
       .bind(2, trunk.host)
@@ -60,7 +61,8 @@ void bind_trunk(Statement& statement, const Trunk& trunk) {
       .bind(11, trunk.caller_id)
       .bind(12, std::int64_t{trunk.max_calls})
       .bind(13, flag(trunk.options_keepalive))
-      .bind(14, flag(trunk.enabled));
+      .bind(14, flag(trunk.enabled))
+      .bind(15, flag(trunk.caller_id_passthrough));
 }
 
 }  // namespace
@@ -88,11 +90,11 @@ Result<TrunkId> SqliteStore::add_trunk(const Trunk& input) {
     auto insert = connection_.prepare(
         "INSERT INTO trunks (name, host, port, transport, registers, username, password, "
         "auth_realm, register_expires, codecs, caller_id, max_calls, options_keepalive, enabled, "
-        "tenant_id, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "caller_id_passthrough, tenant_id, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert) return in_context(what, insert.error());
     bind_trunk(*insert, *trunk);
-    insert->bind(15, trunk->tenant_id).bind(16, stamp).bind(17, stamp);
+    insert->bind(16, trunk->tenant_id).bind(17, stamp).bind(18, stamp);
     if (auto ran = insert->run(); !ran) return in_context(what, ran.error());
     id = connection_.last_insert_rowid();
   }
@@ -122,11 +124,11 @@ Result<void> SqliteStore::update_trunk(const Trunk& input) {
     auto update = connection_.prepare(
         "UPDATE trunks SET name = ?, host = ?, port = ?, transport = ?, registers = ?, "
         "username = ?, password = ?, auth_realm = ?, register_expires = ?, codecs = ?, "
-        "caller_id = ?, max_calls = ?, options_keepalive = ?, enabled = ?, updated_at = ? "
-        "WHERE id = ?");
+        "caller_id = ?, max_calls = ?, options_keepalive = ?, enabled = ?, "
+        "caller_id_passthrough = ?, updated_at = ? WHERE id = ?");
     if (!update) return in_context(what, update.error());
     bind_trunk(*update, *trunk);
-    update->bind(15, now()).bind(16, trunk->id);
+    update->bind(16, now()).bind(17, trunk->id);
     if (auto ran = update->run(); !ran) return in_context(what, ran.error());
     if (connection_.changes() == 0) {
       return not_found("no trunk with id " + std::to_string(trunk->id));

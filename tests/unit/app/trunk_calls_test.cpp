@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 
 #include "protocol/sip/message.hpp"
+#include "support/certificate_der.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_certificate.hpp"
 
 namespace parley::app {
 namespace {
@@ -162,12 +165,26 @@ TEST_F(TrunkCallsTest, ATrunkIsRecognisedByItsAddressAndPort) {
   EXPECT_EQ(trusted->username, "main");
   ASSERT_TRUE(trusted->trusted_peer.has_value());
   EXPECT_EQ(trusted->trusted_peer->id, kTenant);
-  // A trunk without a configured port is recognised by its address alone.
-  auto any_port = calls_.authenticate_peer(source("203.0.113.9:40000"), invite_from("x.example"));
-  ASSERT_TRUE(any_port.has_value());
-  EXPECT_EQ(any_port->username, "dead");
   // "main" names port 5060: another port of the same address is somebody else (a phone).
   EXPECT_FALSE(calls_.authenticate_peer(source("203.0.113.5:5062"), invite_from("example.com")));
+}
+
+// Decision 0048: a trunk without a configured port is its resolved servers' ports too (here
+// the default 5060), never its address alone.
+TEST_F(TrunkCallsTest, ATrunkWithoutAPortIsNotItsAddressOnAnyPort) {
+  auto server = calls_.authenticate_peer(source("203.0.113.9:5060"), invite_from("x.example"));
+  ASSERT_TRUE(server.has_value());
+  EXPECT_EQ(server->username, "dead");
+  EXPECT_FALSE(calls_.authenticate_peer(source("203.0.113.9:40000"), invite_from("x.example")))
+      << "another process on the provider's address is an unknown peer";
+  auto claiming = calls_.authenticate_peer(source("203.0.113.9:40000"), invite_from("203.0.113.9"));
+  ASSERT_TRUE(claiming.has_value());
+  EXPECT_EQ(claiming->outcome, sip::CallAuthOutcome::kForbidden)
+      << "and one that names the trunk's host in From is refused";
+  sip::Peer over_tcp = source("203.0.113.9:5060");
+  over_tcp.transport = sip::TransportKind::kTcp;
+  EXPECT_FALSE(calls_.authenticate_peer(over_tcp, invite_from("x.example")))
+      << "a UDP trunk's server port over TCP is not the trunk";
 }
 
 TEST_F(TrunkCallsTest, ClaimingATrunksHostFromElsewhereIsForbidden) {
@@ -200,6 +217,49 @@ TEST_F(TrunkCallsTest, EverySrvTargetOfATrunkIsAStageAndAnInboundSource) {
   ASSERT_TRUE(auth.has_value());
   EXPECT_EQ(auth->outcome, sip::CallAuthOutcome::kOk);
   EXPECT_EQ(auth->username, "dead");
+  EXPECT_FALSE(calls_.authenticate_peer(source("203.0.113.6:5060"), invite_from("x.example")))
+      << "the SRV target's address on another port than its SRV port";
+}
+
+}  // namespace
+}  // namespace parley::app
+
+namespace parley::app {
+namespace {
+
+// Decision 0048: a trunk with mutual TLS is the TLS connection that showed its certificate.
+TEST_F(TrunkCallsTest, ATrunkWithMutualTlsIsItsCertificateNotItsAddress) {
+  test::TempDir folder("parley-trunk-mtls");
+  const auto provider = test::make_test_certificate(folder.path(), "sbc.provider.test");
+  const auto stranger = test::make_test_certificate(folder.path(), "stranger");
+  TrunkCallsSnapshot snapshot = *calls_.current();
+  TrunkClientCheck check;
+  check.anchors = std::move(net::TlsTrustAnchors::load(provider.certificate)).value();
+  check.expected_name = "localhost";
+  snapshot.client_tls.emplace(2, check);  // "main", 203.0.113.5:5060
+  calls_.publish(std::move(snapshot));
+  calls_.peer_certificates().remember(41, {test::certificate_der(provider.certificate)});
+  calls_.peer_certificates().remember(42, {test::certificate_der(stranger.certificate)});
+
+  sip::Peer tls = source("198.51.100.20:40312");  // a connection the provider opened
+  tls.transport = sip::TransportKind::kTls;
+  tls.connection_id = 41;
+  const auto trusted = calls_.authenticate_peer(tls, invite_from("x.example"));
+  ASSERT_TRUE(trusted.has_value());
+  EXPECT_EQ(trusted->outcome, sip::CallAuthOutcome::kOk);
+  EXPECT_EQ(trusted->username, "main");
+
+  tls.connection_id = 42;
+  EXPECT_FALSE(calls_.authenticate_peer(tls, invite_from("x.example")))
+      << "a certificate of another authority";
+  tls.connection_id = 43;
+  EXPECT_FALSE(calls_.authenticate_peer(tls, invite_from("x.example"))) << "no certificate";
+  EXPECT_FALSE(calls_.authenticate_peer(source("203.0.113.5:5060"), invite_from("x.example")))
+      << "the trunk's server address no longer counts";
+
+  calls_.peer_certificates().forget(41);
+  tls.connection_id = 41;
+  EXPECT_FALSE(calls_.authenticate_peer(tls, invite_from("x.example"))) << "a closed connection";
 }
 
 }  // namespace

@@ -400,6 +400,32 @@ TEST_F(RtpRelayTest, LatchesToANattedSourceWithinTheWindow) {
   EXPECT_EQ(stats(Leg::kA).dropped_foreign, 1U);
 }
 
+// Decision 0047: a re-INVITE naming the same (private) address, e.g. the answer of a held
+// phone behind NAT that sends nothing, keeps the latch: media still reaches the NAT's source,
+// not the private address, and no stranger can latch in a new window.
+TEST_F(RtpRelayTest, TheSameSdpAddressAgainKeepsTheLatch) {
+  create();
+  Peer nat;
+  Peer stranger;
+  const auto private_address = *net::SocketAddress::parse("127.0.0.1:9");
+  remote(Leg::kA, private_address);
+  remote(Leg::kB, b_.address());
+  forward(Leg::kA, passthrough(0, 0));
+  forward(Leg::kB, passthrough(0, 0));
+  nat.send(port_a_, rtp_packet(0, 1, 1, 1));
+  ASSERT_TRUE(b_.receive_from().has_value());
+  ASSERT_EQ(stats(Leg::kA).latched, nat.address());
+
+  remote(Leg::kA, private_address, false, /*receives=*/true);
+  EXPECT_EQ(stats(Leg::kA).latched, nat.address());
+  stranger.send(port_a_, rtp_packet(0, 2, 161, 1, 0xEE));
+  EXPECT_TRUE(b_.silent());
+  EXPECT_EQ(stats(Leg::kA).dropped_foreign, 1U);
+  b_.send(port_b_, rtp_packet(0, 1, 1, 2));
+  EXPECT_TRUE(nat.receive_from().has_value());
+  EXPECT_TRUE(stranger.silent());
+}
+
 TEST_F(RtpRelayTest, OutsideTheWindowOnlyTheSdpAddressLatches) {
   create(2s);
   Peer stranger;

@@ -244,5 +244,53 @@ TEST_F(SdesCallTest, AnSrtpOfferWithoutAUsableKeyIs488) {
   }
 }
 
+// Decision 0048: a blind transfer (or redirect) to a phone over TLS. The B2BUA asks for the
+// transfer offer and renders it with sdes_offer for the new phone; its SRTP answer re-points
+// the callee's leg of the relay, keyed both ways, while the caller's plain leg stays as it is.
+TEST_F(SdesCallTest, ATransferTargetOverTlsGetsSrtpOnItsNewLeg) {
+  make_service();
+  test::UdpTestPeer transferee_phone;
+  const auto first = exchange(
+      sdp_of(plain_phone_.port(), "RTP/AVP", ""), false,
+      [&](const std::string& /*offer*/) { return sdp_of(secure_phone_.port(), "RTP/AVP", ""); });
+  ASSERT_TRUE(first.answer.ok()) << first.answer.error().message;
+  std::string new_crypto = "1 AES_CM_128_HMAC_SHA1_80 inline:" + std::string(kPhoneKey);
+  Result<std::string> offered = Error{};
+  Result<std::string> accepted = Error{};
+  test::run_on(pool_, [&] {
+    offered = call_->transfer_offer(MediaSide::kCallee);
+    if (offered.ok()) offered = call_->sdes_offer(MediaSide::kCallee);
+    if (offered.ok()) {
+      accepted = call_->answer(MediaSide::kCallee, sdp_of(transferee_phone.port(), "RTP/SAVP",
+                                                          "a=crypto:" + new_crypto + "\r\n"));
+    }
+  });
+  ASSERT_TRUE(offered.ok()) << offered.error().message;
+  ASSERT_TRUE(accepted.ok()) << accepted.error().message;
+  auto offer = sdp::parse(*offered);
+  ASSERT_TRUE(offer.ok());
+  EXPECT_EQ(offer->media[0].protocol, "RTP/SAVP");
+  const auto ours = crypto_values(offer->media[0]);
+  ASSERT_FALSE(ours.empty());
+  ASSERT_TRUE(ours[0].starts_with("1 AES_CM_128_HMAC_SHA1_80 inline:")) << ours[0];
+
+  SrtpSession phone_out = srtp_session_of(new_crypto, SrtpDirection::kOutbound);
+  SrtpSession phone_in = srtp_session_of(ours[0], SrtpDirection::kInbound);
+  transferee_phone.send(offer->media[0].port, seal(phone_out, rtp_packet(7, 0x55)));
+  auto at_caller = plain_phone_.receive();
+  ASSERT_TRUE(at_caller.has_value());
+  EXPECT_EQ(rtp::parse_rtp(*at_caller)->payload[0], 0x55) << "decrypted for the plain caller";
+
+  auto caller_answer = sdp::parse(*first.answer);
+  ASSERT_TRUE(caller_answer.ok());
+  plain_phone_.send(caller_answer->media[0].port, rtp_packet(8, 0x44));
+  auto at_phone = transferee_phone.receive();
+  ASSERT_TRUE(at_phone.has_value());
+  Bytes packet = *at_phone;
+  const auto opened = phone_in.unprotect_rtp(packet);
+  ASSERT_TRUE(opened.ok()) << to_string(opened.status);
+  EXPECT_EQ(packet[rtp::kRtpHeaderBytes], 0x44);
+}
+
 }  // namespace
 }  // namespace parley::media

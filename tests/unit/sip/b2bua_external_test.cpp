@@ -18,6 +18,8 @@ using namespace std::chrono_literals;
 using protocol::sip::HeaderId;
 
 constexpr std::string_view kDialled = "00442071234567";
+// ExternalTarget::extra_lines, e.g. what a forwarded call carries (decision 0047).
+constexpr std::string_view kDiversion = "Diversion: <sip:1002@example.com>;reason=no-answer\r\n";
 constexpr std::string_view kChallenge =
     "Digest realm=\"provider.example\", nonce=\"n0nce\", algorithm=MD5, qop=\"auth\"";
 
@@ -46,6 +48,7 @@ class B2buaExternalTest : public B2buaFixture {
     out.from_display = "Example Ltd";
     out.credentials = DigestCredentials{"acct", "pa55", ""};
     out.label = "trunk " + trunk.remote.to_string();
+    out.extra_lines = std::string(kDiversion);
     return out;
   }
 
@@ -105,6 +108,7 @@ TEST_F(B2buaExternalTest, SendsTheRouteDigitsAndCallerIdToTheTrunk) {
   EXPECT_NE(from.find("\"Example Ltd\" <sip:+15551230000@provider.example>"), std::string::npos)
       << from;
   EXPECT_EQ(invite.message.body(), kSdpA);
+  EXPECT_NE(invite.message.raw().find(kDiversion), std::string::npos) << invite.message.raw();
   EXPECT_FALSE(invite.message.has(HeaderId::kProxyAuthorization));
   EXPECT_EQ(find(drain(), trunk2_, "INVITE"), nullptr) << "the second trunk waits its turn";
   answer_and_hang_up(invite, trunk1_);
@@ -130,6 +134,7 @@ TEST_F(B2buaExternalTest, AnswersAProxyChallengeOnceWithANewTransaction) {
   EXPECT_EQ(second->message.cseq_number(), first.message.cseq_number() + 1);
   EXPECT_NE(second->message.top_via_branch(), first.message.top_via_branch());
   EXPECT_EQ(second->message.body(), first.message.body());
+  EXPECT_NE(second->message.raw().find(kDiversion), std::string::npos) << "kept on the retry";
   const std::string_view credentials = second->message.first(HeaderId::kProxyAuthorization);
   EXPECT_NE(credentials.find("username=\"acct\""), std::string::npos) << credentials;
   EXPECT_NE(credentials.find("realm=\"provider.example\""), std::string::npos) << credentials;

@@ -19,6 +19,10 @@ constexpr std::string_view kSdpApp2 =
 constexpr std::string_view kRelayToCallee =
     "v=0\r\no=relay 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
     "m=audio 30002 RTP/AVP 0\r\n";
+// What the media seam renders for a phone reached over TLS (sdes_offer; decision 0048).
+constexpr std::string_view kSdesToCallee =
+    "v=0\r\no=relay 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+    "m=audio 30002 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x\r\n";
 constexpr std::string_view kRelayToCaller =
     "v=0\r\no=relay 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
     "m=audio 30000 RTP/AVP 0\r\n";
@@ -86,6 +90,7 @@ class Media final : public CallMedia {
     return std::string(kRelayToCaller);
   }
   Result<std::string> webrtc_offer(MediaSide /*to*/) override { return Error{488, "no"}; }
+  Result<std::string> sdes_offer(MediaSide /*to*/) override { return std::string(kSdesToCallee); }
   TimePoint last_media() const override { return TimePoint::max(); }
 
  private:
@@ -147,6 +152,14 @@ class B2buaRedirectTest : protected Holder, public B2buaFixture {
     return tag;
   }
 
+  // 1001 calls the menu, which passes it on to 1002: what Parley sent then (both phones ring).
+  std::vector<Out> redirected_to_1002() {
+    answered();
+    log_.redirect("1002");
+    run_for(std::chrono::milliseconds(1));
+    return drain();
+  }
+
   // Answers Parley's re-INVITE to the caller with 200 and expects the ACK.
   void caller_accepts(const Out& reinvite) {
     from_a(answer(reinvite.message, 200, "atag", "<sip:1001@192.0.2.10:5060>", kSdpA));
@@ -172,10 +185,7 @@ TEST_F(B2buaRedirectTest, ToAnotherApplicationReinvitesTheCaller) {
 }
 
 TEST_F(B2buaRedirectTest, ToAnExtensionRingsItThenMovesTheCallerToTheRelay) {
-  answered();
-  log_.redirect("1002");
-  run_for(std::chrono::milliseconds(1));
-  auto sent = drain();
+  auto sent = redirected_to_1002();
   const Out* b1 = find(sent, b1_peer_, "INVITE");
   const Out* b2 = find(sent, b2_peer_, "INVITE");
   ASSERT_NE(b1, nullptr);
@@ -253,6 +263,20 @@ TEST_F(B2buaRedirectTest, FailuresComeBackToTheApplication) {
   EXPECT_EQ(log_.failures[1], 486);
   EXPECT_EQ(log_.live_sessions, 1);  // the caller is still with the menu
   EXPECT_EQ(b2bua_.call_count(), 1U);
+}
+
+// Decision 0048: a phone registered over TLS gets SDES-SRTP on the leg a redirect makes, as it
+// would when called directly; the other phone of the stage the plain offer.
+TEST_F(B2buaRedirectTest, APhoneOverTlsIsOfferedSdesOnTheRedirectedLeg) {
+  location_.bindings[{kTenant, "1002"}][1].received.transport = "TLS";
+  const auto sent = redirected_to_1002();
+  const Out* plain = find(sent, b1_peer_, "INVITE");
+  const Out* secure = find(sent, b2_peer_, "INVITE");
+  ASSERT_NE(plain, nullptr);
+  ASSERT_NE(secure, nullptr);
+  EXPECT_EQ(plain->message.body(), kRelayToCallee);
+  EXPECT_EQ(secure->message.body(), kSdesToCallee);
+  EXPECT_EQ(secure->to.transport, TransportKind::kTls);
 }
 
 }  // namespace

@@ -177,6 +177,24 @@ TEST(ServerLocator, CachesForTheTtlAndAsksAgainAfterIt) {
   EXPECT_EQ(dns.server.queries(), first + 3);  // NAPTR, A, AAAA: the SRV came from the cache
 }
 
+// Decision 0048: the caller learns when the answer lapses, so it can locate again then.
+TEST(ServerLocator, TellsWhenTheLastAnswerLapses) {
+  Located dns;
+  ASSERT_TRUE(dns.locator.locate("192.0.2.7", 0, TransportKind::kUdp).ok());
+  EXPECT_FALSE(dns.locator.last_valid_until().has_value()) << "an IP literal needs no DNS";
+  dns.server.add(dns_srv("_sip._udp.provider.test", 10, 0, 5090, "a.provider.test", 120));
+  dns.server.add(dns_a("a.provider.test", "127.0.0.10", 20));
+  const TimePoint asked = dns.clock.now();
+  ASSERT_TRUE(dns.locator.locate("provider.test", 0, TransportKind::kUdp).ok());
+  ASSERT_TRUE(dns.locator.last_valid_until().has_value());
+  EXPECT_EQ(*dns.locator.last_valid_until(), asked + 20s) << "the A record's TTL, the shortest";
+  dns.clock.advance(5s);
+  ASSERT_TRUE(dns.locator.locate("provider.test", 0, TransportKind::kUdp).ok());
+  EXPECT_EQ(*dns.locator.last_valid_until(), asked + 20s) << "from the cache: the same lapse";
+  ASSERT_TRUE(dns.locator.locate("192.0.2.7", 5060, TransportKind::kUdp).ok());
+  EXPECT_FALSE(dns.locator.last_valid_until().has_value()) << "each locate() starts afresh";
+}
+
 TEST(ServerLocator, AFailedLookupIsNotCached) {
   Located dns;
   dns.server.set_silent(true);

@@ -67,6 +67,18 @@ TEST(ViaStampInPlace, RportBeforeTheBranchMovesTheBranch) {
       "192.0.2.7:4000");
 }
 
+// The branch is found from the stamp's own bookkeeping, not by parsing the stamped value again
+// (decision 0049): a bare rport with blanks before it shifts it by the rewritten length.
+TEST(ViaStampInPlace, RportWithBlanksBeforeTheBranch) {
+  check(
+      "OPTIONS sip:example.com SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 10.0.0.5:5060;rport   ;branch=z9hG4bK-opt1;x=\"a;b\"\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:1001@example.com>;tag=abc\r\n"
+      "To: <sip:example.com>\r\nCall-ID: opt-1@10.0.0.5\r\nCSeq: 1 OPTIONS\r\n"
+      "Content-Length: 0\r\n\r\n",
+      "192.0.2.7:4000");
+}
+
 TEST(ViaStampInPlace, SeveralViasOnOneLineAndABody) {
   check(
       "INVITE sip:1002@example.com SIP/2.0\r\n"

@@ -105,6 +105,23 @@ TEST_F(TrunkStoreTest, AddsFindsUpdatesListsAndRemovesTrunks) {
   EXPECT_EQ(again.error().message, "no trunk main in tenant example.com");
 }
 
+// Migration 20 (decision 0047): off unless asked for, and an update turns it on and counts.
+TEST_F(TrunkStoreTest, CallerIdPassthroughIsOffByDefaultAndUpdates) {
+  ASSERT_TRUE(store_->add_trunk(trunk(tenant_.id, "main")).ok());
+  auto stored = store_->find_trunk(tenant_.id, "main");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_FALSE((*stored)->caller_id_passthrough);
+  Trunk changed = **stored;
+  changed.caller_id_passthrough = true;
+  const auto before = counter();
+  ASSERT_TRUE(store_->update_trunk(changed).ok());
+  EXPECT_GT(counter(), before);
+  auto listed = store_->list_trunks(tenant_.id);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1U);
+  EXPECT_TRUE(listed->front().caller_id_passthrough);
+}
+
 TEST_F(TrunkStoreTest, RefusesBadAndDuplicateTrunks) {
   ASSERT_TRUE(store_->add_trunk(trunk(tenant_.id, "main")).ok());
   auto duplicate = store_->add_trunk(trunk(tenant_.id, "main"));

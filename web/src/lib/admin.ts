@@ -16,6 +16,8 @@ export interface Extension {
 }
 
 export interface Registration {
+  /** The API's name for the binding (DELETE .../registrations/{id}); "" when it sent none. */
+  id: string;
   extension: string;
   contact: string;
   transport: string;
@@ -83,6 +85,7 @@ export function readRegistration(raw: unknown): Registration | null {
   if (!b || text(b.extension) === '') return null;
   const expires = typeof b.expires_in === 'number' && Number.isFinite(b.expires_in) ? b.expires_in : 0;
   return {
+    id: text(b.id),
     extension: text(b.extension),
     contact: text(b.contact),
     transport: text(b.transport),

@@ -69,6 +69,11 @@ export async function listRegistrations(domain: string): Promise<Registration[]>
   return readPage(await getJson(`${tenantPath(domain)}/registrations`), readRegistration).items;
 }
 
+/** Ends one live registration as an unregistering REGISTER would (decision 0038). */
+export async function unregister(session: Session, domain: string, id: string): Promise<void> {
+  await call(session, 'DELETE', `${tenantPath(domain)}/registrations/${encodeURIComponent(id)}`);
+}
+
 export async function callRecordsPage(
   domain: string,
   filters: CallRecordFilters,

@@ -80,6 +80,22 @@ export function deviceBody(input: DeviceInput): Record<string, unknown> {
   return body;
 }
 
+/** The API body that changes a device to `input`: every field, so an emptied one is cleared. */
+export function deviceChangeBody(input: DeviceInput): Record<string, string> {
+  return {
+    extension: input.extension.trim(), label: input.label.trim(), mac: input.mac.trim(),
+    instance: input.instance.trim(), model: input.model.trim(),
+  };
+}
+
+/** The edit form's starting values for `device`. */
+export function deviceInputOf(device: Device): DeviceInput {
+  return {
+    extension: device.extension, label: device.label, mac: device.mac ? formatMac(device.mac) : '',
+    instance: device.instance, model: device.model,
+  };
+}
+
 const devicesPath = (domain: string) => `${tenantPath(domain)}/devices`;
 
 export async function devicesPage(domain: string, cursor: string | null): Promise<Page<Device>> {
@@ -90,6 +106,10 @@ export async function devicesPage(domain: string, cursor: string | null): Promis
 
 export async function createDevice(session: Session, domain: string, input: DeviceInput): Promise<void> {
   await call(session, 'POST', devicesPath(domain), deviceBody(input));
+}
+
+export async function changeDevice(session: Session, domain: string, id: number, input: DeviceInput): Promise<void> {
+  await call(session, 'PATCH', `${devicesPath(domain)}/${id}`, deviceChangeBody(input));
 }
 
 export async function deleteDevice(session: Session, domain: string, id: number): Promise<void> {

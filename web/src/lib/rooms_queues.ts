@@ -36,6 +36,8 @@ export interface Recording {
   startedMs: number;
   durationMs: number;
   sizeBytes: number;
+  /** "ogg" (Opus) or "wav": the download's file extension follows it. */
+  format: 'wav' | 'ogg';
   audioUrl: string;
 }
 
@@ -82,7 +84,16 @@ export function readRecording(raw: unknown): Recording | null {
     startedMs: count(b.started_ms),
     durationMs: count(b.duration_ms),
     sizeBytes: count(b.size_bytes),
+    format: b.format === 'ogg' ? 'ogg' : 'wav',
     audioUrl: url,
+  };
+}
+
+/** The link that saves a recording (Content-Disposition: attachment) and the file's name. */
+export function recordingDownload(recording: Recording): { href: string; name: string } {
+  return {
+    href: `${recording.audioUrl}?download=1`,
+    name: `recording-${recording.id}.${recording.format === 'ogg' ? 'opus' : 'wav'}`,
   };
 }
 

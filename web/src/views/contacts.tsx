@@ -21,16 +21,18 @@ export function Contacts({ contacts, error, self, canCall, onCall, presence }: P
       {others.map((contact) => {
         const name = contact.displayName || contact.extension;
         const live = presence?.[contact.extension];
+        const said = live && CONTACT_STATE_TEXT[live.state] + (live.note ? ` · ${live.note}` : '');
         return (
           <li key={contact.extension}>
             <span class="who">
               <span class="name">
-                {live && <span class={`presence-dot ${live.state}`} aria-hidden="true" />}
+                {live && <span class={`presence-dot ${live.state}`} aria-hidden="true" title={said} />}
                 {name}
               </span>
               <span class="ext">{contact.extension}</span>
               {live && (
-                <span class="presence" data-state={live.state} aria-label={`Status of ${name}`}>
+                // The label carries the state too: where it replaces the text, the state stays.
+                <span class="presence" data-state={live.state} aria-label={`Status of ${name}: ${said}`}>
                   {CONTACT_STATE_TEXT[live.state]}
                   {live.note && <span class="presence-note"> · {live.note}</span>}
                 </span>

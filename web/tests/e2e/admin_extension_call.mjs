@@ -5,9 +5,13 @@
 // (a Python UA answers: tests/browser/sip_call.py); the registrations page lists both phones and
 // refreshes itself; the call-records page shows the call from 1003 to 1001 as answered, its
 // filters narrow and widen the list, and "Export CSV" serves the same call. Sign-out returns to
-// the sign-in form. Run with browser_test.py --sip-calls. Screenshots: admin-sign-in.png,
+// the sign-in form. Devices: one added for 1003 is changed in its edit form (the API's refusal of
+// an unknown extension shown beside the field first), and the API reads the change back. The
+// registrations page unregisters 1003 after a confirmation: its row goes, the API no longer has
+// the binding and later refreshes agree. Run with browser_test.py --sip-calls. Screenshots: admin-sign-in.png,
 // admin-extensions.png, admin-extension-error.png, admin-registrations.png,
-// admin-call-records.png, admin-call-records-360.png, admin-signed-out.png.
+// admin-call-records.png, admin-call-records-360.png, admin-signed-out.png, admin-devices.png,
+// admin-device-edit-error.png, admin-unregister-confirm.png.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { check, cspViolations, env, openPage, run, screenshot } from './browser.mjs';
@@ -101,6 +105,43 @@ await run('admin: extension, SIP call, call records', async (browser) => {
   await page.getByRole('button', { name: 'Yes, delete 1004' }).click();
   await rowOf('1004').waitFor({ state: 'detached', timeout: 5000 });
 
+  // --- a device for 1003, edited in place: the API's refusal beside its field, then saved ---
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await page.getByRole('heading', { name: `Devices of ${env.domain}` }).waitFor({ timeout: 5000 });
+  await page.getByLabel('Extension', { exact: true }).fill(CALLER);
+  await page.getByLabel('Label', { exact: true }).fill('Carol phone');
+  await page.getByLabel('MAC address', { exact: true }).fill('00:15:65:aa:bb:cc');
+  await page.getByRole('button', { name: 'Add device' }).click();
+  await rowOf('Carol phone').waitFor({ timeout: 5000 });
+  await page.getByRole('button', { name: 'Change device Carol phone' }).click();
+  const editForm = page.getByRole('form', { name: 'Change device Carol phone' });
+  await editForm.waitFor({ timeout: 5000 });
+  check((await editForm.getByLabel('MAC address', { exact: true }).inputValue()) === '00:15:65:aa:bb:cc',
+    'the edit form does not start from the stored MAC address');
+  await editForm.getByLabel('Extension', { exact: true }).fill('1099');
+  await editForm.getByLabel('Label', { exact: true }).fill('Carol desk');
+  await editForm.getByLabel('Model', { exact: true }).fill('Yealink T54W');
+  await editForm.getByRole('button', { name: 'Save device' }).click();
+  const deviceExtensionError = page.locator('#device-edit-extension-error');
+  await deviceExtensionError.waitFor({ timeout: 5000 });
+  check((await deviceExtensionError.textContent()).includes('1099'),
+    `the extension error does not name 1099: ${await deviceExtensionError.textContent()}`);
+  check((await editForm.getByLabel('Extension', { exact: true }).getAttribute('aria-invalid')) === 'true',
+    'the Extension field of the device form is not marked invalid');
+  await screenshot(page, 'admin-device-edit-error.png');
+  await editForm.getByLabel('Extension', { exact: true }).fill(CALLER);
+  await editForm.getByRole('button', { name: 'Save device' }).click();
+  await page.getByRole('status').filter({ hasText: 'Device Carol desk was changed.' }).waitFor({ timeout: 5000 });
+  await rowOf('Carol desk').filter({ hasText: 'Yealink T54W' }).waitFor({ timeout: 5000 });
+  check((await rowOf('Carol phone').count()) === 0, 'the old label is still listed');
+  const devices = await page.request.get(env.url + `/api/v1/tenants/${env.domain}/devices`);
+  const stored = (await devices.json()).items ?? [];
+  check(stored.length === 1 && stored[0].label === 'Carol desk' && stored[0].model === 'Yealink T54W' &&
+    stored[0].extension === CALLER && stored[0].mac === '001565aabbcc', `the API's device after the edit: ${JSON.stringify(stored)}`);
+  await screenshot(page, 'admin-devices.png');
+  await page.getByRole('link', { name: 'Extensions' }).click();
+  await page.getByRole('heading', { name: `Extensions of ${env.domain}` }).waitFor({ timeout: 5000 });
+
   // --- SIPp registers as 1003 and calls 1001, which answers ---
   const call = await placeSipCall(callerPassword);
   check(call.answered === true, `the SIP call was not answered: ${JSON.stringify(call)}`);
@@ -128,6 +169,23 @@ await run('admin: extension, SIP call, call records', async (browser) => {
   await eventually(page, async () => (await refreshed.textContent()) !== first, async () => undefined, 8000,
     'the registrations page did not refresh itself');
   await screenshot(page, 'admin-registrations.png');
+
+  // --- unregister 1003 (SIPp's binding) after a confirmation: the row goes, and so does the binding ---
+  await page.getByRole('button', { name: new RegExp(`^Unregister ${CALLER} at `) }).click();
+  await page.getByRole('group', { name: new RegExp(`^Confirm unregistering ${CALLER} at `) }).waitFor({ timeout: 5000 });
+  await screenshot(page, 'admin-unregister-confirm.png');
+  await page.getByRole('button', { name: new RegExp(`^Yes, unregister ${CALLER} at `) }).click();
+  await rowOf(CALLER).waitFor({ state: 'detached', timeout: 5000 });
+  await page.getByRole('status').filter({ hasText: `The registration of ${CALLER} at ` }).waitFor({ timeout: 5000 });
+  const bindings = await page.request.get(env.url + `/api/v1/tenants/${env.domain}/registrations`);
+  const left = ((await bindings.json()).items ?? []).map((r) => r.extension);
+  check(!left.includes(CALLER) && left.includes(CALLEE), `the API's registrations after unregistering: ${left}`);
+  // The next refreshes (every 3 s) agree: the binding is gone from the server, not only the page.
+  const refreshedOnce = await refreshed.textContent();
+  await eventually(page, async () => (await refreshed.textContent()) !== refreshedOnce, async () => undefined, 8000,
+    'the registrations page did not refresh after the unregister');
+  check((await rowOf(CALLER).count()) === 0, `${CALLER} came back after a refresh`);
+  check(await rowOf(CALLEE).isVisible(), `${CALLEE} went too`);
 
   // --- call records: the answered call from 1003 to 1001 ---
   await page.getByRole('link', { name: 'Call records' }).click();

@@ -37,13 +37,14 @@ describe('readPage', () => {
       domain: 'a.org', displayName: 'A', isDefault: true,
     });
     expect(readRegistration({
-      extension: '1003', contact: 'sip:1003@127.0.0.1:5070', transport: 'udp', source: '127.0.0.1:5070',
+      id: '0123456789abcdef0123456789abcdef', extension: '1003', contact: 'sip:1003@127.0.0.1:5070', transport: 'udp', source: '127.0.0.1:5070',
       user_agent: '', expires_at: 1, expires_in: 299.7,
     })).toEqual({
-      extension: '1003', contact: 'sip:1003@127.0.0.1:5070', transport: 'udp', source: '127.0.0.1:5070',
-      userAgent: '', expiresIn: 299,
+      id: '0123456789abcdef0123456789abcdef', extension: '1003', contact: 'sip:1003@127.0.0.1:5070',
+      transport: 'udp', source: '127.0.0.1:5070', userAgent: '', expiresIn: 299,
     });
     expect(readRegistration({ extension: '1003', expires_in: 'soon' })?.expiresIn).toBe(0);
+    expect(readRegistration({ extension: '1003' })?.id).toBe('');
   });
 });
 

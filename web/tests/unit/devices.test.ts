@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceBody, deviceProblems, formatMac, readDevice } from '../../src/lib/devices';
+import { deviceBody, deviceChangeBody, deviceInputOf, deviceProblems, formatMac, readDevice } from '../../src/lib/devices';
 import { adminPageOf } from '../../src/lib/admin';
 
 describe('readDevice', () => {
@@ -11,7 +11,7 @@ describe('readDevice', () => {
         source: '192.0.2.7:5060', user_agent: 'Yealink', expires_in: 59.7 }, { contact: 'no extension' }],
     })).toEqual({
       id: 7, extension: '1001', label: 'Desk', mac: '001565aabbcc', instance: '', model: 'T46S',
-      registrations: [{ extension: '1001', contact: 'sip:1001@192.0.2.7', transport: 'UDP', source: '192.0.2.7:5060',
+      registrations: [{ id: 'ab', extension: '1001', contact: 'sip:1001@192.0.2.7', transport: 'UDP', source: '192.0.2.7:5060',
         userAgent: 'Yealink', expiresIn: 59 }],
     });
     expect(readDevice({ id: 8, registrations: 'none' })?.registrations).toEqual([]);
@@ -56,5 +56,16 @@ describe('the device form', () => {
       .toEqual({ extension: '1001', label: 'Desk' });
     expect(deviceBody({ ...device, instance: 'urn:uuid:1', model: 'T46S' }))
       .toEqual({ extension: '1001', label: 'Desk', mac: '00:15:65:AA:BB:CC', instance: 'urn:uuid:1', model: 'T46S' });
+  });
+
+  it('sends every field of an edit, so that an emptied MAC, instance or model is cleared', () => {
+    expect(deviceChangeBody({ extension: ' 1002 ', label: ' Desk ', mac: '', instance: ' urn:uuid:1 ', model: '' }))
+      .toEqual({ extension: '1002', label: 'Desk', mac: '', instance: 'urn:uuid:1', model: '' });
+  });
+
+  it('fills the edit form from a device, the MAC address written with colons', () => {
+    const stored = readDevice({ id: 7, extension: '1001', label: 'Desk', mac: '001565aabbcc', instance: null, model: 'T46S' });
+    expect(stored && deviceInputOf(stored))
+      .toEqual({ extension: '1001', label: 'Desk', mac: '00:15:65:aa:bb:cc', instance: '', model: 'T46S' });
   });
 });

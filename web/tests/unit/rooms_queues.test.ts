@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  callQueueBody, conferenceRoomBody, conferenceRoomProblems, formatBytes, formatDuration, readCallQueue, readConferenceRoom, readRecording, wholeNumber,
+  callQueueBody, conferenceRoomBody, conferenceRoomProblems, formatBytes, formatDuration, readCallQueue, readConferenceRoom, readRecording, recordingDownload, wholeNumber,
 } from '../../src/lib/rooms_queues';
 import { adminPageOf } from '../../src/lib/admin';
 
@@ -71,8 +71,18 @@ describe('readRecording', () => {
   it('reads the API document', () => {
     expect(readRecording(good)).toEqual({
       id: 7, caller: '1001', callee: '1002', startedMs: 1_700_000_000_000, durationMs: 1500, sizeBytes: 24044,
-      audioUrl: '/api/v1/tenants/example.com/recordings/7/audio',
+      format: 'wav', audioUrl: '/api/v1/tenants/example.com/recordings/7/audio',
     });
+    expect(readRecording({ ...good, format: 'ogg' })?.format).toBe('ogg');
+    expect(readRecording({ ...good, format: 'mp3' })?.format).toBe('wav');
+  });
+  it('downloads as an attachment named by the format', () => {
+    const ogg = readRecording({ ...good, format: 'ogg' });
+    expect(ogg && recordingDownload(ogg)).toEqual({
+      href: '/api/v1/tenants/example.com/recordings/7/audio?download=1', name: 'recording-7.opus',
+    });
+    const wav = readRecording(good);
+    expect(wav && recordingDownload(wav).name).toBe('recording-7.wav');
   });
   it('refuses a link that is not the API\'s own audio path', () => {
     expect(readRecording({ ...good, audio_url: 'https://evil.example/x.wav' })).toBeNull();

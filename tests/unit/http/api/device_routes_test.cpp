@@ -36,6 +36,16 @@ class DeviceRoutesTest : public test_support::ApiRouteTest {
   }
 
   Response create(const json& body) { return as_boss("POST", std::string(kDevices), body.dump()); }
+
+  // A device of other.org's 2001, stored directly.
+  Result<store::Device> add_foreign_device() {
+    store::Device foreign;
+    foreign.tenant_id = other_.id;
+    foreign.extension = "2001";
+    foreign.label = "Other's phone";
+    foreign.mac = "001565aabbcc";
+    return store_->add_device(foreign);
+  }
 };
 
 TEST_F(DeviceRoutesTest, ListsDevicesWithTheRegistrationsTheyMatch) {
@@ -134,12 +144,7 @@ TEST_F(DeviceRoutesTest, RefusesBadInputBesideTheFieldAndStoresNothing) {
 }
 
 TEST_F(DeviceRoutesTest, AnotherTenantsDevicesAndRegistrationsAreNotFound) {
-  store::Device foreign;
-  foreign.tenant_id = other_.id;
-  foreign.extension = "2001";
-  foreign.label = "Other's phone";
-  foreign.mac = "001565aabbcc";
-  const auto stored = store_->add_device(foreign);
+  const auto stored = add_foreign_device();
   ASSERT_TRUE(stored);
   bind(other_, "2001", "sip:2001@192.0.2.50:5060", "", "phone 001565aabbcc");
   const std::string id = std::to_string(stored->id);
@@ -173,6 +178,77 @@ TEST_F(DeviceRoutesTest, AnotherTenantsDevicesAndRegistrationsAreNotFound) {
   EXPECT_EQ(send("GET", std::string(kDevices), "", &user).status, 403);
   EXPECT_EQ(send("DELETE", std::string(kRegistrations) + "/" + registration, "", &user).status,
             403);
+}
+
+TEST_F(DeviceRoutesTest, EditsADeviceInPlaceWholeOrNotAtAll) {
+  bind(example_, "1002", "sip:1002@192.0.2.9:5060", "", "Grandstream GXP2170 000b82112233");
+  const Response made = create({{"extension", "1001"},
+                                {"label", "Desk"},
+                                {"mac", "001565aabbcc"},
+                                {"instance", "urn:uuid:1"},
+                                {"model", "Yealink T46S"}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const json desk = body_of(made);
+  const std::string path = std::string(kDevices) + "/" + desk["id"].dump();
+  ASSERT_EQ(create({{"extension", "1001"}, {"label", "Other"}, {"mac", "000b82ffffff"}}).status,
+            201);
+  const auto patch = [&](const json& body) { return as_boss("PATCH", path, body.dump()); };
+
+  // Moved to 1002 with a new MAC (written another way) and the instance cleared: it now shows
+  // 1002's phone; created_at and the fields not sent stay.
+  Response changed = patch({{"extension", "1002"}, {"mac", "00:0B:82:11:22:33"}, {"instance", ""}});
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  json device = body_of(changed);
+  EXPECT_EQ(device["id"], desk["id"]);
+  EXPECT_EQ(device["extension"], "1002");
+  EXPECT_EQ(device["mac"], "000b82112233");
+  EXPECT_TRUE(device["instance"].is_null());
+  EXPECT_EQ(device["label"], "Desk");
+  EXPECT_EQ(device["model"], "Yealink T46S");
+  EXPECT_EQ(device["created_at"], desk["created_at"]);
+  ASSERT_EQ(device["registrations"].size(), 1U);
+  EXPECT_EQ(device["registrations"][0]["contact"], "sip:1002@192.0.2.9:5060");
+  EXPECT_EQ(body_of(as_boss("GET", path)), device);
+  EXPECT_EQ(body_of(patch(json::object()))["label"], "Desk") << "an empty edit changes nothing";
+
+  // Every refusal names its field and leaves the device exactly as it was.
+  const auto refused = [&](const json& body, int status, const std::string& field) {
+    const Response answer = patch(body);
+    EXPECT_EQ(answer.status, status) << body.dump() << " " << answer.body;
+    EXPECT_EQ(body_of(answer)["field"], field) << body.dump();
+    EXPECT_EQ(body_of(as_boss("GET", path)), device) << body.dump();
+  };
+  refused({{"label", "Moved"}, {"extension", "1x"}}, 400, "extension");
+  refused({{"label", "Moved"}, {"extension", "1009"}}, 400, "extension");
+  refused({{"label", "Moved"}, {"extension", "2001"}}, 400, "extension");
+  refused({{"label", ""}}, 400, "label");
+  refused({{"label", "Moved"}, {"mac", "00:0b:82"}}, 400, "mac");
+  refused({{"label", "Moved"}, {"mac", ""}}, 400, "mac");
+  refused({{"label", "Moved"}, {"instance", "uuid:2"}}, 400, "instance");
+  refused({{"label", "Moved"}, {"model", std::string(65, 'm')}}, 400, "model");
+  refused({{"label", "Moved"}, {"mac", "00-0B-82-FF-FF-FF"}}, 409, "mac");
+  refused({{"label", "Moved"}, {"mac", 7}}, 400, "mac");
+  EXPECT_EQ(patch({{"label", "Moved"}, {"owner", "x"}}).status, 400);
+  EXPECT_EQ(body_of(as_boss("GET", path)), device);
+
+  // A device that is not there, or not a number, is 404.
+  EXPECT_EQ(as_boss("PATCH", std::string(kDevices) + "/99999", R"({"label":"x"})").status, 404);
+  EXPECT_EQ(as_boss("PATCH", std::string(kDevices) + "/abc", R"({"label":"x"})").status, 404);
+}
+
+TEST_F(DeviceRoutesTest, AnotherTenantsDeviceCannotBeEdited) {
+  const auto stored = add_foreign_device();
+  ASSERT_TRUE(stored);
+  const std::string id = std::to_string(stored->id);
+  for (const std::string& path :
+       {"/api/v1/tenants/other.org/devices/" + id, std::string(kDevices) + "/" + id}) {
+    const Response answer = as_boss("PATCH", path, R"({"label":"Mine now"})");
+    EXPECT_EQ(answer.status, 404) << path;
+    EXPECT_EQ(answer.headers.find("Content-Type"), "application/problem+json");
+  }
+  EXPECT_EQ(store_->find_device(other_.id, stored->id)->label, "Other's phone");
+  const Session user = login("1001@example.com", "sip-secret-1001");
+  EXPECT_EQ(send("PATCH", std::string(kDevices) + "/" + id, R"({"label":"x"})", &user).status, 403);
 }
 
 TEST_F(DeviceRoutesTest, AnAdminEndsOneRegistration) {

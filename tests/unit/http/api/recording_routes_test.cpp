@@ -107,6 +107,46 @@ TEST_F(RecordingRoutesTest, ServesTheAudioWholeAndInByteRanges) {
   }
 }
 
+TEST_F(RecordingRoutesTest, AnswersEachFormatWithItsTypeAndName) {
+  const auto wav = add(example_, recordings_dir_ / "example.com/call.wav", kBytes);
+  const auto opus = add(example_, recordings_dir_ / "example.com/call.opus", "OggS....OpusHead");
+  const Response listed = as_boss("GET", std::string(kList));
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.headers.find("Content-Type"), "application/json");
+  EXPECT_EQ(listed.headers.find("Cache-Control"), "no-store");
+  EXPECT_FALSE(listed.headers.contains("Content-Disposition"));
+  const json items = body_of(listed)["items"];
+  ASSERT_EQ(items.size(), 2U);
+  EXPECT_EQ(items[0]["id"], opus);
+  EXPECT_EQ(items[0]["format"], "ogg");
+  EXPECT_EQ(items[1]["format"], "wav");
+
+  const auto expect_audio = [&](const std::string& path, const std::string& type,
+                                const std::string& disposition) {
+    const Response answer = as_boss("GET", path);
+    EXPECT_EQ(answer.status, 200) << path << " " << answer.body;
+    EXPECT_EQ(answer.headers.find("Content-Type"), type) << path;
+    EXPECT_EQ(answer.headers.find("Content-Disposition"), disposition) << path;
+    EXPECT_EQ(answer.headers.find("Cache-Control"), "private, no-store") << path;
+    EXPECT_EQ(answer.headers.find("Accept-Ranges"), "bytes") << path;
+  };
+  const std::string wav_name = "recording-" + std::to_string(wav);
+  const std::string opus_name = "recording-" + std::to_string(opus);
+  expect_audio(audio(wav), "audio/wav", "inline; filename=\"" + wav_name + ".wav\"");
+  expect_audio(audio(opus), "audio/ogg", "inline; filename=\"" + opus_name + ".opus\"");
+  expect_audio(audio(wav) + "?download=1", "audio/wav",
+               "attachment; filename=\"" + wav_name + ".wav\"");
+  expect_audio(audio(opus) + "?download=1", "audio/ogg",
+               "attachment; filename=\"" + opus_name + ".opus\"");
+  expect_audio(audio(opus) + "?download=no", "audio/ogg",
+               "inline; filename=\"" + opus_name + ".opus\"");
+  // A part of an Ogg file keeps its type.
+  const Response part = send("GET", audio(opus), "", &boss_, "bytes=0-3");
+  EXPECT_EQ(part.status, 206);
+  EXPECT_EQ(part.body, "OggS");
+  EXPECT_EQ(part.headers.find("Content-Type"), "audio/ogg");
+}
+
 TEST_F(RecordingRoutesTest, NeverServesAnotherTenantsOrAnOutsideFile) {
   const auto foreign = add(other_, recordings_dir_ / "other.org/secret.wav", kBytes);
   Response answer = as_boss("GET", audio(foreign));

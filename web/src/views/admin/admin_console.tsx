@@ -162,7 +162,7 @@ function SignedInConsole({ session, onSignedOut }: { session: Session; onSignedO
         {tenant && page === 'voicemail' && <VoicemailPage key={tenant} session={session} domain={tenant} />}
         {tenant && page === 'calls' && <CallRecordsPage key={tenant} domain={tenant} />}
         {tenant && page === 'recordings' && <RecordingsPage key={tenant} domain={tenant} />}
-        {tenant && page === 'registrations' && <RegistrationsPage key={tenant} domain={tenant} />}
+        {tenant && page === 'registrations' && <RegistrationsPage key={tenant} session={session} domain={tenant} />}
         {tenant && page === 'devices' && <DevicesPage key={tenant} session={session} domain={tenant} />}
       </main>
     </div>

@@ -4,7 +4,7 @@
 // not fetch every file.
 import { useEffect, useState } from 'preact/hooks';
 import { formatDateTime } from '../../lib/admin';
-import { formatBytes, formatDuration, listRecordings, type Recording } from '../../lib/rooms_queues';
+import { formatBytes, formatDuration, listRecordings, recordingDownload, type Recording } from '../../lib/rooms_queues';
 
 export function RecordingsPage({ domain }: { domain: string }) {
   const [recordings, setRecordings] = useState<Recording[] | null>(null);
@@ -57,7 +57,7 @@ export function RecordingsPage({ domain }: { domain: string }) {
                     <button type="button" onClick={() => setPlaying(recording.id)}
                       aria-label={`Play recording ${recording.id}`}>Play</button>
                   )}
-                  <a href={recording.audioUrl} download={`recording-${recording.id}.wav`}
+                  <a href={recordingDownload(recording).href} download={recordingDownload(recording).name}
                     aria-label={`Download recording ${recording.id}`}>Download</a>
                 </td>
               </tr>
