@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/serve.hpp"
 #include "base/result.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
@@ -70,5 +71,23 @@ Result<CliTarget> open_cli_target(const std::string& data_dir, const std::string
 // DOMAIN filter of the list commands).
 Result<std::vector<store::Tenant>> cli_tenants(store::sqlite::SqliteStore& db,
                                                const std::string& domain);
+
+// The loop of the list commands: for every tenant of `domain` (all when empty), `rows(db,
+// tenant)` reads the tenant's rows (a Result of a container) and `print(tenant, row)` prints
+// each. Any failure is one error line and kExitRuntimeError.
+template <typename Rows, typename Print>
+int list_per_tenant(const std::string& data_dir, const std::string& domain, Rows rows,
+                    Print print) {
+  auto db = open_cli_store(data_dir);
+  if (!db) return cli_fail(db.error().message);
+  auto tenants = cli_tenants(**db, domain);
+  if (!tenants) return cli_fail(tenants.error().message);
+  for (const auto& tenant : *tenants) {
+    auto listed = rows(**db, tenant);
+    if (!listed) return cli_fail(listed.error().message);
+    for (const auto& row : *listed) print(tenant, row);
+  }
+  return kExitOk;
+}
 
 }  // namespace parley::app

@@ -51,19 +51,15 @@ int conference_add(const ConferenceFlags& flags) {
 }
 
 int conference_list(const ConferenceFlags& flags) {
-  auto db = open_cli_store(flags.data_dir);
-  if (!db) return cli_fail(db.error().message);
-  auto tenants = cli_tenants(**db, flags.domain);
-  if (!tenants) return cli_fail(tenants.error().message);
-  for (const auto& tenant : *tenants) {
-    auto rooms = (*db)->list_conference_rooms(tenant.id);
-    if (!rooms) return cli_fail(rooms.error().message);
-    for (const auto& room : *rooms) {
-      std::printf("%s@%s\t%s\t%s\t%u\n", room.number.c_str(), tenant.domain.c_str(),
-                  room.name.c_str(), room.pin.empty() ? "-" : "pin", room.max_participants);
-    }
-  }
-  return kExitOk;
+  return list_per_tenant(
+      flags.data_dir, flags.domain,
+      [](store::sqlite::SqliteStore& db, const store::Tenant& tenant) {
+        return db.list_conference_rooms(tenant.id);
+      },
+      [&](const store::Tenant& tenant, const auto& room) {
+        std::printf("%s@%s\t%s\t%s\t%u\n", room.number.c_str(), tenant.domain.c_str(),
+                    room.name.c_str(), room.pin.empty() ? "-" : "pin", room.max_participants);
+      });
 }
 
 int conference_rm(const ConferenceFlags& flags) {

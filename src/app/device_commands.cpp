@@ -75,21 +75,17 @@ int device_add(const DeviceFlags& flags) {
 }
 
 int device_list(const DeviceFlags& flags) {
-  auto db = open_cli_store(flags.data_dir);
-  if (!db) return cli_fail(db.error().message);
-  auto tenants = cli_tenants(**db, flags.domain);
-  if (!tenants) return cli_fail(tenants.error().message);
-  for (const auto& tenant : *tenants) {
-    auto devices = (*db)->list_devices(tenant.id);
-    if (!devices) return cli_fail(devices.error().message);
-    for (const auto& device : *devices) {
-      std::printf("%lld@%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(device.id),
-                  tenant.domain.c_str(), device.extension.c_str(), device.label.c_str(),
-                  or_dash(device.mac).c_str(), or_dash(device.instance).c_str(),
-                  or_dash(device.model).c_str());
-    }
-  }
-  return kExitOk;
+  return list_per_tenant(
+      flags.data_dir, flags.domain,
+      [](store::sqlite::SqliteStore& db, const store::Tenant& tenant) {
+        return db.list_devices(tenant.id);
+      },
+      [&](const store::Tenant& tenant, const auto& device) {
+        std::printf("%lld@%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(device.id),
+                    tenant.domain.c_str(), device.extension.c_str(), device.label.c_str(),
+                    or_dash(device.mac).c_str(), or_dash(device.instance).c_str(),
+                    or_dash(device.model).c_str());
+      });
 }
 
 int device_edit(const DeviceFlags& flags) {

@@ -117,27 +117,24 @@ int ivr_option(const IvrFlags& flags) {
 }
 
 int ivr_list(const IvrFlags& flags) {
-  auto db = open_cli_store(flags.data_dir);
-  if (!db) return cli_fail(db.error().message);
-  const auto tenants = cli_tenants(**db, flags.domain);
-  if (!tenants) return cli_fail(tenants.error().message);
-  for (const auto& tenant : *tenants) {
-    auto menus = (*db)->list_ivr_menus(tenant.id);
-    if (!menus) return cli_fail(menus.error().message);
-    for (const auto& menu : *menus) {
-      std::string options;
-      for (const auto& option : menu.options) {
-        if (!options.empty()) options += ' ';
-        options += std::string(1, option.digit) + "=" + option.destination;
-      }
-      std::printf(
-          "%s@%s\t%s\t%us\t%u\t%s\t%s\t%s\t%s\n", menu.name.c_str(), tenant.domain.c_str(),
-          menu.number.empty() ? "-" : menu.number.c_str(), menu.timeout_seconds, menu.max_attempts,
-          menu.fallback.c_str(), menu.direct_dial ? "direct-dial" : "-", options.c_str(),
-          menu.greeting_wav.empty() ? menu.greeting_text.c_str() : menu.greeting_wav.c_str());
-    }
-  }
-  return kExitOk;
+  return list_per_tenant(
+      flags.data_dir, flags.domain,
+      [](store::sqlite::SqliteStore& db, const store::Tenant& tenant) {
+        return db.list_ivr_menus(tenant.id);
+      },
+      [&](const store::Tenant& tenant, const auto& menu) {
+        std::string options;
+        for (const auto& option : menu.options) {
+          if (!options.empty()) options += ' ';
+          options += std::string(1, option.digit) + "=" + option.destination;
+        }
+        std::printf(
+            "%s@%s\t%s\t%us\t%u\t%s\t%s\t%s\t%s\n", menu.name.c_str(), tenant.domain.c_str(),
+            menu.number.empty() ? "-" : menu.number.c_str(), menu.timeout_seconds,
+            menu.max_attempts, menu.fallback.c_str(), menu.direct_dial ? "direct-dial" : "-",
+            options.c_str(),
+            menu.greeting_wav.empty() ? menu.greeting_text.c_str() : menu.greeting_wav.c_str());
+      });
 }
 
 int ivr_rm(const IvrFlags& flags) {
@@ -195,22 +192,18 @@ int schedule_set(const IvrFlags& flags) {
 }
 
 int schedule_list(const IvrFlags& flags) {
-  auto db = open_cli_store(flags.data_dir);
-  if (!db) return cli_fail(db.error().message);
-  const auto tenants = cli_tenants(**db, flags.domain);
-  if (!tenants) return cli_fail(tenants.error().message);
-  for (const auto& tenant : *tenants) {
-    auto schedules = (*db)->list_schedules(tenant.id);
-    if (!schedules) return cli_fail(schedules.error().message);
-    for (const auto& s : *schedules) {
-      std::printf("%s@%s\t%s\t%s\t%s\t%s\topen=%s\tclosed=%s\n", s.name.c_str(),
-                  tenant.domain.c_str(), s.number.empty() ? "-" : s.number.c_str(),
-                  s.time_zone.empty() ? "UTC" : s.time_zone.c_str(), s.hours.c_str(),
-                  s.holidays.empty() ? "-" : s.holidays.c_str(), s.open_destination.c_str(),
-                  s.closed_destination.c_str());
-    }
-  }
-  return kExitOk;
+  return list_per_tenant(
+      flags.data_dir, flags.domain,
+      [](store::sqlite::SqliteStore& db, const store::Tenant& tenant) {
+        return db.list_schedules(tenant.id);
+      },
+      [&](const store::Tenant& tenant, const auto& s) {
+        std::printf("%s@%s\t%s\t%s\t%s\t%s\topen=%s\tclosed=%s\n", s.name.c_str(),
+                    tenant.domain.c_str(), s.number.empty() ? "-" : s.number.c_str(),
+                    s.time_zone.empty() ? "UTC" : s.time_zone.c_str(), s.hours.c_str(),
+                    s.holidays.empty() ? "-" : s.holidays.c_str(), s.open_destination.c_str(),
+                    s.closed_destination.c_str());
+      });
 }
 
 int schedule_rm(const IvrFlags& flags) {

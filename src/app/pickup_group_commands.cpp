@@ -65,19 +65,15 @@ int group_members(const PickupGroupFlags& flags) {
 }
 
 int group_list(const PickupGroupFlags& flags) {
-  auto db = open_cli_store(flags.data_dir);
-  if (!db) return cli_fail(db.error().message);
-  const auto tenants = cli_tenants(**db, flags.domain);
-  if (!tenants) return cli_fail(tenants.error().message);
-  for (const auto& tenant : *tenants) {
-    auto groups = (*db)->list_pickup_groups(tenant.id);
-    if (!groups) return cli_fail(groups.error().message);
-    for (const auto& group : *groups) {
-      std::printf("%s@%s\t%s\n", group.name.c_str(), tenant.domain.c_str(),
-                  joined(group.members).c_str());
-    }
-  }
-  return kExitOk;
+  return list_per_tenant(
+      flags.data_dir, flags.domain,
+      [](store::sqlite::SqliteStore& db, const store::Tenant& tenant) {
+        return db.list_pickup_groups(tenant.id);
+      },
+      [&](const store::Tenant& tenant, const auto& group) {
+        std::printf("%s@%s\t%s\n", group.name.c_str(), tenant.domain.c_str(),
+                    joined(group.members).c_str());
+      });
 }
 
 int group_rm(const PickupGroupFlags& flags) {

@@ -114,22 +114,18 @@ int queue_members(const QueueFlags& flags) {
 }
 
 int queue_list(const QueueFlags& flags) {
-  auto db = open_cli_store(flags.data_dir);
-  if (!db) return cli_fail(db.error().message);
-  const auto tenants = cli_tenants(**db, flags.domain);
-  if (!tenants) return cli_fail(tenants.error().message);
-  for (const auto& tenant : *tenants) {
-    auto queues = (*db)->list_call_queues(tenant.id);
-    if (!queues) return cli_fail(queues.error().message);
-    for (const auto& queue : *queues) {
-      std::printf("%s@%s\t%s\t%s\t%u\t%u\t%u\t%u\t%u\t%s\t%s\n", queue.number.c_str(),
-                  tenant.domain.c_str(), queue.name.c_str(), queue.strategy.c_str(),
-                  queue.ring_timeout_s, queue.wrap_up_s, queue.max_wait_s, queue.max_callers,
-                  queue.announce_s, queue.fallback.empty() ? "-" : queue.fallback.c_str(),
-                  joined(queue.members).c_str());
-    }
-  }
-  return kExitOk;
+  return list_per_tenant(
+      flags.data_dir, flags.domain,
+      [](store::sqlite::SqliteStore& db, const store::Tenant& tenant) {
+        return db.list_call_queues(tenant.id);
+      },
+      [&](const store::Tenant& tenant, const auto& queue) {
+        std::printf("%s@%s\t%s\t%s\t%u\t%u\t%u\t%u\t%u\t%s\t%s\n", queue.number.c_str(),
+                    tenant.domain.c_str(), queue.name.c_str(), queue.strategy.c_str(),
+                    queue.ring_timeout_s, queue.wrap_up_s, queue.max_wait_s, queue.max_callers,
+                    queue.announce_s, queue.fallback.empty() ? "-" : queue.fallback.c_str(),
+                    joined(queue.members).c_str());
+      });
 }
 
 int queue_rm(const QueueFlags& flags) {

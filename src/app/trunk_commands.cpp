@@ -145,23 +145,19 @@ int trunk_add(const TrunkFlags& flags) {
 }
 
 int trunk_list(const TrunkFlags& flags) {
-  auto db = open_cli_store(flags.data_dir);
-  if (!db) return cli_fail(db.error().message);
-  auto tenants = cli_tenants(**db, flags.domain);
-  if (!tenants) return cli_fail(tenants.error().message);
-  for (const auto& tenant : *tenants) {
-    auto trunks = (*db)->list_trunks(tenant.id);
-    if (!trunks) return cli_fail(trunks.error().message);
-    for (const auto& trunk : *trunks) {
-      // name@domain, transport, host[:port], register|peer, max calls, caller-ID
-      std::printf("%s@%s\t%s\t%s\t%s\t%s\t%s\n", trunk.name.c_str(), tenant.domain.c_str(),
-                  trunk.transport.c_str(), host_port(trunk).c_str(),
-                  trunk.registers ? "register" : "peer",
-                  trunk.max_calls == 0 ? "unlimited" : std::to_string(trunk.max_calls).c_str(),
-                  trunk.caller_id.c_str());
-    }
-  }
-  return kExitOk;
+  return list_per_tenant(
+      flags.data_dir, flags.domain,
+      [](store::sqlite::SqliteStore& db, const store::Tenant& tenant) {
+        return db.list_trunks(tenant.id);
+      },
+      [&](const store::Tenant& tenant, const auto& trunk) {
+        // name@domain, transport, host[:port], register|peer, max calls, caller-ID
+        std::printf("%s@%s\t%s\t%s\t%s\t%s\t%s\n", trunk.name.c_str(), tenant.domain.c_str(),
+                    trunk.transport.c_str(), host_port(trunk).c_str(),
+                    trunk.registers ? "register" : "peer",
+                    trunk.max_calls == 0 ? "unlimited" : std::to_string(trunk.max_calls).c_str(),
+                    trunk.caller_id.c_str());
+      });
 }
 
 // What the running server knows (decision 0026): it rewrites <data>/trunk-status every second;
@@ -291,21 +287,17 @@ int did_add(const TrunkFlags& flags) {
 }
 
 int did_list(const TrunkFlags& flags) {
-  auto db = open_cli_store(flags.data_dir);
-  if (!db) return cli_fail(db.error().message);
-  auto tenants = cli_tenants(**db, flags.domain);
-  if (!tenants) return cli_fail(tenants.error().message);
-  for (const auto& tenant : *tenants) {
-    auto dids = (*db)->list_dids(tenant.id);
-    if (!dids) return cli_fail(dids.error().message);
-    for (const auto& did : *dids) {
-      // number@domain, destination, trunk (or "any")
-      std::printf("%s@%s\t%s:%s\t%s\n", did.number.c_str(), tenant.domain.c_str(),
-                  std::string(store::to_text(did.kind)).c_str(), did.target.c_str(),
-                  did.trunk.empty() ? "any" : did.trunk.c_str());
-    }
-  }
-  return kExitOk;
+  return list_per_tenant(
+      flags.data_dir, flags.domain,
+      [](store::sqlite::SqliteStore& db, const store::Tenant& tenant) {
+        return db.list_dids(tenant.id);
+      },
+      [&](const store::Tenant& tenant, const auto& did) {
+        // number@domain, destination, trunk (or "any")
+        std::printf("%s@%s\t%s:%s\t%s\n", did.number.c_str(), tenant.domain.c_str(),
+                    std::string(store::to_text(did.kind)).c_str(), did.target.c_str(),
+                    did.trunk.empty() ? "any" : did.trunk.c_str());
+      });
 }
 
 int did_rm(const TrunkFlags& flags) {
@@ -353,24 +345,21 @@ int route_add(const TrunkFlags& flags) {
 }
 
 int route_list(const TrunkFlags& flags) {
-  auto db = open_cli_store(flags.data_dir);
-  if (!db) return cli_fail(db.error().message);
-  auto tenants = cli_tenants(**db, flags.domain);
-  if (!tenants) return cli_fail(tenants.error().message);
-  for (const auto& tenant : *tenants) {
-    auto routes = (*db)->list_outbound_routes(tenant.id);
-    if (!routes) return cli_fail(routes.error().message);
-    for (const auto& route : *routes) {
-      // name@domain, priority, kind:pattern, strip, prepend, trunks, caller-ID, emergency
-      std::printf("%s@%s\t%lld\t%s:%s\tstrip %u\tprepend %s\ttrunks %s\t%s\t%s\n",
-                  route.name.c_str(), tenant.domain.c_str(), static_cast<long long>(route.priority),
-                  std::string(store::to_text(route.pattern_kind)).c_str(), route.pattern.c_str(),
-                  route.strip_digits, route.prepend.empty() ? "-" : route.prepend.c_str(),
-                  join(route.trunks).c_str(), route.caller_id.c_str(),
-                  route.emergency ? "emergency" : "");
-    }
-  }
-  return kExitOk;
+  return list_per_tenant(
+      flags.data_dir, flags.domain,
+      [](store::sqlite::SqliteStore& db, const store::Tenant& tenant) {
+        return db.list_outbound_routes(tenant.id);
+      },
+      [&](const store::Tenant& tenant, const auto& route) {
+        // name@domain, priority, kind:pattern, strip, prepend, trunks, caller-ID, emergency
+        std::printf("%s@%s\t%lld\t%s:%s\tstrip %u\tprepend %s\ttrunks %s\t%s\t%s\n",
+                    route.name.c_str(), tenant.domain.c_str(),
+                    static_cast<long long>(route.priority),
+                    std::string(store::to_text(route.pattern_kind)).c_str(), route.pattern.c_str(),
+                    route.strip_digits, route.prepend.empty() ? "-" : route.prepend.c_str(),
+                    join(route.trunks).c_str(), route.caller_id.c_str(),
+                    route.emergency ? "emergency" : "");
+      });
 }
 
 int route_rm(const TrunkFlags& flags) {
