@@ -28,7 +28,7 @@ if ! command -v npm >/dev/null 2>&1; then
   packages+=(npm)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(rtpengine-daemon wrk)
+  packages+=(rtpengine-daemon wrk kamailio-tls-modules)
 fi
 
 missing=()
