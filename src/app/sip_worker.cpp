@@ -124,8 +124,8 @@ class SipWorker::Routing final : public sip::CallRouting {
       if (auto retrieve = park_->plan_dialled(dialled)) return *retrieve;
     }
     const LiveCallState live(core_.location(), core_.presence());
-    const pbx::CallPlan local =
-        pbx::plan_call(*core_.dial_plan().current(), tenant.id, caller, dialled, live);
+    const auto snapshot = core_.dial_plan().current();
+    const pbx::CallPlan local = pbx::plan_call(*snapshot, tenant.id, caller, dialled, live);
     if (local.final.kind == pbx::FinalKind::kNotLocal && local.stages.empty() &&
         trunks_ != nullptr) {
       // Through a trunk (issue 11). A toll-fraud refusal counts toward the brute-force ban
@@ -136,11 +136,7 @@ class SipWorker::Routing final : public sip::CallRouting {
       }
       return outbound;
     }
-    if (local.final.kind == pbx::FinalKind::kExternal && trunks_ != nullptr) {
-      return forward_to_external(core_.dial_plan().to_sip(local, tenant.id), local, *trunks_,
-                                 tenant, ForwardedCaller{caller, false});
-    }
-    return core_.dial_plan().to_sip(local, tenant.id);
+    return executable(tenant, local, ForwardedCaller{caller, false}, *snapshot);
   }
 
   // Call park by blind transfer (decision 0030); the B2BUA asks only for non-extensions.
@@ -200,18 +196,14 @@ class SipWorker::Routing final : public sip::CallRouting {
       case store::DidDestinationKind::kExtension:
       case store::DidDestinationKind::kRingGroup: {
         const LiveCallState live(core_.location(), core_.presence());
-        const pbx::CallPlan local =
-            pbx::plan_call(*core_.dial_plan().current(), tenant.id, caller, did->target, live);
+        const auto snapshot = core_.dial_plan().current();
+        const pbx::CallPlan local = pbx::plan_call(*snapshot, tenant.id, caller, did->target, live);
         if (local.final.kind == pbx::FinalKind::kNotLocal && local.stages.empty()) {
           return sip::CallPlan{.reject_status = 404, .reject_reason = "Unknown Number"};
         }
         spdlog::info("inbound call on trunk {}@{} from {} to {} -> {} {}", auth.username,
                      tenant.domain, caller, called, store::to_text(did->kind), did->target);
-        if (local.final.kind == pbx::FinalKind::kExternal) {
-          return forward_to_external(core_.dial_plan().to_sip(local, tenant.id), local, *trunks_,
-                                     tenant, ForwardedCaller{caller, true});
-        }
-        return core_.dial_plan().to_sip(local, tenant.id);
+        return executable(tenant, local, ForwardedCaller{caller, true}, *snapshot);
       }
       case store::DidDestinationKind::kIvr:  // a menu or a schedule (decision 0022)
         spdlog::info("inbound call on trunk {}@{} from {} to {} -> ivr {}", auth.username,
@@ -253,6 +245,44 @@ class SipWorker::Routing final : public sip::CallRouting {
   }
 
  private:
+  // pbx/'s plan in the B2BUA's terms: a forward to an outside number goes out through a trunk
+  // with the forwarder's permissions (decision 0047), and each stage whose extension has a busy
+  // forward carries the planning of it for when its phones refuse busy themselves (0052).
+  // `snapshot` is the one `local` was planned from.
+  sip::CallPlan executable(const sip::CallTenant& tenant, const pbx::CallPlan& local,
+                           ForwardedCaller caller, const pbx::DialPlanSnapshot& snapshot) {
+    sip::CallPlan plan = local.final.kind == pbx::FinalKind::kExternal && trunks_ != nullptr
+                             ? forward_to_external(core_.dial_plan().to_sip(local, tenant.id),
+                                                   local, *trunks_, tenant, caller)
+                             : core_.dial_plan().to_sip(local, tenant.id);
+    if (plan.reject_status != 0 || !plan.application.empty()) return plan;
+    // to_sip() keeps pbx/'s stages first and in order; a trunk's stages follow them.
+    for (std::size_t index = 0; index < local.stages.size() && index < plan.stages.size();
+         ++index) {
+      const pbx::RingStage& stage = local.stages[index];
+      if (!pbx::forwards_when_busy(snapshot, tenant.id, caller.number, stage)) continue;
+      plan.stages[index].when_busy = [this, tenant, stage, number = std::string(caller.number),
+                                      outside = caller.outside] {
+        return plan_when_busy(tenant, stage, ForwardedCaller{number, outside});
+      };
+    }
+    return plan;
+  }
+
+  // The rest of a call whose `stage` was refused busy by every phone of its extension.
+  std::optional<sip::CallPlan> plan_when_busy(const sip::CallTenant& tenant,
+                                              const pbx::RingStage& stage, ForwardedCaller caller) {
+    const LiveCallState live(core_.location(), core_.presence());
+    const auto snapshot = core_.dial_plan().current();
+    const auto rest = pbx::plan_when_busy(*snapshot, tenant.id, caller.number, stage, live);
+    if (!rest) return std::nullopt;
+    spdlog::info(
+        "busy forward: tenant {} extension {} refused {}'s call busy on its phones: {}",
+        tenant.domain, stage.reached, caller.number,
+        rest->stages.empty() ? rest->final.reason : "rings " + rest->stages.front().reached);
+    return executable(tenant, *rest, caller, *snapshot);
+  }
+
   sip::CallAuth challenge(const sip::CallTenant& tenant, bool stale) {
     return sip::CallAuth{sip::CallAuthOutcome::kChallenge,
                          {},

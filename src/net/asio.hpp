@@ -10,6 +10,10 @@
 #endif
 
 #include <boost/asio/connect.hpp>
+// Asio's reactor and its operation type, for the SIP receive that stays armed
+// (udp_endpoint.cpp, decision 0053).
+#include <boost/asio/detail/reactor.hpp>
+#include <boost/asio/detail/reactor_op.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -11,34 +11,82 @@
 #include "net/worker_internal.hpp"
 
 namespace parley::net {
+
+class UdpWorkerSocket;
+
 namespace {
 
-// How many recvmmsg batches one readiness wake-up may drain before yielding to other work on
-// the loop (timers, TCP); the wait is re-armed and fires again at once if more is queued.
-constexpr int kBatchesPerWake = 8;
+using Reactor = boost::asio::detail::reactor;
+using boost::asio::detail::reactor_op;
+
+// Why not `socket.async_wait(wait_read)` as before (decision 0053): Asio never attempts a
+// readiness wait itself, so queuing one on an idle socket re-arms it with
+// epoll_ctl(EPOLL_CTL_MOD), one system call per wake-up (epoll_reactor.ipp, start_op) — a
+// quarter of the calls an OPTIONS costs. A receive operation whose own attempt is our recvmmsg
+// avoids it: Asio queues such a "speculative" operation without touching epoll, and once an
+// attempt reports the socket drained (fewer datagrams than the batch: done_and_exhausted) the
+// next one is queued without even being tried first. A wake-up is then epoll_wait + recvmmsg.
+// The socket stays registered edge-triggered for reading, as Asio always registers it, so a
+// datagram that arrives after the drain wakes the loop again. A full batch is handed over as
+// one completion and the next attempt made when it is re-queued, so a flood takes turns with
+// the loop's other work (timers, TCP) one batch at a time.
+//
+// The operation is Asio's internal reactor_op (Boost 1.74, Debian 12's; the reactor is the
+// epoll_reactor). It belongs to its socket; if the socket goes while the operation still
+// waits in the scheduler's queue (an aborted completion not yet run), the operation owns
+// itself and is freed when the scheduler completes or destroys it.
+class ArmedReceive final : public reactor_op {
+ public:
+  explicit ArmedReceive(UdpWorkerSocket& socket)
+      : reactor_op(boost::system::error_code(), &ArmedReceive::attempt, &ArmedReceive::finish),
+        socket_(&socket) {}
+
+  void orphan() { socket_ = nullptr; }
+
+ private:
+  static status attempt(reactor_op* base);
+  static void finish(void* owner, scheduler_operation* base,
+                     const boost::system::error_code& /*unused*/, std::size_t /*unused*/);
+
+  UdpWorkerSocket* socket_;  // null once the socket is gone
+  int received_ = 0;         // datagrams the last attempt put into the socket's batch
+};
 
 }  // namespace
 
 // One worker's socket for the endpoint, with its preallocated receive batch.
 class UdpWorkerSocket {
  public:
+  // Owns `fd` from here on.
   UdpWorkerSocket(UdpEndpoint::Impl& owner, std::size_t worker, boost::asio::io_context& context,
-                  int fd, bool v6, const UdpOptions& options);
+                  int fd, const UdpOptions& options);
+  ~UdpWorkerSocket();
+  UdpWorkerSocket(const UdpWorkerSocket&) = delete;
+  UdpWorkerSocket& operator=(const UdpWorkerSocket&) = delete;
 
+  // Adds the socket to the loop's epoll set; once, before arm().
+  Result<void> register_with_loop();
   int fd() const { return fd_; }
-  void arm();
-  void cancel() {
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-  }
+  // Queues the receive; `continuation` when called from its own completion on the loop.
+  void arm(bool continuation);
+  // On the loop's thread: the queued receive completes as aborted and is not queued again.
+  void cancel() { reactor_.cancel_ops(fd_, descriptor_); }
+
+  // ArmedReceive's halves: one non-blocking recvmmsg into the batch (inside the reactor, so it
+  // never calls out; -1 when nothing was queued), and the hand-over of what it received (a
+  // completion on the loop).
+  int receive_batch();
+  std::size_t batch() const { return headers_.size(); }
+  void deliver(int count, const boost::system::error_code& error);
 
  private:
-  void on_readable(const boost::system::error_code& error);
-
   UdpEndpoint::Impl& owner_;
   std::size_t worker_;
-  int fd_;  // kept apart from socket_ so other threads may sendto() without touching socket_
-  boost::asio::ip::udp::socket socket_;
+  int fd_;  // also used by other threads' sendto()
+  Reactor& reactor_;
+  Reactor::per_descriptor_data descriptor_ = nullptr;
+  std::unique_ptr<ArmedReceive> receive_;
+  bool receive_queued_ = false;  // queued in the reactor or waiting in the scheduler
   std::size_t max_datagram_;
   std::vector<char> buffers_;
   std::vector<iovec> iovecs_;
@@ -59,13 +107,38 @@ struct UdpEndpoint::Impl {
   std::atomic<std::uint64_t> send_failures{0};
 };
 
+namespace {
+
+ArmedReceive::status ArmedReceive::attempt(reactor_op* base) {
+  auto* self = static_cast<ArmedReceive*>(base);
+  if (self->socket_ == nullptr) return done;
+  const int count = self->socket_->receive_batch();
+  if (count < 0) return not_done;  // drained: stay queued until the next edge
+  self->received_ = count;
+  return static_cast<std::size_t>(count) == self->socket_->batch() ? done : done_and_exhausted;
+}
+
+void ArmedReceive::finish(void* owner, scheduler_operation* base,
+                          const boost::system::error_code& /*unused*/, std::size_t /*unused*/) {
+  auto* self = static_cast<ArmedReceive*>(base);
+  if (self->socket_ == nullptr) {
+    const std::unique_ptr<ArmedReceive> orphan(self);  // its socket is gone: free it
+    return;
+  }
+  // owner is null when the scheduler destroys the operation unrun (its io_context going).
+  if (owner != nullptr) self->socket_->deliver(self->received_, self->ec_);
+}
+
+}  // namespace
+
 UdpWorkerSocket::UdpWorkerSocket(UdpEndpoint::Impl& owner, std::size_t worker,
-                                 boost::asio::io_context& context, int fd, bool v6,
+                                 boost::asio::io_context& context, int fd,
                                  const UdpOptions& options)
     : owner_(owner),
       worker_(worker),
       fd_(fd),
-      socket_(context, v6 ? boost::asio::ip::udp::v6() : boost::asio::ip::udp::v4(), fd),
+      reactor_(boost::asio::use_service<Reactor>(context)),
+      receive_(std::make_unique<ArmedReceive>(*this)),
       max_datagram_(options.max_datagram),
       buffers_(options.batch * options.max_datagram),
       iovecs_(options.batch),
@@ -80,43 +153,72 @@ UdpWorkerSocket::UdpWorkerSocket(UdpEndpoint::Impl& owner, std::size_t worker,
   }
 }
 
-void UdpWorkerSocket::arm() {
-  socket_.async_wait(boost::asio::socket_base::wait_read,
-                     [this](const boost::system::error_code& error) { on_readable(error); });
+UdpWorkerSocket::~UdpWorkerSocket() {
+  // Runs once the loop no longer does (after WorkerPool::shutdown), like an Asio socket's close.
+  // A queued receive is handed to the scheduler as aborted; it then frees itself.
+  reactor_.deregister_descriptor(fd_, descriptor_, /*closing=*/true);
+  reactor_.cleanup_descriptor_data(descriptor_);
+  if (receive_queued_) {
+    receive_->orphan();
+    (void)
+        receive_.release();  // NOLINT(bugprone-unused-return-value): ArmedReceive::finish frees it
+  }
+  ::close(fd_);
 }
 
-void UdpWorkerSocket::on_readable(const boost::system::error_code& error) {
-  if (error || owner_.stopping.load(std::memory_order_relaxed)) return;
-  const auto batch = static_cast<unsigned>(headers_.size());
-  for (int round = 0; round < kBatchesPerWake; ++round) {
-    for (auto& header : headers_) {
-      header.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-      header.msg_hdr.msg_flags = 0;
-      header.msg_len = 0;
-    }
-    const int count = ::recvmmsg(fd_, headers_.data(), batch, MSG_DONTWAIT, nullptr);
-    if (count < 0) {
-      if (errno == EINTR) continue;
-      break;  // EAGAIN: drained. Anything else (e.g. a queued ICMP error): wait again.
-    }
-    owner_.received.fetch_add(static_cast<std::uint64_t>(count), std::memory_order_relaxed);
-    for (int i = 0; i < count; ++i) {
-      const mmsghdr& header = headers_[static_cast<std::size_t>(i)];
-      if ((header.msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;  // cannot be a whole message
-      const SocketAddress from = SocketAddress::from_sockaddr(
-          static_cast<const sockaddr*>(header.msg_hdr.msg_name), header.msg_hdr.msg_namelen);
-      const std::string_view bytes(
-          static_cast<const char*>(iovecs_[static_cast<std::size_t>(i)].iov_base), header.msg_len);
-      owner_.listener.on_datagram(worker_, bytes, from, owner_.local);
-    }
-    if (static_cast<unsigned>(count) < batch) break;
+Result<void> UdpWorkerSocket::register_with_loop() {
+  reactor_.init_task();  // the loop must run the reactor even if nothing else of it does
+  const int error = reactor_.register_descriptor(fd_, descriptor_);
+  if (error != 0) {
+    return make_error(error, "cannot watch a UDP socket: " + errno_text(error));
   }
-  arm();
+  return {};
+}
+
+void UdpWorkerSocket::arm(bool continuation) {
+  receive_->ec_ = boost::system::error_code();
+  receive_queued_ = true;
+  reactor_.start_op(Reactor::read_op, fd_, descriptor_, receive_.get(), continuation,
+                    /*allow_speculative=*/true);
+}
+
+int UdpWorkerSocket::receive_batch() {
+  for (auto& header : headers_) {
+    header.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+    header.msg_hdr.msg_flags = 0;
+    header.msg_len = 0;
+  }
+  while (true) {
+    const int count = ::recvmmsg(fd_, headers_.data(), static_cast<unsigned>(headers_.size()),
+                                 MSG_DONTWAIT, nullptr);
+    if (count >= 0) return count;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return -1;
+    // Anything else (a queued ICMP error) is consumed by this call: nothing received, and the
+    // next receive waits for the socket's next edge.
+    return 0;
+  }
+}
+
+void UdpWorkerSocket::deliver(int count, const boost::system::error_code& error) {
+  receive_queued_ = false;
+  if (error || owner_.stopping.load(std::memory_order_relaxed)) return;
+  owner_.received.fetch_add(static_cast<std::uint64_t>(count), std::memory_order_relaxed);
+  for (int i = 0; i < count; ++i) {
+    const mmsghdr& header = headers_[static_cast<std::size_t>(i)];
+    if ((header.msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;  // cannot be a whole message
+    const SocketAddress from = SocketAddress::from_sockaddr(
+        static_cast<const sockaddr*>(header.msg_hdr.msg_name), header.msg_hdr.msg_namelen);
+    const std::string_view bytes(
+        static_cast<const char*>(iovecs_[static_cast<std::size_t>(i)].iov_base), header.msg_len);
+    owner_.listener.on_datagram(worker_, bytes, from, owner_.local);
+  }
+  arm(/*continuation=*/true);
 }
 
 UdpEndpoint::UdpEndpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-UdpEndpoint::~UdpEndpoint() = default;  // asio sockets close their descriptors
+UdpEndpoint::~UdpEndpoint() = default;  // the worker sockets close their descriptors
 
 Result<std::unique_ptr<UdpEndpoint>> UdpEndpoint::bind(WorkerPool& pool,
                                                        const SocketAddress& address,
@@ -134,10 +236,13 @@ Result<std::unique_ptr<UdpEndpoint>> UdpEndpoint::bind(WorkerPool& pool,
       impl->local = bind_to;
     }
     impl->sockets.push_back(std::make_unique<UdpWorkerSocket>(
-        *impl, worker, pool.impl().context(worker), *fd, address.is_v6(), options));
+        *impl, worker, pool.impl().context(worker), *fd, options));
+    if (auto watched = impl->sockets.back()->register_with_loop(); !watched) {
+      return watched.error();
+    }
   }
   // The loops are not running yet, so arming from this thread is safe.
-  for (auto& socket : impl->sockets) socket->arm();
+  for (auto& socket : impl->sockets) socket->arm(/*continuation=*/false);
   return std::unique_ptr<UdpEndpoint>(new UdpEndpoint(std::move(impl)));  // private constructor
 }
 

@@ -55,6 +55,26 @@ class Planner {
           const LiveState& live)
       : plan_(plan), tenant_(tenant), caller_(caller), live_(live) {}
 
+  // The extension `stage` rings for itself when it has a usable busy forward, else null.
+  const store::ExtensionCallFeatures* busy_forwarding(const RingStage& stage) const {
+    if (stage.extensions.size() != 1 || stage.extensions.front() != stage.reached) return nullptr;
+    const auto* extension = plan_.find_extension(tenant_, stage.reached);
+    if (extension == nullptr || !usable_forward(*extension, ForwardCondition::kBusy)) {
+      return nullptr;
+    }
+    return extension;
+  }
+
+  // Walks on from `stage`'s extension as if it had been reached along the stage's chain: the
+  // numbers the chain passed are visited, and its length counts toward the hop limit.
+  std::optional<CallPlan> run_when_busy(const RingStage& stage) {
+    const auto* extension = busy_forwarding(stage);
+    if (extension == nullptr) return std::nullopt;
+    for (const auto& hop : stage.diversions) visited_.push_back(hop.from);
+    reach_extension(*extension, static_cast<int>(stage.diversions.size()), stage.diversions);
+    return std::move(result_);
+  }
+
   CallPlan run(std::string_view dialled) {
     if (const auto* extension = plan_.find_extension(tenant_, dialled)) {
       reach_extension(*extension, 0, {});
@@ -227,7 +247,37 @@ class Planner {
   CallPlan result_;
 };
 
+// The live state with one more extension registered and busy: its phones just answered busy.
+class AnsweredBusy final : public LiveState {
+ public:
+  AnsweredBusy(const LiveState& live, std::string_view extension)
+      : live_(live), extension_(extension) {}
+  bool is_registered(store::TenantId tenant, std::string_view extension) const override {
+    return extension == extension_ || live_.is_registered(tenant, extension);
+  }
+  bool is_busy(store::TenantId tenant, std::string_view extension) const override {
+    return extension == extension_ || live_.is_busy(tenant, extension);
+  }
+
+ private:
+  const LiveState& live_;
+  std::string_view extension_;
+};
+
 }  // namespace
+
+std::optional<CallPlan> plan_when_busy(const DialPlanSnapshot& plan, store::TenantId tenant,
+                                       std::string_view caller, const RingStage& stage,
+                                       const LiveState& live) {
+  const AnsweredBusy busy(live, stage.reached);
+  return Planner(plan, tenant, caller, busy).run_when_busy(stage);
+}
+
+bool forwards_when_busy(const DialPlanSnapshot& plan, store::TenantId tenant,
+                        std::string_view caller, const RingStage& stage) {
+  const FixedLiveState nobody;
+  return Planner(plan, tenant, caller, nobody).busy_forwarding(stage) != nullptr;
+}
 
 CallPlan plan_call(const DialPlanSnapshot& plan, store::TenantId tenant, std::string_view caller,
                    std::string_view dialled, const LiveState& live) {

@@ -16,7 +16,8 @@
 // - Not registered: the unregistered-forward target, else the no-answer target (the phone cannot
 //   answer, so the no-answer wish applies at once), else 480 Temporarily Unavailable.
 // - Busy (already in a call): the busy-forward target if set; otherwise the phone still rings
-//   (call waiting) and may answer 486 itself.
+//   (call waiting) and may answer 486 itself. A phone that refuses busy by itself while Parley
+//   thought it idle makes the extension busy after all: plan_when_busy() below.
 // - Otherwise the extension rings, for its no-answer seconds when a no-answer forward is set
 //   (then the forward follows), else without a limit of its own.
 // - Ring-all groups are one stage with every available member; hunt groups one stage per
@@ -36,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -150,5 +152,25 @@ struct CallPlan {
 // Feature codes ("*78") are not numbers of the plan: check parse_feature_code() first.
 CallPlan plan_call(const DialPlanSnapshot& plan, store::TenantId tenant, std::string_view caller,
                    std::string_view dialled, const LiveState& live);
+
+// Busy by the phone's own answer (decision 0052). Parley counts an extension busy when it knows
+// it is in a call; its phones may still refuse a call themselves (486 Busy Here, 600 Busy
+// Everywhere, 603 Decline: the phone's own do-not-disturb, call waiting off, the user pressed
+// reject). When every device of `stage` (a stage of a plan plan_call() made for `caller`)
+// refused like that, plan_when_busy() makes the plan again from the stage's extension with it
+// marked busy, so the rules above apply unchanged: its busy forward, with the chain of
+// diversions that led to the stage and the same loop and hop limits. The result holds only what
+// follows the stage (its stages and final action); std::nullopt when the stage rings ring-group
+// members (whose own forwarding is not followed) or the extension has no usable busy forward,
+// and the call goes on with its original plan (a no-answer forward, else the caller hears busy).
+std::optional<CallPlan> plan_when_busy(const DialPlanSnapshot& plan, store::TenantId tenant,
+                                       std::string_view caller, const RingStage& stage,
+                                       const LiveState& live);
+
+// Whether plan_when_busy() would give a plan for `stage` now: it rings one extension for itself,
+// and that extension has a usable busy forward. Cheap: the B2BUA is only handed the re-planning
+// for stages where it may apply.
+bool forwards_when_busy(const DialPlanSnapshot& plan, store::TenantId tenant,
+                        std::string_view caller, const RingStage& stage);
 
 }  // namespace parley::pbx

@@ -499,6 +499,7 @@ void B2bua::ring_stage(Call& call, const Message& invite) {
   const CallId id = call.id;
   for (; call.stage < call.stages.size(); ++call.stage) {
     const RingStage& stage = call.stages[call.stage];
+    call.stage_refused_busy = true;
     for (std::size_t index = 0; index < stage.extensions.size(); ++index) {
       const auto bindings = options_.location.lookup(call.callee_tenant, stage.extensions[index]);
       const auto target = static_cast<std::uint32_t>((call.stage << 16U) | index);
@@ -691,6 +692,7 @@ void B2bua::on_branch_failure(Call& call, std::uint16_t branch, int status,
   --call.live_branches;
   if (branch < call.branch_holds.size()) call.branch_holds[branch].reset();
   note_failure(call, status, reason);
+  if (status != 486 && status != 600 && status != 603) call.stage_refused_busy = false;
   if (status >= 600) {
     // §16.7: a 6xx ends the search; the other devices stop ringing, later stages are skipped.
     for (TransactionId& other : call.branches) {
@@ -698,9 +700,12 @@ void B2bua::on_branch_failure(Call& call, std::uint16_t branch, int status,
       other = 0;
     }
     call.live_branches = 0;
-    call.stage = call.stages.size();
   }
   if (call.live_branches != 0) return;
+  // The phones themselves say the extension is busy: its busy forward, if it has one, rather
+  // than the rest of the plan (decision 0052).
+  if (call.stage_refused_busy && forward_when_busy(call)) return;
+  if (status >= 600) call.stage = call.stages.size();
   next_stage(call, store::Disposition::kFailed);
 }
 

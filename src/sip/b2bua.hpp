@@ -225,6 +225,10 @@ class B2bua final : public TransactionLayer::Listener {
   void ring_stage(Call& call, const protocol::sip::Message& invite);
   // The current stage timed out or every device in it refused: on to the next.
   void next_stage(Call& call, store::Disposition disposition);
+  // Every device of the current stage refused busy by itself: the plan the stage's when_busy
+  // gives replaces the rest of the call's plan and the call moves on at once. False (nothing
+  // changed) when the stage has no when_busy or it gives nothing (b2bua_busy.cpp, 0052).
+  bool forward_when_busy(Call& call);
   void end_unanswered(Call& call, store::Disposition disposition);
 
   // --- external targets: provider trunks (b2bua_external.cpp, issue 11) ---

@@ -141,6 +141,9 @@ struct B2bua::Call {
   int best_status = 0;            // best failure so far (§16.7), 0 = none
   std::string best_reason;
   bool ringing_relayed = false;  // a 180 without body went to the caller already
+  // Every branch of the current stage that failed so far refused busy (486, 600, 603): when
+  // none is left ringing, the stage's extension is busy (RingStage::when_busy, decision 0052).
+  bool stage_refused_busy = true;
   TimerId no_answer_timer = kNoTimer;
 };
 

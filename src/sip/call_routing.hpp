@@ -77,18 +77,27 @@ struct ExternalTarget {
   std::function<std::shared_ptr<void>()> claim{};
 };
 
+struct CallPlan;
+
 // One step of ringing: every device of these extensions and every external target rings at
 // once, for `timeout` at most.
 struct RingStage {
   std::vector<std::string> extensions;
   Duration timeout{};  // zero = B2buaOptions::no_answer_timeout
   std::vector<ExternalTarget> externals{};
+  // Set by the planner where the stage's extension has a busy forward (decision 0052): asked,
+  // on the call's worker and without blocking, when every device of the stage that answered
+  // refused busy by itself (486 Busy Here, 600 Busy Everywhere, 603 Decline) and none still
+  // rings. What it returns replaces the rest of the plan (the later stages and the final
+  // action) at once; std::nullopt = the plan goes on as made. Empty = never asked.
+  std::function<std::optional<CallPlan>()> when_busy{};
 };
 
 // What a dialled number means for one call: a refusal, or the stages to ring in order. The
 // B2BUA moves to the next stage when the current one times out or every device in it refused
-// (a 6xx ends the search at once), skipping stages with no registered device; whoever answers
-// first takes the call. Forwarding, do-not-disturb and ring groups become plans in pbx/.
+// (a 6xx ends the search at once; refusals that all say busy ask RingStage::when_busy first),
+// skipping stages with no registered device; whoever answers first takes the call. Forwarding,
+// do-not-disturb and ring groups become plans in pbx/.
 struct CallPlan {
   int reject_status = 0;  // non-zero: answer the caller with this status and ring nobody
   std::string reject_reason;

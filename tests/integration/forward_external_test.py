@@ -24,6 +24,11 @@ international one (00 → strip), both to the provider; DID 442071110004 rings 1
    1005, whose phone rings and never answers; after 5 s it gets CANCEL and the provider gets
    the INVITE (From: the trunk's number, "1001" as display name; Diversion reason=no-answer);
    it answers and 1001 and the provider hear each other.
+6. 1006 forwards on busy to 020 7123 4570 and on no answer to its voicemail (decision 0052):
+   1001 calls 1006, idle as far as Parley knows, and its phone answers 486 Busy Here itself;
+   the provider gets the INVITE for 442071234570 at once with Diversion reason=user-busy (not
+   voicemail, not the no-answer reason), answers, both hear each other and the call record says
+   1001 → 1006 answered.
 """
 
 import os
@@ -38,8 +43,8 @@ from call_client import (Caller, answer_bye, answer_cancel, is_request, no_reque
                          response_to, ring_then_answer)
 from media_peer import RtpPeer  # noqa: E402
 from parley_harness import ParleyServer, report, run_cli, run_main  # noqa: E402
-from pbx_scenario import (checker, media_config, print_server_tail, provisioned,  # noqa: E402
-                          registered, run_scenarios, script_arguments)
+from pbx_scenario import (call_records, checker, media_config, print_server_tail,  # noqa: E402
+                          provisioned, registered, run_scenarios, script_arguments)
 from sip_client import SipUA  # noqa: E402
 from transfer_test import answered_call  # noqa: E402
 from trunk_provider import (Provider, ProviderCall, exchange_tones, heard,  # noqa: E402
@@ -47,7 +52,7 @@ from trunk_provider import (Provider, ProviderCall, exchange_tones, heard,  # no
 
 DOMAIN = "example.com"
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret",
-             "1004": "pw-1004-secret", "1005": "pw-1005-secret"}
+             "1004": "pw-1004-secret", "1005": "pw-1005-secret", "1006": "pw-1006-secret"}
 RTP_PEERS = range(64100, 64150)
 PROVIDER_PORTS = range(64150, 64200)
 TRUNK_NUMBER = "+442070000999"
@@ -185,21 +190,32 @@ def busy_forward_of_an_outside_caller(server, provider: Provider, uas) -> None:
         ua.close()
 
 
-def no_answer_forward(server, provider: Provider, uas) -> None:
+def forward_after_the_phone(server, provider: Provider, uas, extension: str, phone_status: int,
+                            number: str, reason: str, within: tuple[float, float]) -> None:
+    """Scenarios 5 and 6: 1001 calls `extension`, whose phone answers `phone_status` (180: it
+    rings on, unanswered); the provider gets the forward to `number` with one Diversion for
+    `reason` within `within` seconds of that answer, answers, and both sides hear each other."""
     ua = SipUA(server.udp, "1001", DOMAIN, PASSWORDS["1001"])
     phone_rtp, provider_rtp = RtpPeer(ports=RTP_PEERS), RtpPeer(ports=RTP_PEERS)
+    phone = uas[extension]
     try:
-        caller = Caller(ua, "1005", make_sdp(phone_rtp.port))
+        caller = Caller(ua, extension, make_sdp(phone_rtp.port))
         caller.start()
-        ringing, ringing_source = uas["1005"].recv(5, is_request("INVITE"))
-        uas["1005"].send(response_to(ringing, 180, "Ringing", "ph5"), ringing_source)
+        ringing, ringing_source = phone.recv(5, is_request("INVITE"))
+        phrase = "Ringing" if phone_status == 180 else "Busy Here"
+        phone.send(response_to(ringing, phone_status, phrase, "phone"), ringing_source)
         started = time.monotonic()
-        invite, source = forwarded_invite(provider, "442071234569", "1005", "no-answer")
+        invite, source = forwarded_invite(provider, number, extension, reason)
         waited = time.monotonic() - started
-        check(4.0 <= waited <= 7.0, f"the no-answer forward came after {waited:.1f} s, not ~5 s")
+        check(within[0] <= waited <= within[1],
+              f"the {reason} forward came {waited:.1f} s after the phone's {phone_status}, "
+              f"expected {within[0]}-{within[1]} s")
+        diversion = invite.header("Diversion") or ""
+        check(diversion.count("reason=") == 1, f"one forward, one reason: {diversion!r}")
         check(from_user(invite) == TRUNK_NUMBER and '"1001"' in (invite.header("From") or ""),
               f"From should be the trunk's number with 1001 as name: {invite.header('From')}")
-        answer_cancel(uas["1005"], ringing, ringing_source, "ph5")
+        if phone_status < 200:
+            answer_cancel(phone, ringing, ringing_source, "phone")
         answer_talk_and_hang_up(provider, invite, source, provider_rtp, caller, phone_rtp)
     finally:
         phone_rtp.close()
@@ -228,11 +244,13 @@ def main() -> int:
                     "external:02071234568")
             run_cli(args.parley, data, "user", "forward", f"1005@{DOMAIN}", "--no-answer",
                     "external:02071234569", "--after", "5")
+            run_cli(args.parley, data, "user", "forward", f"1006@{DOMAIN}", "--busy",
+                    "external:02071234570", "--no-answer", "voicemail")
             config = media_config(tmp, 64000, 64099)
             with ParleyServer(args.parley, data_dir=data,
                               args=["--config", config, "--workers", "2"]) as server:
                 uas = {ext: registered(server, ext, PASSWORDS, check)
-                       for ext in ("1002", "1003", "1004", "1005")}
+                       for ext in ("1002", "1003", "1004", "1005", "1006")}
                 time.sleep(1.2)  # the trunk service's first snapshot (1 s poll)
                 run_scenarios((("1. forward always to a national number", lambda:
                                 forwarded_call_reaches_the_provider(server, provider, uas)),
@@ -241,9 +259,19 @@ def main() -> int:
                                ("3. busy forward of an outside caller", lambda:
                                 busy_forward_of_an_outside_caller(server, provider, uas)),
                                ("5. no-answer forward after 5 s", lambda:
-                                no_answer_forward(server, provider, uas))), check)
+                                forward_after_the_phone(server, provider, uas, "1005", 180,
+                                                        "442071234569", "no-answer", (4.0, 7.0))),
+                               ("6. the phone answers busy itself: the busy forward", lambda:
+                                forward_after_the_phone(server, provider, uas, "1006", 486,
+                                                        "442071234570", "user-busy", (0.0, 2.0)))),
+                              check)
                 for ua in uas.values():
                     ua.close()
+                time.sleep(0.5)  # call records are written asynchronously
+                rows = call_records(data, "caller, callee, disposition", "callee = '1006'")
+                check(rows == [("1001", "1006", "answered")],
+                      f"the busy-forwarded call is recorded as {rows}, expected 1001 -> 1006 "
+                      "answered")
                 print_server_tail(server, problems, 4000)
         finally:
             provider.close()

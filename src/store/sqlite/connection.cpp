@@ -156,6 +156,15 @@ Result<Statement> Connection::prepare_cached(std::string_view sql) {
   return Statement(db_.get(), found->second.get());
 }
 
+Result<void> Connection::use_durability(Durability durability) {
+  if (durability_ == durability) return {};
+  auto set = exec(durability == Durability::kPowerLoss ? "PRAGMA synchronous = FULL"
+                                                       : "PRAGMA synchronous = NORMAL");
+  if (!set) return set.error();
+  durability_ = durability;
+  return {};
+}
+
 std::int64_t Connection::last_insert_rowid() const {
   return sqlite3_last_insert_rowid(db_.get());
 }
@@ -177,17 +186,12 @@ Result<WriteTransaction> WriteTransaction::begin(Connection& connection, Durabil
     if (!savepoint) return in_context("starting a nested write", savepoint.error());
     return WriteTransaction(connection, durability, /*nested=*/true);
   }
-  if (durability == Durability::kPowerLoss) {
-    // Must be set outside a transaction; finish() and commit() restore NORMAL.
-    auto full = connection.exec("PRAGMA synchronous = FULL");
-    if (!full) return full.error();
-  }
+  // Set outside the transaction, for its commit; it stays until a transaction asks otherwise.
+  auto synchronous = connection.use_durability(durability);
+  if (!synchronous) return synchronous.error();
   auto begin = connection.prepare("BEGIN IMMEDIATE");
   auto started = begin ? begin->run() : Result<void>(begin.error());
-  if (!started) {
-    if (durability == Durability::kPowerLoss) (void)connection.exec("PRAGMA synchronous = NORMAL");
-    return in_context("starting a write transaction", started.error());
-  }
+  if (!started) return in_context("starting a write transaction", started.error());
   return WriteTransaction(connection, durability, /*nested=*/false);
 }
 
@@ -215,9 +219,7 @@ Result<void> WriteTransaction::commit() {
   auto done = statement->run();
   // On failure the destructor rolls back; report what the commit said.
   if (!done) return in_context("committing", done.error());
-  Connection* connection = connection_;
   connection_ = nullptr;
-  if (durability_ == Durability::kPowerLoss) (void)connection->exec("PRAGMA synchronous = NORMAL");
   return {};
 }
 
@@ -226,9 +228,6 @@ void WriteTransaction::finish(std::string_view statement) {
   connection_ = nullptr;
   // A failed ROLLBACK means SQLite already rolled back (e.g. after an I/O error); nothing to do.
   (void)connection->exec(statement);
-  if (!nested_ && durability_ == Durability::kPowerLoss) {
-    (void)connection->exec("PRAGMA synchronous = NORMAL");
-  }
 }
 
 }  // namespace parley::store::sqlite

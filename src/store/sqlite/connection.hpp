@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -64,6 +65,10 @@ class Statement {
   int bind_error_ = 0;  // first non-OK result code of a bind call
 };
 
+// How far a committed transaction must survive. kProcessCrash is WAL with synchronous=NORMAL
+// (survives kill -9); kPowerLoss additionally fsyncs the WAL at commit (synchronous=FULL).
+enum class Durability : std::uint8_t { kProcessCrash, kPowerLoss };
+
 // One open database file with its statement cache.
 class Connection {
  public:
@@ -81,6 +86,13 @@ class Connection {
     return prepare_cached(std::string_view(sql, N - 1));
   }
 
+  // Sets synchronous=NORMAL (kProcessCrash) or FULL (kPowerLoss) for the commits that follow,
+  // unless the connection already has that setting; outside a transaction only. A PRAGMA
+  // synchronous statement is re-planned on every run (it expires itself), ~7,500 instructions,
+  // so a run of call-record transactions no longer switches to FULL and back each time
+  // (decision 0053).
+  Result<void> use_durability(Durability durability);
+
   std::int64_t last_insert_rowid() const;
   // Rows changed by the most recent INSERT, UPDATE or DELETE on this connection.
   std::int64_t changes() const;
@@ -97,11 +109,9 @@ class Connection {
   DatabaseHandle db_;
   // Declared after db_ so that statements are finalised before the database closes.
   std::unordered_map<const char*, StatementHandle> cache_;
+  // The synchronous setting use_durability() last applied; unknown until the first.
+  std::optional<Durability> durability_;
 };
-
-// How far a committed transaction must survive. kProcessCrash is WAL with synchronous=NORMAL
-// (survives kill -9); kPowerLoss additionally fsyncs the WAL at commit (synchronous=FULL).
-enum class Durability : std::uint8_t { kProcessCrash, kPowerLoss };
 
 // A write transaction started with BEGIN IMMEDIATE, so that it takes the write lock up front
 // (waiting up to the busy timeout) instead of failing with SQLITE_BUSY_SNAPSHOT when a read

@@ -622,8 +622,14 @@ Result<CallRecordId> SqliteStore::insert_call_record(const CallRecord& record) {
   // Call records are billing data: fsync them (see docs/decisions/0002-store.md).
   auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
   if (!transaction) return in_context(what, transaction.error());
-  auto tenant = find_tenant(record.tenant_id);
-  if (!tenant) return in_context(what, tenant.error());
+  // Existence only: reading the tenant's row into a Tenant and building the not-found message
+  // up front cost ~3,500 instructions a record more (decision 0053).
+  auto tenant_exists =
+      row_exists(connection_, "SELECT 1 FROM tenants WHERE id = ?", record.tenant_id);
+  if (!tenant_exists) return in_context(what, tenant_exists.error());
+  if (!*tenant_exists) {
+    return in_context(what, not_found("no tenant with id " + std::to_string(record.tenant_id)));
+  }
   CallRecordId id = 0;
   {
     auto insert = connection_.prepare(

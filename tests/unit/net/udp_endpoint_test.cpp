@@ -154,6 +154,27 @@ TEST(UdpEndpoint, WorksOverIpv6Loopback) {
   pool.shutdown(2s);
 }
 
+// The receive stays queued in the loop's reactor between datagrams (decision 0053); an endpoint
+// destroyed with it still queued must free it, whether the loop never ran or was stopped with
+// the receive outstanding. ASan's leak check and use-after-free reports are the assertions.
+TEST(UdpEndpoint, DestroyedWhileReceivingFreesItsReceive) {
+  {
+    WorkerPool never_started(1);
+    Recorder sink;
+    auto endpoint = UdpEndpoint::bind(never_started, *SocketAddress::parse("127.0.0.1:0"), sink);
+    ASSERT_TRUE(endpoint.ok());
+  }
+  WorkerPool pool(1);
+  Recorder sink;
+  auto endpoint = UdpEndpoint::bind(pool, *SocketAddress::parse("127.0.0.1:0"), sink);
+  ASSERT_TRUE(endpoint.ok());
+  pool.start();
+  ASSERT_TRUE((*endpoint)->send_to((*endpoint)->local_address(), "to itself"));
+  ASSERT_EQ(sink.wait_for(1).size(), 1U);
+  pool.shutdown(50ms);  // no stop(): the queued receive keeps the loop busy until the grace ends
+  endpoint->reset();
+}
+
 TEST(UdpEndpoint, BindingAnAddressOfAnotherHostFails) {
   WorkerPool pool(1);
   Recorder sink;
