@@ -18,8 +18,6 @@ Usage: bench/calls/run.py BUILD_DIR [--callers 200] [--json out.json]
 """
 
 import argparse
-import datetime
-import json
 import os
 import subprocess
 import sys
@@ -109,21 +107,10 @@ def main():
     ap.add_argument("--budget-minutes", type=float, default=6.0)
     ap.add_argument("--json")
     args = ap.parse_args()
-    binary = args.parley or os.path.join(args.build_dir, "src", "app", "parley")
-    if not os.access(binary, os.X_OK):
-        sys.exit(f"parley binary not found: {binary}")
-    sb.install_into_ladder([int(r) for r in args.ladder.split(",")], call_limit=args.call_limit)
-
-    started = time.monotonic()
-    deadline = started + args.budget_minutes * 60
-    info = sb.OPT.machine_info()
-    info["date"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    sb.log(f"Call benchmark {info['date']} on {info['cores']} x {info['cpu']}, load "
-           f"{info['load_before']}; {args.callers} callers, hold {args.hold_ms} ms; "
-           f"{info['sipp']}, {info['kamailio']}")
+    binary, started, deadline, info, results = sb.begin_run(
+        args, "Call benchmark", f"{args.callers} callers, hold {args.hold_ms} ms")
     sb.log("  NOTE: SIPp talks straight to both servers; Parley offers MD5 only ([auth] algorithms) "
            "with the brute-force throttle lifted.")
-    results = {"machine": info, "servers": {}}
     procs = []
     with tempfile.TemporaryDirectory(prefix="parley-bench-calls-") as workdir:
         try:
@@ -147,15 +134,7 @@ def main():
         finally:
             for proc, name in reversed(procs):
                 sb.stop(proc, name)
-    info["load_after"] = sb.load_avg()
-    results["duration_s"] = time.monotonic() - started
-    sb.compare(results, "call", results.get("cpu_rate"))
-    sb.log(f"SIPp command (last step): {results.get('example_command')}")
-    sb.log(f"Took {results['duration_s']:.0f} s; load before {info['load_before']}, "
-           f"after {info['load_after']}.")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+    sb.end_run(results, info, started, "call", args.json)
     return 0
 
 

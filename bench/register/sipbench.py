@@ -11,8 +11,10 @@ to each server; each server's CPU per operation is read from /proc/PID/stat for 
 processes only.
 """
 
+import datetime
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import sqlite3
@@ -271,3 +273,34 @@ def compare(results, unit, cpu_rate):
         results["ratio_max_rate"], results["ratio_cpu_per_op"] = rate_ratio, cpu_ratio
         log(f"\nParley/Kamailio: max rate x{fmt(rate_ratio, 2)} (higher is better), "
             f"CPU per {unit} x{fmt(cpu_ratio, 2)} (lower is better)")
+
+
+def begin_run(args, title, details):
+    """The opening every SIPp ladder script shares: the parley binary from --parley or
+    BUILD_DIR, the ladder installed, the deadline from --budget-minutes, the machine logged.
+    Returns (binary, started, deadline, info, results)."""
+    binary = args.parley or os.path.join(args.build_dir, "src", "app", "parley")
+    if not os.access(binary, os.X_OK):
+        raise SystemExit(f"parley binary not found: {binary}")
+    install_into_ladder([int(r) for r in args.ladder.split(",")], call_limit=args.call_limit)
+    started = time.monotonic()
+    deadline = started + args.budget_minutes * 60
+    info = OPT.machine_info()
+    info["date"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    log(f"{title} {info['date']} on {info['cores']} x {info['cpu']}, load "
+        f"{info['load_before']}; {details}; {info['sipp']}, {info['kamailio']}")
+    return binary, started, deadline, info, {"machine": info, "servers": {}}
+
+
+def end_run(results, info, started, unit, json_path):
+    """The closing they share: the comparison, the last SIPp command, the time taken, the JSON."""
+    info["load_after"] = load_avg()
+    results["duration_s"] = time.monotonic() - started
+    if len(results["servers"]) > 1:
+        compare(results, unit, results.get("cpu_rate"))
+    log(f"SIPp command (last step): {results.get('example_command')}")
+    log(f"Took {results['duration_s']:.0f} s; load before {info['load_before']}, "
+        f"after {info['load_after']}.")
+    if json_path:
+        with open(json_path, "w") as out:
+            json.dump(results, out, indent=2)

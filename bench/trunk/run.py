@@ -19,8 +19,6 @@ Usage: bench/trunk/run.py BUILD_DIR [--callers 200] [--json out.json]
 """
 
 import argparse
-import datetime
-import json
 import os
 import sys
 import tempfile
@@ -83,19 +81,8 @@ def main():
     ap.add_argument("--budget-minutes", type=float, default=5.0)
     ap.add_argument("--json")
     args = ap.parse_args()
-    binary = args.parley or os.path.join(args.build_dir, "src", "app", "parley")
-    if not os.access(binary, os.X_OK):
-        sys.exit(f"parley binary not found: {binary}")
-    sb.install_into_ladder([int(r) for r in args.ladder.split(",")], call_limit=args.call_limit)
-
-    started = time.monotonic()
-    deadline = started + args.budget_minutes * 60
-    info = sb.OPT.machine_info()
-    info["date"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    sb.log(f"Trunk call benchmark {info['date']} on {info['cores']} x {info['cpu']}, load "
-           f"{info['load_before']}; {args.callers} callers, hold {args.hold_ms} ms; "
-           f"{info['sipp']}, {info['kamailio']}")
-    results = {"machine": info, "servers": {}}
+    binary, started, deadline, info, results = sb.begin_run(
+        args, "Trunk call benchmark", f"{args.callers} callers, hold {args.hold_ms} ms")
     procs = []
     with tempfile.TemporaryDirectory(prefix="parley-bench-trunk-") as workdir:
         try:
@@ -118,16 +105,7 @@ def main():
         finally:
             for proc, name in reversed(procs):
                 sb.stop(proc, name)
-    info["load_after"] = sb.load_avg()
-    results["duration_s"] = time.monotonic() - started
-    if len(results["servers"]) > 1:
-        sb.compare(results, "call", results.get("cpu_rate"))
-    sb.log(f"SIPp command (last step): {results.get('example_command')}")
-    sb.log(f"Took {results['duration_s']:.0f} s; load before {info['load_before']}, "
-           f"after {info['load_after']}.")
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump(results, out, indent=2)
+    sb.end_run(results, info, started, "call", args.json)
     return 0
 
 
