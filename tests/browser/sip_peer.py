@@ -4,7 +4,7 @@
 The scenario (web/tests/e2e/*.mjs) runs this as a child process through PARLEY_SIP_PEER
 (browser_test.py --sip-peer) and reads one JSON object per line from its stdout, each with an
 "event" member; the last one is {"event": "done", "ok": bool, "problems": [...], ...} and the
-exit code is 0 only when ok. Each mode is one short call with plain RTP (PCMU) on loopback:
+exit code is 0 only when ok. Each mode is one short call with RTP (PCMU) on loopback:
 
   answer --user 1002
       registers, answers the next INVITE (PCMU and telephone-event), sends a 1 kHz tone and
@@ -23,11 +23,15 @@ exit code is 0 only when ok. Each mode is one short call with plain RTP (PCMU) o
       microphone ends an answered call with 480).
   message --caller 1001 --callee 1002
       1001 calls 1002, whose calls the scenario sends to voicemail, and leaves 2 s of 700 Hz.
-  talk --user 1003 --number 800 --send 440 --listen 1000 [--seconds 4]
-      registers nothing; calls NUMBER (a conference room, **1002 to pick up a ringing call),
-      sends a SEND Hz tone for SECONDS and judges by Goertzel that LISTEN Hz arrived (after the
-      first second) at a clear level and that its own SEND Hz did not come back; then BYE.
-      Emits "answered" once the call is up, so the scenario can listen meanwhile.
+  talk --user 1003 --number 800 --send 440 --listen 1000 [--seconds 4] [--sdes]
+      registers nothing; calls NUMBER (a conference room, **1002 to pick up a ringing call,
+      a browser's extension), sends a SEND Hz tone for SECONDS and judges by Goertzel that
+      LISTEN Hz arrived (after the first second) at a clear level and that its own SEND Hz did
+      not come back; then BYE. Emits "answered" once the call is up, so the scenario can listen
+      meanwhile. With --sdes it is a desk phone with SRTP keyed by SDES (RFC 4568, srtp_peer.py):
+      it offers RTP/SAVP with one AES_CM_128_HMAC_SHA1_80 key, requires an answer with one key
+      of Parley's own, encrypts what it sends and judges only what authenticates under that key
+      (every packet must).
   ring --user 1002
       registers, rings (180) on the next INVITE and never answers; expects the CANCEL with
       "Call completed elsewhere" (RFC 3326) a pickup sends, then 487s the INVITE.
@@ -50,10 +54,11 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from call_client import Caller, is_request, response_to  # noqa: E402
-from media_peer import (RtpPeer, goertzel_amplitude, rtp_header, samples_of, tone,  # noqa: E402
-                        ulaw_decode, ulaw_encode)
+from media_peer import (Packet, RtpPeer, goertzel_amplitude, rtp_header,  # noqa: E402
+                        samples_of, tone, ulaw_decode, ulaw_encode)
 from parley_harness import HarnessError  # noqa: E402
 from sip_client import SipUA  # noqa: E402
+from srtp_peer import SUITE, SrtpStream, inline_key, new_master, parse_inline  # noqa: E402
 from transfer_test import Dialog, relay_address, uri_in  # noqa: E402
 
 PCMU = 0
@@ -75,11 +80,13 @@ def emit(event: str, **fields) -> None:
     print(json.dumps({"event": event, **fields}), flush=True)
 
 
-def sdp(port: int, event_pt: int | None) -> bytes:
+def sdp(port: int, event_pt: int | None, crypto: str | None = None) -> bytes:
+    """PCMU (+ telephone-event) on `port`; with `crypto` (an a=crypto value), RTP/SAVP."""
     formats = f"{PCMU}" + (f" {event_pt}" if event_pt is not None else "")
+    profile = "RTP/SAVP" if crypto else "RTP/AVP"
     lines = ["v=0", f"o=- {secrets.randbelow(1 << 30)} 1 IN IP4 127.0.0.1", "s=-",
-             "c=IN IP4 127.0.0.1", "t=0 0", f"m=audio {port} RTP/AVP {formats}",
-             "a=rtpmap:0 PCMU/8000"]
+             "c=IN IP4 127.0.0.1", "t=0 0", f"m=audio {port} {profile} {formats}",
+             "a=rtpmap:0 PCMU/8000"] + ([f"a=crypto:{crypto}"] if crypto else [])
     if event_pt is not None:
         lines += [f"a=rtpmap:{event_pt} telephone-event/8000", f"a=fmtp:{event_pt} 0-15"]
     return ("\r\n".join(lines + ["a=sendrecv"]) + "\r\n").encode()
@@ -93,9 +100,10 @@ def telephone_event_pt(body: bytes) -> int | None:
 class ToneSender(threading.Thread):
     """Sends a PCMU tone, one 20 ms packet per 20 ms of real time, until stopped."""
 
-    def __init__(self, rtp: RtpPeer, to: tuple[str, int], frequency: float):
+    def __init__(self, rtp: RtpPeer, to: tuple[str, int], frequency: float,
+                 srtp: SrtpStream | None = None):
         super().__init__(daemon=True)
-        self.rtp, self.to, self.frequency = rtp, to, frequency
+        self.rtp, self.to, self.frequency, self.srtp = rtp, to, frequency, srtp
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -105,8 +113,9 @@ class ToneSender(threading.Thread):
             if self.stopping.is_set():
                 return
             payload = ulaw_encode(tone(self.frequency, AMPLITUDE, 8000, 160, i * 160))
+            packet = rtp_header(PCMU, i, i * 160, ssrc, i == 0) + payload
             try:
-                self.rtp.sock.sendto(rtp_header(PCMU, i, i * 160, ssrc, i == 0) + payload, self.to)
+                self.rtp.sock.sendto(self.srtp.protect(packet) if self.srtp else packet, self.to)
             except OSError:
                 return
             delay = start + (i + 1) * 0.02 - time.monotonic()
@@ -172,9 +181,24 @@ def levels(packets) -> list[list[int]]:
     return [buckets[start] for start in sorted(buckets)]
 
 
-def hears(rtp: RtpPeer, frequency: float, since: float) -> tuple[int, float]:
-    """Packets that arrived after `since` and the amplitude of `frequency` in them."""
-    packets = sorted((p for p in rtp.packets(PCMU) if p.arrival >= since), key=lambda p: p.seq)
+def decrypted(packets, srtp: SrtpStream) -> list[Packet]:
+    """The packets whose SRTP tag verifies, decrypted, in arrival order (so that the rollover
+    counter follows the stream as a phone's would)."""
+    plain = []
+    for p in sorted(packets, key=lambda p: p.arrival):
+        data = srtp.unprotect(p.data)
+        if data is not None:
+            plain.append(Packet(data, p.source, p.arrival))
+    return plain
+
+
+def hears(rtp: RtpPeer, frequency: float, since: float,
+          arrived: list[Packet] | None = None) -> tuple[int, float]:
+    """Packets that arrived after `since` and the amplitude of `frequency` in them (`arrived`:
+    the packets to judge instead of what `rtp` recorded, e.g. those an SRTP call decrypted)."""
+    arrived = rtp.packets(PCMU) if arrived is None else arrived
+    packets = sorted((p for p in arrived if p.pt == PCMU and p.arrival >= since),
+                     key=lambda p: p.seq)
     samples = samples_of(b"".join(ulaw_decode(p.payload) for p in packets))
     return len(packets), (goertzel_amplitude(samples, 8000, frequency) if samples else 0.0)
 
@@ -230,18 +254,20 @@ def mode_answer(server, args) -> dict:
         ua.close()
 
 
-def place_call(ua: SipUA, callee: str, domain: str, rtp: RtpPeer) -> Caller:
-    caller = Caller(ua, callee, sdp(rtp.port, 101))
+def place_call(ua: SipUA, callee: str, domain: str, rtp: RtpPeer,
+               crypto: str | None = None) -> Caller:
+    caller = Caller(ua, callee, sdp(rtp.port, 101, crypto))
     caller.uri = f"sip:{callee}@{domain}"
     caller.start()
     emit("calling", callee=callee)
     return caller
 
 
-def answered_call(ua: SipUA, callee: str, domain: str, rtp: RtpPeer, who: str):
+def answered_call(ua: SipUA, callee: str, domain: str, rtp: RtpPeer, who: str,
+                  crypto: str | None = None):
     """Calls `callee`, which must answer 200 (else HarnessError naming `who`); ACKs it and
     returns the caller and its 200."""
-    caller = place_call(ua, callee, domain, rtp)
+    caller = place_call(ua, callee, domain, rtp, crypto)
     final = caller.final(CALL_WAIT_S)
     if final.status != 200:
         raise HarnessError(f"{who} answered {final.status}")
@@ -350,22 +376,52 @@ def mode_transfer(server, args) -> dict:
         target.close()
 
 
+def answered_keys(answer: bytes, offered_key: bytes) -> SrtpStream:
+    """The SRTP stream Parley's SDES answer keys (RFC 4568 §6.1: one a=crypto line under the
+    offer's tag and suite, with a key of the answerer's own); HarnessError otherwise."""
+    text = answer.decode(errors="replace")
+    profile = re.search(r"^m=audio \d+ (\S+)", text, re.M)
+    lines = re.findall(r"^a=crypto:(\d+) (\S+) (\S+)", text, re.M)
+    if not profile or profile.group(1) != "RTP/SAVP":
+        raise HarnessError(f"the answer's audio profile is {profile and profile.group(1)}, "
+                           "expected RTP/SAVP")
+    if len(lines) != 1 or lines[0][:2] != ("1", SUITE):
+        raise HarnessError(f"the answer's a=crypto lines are {lines}, expected one: 1 {SUITE}")
+    key, salt = parse_inline(lines[0][2])
+    if key == offered_key:
+        raise HarnessError("Parley answered with the phone's own master key")
+    return SrtpStream(key, salt)
+
+
 def mode_talk(server, args) -> dict:
     ua = SipUA(server, args.user, args.domain, args.password)
     rtp = RtpPeer()
     sender = None
+    sending = receiving = crypto = None
+    if args.sdes:
+        key, salt = new_master()
+        sending = SrtpStream(key, salt)
+        crypto = f"1 {SUITE} {inline_key(key, salt)}"
     try:
-        caller, final = answered_call(ua, args.number, args.domain, rtp, args.number)
+        caller, final = answered_call(ua, args.number, args.domain, rtp, args.number, crypto)
         answered_at = time.monotonic()
-        emit("answered", number=args.number)
-        sender = ToneSender(rtp, relay_address(final.body), args.send)
+        if args.sdes:
+            receiving = answered_keys(final.body, key)
+        emit("answered", number=args.number, srtp=bool(args.sdes))
+        sender = ToneSender(rtp, relay_address(final.body), args.send, sending)
         sender.start()
         time.sleep(args.seconds)
-        packets, level = hears(rtp, args.listen, answered_at + 1.0)
-        _, own = hears(rtp, args.send, answered_at + 1.0)
+        arrived = None if receiving is None else decrypted(rtp.packets(), receiving)
+        packets, level = hears(rtp, args.listen, answered_at + 1.0, arrived)
+        _, own = hears(rtp, args.send, answered_at + 1.0, arrived)
         heard = {"packets": packets, "heard": round(level), "own": round(own)}
+        if receiving is not None:
+            heard["srtp_failed"] = receiving.failed
         emit("talked", **heard)
         problems = []
+        if receiving is not None and receiving.failed:
+            problems.append(f"{receiving.failed} of the SRTP packets Parley sent {args.user} "
+                            "failed authentication")
         if packets < 25 * (args.seconds - 1):
             problems.append(f"{args.user} got {packets} RTP packets in {args.seconds - 1:.0f} s")
         elif level < MIN_HEARD:
@@ -425,6 +481,8 @@ def main() -> int:
     talk.add_argument("--send", type=float, required=True)
     talk.add_argument("--listen", type=float, required=True)
     talk.add_argument("--seconds", type=float, default=4.0)
+    talk.add_argument("--sdes", action="store_true",
+                      help="offer SRTP (RTP/SAVP, one a=crypto line, RFC 4568) and speak it")
     modes.add_parser("ring").add_argument("--user", required=True)
     modes.choices["transfer"].add_argument("--target", required=True)
     modes.choices["refused"].add_argument("--status", type=int, default=480)

@@ -22,10 +22,10 @@ DTMF_EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}  # RFC 4733 e
 
 
 class Packet:
-    __slots__ = ("source", "pt", "marker", "seq", "ts", "ssrc", "payload", "arrival")
+    __slots__ = ("source", "pt", "marker", "seq", "ts", "ssrc", "payload", "arrival", "data")
 
     def __init__(self, data: bytes, source, arrival: float):
-        self.source, self.arrival = source, arrival
+        self.source, self.arrival, self.data = source, arrival, data
         self.marker = bool(data[1] & 0x80)
         self.pt = data[1] & 0x7F
         self.seq, self.ts, self.ssrc = struct.unpack("!HII", data[2:12])
