@@ -767,6 +767,42 @@ ALTER TABLE trunks ADD COLUMN caller_id_passthrough INTEGER NOT NULL DEFAULT 0
   CHECK (caller_id_passthrough IN (0, 1));
 )sql";
 
+// Version 21: the call-record writer's INSERT without temporary tables. SQLite 3.40 checks a
+// constraint `x IN ('a', 'b', ...)` by building an ephemeral B-tree of the list on every
+// execution, which was most of the ~115,000 instructions per record (docs/performance.md, calls;
+// decision 0056). The same rules written as `=` ... `OR` are checked by comparisons alone. SQLite
+// cannot change a CHECK in place, so the table is rebuilt (its rows copied once, at the upgrade)
+// with the columns, keys and indexes it had. Nothing references call_records, and it has no
+// triggers.
+constexpr std::string_view kSchemaV21 = R"sql(
+CREATE TABLE call_records_v21 (
+  id          INTEGER PRIMARY KEY,
+  tenant_id   INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  call_id     TEXT    NOT NULL,
+  caller      TEXT    NOT NULL,
+  callee      TEXT    NOT NULL,
+  start_ms    INTEGER NOT NULL,
+  answer_ms   INTEGER,
+  end_ms      INTEGER NOT NULL,
+  disposition TEXT    NOT NULL
+    CHECK (disposition = 'answered' OR disposition = 'busy' OR disposition = 'no_answer' OR
+           disposition = 'cancelled' OR disposition = 'failed'),
+  hangup_side TEXT    NOT NULL
+    CHECK (hangup_side = 'caller' OR hangup_side = 'callee' OR hangup_side = 'system'),
+  end_reason  TEXT    NOT NULL DEFAULT 'normal'
+    CHECK (end_reason = 'normal' OR end_reason = 'media_timeout' OR end_reason = 'shutdown')
+) STRICT;
+INSERT INTO call_records_v21 (id, tenant_id, call_id, caller, callee, start_ms, answer_ms, end_ms,
+                              disposition, hangup_side, end_reason)
+  SELECT id, tenant_id, call_id, caller, callee, start_ms, answer_ms, end_ms, disposition,
+         hangup_side, end_reason FROM call_records;
+DROP TABLE call_records;
+ALTER TABLE call_records_v21 RENAME TO call_records;
+CREATE INDEX call_records_recent ON call_records (tenant_id, start_ms DESC, id DESC);
+CREATE INDEX call_records_by_caller ON call_records (tenant_id, caller, start_ms DESC, id DESC);
+CREATE INDEX call_records_by_callee ON call_records (tenant_id, callee, start_ms DESC, id DESC);
+)sql";
+
 // In version order; the size follows the list.
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "tenants, extensions, bindings, call records", kSchemaV1},
@@ -789,6 +825,7 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {18, "voicemail e-mail outbox", kSchemaV18},
     {19, "trunk client certificates", kSchemaV19},
     {20, "trunk caller-ID passthrough", kSchemaV20},
+    {21, "call records checked without temporary tables", kSchemaV21},
 });
 
 constexpr bool versions_follow_each_other() {

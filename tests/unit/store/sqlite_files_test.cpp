@@ -50,6 +50,18 @@ class RawDb {
     PARLEY_CHECK(sqlite3_step(statement.get()) == SQLITE_ROW);
     return sqlite3_column_int64(statement.get(), 0);
   }
+  // How many instructions of an EXPLAIN listing have this opcode.
+  int opcodes(const std::string& explain, std::string_view opcode) {
+    sqlite3_stmt* raw = nullptr;
+    PARLEY_CHECK(sqlite3_prepare_v2(db_.get(), explain.c_str(), -1, &raw, nullptr) == SQLITE_OK);
+    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> statement(raw, &sqlite3_finalize);
+    int count = 0;
+    while (sqlite3_step(statement.get()) == SQLITE_ROW) {
+      const auto* name = sqlite3_column_text(statement.get(), 1);
+      if (name != nullptr && opcode == reinterpret_cast<const char*>(name)) ++count;
+    }
+    return count;
+  }
   std::string text(const std::string& sql) {
     sqlite3_stmt* raw = nullptr;
     PARLEY_CHECK(sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
@@ -91,6 +103,65 @@ TEST(Migrations, AreNumberedWithoutGaps) {
     EXPECT_FALSE(migration.sql.empty());
   }
   EXPECT_EQ(latest_schema_version(), expected - 1);
+}
+
+// Migration 21 rebuilt call_records so that its CHECKs need no temporary table per INSERT: a
+// database of version 20 with records keeps every record and every rule, and the writer's
+// INSERT plan opens no ephemeral table (the cost decision 0056 removed).
+TEST_F(SqliteFilesTest, CallRecordsKeepRowsAndRulesAcrossMigration21) {
+  fs::create_directories(data_);
+  {
+    RawDb raw(file());
+    ASSERT_EQ(raw.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
+                       "NOT NULL, applied_at INTEGER NOT NULL) STRICT"),
+              SQLITE_OK);
+    for (const auto& migration : migrations()) {
+      if (migration.version > 20) break;
+      ASSERT_EQ(raw.exec(std::string(migration.sql)), SQLITE_OK) << migration.version;
+      ASSERT_EQ(raw.exec("INSERT INTO schema_migrations VALUES (" +
+                         std::to_string(migration.version) + ", 'old', 0)"),
+                SQLITE_OK);
+    }
+    ASSERT_EQ(raw.exec("INSERT INTO tenants (id, domain, created_at) VALUES (7, 'old.example', 0)"),
+              SQLITE_OK);
+    ASSERT_EQ(raw.exec("INSERT INTO call_records (id, tenant_id, call_id, caller, callee, "
+                       "start_ms, answer_ms, end_ms, disposition, hangup_side, end_reason) VALUES "
+                       "(41, 7, 'a@h', '1001', '1002', 1000, 2000, 3000, 'answered', 'callee', "
+                       "'normal'), (42, 7, 'b@h', '1002', '1001', 4000, NULL, 5000, 'busy', "
+                       "'system', 'media_timeout')"),
+              SQLITE_OK);
+  }
+  auto store = open_ok();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), latest_schema_version());
+  auto records = store->list_recent_call_records(7, 10);
+  ASSERT_TRUE(records.ok()) << records.error().message;
+  ASSERT_EQ(records->size(), 2U);
+  EXPECT_EQ((*records)[0].id, 42);
+  EXPECT_EQ((*records)[0].disposition, Disposition::kBusy);
+  EXPECT_EQ((*records)[0].end_reason, EndReason::kMediaTimeout);
+  EXPECT_FALSE((*records)[0].answer_ms.has_value());
+  EXPECT_EQ((*records)[1].call_id, "a@h");
+  EXPECT_EQ((*records)[1].answer_ms, std::optional<UnixMillis>(2000));
+
+  RawDb raw(file());
+  const std::string insert =
+      "INSERT INTO call_records (tenant_id, call_id, caller, callee, start_ms, end_ms, "
+      "disposition, hangup_side, end_reason) VALUES (7, 'c@h', '1', '2', 1, 2, ";
+  EXPECT_EQ(raw.exec(insert + "'answered', 'caller', 'shutdown')"), SQLITE_OK);
+  EXPECT_EQ(raw.exec(insert + "'maybe', 'caller', 'normal')"), SQLITE_CONSTRAINT);
+  EXPECT_EQ(raw.exec(insert + "'failed', 'nobody', 'normal')"), SQLITE_CONSTRAINT);
+  EXPECT_EQ(raw.exec(insert + "'failed', 'caller', 'lunch')"), SQLITE_CONSTRAINT);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM call_records"), 3);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'call_records' AND "
+                        "type = 'index' AND name LIKE 'call_records_%'"),
+            3);
+  EXPECT_EQ(raw.opcodes("EXPLAIN " + insert + "'answered', 'caller', 'normal')", "OpenEphemeral"),
+            0);
+  EXPECT_GT(raw.opcodes("EXPLAIN " + insert + "'answered', 'caller', 'normal')", "Insert"), 0);
+  ASSERT_EQ(raw.exec("PRAGMA foreign_keys = ON"), SQLITE_OK);
+  EXPECT_EQ(raw.exec("DELETE FROM tenants WHERE id = 7"), SQLITE_OK);  // still cascades
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM call_records"), 0);
 }
 
 TEST_F(SqliteFilesTest, CreatesAPrivateWalDatabase) {
