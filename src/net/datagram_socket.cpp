@@ -375,7 +375,9 @@ Result<std::unique_ptr<DatagramSocket>> DatagramSocket::open(WorkerPool& pool, s
   if (!fd) return fd.error();
   auto& reactor = boost::asio::use_service<DatagramReactor>(pool.impl().context(worker));
   auto impl = std::make_shared<Impl>(reactor, *fd, listener, options);
-  impl->local = local_address_of(*fd);
+  // Bound to a given port, the socket's address is the one asked for: no getsockname (one
+  // system call per relay socket, four per relayed call).
+  impl->local = address.port() != 0 ? address : local_address_of(*fd);
   auto key = reactor.add(*fd, impl);
   if (!key) return key.error();  // ~Impl closes the descriptor
   impl->key = *key;
