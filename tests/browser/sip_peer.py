@@ -18,14 +18,15 @@ exit code is 0 only when ok. Each mode is one short call with plain RTP (PCMU) o
       must get the INVITE from 1002 referred by 1001 and answer; then 1002 (never re-INVITEd)
       and 1003 must hear each other's tones (1 kHz and 1.5 kHz) through the relay; 1002 hangs
       up and 1003 gets the BYE.
-  attended --caller 1002 --callee 1001 --target 1003
-      1002 calls the browser (1001), which answers, holds 1002 and consults 1003 (answered here,
-      sending 1.5 kHz); the browser cancels the consultation (1003 gets BYE) and resumes 1002;
-      then it holds 1002 and consults 1003 again and completes the attended transfer. 1002 acts
-      as a desk phone (sip_line.py): silent while held, so it is heard again only once a
-      re-INVITE takes it off hold; 1003's call must stay up. Then 1002 and 1003 must hear each
-      other's tones (1 kHz and 1.5 kHz); 1002 hangs up and 1003 gets the BYE. Events: answered,
-      held, consulted, resumed (after the cancel), held, consulted, joined, talked.
+  attended --caller 1002 --callee 1001 --target 1003 [--rounds cancel,elsewhere,transfer]
+      1002 calls the browser (1001), which answers; then, per round, the browser holds 1002 and:
+      cancel: consults 1003 (answered here, sending 1.5 kHz), hangs it up and resumes 1002;
+      elsewhere: consults someone else (its transfer refused, say) and resumes 1002; transfer
+      (last): consults 1003 and completes the attended transfer, which must take 1002 off hold
+      and leave 1003's call up. 1002 acts as a desk phone (sip_line.py): silent while held, heard
+      again only once a re-INVITE takes it off hold. Then 1002 and 1003 must hear each other's
+      tones (1 kHz and 1.5 kHz); 1002 hangs up and 1003 gets the BYE. Events: answered; per
+      round held, consulted (1003 called), resumed; then joined, talked.
   refused --caller 1002 --callee 1001 --status 480
       1002 calls the browser, which must refuse the call with that status (a denied
       microphone ends an answered call with 480).
@@ -403,24 +404,28 @@ def mode_attended(server, args) -> dict:
         lines.append(first)
         emit("answered", by=answer.header("To"))
 
-        # Round 1: consult, then cancel: 1003 is hung up and 1002 taken off hold.
-        first.wait_for(lambda: first.held, CALL_WAIT_S, f"{args.caller} was never put on hold")
-        emit("held", round=1)
-        consultation = consulted(target, target_rtp, args.target)
-        lines.append(consultation)
-        consultation.wait_for(lambda: consultation.ended.is_set(), CALL_LENGTH_S,
-                              "the cancelled consultation was not hung up")
-        first.wait_for(lambda: len(first.resumes) == 1, CALL_WAIT_S,
-                       f"{args.caller} was not taken off hold after the cancelled consultation")
-        emit("resumed")
-
-        # Round 2: consult again and complete the transfer.
-        first.wait_for(lambda: first.held, CALL_LENGTH_S, f"{args.caller} was not held again")
-        emit("held", round=2)
-        consultation = consulted(target, target_rtp, args.target)
-        lines.append(consultation)
-        first.wait_for(lambda: len(first.resumes) == 2 or first.ended.is_set(), CALL_LENGTH_S,
-                       f"{args.caller} was never taken off hold by the transfer")
+        rounds = args.rounds.split(",")
+        if rounds[-1] != "transfer" or "transfer" in rounds[:-1] or \
+                not set(rounds) <= {"cancel", "elsewhere", "transfer"}:
+            raise HarnessError(f"--rounds {args.rounds}: cancel or elsewhere, then transfer")
+        for number, kind in enumerate(rounds, 1):
+            first.wait_for(lambda: first.held, CALL_LENGTH_S,
+                           f"{args.caller} was not put on hold for round {number}")
+            emit("held", round=number)
+            if kind in ("cancel", "transfer"):
+                consultation = consulted(target, target_rtp, args.target)
+                lines.append(consultation)
+            if kind == "cancel":
+                consultation.wait_for(lambda: consultation.ended.is_set(), CALL_LENGTH_S,
+                                      "the cancelled consultation was not hung up")
+            if kind == "transfer":
+                break
+            first.wait_for(lambda: len(first.resumes) == number, CALL_LENGTH_S,
+                           f"{args.caller} was not taken off hold after round {number}")
+            emit("resumed", round=number)
+        # The transfer: Parley's re-INVITE joins 1002 to 1003 and takes it off hold.
+        first.wait_for(lambda: len(first.resumes) == len(rounds) or first.ended.is_set(),
+                       CALL_LENGTH_S, f"{args.caller} was never taken off hold by the transfer")
         if first.ended.is_set():
             raise HarnessError(f"{args.caller}'s call ended instead of being transferred")
         joined_at = first.resumes[-1]
@@ -528,6 +533,11 @@ def main() -> int:
     modes.add_parser("ring").add_argument("--user", required=True)
     modes.choices["transfer"].add_argument("--target", required=True)
     modes.choices["attended"].add_argument("--target", required=True)
+    modes.choices["attended"].add_argument(
+        "--rounds", default="cancel,elsewhere,transfer",
+        help="what the browser does with 1002 on hold, in order: cancel (consults 1003, hangs "
+             "up), elsewhere (consults someone else, resumes), transfer (consults 1003, "
+             "completes; last)")
     modes.choices["refused"].add_argument("--status", type=int, default=480)
     args = parser.parse_args()
     host, _, port = args.server.rpartition(":")

@@ -2,11 +2,12 @@
 // (tests/browser/sip_peer.py attended, plain PCMU, 1 kHz; silent while held like a desk phone)
 // calls the browser 1001, which answers. The browser consults 1003 (1.5 kHz, answered by the same
 // process): 1002 waits on hold in its own panel and the browser hears 1003, not 1002. It cancels
-// the consultation: 1003 is hung up, 1002 is resumed and heard again. It consults 1003 again and
-// completes the transfer (REFER in the consultation with Refer-To 1002 and Replaces naming the
+// the consultation: 1003 is hung up, 1002 is resumed and heard again. It consults the echo test,
+// whose transfer Parley refuses (shown, both calls still up), and cancels. It consults 1003 again
+// and completes the transfer (REFER in the consultation with Refer-To 1002 and Replaces naming the
 // held dialog): both of the browser's calls end, it says the transfer is complete, and 1002 and
-// 1003 hear each other's tones. Screenshots: consulting.png, resumed.png, two-calls.png,
-// transferred.png.
+// 1003 hear each other's tones. Screenshots: consulting.png, resumed.png, refused.png,
+// two-calls.png, transferred.png.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -88,7 +89,31 @@ await run('browser consults, cancels, consults again and completes an attended t
   await hears(a.page, 'back with 1002', TRANSFEREE_TONE, TARGET_TONE);
   await screenshot(a.page, 'resumed.png');
 
-  // Round 2: consult 1003 again and complete the transfer.
+  // Round 2: consult the echo test (*43), which Parley answers itself: the transfer is refused
+  // (403 before any NOTIFY, decision 0041), the page says so and both calls stay as they were.
+  await consult(a.page, '*43');
+  await phones.next('held');
+  await waitForCallStatus(a.page, '1001 consulting *43', /In call/, 10_000);
+  await current.getByRole('button', { name: 'Complete transfer' }).click();
+  const refused = a.page.getByRole('alert').filter({ hasText: 'Transfer to *43 failed' });
+  await refused.waitFor({ timeout: 5000 }).catch(async () => {
+    const alerts = await a.page.getByRole('alert').allTextContents();
+    check(false, `no refusal of the transfer to *43; the page shows: ${alerts.join(' / ') || 'nothing'}`);
+  });
+  const refusal = (await refused.textContent()) ?? '';
+  console.log(`refused: ${refusal}`);
+  check(/\(403 [^)]*\)\. Both calls are still up\./.test(refusal), `the refusal reads "${refusal}"`);
+  check(await peerOf(held) === '1002', 'the held call is gone after the refusal');
+  await waitForCallStatus(a.page, '1001 after the refusal', /In call/, 2000);
+  check(await current.getByRole('button', { name: 'Complete transfer' }).isEnabled(),
+    'Complete transfer stays disabled after the refusal');
+  await screenshot(a.page, 'refused.png');
+  await current.getByRole('button', { name: 'Cancel consultation' }).click();
+  await phones.next('resumed', 10_000);
+  await held.waitFor({ state: 'detached', timeout: 5000 });
+  await a.page.getByRole('button', { name: 'Dismiss message' }).click();
+
+  // Round 3: consult 1003 again and complete the transfer.
   await consult(a.page, '1003');
   await phones.next('held');
   await phones.next('consulted', 15_000);
