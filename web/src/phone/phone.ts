@@ -8,9 +8,10 @@ import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { RTCSessionEvent } from 'jssip/lib/UA';
 import { displayUser } from '../lib/address';
 import { callEndMessage, phoneServerUnreachable, registrationError } from '../lib/errors';
+import { referReplacing } from './attended_refer';
 import {
-  acceptsIncoming, consultationAbandoned, consultationStarted, type DialogId, lineEnded, type Lines, NO_LINES,
-  replacesParameter, transferFailed, transferProgress, transferSucceeded,
+  acceptsIncoming, consultationAbandoned, consultationStarted, type DialogId, lineEnded, type Lines,
+  NO_LINES, transferFailed, transferProgress, transferSucceeded,
 } from './consultation';
 import { chooseSpeaker, MicrophoneError, openMicrophone, stopStream } from './media';
 
@@ -280,43 +281,27 @@ export class Phone {
    */
   completeTransfer(): void {
     const { current: consultation, held: first } = this.lines;
-    if (!consultation?.session.isEstablished() || !first?.session.isEstablished() || this.state.transfer) return;
-    const heldUri = first.session.remote_identity?.uri;
-    if (!first.dialog || !heldUri) {
-      this.update({ notice: transferFailed(consultation.view.peer, null, 'the held call has no dialog') });
-      return;
-    }
-    const referTo = new JsSIP.URI('sip', heldUri.user, heldUri.host, heldUri.port || undefined, undefined, {
-      Replaces: replacesParameter(first.dialog),
+    if (!consultation?.session.isEstablished() || !first?.session.isEstablished()) return;
+    if (this.state.transfer) return;
+    const consulted = consultation.view.peer;
+    let settled = false;
+    const sent = referReplacing(consultation.session, first.session, first.dialog, {
+      progress: (status, reason) => {
+        if (!settled) this.update({ transfer: transferProgress(status, reason) });
+      },
+      succeeded: () => {
+        settled = true;
+        // Parley hangs both calls up now (decision 0024); their ends are no news.
+        first.weHungUp = true;
+        consultation.weHungUp = true;
+        this.update({ transfer: null, notice: transferSucceeded(first.view.peer, consulted) });
+      },
+      failed: (status, reason) => {
+        settled = true;
+        this.update({ transfer: null, notice: transferFailed(consulted, status, reason) });
+      },
     });
-    const failed = (status: number | null, reason: string) =>
-      this.update({ transfer: null, notice: transferFailed(consultation.view.peer, status, reason) });
-    try {
-      const sent = consultation.session.refer(referTo, {
-        eventHandlers: {
-          requestSucceeded: () => this.update({ transfer: transferProgress(202) }),
-          requestFailed: (e: { response: { status_code: number; reason_phrase: string } | null; cause: string }) =>
-            failed(e.response?.status_code ?? null, e.response?.reason_phrase ?? e.cause),
-          trying: (e: NotifyEvent) => this.update({ transfer: transferProgress(e.status_line.status_code, e.status_line.reason_phrase) }),
-          progress: (e: NotifyEvent) => this.update({ transfer: transferProgress(e.status_line.status_code, e.status_line.reason_phrase) }),
-          accepted: () => {
-            first.weHungUp = true;
-            consultation.weHungUp = true;
-            this.update({ transfer: null, notice: transferSucceeded(first.view.peer, consultation.view.peer) });
-          },
-          failed: (e: NotifyEvent) => failed(e.status_line.status_code, e.status_line.reason_phrase),
-        },
-      });
-      // JsSIP's typings say void; it returns false when the dialog cannot send a REFER now.
-      if ((sent as unknown) === false) {
-        failed(null, 'the call is busy with another change');
-        return;
-      }
-    } catch (error) {
-      failed(null, (error as Error).message);
-      return;
-    }
-    this.update({ transfer: transferProgress() });
+    if (sent && !settled) this.update({ transfer: transferProgress() });
   }
 
   /** Hangs up the consultation call (answered or still ringing) and resumes the first call. */
@@ -369,7 +354,9 @@ export class Phone {
       stream: incoming ? null : this.outgoingStream,
       remote: null,
       // Ours is the To tag of an INVITE we answer; of one we send, the To tag comes with the answer.
-      dialog: incoming ? { callId: request.call_id, localTag: request.to_tag ?? '', remoteTag: request.from_tag } : null,
+      dialog: incoming
+        ? { callId: request.call_id, localTag: request.to_tag ?? '', remoteTag: request.from_tag }
+        : null,
       weHungUp: false,
       view: {
         direction: incoming ? 'incoming' : 'outgoing',
@@ -389,7 +376,9 @@ export class Phone {
     session.on('accepted', (e: { response?: unknown }) => {
       if (!incoming) {
         const answer = e.response as TaggedMessage | undefined;
-        if (answer?.to_tag) line.dialog = { callId: request.call_id, localTag: request.from_tag, remoteTag: answer.to_tag };
+        if (answer?.to_tag) {
+          line.dialog = { callId: request.call_id, localTag: request.from_tag, remoteTag: answer.to_tag };
+        }
       }
       this.patchLine(line, { phase: 'active', answeredAt: Date.now() });
     });
@@ -462,7 +451,8 @@ export class Phone {
       this.resumeWhenConsultationEnds = false;
     }
     this.playFront();
-    this.update({ notice: notice ?? this.state.notice, transfer: this.lines.held ? this.state.transfer : null });
+    const transfer = this.lines.held ? this.state.transfer : null;
+    this.update({ notice: notice ?? this.state.notice, transfer });
   }
 
   private patchLine(line: Line, patch: Partial<CallView>): void {
@@ -486,7 +476,3 @@ export class Phone {
   }
 }
 
-// A NOTIFY of the REFER's implicit subscription, as JsSIP's ReferSubscriber passes it on.
-interface NotifyEvent {
-  status_line: { status_code: number; reason_phrase: string };
-}

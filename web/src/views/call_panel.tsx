@@ -94,10 +94,12 @@ export function CallPanel({ call, heldCall, transfer, phone, domain }: Props) {
           </button>
           {!consulting && (
             <>
-              <button type="button" aria-pressed={form === 'transfer'} disabled={!active} onClick={() => open('transfer')}>
+              <button type="button" aria-pressed={form === 'transfer'} disabled={!active}
+                onClick={() => open('transfer')}>
                 Transfer
               </button>
-              <button type="button" aria-pressed={form === 'consult'} disabled={!active} onClick={() => open('consult')}>
+              <button type="button" aria-pressed={form === 'consult'} disabled={!active}
+                onClick={() => open('consult')}>
                 Consult
               </button>
             </>
@@ -124,7 +126,8 @@ export function CallPanel({ call, heldCall, transfer, phone, domain }: Props) {
           </>
         )}
         {active && !consulting && form !== 'none' && (
-          <form class="transfer" onSubmit={submit} aria-label={form === 'consult' ? 'Consultation call' : 'Blind transfer'}>
+          <form class="transfer" onSubmit={submit}
+            aria-label={form === 'consult' ? 'Consultation call' : 'Blind transfer'}>
             <label for="transfer-to">{form === 'consult' ? 'Consult' : 'Transfer to'}</label>
             <input id="transfer-to" value={target} inputMode="tel"
               onInput={(e) => setTarget(e.currentTarget.value)} />
