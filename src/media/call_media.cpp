@@ -357,7 +357,10 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     pending_ = Pending{from, std::move(offer), index, out, holds};
     for (auto& cached : answers_) cached = {};
     sdes_offered_[index_of(to)].reset();
-    if (secure_[index_of(to)]) {
+    // Only a re-offer to the same agent keeps its leg's security; a new one (transfer_offer)
+    // is rendered by the caller for what it is (webrtc_offer, sdes_offer), else plain: a phone
+    // taking a browser's place must not get a WebRTC offer (decision 0055).
+    if (same_agent && secure_[index_of(to)]) {
       render_webrtc(out, to, index, "actpass", nullptr);  // a re-offer to a WebRTC leg
     } else if (same_agent && sdes_[index_of(to)]) {
       // A re-offer to an SDES leg, with fresh keys (RFC 4568 §7.1.4).

@@ -18,6 +18,15 @@ exit code is 0 only when ok. Each mode is one short call with RTP (PCMU) on loop
       must get the INVITE from 1002 referred by 1001 and answer; then 1002 (never re-INVITEd)
       and 1003 must hear each other's tones (1 kHz and 1.5 kHz) through the relay; 1002 hangs
       up and 1003 gets the BYE.
+  attended --caller 1002 --callee 1001 --target 1003 [--rounds cancel,elsewhere,transfer]
+      1002 calls the browser (1001), which answers; then, per round, the browser holds 1002 and:
+      cancel: consults 1003 (answered here, sending 1.5 kHz), hangs it up and resumes 1002;
+      elsewhere: consults someone else (its transfer refused, say) and resumes 1002; transfer
+      (last): consults 1003 and completes the attended transfer, which must take 1002 off hold
+      and leave 1003's call up. 1002 acts as a desk phone (sip_line.py): silent while held, heard
+      again only once a re-INVITE takes it off hold. Then 1002 and 1003 must hear each other's
+      tones (1 kHz and 1.5 kHz); 1002 hangs up and 1003 gets the BYE. Events: answered; per
+      round held, consulted (1003 called), resumed; then joined, talked.
   refused --caller 1002 --callee 1001 --status 480
       1002 calls the browser, which must refuse the call with that status (a denied
       microphone ends an answered call with 480).
@@ -59,6 +68,7 @@ from media_peer import (Packet, RtpPeer, goertzel_amplitude, rtp_header,  # noqa
 from parley_harness import HarnessError  # noqa: E402
 from sip_client import SipUA  # noqa: E402
 from srtp_peer import SUITE, SrtpStream, inline_key, new_master, parse_inline  # noqa: E402
+from sip_line import Line  # noqa: E402
 from transfer_test import Dialog, relay_address, uri_in  # noqa: E402
 
 PCMU = 0
@@ -393,6 +403,101 @@ def answered_keys(answer: bytes, offered_key: bytes) -> SrtpStream:
     return SrtpStream(key, salt)
 
 
+def judge_talk(problems: list[str], listeners) -> dict:
+    """listeners: (who, rtp, frequency it must hear, since): packets and Goertzel level of each;
+    a problem for too few packets or a level far from what was sent."""
+    heard = {}
+    for who, rtp, frequency, since in listeners:
+        packets, level = hears(rtp, frequency, since)
+        heard[f"{who}_packets"], heard[f"{who}_{frequency:.0f}hz"] = packets, round(level)
+        if packets < 25:
+            problems.append(f"{who} got {packets} RTP packets in {TALK_S - 0.5:.1f} s, "
+                            f"expected about 50")
+        elif not AMPLITUDE * 0.7 <= level <= AMPLITUDE * 1.4:
+            problems.append(f"{who} heard the other party's {frequency:.0f} Hz tone at amplitude "
+                            f"{level:.0f}, sent {AMPLITUDE}")
+    return heard
+
+
+def consulted(target: SipUA, rtp: RtpPeer, who: str) -> Line:
+    """Answers the browser's consultation call at `target` and starts its 1.5 kHz tone."""
+    dialog, invite, relay, _ = answer_call(target, rtp, CALL_WAIT_S)
+    line = Line(target, dialog.call_id, rtp, relay, 1500.0, lambda: dialog.send("BYE"))
+    line.start()
+    emit("consulted", user=who, caller=invite.header("From"))
+    return line
+
+
+def mode_attended(server, args) -> dict:
+    transferee = registered(server, args.caller, args)
+    target = registered(server, args.target, args)
+    transferee_rtp, target_rtp = RtpPeer(), RtpPeer()
+    lines: list[Line] = []
+    problems: list[str] = []
+    try:
+        emit("registered", user=args.caller, target=args.target)
+        caller = place_call(transferee, args.callee, args.domain, transferee_rtp)
+        answer = caller.final(CALL_WAIT_S)
+        if answer.status != 200:
+            raise HarnessError(f"the browser answered {answer.status}, expected 200")
+        caller.ack_2xx(answer)
+        first = Line(transferee, caller.call_id, transferee_rtp, relay_address(answer.body), 1000.0,
+                     lambda: caller.in_dialog("BYE", answer, caller.cseq + 1))
+        first.start()
+        lines.append(first)
+        emit("answered", by=answer.header("To"))
+
+        rounds = args.rounds.split(",")
+        if rounds[-1] != "transfer" or "transfer" in rounds[:-1] or \
+                not set(rounds) <= {"cancel", "elsewhere", "transfer"}:
+            raise HarnessError(f"--rounds {args.rounds}: cancel or elsewhere, then transfer")
+        for number, kind in enumerate(rounds, 1):
+            first.wait_for(lambda: first.held, CALL_LENGTH_S,
+                           f"{args.caller} was not put on hold for round {number}")
+            emit("held", round=number)
+            if kind in ("cancel", "transfer"):
+                consultation = consulted(target, target_rtp, args.target)
+                lines.append(consultation)
+            if kind == "cancel":
+                consultation.wait_for(lambda: consultation.ended.is_set(), CALL_LENGTH_S,
+                                      "the cancelled consultation was not hung up")
+            if kind == "transfer":
+                break
+            first.wait_for(lambda: len(first.resumes) == number, CALL_LENGTH_S,
+                           f"{args.caller} was not taken off hold after round {number}")
+            emit("resumed", round=number)
+        # The transfer: Parley's re-INVITE joins 1002 to 1003 and takes it off hold.
+        first.wait_for(lambda: len(first.resumes) == len(rounds) or first.ended.is_set(),
+                       CALL_LENGTH_S, f"{args.caller} was never taken off hold by the transfer")
+        if first.ended.is_set():
+            raise HarnessError(f"{args.caller}'s call ended instead of being transferred")
+        joined_at = first.resumes[-1]
+        emit("joined")
+        time.sleep(TALK_S)
+        if consultation.ended.is_set():
+            problems.append(f"{args.target}'s call ended with the transfer")
+        # Skip the first 0.5 s: the relay re-points and latches the joined leg.
+        heard = judge_talk(problems, [
+            ("target", target_rtp, 1000.0, joined_at + 0.5),
+            ("transferee", transferee_rtp, 1500.0, joined_at + 0.5)])
+        emit("talked", **heard)
+        status = first.hang_up()
+        if status != 200:
+            problems.append(f"the transferee's BYE got {status or 'no answer'}")
+        if not consultation.ended.wait(5.0) or not consultation.ended_by_peer:
+            problems.append(f"{args.target} got no BYE after {args.caller} hung up")
+        problems += [p for line in lines for p in line.problems]
+        return {"ok": not problems, "problems": problems, **heard}
+    finally:
+        for line in lines:
+            line.finish(by_peer=False)
+            line.join(1.0)
+        transferee_rtp.close()
+        target_rtp.close()
+        transferee.close()
+        target.close()
+
+
 def mode_talk(server, args) -> dict:
     ua = SipUA(server, args.user, args.domain, args.password)
     rtp = RtpPeer()
@@ -471,7 +576,7 @@ def main() -> int:
     modes = parser.add_subparsers(dest="mode", required=True)
     answer = modes.add_parser("answer")
     answer.add_argument("--user", required=True)
-    for name in ("transfer", "refused", "message"):
+    for name in ("transfer", "attended", "refused", "message"):
         mode = modes.add_parser(name)
         mode.add_argument("--caller", required=True)
         mode.add_argument("--callee", required=True)
@@ -485,11 +590,18 @@ def main() -> int:
                       help="offer SRTP (RTP/SAVP, one a=crypto line, RFC 4568) and speak it")
     modes.add_parser("ring").add_argument("--user", required=True)
     modes.choices["transfer"].add_argument("--target", required=True)
+    modes.choices["attended"].add_argument("--target", required=True)
+    modes.choices["attended"].add_argument(
+        "--rounds", default="cancel,elsewhere,transfer",
+        help="what the browser does with 1002 on hold, in order: cancel (consults 1003, hangs "
+             "up), elsewhere (consults someone else, resumes), transfer (consults 1003, "
+             "completes; last)")
     modes.choices["refused"].add_argument("--status", type=int, default=480)
     args = parser.parse_args()
     host, _, port = args.server.rpartition(":")
     server = (host, int(port))
-    run = {"answer": mode_answer, "transfer": mode_transfer, "refused": mode_refused,
+    run = {"answer": mode_answer, "transfer": mode_transfer, "attended": mode_attended,
+           "refused": mode_refused,
            "message": mode_message, "talk": mode_talk, "ring": mode_ring}[args.mode]
     try:
         result = run(server, args)

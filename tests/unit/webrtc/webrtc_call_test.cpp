@@ -175,6 +175,43 @@ TEST_F(WebRtcCallTest, AnswersTheBrowserWithIceLiteDtlsAndOneBundledAudioStream)
   EXPECT_EQ(attribute(relayed->media[0], "candidate"), nullptr);
 }
 
+// Decision 0055: the browser transfers its call, so a plain phone takes the browser's leg. The
+// offer for the new agent is plain (the browser's WebRTC details are not the newcomer's); only
+// webrtc_offer() renders it for a browser; the phone's plain answer turns the leg plain.
+TEST_F(WebRtcCallTest, TransferOfferForAPhoneInTheBrowsersPlaceIsPlain) {
+  set_up_call();
+  Socket newcomer;
+  struct Offers {
+    std::string plain;
+    std::string rendered;
+    bool answered = false;
+  };
+  const Offers offers = run_on<Offers>(pool_, [this, &newcomer] {
+    Offers out;
+    auto plain = call_->transfer_offer(MediaSide::kCaller);
+    EXPECT_TRUE(plain.ok()) << plain.error().message;
+    if (plain.ok()) out.plain = *plain;
+    auto rendered = call_->webrtc_offer(MediaSide::kCaller);
+    EXPECT_TRUE(rendered.ok()) << rendered.error().message;
+    if (rendered.ok()) out.rendered = *rendered;
+    auto answered = call_->answer(MediaSide::kCaller, phone_answer(newcomer.port()));
+    EXPECT_TRUE(answered.ok()) << answered.error().message;
+    out.answered = answered.ok();
+    return out;
+  });
+  auto plain = sdp::parse(offers.plain);
+  ASSERT_TRUE(plain.ok()) << offers.plain;
+  EXPECT_EQ(plain->media[0].protocol, "RTP/AVP");
+  EXPECT_EQ(attribute(plain->media[0], "fingerprint"), nullptr);
+  EXPECT_EQ(attribute(plain->media[0], "ice-ufrag"), nullptr);
+  EXPECT_EQ(attribute(plain->media[0], "candidate"), nullptr);
+  auto rendered = sdp::parse(offers.rendered);
+  ASSERT_TRUE(rendered.ok()) << offers.rendered;
+  EXPECT_EQ(rendered->media[0].protocol, "UDP/TLS/RTP/SAVPF");
+  EXPECT_NE(attribute(rendered->media[0], "fingerprint"), nullptr);
+  EXPECT_TRUE(offers.answered);
+}
+
 TEST_F(WebRtcCallTest, SrtpFromTheBrowserReachesThePhoneAsRtpAndBack) {
   const sdp::SessionDescription answer = set_up_call();
   ASSERT_NO_FATAL_FAILURE(connect_browser(answer));

@@ -1,12 +1,18 @@
-// The softphone engine: one JsSIP user agent registered over wss://<this host>/sip, at most one
-// call at a time. UI components read `PhoneState` snapshots through `subscribe` and call the
-// methods; nothing here touches Preact.
+// The softphone engine: one JsSIP user agent registered over wss://<this host>/sip, one call at a
+// time plus, during an attended transfer, the first call waiting on hold (decision 0055). UI
+// components read `PhoneState` snapshots through `subscribe` and call the methods; nothing here
+// touches Preact.
 
 import * as JsSIP from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { RTCSessionEvent } from 'jssip/lib/UA';
 import { displayUser } from '../lib/address';
 import { callEndMessage, phoneServerUnreachable, registrationError } from '../lib/errors';
+import { referReplacing } from './attended_refer';
+import {
+  acceptsIncoming, consultationAbandoned, consultationStarted, type DialogId, lineEnded, type Lines,
+  NO_LINES, transferFailed, transferProgress, transferSucceeded,
+} from './consultation';
 import { chooseSpeaker, MicrophoneError, openMicrophone, stopStream } from './media';
 
 export type Registration = 'connecting' | 'registered' | 'failed' | 'stopped';
@@ -28,7 +34,12 @@ export interface PhoneState {
   problem: string | null;
   /** A one-off message about the last call (declined, busy, microphone denied ...). */
   notice: string | null;
+  /** The call in front: what the call panel's buttons act on. */
   call: CallView | null;
+  /** The first call, on hold while `call` consults someone before an attended transfer. */
+  heldCall: CallView | null;
+  /** An attended transfer under way: its progress as the NOTIFYs tell it. */
+  transfer: string | null;
 }
 
 export interface PhoneAccount {
@@ -39,13 +50,34 @@ export interface PhoneAccount {
 
 type Listener = (state: PhoneState) => void;
 
+// One call: its JsSIP session, the microphone stream it sends (each call has its own, because
+// holding a call disables the tracks it sends) and what the UI shows of it.
+interface Line {
+  session: RTCSession;
+  stream: MediaStream | null;
+  remote: MediaStream | null;
+  view: CallView;
+  dialog: DialogId | null;
+  weHungUp: boolean;
+}
+
+// JsSIP's messages carry their tags; its typings leave them out.
+interface TaggedMessage {
+  call_id: string;
+  from_tag: string;
+  to_tag?: string;
+}
+
 export class Phone {
-  private state: PhoneState = { registration: 'connecting', problem: null, notice: null, call: null };
+  private state: PhoneState = {
+    registration: 'connecting', problem: null, notice: null, call: null, heldCall: null, transfer: null,
+  };
   private readonly listeners = new Set<Listener>();
   private readonly ua: JsSIP.UA;
-  private session: RTCSession | null = null;
-  private localStream: MediaStream | null = null;
-  private weHungUp = false;
+  private lines: Lines<Line> = NO_LINES;
+  // The stream of the call being placed, for onNewSession (JsSIP announces it inside ua.call).
+  private outgoingStream: MediaStream | null = null;
+  private resumeWhenConsultationEnds = false;
   private microphoneId: string | null = null;
   readonly remoteAudio: HTMLAudioElement;
 
@@ -97,10 +129,13 @@ export class Phone {
 
   stop(): void {
     this.update({ registration: 'stopped' });
-    this.weHungUp = true;
-    if (this.session && !this.session.isEnded()) this.session.terminate();
+    for (const line of [this.lines.current, this.lines.held]) {
+      if (!line) continue;
+      line.weHungUp = true;
+      if (!line.session.isEnded()) line.session.terminate();
+      stopStream(line.stream);
+    }
     this.ua.stop();
-    stopStream(this.localStream);
     this.remoteAudio.remove();
   }
 
@@ -121,7 +156,8 @@ export class Phone {
 
   setMicrophone(deviceId: string | null): void {
     this.microphoneId = deviceId;
-    if (this.session?.isEstablished()) void this.switchMicrophone();
+    const line = this.lines.current;
+    if (line?.session.isEstablished()) void this.switchMicrophone(line);
   }
 
   async setSpeaker(deviceId: string): Promise<void> {
@@ -133,85 +169,77 @@ export class Phone {
   }
 
   async call(target: string): Promise<void> {
-    if (this.session) return;
+    if (this.lines.current || this.lines.held) return;
     this.update({ notice: null });
-    let stream: MediaStream;
-    try {
-      stream = await openMicrophone(this.microphoneId);
-    } catch (error) {
-      this.update({ notice: error instanceof MicrophoneError ? error.message : String(error) });
-      return;
-    }
-    this.localStream = stream;
-    this.weHungUp = false;
-    try {
-      this.ua.call(target, {
-        mediaStream: stream,
-        pcConfig: { iceServers: [] },
-        rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
-      });
-    } catch (error) {
-      stopStream(stream);
-      this.localStream = null;
-      this.update({ notice: `The call could not start: ${(error as Error).message}` });
-    }
+    const stream = await this.microphone();
+    if (stream) this.place(target, stream);
   }
 
   async answer(): Promise<void> {
-    const session = this.session;
-    if (!session || this.state.call?.phase !== 'ringing') return;
+    const line = this.lines.current;
+    if (!line || line.view.phase !== 'ringing') return;
     let stream: MediaStream;
     try {
       stream = await openMicrophone(this.microphoneId);
     } catch (error) {
-      this.weHungUp = true;
-      session.terminate({ status_code: 480 });
+      line.weHungUp = true;
+      line.session.terminate({ status_code: 480 });
       this.update({ notice: error instanceof MicrophoneError ? error.message : String(error) });
       return;
     }
-    this.localStream = stream;
-    session.answer({ mediaStream: stream, pcConfig: { iceServers: [] } });
+    line.stream = stream;
+    line.session.answer({ mediaStream: stream, pcConfig: { iceServers: [] } });
   }
 
   decline(): void {
-    this.weHungUp = true;
-    this.session?.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
+    const line = this.lines.current;
+    if (!line) return;
+    line.weHungUp = true;
+    line.session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
   }
 
+  /** Ends the call in front; a call held for a consultation then comes to the front, still held. */
   hangUp(): void {
-    this.weHungUp = true;
-    this.session?.terminate();
+    const line = this.lines.current;
+    if (!line) return;
+    line.weHungUp = true;
+    line.session.terminate();
   }
 
   toggleMute(): void {
-    if (!this.session) return;
-    if (this.session.isMuted().audio) this.session.unmute({ audio: true });
-    else this.session.mute({ audio: true });
+    const session = this.lines.current?.session;
+    if (!session) return;
+    if (session.isMuted().audio) session.unmute({ audio: true });
+    else session.mute({ audio: true });
   }
 
   toggleHold(): void {
-    if (!this.session?.isEstablished()) return;
-    if (this.session.isOnHold().local) this.session.unhold();
-    else this.session.hold();
+    const session = this.lines.current?.session;
+    if (!session?.isEstablished()) return;
+    if (session.isOnHold().local) session.unhold();
+    else session.hold();
   }
 
   sendDtmf(tone: string): void {
-    if (!this.session?.isEstablished() || !/^[0-9A-D*#]$/.test(tone)) return;
+    const session = this.lines.current?.session;
+    if (!session?.isEstablished() || !/^[0-9A-D*#]$/.test(tone)) return;
     // RFC 4733 telephone-events in the RTP stream (JsSIP calls it RFC2833).
-    this.session.sendDTMF(tone, {
+    session.sendDTMF(tone, {
       transportType: JsSIP.C.DTMF_TRANSPORT.RFC2833,
       duration: 120,
       interToneGap: 70,
     });
   }
 
+  /** Blind transfer (decision 0014): REFER in the call in front, which ends once it is accepted. */
   transfer(target: string): void {
-    const session = this.session;
-    if (!session?.isEstablished()) return;
+    const line = this.lines.current;
+    if (!line?.session.isEstablished() || this.lines.held) return;
+    const session = line.session;
     session.refer(target, {
       eventHandlers: {
         accepted: () => {
-          this.weHungUp = true;
+          line.weHungUp = true;
           session.terminate();
           this.update({ notice: `Transferred to ${displayUser(target)}.` });
         },
@@ -220,19 +248,117 @@ export class Phone {
     });
   }
 
+  /**
+   * Attended transfer, first step: the call in front waits on hold and `target` is called on a
+   * second line with its own microphone stream.
+   */
+  async consult(target: string): Promise<void> {
+    const first = this.lines.current;
+    if (!first?.session.isEstablished() || this.lines.held) return;
+    this.update({ notice: null });
+    const stream = await this.microphone();
+    if (!stream) return;
+    // The first call may have ended while the microphone was being opened.
+    if (this.lines.current !== first || !first.session.isEstablished()) {
+      stopStream(stream);
+      return;
+    }
+    if (!first.session.isOnHold().local && !first.session.hold()) {
+      stopStream(stream);
+      this.update({ notice: 'The call could not be put on hold; try again in a moment.' });
+      return;
+    }
+    this.lines = consultationStarted(this.lines);
+    this.playFront();
+    this.place(target, stream);
+  }
+
+  /**
+   * Attended transfer, last step: REFER in the consultation call asking the consulted party to
+   * replace our dialog with the held party (Refer-To: held party?Replaces=<held dialog>). The
+   * held party gets the re-INVITE that joins it, which also takes it off hold; the server ends
+   * both our calls when it is done (decisions 0024, 0055).
+   */
+  completeTransfer(): void {
+    const { current: consultation, held: first } = this.lines;
+    if (!consultation?.session.isEstablished() || !first?.session.isEstablished()) return;
+    if (this.state.transfer) return;
+    const consulted = consultation.view.peer;
+    let settled = false;
+    const sent = referReplacing(consultation.session, first.session, first.dialog, {
+      progress: (status, reason) => {
+        if (!settled) this.update({ transfer: transferProgress(status, reason) });
+      },
+      succeeded: () => {
+        settled = true;
+        // Parley hangs both calls up now (decision 0024); their ends are no news.
+        first.weHungUp = true;
+        consultation.weHungUp = true;
+        this.update({ transfer: null, notice: transferSucceeded(first.view.peer, consulted) });
+      },
+      failed: (status, reason) => {
+        settled = true;
+        this.update({ transfer: null, notice: transferFailed(consulted, status, reason) });
+      },
+    });
+    if (sent && !settled) this.update({ transfer: transferProgress() });
+  }
+
+  /** Hangs up the consultation call (answered or still ringing) and resumes the first call. */
+  cancelConsultation(): void {
+    const { current: consultation, held } = this.lines;
+    if (!consultation || !held || this.state.transfer) return;
+    this.resumeWhenConsultationEnds = true;
+    consultation.weHungUp = true;
+    consultation.session.terminate();
+  }
+
+  private async microphone(): Promise<MediaStream | null> {
+    try {
+      return await openMicrophone(this.microphoneId);
+    } catch (error) {
+      this.update({ notice: error instanceof MicrophoneError ? error.message : String(error) });
+      return null;
+    }
+  }
+
+  private place(target: string, stream: MediaStream): void {
+    this.outgoingStream = stream;
+    try {
+      this.ua.call(target, {
+        mediaStream: stream,
+        pcConfig: { iceServers: [] },
+        rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
+      });
+    } catch (error) {
+      stopStream(stream);
+      this.lines = consultationAbandoned(this.lines);
+      this.playFront();
+      this.update({ notice: `The call could not start: ${(error as Error).message}` });
+    } finally {
+      this.outgoingStream = null;
+    }
+  }
+
   private onNewSession(event: RTCSessionEvent): void {
     const session = event.session;
-    if (this.session) {
+    const incoming = event.originator === 'remote';
+    if (incoming ? !acceptsIncoming(this.lines) : this.lines.current !== null) {
       session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
       return;
     }
-    this.session = session;
-    this.weHungUp = false;
-    const incoming = event.originator === 'remote';
+    const request = event.request as unknown as TaggedMessage;
     const peer = session.remote_identity?.display_name || session.remote_identity?.uri?.user || 'unknown';
-    this.update({
-      notice: null,
-      call: {
+    const line: Line = {
+      session,
+      stream: incoming ? null : this.outgoingStream,
+      remote: null,
+      // Ours is the To tag of an INVITE we answer; of one we send, the To tag comes with the answer.
+      dialog: incoming
+        ? { callId: request.call_id, localTag: request.to_tag ?? '', remoteTag: request.from_tag }
+        : null,
+      weHungUp: false,
+      view: {
         direction: incoming ? 'incoming' : 'outgoing',
         peer: String(peer),
         phase: incoming ? 'ringing' : 'calling',
@@ -241,35 +367,54 @@ export class Phone {
         onHold: false,
         remoteHold: false,
       },
+    };
+    this.outgoingStream = null;
+    this.lines = { ...this.lines, current: line };
+    this.update({ notice: null });
+    if (session.connection) this.watchPeerConnection(line, session.connection);
+    session.on('peerconnection', (e) => this.watchPeerConnection(line, e.peerconnection));
+    session.on('accepted', (e: { response?: unknown }) => {
+      if (!incoming) {
+        const answer = e.response as TaggedMessage | undefined;
+        if (answer?.to_tag) {
+          line.dialog = { callId: request.call_id, localTag: request.from_tag, remoteTag: answer.to_tag };
+        }
+      }
+      this.patchLine(line, { phase: 'active', answeredAt: Date.now() });
     });
-    if (session.connection) this.watchPeerConnection(session.connection);
-    session.on('peerconnection', (e) => this.watchPeerConnection(e.peerconnection));
-    session.on('accepted', () => this.patchCall({ phase: 'active', answeredAt: Date.now() }));
     session.on('confirmed', () => {
-      if (!this.state.call?.answeredAt) this.patchCall({ phase: 'active', answeredAt: Date.now() });
+      if (!line.view.answeredAt) this.patchLine(line, { phase: 'active', answeredAt: Date.now() });
     });
-    session.on('muted', () => this.patchCall({ muted: true }));
-    session.on('unmuted', () => this.patchCall({ muted: false }));
+    session.on('muted', () => this.patchLine(line, { muted: true }));
+    session.on('unmuted', () => this.patchLine(line, { muted: false }));
     session.on('hold', (e) =>
-      this.patchCall(e.originator === 'local' ? { onHold: true } : { remoteHold: true }),
+      this.patchLine(line, e.originator === 'local' ? { onHold: true } : { remoteHold: true }),
     );
     session.on('unhold', (e) =>
-      this.patchCall(e.originator === 'local' ? { onHold: false } : { remoteHold: false }),
+      this.patchLine(line, e.originator === 'local' ? { onHold: false } : { remoteHold: false }),
     );
-    session.on('ended', (e) => this.onSessionGone(session, e.cause));
-    session.on('failed', (e) => this.onSessionGone(session, e.cause));
+    session.on('ended', (e) => this.onSessionGone(line, e.cause));
+    session.on('failed', (e) => this.onSessionGone(line, e.cause));
   }
 
-  private watchPeerConnection(connection: RTCPeerConnection): void {
+  private watchPeerConnection(line: Line, connection: RTCPeerConnection): void {
     connection.addEventListener('track', (event) => {
       if (event.track.kind !== 'audio') return;
-      this.remoteAudio.srcObject = event.streams[0] ?? new MediaStream([event.track]);
-      void this.remoteAudio.play().catch(() => undefined);
+      line.remote = event.streams[0] ?? new MediaStream([event.track]);
+      if (line === this.lines.current) this.playFront();
     });
   }
 
-  private async switchMicrophone(): Promise<void> {
-    const connection = this.session?.connection;
+  // One <audio> element plays the call in front; the held call's sound waits in its Line.
+  private playFront(): void {
+    const remote = this.lines.current?.remote ?? null;
+    if (this.remoteAudio.srcObject === remote) return;
+    this.remoteAudio.srcObject = remote;
+    if (remote) void this.remoteAudio.play().catch(() => undefined);
+  }
+
+  private async switchMicrophone(line: Line): Promise<void> {
+    const connection = line.session.connection;
     if (!connection) return;
     let stream: MediaStream;
     try {
@@ -286,29 +431,43 @@ export class Phone {
     }
     // The new track must stay as silent as the one it replaces: muted, or held by either side
     // (JsSIP disables the sender's track for both and would not know about this one).
-    const call = this.state.call;
-    track.enabled = !(call?.muted || call?.onHold || call?.remoteHold);
+    const call = line.view;
+    track.enabled = !(call.muted || call.onHold || call.remoteHold);
     await sender.replaceTrack(track);
-    stopStream(this.localStream);
-    this.localStream = stream;
+    stopStream(line.stream);
+    line.stream = stream;
   }
 
-  private onSessionGone(session: RTCSession, cause: string | undefined): void {
-    if (session !== this.session) return;
-    this.session = null;
-    stopStream(this.localStream);
-    this.localStream = null;
-    this.remoteAudio.srcObject = null;
-    const message = callEndMessage(String(cause ?? ''), this.weHungUp);
-    this.update({ call: null, notice: message ?? this.state.notice });
+  private onSessionGone(line: Line, cause: string | undefined): void {
+    const { current, held } = this.lines;
+    if (line !== current && line !== held) return;
+    stopStream(line.stream);
+    line.stream = null;
+    this.lines = lineEnded(this.lines, line);
+    let notice = callEndMessage(String(cause ?? ''), line.weHungUp);
+    if (line === held && !line.weHungUp) notice = `${line.view.peer} hung up while on hold.`;
+    if (line === current && held) {
+      if (this.resumeWhenConsultationEnds) held.session.unhold();
+      this.resumeWhenConsultationEnds = false;
+    }
+    this.playFront();
+    const transfer = this.lines.held ? this.state.transfer : null;
+    this.update({ notice: notice ?? this.state.notice, transfer });
   }
 
-  private patchCall(patch: Partial<CallView>): void {
-    if (this.state.call) this.update({ call: { ...this.state.call, ...patch } });
+  private patchLine(line: Line, patch: Partial<CallView>): void {
+    line.view = { ...line.view, ...patch };
+    this.update();
   }
 
-  private update(patch: Partial<PhoneState>): void {
-    this.state = { ...this.state, ...patch };
+  // Every change goes through here: the calls shown are always those of `lines`.
+  private update(patch: Partial<PhoneState> = {}): void {
+    this.state = {
+      ...this.state,
+      ...patch,
+      call: this.lines.current?.view ?? null,
+      heldCall: this.lines.held?.view ?? null,
+    };
     this.emit();
   }
 
@@ -316,3 +475,4 @@ export class Phone {
     for (const listener of this.listeners) listener(this.state);
   }
 }
+

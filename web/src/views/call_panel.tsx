@@ -28,71 +28,129 @@ function CallTimer({ since }: { since: number }) {
 
 interface Props {
   call: CallView;
+  /** The first call while `call` consults someone (attended transfer). */
+  heldCall: CallView | null;
+  /** The attended transfer's progress while it is under way. */
+  transfer: string | null;
   phone: Phone;
   domain: string;
 }
 
-export function CallPanel({ call, phone, domain }: Props) {
+// Which of the call's forms is open: blind transfer or the number to consult.
+type Form = 'none' | 'transfer' | 'consult';
+
+export function CallPanel({ call, heldCall, transfer, phone, domain }: Props) {
   const [showKeypad, setShowKeypad] = useState(false);
-  const [showTransfer, setShowTransfer] = useState(false);
-  const [transferTo, setTransferTo] = useState('');
-  const [transferError, setTransferError] = useState<string | null>(null);
+  const [form, setForm] = useState<Form>('none');
+  const [target, setTarget] = useState('');
+  const [targetError, setTargetError] = useState<string | null>(null);
   const [sent, setSent] = useState('');
   const active = call.phase === 'active';
+  const consulting = heldCall !== null;
 
-  function transfer(event: Event) {
+  function open(next: Form) {
+    setForm(form === next ? 'none' : next);
+    setTargetError(null);
+  }
+
+  function submit(event: Event) {
     event.preventDefault();
-    const target = parseDialTarget(transferTo, domain);
-    if (!target.ok) {
-      setTransferError(target.error);
+    const parsed = parseDialTarget(target, domain);
+    if (!parsed.ok) {
+      setTargetError(parsed.error);
       return;
     }
-    setTransferError(null);
-    phone.transfer(target.value);
+    setTargetError(null);
+    if (form === 'consult') {
+      setForm('none');
+      setTarget('');
+      void phone.consult(parsed.value);
+    } else {
+      phone.transfer(parsed.value);
+    }
   }
 
   let status = 'Calling…';
   if (active) status = call.onHold ? 'On hold' : call.remoteHold ? 'Held by the other side' : 'In call';
   return (
-    <section class="call-panel" aria-label="Current call">
+    <>
+      {heldCall && <HeldCall call={heldCall} transfer={transfer} />}
+      <section class={consulting ? 'call-panel consultation' : 'call-panel'} aria-label="Current call">
+        {consulting && <p class="line-label">Consulting</p>}
+        <p class="peer">{call.peer}</p>
+        <p class="call-status" role="status">
+          {status} {active && call.answeredAt !== null && <CallTimer since={call.answeredAt} />}
+        </p>
+        <div class="call-buttons">
+          <button type="button" aria-pressed={call.muted} disabled={!active} onClick={() => phone.toggleMute()}>
+            {call.muted ? 'Unmute' : 'Mute'}
+          </button>
+          <button type="button" aria-pressed={call.onHold} disabled={!active} onClick={() => phone.toggleHold()}>
+            {call.onHold ? 'Resume' : 'Hold'}
+          </button>
+          <button type="button" aria-pressed={showKeypad} aria-label="Keypad" disabled={!active}
+            onClick={() => setShowKeypad(!showKeypad)}>
+            Keypad
+          </button>
+          {!consulting && (
+            <>
+              <button type="button" aria-pressed={form === 'transfer'} disabled={!active}
+                onClick={() => open('transfer')}>
+                Transfer
+              </button>
+              <button type="button" aria-pressed={form === 'consult'} disabled={!active}
+                onClick={() => open('consult')}>
+                Consult
+              </button>
+            </>
+          )}
+          <button type="button" class="hang-up" onClick={() => phone.hangUp()}>
+            Hang up
+          </button>
+        </div>
+        {consulting && (
+          <div class="call-buttons consult-buttons" role="group" aria-label="Attended transfer">
+            <button type="button" class="primary" disabled={!active || transfer !== null}
+              onClick={() => phone.completeTransfer()}>
+              Complete transfer
+            </button>
+            <button type="button" disabled={transfer !== null} onClick={() => phone.cancelConsultation()}>
+              Cancel consultation
+            </button>
+          </div>
+        )}
+        {active && showKeypad && (
+          <>
+            <p class="dtmf-sent" aria-live="polite">{sent}</p>
+            <DialPad label="Send tone" onKey={(key) => { phone.sendDtmf(key); setSent(sent + key); }} />
+          </>
+        )}
+        {active && !consulting && form !== 'none' && (
+          <form class="transfer" onSubmit={submit}
+            aria-label={form === 'consult' ? 'Consultation call' : 'Blind transfer'}>
+            <label for="transfer-to">{form === 'consult' ? 'Consult' : 'Transfer to'}</label>
+            <input id="transfer-to" value={target} inputMode="tel"
+              onInput={(e) => setTarget(e.currentTarget.value)} />
+            <button type="submit">{form === 'consult' ? 'Call and hold this call' : 'Transfer now'}</button>
+            {targetError && <p class="error" role="alert">{targetError}</p>}
+          </form>
+        )}
+      </section>
+    </>
+  );
+}
+
+// The first call of an attended transfer, waiting on hold while the user consults.
+function HeldCall({ call, transfer }: { call: CallView; transfer: string | null }) {
+  return (
+    <section class="call-panel held-call" aria-label="Held call">
+      <p class="line-label">On hold</p>
       <p class="peer">{call.peer}</p>
       <p class="call-status" role="status">
-        {status} {active && call.answeredAt !== null && <CallTimer since={call.answeredAt} />}
+        {call.onHold ? 'On hold' : 'In call'}{' '}
+        {call.answeredAt !== null && <CallTimer since={call.answeredAt} />}
       </p>
-      <div class="call-buttons">
-        <button type="button" aria-pressed={call.muted} disabled={!active} onClick={() => phone.toggleMute()}>
-          {call.muted ? 'Unmute' : 'Mute'}
-        </button>
-        <button type="button" aria-pressed={call.onHold} disabled={!active} onClick={() => phone.toggleHold()}>
-          {call.onHold ? 'Resume' : 'Hold'}
-        </button>
-        <button type="button" aria-pressed={showKeypad} aria-label="Keypad" disabled={!active}
-          onClick={() => setShowKeypad(!showKeypad)}>
-          Keypad
-        </button>
-        <button type="button" aria-pressed={showTransfer} disabled={!active}
-          onClick={() => setShowTransfer(!showTransfer)}>
-          Transfer
-        </button>
-        <button type="button" class="hang-up" onClick={() => phone.hangUp()}>
-          Hang up
-        </button>
-      </div>
-      {active && showKeypad && (
-        <>
-          <p class="dtmf-sent" aria-live="polite">{sent}</p>
-          <DialPad label="Send tone" onKey={(key) => { phone.sendDtmf(key); setSent(sent + key); }} />
-        </>
-      )}
-      {active && showTransfer && (
-        <form class="transfer" onSubmit={transfer} aria-label="Blind transfer">
-          <label for="transfer-to">Transfer to</label>
-          <input id="transfer-to" value={transferTo} inputMode="tel"
-            onInput={(e) => setTransferTo(e.currentTarget.value)} />
-          <button type="submit">Transfer now</button>
-          {transferError && <p class="error" role="alert">{transferError}</p>}
-        </form>
-      )}
+      <p class="transfer-progress" aria-live="polite">{transfer ?? `Waiting to be transferred or resumed`}</p>
     </section>
   );
 }

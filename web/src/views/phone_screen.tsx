@@ -73,7 +73,7 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
       .catch((error: Error) => setRecordsError(error.message));
   }, []);
   // Reload the history whenever a call ends (and when the tab is opened).
-  const inCall = state.call !== null;
+  const inCall = state.call !== null || state.heldCall !== null;
   useEffect(() => {
     if (tab === 'history' && !inCall) loadHistory();
   }, [tab, inCall]);
@@ -94,7 +94,7 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
     onSignedOut();
   }
 
-  const canCall = state.registration === 'registered' && state.call === null;
+  const canCall = state.registration === 'registered' && !inCall;
   const call = state.call;
   return (
     <div class="phone">
@@ -160,7 +160,9 @@ export function PhoneScreen({ signedIn, onSignedOut }: Props) {
           </div>
         </div>
         <aside class="side-column">
-          {call && call.phase !== 'ringing' && <CallPanel call={call} phone={phone} domain={domain} />}
+          {call && call.phase !== 'ringing' && (
+            <CallPanel call={call} heldCall={state.heldCall} transfer={state.transfer} phone={phone} domain={domain} />
+          )}
           <Devices phone={phone} refreshKey={inCall} />
           <ForwardingSettings session={session} domain={domain} extension={extension} state={callFeatures} />
         </aside>
