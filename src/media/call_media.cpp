@@ -298,6 +298,14 @@ class CallMediaImpl final : public sip::CallMedia, public RtpRelay::Listener {
     media.formats.clear();
     media.formats.push_back(current->voice);
     if (current->events) media.formats.push_back(*current->events);
+    if (media.effective_direction(offer.direction) == sdp::Direction::kRecvOnly) {
+      // The staying agent answered a hold from the party that now leaves (recvonly): the new
+      // agent talks with it, so it is offered both ways; the B2BUA takes the staying agent off
+      // hold once the new one has answered (decision 0057). Its own hold (sendonly, inactive)
+      // stays a hold.
+      offer.direction.reset();
+      media.direction = sdp::Direction::kSendRecv;
+    }
     // A new user agent: whether it gets SRTP is the B2BUA's choice (sdes_offer), not the old
     // agent's.
     return relay_offer(stays, std::move(offer), current->audio_index, /*same_agent=*/false);

@@ -265,7 +265,9 @@ class B2bua final : public TransactionLayer::Listener {
   void redirect_to_application(Call& call, std::string_view application);
   void fail_redirect(Call& call, int status);
   // The caller's media moves from the application to `sdp` (our offer in a re-INVITE).
-  void reinvite_caller(Call& call, std::string_view sdp);
+  void reinvite_caller(Call& call, std::string_view sdp) { reinvite_leg(call, Side::kCaller, sdp); }
+  // Our offer `sdp` to `side` in a re-INVITE; a refusal ends the call (its RTP goes nowhere).
+  void reinvite_leg(Call& call, Side side, std::string_view sdp);
   void on_own_invite_response(ClientContext& context, const protocol::sip::Message& response);
   // Hands a new LocalSession its redirect callback.
   void attach_redirect(Call& call);
@@ -390,8 +392,9 @@ class B2bua final : public TransactionLayer::Listener {
                             const protocol::sip::Message& response);
   void on_attended_failure(const ClientContext& context, int status, std::string_view reason);
   // The target answered the re-INVITE: it takes the transferor's place in `call`, and both of
-  // the transferor's legs end.
-  void join_attended(Call& call, Call& consultation);
+  // the transferor's legs end. `transferee_sdp`: the relay's side for the transferee, offered
+  // to it when the transferor had held it (decision 0057).
+  void join_attended(Call& call, Call& consultation, std::string_view transferee_sdp);
   // An INVITE carrying Replaces (RFC 3891 §3) that arrived at us from `caller`: refused when it
   // names no dialog we can let it replace, else carried out (replace_dialog). True when a
   // response was sent.

@@ -190,7 +190,7 @@ void B2bua::on_attended_response(ClientTransaction& transaction, ClientContext& 
     hang_up(*consultation, store::HangupSide::kSystem, true, true);
     return;
   }
-  join_attended(*call, *consultation);
+  join_attended(*call, *consultation, *answer);
 }
 
 void B2bua::on_attended_failure(const ClientContext& context, int status, std::string_view reason) {
@@ -203,9 +203,12 @@ void B2bua::on_attended_failure(const ClientContext& context, int status, std::s
   fail_transfer(*call, status, reason);
 }
 
-void B2bua::join_attended(Call& call, Call& consultation) {
+void B2bua::join_attended(Call& call, Call& consultation, std::string_view transferee_sdp) {
   B2buaTransfer& transfer = *call.transfer;
   const Side side = transfer.transferor == 0 ? Side::kCaller : Side::kCallee;
+  // A phone usually holds the transferee before it consults (RFC 5589 §7): the transferee
+  // answered that hold recvonly and would stay silent after the join (decision 0057).
+  const bool transferee_held = call.holding[transfer.transferor];
   const Side consulting = transfer.consultation_transferor == 0 ? Side::kCaller : Side::kCallee;
   const Side target_side = consulting == Side::kCaller ? Side::kCallee : Side::kCaller;
 
@@ -250,6 +253,8 @@ void B2bua::join_attended(Call& call, Call& consultation) {
   call.end_reason = store::EndReason::kNormal;
   call.transfer.reset();
   report_call_state(call, CallPhase::kConfirmed);
+  if (transferee_held)
+    reinvite_leg(call, side == Side::kCaller ? Side::kCallee : Side::kCaller, transferee_sdp);
 }
 
 bool B2bua::refuse_replacing_invite(ServerTransaction& transaction, const Message& invite,

@@ -161,16 +161,16 @@ void B2bua::fail_redirect(Call& call, int status) {
   if (call.local != nullptr) call.local->on_redirect_failed(status);
 }
 
-void B2bua::reinvite_caller(Call& call, std::string_view sdp) {
-  Leg& caller = leg(call, Side::kCaller);
+void B2bua::reinvite_leg(Call& call, Side side, std::string_view sdp) {
+  Leg& l = leg(call, side);
   // Our ACK for its 2xx: sent as soon as the 2xx arrives (on_own_invite_response).
-  caller.ack_cseq = caller.dialog.local_cseq + 1;
-  caller.ack_sent = false;
+  l.ack_cseq = l.dialog.local_cseq + 1;
+  l.ack_sent = false;
   ClientContext context;
   context.kind = ClientKind::kOther;
-  context.side = Side::kCaller;
+  context.side = side;
   context.call = call.id;
-  auto sent = send_in_dialog(call, Side::kCaller, "INVITE", context, {}, "application/sdp", sdp);
+  auto sent = send_in_dialog(call, side, "INVITE", context, {}, "application/sdp", sdp);
   if (!sent.ok()) hang_up(call, store::HangupSide::kSystem, true, true);
 }
 

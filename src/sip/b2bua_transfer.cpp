@@ -359,6 +359,9 @@ void B2bua::on_transfer_answer(Call& call, ClientTransaction& transaction, Clien
   cancel_timer(transfer.no_answer_timer);
   keep_for_retransmissions(transaction.id(), context);
 
+  // A desk phone holds the call before a blind transfer: the transferee answered that hold
+  // recvonly and is taken off hold once the target has answered (decision 0057).
+  const bool transferee_held = call.holding[side == Side::kCaller ? 0 : 1];
   // The transferor learns the outcome and leaves; its call ends as answered, hung up by it.
   if (!transfer.transferor_gone) {
     notify_transferor(call, response.status_code(), response.reason_phrase(), true);
@@ -394,6 +397,8 @@ void B2bua::on_transfer_answer(Call& call, ClientTransaction& transaction, Clien
     cancel_timer(call.local_hang_up_timer);
     cancel_timer(call.local_redirect_timer);
     reinvite_caller(call, *answer);
+  } else if (transferee_held) {
+    reinvite_leg(call, side == Side::kCaller ? Side::kCallee : Side::kCaller, *answer);
   }
 }
 

@@ -5,7 +5,8 @@
 Python user agents with RTP peers on loopback; 1001 (A) calls 1002 (B), B answers; B places a
 consultation call to 1003 (C), C answers (PCMA, so the relay transcodes); then:
 
-1. B REFERs A's call to C with Replaces naming its consultation dialog → 202, NOTIFY "100 Trying"
+1. (Also once with A held by B first, as desk phones do: C is offered both ways and Parley
+   takes A off hold after the join, decision 0057.) B REFERs A's call to C with Replaces naming its consultation dialog → 202, NOTIFY "100 Trying"
    (active); C gets a re-INVITE whose offer points at A's relay; after C's 200 B gets NOTIFY
    "200 OK" (terminated) and a BYE on both of its legs; A and C hear each other's 1 kHz tone
    (Goertzel), B hears nothing; C's BYE ends A's leg. A REFER in B's gone dialog gets 481.
@@ -38,8 +39,8 @@ from parley_harness import (HarnessError, ParleyServer, provision, report,  # no
                             run_main, run_parley)
 from pbx_scenario import checker  # noqa: E402
 from sip_client import SipUA  # noqa: E402
-from transfer_test import (PASSWORDS, Call, Dialog, make_sdp, relay_address,  # noqa: E402
-                           uri_in)
+from transfer_test import (HELD_DIRECTION, PASSWORDS, Call, Dialog, hold,  # noqa: E402
+                           make_sdp, relay_address, taken_off_hold, uri_in)
 
 OTHER_DOMAIN = "other.example.org"
 WORKERS = 2
@@ -130,8 +131,12 @@ class Consultation:
         self.b_ua.close()
 
 
-def scenario_attended(server, b_ua, c_ua, same_worker: bool):
+def scenario_attended(server, b_ua, c_ua, same_worker: bool, held: bool = False):
+    """With `held`, B first holds A as desk phones do before consulting (A answers recvonly and
+    falls silent): C must be offered both ways and A taken off hold after the join."""
     call = Call(server, b_ua)
+    if held:
+        hold(call.b, call.b_rtp.port, call.a_ua, call.a_rtp.port, check)
     consult = Consultation(server, c_ua, call.a.call_id, same_worker)
     print(f"  A's call on worker {owner(call.a.call_id)}, consultation Call-ID hashes to "
           f"worker {owner(consult.caller.call_id)}", flush=True)
@@ -141,6 +146,8 @@ def scenario_attended(server, b_ua, c_ua, same_worker: bool):
         expect_notify(b_ua, "SIP/2.0 100", "active")
         reinvite, addr = c_ua.recv(5.0, is_request("INVITE"))
         check(bool(reinvite.to_tag), "C got a new INVITE, expected a re-INVITE")
+        offer = reinvite.body.decode(errors="replace")
+        check(not HELD_DIRECTION.search(offer), f"C was offered a held call:\n{offer}")
         c_ua.send(response_to(reinvite, 200, "OK", "", c_ua.contact_uri(),
                               make_sdp(consult.c_rtp.port, 8, "PCMA")), addr)
         c_ua.recv(3.0, is_request("ACK"))
@@ -148,10 +155,11 @@ def scenario_attended(server, b_ua, c_ua, same_worker: bool):
         expect_notify(b_ua, "SIP/2.0 200", "terminated")
         expect_bye(b_ua, "B's leg of A's call")
         expect_bye(consult.b_ua, "B's consultation leg")
+        a_to = taken_off_hold(call.a_ua, call.a_rtp.port, check) if held else call.a_to
         for peer in (call.a_rtp, call.b_rtp, consult.b_rtp, consult.c_rtp):
             peer.clear()
         import threading
-        threads = [threading.Thread(target=send_tone, args=(call.a_rtp, call.a_to, "PCMU")),
+        threads = [threading.Thread(target=send_tone, args=(call.a_rtp, a_to, "PCMU")),
                    threading.Thread(target=send_tone, args=(consult.c_rtp, c_to, "PCMA"))]
         for thread in threads:
             thread.start()
@@ -239,6 +247,8 @@ def main():
                                lambda: scenario_attended(server, b_ua, c_ua, True)),
                               ("attended transfer, consultation hashed to the other worker",
                                lambda: scenario_attended(server, b_ua, c_ua, False)),
+                              ("attended transfer of a held call (the desk phones' way)",
+                               lambda: scenario_attended(server, b_ua, c_ua, True, held=True)),
                               ("refused", lambda: scenario_refused(server, b_ua)),
                               ("INVITE with Replaces", lambda: scenario_replacing_invite(server))):
                 print(f"- {name}", flush=True)

@@ -8,6 +8,9 @@ Python user agents with RTP peers on loopback; 1001 calls 1002 and 1002 answers,
    (terminated) and BYE; 1001 and 1003 hear each other's 1 kHz tone (Goertzel); 1003's BYE ends
    1001's leg.
 2. The caller transfers: 1001 REFERs to 1003; 1003 rings with From 1002; 1002 and 1003 talk.
+   Held first (desk phones hold before transferring): 1002 holds 1001, whose phone answers
+   recvonly and falls silent, then transfers it: 1003 is offered both ways, Parley takes 1001
+   off hold (a re-INVITE without a hold direction) and the two hear each other (decision 0057).
 3. Target busy: 1003 answers 486 → NOTIFY "486 Busy Here" (terminated); 1001 and 1002 still
    hear each other.
 4. Refusals: Refer-To another tenant's extension → 403; the transferor itself → 403; no Refer-To
@@ -190,6 +193,40 @@ def exchange(first: RtpPeer, first_to, first_codec: str, second: RtpPeer, second
     hears_tone(f"{what}: first party", first, first_codec, check)
 
 
+HELD_DIRECTION = re.compile(r"^a=(sendonly|recvonly|inactive)\s*$", re.M)
+
+
+def hold(holder: Dialog, holder_port: int, held_ua: SipUA, held_port: int, check=check) -> None:
+    """`holder` puts the call on hold the way a desk phone does before a transfer (re-INVITE,
+    sendonly); Parley re-INVITEs the held party, which answers recvonly (RFC 3264 §8.4) and from
+    then on sends nothing, as a phone would."""
+    holder.send("INVITE", ["Content-Type: application/sdp"],
+                make_sdp(holder_port, 0, "PCMU") + b"a=sendonly\r\n")
+    invite, addr = held_ua.recv(5.0, is_request("INVITE"))
+    check(b"a=sendonly" in invite.body or b"a=inactive" in invite.body,
+          f"the held party was offered {invite.body!r}, expected a hold")
+    held_ua.send(response_to(invite, 200, "OK", "", held_ua.contact_uri(),
+                             make_sdp(held_port, 0, "PCMU") + b"a=recvonly\r\n"), addr)
+    ok = holder.ua.final_response("INVITE", 5.0)
+    check(ok.status == 200, f"the hold re-INVITE was answered {ok.status}")
+    holder.cseq -= 1  # the ACK of a 2xx carries the INVITE's CSeq number
+    holder.send("ACK")
+    held_ua.recv(3.0, is_request("ACK"))  # Parley passes the holder's ACK on
+
+
+def taken_off_hold(held_ua: SipUA, held_port: int, check=check) -> tuple[str, int]:
+    """After the transfer Parley re-INVITEs the held party with an offer both ways (decision
+    0057); it answers sendrecv and talks again. Returns where its RTP goes now."""
+    invite, addr = held_ua.recv(5.0, is_request("INVITE"))
+    check(bool(invite.to_tag), "the held party got a new INVITE, expected a re-INVITE")
+    text = invite.body.decode(errors="replace")
+    check(not HELD_DIRECTION.search(text), f"the held party was not taken off hold:\n{text}")
+    held_ua.send(response_to(invite, 200, "OK", "", held_ua.contact_uri(),
+                             make_sdp(held_port, 0, "PCMU")), addr)
+    held_ua.recv(3.0, is_request("ACK"))
+    return relay_address(invite.body)
+
+
 def refer_to(target: str) -> list[str]:
     return [f"Refer-To: <sip:{target}>"]
 
@@ -211,6 +248,30 @@ def scenario_callee_transfers(server, b_ua, c_ua):
         # The transferor's dialog is gone: a REFER in it is for no dialog.
         check(call.b.ask("REFER", refer_to(f"1003@{DOMAIN}")) == 481,
               "REFER in a gone dialog not answered 481")
+    finally:
+        c_rtp.close()
+        call.close()
+
+
+def scenario_held_then_transferred(server, b_ua, c_ua):
+    """1002 holds 1001 (Parley re-INVITEs 1001, which answers recvonly and falls silent), then
+    transfers it blind to 1003: 1003 is offered both ways, 1001 is taken off hold, and the two
+    talk."""
+    call = Call(server, b_ua)
+    c_rtp = RtpPeer()
+    try:
+        hold(call.b, call.b_rtp.port, call.a_ua, call.a_rtp.port)
+        check(call.b.ask("REFER", refer_to(f"1003@{DOMAIN}")) == 202, "REFER not answered 202")
+        expect_notify(b_ua, "SIP/2.0 100", "active")
+        c_dialog, invite, c_to = answer_invite(c_ua, c_rtp, 0, "PCMU")
+        offer = invite.body.decode(errors="replace")
+        check(not HELD_DIRECTION.search(offer), f"1003 was offered a held call:\n{offer}")
+        expect_notify(b_ua, "SIP/2.0 200", "terminated")
+        expect_bye(b_ua)
+        a_to = taken_off_hold(call.a_ua, call.a_rtp.port)
+        exchange(call.a_rtp, a_to, "PCMU", c_rtp, c_to, "PCMU", "held 1001 <-> 1003")
+        check(c_dialog.ask("BYE") == 200, "1003's BYE not answered 200")
+        expect_bye(call.a_ua)
     finally:
         c_rtp.close()
         call.close()
@@ -282,6 +343,8 @@ def main():
             c_ua = registered(server, "1003", PASSWORDS, check)
             scenarios = [("callee transfers", lambda: scenario_callee_transfers(server, b_ua, c_ua)),
                          ("caller transfers", lambda: scenario_caller_transfers(server, b_ua, c_ua)),
+                         ("held, then transferred",
+                          lambda: scenario_held_then_transferred(server, b_ua, c_ua)),
                          ("target busy", lambda: scenario_busy(server, b_ua, c_ua)),
                          ("refused transfers", lambda: scenario_refused(server, b_ua))]
             run_scenarios(scenarios, check)
