@@ -159,6 +159,11 @@ class CallFeatureStore {
   // Replaces the member list (same rules as add_ring_group).
   virtual Result<void> set_ring_group_members(TenantId tenant, std::string_view number,
                                               const std::vector<std::string>& members) = 0;
+  // Replaces every setting of the tenant's ring group `group.number` (name, strategy, member
+  // timeout, members, final destination; the number, id and created_at stay) in one
+  // transaction, and returns the group as stored. kNotFound when the tenant has no such group;
+  // kInvalidInput, with nothing changed, for input add_ring_group refuses.
+  virtual Result<RingGroup> update_ring_group(const RingGroup& group) = 0;
   virtual Result<void> remove_ring_group(TenantId tenant, std::string_view number) = 0;
 
   virtual Result<CallFeatureSnapshot> call_feature_snapshot() = 0;

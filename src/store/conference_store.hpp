@@ -64,6 +64,11 @@ class ConferenceStore {
   // number is a room, extension or ring group of the tenant; kInvalidInput for a bad number,
   // name, PIN or participant cap.
   virtual Result<ConferenceRoom> add_conference_room(const ConferenceRoom& room) = 0;
+  // Replaces the name, PINs and participant cap of the tenant's room `room.number` (the number
+  // and created_at stay) in one transaction, and returns the room as stored. kNotFound when the
+  // tenant has no such room; kInvalidInput, with nothing changed, for input add_conference_room
+  // refuses. Callers already in the room stay; the next caller meets the new PIN and cap.
+  virtual Result<ConferenceRoom> update_conference_room(const ConferenceRoom& room) = 0;
   // The rooms of one tenant, or of every tenant; by tenant, then number.
   virtual Result<std::vector<ConferenceRoom>> list_conference_rooms(
       std::optional<TenantId> tenant) = 0;

@@ -106,6 +106,7 @@ class RestApi::Impl {
   Response list_conference_rooms(const Call& call) const;
   Response create_conference_room(const Call& call) const;
   Response get_conference_room(const Call& call) const;
+  Response patch_conference_room(const Call& call) const;
   Response delete_conference_room(const Call& call) const;
   Response list_conference_participants(const Call& call) const;
   Response mute_conference_participant(const Call& call) const;

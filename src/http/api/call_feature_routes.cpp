@@ -1,7 +1,7 @@
 // Ring groups, per-extension forwarding and do-not-disturb over the API (issue 9, on top of the
 // call features of issue 6). Each write is one CallFeatureStore call, so one transaction: a
-// request is applied whole or not at all. The dial plan of the running server reloads through
-// directory_changed() before the answer leaves.
+// request is applied whole or not at all (a ring group's PATCH included, decision 0054). The dial
+// plan of the running server reloads through directory_changed() before the answer leaves.
 
 #include <array>
 
@@ -48,6 +48,13 @@ Response missing(const Error& error, std::string_view what, std::string_view num
     return not_in_tenant(what, number, tenant);
   }
   return store_problem(error);
+}
+
+// The store names the member or destination it refused; point the form at that input.
+std::string_view refused_group_field(std::string_view message) {
+  if (message.starts_with("member")) return "members";
+  if (message.find("destination") != std::string_view::npos) return "final_destination";
+  return "number";
 }
 
 }  // namespace
@@ -100,15 +107,7 @@ Response RestApi::Impl::create_ring_group(const Call& call) const {
     group.final_destination = std::move(destination).value();
   }
   auto added = options_.call_features->add_ring_group(group);
-  if (!added) {
-    // The store names the member or destination it refused; point the form at that input.
-    const std::string& message = added.error().message;
-    const std::string_view field = message.starts_with("member") ? "members"
-                                   : message.find("destination") != std::string::npos
-                                       ? "final_destination"
-                                       : "number";
-    return write_refused(added.error(), field);
-  }
+  if (!added) return write_refused(added.error(), refused_group_field(added.error().message));
   directory_changed();
   return created(ring_group_json(*added), *tenant, "ring-groups", added->number);
 }
@@ -123,32 +122,51 @@ Response RestApi::Impl::get_ring_group(const Call& call) const {
 }
 
 Response RestApi::Impl::patch_ring_group(const Call& call) const {
-  // Only the member list changes in place; another setting means a new group for now.
-  static constexpr std::array<std::string_view, 1> kFields{"members"};
+  static constexpr std::array<std::string_view, 5> kFields{
+      "name", "strategy", "member_timeout_seconds", "members", "final_destination"};
   Response failure;
   const auto tenant = resource_tenant(call, options_.call_features, kResources, failure);
   if (!tenant) return failure;
   auto body = read_body(call.request, kFields, failure);
   if (!body) return failure;
   BodyError error;
+  const auto name = body->string("name", error);
+  const auto strategy_text = body->string("strategy", error);
+  const auto timeout = body->integer("member_timeout_seconds", store::kMinRingSeconds,
+                                     store::kMaxRingSeconds, error);
   const auto members = body->strings("members", store::kMaxRingGroupMembers, error);
+  const auto final_text = body->string("final_destination", error);
   if (!error.detail.empty()) return body_problem(error);
-  if (!members) return problem(400, "members is required", "members");
-  if (auto existing = options_.call_features->get_ring_group(tenant->id, call.params[1]);
-      !existing) {
-    return missing(existing.error(), "ring group", call.params[1], *tenant);
+  auto group = options_.call_features->get_ring_group(tenant->id, call.params[1]);
+  if (!group) return missing(group.error(), "ring group", call.params[1], *tenant);
+  if (name) {
+    if (auto valid = store::check_display_name(*name); !valid) {
+      return problem(400, valid.error().message, "name");
+    }
+    group->name = *name;
   }
-  if (auto set =
-          options_.call_features->set_ring_group_members(tenant->id, call.params[1], *members);
-      !set) {
-    return store::is_error(set.error(), store::StoreError::kNotFound)
-               ? missing(set.error(), "ring group", call.params[1], *tenant)
-               : write_refused(set.error(), "members");
+  if (strategy_text) {
+    const auto strategy = store::parse_ring_strategy(*strategy_text);
+    if (!strategy) return problem(400, "strategy must be ring-all or hunt", "strategy");
+    group->strategy = *strategy;
+  }
+  if (timeout) group->member_timeout_seconds = static_cast<std::uint32_t>(*timeout);
+  if (members) group->members = *members;
+  if (final_text) {
+    auto destination = store::parse_destination(*final_text);
+    if (!destination) return problem(400, destination.error().message, "final_destination");
+    group->final_destination = std::move(destination).value();
+  }
+  // One store call, one transaction: the settings and the member list change together or not.
+  auto updated = options_.call_features->update_ring_group(*group);
+  if (!updated) {
+    if (store::is_error(updated.error(), store::StoreError::kNotFound)) {
+      return missing(updated.error(), "ring group", call.params[1], *tenant);
+    }
+    return write_refused(updated.error(), refused_group_field(updated.error().message));
   }
   directory_changed();
-  auto group = options_.call_features->get_ring_group(tenant->id, call.params[1]);
-  if (!group) return store_problem(group.error());
-  return json_response(200, ring_group_json(*group));
+  return json_response(200, ring_group_json(*updated));
 }
 
 Response RestApi::Impl::delete_ring_group(const Call& call) const {

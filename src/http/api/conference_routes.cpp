@@ -1,5 +1,6 @@
 // Conference rooms over the API (issue 9, on top of the rooms of issue 7). Each write is one
-// ConferenceStore call, so one transaction. The PINs are write-only: the API answers whether a
+// ConferenceStore call, so one transaction; a PATCH is checked whole before that one write, so a
+// refusal changes nothing (decision 0054). The PINs are write-only: the API answers whether a
 // room has one, never the digits (the CLI lists them the same way). The running server's rooms
 // reload through directory_changed() before the answer leaves.
 //
@@ -122,6 +123,57 @@ Response RestApi::Impl::get_conference_room(const Call& call) const {
     if (room.number == call.params[1]) return json_response(200, room_json(room));
   }
   return no_room(call.params[1], *tenant);
+}
+
+Response RestApi::Impl::patch_conference_room(const Call& call) const {
+  static constexpr std::array<std::string_view, 4> kFields{"name", "pin", "moderator_pin",
+                                                           "max_participants"};
+  Response failure;
+  const auto tenant = visible_tenant(*call.principal, call.params[0], failure);
+  if (!tenant) return failure;
+  if (options_.conference_rooms == nullptr) return unavailable();
+  auto body = read_body(call.request, kFields, failure);
+  if (!body) return failure;
+  BodyError error;
+  const auto name = body->string("name", error);
+  const auto pin = body->string("pin", error);
+  const auto moderator_pin = body->string("moderator_pin", error);
+  const auto cap = body->integer("max_participants", store::kMinRoomParticipants,
+                                 store::kMaxRoomParticipants, error);
+  if (!error.detail.empty()) return body_problem(error);
+  auto rooms = options_.conference_rooms->list_conference_rooms(tenant->id);
+  if (!rooms) return store_problem(rooms.error());
+  const auto before = std::find_if(rooms->begin(), rooms->end(),
+                                   [&](const auto& room) { return room.number == call.params[1]; });
+  if (before == rooms->end()) return no_room(call.params[1], *tenant);
+  store::ConferenceRoom after = *before;
+  if (name) {
+    if (auto valid = store::check_display_name(*name); !valid) {
+      return problem(400, valid.error().message, "name");
+    }
+    after.name = *name;
+  }
+  if (pin) {
+    if (auto valid = store::check_room_pin(*pin); !valid) {
+      return problem(400, valid.error().message, "pin");
+    }
+    after.pin = *pin;
+  }
+  if (moderator_pin) after.moderator_pin = *moderator_pin;
+  if (auto valid = store::check_moderator_pin(after.moderator_pin, after.pin); !valid) {
+    // Blame the input that was sent: a new room PIN may clash with the kept moderator PIN.
+    return problem(400, valid.error().message, moderator_pin ? "moderator_pin" : "pin");
+  }
+  if (cap) after.max_participants = static_cast<std::uint32_t>(*cap);
+  auto updated = options_.conference_rooms->update_conference_room(after);
+  if (!updated) {
+    if (store::is_error(updated.error(), store::StoreError::kNotFound)) {
+      return no_room(call.params[1], *tenant);  // removed in between
+    }
+    return write_refused(updated.error(), "name");
+  }
+  directory_changed();
+  return json_response(200, room_json(*updated));
 }
 
 Response RestApi::Impl::delete_conference_room(const Call& call) const {

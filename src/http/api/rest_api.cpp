@@ -65,6 +65,8 @@ constexpr std::array kRoutes{
           &I::create_conference_room},
     Route{"GET", "/api/v1/tenants/{domain}/conference-rooms/{number}", Access::kAdmin,
           &I::get_conference_room},
+    Route{"PATCH", "/api/v1/tenants/{domain}/conference-rooms/{number}", Access::kAdmin,
+          &I::patch_conference_room},
     Route{"DELETE", "/api/v1/tenants/{domain}/conference-rooms/{number}", Access::kAdmin,
           &I::delete_conference_room},
     // Signed-in: a tenant admin, or an extension user who moderates the room right now.

@@ -121,7 +121,13 @@ Response RestApi::Impl::create_tenant(const Call& call) const {
   }
   auto added = store_.add_tenant(
       store::NewTenant{*domain, display_name.value_or(""), is_default.value_or(false)});
-  if (!added) return invalid_input(added.error(), "domain");
+  if (!added) {
+    // A taken domain belongs beside the domain, a second default beside the default switch.
+    const bool second_default =
+        store::is_error(added.error(), store::StoreError::kConflict) &&
+        added.error().message.find("already the default") != std::string::npos;
+    return write_refused(added.error(), second_default ? "is_default" : "domain");
+  }
   directory_changed();
   Response response = json_response(201, tenant_json(*added));
   response.headers.set("Location", "/api/v1/tenants/" + added->domain);

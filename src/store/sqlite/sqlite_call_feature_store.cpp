@@ -392,6 +392,17 @@ std::string group_missing(TenantId tenant, std::string_view number) {
   return "no ring group " + std::string(number) + " in tenant " + std::to_string(tenant);
 }
 
+// The checks of a ring group that need no database: number, name and member timeout.
+Result<void> check_group_fields(const RingGroup& group) {
+  if (auto valid = check_extension_number(group.number); !valid) return valid.error();
+  if (auto valid = check_display_name(group.name); !valid) return valid.error();
+  return check_seconds(group.member_timeout_seconds, "member timeout");
+}
+
+std::string_view stored_strategy(RingStrategy strategy) {
+  return strategy == RingStrategy::kHunt ? "hunt" : "ring_all";
+}
+
 }  // namespace
 
 Result<void> SqliteStore::set_forward(TenantId tenant, std::string_view extension,
@@ -495,11 +506,7 @@ Result<ExtensionCallFeatures> SqliteStore::get_call_features(TenantId tenant,
 }
 
 Result<RingGroup> SqliteStore::add_ring_group(const RingGroup& group) {
-  if (auto valid = check_extension_number(group.number); !valid) return valid.error();
-  if (auto valid = check_display_name(group.name); !valid) return valid.error();
-  if (auto valid = check_seconds(group.member_timeout_seconds, "member timeout"); !valid) {
-    return valid.error();
-  }
+  if (auto valid = check_group_fields(group); !valid) return valid.error();
   const std::string what = "adding ring group " + group.number;
   std::lock_guard lock(mutex_);
   auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
@@ -525,7 +532,7 @@ Result<RingGroup> SqliteStore::add_ring_group(const RingGroup& group) {
   stored.final_destination = std::move(final_destination).value();
   stored.created_at = now();
   {
-    const std::string_view strategy = stored.strategy == RingStrategy::kHunt ? "hunt" : "ring_all";
+    const std::string_view strategy = stored_strategy(stored.strategy);
     auto inserted = run_bound(connection_,
                               "INSERT INTO ring_groups (tenant_id, number, name, strategy, "
                               "member_timeout_seconds, final_kind, final_target, created_at) "
@@ -591,6 +598,47 @@ Result<void> SqliteStore::set_ring_group_members(TenantId tenant, std::string_vi
   auto committed = transaction->commit();
   if (!committed) return in_context(what, committed.error());
   return {};
+}
+
+Result<RingGroup> SqliteStore::update_ring_group(const RingGroup& group) {
+  if (auto valid = check_group_fields(group); !valid) return valid.error();
+  const std::string what = "changing ring group " + group.number;
+  std::lock_guard lock(mutex_);
+  auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
+  if (!transaction) return in_context(what, transaction.error());
+  auto existing = read_ring_groups(connection_, group.tenant_id, group.number);
+  if (!existing) return in_context(what, existing.error());
+  if (existing->empty()) return not_found(group_missing(group.tenant_id, group.number));
+  RingGroup stored = std::move(existing->front());
+  if (auto valid = check_members(connection_, group.tenant_id, group.members); !valid) {
+    return valid.error();
+  }
+  auto final_destination = resolve_destination(connection_, group.tenant_id,
+                                               group.final_destination, group.number, "", true);
+  if (!final_destination) return final_destination.error();
+  stored.name = group.name;
+  stored.strategy = group.strategy;
+  stored.member_timeout_seconds = group.member_timeout_seconds;
+  stored.members = group.members;
+  stored.final_destination = std::move(final_destination).value();
+  {
+    auto updated = run_bound(connection_,
+                             "UPDATE ring_groups SET name = ?, strategy = ?, "
+                             "member_timeout_seconds = ?, final_kind = ?, final_target = ? "
+                             "WHERE id = ?",
+                             stored.name, stored_strategy(stored.strategy),
+                             static_cast<std::int64_t>(stored.member_timeout_seconds),
+                             to_text(stored.final_destination.kind),
+                             stored.final_destination.target, stored.id);
+    if (!updated) return in_context(what, updated.error());
+  }
+  if (auto written = write_members(connection_, stored.tenant_id, stored.id, stored.members);
+      !written) {
+    return in_context(what, written.error());
+  }
+  auto committed = transaction->commit();
+  if (!committed) return in_context(what, committed.error());
+  return stored;
 }
 
 Result<void> SqliteStore::remove_ring_group(TenantId tenant, std::string_view number) {

@@ -58,9 +58,8 @@ std::string room_missing(TenantId tenant, std::string_view number) {
   return "no conference room " + std::string(number) + " in tenant " + std::to_string(tenant);
 }
 
-}  // namespace
-
-Result<ConferenceRoom> SqliteStore::add_conference_room(const ConferenceRoom& room) {
+// What add and update both refuse: the number, name, PINs and participant cap.
+Result<void> check_room(const ConferenceRoom& room) {
   if (auto valid = check_extension_number(room.number); !valid) return valid.error();
   if (auto valid = check_display_name(room.name); !valid) return valid.error();
   if (auto valid = check_room_pin(room.pin); !valid) return valid.error();
@@ -72,6 +71,13 @@ Result<ConferenceRoom> SqliteStore::add_conference_room(const ConferenceRoom& ro
     return invalid("max participants must be " + std::to_string(kMinRoomParticipants) + " to " +
                    std::to_string(kMaxRoomParticipants));
   }
+  return {};
+}
+
+}  // namespace
+
+Result<ConferenceRoom> SqliteStore::add_conference_room(const ConferenceRoom& room) {
+  if (auto valid = check_room(room); !valid) return valid.error();
   const std::string what = "adding conference room " + room.number;
   std::lock_guard lock(mutex_);
   auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
@@ -109,6 +115,43 @@ Result<ConferenceRoom> SqliteStore::add_conference_room(const ConferenceRoom& ro
         .bind(6, stored.created_at)
         .bind(7, stored.moderator_pin);
     if (auto ran = insert->run(); !ran) return in_context(what, ran.error());
+  }
+  auto committed = transaction->commit();
+  if (!committed) return in_context(what, committed.error());
+  return stored;
+}
+
+Result<ConferenceRoom> SqliteStore::update_conference_room(const ConferenceRoom& room) {
+  if (auto valid = check_room(room); !valid) return valid.error();
+  const std::string what = "changing conference room " + room.number;
+  std::lock_guard lock(mutex_);
+  auto transaction = WriteTransaction::begin(connection_, Durability::kPowerLoss);
+  if (!transaction) return in_context(what, transaction.error());
+  {
+    auto update = connection_.prepare(
+        "UPDATE conference_rooms SET name = ?, pin = ?, moderator_pin = ?, max_participants = ? "
+        "WHERE tenant_id = ? AND number = ?");
+    if (!update) return in_context(what, update.error());
+    update->bind(1, room.name)
+        .bind(2, room.pin)
+        .bind(3, room.moderator_pin)
+        .bind(4, static_cast<std::int64_t>(room.max_participants))
+        .bind(5, room.tenant_id)
+        .bind(6, room.number);
+    if (auto ran = update->run(); !ran) return in_context(what, ran.error());
+    if (connection_.changes() == 0) return not_found(room_missing(room.tenant_id, room.number));
+  }
+  ConferenceRoom stored;
+  {
+    auto query = connection_.prepare(
+        "SELECT tenant_id, number, name, pin, max_participants, created_at, moderator_pin "
+        "FROM conference_rooms WHERE tenant_id = ? AND number = ?");
+    if (!query) return in_context(what, query.error());
+    query->bind(1, room.tenant_id).bind(2, room.number);
+    auto rows = collect_rows(*query, read_room);
+    if (!rows) return in_context(what, rows.error());
+    if (rows->empty()) return not_found(room_missing(room.tenant_id, room.number));
+    stored = std::move(rows->front());
   }
   auto committed = transaction->commit();
   if (!committed) return in_context(what, committed.error());

@@ -164,6 +164,7 @@ class SqliteStore final : public Store,
   Result<RingGroup> get_ring_group(TenantId tenant, std::string_view number) override;
   Result<void> set_ring_group_members(TenantId tenant, std::string_view number,
                                       const std::vector<std::string>& members) override;
+  Result<RingGroup> update_ring_group(const RingGroup& group) override;
   Result<void> remove_ring_group(TenantId tenant, std::string_view number) override;
   Result<CallFeatureSnapshot> call_feature_snapshot() override;
 
@@ -234,6 +235,7 @@ class SqliteStore final : public Store,
 
   // ConferenceStore (sqlite_conference_store.cpp).
   Result<ConferenceRoom> add_conference_room(const ConferenceRoom& room) override;
+  Result<ConferenceRoom> update_conference_room(const ConferenceRoom& room) override;
   Result<std::vector<ConferenceRoom>> list_conference_rooms(
       std::optional<TenantId> tenant) override;
   Result<void> remove_conference_room(TenantId tenant, std::string_view number) override;

@@ -1,6 +1,6 @@
 // The CallFeatureStore half of SqliteStore against a real SQLite file: forwarding rules, DND,
-// ring groups, the shared number space of extensions and ring groups (both directions, also
-// across two connections), the change counter, and the one-read snapshot.
+// ring groups (changed in place too), the shared number space of extensions and ring groups (both
+// directions, also across two connections), the change counter, and the one-read snapshot.
 
 #include <gtest/gtest.h>
 
@@ -226,6 +226,73 @@ TEST_F(CallFeatureStoreTest, BadRingGroupsAreRefused) {
                        StoreError::kInvalidInput));
   EXPECT_TRUE(is_error(store_->set_ring_group_members(tenant_.id, "699", {}).error(),
                        StoreError::kNotFound));
+}
+
+// Decision 0054: every setting of a group changes in place in one transaction; a refusal of
+// any part (a member, the final destination, a field) leaves the whole group as it was.
+TEST_F(CallFeatureStoreTest, RingGroupsChangeInPlaceWholeOrNotAtAll) {
+  auto added = store_->add_ring_group(group("600", {"1001"}));
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  ASSERT_TRUE(store_->add_ring_group(group("601", {})).ok());
+
+  RingGroup change = *added;
+  change.name = "Support";
+  change.strategy = RingStrategy::kRingAll;
+  change.member_timeout_seconds = 25;
+  change.members = {"1003", "1002"};
+  change.final_destination = local("601");  // stored as the ring group it is
+  change.created_at = 0;
+  change.id = 0;
+  const std::uint64_t before = counter();
+  auto updated = store_->update_ring_group(change);
+  ASSERT_TRUE(updated.ok()) << updated.error().message;
+  EXPECT_GT(counter(), before);
+  EXPECT_EQ(updated->id, added->id);
+  EXPECT_EQ(updated->created_at, added->created_at);
+  auto read = store_->get_ring_group(tenant_.id, "600");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->name, "Support");
+  EXPECT_EQ(read->strategy, RingStrategy::kRingAll);
+  EXPECT_EQ(read->member_timeout_seconds, 25U);
+  EXPECT_EQ(read->members, (std::vector<std::string>{"1003", "1002"}));
+  EXPECT_EQ(read->final_destination, (Destination{DestinationKind::kRingGroup, "601"}));
+  EXPECT_EQ(read->created_at, added->created_at);
+
+  const std::uint64_t before_refusals = counter();
+  const auto refused = [&](const RingGroup& bad, StoreError kind) {
+    auto result = store_->update_ring_group(bad);
+    ASSERT_FALSE(result.ok());
+    EXPECT_TRUE(is_error(result.error(), kind)) << result.error().message;
+  };
+  RingGroup bad = *read;
+  bad.name = "Renamed";
+  bad.members = {"1001", "1999"};  // the second member is unknown
+  refused(bad, StoreError::kInvalidInput);
+  bad.members = {"2001"};  // another tenant's extension
+  refused(bad, StoreError::kInvalidInput);
+  bad = *read;
+  bad.members = {"1001"};
+  bad.final_destination = local("600");  // itself
+  refused(bad, StoreError::kInvalidInput);
+  bad.final_destination = local("4242");  // nothing of the tenant
+  refused(bad, StoreError::kInvalidInput);
+  bad = *read;
+  bad.members = {"1001"};
+  bad.member_timeout_seconds = kMaxRingSeconds + 1;
+  refused(bad, StoreError::kInvalidInput);
+  bad = *read;
+  bad.number = "699";
+  refused(bad, StoreError::kNotFound);
+  bad = *read;
+  bad.tenant_id = other_.id;
+  refused(bad, StoreError::kNotFound);
+  EXPECT_EQ(counter(), before_refusals);
+  auto unchanged = store_->get_ring_group(tenant_.id, "600");
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->name, "Support");
+  EXPECT_EQ(unchanged->members, (std::vector<std::string>{"1003", "1002"}));
+  EXPECT_EQ(unchanged->member_timeout_seconds, 25U);
+  EXPECT_EQ(unchanged->final_destination, (Destination{DestinationKind::kRingGroup, "601"}));
 }
 
 TEST_F(CallFeatureStoreTest, ExtensionsAndRingGroupsShareOneNumberSpace) {

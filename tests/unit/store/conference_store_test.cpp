@@ -1,7 +1,7 @@
 // The ConferenceStore half of SqliteStore against a real SQLite file: rooms per tenant, the PIN
 // and participant-cap rules, the number space shared with extensions and ring groups (every
-// direction, also through a second connection that skips the store's own check), removal and
-// the change counter.
+// direction, also through a second connection that skips the store's own check), changes in
+// place, removal and the change counter.
 
 #include <gtest/gtest.h>
 
@@ -169,6 +169,83 @@ TEST_F(ConferenceStoreTest, KeepsAModeratorPinThatDiffersFromThePin) {
   EXPECT_FALSE(schema_refuses(
       "conference_rooms (tenant_id, number, pin, moderator_pin, max_participants, created_at)",
       "'805', '1357', '2468', 10, 1"));
+}
+
+// Decision 0054: a room changes in place, whole or not at all; its number and created_at stay.
+TEST_F(ConferenceStoreTest, UpdatesARoomInPlaceWholeOrNotAtAll) {
+  auto added = store_->add_conference_room(room("800", "1357"));
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  ConferenceRoom elsewhere = room("800", "1111");
+  elsewhere.tenant_id = other_.id;
+  ASSERT_TRUE(store_->add_conference_room(elsewhere).ok());
+
+  ConferenceRoom change = *added;
+  change.name = "Board";
+  change.pin = "2468";
+  change.moderator_pin = "9876";
+  change.max_participants = 4;
+  change.created_at = 0;  // ignored: the room keeps its own
+  const std::uint64_t before = counter();
+  auto updated = store_->update_conference_room(change);
+  ASSERT_TRUE(updated.ok()) << updated.error().message;
+  EXPECT_GT(counter(), before);
+  EXPECT_EQ(updated->created_at, added->created_at);
+  EXPECT_EQ(updated->pin, "2468");
+  auto mine = store_->list_conference_rooms(tenant_.id);
+  ASSERT_TRUE(mine.ok());
+  ASSERT_EQ(mine->size(), 1U);
+  EXPECT_EQ(mine->front().name, "Board");
+  EXPECT_EQ(mine->front().pin, "2468");
+  EXPECT_EQ(mine->front().moderator_pin, "9876");
+  EXPECT_EQ(mine->front().max_participants, 4U);
+  EXPECT_EQ(mine->front().created_at, added->created_at);
+  EXPECT_EQ(store_->list_conference_rooms(other_.id)->front().pin, "1111") << "other tenant's";
+
+  // Every refusal leaves every field as it was (and the change counter where it was).
+  const std::uint64_t before_refusals = counter();
+  const auto refused = [&](const ConferenceRoom& bad, StoreError kind) {
+    auto result = store_->update_conference_room(bad);
+    ASSERT_FALSE(result.ok());
+    EXPECT_TRUE(is_error(result.error(), kind)) << result.error().message;
+  };
+  ConferenceRoom bad = *updated;
+  bad.name = "Renamed";
+  bad.pin = "12";
+  refused(bad, StoreError::kInvalidInput);
+  bad.pin = "9876";  // the moderator PIN's digits
+  refused(bad, StoreError::kInvalidInput);
+  bad = *updated;
+  bad.name = "Renamed";
+  bad.moderator_pin = "12ab";
+  refused(bad, StoreError::kInvalidInput);
+  bad = *updated;
+  bad.name = "Renamed";
+  bad.max_participants = 129;
+  refused(bad, StoreError::kInvalidInput);
+  bad = *updated;
+  bad.name = "bad\x01name";
+  refused(bad, StoreError::kInvalidInput);
+  bad = *updated;
+  bad.number = "801";
+  refused(bad, StoreError::kNotFound);
+  bad = *updated;
+  bad.tenant_id = 9999;
+  refused(bad, StoreError::kNotFound);
+  EXPECT_EQ(counter(), before_refusals);
+  mine = store_->list_conference_rooms(tenant_.id);
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->front().name, "Board");
+  EXPECT_EQ(mine->front().pin, "2468");
+  EXPECT_EQ(mine->front().moderator_pin, "9876");
+  EXPECT_EQ(mine->front().max_participants, 4U);
+
+  // Empty PINs remove them.
+  change = *updated;
+  change.pin.clear();
+  change.moderator_pin.clear();
+  ASSERT_TRUE(store_->update_conference_room(change).ok());
+  EXPECT_TRUE(store_->list_conference_rooms(tenant_.id)->front().pin.empty());
+  EXPECT_TRUE(store_->list_conference_rooms(tenant_.id)->front().moderator_pin.empty());
 }
 
 }  // namespace

@@ -74,6 +74,30 @@ export function readTenant(raw: unknown): Tenant | null {
   return { domain: text(b.domain), displayName: text(b.display_name), isDefault: b.is_default === true };
 }
 
+/** A tenant as the Tenants page's forms have it. */
+export interface TenantInput {
+  displayName: string;
+  isDefault: boolean;
+}
+
+/** The POST body for a new tenant: the domain as typed (the server folds and checks it). */
+export function newTenantBody(domain: string, input: TenantInput): Record<string, unknown> {
+  const body: Record<string, unknown> = { domain: domain.trim() };
+  if (input.displayName.trim()) body.display_name = input.displayName.trim();
+  if (input.isDefault) body.is_default = true;
+  return body;
+}
+
+/**
+ * The PATCH body that turns `before` into `input`: the display name always, `is_default` only
+ * when it changes (making another tenant the default moves the mark; the server keeps one).
+ */
+export function tenantChangeBody(before: Tenant, input: TenantInput): Record<string, unknown> {
+  const body: Record<string, unknown> = { display_name: input.displayName.trim() };
+  if (input.isDefault !== before.isDefault) body.is_default = input.isDefault;
+  return body;
+}
+
 export function readExtension(raw: unknown): Extension | null {
   const b = bag(raw);
   if (!b || text(b.number) === '') return null;
@@ -206,19 +230,24 @@ export function userPart(address: string): string {
 
 export type AdminPage =
   | 'dashboard' | 'extensions' | 'ring-groups' | 'forwarding' | 'rooms' | 'queues' | 'ivrs' | 'schedules'
-  | 'voicemail' | 'calls' | 'recordings' | 'registrations' | 'devices';
+  | 'voicemail' | 'calls' | 'recordings' | 'registrations' | 'devices' | 'tenants';
 export const ADMIN_PAGES: readonly AdminPage[] = [
   'dashboard', 'extensions', 'ring-groups', 'forwarding', 'rooms', 'queues', 'ivrs', 'schedules', 'voicemail',
-  'calls', 'recordings', 'registrations', 'devices',
+  'calls', 'recordings', 'registrations', 'devices', 'tenants',
 ];
+/** Pages for the system admin only (the API refuses them to a tenant admin anyway). */
+export const SYSTEM_ADMIN_PAGES: readonly AdminPage[] = ['tenants'];
 
 /**
  * The console's page from the URL fragment (`/admin#calls`). A fragment never reaches the
- * server, so a reload works with the single admin/index.html the build writes.
+ * server, so a reload works with the single admin/index.html the build writes. A tenant admin
+ * asking for a system admin's page gets the extensions instead.
  */
-export function adminPageOf(hash: string): AdminPage {
+export function adminPageOf(hash: string, systemAdmin = true): AdminPage {
   const name = hash.replace(/^#/, '');
-  return (ADMIN_PAGES as readonly string[]).includes(name) ? (name as AdminPage) : 'extensions';
+  if (!(ADMIN_PAGES as readonly string[]).includes(name)) return 'extensions';
+  const page = name as AdminPage;
+  return systemAdmin || !SYSTEM_ADMIN_PAGES.includes(page) ? page : 'extensions';
 }
 
 /**

@@ -9,17 +9,20 @@ import { readLiveCall, type LiveCall } from './dashboard';
 import type { CallRecord } from './call_records';
 import {
   callRecordQuery,
+  newTenantBody,
   readCallRecord,
   readExtension,
   readPage,
   readRegistration,
   readTenant,
+  tenantChangeBody,
   tenantPath,
   type CallRecordFilters,
   type Extension,
   type Page,
   type Registration,
   type Tenant,
+  type TenantInput,
 } from './admin';
 
 export const ADMIN_ROLES = ['system_admin', 'tenant_admin'];
@@ -31,6 +34,20 @@ export function adminSignIn(name: string, password: string): Promise<Session> {
 
 export async function listTenants(): Promise<Tenant[]> {
   return readPage(await getJson('/api/v1/tenants?limit=1000'), readTenant).items;
+}
+
+/** Creates a tenant (system admin); a refused domain comes back with `field` "domain". */
+export async function createTenant(session: Session, domain: string, input: TenantInput): Promise<void> {
+  await call(session, 'POST', '/api/v1/tenants', newTenantBody(domain, input));
+}
+
+export async function changeTenant(session: Session, before: Tenant, input: TenantInput): Promise<void> {
+  await call(session, 'PATCH', tenantPath(before.domain), tenantChangeBody(before, input));
+}
+
+/** Removes the tenant with its extensions, registrations, call records, admins and tokens. */
+export async function deleteTenant(session: Session, domain: string): Promise<void> {
+  await call(session, 'DELETE', tenantPath(domain));
 }
 
 export async function listExtensions(domain: string, cursor: string | null = null): Promise<Page<Extension>> {

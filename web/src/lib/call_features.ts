@@ -103,6 +103,23 @@ export async function createRingGroup(session: Session, domain: string, input: N
   await call(session, 'POST', groupsPath(domain), body);
 }
 
+/** The PATCH body that sets every setting of a group in place (the number stays). */
+export function ringGroupChangeBody(input: Omit<NewRingGroup, 'number'>): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    name: input.name.trim(), strategy: input.strategy, members: input.members,
+    final_destination: input.finalDestination.trim() || 'hangup',
+  };
+  if (input.memberTimeoutSeconds !== null) body.member_timeout_seconds = input.memberTimeoutSeconds;
+  return body;
+}
+
+/** Changes the group in place: the server applies the whole change or none of it. */
+export async function changeRingGroup(
+  session: Session, domain: string, number: string, input: Omit<NewRingGroup, 'number'>,
+): Promise<void> {
+  await call(session, 'PATCH', `${groupsPath(domain)}/${encodeURIComponent(number)}`, ringGroupChangeBody(input));
+}
+
 export async function setRingGroupMembers(session: Session, domain: string, number: string, members: string[]): Promise<void> {
   await call(session, 'PATCH', `${groupsPath(domain)}/${encodeURIComponent(number)}`, { members });
 }

@@ -181,6 +181,63 @@ export async function createConferenceRoom(session: Session, domain: string, inp
   await call(session, 'POST', roomsPath(domain), conferenceRoomBody(input));
 }
 
+/**
+ * A change to an existing room as its edit form has it. The PINs are write-only, so the form
+ * cannot show them: an empty PIN field keeps the current one, and `removePin` (or
+ * `removeModeratorPin`) sends "" to take it away.
+ */
+export interface ConferenceRoomChange {
+  name: string;
+  pin: string;
+  removePin: boolean;
+  moderatorPin: string;
+  removeModeratorPin: boolean;
+  maxParticipants: number | null;
+}
+
+/**
+ * What the edit form can tell before asking the server: PINs of 4 to 8 digits when typed (and
+ * not typed while asking to remove it), a moderator PIN unlike a newly typed room PIN, a whole
+ * number of participants. A clash with a kept PIN the page cannot see is the server's to refuse.
+ */
+export function conferenceRoomChangeProblems(input: {
+  pin: string; removePin: boolean; moderatorPin: string; removeModeratorPin: boolean; cap: string;
+}): Record<string, string> {
+  const problems: Record<string, string> = {};
+  const pin = input.pin.trim();
+  const moderatorPin = input.moderatorPin.trim();
+  if (input.removePin && pin !== '') problems.pin = 'Either type a new PIN or remove it, not both.';
+  else if (pin !== '' && !PIN.test(pin)) problems.pin = 'A PIN is 4 to 8 digits; leave it empty to keep the current one.';
+  if (input.removeModeratorPin && moderatorPin !== '') {
+    problems.moderator_pin = 'Either type a new moderator PIN or remove it, not both.';
+  } else if (moderatorPin !== '' && !PIN.test(moderatorPin)) {
+    problems.moderator_pin = 'A moderator PIN is 4 to 8 digits; leave it empty to keep the current one.';
+  } else if (moderatorPin !== '' && moderatorPin === pin) {
+    problems.moderator_pin = 'The moderator PIN must differ from the room PIN.';
+  }
+  const cap = wholeNumber(input.cap);
+  if (cap === null || Number.isNaN(cap)) problems.max_participants = 'Enter a whole number, 2 to 128.';
+  return problems;
+}
+
+/** The PATCH body for `input`: the name and cap always, a PIN only when typed or removed. */
+export function conferenceRoomChangeBody(input: ConferenceRoomChange): Record<string, unknown> {
+  const body: Record<string, unknown> = { name: input.name.trim() };
+  if (input.removePin) body.pin = '';
+  else if (input.pin.trim()) body.pin = input.pin.trim();
+  if (input.removeModeratorPin) body.moderator_pin = '';
+  else if (input.moderatorPin.trim()) body.moderator_pin = input.moderatorPin.trim();
+  if (input.maxParticipants !== null) body.max_participants = input.maxParticipants;
+  return body;
+}
+
+/** Changes the room in place: the server applies the whole change or none of it. */
+export async function changeConferenceRoom(
+  session: Session, domain: string, number: string, input: ConferenceRoomChange,
+): Promise<void> {
+  await call(session, 'PATCH', `${roomsPath(domain)}/${encodeURIComponent(number)}`, conferenceRoomChangeBody(input));
+}
+
 export async function deleteConferenceRoom(session: Session, domain: string, number: string): Promise<void> {
   await call(session, 'DELETE', `${roomsPath(domain)}/${encodeURIComponent(number)}`);
 }

@@ -3,9 +3,12 @@
 // validation error beside the Members field (an unknown extension), creates group 600 ringing
 // 1002 for 10 s; then SIPp registers as 1001 and dials 600, and a Python phone registered as
 // 1002 must get that call and answer it (tests/browser/sip_call.py --dial). The members are
-// changed in the page (1001, 1002) and the API reads them back; the group is deleted and is gone
-// from page and API. The admin sees no tenant picker. Run with --sip-calls. Screenshots:
-// admin-ring-groups.png, admin-ring-group-error.png, admin-forwarding.png.
+// changed in the page (1001, 1002) and the API reads them back; then the whole group is changed
+// in its form (a refused final destination shown beside its field first, nothing stored), and
+// the API reads back the new name, strategy, ring time and final destination. The group is
+// deleted and is gone from page and API. The admin sees no tenant picker. Run with --sip-calls.
+// Screenshots: admin-ring-groups.png, admin-ring-group-error.png, admin-ring-group-edit.png,
+// admin-forwarding.png.
 import { execFile } from 'node:child_process';
 import { check, cspViolations, env, openPage, run, screenshot } from './browser.mjs';
 
@@ -88,6 +91,32 @@ await run('admin: a tenant admin creates a ring group that rings its member', as
     GROUP, { timeout: 5000 });
   const patched = await api(`/ring-groups/${GROUP}`);
   check(JSON.stringify(patched.body?.members) === '["1001","1002"]', `members after the edit: ${JSON.stringify(patched.body)}`);
+
+  // Every setting changed in place (decision 0054): the API's refusal of a final destination
+  // that is not a number of the tenant shows beside that field and changes nothing; then the
+  // name, strategy, ring time and final destination change in one request.
+  await row.getByRole('button', { name: `Change ring group ${GROUP}` }).click();
+  const change = page.getByRole('form', { name: `Change ring group ${GROUP}` });
+  check(await change.getByLabel('Members').inputValue() === '1001, 1002', 'the change form does not show the members');
+  await change.getByLabel('Name').fill('Reception');
+  await change.getByLabel('Ring', { exact: true }).selectOption('hunt');
+  await change.getByLabel('Ring time (seconds)').fill('20');
+  await change.getByLabel('If nobody answers').fill('4242');
+  await change.getByRole('button', { name: 'Save ring group' }).click();
+  const finalError = page.locator('#group-edit-final-error');
+  await finalError.waitFor({ timeout: 5000 });
+  check(/4242/.test(await finalError.textContent()), `the final destination error reads "${await finalError.textContent()}"`);
+  let group = await api(`/ring-groups/${GROUP}`);
+  check(group.body?.name === 'Front desk' && group.body?.strategy === 'ring-all' && group.body?.member_timeout_seconds === 10,
+    `a refused change was stored: ${JSON.stringify(group.body)}`);
+  await change.getByLabel('If nobody answers').fill('voicemail:1001');
+  await change.getByRole('button', { name: 'Save ring group' }).click();
+  await page.getByText(`Ring group ${GROUP} was changed.`).waitFor({ timeout: 5000 });
+  group = await api(`/ring-groups/${GROUP}`);
+  check(group.body?.name === 'Reception' && group.body?.strategy === 'hunt' && group.body?.member_timeout_seconds === 20 &&
+    group.body?.final_destination === 'voicemail:1001' && JSON.stringify(group.body?.members) === '["1001","1002"]',
+    `the API has the changed group ${JSON.stringify(group.body)}`);
+  await screenshot(page, 'admin-ring-group-edit.png');
 
   // The forwarding page shows an extension's rules; do-not-disturb round-trips through the API.
   await page.getByRole('link', { name: 'Forwarding' }).click();

@@ -3,12 +3,15 @@
 // admin, over the API, makes a second tenant other.example with room 880 and queue 780. Then
 // the tenant admin opens Conference rooms, sees the API's refusal of 500 participants beside
 // that field and the page's refusal of a moderator PIN equal to the room PIN beside that one,
-// creates room 800 with a PIN and a moderator PIN; opens Call queues, creates queue 700 (round-robin,
+// creates room 800 with a PIN and a moderator PIN and changes it in place (a short PIN refused
+// by the page and 200 participants by the API, each beside its field, before a change of name,
+// PIN and cap that also removes the moderator PIN); opens Call queues, creates queue 700 (round-robin,
 // members 1001 and 1002, voicemail fallback) and changes it (members, longest wait); the API
 // reads each back as the page showed it (the PIN never). The other tenant's room and queue
 // answer 404 to the tenant admin (and 200 to the system admin: they exist). The recordings page
 // loads; the room is deleted in the page and is gone from the API.
-// Screenshots: admin-room-error.png, admin-rooms.png, admin-queues.png, admin-recordings.png.
+// Screenshots: admin-room-error.png, admin-rooms.png, admin-room-edit-error.png, admin-room-edit.png,
+// admin-queues.png, admin-recordings.png.
 import { check, cspViolations, env, openPage, run, screenshot } from './browser.mjs';
 
 const OTHER = 'other.example';
@@ -92,6 +95,44 @@ await run('admin: a tenant admin creates a conference room and a call queue', as
     room.body.has_moderator_pin === true && !('moderator_pin' in room.body) &&
     room.body.max_participants === 20 && !('pin' in room.body), `the API has room ${JSON.stringify(room)}`);
   await screenshot(page, 'admin-rooms.png');
+
+  // The room changed in place (decision 0054): the page refuses a short PIN beside its field,
+  // the API refuses 200 participants beside that one (nothing changes), then the name, PIN, cap
+  // and moderator PIN change in one request.
+  await roomRow.getByRole('button', { name: 'Change room 800' }).click();
+  const roomChange = page.getByRole('form', { name: 'Change room 800' });
+  check(await roomChange.getByLabel('Name').inputValue() === 'All hands', 'the change form does not show the name');
+  check(await roomChange.getByLabel('New PIN', { exact: true }).inputValue() === '', 'the change form shows a PIN');
+  await roomChange.getByLabel('Name').fill('All hands weekly');
+  await roomChange.getByLabel('New PIN', { exact: true }).fill('12');
+  await roomChange.getByRole('button', { name: 'Save room' }).click();
+  const newPinError = page.locator('#room-edit-pin-error');
+  await newPinError.waitFor({ timeout: 5000 });
+  check(/4 to 8 digits/.test(await newPinError.textContent()), `the PIN error reads "${await newPinError.textContent()}"`);
+  await roomChange.getByLabel('New PIN', { exact: true }).fill('97531');
+  await roomChange.getByLabel('Most participants').fill('200');
+  await roomChange.getByRole('button', { name: 'Save room' }).click();
+  const editCapError = page.locator('#room-edit-cap-error');
+  await editCapError.waitFor({ timeout: 5000 });
+  check(/128/.test(await editCapError.textContent()), `the change's cap error reads "${await editCapError.textContent()}"`);
+  check(await roomChange.getByLabel('Most participants').getAttribute('aria-invalid') === 'true',
+    'Most participants of the change is not marked invalid');
+  let changed = await api('/conference-rooms/800');
+  check(changed.body?.name === 'All hands' && changed.body?.max_participants === 20,
+    `a refused change was stored: ${JSON.stringify(changed.body)}`);
+  await screenshot(page, 'admin-room-edit-error.png');
+  await roomChange.getByLabel('Most participants').fill('30');
+  await roomChange.getByLabel('Remove the moderator PIN').check();
+  await roomChange.getByRole('button', { name: 'Save room' }).click();
+  await page.getByText('Conference room 800 was changed.').waitFor({ timeout: 5000 });
+  const changedText = await roomRow.textContent();
+  check(changedText.includes('All hands weekly') && changedText.includes('up to 30'),
+    `the room row after the change reads "${changedText}"`);
+  changed = await api('/conference-rooms/800');
+  check(changed.status === 200 && changed.body.name === 'All hands weekly' && changed.body.max_participants === 30 &&
+    changed.body.has_pin === true && changed.body.has_moderator_pin === false && !('pin' in changed.body),
+    `the API has the changed room ${JSON.stringify(changed)}`);
+  await screenshot(page, 'admin-room-edit.png');
 
   // A call queue, created and then changed in the page.
   await page.getByRole('link', { name: 'Call queues' }).click();

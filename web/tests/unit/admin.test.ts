@@ -12,8 +12,10 @@ import {
   readExtension,
   readPage,
   readRegistration,
+  newTenantBody,
   readTenant,
   splitApiError,
+  tenantChangeBody,
   userPart,
 } from '../../src/lib/admin';
 import { ApiError } from '../../src/lib/api';
@@ -123,6 +125,22 @@ describe('admin pages and errors', () => {
     expect(adminPageOf('#dashboard')).toBe('dashboard');
     expect(adminPageOf('')).toBe('extensions');
     expect(adminPageOf('#nonsense')).toBe('extensions');
+  });
+  it('shows the Tenants page to a system admin only', () => {
+    expect(adminPageOf('#tenants')).toBe('tenants');
+    expect(adminPageOf('#tenants', true)).toBe('tenants');
+    expect(adminPageOf('#tenants', false)).toBe('extensions');
+    expect(adminPageOf('#rooms', false)).toBe('rooms');
+  });
+  it('builds the tenant bodies: a new one as typed, a change with is_default only when it moves', () => {
+    expect(newTenantBody(' Acme.example ', { displayName: '', isDefault: false })).toEqual({ domain: 'Acme.example' });
+    expect(newTenantBody('acme.example', { displayName: ' Acme ', isDefault: true }))
+      .toEqual({ domain: 'acme.example', display_name: 'Acme', is_default: true });
+    const before = { domain: 'acme.example', displayName: 'Acme', isDefault: false };
+    expect(tenantChangeBody(before, { displayName: ' Acme Ltd ', isDefault: false })).toEqual({ display_name: 'Acme Ltd' });
+    expect(tenantChangeBody(before, { displayName: '', isDefault: true })).toEqual({ display_name: '', is_default: true });
+    expect(tenantChangeBody({ ...before, isDefault: true }, { displayName: 'Acme', isDefault: false }))
+      .toEqual({ display_name: 'Acme', is_default: false });
   });
   it('words a refused admin sign-in for a name, not an extension', () => {
     expect(adminSignInError(401, null)).toBe('Wrong name or password.');

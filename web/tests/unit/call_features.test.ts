@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMembers, readCallFeatures, readRingGroup } from '../../src/lib/call_features';
+import { parseMembers, readCallFeatures, readRingGroup, ringGroupChangeBody } from '../../src/lib/call_features';
 
 describe('readRingGroup', () => {
   it('reads the API document', () => {
@@ -47,5 +47,17 @@ describe('parseMembers', () => {
   it('splits on commas and spaces, keeping the order', () => {
     expect(parseMembers(' 1002, 1001;1003  1004 ')).toEqual(['1002', '1001', '1003', '1004']);
     expect(parseMembers('  ')).toEqual([]);
+  });
+});
+
+describe('ringGroupChangeBody', () => {
+  it('sends every setting of the group, so the server changes it whole', () => {
+    expect(ringGroupChangeBody({
+      name: ' Support ', strategy: 'hunt', memberTimeoutSeconds: 25, members: ['1003', '1002'], finalDestination: ' 1001 ',
+    })).toEqual({
+      name: 'Support', strategy: 'hunt', member_timeout_seconds: 25, members: ['1003', '1002'], final_destination: '1001',
+    });
+    expect(ringGroupChangeBody({ name: '', strategy: 'ring-all', memberTimeoutSeconds: null, members: [], finalDestination: '' }))
+      .toEqual({ name: '', strategy: 'ring-all', members: [], final_destination: 'hangup' });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  callQueueBody, conferenceRoomBody, conferenceRoomProblems, formatBytes, formatDuration, readCallQueue, readConferenceRoom, readRecording, recordingDownload, wholeNumber,
+  callQueueBody, conferenceRoomBody, conferenceRoomChangeBody, conferenceRoomChangeProblems, conferenceRoomProblems,
+  formatBytes, formatDuration, readCallQueue, readConferenceRoom, readRecording, recordingDownload, wholeNumber,
 } from '../../src/lib/rooms_queues';
 import { adminPageOf } from '../../src/lib/admin';
 
@@ -45,6 +46,38 @@ describe('the conference room form', () => {
       .toEqual({ number: '800' });
     expect(conferenceRoomBody({ number: '800', name: 'Board', pin: '2468', moderatorPin: ' 1357 ', maxParticipants: 20 }))
       .toEqual({ number: '800', name: 'Board', pin: '2468', moderator_pin: '1357', max_participants: 20 });
+  });
+});
+
+describe('the conference room change form', () => {
+  const change = { pin: '', removePin: false, moderatorPin: '', removeModeratorPin: false, cap: '50' };
+
+  it('keeps PINs left empty, checks typed ones and refuses typing one while removing it', () => {
+    expect(conferenceRoomChangeProblems(change)).toEqual({});
+    expect(conferenceRoomChangeProblems({ ...change, pin: '2468', moderatorPin: '1357' })).toEqual({});
+    expect(conferenceRoomChangeProblems({ ...change, removePin: true, removeModeratorPin: true })).toEqual({});
+    expect(conferenceRoomChangeProblems({ ...change, pin: '12' }).pin)
+      .toBe('A PIN is 4 to 8 digits; leave it empty to keep the current one.');
+    expect(conferenceRoomChangeProblems({ ...change, pin: '2468', removePin: true }).pin)
+      .toBe('Either type a new PIN or remove it, not both.');
+    expect(conferenceRoomChangeProblems({ ...change, moderatorPin: '1357', removeModeratorPin: true }).moderator_pin)
+      .toBe('Either type a new moderator PIN or remove it, not both.');
+    expect(conferenceRoomChangeProblems({ ...change, moderatorPin: '12x4' }).moderator_pin)
+      .toBe('A moderator PIN is 4 to 8 digits; leave it empty to keep the current one.');
+    expect(conferenceRoomChangeProblems({ ...change, pin: '2468', moderatorPin: ' 2468' }).moderator_pin)
+      .toBe('The moderator PIN must differ from the room PIN.');
+    for (const cap of ['', 'x', '2.5']) {
+      expect(conferenceRoomChangeProblems({ ...change, cap }).max_participants, cap).toBe('Enter a whole number, 2 to 128.');
+    }
+  });
+
+  it('sends a PIN only when typed, "" when removed, and always the name and cap', () => {
+    const input = { name: ' Board ', pin: '', removePin: false, moderatorPin: '', removeModeratorPin: false, maxParticipants: 8 };
+    expect(conferenceRoomChangeBody(input)).toEqual({ name: 'Board', max_participants: 8 });
+    expect(conferenceRoomChangeBody({ ...input, pin: ' 2468 ', moderatorPin: '1357' }))
+      .toEqual({ name: 'Board', pin: '2468', moderator_pin: '1357', max_participants: 8 });
+    expect(conferenceRoomChangeBody({ ...input, removePin: true, removeModeratorPin: true, maxParticipants: null }))
+      .toEqual({ name: 'Board', pin: '', moderator_pin: '' });
   });
 });
 
@@ -120,5 +153,6 @@ describe('form helpers', () => {
     expect(adminPageOf('#rooms')).toBe('rooms');
     expect(adminPageOf('#queues')).toBe('queues');
     expect(adminPageOf('#recordings')).toBe('recordings');
+    expect(adminPageOf('#tenants')).toBe('tenants');
   });
 });

@@ -72,10 +72,53 @@ TEST_F(CallFeatureRoutesTest, RingGroupInputIsCheckedAndNothingChangesOnRefusal)
   ASSERT_EQ(as_boss("POST", std::string(kGroups), R"({"number":"600"})").status, 201);
   EXPECT_EQ(as_boss("POST", std::string(kGroups), R"({"number":"600"})").status, 409);
   EXPECT_EQ(as_boss("PATCH", std::string(kGroups) + "/600", R"({"members":["9999"]})").status, 400);
-  EXPECT_EQ(as_boss("PATCH", std::string(kGroups) + "/600", R"({"name":"x"})").status, 400);
+  EXPECT_EQ(as_boss("PATCH", std::string(kGroups) + "/600", R"({"number":"601"})").status, 400);
   EXPECT_EQ(as_boss("PATCH", std::string(kGroups) + "/601", R"({"members":[]})").status, 404);
   EXPECT_TRUE(store_->get_ring_group(example_.id, "600")->members.empty());
   EXPECT_EQ(reloads_, 1);
+}
+
+// Decision 0054: PATCH changes any setting of a group; absent members keep theirs, and a
+// refusal of any part (beside its field) leaves the whole group as it was.
+TEST_F(CallFeatureRoutesTest, RingGroupSettingsChangeInPlaceWholeOrNotAtAll) {
+  ASSERT_EQ(
+      as_boss("POST", std::string(kGroups), R"({"number":"600","name":"Sales","members":["1001"]})")
+          .status,
+      201);
+  const std::string group = std::string(kGroups) + "/600";
+  const Response patched =
+      as_boss("PATCH", group,
+              R"({"name":"Support","strategy":"hunt","member_timeout_seconds":30,)"
+              R"("final_destination":"voicemail:1002"})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(body_of(patched)["name"], "Support");
+  EXPECT_EQ(body_of(patched)["strategy"], "hunt");
+  EXPECT_EQ(body_of(patched)["member_timeout_seconds"], 30);
+  EXPECT_EQ(body_of(patched)["final_destination"], "voicemail:1002");
+  EXPECT_EQ(body_of(patched)["members"], json::array({"1001"})) << "absent: kept";
+  EXPECT_EQ(reloads_, 2);
+
+  const auto field_of = [&](const std::string& body) {
+    const Response response = as_boss("PATCH", group, body);
+    EXPECT_EQ(response.status, 400) << body;
+    return body_of(response).value("field", "");
+  };
+  EXPECT_EQ(field_of(R"({"name":"Renamed","members":["1001","9999"]})"), "members");
+  EXPECT_EQ(field_of(R"({"name":"Renamed","final_destination":"600"})"), "final_destination");
+  EXPECT_EQ(field_of(R"({"name":"Renamed","final_destination":"4242"})"), "final_destination");
+  EXPECT_EQ(field_of(R"({"name":"Renamed","strategy":"random"})"), "strategy");
+  EXPECT_EQ(field_of(R"({"name":"Renamed","member_timeout_seconds":601})"),
+            "member_timeout_seconds");
+  EXPECT_EQ(field_of(R"({"name":"bad\u0001name","members":[]})"), "name");
+  const auto stored = store_->get_ring_group(example_.id, "600");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->name, "Support");
+  EXPECT_EQ(stored->members, std::vector<std::string>{"1001"});
+  EXPECT_EQ(stored->member_timeout_seconds, 30U);
+  EXPECT_EQ(store::to_text(stored->final_destination), "voicemail:1002");
+  EXPECT_EQ(reloads_, 2) << "a refusal reloads nothing";
+
+  EXPECT_EQ(as_boss("PATCH", std::string(kGroups) + "/601", R"({"name":"x"})").status, 404);
 }
 
 TEST_F(CallFeatureRoutesTest, ForwardingAndDoNotDisturbRoundTrip) {

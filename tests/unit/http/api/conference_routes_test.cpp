@@ -82,6 +82,54 @@ TEST_F(ConferenceRoutesTest, RoomInputIsCheckedAndNothingChangesOnRefusal) {
   EXPECT_EQ(reloads_, 1);
 }
 
+// Decision 0054: PATCH changes a room in place; absent members keep theirs, "" removes a PIN,
+// and a refusal (beside its field) leaves every setting as it was.
+TEST_F(ConferenceRoutesTest, RoomChangesInPlaceWholeOrNotAtAll) {
+  ASSERT_EQ(as_boss("POST", std::string(kRooms),
+                    R"({"number":"800","name":"Board","pin":"1357","max_participants":10})")
+                .status,
+            201);
+  const std::string room = std::string(kRooms) + "/800";
+  const Response patched =
+      as_boss("PATCH", room, R"({"pin":"2468","moderator_pin":"9876","max_participants":4})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(body_of(patched)["name"], "Board") << "absent: kept";
+  EXPECT_EQ(body_of(patched)["has_moderator_pin"], true);
+  EXPECT_EQ(body_of(patched)["max_participants"], 4);
+  EXPECT_FALSE(body_of(patched).contains("pin")) << "the PIN is write-only";
+  auto stored = store_->list_conference_rooms(example_.id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->at(0).pin, "2468");
+  EXPECT_EQ(stored->at(0).moderator_pin, "9876");
+  EXPECT_EQ(reloads_, 2);
+
+  const auto field_of = [&](const std::string& body) {
+    const Response response = as_boss("PATCH", room, body);
+    EXPECT_EQ(response.status, 400) << body;
+    EXPECT_EQ(response.headers.find("Content-Type"), "application/problem+json");
+    return body_of(response).value("field", "");
+  };
+  EXPECT_EQ(field_of(R"({"name":"Renamed","pin":"12"})"), "pin");
+  EXPECT_EQ(field_of(R"({"name":"Renamed","pin":"9876"})"), "pin");  // the moderator PIN's
+  EXPECT_EQ(field_of(R"({"name":"Renamed","moderator_pin":"2468"})"), "moderator_pin");
+  EXPECT_EQ(field_of(R"({"name":"Renamed","moderator_pin":"12ab"})"), "moderator_pin");
+  EXPECT_EQ(field_of(R"({"name":"Renamed","max_participants":129})"), "max_participants");
+  EXPECT_EQ(field_of(R"({"name":"bad\u0001name","pin":""})"), "name");
+  EXPECT_EQ(field_of(R"({"number":"801"})"), "number");  // not changed in place
+  stored = store_->list_conference_rooms(example_.id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->at(0).name, "Board");
+  EXPECT_EQ(stored->at(0).pin, "2468");
+  EXPECT_EQ(stored->at(0).max_participants, 4U);
+  EXPECT_EQ(reloads_, 2) << "a refusal reloads nothing";
+
+  const Response cleared = as_boss("PATCH", room, R"({"pin":"","moderator_pin":""})");
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_EQ(body_of(cleared)["has_pin"], false);
+  EXPECT_EQ(body_of(cleared)["has_moderator_pin"], false);
+  EXPECT_EQ(as_boss("PATCH", std::string(kRooms) + "/801", R"({"name":"x"})").status, 404);
+}
+
 TEST_F(ConferenceRoutesTest, TenantAdminSeesNothingOfAnotherTenantAndUsersNothingAtAll) {
   ASSERT_TRUE(store_->add_conference_room({.tenant_id = other_.id, .number = "900"}));
   const std::string other = "/api/v1/tenants/other.org/conference-rooms";
@@ -89,12 +137,14 @@ TEST_F(ConferenceRoutesTest, TenantAdminSeesNothingOfAnotherTenantAndUsersNothin
        std::vector<std::array<std::string, 3>>{{"GET", other, ""},
                                                {"POST", other, R"({"number":"901"})"},
                                                {"GET", other + "/900", ""},
+                                               {"PATCH", other + "/900", R"({"pin":"1234"})"},
                                                {"DELETE", other + "/900", ""}}) {
     const Response response = as_boss(method, path, body);
     EXPECT_EQ(response.status, 404) << method << " " << path;
     EXPECT_EQ(body_of(response)["detail"], "no tenant other.org");
   }
   EXPECT_EQ(store_->list_conference_rooms(other_.id)->size(), 1U);
+  EXPECT_TRUE(store_->list_conference_rooms(other_.id)->at(0).pin.empty());
 
   const Session root = login("root", "root-password");
   EXPECT_EQ(send("GET", other + "/900", "", &root).status, 200);

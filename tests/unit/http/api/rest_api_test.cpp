@@ -325,6 +325,15 @@ TEST_F(RestApiTest, RefusesInvalidInputNamingTheField) {
   Response bad_domain = as(admin, "POST", "/api/v1/tenants", R"({"domain":"bad domain!"})");
   EXPECT_EQ(bad_domain.status, 400);
   EXPECT_EQ(field_of(bad_domain), "domain");
+  // A taken domain and a second default are 409s beside their inputs (the admin page's Tenants).
+  Response taken_domain = as(admin, "POST", "/api/v1/tenants", R"({"domain":"Other.ORG"})");
+  EXPECT_EQ(taken_domain.status, 409);
+  EXPECT_EQ(field_of(taken_domain), "domain");
+  Response second_default =
+      as(admin, "POST", "/api/v1/tenants", R"({"domain":"third.org","is_default":true})");
+  EXPECT_EQ(second_default.status, 409);
+  EXPECT_EQ(field_of(second_default), "is_default");
+  EXPECT_FALSE(store_->get_tenant_by_domain("third.org").ok());
   Response unknown_field = as(admin, "POST", extensions, R"({"number":"1007","admin":true})");
   EXPECT_EQ(field_of(unknown_field), "admin");
   Response wrong_type = as(admin, "POST", extensions, R"({"number":1007})");

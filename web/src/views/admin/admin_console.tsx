@@ -1,10 +1,11 @@
 // The admin console at /admin: sign-in, then one tenant's dashboard (live counts over WebSocket,
 // charts), extensions, ring groups, forwarding, conference rooms, call queues, IVR menus,
-// schedules, voicemail boxes, call records,
-// recordings and live registrations. A system admin picks the tenant; a tenant admin sees only its own.
+// schedules, voicemail boxes, call records, recordings, live registrations and devices. A system
+// admin picks the tenant and has the Tenants page too; a tenant admin sees only its own tenant
+// and never the Tenants page (the API refuses it those changes anyway).
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, signOut, type Session } from '../../lib/api';
-import { adminPageOf, type AdminPage, type Tenant } from '../../lib/admin';
+import { adminPageOf, SYSTEM_ADMIN_PAGES, type AdminPage, type Tenant } from '../../lib/admin';
 import { ADMIN_ROLES, listTenants } from '../../lib/admin_api';
 import { AdminSignIn } from './admin_sign_in';
 import { CallRecordsPage } from './call_records_page';
@@ -19,6 +20,7 @@ import { RingGroupsPage } from './ring_groups_page';
 import { RegistrationsPage } from './registrations_page';
 import { DevicesPage } from './devices_page';
 import { SchedulesPage } from './schedules_page';
+import { TenantsPage } from './tenants_page';
 import { VoicemailPage } from './voicemail_page';
 
 // Remembers for this tab that a cookie session probably exists, so a reload asks the API who is
@@ -39,12 +41,13 @@ const PAGE_TITLES: Record<AdminPage, string> = {
   recordings: 'Recordings',
   registrations: 'Registrations',
   devices: 'Devices',
+  tenants: 'Tenants',
 };
 
-function usePage(): AdminPage {
-  const [page, setPage] = useState(adminPageOf(location.hash));
+function usePage(systemAdmin: boolean): AdminPage {
+  const [page, setPage] = useState(adminPageOf(location.hash, systemAdmin));
   useEffect(() => {
-    const onChange = () => setPage(adminPageOf(location.hash));
+    const onChange = () => setPage(adminPageOf(location.hash, systemAdmin));
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
@@ -93,20 +96,27 @@ export function AdminConsole() {
 }
 
 function SignedInConsole({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
-  const page = usePage();
   const isSystemAdmin = session.role === 'system_admin';
+  const page = usePage(isSystemAdmin);
   const [tenants, setTenants] = useState<Tenant[] | null>(null);
   const [tenant, setTenant] = useState<string>(isSystemAdmin ? '' : session.tenant);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    if (!isSystemAdmin) return;
+  // The picker follows the Tenants page: a new tenant appears, a deleted one gives way to the
+  // default (or the first).
+  function loadTenants() {
     listTenants()
       .then((list) => {
+        setError(null);
         setTenants(list);
-        setTenant((chosen) => chosen || (list.find((t) => t.isDefault) ?? list[0])?.domain || '');
+        setTenant((chosen) => (list.some((t) => t.domain === chosen)
+          ? chosen : (list.find((t) => t.isDefault) ?? list[0])?.domain || ''));
       })
       .catch((caught: Error) => setError(`The tenants could not be loaded: ${caught.message}`));
+  }
+
+  useEffect(() => {
+    if (isSystemAdmin) loadTenants();
   }, [isSystemAdmin]);
 
   useEffect(() => {
@@ -128,7 +138,8 @@ function SignedInConsole({ session, onSignedOut }: { session: Session; onSignedO
         <button type="button" onClick={leave}>Sign out</button>
       </header>
       <nav class="console-nav" aria-label="Admin pages">
-        {(Object.keys(PAGE_TITLES) as AdminPage[]).map((name) => (
+        {(Object.keys(PAGE_TITLES) as AdminPage[])
+          .filter((name) => isSystemAdmin || !SYSTEM_ADMIN_PAGES.includes(name)).map((name) => (
           <a key={name} href={`#${name}`} aria-current={page === name ? 'page' : undefined}>
             {PAGE_TITLES[name]}
           </a>
@@ -148,9 +159,10 @@ function SignedInConsole({ session, onSignedOut }: { session: Session; onSignedO
       </nav>
       <main class="console-main">
         {error && <p class="error" role="alert">{error}</p>}
-        {isSystemAdmin && tenants && tenants.length === 0 && (
-          <p class="muted">There is no tenant yet. Add one with <code>parley tenant add DOMAIN</code>.</p>
+        {isSystemAdmin && page !== 'tenants' && tenants && tenants.length === 0 && (
+          <p class="muted">There is no tenant yet. Add one on the <a href="#tenants">Tenants</a> page.</p>
         )}
+        {isSystemAdmin && page === 'tenants' && <TenantsPage session={session} onTenantsChanged={loadTenants} />}
         {tenant && page === 'dashboard' && <DashboardPage key={tenant} domain={tenant} />}
         {tenant && page === 'extensions' && <ExtensionsPage key={tenant} session={session} domain={tenant} />}
         {tenant && page === 'ring-groups' && <RingGroupsPage key={tenant} session={session} domain={tenant} />}

@@ -1,11 +1,13 @@
 // A tenant's conference rooms: list, create (number, name, optional PIN and moderator PIN,
-// participant cap), delete. PINs are write-only: the list says only whether a room has them. Problem documents
-// that name a field show their message beside that input.
+// participant cap), change in place (one request the server applies whole or not at all; the
+// next caller meets the new PIN), delete. PINs are write-only: the list says only whether a room
+// has them, and the change form keeps a PIN left empty. Problem documents that name a field show
+// their message beside that input.
 import { useState } from 'preact/hooks';
 import type { Session } from '../../lib/api';
 import {
-  conferenceRoomProblems, createConferenceRoom, deleteConferenceRoom, listConferenceRooms, wholeNumber,
-  type ConferenceRoom,
+  changeConferenceRoom, conferenceRoomChangeProblems, conferenceRoomProblems, createConferenceRoom,
+  deleteConferenceRoom, listConferenceRooms, wholeNumber, type ConferenceRoom,
 } from '../../lib/rooms_queues';
 import { FormError, TextField, useFormState } from './form_state';
 import { ResourcePage, wholeList } from './resource_page';
@@ -27,10 +29,13 @@ export function ConferenceRoomsPage({ session, domain }: Props) {
         { header: 'Moderator PIN', cell: (room) => (room.hasModeratorPin ? 'Set' : 'None') },
         { header: 'Participants', cell: (room) => `up to ${room.maxParticipants}` },
       ]}
+      change={{ button: 'Change', label: (room) => `Change room ${room.number}` }}
       deleteName={(room) => `conference room ${room.number}`}
       deleteQuestion={(room) => `Delete room ${room.number}?`}
       remove={(room) => deleteConferenceRoom(session, domain, room.number)}
-      form={(_existing, done) => <NewRoomForm session={session} domain={domain} onCreated={done} />}
+      form={(existing, done) => (existing
+        ? <ChangeRoomForm session={session} domain={domain} room={existing} onDone={done} />
+        : <NewRoomForm session={session} domain={domain} onCreated={done} />)}
     />
   );
 }
@@ -76,6 +81,61 @@ function NewRoomForm({ session, domain, onCreated }: {
         error={form.errors.max_participants} hint="2 to 128." />
       <FormError message={form.formError} />
       <button type="submit" class="primary" disabled={form.busy}>{form.busy ? 'Creating…' : 'Create conference room'}</button>
+    </form>
+  );
+}
+
+function ChangeRoomForm({ session, domain, room, onDone }: {
+  session: Session; domain: string; room: ConferenceRoom; onDone: (notice: string | null) => void;
+}) {
+  const [name, setName] = useState(room.name);
+  const [pin, setPin] = useState('');
+  const [removePin, setRemovePin] = useState(false);
+  const [moderatorPin, setModeratorPin] = useState('');
+  const [removeModeratorPin, setRemoveModeratorPin] = useState(false);
+  const [cap, setCap] = useState(String(room.maxParticipants));
+  const form = useFormState(FIELDS);
+  const title = `Change room ${room.number}`;
+
+  function submit(event: Event) {
+    event.preventDefault();
+    const local = conferenceRoomChangeProblems({ pin, removePin, moderatorPin, removeModeratorPin, cap });
+    void form.submit(local, async () => {
+      await changeConferenceRoom(session, domain, room.number, {
+        name, pin, removePin, moderatorPin, removeModeratorPin, maxParticipants: wholeNumber(cap),
+      });
+      onDone(`Conference room ${room.number} was changed.`);
+    });
+  }
+
+  return (
+    <form class="card admin-form" onSubmit={submit} aria-label={title} noValidate>
+      <h3>{title}</h3>
+      <TextField id="room-edit-name" label="Name" value={name} onValue={setName} error={form.errors.name} />
+      <TextField id="room-edit-pin" label="New PIN" value={pin} onValue={setPin} numeric error={form.errors.pin}
+        hint={room.hasPin ? '4 to 8 digits; empty keeps the current PIN.' : '4 to 8 digits; empty keeps the room open.'} />
+      {room.hasPin && (
+        <label class="checkbox">
+          <input type="checkbox" checked={removePin} onChange={(e) => setRemovePin(e.currentTarget.checked)} />
+          Remove the PIN (anyone may join)
+        </label>
+      )}
+      <TextField id="room-edit-moderator-pin" label="New moderator PIN" value={moderatorPin} onValue={setModeratorPin}
+        numeric error={form.errors.moderator_pin}
+        hint={room.hasModeratorPin ? '4 to 8 digits, unlike the PIN; empty keeps the current one.'
+          : '4 to 8 digits, unlike the PIN; empty: no moderator.'} />
+      {room.hasModeratorPin && (
+        <label class="checkbox">
+          <input type="checkbox" checked={removeModeratorPin}
+            onChange={(e) => setRemoveModeratorPin(e.currentTarget.checked)} />
+          Remove the moderator PIN
+        </label>
+      )}
+      <TextField id="room-edit-cap" label="Most participants" value={cap} onValue={setCap} numeric
+        error={form.errors.max_participants} hint="2 to 128; callers already in the room stay." />
+      <FormError message={form.formError} />
+      <button type="submit" class="primary" disabled={form.busy}>{form.busy ? 'Saving…' : 'Save room'}</button>
+      <button type="button" onClick={() => onDone(null)}>Cancel</button>
     </form>
   );
 }
