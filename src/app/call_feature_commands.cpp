@@ -34,6 +34,11 @@ struct CallFeatureFlags {
   std::optional<std::string> members;
   std::uint32_t member_timeout = store::kDefaultMemberTimeoutSeconds;
   std::string final_destination = "hangup";
+  // ringgroup set: only what is given changes
+  std::optional<std::string> new_name;
+  std::optional<std::string> new_strategy;
+  std::optional<std::uint32_t> new_member_timeout;
+  std::optional<std::string> new_final;
 };
 
 namespace {
@@ -185,6 +190,15 @@ int user_show(const CallFeatureFlags& flags) {
   return kExitOk;
 }
 
+void print_ring_group(std::string_view verb, const store::RingGroup& group,
+                      const std::string& domain) {
+  std::printf("ring group %s@%s %.*s: %s, %us per member, members %s, then %s\n",
+              group.number.c_str(), domain.c_str(), static_cast<int>(verb.size()), verb.data(),
+              std::string(store::to_text(group.strategy)).c_str(), group.member_timeout_seconds,
+              group.members.empty() ? "(none)" : join(group.members).c_str(),
+              store::to_text(group.final_destination).c_str());
+}
+
 int ringgroup_add(const CallFeatureFlags& flags) {
   store::RingGroup group;
   const auto strategy = store::parse_ring_strategy(flags.strategy);
@@ -204,11 +218,38 @@ int ringgroup_add(const CallFeatureFlags& flags) {
   group.number = target->number;
   auto added = target->db->add_ring_group(group);
   if (!added) return cli_fail(added.error().message);
-  std::printf("ring group %s@%s added: %s, %us per member, members %s, then %s\n",
-              added->number.c_str(), target->tenant.domain.c_str(),
-              std::string(store::to_text(added->strategy)).c_str(), added->member_timeout_seconds,
-              added->members.empty() ? "(none)" : join(added->members).c_str(),
-              store::to_text(added->final_destination).c_str());
+  print_ring_group("added", *added, target->tenant.domain);
+  return kExitOk;
+}
+
+// Changes the given settings of a ring group in one store call (decision 0054); the members
+// stay (`ringgroup members` replaces them).
+int ringgroup_set(const CallFeatureFlags& flags) {
+  if (!flags.new_name && !flags.new_strategy && !flags.new_member_timeout && !flags.new_final) {
+    return cli_fail("nothing to change: give --name, --strategy, --member-timeout or --final");
+  }
+  std::optional<store::RingStrategy> strategy;
+  if (flags.new_strategy) {
+    strategy = store::parse_ring_strategy(*flags.new_strategy);
+    if (!strategy) return cli_fail("--strategy must be ring-all or hunt");
+  }
+  std::optional<store::Destination> final_destination;
+  if (flags.new_final) {
+    auto parsed = store::parse_destination(*flags.new_final);
+    if (!parsed) return cli_fail(parsed.error().message);
+    final_destination = std::move(parsed).value();
+  }
+  auto target = open_cli_target(flags.data_dir, flags.address, kRingGroupExample);
+  if (!target) return cli_fail(target.error().message);
+  auto group = target->db->get_ring_group(target->tenant.id, target->number);
+  if (!group) return cli_fail(group.error().message);
+  if (flags.new_name) group->name = *flags.new_name;
+  if (strategy) group->strategy = *strategy;
+  if (flags.new_member_timeout) group->member_timeout_seconds = *flags.new_member_timeout;
+  if (final_destination) group->final_destination = std::move(*final_destination);
+  auto updated = target->db->update_ring_group(*group);
+  if (!updated) return cli_fail(updated.error().message);
+  print_ring_group("changed", *updated, target->tenant.domain);
   return kExitOk;
 }
 
@@ -327,6 +368,16 @@ CallFeatureCommands::CallFeatureCommands(CLI::App& app)
   members->add_option("ADDRESS", flags->address, "NUMBER@DOMAIN")->required();
   members->add_option("MEMBERS", flags->members, "Extensions in hunt order, e.g. 1001,1003")
       ->required();
+  CLI::App* set = leaf(*ringgroup, "set", "Change settings of a ring group (the rest stay)", *flags,
+                       exit_code, ran, ringgroup_set);
+  set->add_option("ADDRESS", flags->address, "NUMBER@DOMAIN")->required();
+  set->add_option("--name", flags->new_name, "Display name (\"\" for none)");
+  set->add_option("--strategy", flags->new_strategy, "ring-all or hunt")->type_name("S");
+  set->add_option("--member-timeout", flags->new_member_timeout,
+                  "Seconds each member (hunt) or everyone (ring-all) rings")
+      ->type_name("S");
+  set->add_option("--final", flags->new_final, "When nobody answers: hangup or a destination")
+      ->type_name("X");
 }
 
 }  // namespace parley::app

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`parley user forward|dnd|show` and `parley ringgroup add|list|rm|members` against a real data
+"""`parley user forward|dnd|show` and `parley ringgroup add|list|rm|members|set` against a real data
 folder, while a real `parley serve` runs on it.
 
 Checks exit codes and one-line errors (unknown tenant or extension, number collisions in both
@@ -181,6 +181,27 @@ def main():
                what="members replaced in order")
         expect(["ringgroup", "members", "699@example.com", "1002"], 1,
                stderr_pattern=r"no ring group 699", what="members of unknown group")
+        # set: only the given settings change, whole or not at all, and the server follows.
+        before_counter, before_reloads = counter(), reloads(first)
+        expect(["ringgroup", "set", "600@example.com", "--strategy", "ring-all",
+                "--member-timeout", "25", "--final", "hangup"], 0,
+               r"^ring group 600@example\.com changed: ring-all, 25s per member, members "
+               r"1002,1003, then hangup$", what="ringgroup set")
+        check(counter() > before_counter, "ringgroup set moves the change counter")
+        wait_for_reload(first, before_reloads, "running server notices the change within 5 s")
+        expect(["ringgroup", "list", "example.com"], 0,
+               r"^600@example\.com\tSales\tring-all\t25\t1002,1003\thangup$",
+               what="set kept the name and the members")
+        expect(["ringgroup", "set", "600@example.com", "--name", "Front desk", "--final", "1999"],
+               1, stderr_pattern=r"neither an extension nor a ring group",
+               what="set with a bad final destination")
+        expect(["ringgroup", "list", "example.com"], 0,
+               r"^600@example\.com\tSales\tring-all\t25\t1002,1003\thangup$",
+               what="a refused set changes nothing (not even the name)")
+        expect(["ringgroup", "set", "600@example.com"], 1, stderr_pattern=r"nothing to change",
+               what="set without options")
+        expect(["ringgroup", "set", "699@example.com", "--name", "X"], 1,
+               stderr_pattern=r"no ring group 699", what="set of an unknown group")
         before_counter = counter()
         expect(["ringgroup", "rm", "601@example.com"], 0, r"^ring group 601@example\.com removed$")
         check(counter() > before_counter, "ringgroup rm moves the change counter")

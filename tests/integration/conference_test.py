@@ -199,6 +199,27 @@ def scenario_cli(parley: str, data: str):
           f"conference list: {listed.stdout!r}")
     removed = cli(parley, data, ["conference", "rm", f"802@{DOMAIN}"])
     check(removed.returncode == 1, "removing a room that does not exist succeeded")
+    # set: only the given settings change, whole or not at all ("" removes a PIN).
+    changed = cli(parley, data, ["conference", "set", f"800@{DOMAIN}", "--pin", "1357",
+                                 "--name", "Team B"])
+    check(changed.returncode == 0 and "changed: with a PIN" in changed.stdout,
+          f"conference set 800: {changed.returncode}, {changed.stdout!r} {changed.stderr!r}")
+    refused = cli(parley, data, ["conference", "set", f"800@{DOMAIN}", "--name", "Team C",
+                                 "--moderator-pin", "1357"])
+    check(refused.returncode == 1 and "PIN" in refused.stderr,
+          f"a moderator PIN equal to the PIN: exit {refused.returncode}, {refused.stderr!r}")
+    listed = cli(parley, data, ["conference", "list", DOMAIN])
+    check(listed.stdout.startswith(f"800@{DOMAIN}\tTeam B\tpin\t50\n"),
+          f"after set (and a refused set): {listed.stdout!r}")
+    restored = cli(parley, data, ["conference", "set", f"800@{DOMAIN}", "--pin", "",
+                                  "--name", "Team"])
+    check(restored.returncode == 0 and "no PIN" in restored.stdout,
+          f"conference set --pin '': {restored.returncode}, {restored.stderr!r}")
+    for args, pattern in ((["conference", "set", f"800@{DOMAIN}"], "nothing to change"),
+                          (["conference", "set", f"809@{DOMAIN}", "--max", "5"], "809")):
+        result = cli(parley, data, args)
+        check(result.returncode == 1 and pattern in result.stderr,
+              f"{' '.join(args)}: exit {result.returncode}, {result.stderr!r}")
 
 
 def main():
