@@ -121,7 +121,8 @@ class QueueSession final : public sip::LocalSession, public media::LocalEndpoint
         if (redirect_ && !ringing_) {
           ringing_ = true;
           center_.arm_offer(tenant_, number_, *caller_, calling_party_);
-          redirect_(step.agents.front());
+          // Only the agent's devices ring: its forwarding and voicemail are not the queue's.
+          redirect_("agent:" + step.agents.front());
         } else {
           center_.offer_failed(tenant_, number_, *caller_);
         }

@@ -264,6 +264,11 @@ class B2bua final : public TransactionLayer::Listener {
   void start_redirect(Call& call);
   void redirect_to_application(Call& call, std::string_view application);
   void fail_redirect(Call& call, int status);
+  // A redirect to a number follows that number's plan (decision 0058): rings one stage's
+  // devices (false when none is registered), and, when a stage ends unanswered, moves on to the
+  // busy hook, the next stage or the plan's application (false when nothing is left).
+  bool ring_redirect_stage(Call& call, const RingStage& stage);
+  bool next_redirect_stage(Call& call, int status);
   // The caller's media moves from the application to `sdp` (our offer in a re-INVITE).
   void reinvite_caller(Call& call, std::string_view sdp) { reinvite_leg(call, Side::kCaller, sdp); }
   // Our offer `sdp` to `side` in a re-INVITE; a refusal ends the call (its RTP goes nowhere).

@@ -85,6 +85,14 @@ struct B2buaTransfer {
   std::uint64_t consultation = 0;
   std::uint8_t consultation_transferor = 0;  // index into its legs of the transferor's leg
   TransactionId reinvite = 0;                // the re-INVITE to the target
+  // A redirect that follows its target's plan (decision 0058; not a queue's "agent:" offer):
+  // the offer each stage rings with, the stages still to ring, the application that takes the
+  // call when they are exhausted (e.g. "voicemail:1002"), and the ringing stage's busy hook.
+  bool follow_plan = false;
+  std::string offer;
+  std::vector<RingStage> later_stages;
+  std::string exhausted_application;
+  std::function<std::optional<CallPlan>()> when_busy;
 };
 
 struct B2bua::Call {

@@ -1,12 +1,15 @@
 // An application that answered a call passes the caller on (an IVR choice, decision 0022).
 //
 // To a number: the B2BUA plans it as if the caller had dialled it, anchors media with a new
-// CallMedia offered the caller's last SDP offer, and rings the first stage's devices with the
-// blind-transfer machinery (B2buaTransfer::from_application: no REFER, no NOTIFY, the
-// "transferor" is the application's side, which has no leg). The application keeps the caller
-// meanwhile. When a device answers, its leg becomes the callee leg, the application's session
-// ends and the caller gets a re-INVITE whose offer is the relay's side of the media. When nobody
-// answers, the relay is dropped and the application hears on_redirect_failed().
+// CallMedia offered the caller's last SDP offer, and rings the plan's stages one after the other
+// with the blind-transfer machinery (B2buaTransfer::from_application: no REFER, no NOTIFY, the
+// "transferor" is the application's side, which has no leg): forwarding on no answer, the busy
+// hook (decision 0052) and at the end the plan's application, e.g. the voicemail box (decision
+// 0058). A queue's "agent:" offer rings only the agent's devices. The application keeps the
+// caller meanwhile. When a device answers, its leg becomes the callee leg, the application's
+// session ends and the caller gets a re-INVITE whose offer is the relay's side of the media.
+// When nobody answers and the plan has nothing left, the relay is dropped and the application
+// hears on_redirect_failed().
 //
 // To another application ("app:voicemail:1001", or a number the dial plan answers with one):
 // the new session answers the caller's last offer, replaces the old one at once, and the caller
@@ -26,6 +29,13 @@ namespace {
 using protocol::sip::Message;
 
 constexpr std::string_view kApplicationPrefix = "app:";
+// A queue offers its caller to one agent: that extension's devices ring, its forwarding and
+// voicemail do not apply (the queue tries the next agent).
+constexpr std::string_view kAgentPrefix = "agent:";
+
+bool refused_busy(int status) {
+  return status == 486 || status == 600 || status == 603;
+}
 
 std::string uri_of(std::string_view party) {
   auto parsed = protocol::sip::parse_name_addr(party);
@@ -63,14 +73,25 @@ void B2bua::start_redirect(Call& call) {
     fail_redirect(call, 500);
     return;
   }
+  const bool follow_plan = !target.starts_with(kAgentPrefix);
+  const std::string number = follow_plan ? target : target.substr(kAgentPrefix.size());
   const CallTenant tenant{call.tenant, call.tenant_domain};
-  const CallPlan plan = options_.routing.plan_call(tenant, call.caller, target);
+  CallPlan plan = options_.routing.plan_call(tenant, call.caller, number);
   if (!plan.application.empty()) {
     redirect_to_application(call, plan.application);
     return;
   }
-  if (plan.stages.empty() || plan.stages.front().extensions.empty()) {
-    fail_redirect(call, plan.reject_status != 0 ? plan.reject_status : 404);
+  if (plan.reject_status != 0) {
+    fail_redirect(call, plan.reject_status);
+    return;
+  }
+  if (plan.stages.empty()) {
+    // Nobody to ring (no registered device): the plan's own end, e.g. the voicemail box.
+    if (follow_plan && !plan.exhausted_application.empty()) {
+      redirect_to_application(call, plan.exhausted_application);
+    } else {
+      fail_redirect(call, 404);
+    }
     return;
   }
   if (options_.media == nullptr) {
@@ -96,16 +117,32 @@ void B2bua::start_redirect(Call& call) {
   transfer->from_application = true;
   transfer->transferor = 1;
   transfer->transferor_gone = true;
-  transfer->target = target;
+  transfer->target = number;
   transfer->domain = call.tenant_domain;
   transfer->transferee_uri = uri_of(caller.dialog.remote_party);
   transfer->start_ms = now_ms();
+  transfer->follow_plan = follow_plan;
+  transfer->offer = std::move(offer).value();
+  if (follow_plan) {
+    transfer->later_stages.assign(std::make_move_iterator(plan.stages.begin() + 1),
+                                  std::make_move_iterator(plan.stages.end()));
+    transfer->exhausted_application = std::move(plan.exhausted_application);
+  }
   call.transfer = std::move(transfer);
+  if (!ring_redirect_stage(call, plan.stages.front()) && !next_redirect_stage(call, 480)) {
+    fail_redirect(call, 480);
+  }
+}
 
-  const RingStage& stage = plan.stages.front();
+bool B2bua::ring_redirect_stage(Call& call, const RingStage& stage) {
+  B2buaTransfer& transfer = *call.transfer;
+  const Leg& caller = leg(call, Side::kCaller);
+  transfer.best_status = 0;
+  transfer.best_reason.clear();
+  transfer.when_busy = transfer.follow_plan ? stage.when_busy : nullptr;
   for (const std::string& extension : stage.extensions) {
     for (const auto& binding : options_.location.lookup(call.tenant, extension)) {
-      if (call.transfer->branches.size() >= 0xffffU) break;
+      if (transfer.branches.size() >= 0xffffU) break;
       auto peer = options_.routing.binding_peer(binding);
       if (!peer) continue;
       if (peer->local.empty()) peer->local = caller.dialog.peer.local;
@@ -114,16 +151,50 @@ void B2bua::start_redirect(Call& call) {
         (void)send_transfer_branch(call, *secured, *peer, binding);
         continue;
       }
-      (void)send_transfer_branch(call, *offer, *peer, binding);
+      (void)send_transfer_branch(call, transfer.offer, *peer, binding);
     }
   }
-  if (call.transfer->live_branches == 0) {
-    fail_redirect(call, 480);
-    return;
-  }
+  if (transfer.live_branches == 0) return false;
   const Duration timeout =
       stage.timeout > Duration::zero() ? stage.timeout : options_.no_answer_timeout;
-  call.transfer->no_answer_timer = schedule(call.id, TimerKind::kTransferNoAnswer, timeout);
+  transfer.no_answer_timer = schedule(call.id, TimerKind::kTransferNoAnswer, timeout);
+  return true;
+}
+
+bool B2bua::next_redirect_stage(Call& call, int status) {
+  B2buaTransfer& transfer = *call.transfer;
+  if (!transfer.follow_plan) return false;
+  cancel_transfer_branches(call, false);
+  transfer.live_branches = 0;
+  cancel_timer(transfer.no_answer_timer);
+  transfer.no_answer_timer = kNoTimer;
+  auto when_busy = std::move(transfer.when_busy);
+  transfer.when_busy = nullptr;
+  std::optional<CallPlan> rest;
+  if (refused_busy(status) && when_busy) rest = when_busy();
+  if (rest) {
+    // The extension's busy forward replaces the rest of the plan (decision 0052).
+    if (!rest->application.empty()) {
+      transfer.later_stages.clear();
+      transfer.exhausted_application = std::move(rest->application);
+    } else {
+      transfer.later_stages = std::move(rest->stages);
+      transfer.exhausted_application = std::move(rest->exhausted_application);
+    }
+  } else if (status >= 600) {
+    return false;  // a 6xx ends the search, as in a call's own plan
+  }
+  while (!transfer.later_stages.empty()) {
+    const RingStage stage = std::move(transfer.later_stages.front());
+    transfer.later_stages.erase(transfer.later_stages.begin());
+    if (ring_redirect_stage(call, stage)) return true;  // else: nobody registered there
+  }
+  if (transfer.exhausted_application.empty()) return false;
+  const std::string application = std::move(transfer.exhausted_application);
+  call.transfer.reset();
+  call.media.reset();
+  redirect_to_application(call, application);
+  return true;
 }
 
 void B2bua::redirect_to_application(Call& call, std::string_view application) {

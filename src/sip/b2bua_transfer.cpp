@@ -404,7 +404,7 @@ void B2bua::on_transfer_answer(Call& call, ClientTransaction& transaction, Clien
 
 void B2bua::fail_transfer(Call& call, int status, std::string_view reason) {
   if (call.transfer->from_application) {
-    fail_redirect(call, status);
+    if (!next_redirect_stage(call, status)) fail_redirect(call, status);
     return;
   }
   B2buaTransfer& transfer = *call.transfer;

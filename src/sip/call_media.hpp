@@ -89,10 +89,12 @@ class LocalSession {
   // Right after create() the B2BUA hands the session the way to pass the caller on (an IVR
   // choice, decision 0022): `redirect(target)` asks, acted on in a later turn of the loop, to
   // put the caller through to `target` — a number of the caller's tenant as if the caller had
-  // dialled it, or "app:<application>" for another application. While a number rings this
-  // session goes on; once it answers (or the other application has answered) this session is
-  // destroyed and the caller gets a re-INVITE to the new media. If the target cannot be reached
-  // the session stays and hears on_redirect_failed() with the status a caller would have got.
+  // dialled it (its whole plan: forwarding on no answer or busy, then its voicemail; decision
+  // 0058), "agent:<extension>" for that extension's devices only (a queue's offer), or
+  // "app:<application>" for another application. While a number rings this session goes on;
+  // once it answers (or the other application has answered) this session is destroyed and the
+  // caller gets a re-INVITE to the new media. If the target cannot be reached the session stays
+  // and hears on_redirect_failed() with the status a caller would have got.
   virtual void set_redirect(std::function<void(std::string target)> redirect) { (void)redirect; }
   virtual void on_redirect_failed(int status) { (void)status; }
   // The redirect's target answered: the session is destroyed right after this returns (a call

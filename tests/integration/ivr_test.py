@@ -12,11 +12,15 @@
 5. `parley ivr add recorded@… --audio FILE.opus` (opusenc's 700 Hz, tests/data/audio) checks and
    converts the file into the data folder; the original is deleted before the server starts, and
    1001 calling 502 hears 700 Hz. A text file given as --audio is refused with the reason.
+6. Key 3 passes the caller to 1003, which forwards to 1002 on no answer (5 s) and on busy:
+   1003 rings unanswered, then 1002 rings and talks with the caller; then 1003's phone answers
+   486 and 1002 rings at once (decision 0058).
 
 Parley's RTP ports are 42000-42499 and the test peers' 42500-42999 (no other test uses them).
 """
 
 import os
+import secrets
 import shutil
 import sys
 import time
@@ -172,6 +176,64 @@ def scenario_recorded(server, agents):
         call.close()
 
 
+def ring_without_answer(ua: SipUA, who: str):
+    """`ua` rings (180) on the next INVITE and never answers: expects the CANCEL, 487s it."""
+    invite, addr = ua.recv(5.0, is_request("INVITE"))
+    tag = secrets.token_hex(4)
+    ua.send(response_to(invite, 180, "Ringing", tag), addr)
+    print(f"  {who} rings", flush=True)
+    cancel, cancel_addr = ua.recv(8.0, is_request("CANCEL"))
+    ua.send(response_to(cancel, 200, "OK", tag), cancel_addr)
+    ua.send(response_to(invite, 487, "Request Terminated", tag), addr)
+    ua.recv(3.0, is_request("ACK"))
+
+
+def refuse_busy(ua: SipUA, who: str):
+    """`ua`'s phone answers the next INVITE 486 Busy Here, as a phone in a call of its own does."""
+    invite, addr = ua.recv(5.0, is_request("INVITE"))
+    ua.send(response_to(invite, 486, "Busy Here", secrets.token_hex(4)), addr)
+    ua.recv(3.0, is_request("ACK"))
+    print(f"  {who} answers 486", flush=True)
+
+
+def scenario_forwarded(server, agents, parley: str, data: str):
+    """Key 3 passes the caller to 1003, whose forwarding sends calls it does not answer within
+    5 s, or refuses busy, to 1002 (decision 0058: the menu's transfer follows the extension's
+    plan, as a dialled call does). No answer: 1003 rings, is cancelled, and 1002 rings and talks
+    with the caller. Busy by its phone: 1003 answers 486 and 1002 rings at once."""
+    done = cli(parley, data, ["user", "forward", f"1003@{DOMAIN}", "--no-answer", "1002",
+                              "--after", "5", "--busy", "1002"])
+    check(done.returncode == 0, f"user forward 1003: {done.stderr!r}")
+    time.sleep(1.5)  # the running server reloads within 1 s
+    for refusal in ("no answer", "busy"):
+        call = IvrCall(server, "500")
+        agent_rtp = Peer()
+        try:
+            check(call.peer.wait_for_silence(), "the greeting never ended")
+            call.peer.key(call.to, "3")
+            if refusal == "no answer":
+                ring_without_answer(agents["1003"], "1003")
+            else:
+                refuse_busy(agents["1003"], "1003")
+            _, agent_to = answer_pcmu_invite(agents["1002"], agent_rtp)
+            print(f"  {refusal}: 1002 rang and answered", flush=True)
+            relay = call.accept_reinvite()
+            agent_rtp.start_tone(agent_to, 900.0, 6000, ssrc=0x9998, seq=700, ts=16000,
+                                 max_frames=200)
+            time.sleep(0.5)
+            call.peer.clear()
+            time.sleep(1.0)
+            heard = goertzel_amplitude(pcmu_samples(call.peer.packets(0)), 8000, 900.0)
+            print(f"  {refusal}: 1001 hears 1002's 900 Hz at {heard:.0f}", flush=True)
+            check(heard > 3000, f"{refusal}: 1001 does not hear 1002 ({heard:.0f})")
+            call.hang_up()
+            expect_bye(agents["1002"], "1002")
+            check(relay[1] != 0, "no relay port in the re-INVITE")
+        finally:
+            agent_rtp.close()
+            call.close()
+
+
 def cli(parley: str, data: str, args: list[str]):
     return run_parley(parley, [*args, "--data", data], timeout=60.0)
 
@@ -191,6 +253,7 @@ def scenario_cli(parley: str, data: str):
     ok(["ivr", "option", f"main@{DOMAIN}", "1", "1002"])
     ok(["ivr", "option", f"main@{DOMAIN}", "2", "menu:main"])
     ok(["ivr", "option", f"main@{DOMAIN}", "2", "-"])
+    ok(["ivr", "option", f"main@{DOMAIN}", "3", "1003"])
     refused(["ivr", "option", f"main@{DOMAIN}", "3", "park:5"], "destination")
     refused(["ivr", "add", f"other@{DOMAIN}", "--number", "1001"], "extension")
     # A recorded greeting: imported from a copy that is gone before the server starts.
@@ -214,7 +277,7 @@ def scenario_cli(parley: str, data: str):
     refused(["schedule", "add", f"bad@{DOMAIN}", "--zone", "Mars/Olympus", "--open", "hangup",
              "--closed", "hangup"], "time zone")
     listed = cli(parley, data, ["ivr", "list"])
-    check(listed.stdout.startswith(f"main@{DOMAIN}\t500\t3s\t5\thangup\t-\t1=1002\t"),
+    check(listed.stdout.startswith(f"main@{DOMAIN}\t500\t3s\t5\thangup\t-\t1=1002 3=1003\t"),
           f"ivr list: {listed.stdout!r}")
     listed = cli(parley, data, ["schedule", "list", DOMAIN])
     check(f"day@{DOMAIN}\t600\tEurope/Berlin\t{all_week}\t-\topen=menu:main\tclosed=1003\n"
@@ -236,7 +299,9 @@ def main():
                 run_scenarios([("menu 500: greeting, invalid key, key 1 to 1002", scenario_menu),
                                ("schedule 601 (closed): to 1003", scenario_night),
                                ("schedule 600 (open): the menu", scenario_day),
-                               ("menu 502: an imported Ogg/Opus greeting", scenario_recorded)],
+                               ("menu 502: an imported Ogg/Opus greeting", scenario_recorded),
+                               ("menu 500, key 3: 1003's forwarding is followed",
+                                lambda s, a: scenario_forwarded(s, a, args.parley, data))],
                               check, server, agents)
             finally:
                 for ua in agents.values():
