@@ -98,6 +98,25 @@ def run_sipp(server_port, mode, count, rate, workdir, extra):
     return proc.returncode, int(stats["SuccessfulCall(C)"]), int(stats["FailedCall(C)"])
 
 
+def start_call_bench(command, binary, workdir, callers, hold_ms, procs):
+    """bench/calls/run.py's set-up: `callers` users calling one callee (a SIPp UAS registered at
+    Parley), the data folder made with `binary`, `parley serve` started as `command` (the binary,
+    or a wrapper in front of it). Started processes are appended to `procs` for stopping; returns
+    the server and SIPp's extra arguments for the calls."""
+    users = sb.users_list(callers + 1)
+    calling, callee = users[:-1], users[-1]
+    csv = os.path.join(workdir, "callers.csv")
+    sb.write_users_csv(csv, [(u, p, callee[0], sb.DOMAIN) for u, p in calling])
+    data = os.path.join(workdir, "parley-data")
+    sb.make_parley_data(binary, data, users)
+    parley = sb.start_parley(command, data, workdir, extra_args=("--http-listen", ""))
+    procs.append((parley.proc, "parley"))
+    uas_port = sb.OPT.free_udp_port()
+    calls.register_callee(parley.port, callee, uas_port)
+    procs.append((calls.start_uas(workdir, uas_port), "sipp UAS"))
+    return parley, ["-inf", csv, "-auth_uri", f"{callee[0]}@{sb.DOMAIN}", "-d", str(hold_ms)]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("build_dir", nargs="?", default="build/release")
@@ -117,24 +136,19 @@ def main():
     procs = []
     with tempfile.TemporaryDirectory(prefix="parley-callgrind-run-") as workdir:
         try:
-            users = sb.users_list(args.callers + 1)
-            callers, callee = users[:-1], users[-1]
-            csv = os.path.join(workdir, "callers.csv")
-            sb.write_users_csv(csv, [(u, p, callee[0], sb.DOMAIN) for u, p in callers])
-            data = os.path.join(workdir, "parley-data")
-            sb.make_parley_data(binary, data, users)
             wrapper = write_wrapper(workdir, binary, out)
-            parley = sb.start_parley(wrapper, data, workdir, extra_args=("--http-listen", ""))
-            procs.append((parley.proc, "parley"))
-            extra = []
             if args.mode == "calls":
-                uas_port = sb.OPT.free_udp_port()
-                calls.register_callee(parley.port, callee, uas_port)
-                procs.append((calls.start_uas(workdir, uas_port), "sipp UAS"))
-                extra = ["-inf", csv, "-auth_uri", f"{callee[0]}@{sb.DOMAIN}", "-d", str(args.hold_ms)]
+                parley, extra = start_call_bench(wrapper, binary, workdir, args.callers,
+                                                 args.hold_ms, procs)
                 # One call first, so one-time work (first allocations, lazy tables) is not counted.
                 run_sipp(parley.port, args.mode, 1, 1, workdir, extra)
                 time.sleep(1)
+            else:
+                data = os.path.join(workdir, "parley-data")
+                sb.make_parley_data(binary, data, sb.users_list(args.callers + 1))
+                parley = sb.start_parley(wrapper, data, workdir, extra_args=("--http-listen", ""))
+                procs.append((parley.proc, "parley"))
+                extra = []
             pid = parley.proc.pid
             wait_idle(pid)
             callgrind_control("-z", pid)

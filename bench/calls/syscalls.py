@@ -100,18 +100,8 @@ def main():
     procs = []
     with tempfile.TemporaryDirectory(prefix="parley-call-syscalls-") as workdir:
         try:
-            users = sb.users_list(args.callers + 1)
-            callers, callee = users[:-1], users[-1]
-            csv = os.path.join(workdir, "callers.csv")
-            sb.write_users_csv(csv, [(u, p, callee[0], sb.DOMAIN) for u, p in callers])
-            data = os.path.join(workdir, "parley-data")
-            sb.make_parley_data(binary, data, users)
-            parley = sb.start_parley(binary, data, workdir, extra_args=("--http-listen", ""))
-            procs.append((parley.proc, "parley"))
-            uas_port = sb.OPT.free_udp_port()
-            cg.calls.register_callee(parley.port, callee, uas_port)
-            procs.append((cg.calls.start_uas(workdir, uas_port), "sipp UAS"))
-            extra = ["-inf", csv, "-auth_uri", f"{callee[0]}@{sb.DOMAIN}", "-d", str(args.hold_ms)]
+            parley, extra = cg.start_call_bench(binary, binary, workdir, args.callers,
+                                                args.hold_ms, procs)
             cg.run_sipp(parley.port, "calls", 1, 1, workdir, extra)  # warm-up
             cg.wait_idle(parley.proc.pid)
 
