@@ -125,6 +125,8 @@ await run('admin: a tenant admin creates a conference room and a call queue', as
   await roomChange.getByLabel('Remove the moderator PIN').check();
   await roomChange.getByRole('button', { name: 'Save room' }).click();
   await page.getByText('Conference room 800 was changed.').waitFor({ timeout: 5000 });
+  // The notice comes with the answer; the table follows once the list is read again.
+  await roomRow.filter({ hasText: 'All hands weekly' }).waitFor({ timeout: 5000 }).catch(() => {});
   const changedText = await roomRow.textContent();
   check(changedText.includes('All hands weekly') && changedText.includes('up to 30'),
     `the room row after the change reads "${changedText}"`);
