@@ -25,9 +25,9 @@ sys.path.insert(0, HERE)
 from api_test import Client, wait_for_https  # noqa: E402
 from call_features_test import (both_ring_b_answers, call_from_1001, rings_only,  # noqa: E402
                                 silent)
-from parley_harness import ParleyServer, report, run_cli, run_main  # noqa: E402
+from parley_harness import ParleyServer, report, run_main  # noqa: E402
 from pbx_scenario import (checker, finish, provisioned, registered, run_scenarios,  # noqa: E402
-                          script_arguments)
+                          script_arguments, two_tenants_with_admins)
 
 DOMAIN = "example.com"
 PASSWORDS = {"1001": "pw-1001-secret", "1002": "pw-1002-secret", "1003": "pw-1003-secret"}
@@ -37,15 +37,6 @@ FEATURES = "/api/v1/tenants/example.com/extensions/1002"
 problems, check = checker()
 
 
-def setup(parley, data):
-    for argv in (["tenant", "add", DOMAIN, "--default"], ["tenant", "add", "other.org"],
-                 *[["user", "add", f"{ext}@{DOMAIN}", "--password", pw]
-                   for ext, pw in PASSWORDS.items()],
-                 ["user", "add", "2001@other.org", "--password", "pw-2001-secret"],
-                 ["admin", "add", "boss", "--tenant", DOMAIN, "--password", ADMINS["boss"]],
-                 ["admin", "add", "stranger", "--tenant", "other.org", "--password",
-                  ADMINS["stranger"]]):
-        run_cli(parley, data, *argv, timeout=30)
 
 
 def call(server, callee):
@@ -138,7 +129,7 @@ def deleted_group(server, boss):
 def main():
     args = script_arguments(__doc__)
     with provisioned(args.parley, "parley-api-features-") as (tmp, data):
-        setup(args.parley, data)
+        two_tenants_with_admins(args.parley, data, DOMAIN, PASSWORDS, ADMINS)
         with ParleyServer(args.parley, data_dir=data, args=["--workers", "2"]) as server:
             address = wait_for_https(server)
             boss = Client(address)

@@ -36,8 +36,9 @@ from api_test import Client, wait_for_https  # noqa: E402
 from call_client import Caller, answer_bye, is_request, no_request, response_to  # noqa: E402
 from media_peer import RtpPeer  # noqa: E402
 from media_test import Sdp, make_sdp  # noqa: E402
-from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
-from pbx_scenario import checker, media_config, provisioned, script_arguments  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, report, run_main  # noqa: E402
+from pbx_scenario import (checker, media_config, provisioned, script_arguments,  # noqa: E402
+                          two_tenants_with_admins)
 from sip_client import SipUA  # noqa: E402
 
 DOMAIN = "example.com"
@@ -50,17 +51,6 @@ PEER_PORTS = range(63750, 64000, 2)
 problems, check = checker()
 
 
-def setup(parley, data):
-    for argv in (["tenant", "add", DOMAIN, "--default"], ["tenant", "add", "other.org"],
-                 *[["user", "add", f"{ext}@{DOMAIN}", "--password", pw]
-                   for ext, pw in PASSWORDS.items()],
-                 ["user", "add", "2001@other.org", "--password", "pw-2001-secret"],
-                 ["admin", "add", "boss", "--tenant", DOMAIN, "--password", ADMINS["boss"]],
-                 ["admin", "add", "stranger", "--tenant", "other.org", "--password",
-                  ADMINS["stranger"]]):
-        result = run_parley(parley, [*argv, "--data", data], timeout=30)
-        if result.returncode != 0:
-            raise HarnessError(f"parley {' '.join(argv)} failed: {result.stderr}")
 
 
 class Keypad:
@@ -246,7 +236,7 @@ def scoping(address, boss):
 def main():
     args = script_arguments(__doc__)
     with provisioned(args.parley, "parley-api-edit-") as (tmp, data):
-        setup(args.parley, data)
+        two_tenants_with_admins(args.parley, data, DOMAIN, PASSWORDS, ADMINS)
         config = media_config(tmp, 63500, 63749)
         with ParleyServer(args.parley, data_dir=data,
                           args=["--config", config, "--workers", "2"]) as server:

@@ -33,8 +33,9 @@ from api_test import Client, wait_for_https  # noqa: E402
 from call_client import Caller  # noqa: E402
 from media_peer import RtpPeer, pcmu_frames  # noqa: E402
 from media_test import Sdp, make_sdp  # noqa: E402
-from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
-from pbx_scenario import checker, media_config, provisioned, script_arguments  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, report, run_main  # noqa: E402
+from pbx_scenario import (checker, media_config, provisioned, script_arguments,  # noqa: E402
+                          two_tenants_with_admins)
 from sip_client import SipUA  # noqa: E402
 
 DOMAIN = "example.com"
@@ -45,17 +46,6 @@ PEER_PORTS = range(47750, 48000, 2)
 problems, check = checker()
 
 
-def setup(parley, data):
-    for argv in (["tenant", "add", DOMAIN, "--default"], ["tenant", "add", "other.org"],
-                 *[["user", "add", f"{ext}@{DOMAIN}", "--password", pw]
-                   for ext, pw in PASSWORDS.items()],
-                 ["user", "add", "2001@other.org", "--password", "pw-2001-secret"],
-                 ["admin", "add", "boss", "--tenant", DOMAIN, "--password", ADMINS["boss"]],
-                 ["admin", "add", "stranger", "--tenant", "other.org", "--password",
-                  ADMINS["stranger"]]):
-        result = run_parley(parley, [*argv, "--data", data], timeout=30)
-        if result.returncode != 0:
-            raise HarnessError(f"parley {' '.join(argv)} failed: {result.stderr}")
 
 
 class Dial:
@@ -219,7 +209,7 @@ def voicemail(address, server, boss, data):
 def main():
     args = script_arguments(__doc__)
     with provisioned(args.parley, "parley-api-ivr-") as (tmp, data):
-        setup(args.parley, data)
+        two_tenants_with_admins(args.parley, data, DOMAIN, PASSWORDS, ADMINS)
         config = media_config(tmp, 47500, 47749)
         with ParleyServer(args.parley, data_dir=data,
                           args=["--config", config, "--workers", "2"]) as server:

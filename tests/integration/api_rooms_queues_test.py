@@ -34,9 +34,10 @@ from api_test import Client, wait_for_https  # noqa: E402
 from call_client import Caller, is_request, response_to  # noqa: E402
 from media_peer import RtpPeer  # noqa: E402
 from media_test import PASSWORDS as MEDIA_PASSWORDS, Call, make_sdp  # noqa: E402
-from parley_harness import HarnessError, ParleyServer, report, run_main, run_parley  # noqa: E402
+from parley_harness import HarnessError, ParleyServer, report, run_main  # noqa: E402
 from recording_test import send_tones  # noqa: E402
-from pbx_scenario import checker, media_config, provisioned, script_arguments  # noqa: E402
+from pbx_scenario import (checker, media_config, provisioned, script_arguments,  # noqa: E402
+                          two_tenants_with_admins)
 from sip_client import SipUA  # noqa: E402
 
 DOMAIN = "example.com"
@@ -46,18 +47,6 @@ BASE = "/api/v1/tenants/example.com"
 problems, check = checker()
 
 
-def setup(parley, data):
-    for argv in (["tenant", "add", DOMAIN, "--default"], ["tenant", "add", "other.org"],
-                 *[["user", "add", f"{ext}@{DOMAIN}", "--password", pw]
-                   for ext, pw in PASSWORDS.items()],
-                 ["user", "add", "2001@other.org", "--password", "pw-2001-secret"],
-                 ["user", "record", f"1001@{DOMAIN}", "always"],
-                 ["admin", "add", "boss", "--tenant", DOMAIN, "--password", ADMINS["boss"]],
-                 ["admin", "add", "stranger", "--tenant", "other.org", "--password",
-                  ADMINS["stranger"]]):
-        result = run_parley(parley, [*argv, "--data", data], timeout=30)
-        if result.returncode != 0:
-            raise HarnessError(f"parley {' '.join(argv)} failed: {result.stderr}")
 
 
 def dial(server, number):
@@ -207,7 +196,8 @@ def scoping(address, boss, audio_url):
 def main():
     args = script_arguments(__doc__)
     with provisioned(args.parley, "parley-api-rooms-") as (tmp, data):
-        setup(args.parley, data)
+        two_tenants_with_admins(args.parley, data, DOMAIN, PASSWORDS, ADMINS,
+                                extra=(["user", "record", f"1001@{DOMAIN}", "always"],))
         config = media_config(tmp, 47000, 47499)
         with ParleyServer(args.parley, data_dir=data,
                           args=["--config", config, "--workers", "2"]) as server:

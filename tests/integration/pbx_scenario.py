@@ -18,7 +18,7 @@ import tempfile
 from contextlib import contextmanager
 
 from call_client import DOMAIN
-from parley_harness import HarnessError, provision
+from parley_harness import HarnessError, provision, run_cli
 from sip_client import SipUA
 
 
@@ -118,3 +118,19 @@ def call_records(data: str, columns: str, where: str = "") -> list[tuple]:
         return db.execute(f"SELECT {columns} FROM call_records{condition} ORDER BY id").fetchall()
     finally:
         db.close()
+
+
+def two_tenants_with_admins(parley: str, data: str, domain: str, passwords: dict,
+                            admins: dict, extra: tuple = ()) -> None:
+    """The API tests' folder: `domain` (the default tenant) with `passwords`' extensions and
+    other.org with 2001; the tenant admins "boss" of `domain` and "stranger" of other.org
+    (`admins` holds their passwords); then any `extra` CLI commands (argument lists)."""
+    for argv in (["tenant", "add", domain, "--default"], ["tenant", "add", "other.org"],
+                 *[["user", "add", f"{ext}@{domain}", "--password", pw]
+                   for ext, pw in passwords.items()],
+                 ["user", "add", "2001@other.org", "--password", "pw-2001-secret"],
+                 *extra,
+                 ["admin", "add", "boss", "--tenant", domain, "--password", admins["boss"]],
+                 ["admin", "add", "stranger", "--tenant", "other.org", "--password",
+                  admins["stranger"]]):
+        run_cli(parley, data, *argv, timeout=30)
