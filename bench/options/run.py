@@ -9,8 +9,13 @@ microseconds per request, read from /proc/PID/stat (utime + stime, summed over e
 process) before and after the step, plus SIPp's own CPU from wait4(). Everything listens on
 127.0.0.1 only.
 
+With --cpu-cap PERCENT each server runs in a cpu cgroup of its own with that share of one core
+(bench/cpu_cap.py): the servers, not SIPp, then set the highest rates, and their ratio compares
+what each does with the same CPU (the uncapped ladder ends at SIPp's ceiling on two cores).
+
 Usage: bench/options/run.py BUILD_DIR            (BUILD_DIR/src/app/parley, e.g. build/release)
        bench/options/run.py --parley PATH [--step-seconds 10] [--json out.json]
+       bench/options/run.py BUILD_DIR --cpu-cap 10
 Python standard library only. Needs `sipp` (Debian sip-tester) and `kamailio` (Debian kamailio).
 """
 
@@ -33,6 +38,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 UAC_XML = os.path.join(ROOT, "tests", "integration", "sipp", "options_uac.xml")
 UAS_XML = os.path.join(HERE, "options_uas.xml")
 KAMAILIO_CFG_IN = os.path.join(HERE, "kamailio.cfg.in")
+sys.path.insert(0, os.path.dirname(HERE))
+from cpu_cap import CpuCap  # noqa: E402  (bench/cpu_cap.py)
 
 LOOPBACK = "127.0.0.1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -43,6 +50,9 @@ MAX_FAILURE_RATIO = 0.005
 MIN_RATE_RATIO = 0.90
 # Target rates (requests/s). Bounded: at most len(LADDER) + REFINE_STEPS steps per server.
 LADDER = [2500, 5000, 10000, 15000, 20000, 25000, 30000, 37500, 45000, 55000, 65000]
+# With --cpu-cap: finer steps (a capped server's limit is a few thousand requests a second).
+CAPPED_LADDER = [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 14000, 16000,
+                 18000, 20000, 24000, 28000, 32000, 40000]
 REFINE_STEPS = 1
 CALL_LIMIT = 2000  # SIPp -l: an overloaded server shows as a lower creation rate, not a pile-up
 RECV_TIMEOUT_MS = 1000  # a request unanswered after 1 s counts as failed (retransmissions are off)
@@ -400,9 +410,13 @@ def main():
                     help="stop climbing ladders after this much time")
     ap.add_argument("--ladder", help="comma-separated target rates instead of the default ladder")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--cpu-cap", type=float,
+                    help="run each server in its own cpu cgroup with this %% of one core")
     args = ap.parse_args()
     if args.ladder:
         LADDER[:] = sorted(int(r) for r in args.ladder.split(","))
+    elif args.cpu_cap:
+        LADDER[:] = CAPPED_LADDER
 
     binary = args.parley or (os.path.join(args.build_dir, "src", "app", "parley") if args.build_dir else None)
     if not binary or not os.access(binary, os.X_OK):
@@ -420,14 +434,21 @@ def main():
     log(f"  steps of {args.step_seconds:g} s, sustained = <{100 * MAX_FAILURE_RATIO}% failed, "
         f">={100 * MIN_RATE_RATIO:.0f}% of target rate, fewer than SIPp -l {CALL_LIMIT} in flight")
 
-    results = {"machine": info, "servers": {}}
-    servers = []
+    results = {"machine": info, "servers": {}, "cpu_cap_percent": args.cpu_cap}
+    if args.cpu_cap:
+        log(f"  each server capped at {args.cpu_cap:g}% of one core (its own cpu cgroup); "
+            "SIPp uncapped")
+    servers, caps = [], []
     with tempfile.TemporaryDirectory(prefix="parley-bench-options-") as workdir:
         try:
             servers.append(start_parley(binary, workdir))
             servers.append(start_kamailio(workdir, args.kamailio_children))
             servers.append(start_sipp_uas(workdir))
             parley, kamailio, uas = servers
+            if args.cpu_cap:
+                for srv in (parley, kamailio):
+                    caps.append(CpuCap(srv.name.lower(), args.cpu_cap))
+                    caps[-1].add(srv.pids())
 
             for srv in (parley, kamailio):
                 results["servers"][srv.name] = ladder(srv, args.step_seconds, workdir, deadline)
@@ -448,6 +469,8 @@ def main():
         finally:
             for srv in reversed(servers):
                 stop(srv.proc, srv.name)
+            for cap in caps:
+                cap.close()
         parley_status = servers[0].proc.returncode if servers else None
     results["parley_exit_status"] = parley_status
     with open("/proc/loadavg") as f:
@@ -467,6 +490,9 @@ def print_table(results):
     rate = results.get("cpu_rate")
     srv = results["servers"]
     log("")
+    if results.get("cpu_cap_percent"):
+        log(f"Parley and Kamailio each capped at {results['cpu_cap_percent']:g}% of one core; "
+            "SIPp UAS uncapped.")
     log(f"| server | max OPTIONS/s sustained | stopped by | highest rate carried, <0.5% failed "
         f"| server CPU us/req at {rate}/s | server CPU at {rate}/s | SIPp UAC CPU at {rate}/s |")
     log("|---|---|---|---|---|---|---|")

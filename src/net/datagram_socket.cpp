@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/check.hpp"
+#include "net/send_batch.hpp"
 #include "net/socket_util.hpp"
 #include "net/worker_internal.hpp"
 
@@ -117,20 +118,13 @@ struct DatagramSocket::Impl {
         receive_names(options.batch),
         receive_headers(options.batch),
         batch(options.batch),
-        send_bytes(uninitialised_bytes(options.batch * options.max_datagram)),
-        send_iovecs(options.batch),
-        send_names(options.batch),
-        send_headers(options.batch) {
+        sends(options.batch, options.max_datagram) {
     for (std::size_t i = 0; i < batch_size; ++i) {
       receive_iovecs[i].iov_base = slot(receive_bytes, i);
       receive_iovecs[i].iov_len = max_datagram;
       receive_headers[i].msg_hdr.msg_iov = &receive_iovecs[i];
       receive_headers[i].msg_hdr.msg_iovlen = 1;
       receive_headers[i].msg_hdr.msg_name = &receive_names[i];
-      send_iovecs[i].iov_base = slot(send_bytes, i);
-      send_headers[i].msg_hdr.msg_iov = &send_iovecs[i];
-      send_headers[i].msg_hdr.msg_iovlen = 1;
-      send_headers[i].msg_hdr.msg_name = &send_names[i];
     }
   }
   ~Impl() { close(); }
@@ -172,16 +166,10 @@ struct DatagramSocket::Impl {
   std::vector<mmsghdr> receive_headers;
   std::vector<ReceivedDatagram> batch;
 
-  std::unique_ptr<std::uint8_t[]> send_bytes;  // NOLINT(*-avoid-c-arrays)
-  std::vector<iovec> send_iovecs;
-  std::vector<sockaddr_in6> send_names;
-  std::vector<mmsghdr> send_headers;
-  std::size_t queued = 0;
+  SendBatch sends;
 
   std::uint64_t received = 0;
   std::uint64_t truncated = 0;
-  std::uint64_t sent = 0;
-  std::uint64_t send_failures = 0;
 };
 
 Result<std::uint64_t> DatagramReactor::add(int fd, std::weak_ptr<DatagramSocket::Impl> socket) {
@@ -332,30 +320,7 @@ bool DatagramSocket::Impl::on_readable() {
 }
 
 std::size_t DatagramSocket::Impl::flush() {
-  std::size_t failures = 0;
-  std::size_t at = 0;
-  while (at < queued) {
-    const auto remaining = static_cast<unsigned>(queued - at);
-    const int count =
-        ::sendmmsg(fd, send_headers.data() + at, remaining, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (count > 0) {
-      sent += static_cast<std::uint64_t>(count);
-      at += static_cast<std::size_t>(count);
-      continue;
-    }
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
-      // The send buffer is full: the rest of the batch would fail the same way.
-      failures += remaining;
-      break;
-    }
-    // This datagram was refused (e.g. ICMP port unreachable reported late); skip it.
-    ++failures;
-    ++at;
-  }
-  send_failures += failures;
-  queued = 0;
-  return failures;
+  return sends.flush(fd);
 }
 
 DatagramSocket::DatagramSocket(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -392,31 +357,15 @@ const SocketAddress& DatagramSocket::local_address() const {
 }
 
 std::span<std::uint8_t> DatagramSocket::send_buffer() {
-  Impl& impl = *impl_;
-  if (impl.queued == impl.batch_size) impl.flush();
-  return {impl.slot(impl.send_bytes, impl.queued), impl.max_datagram};
+  return impl_->sends.slot(impl_->fd);
 }
 
 void DatagramSocket::commit_send(const SocketAddress& to, std::size_t size) {
-  Impl& impl = *impl_;
-  PARLEY_ASSERT(impl.queued < impl.batch_size && size <= impl.max_datagram);
-  const std::size_t index = impl.queued;
-  std::memcpy(&impl.send_names[index], to.data(), to.size());
-  impl.send_iovecs[index].iov_len = size;
-  msghdr& header = impl.send_headers[index].msg_hdr;
-  header.msg_namelen = to.size();
-  header.msg_control = nullptr;
-  header.msg_controllen = 0;
-  header.msg_flags = 0;
-  ++impl.queued;
+  impl_->sends.commit(to, size);
 }
 
 bool DatagramSocket::queue_send(const SocketAddress& to, std::span<const std::uint8_t> bytes) {
-  if (bytes.size() > impl_->max_datagram || to.empty()) return false;
-  const std::span<std::uint8_t> slot = send_buffer();
-  if (!bytes.empty()) std::memcpy(slot.data(), bytes.data(), bytes.size());
-  commit_send(to, bytes.size());
-  return true;
+  return impl_->sends.queue(impl_->fd, to, bytes);
 }
 
 std::size_t DatagramSocket::flush() {
@@ -424,7 +373,7 @@ std::size_t DatagramSocket::flush() {
 }
 
 std::size_t DatagramSocket::queued() const {
-  return impl_->queued;
+  return impl_->sends.queued();
 }
 
 std::uint64_t DatagramSocket::received() const {
@@ -436,11 +385,11 @@ std::uint64_t DatagramSocket::truncated() const {
 }
 
 std::uint64_t DatagramSocket::sent() const {
-  return impl_->sent;
+  return impl_->sends.sent();
 }
 
 std::uint64_t DatagramSocket::send_failures() const {
-  return impl_->send_failures;
+  return impl_->sends.refused();
 }
 
 }  // namespace parley::net

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "net/send_batch.hpp"
 #include "net/socket_util.hpp"
 #include "net/worker_internal.hpp"
 
@@ -15,6 +16,10 @@ namespace parley::net {
 class UdpWorkerSocket;
 
 namespace {
+
+// Replies up to this size wait in the socket's send batch while the worker handles a received
+// batch (a SIP response is rarely above 2 KB); a larger one is sent at once, after the queue.
+constexpr std::size_t kReplySlotBytes = 4096;
 
 using Reactor = boost::asio::detail::reactor;
 using boost::asio::detail::reactor_op;
@@ -79,6 +84,12 @@ class UdpWorkerSocket {
   std::size_t batch() const { return headers_.size(); }
   void deliver(int count, const boost::system::error_code& error);
 
+  // On the socket's worker thread: queues a datagram sent while a received batch is handed over,
+  // to leave with the batch's other replies in one sendmmsg. False when it was not queued (no
+  // batch being handed over, or too large for a slot: the queue has then been sent, so the
+  // caller's own send keeps the order).
+  bool queue_reply(const SocketAddress& to, std::string_view bytes);
+
  private:
   UdpEndpoint::Impl& owner_;
   std::size_t worker_;
@@ -92,6 +103,10 @@ class UdpWorkerSocket {
   std::vector<iovec> iovecs_;
   std::vector<sockaddr_storage> names_;
   std::vector<mmsghdr> headers_;
+  // Why batch replies: a stateless answer (OPTIONS, REGISTER, a 100 Trying) is one sendto per
+  // request otherwise; SIPp and busy phones send in bursts, so a wake-up often holds several.
+  bool handing_over_ = false;
+  SendBatch replies_;
 };
 
 struct UdpEndpoint::Impl {
@@ -143,7 +158,8 @@ UdpWorkerSocket::UdpWorkerSocket(UdpEndpoint::Impl& owner, std::size_t worker,
       buffers_(options.batch * options.max_datagram),
       iovecs_(options.batch),
       names_(options.batch),
-      headers_(options.batch) {
+      headers_(options.batch),
+      replies_(options.batch, kReplySlotBytes) {
   for (std::size_t i = 0; i < options.batch; ++i) {
     iovecs_[i].iov_base = buffers_.data() + i * max_datagram_;
     iovecs_[i].iov_len = max_datagram_;
@@ -204,6 +220,7 @@ void UdpWorkerSocket::deliver(int count, const boost::system::error_code& error)
   receive_queued_ = false;
   if (error || owner_.stopping.load(std::memory_order_relaxed)) return;
   owner_.received.fetch_add(static_cast<std::uint64_t>(count), std::memory_order_relaxed);
+  handing_over_ = true;
   for (int i = 0; i < count; ++i) {
     const mmsghdr& header = headers_[static_cast<std::size_t>(i)];
     if ((header.msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;  // cannot be a whole message
@@ -213,7 +230,22 @@ void UdpWorkerSocket::deliver(int count, const boost::system::error_code& error)
         static_cast<const char*>(iovecs_[static_cast<std::size_t>(i)].iov_base), header.msg_len);
     owner_.listener.on_datagram(worker_, bytes, from, owner_.local);
   }
+  handing_over_ = false;
+  if (const std::size_t refused = replies_.flush(fd_); refused != 0) {
+    owner_.send_failures.fetch_add(refused, std::memory_order_relaxed);
+  }
   arm(/*continuation=*/true);
+}
+
+bool UdpWorkerSocket::queue_reply(const SocketAddress& to, std::string_view bytes) {
+  if (!handing_over_) return false;
+  const auto* data =
+      reinterpret_cast<const std::uint8_t*>(bytes.data());  // NOLINT(*-reinterpret-cast)
+  if (replies_.queue(fd_, to, {data, bytes.size()})) return true;
+  if (const std::size_t refused = replies_.flush(fd_); refused != 0) {
+    owner_.send_failures.fetch_add(refused, std::memory_order_relaxed);
+  }
+  return false;
 }
 
 UdpEndpoint::UdpEndpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -252,7 +284,11 @@ const SocketAddress& UdpEndpoint::local_address() const {
 
 bool UdpEndpoint::send_to(const SocketAddress& to, std::string_view bytes) {
   std::size_t worker = impl_->pool.current_worker();
-  if (worker >= impl_->sockets.size()) worker = 0;
+  if (worker >= impl_->sockets.size()) {
+    worker = 0;  // not a worker of ours: any socket sends (sendto is thread-safe)
+  } else if (impl_->sockets[worker]->queue_reply(to, bytes)) {
+    return true;  // a refusal at the flush is counted in send_failures
+  }
   const ssize_t sent = ::sendto(impl_->sockets[worker]->fd(), bytes.data(), bytes.size(),
                                 MSG_DONTWAIT | MSG_NOSIGNAL, to.data(), to.size());
   if (sent != static_cast<ssize_t>(bytes.size())) {

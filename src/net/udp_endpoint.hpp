@@ -50,7 +50,9 @@ class UdpEndpoint {
 
   // Sends one datagram without blocking, from any thread (on a worker it uses that worker's
   // socket). Returns false when the kernel refused it (full buffer, unreachable); UDP callers
-  // rely on retransmission rather than queueing.
+  // rely on retransmission rather than queueing. Sent from a listener's on_datagram, it waits
+  // until the received batch has been handed over and leaves with the batch's other replies in
+  // one sendmmsg (then true means queued; a refusal is counted in send_failures()).
   bool send_to(const SocketAddress& to, std::string_view bytes);
 
   // Stops receiving (the sockets close on their own threads). Sends still work until destroyed.

@@ -154,6 +154,44 @@ TEST(UdpEndpoint, WorksOverIpv6Loopback) {
   pool.shutdown(2s);
 }
 
+// Replies sent while a received batch is handed over wait and leave together (decision 0059):
+// they must still all arrive, in the order they were sent, also when they outnumber the send
+// batch's slots and when one is too large for a slot (sent at once, after the queued ones).
+TEST(UdpEndpoint, RepliesToABurstArriveInOrder) {
+  WorkerPool pool(1);
+  Recorder server_side;
+  Recorder client_side;
+  UdpOptions small_batches;
+  small_batches.batch = 4;
+  auto server =
+      UdpEndpoint::bind(pool, *SocketAddress::parse("127.0.0.1:0"), server_side, small_batches);
+  ASSERT_TRUE(server.ok());
+  auto client = UdpEndpoint::bind(pool, *SocketAddress::parse("127.0.0.1:0"), client_side);
+  ASSERT_TRUE(client.ok());
+  server_side.echo_through(server->get());
+
+  constexpr int kCount = 30;
+  constexpr int kLarge = 9;  // larger than a reply slot (4 KiB)
+  std::vector<std::string> sent;
+  for (int i = 0; i < kCount; ++i) {
+    std::string bytes = "reply " + std::to_string(i);
+    if (i == kLarge) bytes.append(10000, 'x');
+    sent.push_back(bytes);
+    // Queued before the loop runs, so the server's first wake-ups hand over whole batches.
+    ASSERT_TRUE((*client)->send_to((*server)->local_address(), bytes));
+  }
+  pool.start();
+  const auto got = client_side.wait_for(kCount);
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(kCount));
+  for (int i = 0; i < kCount; ++i) {
+    EXPECT_EQ(got[static_cast<std::size_t>(i)].bytes, sent[static_cast<std::size_t>(i)]) << i;
+  }
+  EXPECT_EQ((*server)->send_failures(), 0U);
+  (*server)->stop();
+  (*client)->stop();
+  pool.shutdown(2s);
+}
+
 // The receive stays queued in the loop's reactor between datagrams (decision 0053); an endpoint
 // destroyed with it still queued must free it, whether the loop never ran or was stopped with
 // the receive outstanding. ASan's leak check and use-after-free reports are the assertions.
