@@ -1,5 +1,7 @@
 #include "protocol/sip/uri.hpp"
 
+#include <cstring>
+
 #include "protocol/sip/syntax.hpp"
 
 namespace parley::protocol::sip {
@@ -65,28 +67,33 @@ Result<Uri> parse_tel(Uri uri, std::string_view rest) {
 std::optional<std::string_view> ParamList::get(std::string_view name) const {
   const std::string_view s = text_;
   if (s.empty() || name.empty()) return std::nullopt;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    // Find the end of this parameter: the next ';' outside a quoted string.
-    std::size_t end = start;
-    while (end < s.size() && s[end] != ';') {
-      if (s[end] == '"') {
-        end = skip_quoted(s, end);
-        if (end == std::string_view::npos) end = s.size();
-      } else {
-        ++end;
+  // Called several times per message (branch, rport, received, tag, transport ...), so it jumps
+  // from ';' to ';' with memchr rather than stepping through every byte; a quote in a parameter
+  // (rare: generic-param values may be quoted strings) falls back to a quote-aware walk.
+  const char* const begin = s.data();
+  const char* const finish = begin + s.size();
+  const char* start = begin;
+  while (true) {
+    const auto* semi = static_cast<const char*>(std::memchr(start, ';', finish - start));
+    const char* end = semi != nullptr ? semi : finish;
+    if (std::memchr(start, '"', end - start) != nullptr) {
+      std::size_t at = static_cast<std::size_t>(start - begin);
+      while (at < s.size() && s[at] != ';') {
+        at = s[at] == '"' ? skip_quoted(s, at) : at + 1;
+        if (at == std::string_view::npos) at = s.size();
       }
+      end = begin + at;
     }
-    // The name ends at '=' or at the end of the parameter; short, so no memchr.
-    std::size_t eq = start;
-    while (eq < end && s[eq] != '=') ++eq;
-    if (iequals(trim_lws(s.substr(start, eq - start)), name)) {
-      if (eq == end) return std::string_view(s.data() + end, 0);
-      return trim_lws(s.substr(eq + 1, end - eq - 1));
+    // The name ends at '=' or at the end of the parameter.
+    const auto* eq = static_cast<const char*>(std::memchr(start, '=', end - start));
+    const std::string_view piece_name(start, (eq != nullptr ? eq : end) - start);
+    if (iequals(trim_lws(piece_name), name)) {
+      if (eq == nullptr) return std::string_view(end, 0);
+      return trim_lws(std::string_view(eq + 1, end - eq - 1));
     }
+    if (end == finish) return std::nullopt;
     start = end + 1;
   }
-  return std::nullopt;
 }
 
 Result<Uri> parse_uri(std::string_view text) {
