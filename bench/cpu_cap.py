@@ -36,19 +36,23 @@ def available():
 
 
 class CpuCap:
-    """One cgroup with `percent` of one core. A short period (10 ms) keeps a throttled server's
-    pauses short, so requests wait a few ms rather than tens (SIPp's -l cap counts them)."""
+    """One cgroup with `percent` of one core. A short period (10 ms, longer only for caps under
+    10 %) keeps a throttled server's pauses short, so requests wait a few ms rather than tens."""
 
     def __init__(self, name, percent, period_us=10000):
         why = available()
         if why:
             raise RuntimeError(f"cannot cap CPU: {why}")
+        if not 0 < percent <= 100 * (os.cpu_count() or 1):
+            raise ValueError(f"a CPU cap of {percent}% of one core is not possible here")
         self.percent = percent
         self.v2 = _v2_has_cpu()
         root = V2_ROOT if self.v2 else V1_ROOT
         self.path = os.path.join(root, f"parley-bench-{name}-{os.getpid()}")
         os.makedirs(self.path, exist_ok=True)
-        quota = max(1000, int(period_us * percent / 100))
+        # The kernel's smallest quota is 1 ms: small caps get a longer period instead.
+        period_us = max(period_us, int(1000 * 100 / percent) + 1)
+        quota = int(period_us * percent / 100)
         if self.v2:
             with open(os.path.join(V2_ROOT, "cgroup.subtree_control"), "w") as f:
                 f.write("+cpu")
@@ -95,3 +99,14 @@ class CpuCap:
             os.rmdir(self.path)
         except OSError:
             pass
+
+
+def cap_each(servers, percent, log=print):
+    """One CpuCap per server (an object with .name and .pids()), each with `percent` of a core.
+    Returns the caps; close them after the servers have stopped."""
+    log(f"  each server capped at {percent:g}% of one core (its own cpu cgroup); SIPp uncapped")
+    caps = []
+    for server in servers:
+        caps.append(CpuCap(server.name.lower().replace(" ", "-"), percent))
+        caps[-1].add(server.pids())
+    return caps

@@ -14,7 +14,10 @@ Climbs a short ladder (default 250, 500, 1000, 2000, 4000 calls/s, 10 s a step) 
 highest rate sustained with < 0.5 % failed calls, then CPU us per call at one rate both sustain
 (default 500/s, 20 s) and the Parley/Kamailio ratios.
 
-Usage: bench/calls/run.py BUILD_DIR [--callers 200] [--json out.json]
+With --cpu-cap PERCENT each server runs in its own cpu cgroup with that share of one core
+(bench/cpu_cap.py), so the servers, not SIPp or the machine's other load, set the highest rates.
+
+Usage: bench/calls/run.py BUILD_DIR [--callers 200] [--json out.json] [--cpu-cap 20]
 """
 
 import argparse
@@ -27,6 +30,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "register"))
 import sipbench as sb  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(HERE))
+from cpu_cap import cap_each  # noqa: E402  (bench/cpu_cap.py)
 
 sys.path.insert(0, os.path.join(sb.ROOT, "tests", "integration"))
 from sip_client import SipUA  # noqa: E402
@@ -106,15 +112,20 @@ def main():
     ap.add_argument("--kamailio-children", type=int, default=2)
     ap.add_argument("--budget-minutes", type=float, default=6.0)
     ap.add_argument("--json")
+    ap.add_argument("--cpu-cap", type=float,
+                    help="run each server in its own cpu cgroup with this %% of one core")
     args = ap.parse_args()
     binary, started, deadline, info, results = sb.begin_run(
         args, "Call benchmark", f"{args.callers} callers, hold {args.hold_ms} ms")
     sb.log("  NOTE: SIPp talks straight to both servers; Parley offers MD5 only ([auth] algorithms) "
            "with the brute-force throttle lifted.")
-    procs = []
+    procs, caps = [], []
+    results["cpu_cap_percent"] = args.cpu_cap
     with tempfile.TemporaryDirectory(prefix="parley-bench-calls-") as workdir:
         try:
             targets, _, _ = setup(binary, workdir, args.callers, args.kamailio_children, procs)
+            if args.cpu_cap:
+                caps = cap_each(targets, args.cpu_cap, sb.log)
             for t in targets:
                 t.sipp_args += ["-d", str(args.hold_ms)]
                 results["servers"][t.name] = sb.OPT.ladder(t, args.step_seconds, workdir, deadline)
@@ -134,6 +145,8 @@ def main():
         finally:
             for proc, name in reversed(procs):
                 sb.stop(proc, name)
+            for cap in caps:
+                cap.close()
     sb.end_run(results, info, started, "call", args.json)
     return 0
 

@@ -39,7 +39,7 @@ UAC_XML = os.path.join(ROOT, "tests", "integration", "sipp", "options_uac.xml")
 UAS_XML = os.path.join(HERE, "options_uas.xml")
 KAMAILIO_CFG_IN = os.path.join(HERE, "kamailio.cfg.in")
 sys.path.insert(0, os.path.dirname(HERE))
-from cpu_cap import CpuCap  # noqa: E402  (bench/cpu_cap.py)
+from cpu_cap import cap_each  # noqa: E402  (bench/cpu_cap.py)
 
 LOOPBACK = "127.0.0.1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -435,9 +435,6 @@ def main():
         f">={100 * MIN_RATE_RATIO:.0f}% of target rate, fewer than SIPp -l {CALL_LIMIT} in flight")
 
     results = {"machine": info, "servers": {}, "cpu_cap_percent": args.cpu_cap}
-    if args.cpu_cap:
-        log(f"  each server capped at {args.cpu_cap:g}% of one core (its own cpu cgroup); "
-            "SIPp uncapped")
     servers, caps = [], []
     with tempfile.TemporaryDirectory(prefix="parley-bench-options-") as workdir:
         try:
@@ -446,9 +443,7 @@ def main():
             servers.append(start_sipp_uas(workdir))
             parley, kamailio, uas = servers
             if args.cpu_cap:
-                for srv in (parley, kamailio):
-                    caps.append(CpuCap(srv.name.lower(), args.cpu_cap))
-                    caps[-1].add(srv.pids())
+                caps = cap_each((parley, kamailio), args.cpu_cap, log)
 
             for srv in (parley, kamailio):
                 results["servers"][srv.name] = ladder(srv, args.step_seconds, workdir, deadline)

@@ -12,7 +12,11 @@ Climbs a short ladder (default 1000, 2000, 4000, 8000/s, 10 s a step) for each s
 the highest rate sustained with < 0.5 % failures, then each server's CPU us per REGISTER at one
 rate both sustain (default 1000/s, 20 s), and the Parley/Kamailio ratios.
 
+With --cpu-cap PERCENT each server runs in its own cpu cgroup with that share of one core
+(bench/cpu_cap.py), so the servers, not SIPp or the machine's other load, set the highest rates.
+
 Usage: bench/register/run.py BUILD_DIR [--users 10000 | -inf users.csv] [--json out.json]
+       [--cpu-cap 20 --ladder 250,500,1000,1500,2000,3000,4000]
 """
 
 import argparse
@@ -25,6 +29,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sipbench as sb  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(sb.HERE))
+from cpu_cap import cap_each  # noqa: E402  (bench/cpu_cap.py)
 
 SCENARIO = os.path.join(sb.ROOT, "tests", "integration", "sipp", "reg_md5.xml")
 UAS_SCENARIO = os.path.join(sb.HERE, "reg_uas.xml")
@@ -52,6 +59,8 @@ def main():
     ap.add_argument("--kamailio-children", type=int, default=2)
     ap.add_argument("--budget-minutes", type=float, default=6.0)
     ap.add_argument("--json")
+    ap.add_argument("--cpu-cap", type=float,
+                    help="run each server in its own cpu cgroup with this %% of one core")
     args = ap.parse_args()
     binary = args.parley or os.path.join(args.build_dir, "src", "app", "parley")
     if not os.access(binary, os.X_OK):
@@ -67,8 +76,8 @@ def main():
            f"load {info['load_before']}; {len(users)} users; {info['sipp']}, {info['kamailio']}")
     sb.log("  NOTE: SIPp talks straight to both servers; Parley offers MD5 only ([auth] algorithms) "
            "with the brute-force throttle lifted.")
-    results = {"machine": info, "users": len(users), "servers": {}}
-    procs = []
+    results = {"machine": info, "users": len(users), "servers": {}, "cpu_cap_percent": args.cpu_cap}
+    procs, caps = [], []
     with tempfile.TemporaryDirectory(prefix="parley-bench-register-") as workdir:
         try:
             csv = os.path.join(workdir, "users.csv")
@@ -82,6 +91,8 @@ def main():
                                     args.kamailio_children, users)
             procs.append((kam.proc, "kamailio"))
             targets = [sb.Target(srv, SCENARIO, ["-inf", csv]) for srv in (parley, kam)]
+            if args.cpu_cap:
+                caps = cap_each(targets, args.cpu_cap, sb.log)
             for t in targets:
                 results["servers"][t.name] = sb.OPT.ladder(t, args.step_seconds, workdir, deadline)
             uas = sb.start_sipp_uas(workdir, UAS_SCENARIO)
@@ -100,6 +111,8 @@ def main():
         finally:
             for proc, name in reversed(procs):
                 sb.stop(proc, name)
+            for cap in caps:
+                cap.close()
     info["load_after"] = sb.load_avg()
     results["duration_s"] = time.monotonic() - started
     sb.compare(results, "REGISTER", results.get("cpu_rate"))
