@@ -11,10 +11,13 @@ the counters and prints instructions per operation, in total and per thread.
   calls:   bench/calls/call_uac.xml (INVITE, 407, ACK, INVITE with credentials, 180, 200, ACK,
            hold, BYE, 200), --count calls at --rate.
   options: tests/integration/sipp/options_uac.xml (stateless 200), --count requests at --rate.
+  register: tests/integration/sipp/reg_md5.xml (REGISTER, 401, REGISTER with credentials, 200)
+           over --callers users in turn, --count registrations at --rate (bench/register/run.py's
+           scenario; past the first round each one refreshes a binding).
 
 The callgrind output files stay in --out for callgrind_annotate.
 
-Usage: bench/calls/callgrind.py BUILD_DIR [--mode calls|options] [--count 300] [--rate 10]
+Usage: bench/calls/callgrind.py BUILD_DIR [--mode calls|options|register] [--count 300] [--rate 10]
        [--settle 36] [--out DIR]
 """
 
@@ -86,6 +89,8 @@ def wait_idle(pid, limit_seconds=180):
 def run_sipp(server_port, mode, count, rate, workdir, extra):
     if mode == "calls":
         scenario = calls.SCENARIO
+    elif mode == "register":
+        scenario = os.path.join(sb.ROOT, "tests", "integration", "sipp", "reg_md5.xml")
     else:
         scenario = sb.OPT.UAC_XML
     cmd = ["sipp", f"{sb.LOOPBACK}:{server_port}", "-sf", scenario, "-i", sb.LOOPBACK, "-nostdin",
@@ -121,7 +126,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("build_dir", nargs="?", default="build/release")
     ap.add_argument("--parley", help="path to the parley binary (overrides build_dir)")
-    ap.add_argument("--mode", choices=("calls", "options"), default="calls")
+    ap.add_argument("--mode", choices=("calls", "options", "register"), default="calls")
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--rate", type=float, default=10)
     ap.add_argument("--callers", type=int, default=50)
@@ -144,11 +149,16 @@ def main():
                 run_sipp(parley.port, args.mode, 1, 1, workdir, extra)
                 time.sleep(1)
             else:
+                users = sb.users_list(args.callers + 1)
                 data = os.path.join(workdir, "parley-data")
-                sb.make_parley_data(binary, data, sb.users_list(args.callers + 1))
+                sb.make_parley_data(binary, data, users)
                 parley = sb.start_parley(wrapper, data, workdir, extra_args=("--http-listen", ""))
                 procs.append((parley.proc, "parley"))
                 extra = []
+                if args.mode == "register":
+                    csv = os.path.join(workdir, "users.csv")
+                    sb.write_users_csv(csv, [(u, p, sb.DOMAIN) for u, p in users])
+                    extra = ["-inf", csv]
             pid = parley.proc.pid
             wait_idle(pid)
             callgrind_control("-z", pid)
@@ -163,7 +173,7 @@ def main():
             for proc, name in reversed(procs):
                 sb.stop(proc, name)
     total = sum(per_thread.values())
-    unit = "call" if args.mode == "calls" else "OPTIONS"
+    unit = {"calls": "call", "options": "OPTIONS", "register": "REGISTER"}[args.mode]
     print(f"{args.mode}: {ok} ok, {failed} failed (sipp exit {rc}) in {load_seconds:.1f} s + "
           f"{args.settle:.0f} s settle; callgrind files in {out}")
     print(f"instructions per {unit}: {total / max(ok, 1):,.0f} (total {total:,})")
