@@ -49,10 +49,6 @@ std::size_t index(Leg leg) {
 }
 
 // The same IP as `address` with another port (for the implicit RTCP port, RFC 3605).
-net::SocketAddress with_port(const net::SocketAddress& address, std::uint16_t port) {
-  return net::SocketAddress::parse(address.ip(), port).value_or(net::SocketAddress{});
-}
-
 class RtpRelayImpl;
 
 // Sends a WebRTC leg's STUN answers and DTLS flights out of its RTP socket.
@@ -262,12 +258,12 @@ Result<void> RtpRelayImpl::bind(Leg which) {
     const auto port = ports_.acquire();
     if (!port) return make_error(503, "RTP port range exhausted");
     auto rtp_socket = net::DatagramSocket::open(
-        pool_, worker_, with_port(options_.bind_address, *port), *this, socket_options);
+        pool_, worker_, options_.bind_address.with_port(*port), *this, socket_options);
     if (rtp_socket) {
       net::DatagramSocketOptions rtcp_options = socket_options;
       rtcp_options.batch = std::min(socket_options.batch, kRtcpBatch);
       auto rtcp_socket = net::DatagramSocket::open(
-          pool_, worker_, with_port(options_.bind_address, static_cast<std::uint16_t>(*port + 1)),
+          pool_, worker_, options_.bind_address.with_port(static_cast<std::uint16_t>(*port + 1)),
           *this, rtcp_options);
       if (rtcp_socket) {
         leg.port = *port;
@@ -301,7 +297,7 @@ void RtpRelayImpl::set_remote(Leg which, const LegRemote& remote) {
   } else if (!remote.rtcp.empty() && remote.rtcp.port() != 0) {
     leg.sdp_rtcp = remote.rtcp;
   } else {
-    leg.sdp_rtcp = with_port(leg.sdp_rtp, static_cast<std::uint16_t>(leg.sdp_rtp.port() + 1));
+    leg.sdp_rtcp = leg.sdp_rtp.with_port(static_cast<std::uint16_t>(leg.sdp_rtp.port() + 1));
   }
   // The same SDP address again (a re-INVITE to hold, resume or refresh) keeps the latch: a
   // silent phone behind NAT still gets its media (music on hold) at the source it latched to,

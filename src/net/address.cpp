@@ -126,6 +126,22 @@ std::string SocketAddress::host_for_uri() const {
   return ip();
 }
 
+SocketAddress SocketAddress::with_port(std::uint16_t port) const {
+  SocketAddress out = *this;
+  if (storage_.ss_family == AF_INET) {
+    sockaddr_in v4{};
+    std::memcpy(&v4, &storage_, sizeof v4);
+    v4.sin_port = htons(port);
+    std::memcpy(&out.storage_, &v4, sizeof v4);
+  } else if (storage_.ss_family == AF_INET6) {
+    sockaddr_in6 v6{};
+    std::memcpy(&v6, &storage_, sizeof v6);
+    v6.sin6_port = htons(port);
+    std::memcpy(&out.storage_, &v6, sizeof v6);
+  }
+  return out;
+}
+
 std::uint16_t SocketAddress::port() const {
   if (storage_.ss_family == AF_INET) {
     sockaddr_in v4{};

@@ -28,6 +28,8 @@ class SocketAddress {
   std::string ip() const;            // "127.0.0.1" or "::1" (no brackets)
   std::string host_for_uri() const;  // "127.0.0.1" or "[::1]"
   std::uint16_t port() const;
+  // The same address with another port (empty stays empty); no text round trip.
+  SocketAddress with_port(std::uint16_t port) const;
   std::string to_string() const;  // "127.0.0.1:5060", "[::1]:5060"; "(none)" when empty
 
   bool operator==(const SocketAddress& other) const;

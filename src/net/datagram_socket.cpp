@@ -67,7 +67,8 @@ class DatagramReactor final : public boost::asio::execution_context::service {
 
   // Registers `fd` for edge-triggered readability; returns the handle to pass to remove().
   Result<std::uint64_t> add(int fd, std::weak_ptr<DatagramSocket::Impl> socket);
-  void remove(int fd, std::uint64_t handle);
+  // Forgets a socket that is about to be closed.
+  void remove(std::uint64_t handle);
 
  private:
   struct Entry {
@@ -139,7 +140,7 @@ struct DatagramSocket::Impl {
   void close() {
     if (closed) return;
     closed = true;
-    if (registered) reactor->remove(fd, key);
+    if (registered) reactor->remove(key);
     ::close(fd);
   }
 
@@ -210,10 +211,13 @@ Result<std::uint64_t> DatagramReactor::add(int fd, std::weak_ptr<DatagramSocket:
   return handle;
 }
 
-void DatagramReactor::remove(int fd, std::uint64_t handle) {
+void DatagramReactor::remove(std::uint64_t handle) {
   const auto index = static_cast<std::uint32_t>(handle & 0xFFFFFFFFU);
   if (index >= entries_.size()) return;  // after shutdown()
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  // No EPOLL_CTL_DEL: closing the descriptor, which the caller does next, takes it out of the
+  // set (it is never duplicated; CLOEXEC keeps it out of children), and an event of it still in
+  // this round's batch carries the old generation and is ignored. Four system calls fewer per
+  // relayed call.
   Entry& entry = entries_[index];
   entry.socket.reset();
   ++entry.generation;

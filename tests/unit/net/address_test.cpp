@@ -53,6 +53,22 @@ TEST(SocketAddress, BareAddressesTakeTheDefaultPort) {
   EXPECT_EQ(bracketed->port(), 5090);
 }
 
+TEST(SocketAddress, WithPortKeepsTheAddressAndChangesOnlyThePort) {
+  const auto v4 = SocketAddress::parse("10.1.2.3:5060");
+  ASSERT_TRUE(v4.has_value());
+  EXPECT_EQ(v4->with_port(20001).to_string(), "10.1.2.3:20001");
+  EXPECT_EQ(v4->port(), 5060);  // the original is unchanged
+
+  const auto v6 = SocketAddress::parse("[2001:db8::7]:5080");
+  ASSERT_TRUE(v6.has_value());
+  const SocketAddress moved = v6->with_port(40001);
+  EXPECT_TRUE(moved.is_v6());
+  EXPECT_EQ(moved.to_string(), "[2001:db8::7]:40001");
+  EXPECT_EQ(moved, *SocketAddress::parse("[2001:db8::7]:40001"));
+
+  EXPECT_TRUE(SocketAddress{}.with_port(5060).empty());
+}
+
 TEST(SocketAddress, PortZeroIsAllowed) {
   const auto address = SocketAddress::parse("0.0.0.0:0");
   ASSERT_TRUE(address.has_value());
