@@ -16,6 +16,8 @@ the whole range, each held 3 s) all succeed. Prints the counts, RSS before and a
 
 Usage: bench/ports/run.py BUILD_DIR [--calls 100000] [--rate 800] [--pairs 100] [--json out.json]
        [--heaptrack RAW]   (heap in use after the warm-up and when settled; needs heaptrack)
+       [--linger SECONDS]  (with --heaptrack: the heap again after that long and a few more
+                            calls, e.g. 310 to outlast the digest nonces' 300 s lifetime)
 """
 
 import argparse
@@ -168,6 +170,9 @@ def main():
     ap.add_argument("--pairs", type=int, default=100, help="RTP port pairs Parley may use")
     ap.add_argument("--final", type=int, default=200, help="calls in the closing run")
     ap.add_argument("--json")
+    ap.add_argument("--linger", type=float, default=0,
+                    help="with --heaptrack: wait this long after settling, place 20 calls (state "
+                         "that expires is pruned as new calls come), settle, measure the heap again")
     ap.add_argument("--heaptrack", metavar="RAW",
                     help="run parley under heaptrack, raw trace to RAW (about 20 KB per call), and "
                          "report the heap in use after the warm-up and when settled")
@@ -236,6 +241,14 @@ def main():
                 sb.log(f"  RSS after malloc_trim(0): {rss3 / 1024:.1f} MiB "
                        f"({(rss3 - rss0) * 1024 / args.calls:.0f} bytes per call above the "
                        f"warm-up: what is still in use, not glibc's retained free heap)")
+            lingered_at = None
+            if args.heaptrack and args.linger > 0:
+                time.sleep(args.linger)
+                extra = run_calls(workdir, port, csv, callee[0], 20, 10, 20, "linger", parley.pid)
+                time.sleep(35)
+                lingered_at = time.monotonic() - started
+                sb.log(f"  {args.linger:.0f} s later, then {extra[0]} more calls and 35 s: RSS "
+                       f"{vm_rss_kib(parley.pid) / 1024:.1f} MiB")
             # Sockets, not all descriptors: SQLite's journal and log files come and go.
             verdict = (failed <= args.calls // 1000 and socks1 == socks0 and peak > socks0 and
                        final[0] == args.final and final[1] == 0)
@@ -250,11 +263,17 @@ def main():
             for proc, name in reversed(procs):
                 sb.stop(proc, name)
     if args.heaptrack and "verdict" in res:
-        heap0, heap2 = heap_in_use(os.path.abspath(args.heaptrack), [warm_at, settled_at])
+        moments = [warm_at, settled_at] + ([lingered_at] if lingered_at else [])
+        heaps = heap_in_use(os.path.abspath(args.heaptrack), moments)
+        heap0, heap2 = heaps[0], heaps[1]
         sb.log(f"  heap in use (heaptrack): {heap0 / 1048576:.1f} MiB after the warm-up, "
                f"{heap2 / 1048576:.1f} MiB when settled: {(heap2 - heap0) / args.calls:.0f} "
                f"bytes per call still held")
         res.update(heap_warm_bytes=heap0, heap_settled_bytes=heap2)
+        if lingered_at:
+            sb.log(f"  heap in use after lingering {args.linger:.0f} s: {heaps[2] / 1048576:.1f} MiB "
+                   f"({(heaps[2] - heap0) / args.calls:.0f} bytes per call)")
+            res.update(heap_lingered_bytes=heaps[2], linger_seconds=args.linger)
     res["load_after"] = sb.load_avg()
     if args.json:
         with open(args.json, "w") as f:

@@ -53,6 +53,24 @@ nlohmann::json participant_json(const ConferenceParticipant& participant) {
           {"joined_ms", participant.joined_ms}};
 }
 
+// The settings a room body may carry (POST and PATCH alike); absent fields are nullopt.
+struct RoomSettings {
+  std::optional<std::string> name;
+  std::optional<std::string> pin;
+  std::optional<std::string> moderator_pin;
+  std::optional<std::int64_t> max_participants;
+};
+
+RoomSettings read_room_settings(const JsonBody& body, BodyError& error) {
+  RoomSettings settings;
+  settings.name = body.string("name", error);
+  settings.pin = body.string("pin", error);
+  settings.moderator_pin = body.string("moderator_pin", error);
+  settings.max_participants = body.integer("max_participants", store::kMinRoomParticipants,
+                                           store::kMaxRoomParticipants, error);
+  return settings;
+}
+
 bool is_admin(const Principal& principal) {
   return principal.role == Role::kSystemAdmin || principal.role == Role::kTenantAdmin;
 }
@@ -82,11 +100,7 @@ Response RestApi::Impl::create_conference_room(const Call& call) const {
   if (!body) return failure;
   BodyError error;
   const auto number = body->string("number", error);
-  const auto name = body->string("name", error);
-  const auto pin = body->string("pin", error);
-  const auto moderator_pin = body->string("moderator_pin", error);
-  const auto cap = body->integer("max_participants", store::kMinRoomParticipants,
-                                 store::kMaxRoomParticipants, error);
+  const auto [name, pin, moderator_pin, cap] = read_room_settings(*body, error);
   if (!error.detail.empty()) return body_problem(error);
   if (auto refused = check_number_and_name(number, name)) return *refused;
   if (pin) {
@@ -135,11 +149,7 @@ Response RestApi::Impl::patch_conference_room(const Call& call) const {
   auto body = read_body(call.request, kFields, failure);
   if (!body) return failure;
   BodyError error;
-  const auto name = body->string("name", error);
-  const auto pin = body->string("pin", error);
-  const auto moderator_pin = body->string("moderator_pin", error);
-  const auto cap = body->integer("max_participants", store::kMinRoomParticipants,
-                                 store::kMaxRoomParticipants, error);
+  const auto [name, pin, moderator_pin, cap] = read_room_settings(*body, error);
   if (!error.detail.empty()) return body_problem(error);
   auto rooms = options_.conference_rooms->list_conference_rooms(tenant->id);
   if (!rooms) return store_problem(rooms.error());
