@@ -355,21 +355,10 @@ def mode_transfer(server, args) -> dict:
         senders[-1].start()
         time.sleep(TALK_S)
         # Skip the first 0.5 s: the relay re-points and latches the new leg.
-        target_packets, target_level = hears(target_rtp, 1000.0, answered_at + 0.5)
-        transferee_packets, transferee_level = hears(transferee_rtp, 1500.0, answered_at + 0.5)
-        heard = {"target_packets": target_packets, "target_1khz": round(target_level),
-                 "transferee_packets": transferee_packets,
-                 "transferee_1500hz": round(transferee_level)}
+        heard = judge_talk(problems, [
+            ("target", target_rtp, 1000.0, answered_at + 0.5),
+            ("transferee", transferee_rtp, 1500.0, answered_at + 0.5)])
         emit("talked", **heard)
-        for who, packets, level, hz in (
-                (args.target, target_packets, target_level, 1000),
-                (args.caller, transferee_packets, transferee_level, 1500)):
-            if packets < 25:
-                problems.append(f"{who} got {packets} RTP packets in {TALK_S - 0.5:.1f} s "
-                                f"after the transfer, expected about 50")
-            elif not AMPLITUDE * 0.7 <= level <= AMPLITUDE * 1.4:
-                problems.append(f"{who} heard the other party's {hz} Hz tone at amplitude "
-                                f"{level:.0f}, sent {AMPLITUDE}")
         caller.in_dialog("BYE", answer, caller.cseq + 1)
         bye_answer = transferee.final_response("BYE", 5.0)
         if bye_answer.status != 200:

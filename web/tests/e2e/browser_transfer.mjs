@@ -48,6 +48,6 @@ await run('browser blind-transfers a call', async (browser) => {
 
   const result = await phones.done();
   console.log(`after the transfer: 1003 got ${result.target_packets} packets (1 kHz at ` +
-    `${result.target_1khz}), 1002 got ${result.transferee_packets} (1.5 kHz at ${result.transferee_1500hz})`);
+    `${result.target_1000hz}), 1002 got ${result.transferee_packets} (1.5 kHz at ${result.transferee_1500hz})`);
   check(a.problems.length === 0, a.problems.join('\n'));
 });
