@@ -42,7 +42,7 @@ std::string_view to_text(MemberRole role);  // "member", "owner"
 
 inline constexpr std::size_t kMaxChannelNameLength = 80;
 inline constexpr std::size_t kMaxChatBodyBytes =
-    1024 * 1024;  // store limit; the service's is lower
+    std::size_t{1024} * 1024;  // store limit; the service's is lower
 inline constexpr std::size_t kMaxChatPage = 200;
 inline constexpr std::size_t kMaxChatSearchQuery = 200;
 

@@ -132,7 +132,7 @@ struct RestApiOptions {
       save_greeting;
   // The largest greeting upload (a WAV body); larger ones are refused with 413 before they are
   // read whole. 4 MiB holds two minutes of 16 kHz audio.
-  std::size_t max_greeting_bytes = 4 * 1024 * 1024;
+  std::size_t max_greeting_bytes = std::size_t{4} * 1024 * 1024;
 };
 
 // One method on one path template ("/api/v1/tenants/{domain}"), as the OpenAPI document lists.

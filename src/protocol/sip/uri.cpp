@@ -88,7 +88,7 @@ std::optional<std::string_view> ParamList::get(std::string_view name) const {
     const auto* eq = static_cast<const char*>(std::memchr(start, '=', end - start));
     const std::string_view piece_name(start, (eq != nullptr ? eq : end) - start);
     if (iequals(trim_lws(piece_name), name)) {
-      if (eq == nullptr) return std::string_view(end, 0);
+      if (eq == nullptr) return std::string_view(end, end);  // a flag: present, empty
       return trim_lws(std::string_view(eq + 1, end - eq - 1));
     }
     if (end == finish) return std::nullopt;
