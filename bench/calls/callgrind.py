@@ -108,17 +108,8 @@ def start_call_bench(command, binary, workdir, callers, hold_ms, procs):
     Parley), the data folder made with `binary`, `parley serve` started as `command` (the binary,
     or a wrapper in front of it). Started processes are appended to `procs` for stopping; returns
     the server and SIPp's extra arguments for the calls."""
-    users = sb.users_list(callers + 1)
-    calling, callee = users[:-1], users[-1]
-    csv = os.path.join(workdir, "callers.csv")
-    sb.write_users_csv(csv, [(u, p, callee[0], sb.DOMAIN) for u, p in calling])
-    data = os.path.join(workdir, "parley-data")
-    sb.make_parley_data(binary, data, users)
-    parley = sb.start_parley(command, data, workdir, extra_args=("--http-listen", ""))
-    procs.append((parley.proc, "parley"))
-    uas_port = sb.OPT.free_udp_port()
-    calls.register_callee(parley.port, callee, uas_port)
-    procs.append((calls.start_uas(workdir, uas_port), "sipp UAS"))
+    users, callee, csv = calls.callers_and_callee(workdir, callers)
+    parley, _ = calls.start_parley_with_callee(command, binary, workdir, users, callee, procs)
     return parley, ["-inf", csv, "-auth_uri", f"{callee[0]}@{sb.DOMAIN}", "-d", str(hold_ms)]
 
 

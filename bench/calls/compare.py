@@ -34,19 +34,6 @@ calls = _load("calls_run", os.path.join(HERE, "run.py"))
 reg_compare = _load("register_compare", os.path.join(sb.HERE, "compare.py"))  # measured_step
 
 
-def start_parley_with_callee(binary, workdir, users, callee, csv, procs):
-    os.makedirs(workdir)
-    data = os.path.join(workdir, "parley-data")
-    sb.make_parley_data(binary, data, users)
-    # No HTTPS: several servers at once would want the same default port.
-    parley = sb.start_parley(binary, data, workdir, extra_args=("--http-listen", ""))
-    procs.append((parley.proc, "parley"))
-    uas_port = sb.OPT.free_udp_port()
-    calls.register_callee(parley.port, callee, uas_port)
-    procs.append((calls.start_uas(workdir, uas_port), "sipp UAS"))
-    return parley
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", required=True, help="comma-separated parley binaries")
@@ -60,16 +47,15 @@ def main():
     args = ap.parse_args()
     print(f"calls at {args.rate}/s, {args.seconds:.0f} s a step, {args.reps} rounds; "
           f"load {sb.load_avg()}", flush=True)
-    users = sb.users_list(args.callers + 1)
-    callers, callee = users[:-1], users[-1]
     procs, servers, parleys = [], [], set()
     with tempfile.TemporaryDirectory(prefix="parley-bench-calls-compare-") as workdir:
-        csv = os.path.join(workdir, "callers.csv")
-        sb.write_users_csv(csv, [(u, p, callee[0], sb.DOMAIN) for u, p in callers])
+        users, callee, csv = calls.callers_and_callee(workdir, args.callers)
         try:
             for i, binary in enumerate(args.binary.split(",")):
-                server = start_parley_with_callee(binary, os.path.join(workdir, f"parley{i}"), users,
-                                                  callee, csv, procs)
+                server_dir = os.path.join(workdir, f"parley{i}")
+                os.makedirs(server_dir)
+                server, _ = calls.start_parley_with_callee(binary, binary, server_dir, users,
+                                                           callee, procs)
                 server.name = f"parley#{i}"
                 print(f"  parley#{i} = {binary}", flush=True)
                 servers.append(server)

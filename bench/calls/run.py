@@ -70,23 +70,37 @@ def register_callee(server_port, callee, uas_port, expires=3600):
         raise RuntimeError(f"REGISTER of callee {number} answered {reply.status}")
 
 
-def setup(binary, workdir, n_callers, kamailio_children, procs, with_kamailio=True):
-    """Parley (and Kamailio) with callers + one callee registered at a SIPp UAS; appends every
-    process it starts to `procs` (so the caller can stop them even if set-up fails) and returns
-    (targets, csv, callee)."""
+def callers_and_callee(workdir, n_callers):
+    """`n_callers` users calling one more (the callee): (all users, callee, SIPp's -inf file)."""
     users = sb.users_list(n_callers + 1)
     callers, callee = users[:-1], users[-1]
     csv = os.path.join(workdir, "callers.csv")
     sb.write_users_csv(csv, [(u, p, callee[0], sb.DOMAIN) for u, p in callers])
+    return users, callee, csv
+
+
+def start_parley_with_callee(command, binary, workdir, users, callee, procs):
+    """`parley serve` started as `command` (the binary, or a wrapper in front of it) on a data
+    folder that `binary` fills with `users`, and `callee` registered at it from a SIPp UAS of its
+    own port. Appends both processes to `procs`; returns (server, the UAS's port)."""
     data = os.path.join(workdir, "parley-data")
     sb.make_parley_data(binary, data, users)
-    targets = []
     # No HTTPS: another parley on this machine may hold the default port.
-    parley = sb.start_parley(binary, data, workdir, extra_args=("--http-listen", ""))
+    parley = sb.start_parley(command, data, workdir, extra_args=("--http-listen", ""))
     procs.append((parley.proc, "parley"))
     uas_port = sb.OPT.free_udp_port()
     register_callee(parley.port, callee, uas_port)
     procs.append((start_uas(workdir, uas_port), "sipp UAS"))
+    return parley, uas_port
+
+
+def setup(binary, workdir, n_callers, kamailio_children, procs, with_kamailio=True):
+    """Parley (and Kamailio) with callers + one callee registered at a SIPp UAS; appends every
+    process it starts to `procs` (so the caller can stop them even if set-up fails) and returns
+    (targets, csv, callee)."""
+    users, callee, csv = callers_and_callee(workdir, n_callers)
+    targets = []
+    parley, uas_port = start_parley_with_callee(binary, binary, workdir, users, callee, procs)
     servers = [parley]
     if with_kamailio:
         kam = sb.start_kamailio(os.path.join(HERE, "kamailio.cfg.in"), workdir, kamailio_children,

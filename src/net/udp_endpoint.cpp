@@ -89,6 +89,8 @@ class UdpWorkerSocket {
   // batch being handed over, or too large for a slot: the queue has then been sent, so the
   // caller's own send keeps the order).
   bool queue_reply(const SocketAddress& to, std::string_view bytes);
+  // Adds the replies the kernel refused since the last call to the endpoint's send_failures.
+  void count_refused_replies();
 
  private:
   UdpEndpoint::Impl& owner_;
@@ -107,6 +109,7 @@ class UdpWorkerSocket {
   // request otherwise; SIPp and busy phones send in bursts, so a wake-up often holds several.
   bool handing_over_ = false;
   SendBatch replies_;
+  std::uint64_t refusals_counted_ = 0;  // of replies_.refused(), already in owner_.send_failures
 };
 
 struct UdpEndpoint::Impl {
@@ -231,9 +234,8 @@ void UdpWorkerSocket::deliver(int count, const boost::system::error_code& error)
     owner_.listener.on_datagram(worker_, bytes, from, owner_.local);
   }
   handing_over_ = false;
-  if (const std::size_t refused = replies_.flush(fd_); refused != 0) {
-    owner_.send_failures.fetch_add(refused, std::memory_order_relaxed);
-  }
+  replies_.flush(fd_);
+  count_refused_replies();
   arm(/*continuation=*/true);
 }
 
@@ -241,11 +243,17 @@ bool UdpWorkerSocket::queue_reply(const SocketAddress& to, std::string_view byte
   if (!handing_over_) return false;
   const auto* data =
       reinterpret_cast<const std::uint8_t*>(bytes.data());  // NOLINT(*-reinterpret-cast)
-  if (replies_.queue(fd_, to, {data, bytes.size()})) return true;
-  if (const std::size_t refused = replies_.flush(fd_); refused != 0) {
-    owner_.send_failures.fetch_add(refused, std::memory_order_relaxed);
-  }
-  return false;
+  const bool queued = replies_.queue(fd_, to, {data, bytes.size()});
+  if (!queued) replies_.flush(fd_);  // so the caller's own send comes after the queue
+  count_refused_replies();           // a full queue is sent inside queue() too
+  return queued;
+}
+
+void UdpWorkerSocket::count_refused_replies() {
+  const std::uint64_t refused = replies_.refused();
+  if (refused == refusals_counted_) return;
+  owner_.send_failures.fetch_add(refused - refusals_counted_, std::memory_order_relaxed);
+  refusals_counted_ = refused;
 }
 
 UdpEndpoint::UdpEndpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
