@@ -11,7 +11,7 @@ with SDP. A leak of even one pair per thousand calls would exhaust the range lon
 end and every later call would fail.
 
 Then, with the big run over: Parley's open descriptors and UDP sockets are back where they were
-after a warm-up, and a closing run of `--final` calls with `pairs / 2 - 5` up at once (nearly
+after a warm-up (both read once the pairs parked for reuse have been idle past their limit), and a closing run of `--final` calls with `pairs / 2 - 5` up at once (nearly
 the whole range, each held 3 s) all succeed. Prints the counts, RSS before and after, and a verdict.
 
 Usage: bench/ports/run.py BUILD_DIR [--calls 100000] [--rate 800] [--pairs 100] [--json out.json]
@@ -47,6 +47,9 @@ _spec.loader.exec_module(MEMORY)
 vm_rss_kib = MEMORY.vm_rss_kib
 
 PORT_MIN = 24000  # the range Parley anchors media in for this benchmark
+# Pairs a call ended with stay bound ("parked") for the next calls until idle this long
+# (decision 0060: PortParking's idle limit, 10 s), so counts are read after it.
+PARKED_IDLE_S = 12
 
 
 HEAPTRACK_PRELOAD = "/usr/lib/heaptrack/libheaptrack_preload.so"
@@ -206,7 +209,7 @@ def main():
 
             warm = run_calls(workdir, port, csv, callee[0], 200, 100, args.limit, "warm-up",
                              parley.pid)
-            time.sleep(2)
+            time.sleep(PARKED_IDLE_S)
             fds0, socks0 = descriptors(parley.pid)
             rss0 = vm_rss_kib(parley.pid)
             warm_at = time.monotonic() - started
@@ -219,7 +222,7 @@ def main():
             sb.log(f"  {args.calls} calls: {ok} ok, {failed} failed in {seconds:.0f} s "
                    f"({ok / seconds:.0f}/s); error codes {codes or 'none'}; up to {peak} "
                    f"sockets open meanwhile (media anchored: 4 per call)")
-            time.sleep(3)  # the last BYEs and the media releases
+            time.sleep(PARKED_IDLE_S)  # the last BYEs, then the parked pairs' idle limit
             fds1, socks1 = descriptors(parley.pid)
             rss1 = vm_rss_kib(parley.pid)
             sb.log(f"  after: {fds1} descriptors ({socks1} sockets), RSS {rss1 / 1024:.1f} MiB")

@@ -42,6 +42,9 @@ algorithms = ["MD5"]
 max_failures_per_ip = 1000000
 max_failures_per_user = 1000000
 """
+# Appended to PARLEY_BENCH_CONFIG when set: one run's variation of the server's settings, e.g.
+# PARLEY_BENCH_EXTRA_CONFIG=$'[media]\nport_quarantine_ms = 0' for calls without port parking.
+EXTRA_CONFIG_VARIABLE = "PARLEY_BENCH_EXTRA_CONFIG"
 
 
 def load_avg():
@@ -110,6 +113,9 @@ def start_parley(binary, data, workdir, workers=2, extra_args=()):
     config = os.path.join(workdir, "parley-bench.toml")
     with open(config, "w") as f:
         f.write(PARLEY_BENCH_CONFIG)
+        extra = os.environ.get(EXTRA_CONFIG_VARIABLE, "")
+        if extra:
+            f.write(extra.rstrip("\n") + "\n")
     with open(logpath, "wb") as logf:
         proc = subprocess.Popen(
             [binary, "serve", "--config", config, "--sip-listen", f"{LOOPBACK}:0", "--data", data,

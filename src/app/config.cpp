@@ -231,6 +231,9 @@ class Reader {
         config.media_timeout_s = number(value, "media.timeout_s", 0, 86400);
       } else if (key == "latch_window_s") {
         config.latch_window_s = number(value, "media.latch_window_s", 0, 3600);
+      } else if (key == "port_quarantine_ms") {
+        config.port_quarantine_ms =
+            static_cast<std::uint32_t>(integer(value, "media.port_quarantine_ms", 0, 600000));
       } else if (key == "transcoding") {
         config.transcoding = boolean(value, "media.transcoding");
       } else if (key == "webrtc_prefers_opus") {

@@ -50,6 +50,9 @@ struct Config {
   bool media_anchor = true;            // relay every call's RTP through Parley (SDP rewritten)
   std::uint32_t rtp_port_min = 20000;  // even RTP ports (RTCP on the next) come from this range
   std::uint32_t rtp_port_max = 29999;
+  // A relayed call's bound ports are kept for a later call on the same worker once they have
+  // been quiet this long (decision 0060); 0 closes them at call end instead.
+  std::uint32_t port_quarantine_ms = 1000;
   std::string rtp_address;             // IP the RTP sockets bind to; empty = first sip listen IP
   std::string rtp_advertised_address;  // c= address in our SDP; empty = rtp_address
   double media_timeout_s = 60;         // an answered call without RTP this long is ended; 0 = off

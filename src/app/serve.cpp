@@ -238,6 +238,17 @@ int serve(const Config& config) {
     media_options.recording_policy = call_recording.get();
     rtp_ports = std::make_unique<media::PortPool>(static_cast<std::uint16_t>(config.rtp_port_min),
                                                   static_cast<std::uint16_t>(config.rtp_port_max));
+    if (config.port_quarantine_ms > 0) {
+      // At most half the range parked (each worker takes its own parked pairs first when the
+      // range runs out, and one that has none has every worker close theirs:
+      // PortParking::release_everywhere). A worker relaying R calls/s reuses every pair while
+      // its share covers R x 2 pairs x the quarantine.
+      media::ParkingOptions parking;
+      parking.quarantine = std::chrono::milliseconds(config.port_quarantine_ms);
+      parking.idle_limit = std::max(parking.idle_limit, 4 * parking.quarantine);
+      parking.max_pairs_per_worker = rtp_ports->capacity() / (2 * pool.size());
+      rtp_ports->enable_parking(pool, parking);
+    }
     media_service =
         std::make_unique<media::MediaService>(pool, *rtp_ports, media_clock, media_options);
     worker_options.media = media_service.get();

@@ -1,4 +1,5 @@
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -23,6 +24,12 @@ std::size_t pair_count(std::uint16_t first, std::uint16_t last) {
 
 PortPool::PortPool(std::uint16_t first, std::uint16_t last)
     : first_(first_even(first)), used_(pair_count(first, last), false) {}
+
+PortPool::~PortPool() = default;
+
+void PortPool::enable_parking(net::WorkerPool& pool, const ParkingOptions& options) {
+  parking_ = std::make_unique<PortParking>(pool, *this, options);
+}
 
 std::optional<std::uint16_t> PortPool::acquire() {
   const std::lock_guard lock(mutex_);

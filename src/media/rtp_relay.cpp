@@ -147,7 +147,17 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
   }
 
   ~RtpRelayImpl() override {
+    PortParking* parking = ports_.parking();
     for (LegState& leg : legs_) {
+      leg.sender.socket = nullptr;
+      if (parking != nullptr && leg.port != 0 && leg.rtp_socket && leg.rtcp_socket) {
+        PortPair pair;
+        pair.port = leg.port;
+        pair.rtp = std::move(leg.rtp_socket);
+        pair.rtcp = std::move(leg.rtcp_socket);
+        parking->park(worker_, std::move(pair));
+        continue;
+      }
       // Close before the ports go back, so the next owner of the port can bind it.
       leg.rtp_socket.reset();
       leg.rtcp_socket.reset();
@@ -159,6 +169,7 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
   RtpRelayImpl& operator=(const RtpRelayImpl&) = delete;
 
   Result<void> bind(Leg which);
+  void adopt(LegState& leg, PortPair pair);
 
   std::uint16_t local_port(Leg leg) const override { return legs_[index(leg)].port; }
   void set_remote(Leg leg, const LegRemote& remote) override;
@@ -248,15 +259,39 @@ class RtpRelayImpl final : public RtpRelay, public net::DatagramSocket::Listener
   std::array<char, 16> cname_{};
 };
 
+void RtpRelayImpl::adopt(LegState& leg, PortPair pair) {
+  leg.port = pair.port;
+  leg.rtp_socket = std::move(pair.rtp);
+  leg.rtcp_socket = std::move(pair.rtcp);
+  leg.rtp_socket->reassign(*this);
+  leg.rtcp_socket->reassign(*this);
+}
+
 Result<void> RtpRelayImpl::bind(Leg which) {
   LegState& leg = legs_[index(which)];
+  PortParking* parking = ports_.parking();
+  if (parking != nullptr) {
+    if (auto pair = parking->take(worker_, /*range_exhausted=*/false)) {
+      adopt(leg, std::move(*pair));
+      return {};
+    }
+  }
   net::DatagramSocketOptions socket_options;
   socket_options.batch = options_.batch;
   socket_options.max_datagram = kMaxDatagram;
   std::string last_error = "no port tried";
   for (int attempt = 0; attempt < kBindAttempts; ++attempt) {
     const auto port = ports_.acquire();
-    if (!port) return make_error(503, "RTP port range exhausted");
+    if (!port) {
+      if (parking != nullptr) {
+        if (auto pair = parking->take(worker_, /*range_exhausted=*/true)) {
+          adopt(leg, std::move(*pair));
+          return {};
+        }
+        parking->release_everywhere(worker_);
+      }
+      return make_error(503, "RTP port range exhausted");
+    }
     auto rtp_socket = net::DatagramSocket::open(
         pool_, worker_, options_.bind_address.with_port(*port), *this, socket_options);
     if (rtp_socket) {

@@ -51,6 +51,7 @@
 #include "base/result.hpp"
 #include "media/dtmf_translator.hpp"
 #include "media/music_on_hold.hpp"
+#include "media/port_parking.hpp"
 #include "media/rtcp_reporter.hpp"
 #include "media/secure_leg.hpp"
 #include "media/transcoder.hpp"
@@ -74,12 +75,22 @@ inline Leg other(Leg leg) {
 class PortPool {
  public:
   PortPool(std::uint16_t first, std::uint16_t last);
+  ~PortPool();
+  PortPool(const PortPool&) = delete;
+  PortPool& operator=(const PortPool&) = delete;
   // An even port not in use, or nullopt when the range is exhausted. Round-robin through the
   // range, so a port just released is not reused at once (late packets of the last call).
   std::optional<std::uint16_t> acquire();
   void release(std::uint16_t port);
-  std::size_t in_use() const;
+  std::size_t in_use() const;  // parked pairs included
   std::size_t capacity() const;
+
+  // Relays of `pool`'s workers keep their pairs bound between calls (PortParking, decision
+  // 0060). Once, before the pool runs; this PortPool must live until the pool's shutdown()
+  // returned, and the pool until this PortPool is gone.
+  void enable_parking(net::WorkerPool& pool, const ParkingOptions& options);
+  // Null unless enabled.
+  PortParking* parking() { return parking_.get(); }
 
  private:
   mutable std::mutex mutex_;
@@ -87,6 +98,8 @@ class PortPool {
   std::vector<bool> used_;  // guarded by mutex_, index (port - first_) / 2
   std::size_t next_ = 0;    // guarded by mutex_
   std::size_t in_use_ = 0;  // guarded by mutex_
+  // Last: destroyed first, releasing its ports into the members above.
+  std::unique_ptr<PortParking> parking_;
 };
 
 // What a leg's SDP says about where its user agent receives.

@@ -171,6 +171,8 @@ struct DatagramSocket::Impl {
 
   std::uint64_t received = 0;
   std::uint64_t truncated = 0;
+  // Bumped by reassign(): a batch being delivered when the socket changes hands stops there.
+  std::uint32_t generation = 0;
 };
 
 Result<std::uint64_t> DatagramReactor::add(int fd, std::weak_ptr<DatagramSocket::Impl> socket) {
@@ -310,10 +312,14 @@ bool DatagramSocket::Impl::on_readable() {
     }
     if (ready > 0) {
       received += ready;
+      const std::uint32_t delivering = generation;
       // The DatagramSocket facade is what the listener knows; it is the owner of this Impl and
       // lives as long as the Impl is not closed.
       listener->on_datagrams(*owner, std::span<ReceivedDatagram>(batch.data(), ready));
       if (closed) return false;
+      // Handed to a new owner from inside the callback: what the old one queued is gone, and
+      // the new one is served on the next readiness or round.
+      if (delivering != generation) return true;
     }
     flush();
     // A short batch means the queue ran empty (MSG_DONTWAIT); a datagram arriving after that
@@ -354,6 +360,14 @@ Result<std::unique_ptr<DatagramSocket>> DatagramSocket::open(WorkerPool& pool, s
   std::unique_ptr<DatagramSocket> socket(new DatagramSocket(impl));  // private constructor
   impl->owner = socket.get();
   return socket;
+}
+
+void DatagramSocket::reassign(Listener& listener) {
+  impl_->listener = &listener;
+  impl_->sends.reset();
+  impl_->received = 0;
+  impl_->truncated = 0;
+  ++impl_->generation;
 }
 
 const SocketAddress& DatagramSocket::local_address() const {

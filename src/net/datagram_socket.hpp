@@ -65,6 +65,12 @@ class DatagramSocket {
   DatagramSocket(const DatagramSocket&) = delete;
   DatagramSocket& operator=(const DatagramSocket&) = delete;
 
+  // Gives the open socket to a new listener, as if just opened: its queued sends are dropped and
+  // its counters start from zero (a pool of bound media ports hands sockets from one call to the
+  // next without closing and binding them again). Safe from inside the old listener's callback:
+  // the rest of that batch is not delivered, later ones go to `listener`.
+  void reassign(Listener& listener);
+
   // The bound address, with the real port when 0 was asked for.
   const SocketAddress& local_address() const;
 

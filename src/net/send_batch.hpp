@@ -38,6 +38,13 @@ class SendBatch {
   // Sends everything queued on `fd` with sendmmsg. Returns how many datagrams were refused.
   std::size_t flush(int fd);
 
+  // Forgets what is queued and zeroes the counters (the socket gets a new owner).
+  void reset() {
+    queued_ = 0;
+    sent_ = 0;
+    refused_ = 0;
+  }
+
   std::size_t queued() const { return queued_; }
   std::size_t slot_size() const { return slot_size_; }
   std::uint64_t sent() const { return sent_; }        // datagrams the kernel accepted

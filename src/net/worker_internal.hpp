@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,6 +35,8 @@ struct Worker {
   std::vector<char> scratch;
   // Touched only on this worker's thread (or after the threads have been joined).
   std::unordered_map<std::uint64_t, std::shared_ptr<StreamConnection>> connections;
+  // Run on this worker's thread when shutdown() begins (WorkerPool::at_shutdown).
+  std::vector<std::function<void()>> at_shutdown;
   std::uint64_t next_sequence = 1;
 };
 

@@ -70,6 +70,7 @@ void WorkerPool::Impl::close_all_connections(std::size_t worker) {
   std::vector<std::shared_ptr<StreamConnection>> snapshot;
   for (auto& [id, connection] : workers[worker]->connections) snapshot.push_back(connection);
   for (auto& connection : snapshot) connection->close_after_flush();
+  for (auto& task : workers[worker]->at_shutdown) task();
 }
 
 void WorkerPool::Impl::run_worker(std::size_t worker) {
@@ -142,6 +143,11 @@ void WorkerPool::shutdown(std::chrono::milliseconds grace) {
   for (auto& worker : impl.workers) {
     if (worker->thread.joinable()) worker->thread.join();
   }
+}
+
+void WorkerPool::at_shutdown(std::size_t worker, std::function<void()> task) {
+  PARLEY_CHECK(worker < impl_->workers.size());
+  impl_->workers[worker]->at_shutdown.push_back(std::move(task));
 }
 
 void WorkerPool::post(std::size_t worker, std::function<void()> task) {

@@ -50,6 +50,12 @@ class WorkerPool {
   // threads. Servers should have been stop()ped first so nothing new arrives. Idempotent.
   void shutdown(std::chrono::milliseconds grace);
 
+  // Registers `task` to run on worker `worker`'s thread when shutdown() begins, after stream
+  // connections were asked to close: for objects that keep a loop busy on purpose (parked
+  // media ports) and must let it run out of work. Before start(), or on that worker's thread;
+  // whatever `task` touches must live until shutdown() returns.
+  void at_shutdown(std::size_t worker, std::function<void()> task);
+
   // Runs `task` on worker `worker`'s thread. Tasks posted after shutdown are dropped.
   void post(std::size_t worker, std::function<void()> task);
 

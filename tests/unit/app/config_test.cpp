@@ -213,6 +213,19 @@ TEST(Config, MediaSdesPolicy) {
   EXPECT_NE(validate(*wrong).error().message.find("media.sdes"), std::string::npos);
 }
 
+// Relay ports kept bound between calls (decision 0060): on by default, 0 turns it off.
+TEST(Config, MediaPortQuarantine) {
+  EXPECT_EQ(Config{}.port_quarantine_ms, 1000U);
+  auto off = parse_config("[media]\nport_quarantine_ms = 0\n");
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_EQ(off->port_quarantine_ms, 0U);
+  auto longer = parse_config("[media]\nport_quarantine_ms = 5000\n");
+  ASSERT_TRUE(longer.ok()) << longer.error().message;
+  EXPECT_EQ(longer->port_quarantine_ms, 5000U);
+  EXPECT_FALSE(parse_config("[media]\nport_quarantine_ms = -1\n").ok());
+  EXPECT_FALSE(parse_config("[media]\nport_quarantine_ms = \"1s\"\n").ok());
+}
+
 // Nameservers for trunk hosts (decision 0042): resolv.conf's unless configured.
 TEST(Config, DnsSection) {
   EXPECT_TRUE(Config{}.dns_servers.empty());

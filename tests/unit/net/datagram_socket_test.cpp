@@ -343,5 +343,53 @@ TEST(DatagramSocket, DestructionIsSafeWhileWaitingAndInsideTheCallback) {
   pool.shutdown(2s);
 }
 
+// A socket handed to a new listener from inside its callback (a call's relay ports parked for
+// the next call): the old listener gets nothing more, what it queued is dropped, the new one
+// gets every later datagram and counters start again from zero.
+TEST(DatagramSocket, ReassignedInsideTheCallbackTheRestGoesToTheNewListener) {
+  WorkerPool pool(1);
+  pool.start();
+  Recorder first;
+  Recorder second;
+  Recorder other;
+  DatagramSocketOptions one_at_a_time;
+  one_at_a_time.batch = 1;
+  std::unique_ptr<DatagramSocket> socket;
+  std::unique_ptr<DatagramSocket> sender;
+  first.after_batch = [&](DatagramSocket& receiving) {
+    EXPECT_TRUE(receiving.queue_send(sender->local_address(), as_bytes("never sent")));
+    receiving.reassign(second);
+    EXPECT_EQ(receiving.queued(), 0U);
+  };
+  run_on(pool, 0, [&] {
+    auto s = DatagramSocket::open(pool, 0, kLoopback, first, one_at_a_time);
+    auto t = DatagramSocket::open(pool, 0, kLoopback, other);
+    ASSERT_TRUE(s.ok() && t.ok());
+    socket = std::move(*s);
+    sender = std::move(*t);
+    for (const char* text : {"one", "two", "three"}) {
+      sender->queue_send(socket->local_address(), as_bytes(text));
+    }
+    sender->flush();
+  });
+  const auto later = second.wait_for(2);
+  ASSERT_EQ(later.size(), 2U);
+  EXPECT_EQ(later[0].bytes, "two");
+  EXPECT_EQ(later[1].bytes, "three");
+  const auto earlier = first.wait_for(1);
+  ASSERT_EQ(earlier.size(), 1U);
+  EXPECT_EQ(earlier[0].bytes, "one");
+  run_on(pool, 0, [&] {
+    EXPECT_EQ(socket->received(), 2U);
+    EXPECT_EQ(socket->sent(), 0U);
+  });
+  EXPECT_TRUE(other.wait_for(1, 200ms).empty());  // the queued reply was dropped
+  run_on(pool, 0, [&] {
+    socket.reset();
+    sender.reset();
+  });
+  pool.shutdown(2s);
+}
+
 }  // namespace
 }  // namespace parley::net
