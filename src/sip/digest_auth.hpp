@@ -31,6 +31,7 @@
 
 #include "base/clock.hpp"
 #include "protocol/sip/digest.hpp"
+#include "protocol/sip/headers.hpp"
 #include "protocol/sip/message.hpp"
 
 namespace parley::sip {
@@ -111,6 +112,20 @@ class DigestAuthenticator {
   // (identical text, or the same scheme, user, host and port). Never throws; any malformed
   // input yields kBadCredentials.
   AuthResult verify(const protocol::sip::Message& request, std::string_view realm, bool proxy);
+
+  // The request's Digest credentials for one realm, parsed once for the throttle (which must key
+  // them before verification) and for verify(). Views into the request's text.
+  struct Credentials {
+    std::optional<protocol::sip::AuthParams> chosen;  // the Digest credentials for the realm
+    bool present = false;  // some Digest (or unreadable) credentials were sent
+  };
+  static Credentials find_credentials(const protocol::sip::Message& request, std::string_view realm,
+                                      bool proxy);
+  // The username the credentials claim, as written (before verification); empty when none.
+  static std::string claimed_username(const Credentials& credentials);
+  // verify() with credentials find_credentials() found in `request`.
+  AuthResult verify(const protocol::sip::Message& request, std::string_view realm,
+                    const Credentials& credentials);
 
   // Nonces whose nc history is currently remembered (for tests and metrics).
   std::size_t tracked_nonces() const;

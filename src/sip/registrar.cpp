@@ -44,19 +44,6 @@ bool is_digits(std::string_view text) {
   return true;
 }
 
-// The username of the Digest credentials for `realm`, read the way the throttle must key them
-// before verification; empty when there are none.
-std::string claimed_username(const psip::Message& request, std::string_view realm) {
-  for (const auto& field : request.headers()) {
-    if (field.id != HeaderId::kAuthorization) continue;
-    auto auth = psip::parse_auth(request.value(field));
-    if (!auth || !iequals(auth->scheme, "Digest")) continue;
-    if (auth->get("realm").value_or("") != realm) continue;
-    return std::string(auth->get("username").value_or(""));
-  }
-  return {};
-}
-
 bool supports(const psip::Message& request, std::string_view option) {
   for (const auto& field : request.headers()) {
     if (field.id != HeaderId::kSupported) continue;
@@ -319,7 +306,9 @@ Registrar::Answer Registrar::process(const psip::Message& message, const Peer& f
   const std::string_view realm = request.tenant->domain;
 
   const std::string source_ip = from.remote.ip();
-  std::string claimed = claimed_username(message, realm);
+  // Parsed once: the throttle keys the claimed user before verification.
+  const auto credentials = DigestAuthenticator::find_credentials(message, realm, /*proxy=*/false);
+  std::string claimed = DigestAuthenticator::claimed_username(credentials);
   if (claimed.empty()) claimed = request.aor;
   if (throttle_.is_banned(source_ip, realm, claimed)) {
     ++banned_;
@@ -328,7 +317,7 @@ Registrar::Answer Registrar::process(const psip::Message& message, const Peer& f
     return answer;
   }
 
-  const AuthResult auth = authenticator_.verify(message, realm, /*proxy=*/false);
+  const AuthResult auth = authenticator_.verify(message, realm, credentials);
   switch (auth.outcome) {
     case AuthOutcome::kReplay:
       // Valid credentials whose nonce count was used: a retransmission of a REGISTER we applied

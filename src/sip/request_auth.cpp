@@ -32,19 +32,6 @@ std::string unescaped(std::string_view text) {
   return decoded.ok() ? std::move(decoded).value() : std::string();
 }
 
-// The username the client claims in its Digest credentials for `realm`, read before
-// verification so that a banned user is refused without one; empty when there is none.
-std::string claimed_username(const psip::Message& request, std::string_view realm) {
-  for (const auto& field : request.headers()) {
-    if (field.id != psip::HeaderId::kAuthorization) continue;
-    auto auth = psip::parse_auth(request.value(field));
-    if (!auth || !iequals(auth->scheme, "Digest")) continue;
-    if (auth->get("realm").value_or("") != realm) continue;
-    return std::string(auth->get("username").value_or(""));
-  }
-  return {};
-}
-
 RequestRefusal challenge(DigestAuthenticator& authenticator, std::string_view realm, bool stale) {
   RequestRefusal refusal{401, {}, {}};
   for (auto& value : authenticator.challenge(realm, stale)) {
@@ -69,10 +56,12 @@ std::variant<AuthenticatedRequest, RequestRefusal> authenticate_request(
   if (checked.tenant == nullptr) return RequestRefusal{403, "Unknown Domain", {}};
   const std::string_view realm = checked.tenant->domain;
   const std::string sender = unescaped(from->uri.user);
-  std::string claimed = claimed_username(request, realm);
+  // Parsed once: the throttle keys the claimed user before verification.
+  const auto credentials = DigestAuthenticator::find_credentials(request, realm, /*proxy=*/false);
+  std::string claimed = DigestAuthenticator::claimed_username(credentials);
   if (claimed.empty()) claimed = sender;
   if (context.throttle.is_banned(source_ip, realm, claimed)) return RequestRefusal{403, {}, {}};
-  const AuthResult auth = context.authenticator.verify(request, realm, /*proxy=*/false);
+  const AuthResult auth = context.authenticator.verify(request, realm, credentials);
   switch (auth.outcome) {
     case AuthOutcome::kNoCredentials:
     case AuthOutcome::kReplay:

@@ -174,6 +174,31 @@ TEST_F(DigestAuthTest, OpaqueIsTheRfc2104HmacOfTheRealm) {
   EXPECT_EQ(challenge.opaque, "JVg0jYQeHYJKowk8");
 }
 
+// A nonce of the first format (version 1: HMAC-SHA256, made with Python's hmac module for
+// kSecret, the default clock epoch, issued at the clock's 1000 s, random bytes 1..7, realm
+// example.com) still verifies after the switch to keyed BLAKE2b (decision 0061), so phones
+// holding one across an upgrade are not refused; a forged one with the version changed is not.
+TEST_F(DigestAuthTest, NoncesOfTheHmacFormatStillVerify) {
+  auto auth = make(options());
+  ClientCredentials c;
+  c.nonce = "AX6YWdsAAAAAAAAD6AECAwQFBgdMuPB-hThcXTRFAM-W2AiV";
+  sign(c, "correct horse", "REGISTER");
+  const AuthResult r = verify_with(auth, c);
+  EXPECT_EQ(r.outcome, AuthOutcome::kOk) << r.detail;
+
+  ClientCredentials relabelled = c;
+  relabelled.nonce[1] = 'g';  // version byte 2, same MAC: must not pass as the new format
+  relabelled.nc = "00000002";
+  sign(relabelled, "correct horse", "REGISTER");
+  EXPECT_NE(verify_with(auth, relabelled).outcome, AuthOutcome::kOk);
+
+  const ClientCredentials fresh = from_challenge(auth.challenge(kRealm, false)[0]);
+  // Issued as version 2: the first byte 0x02 puts 'A' and one of 'g'..'v' first in base64url.
+  ASSERT_EQ(fresh.nonce.size(), 48U);
+  EXPECT_EQ(fresh.nonce[0], 'A') << fresh.nonce;
+  EXPECT_TRUE(fresh.nonce[1] >= 'g' && fresh.nonce[1] <= 'v') << fresh.nonce;
+}
+
 TEST_F(DigestAuthTest, ChallengeEscapesRealm) {
   auto auth = make(options());
   const auto values = auth.challenge("a\"b\\c\r\nInjected: x", false);
