@@ -33,6 +33,7 @@
 #include "app/voicemail_service.hpp"
 #include "app/web_api.hpp"
 #include "app/web_assets.hpp"
+#include "base/os_random.hpp"
 #include "http/certificate.hpp"
 #include "http/http_server.hpp"
 #include "http/router.hpp"
@@ -237,7 +238,8 @@ int serve(const Config& config) {
     media_options.recorder = recorder.get();
     media_options.recording_policy = call_recording.get();
     rtp_ports = std::make_unique<media::PortPool>(static_cast<std::uint16_t>(config.rtp_port_min),
-                                                  static_cast<std::uint16_t>(config.rtp_port_max));
+                                                  static_cast<std::uint16_t>(config.rtp_port_max),
+                                                  base::os_random_u64());
     if (config.port_quarantine_ms > 0) {
       // At most half the range parked (each worker takes its own parked pairs first when the
       // range runs out, and one that has none has every worker close theirs:

@@ -25,6 +25,11 @@ std::size_t pair_count(std::uint16_t first, std::uint16_t last) {
 PortPool::PortPool(std::uint16_t first, std::uint16_t last)
     : first_(first_even(first)), used_(pair_count(first, last), false) {}
 
+PortPool::PortPool(std::uint16_t first, std::uint16_t last, std::uint64_t start_seed)
+    : PortPool(first, last) {
+  if (!used_.empty()) next_ = static_cast<std::size_t>(start_seed % used_.size());
+}
+
 PortPool::~PortPool() = default;
 
 void PortPool::enable_parking(net::WorkerPool& pool, const ParkingOptions& options) {

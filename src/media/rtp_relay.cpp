@@ -27,8 +27,9 @@ namespace rtp = protocol::rtp;
 constexpr std::size_t kMaxDatagram = 1500;
 // RTCP comes every few seconds per stream (RFC 3550 §6.2): a small batch is plenty.
 constexpr std::size_t kRtcpBatch = 2;
-// Ports tried when binding fails because something outside the pool holds them.
-constexpr int kBindAttempts = 16;
+// Ports tried when binding fails because something outside the pool holds them (another
+// program, or another server given the same range, whose ports come in runs).
+constexpr int kBindAttempts = 64;
 constexpr std::uint8_t kMarkerBit = 0x80;
 // Room SRTP needs after a packet: the SRTCP index (4) and the longest tag we negotiate (16).
 constexpr std::size_t kSrtpOverhead = 20;

@@ -75,6 +75,11 @@ inline Leg other(Leg leg) {
 class PortPool {
  public:
   PortPool(std::uint16_t first, std::uint16_t last);
+  // The round robin starts at pair `start_seed % capacity()` instead of the first: a server
+  // passes a random seed, so two servers sharing a range (or a restart while the old process's
+  // ports linger) do not walk the same ports in the same order, and the next port is not
+  // predictable from outside.
+  PortPool(std::uint16_t first, std::uint16_t last, std::uint64_t start_seed);
   ~PortPool();
   PortPool(const PortPool&) = delete;
   PortPool& operator=(const PortPool&) = delete;

@@ -636,6 +636,19 @@ TEST(RtpRelayPorts, PortPoolHandsOutEvenPortsRoundRobin) {
   EXPECT_EQ(pool.in_use(), 2U);
 }
 
+// A seeded pool starts its round robin at the seed's pair and still hands out every pair once.
+TEST(RtpRelayPorts, ASeededPoolStartsAtTheSeedsPair) {
+  PortPool pool(10002, 10009, /*start_seed=*/6);  // 4 pairs: 6 % 4 = pair 2, port 10006
+  EXPECT_EQ(*pool.acquire(), 10006);
+  EXPECT_EQ(*pool.acquire(), 10008);
+  EXPECT_EQ(*pool.acquire(), 10002);
+  EXPECT_EQ(*pool.acquire(), 10004);
+  EXPECT_FALSE(pool.acquire().has_value());
+  PortPool empty(10002, 10002, 7);  // no whole pair: nothing to start at
+  EXPECT_EQ(empty.capacity(), 0U);
+  EXPECT_FALSE(empty.acquire().has_value());
+}
+
 TEST(RtpRelayPorts, ManyRelaysComeAndGoWithoutLeakingPortsOrDescriptors) {
   net::WorkerPool pool(1);
   pool.start();
