@@ -2,7 +2,6 @@
 // quarantine, closed when anything reached them meanwhile or when idle, bounded per worker.
 #include "media/port_parking.hpp"
 
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -26,21 +25,13 @@ namespace rtp = protocol::rtp;
 using namespace std::chrono_literals;
 using Bytes = std::vector<std::uint8_t>;
 using Peer = parley::test::UdpTestPeer;
+using parley::test::open_descriptors;
 using parley::test::run_on;
 
 Bytes rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc) {
   Bytes bytes(rtp::kRtpHeaderBytes + 20, 0x55);
   rtp::write_header(bytes, pt, false, seq, ts, ssrc);
   return bytes;
-}
-
-std::size_t open_descriptors() {
-  std::size_t count = 0;
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return 0;
-  while (::readdir(dir) != nullptr) ++count;
-  ::closedir(dir);
-  return count;
 }
 
 // Below the ephemeral range, spread by process (another block than rtp_relay_test's).

@@ -1,6 +1,5 @@
 #include "media/rtp_relay.hpp"
 
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -26,6 +25,7 @@ using namespace std::chrono_literals;
 using Bytes = std::vector<std::uint8_t>;
 
 using Peer = parley::test::UdpTestPeer;
+using parley::test::open_descriptors;
 using parley::test::run_on;
 
 Bytes rtp_packet(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc,
@@ -51,15 +51,6 @@ Bytes receiver_report(std::uint32_t ssrc) {
 std::uint32_t rtcp_sender_ssrc(const Bytes& bytes) {
   return (std::uint32_t{bytes[4]} << 24U) | (std::uint32_t{bytes[5]} << 16U) |
          (std::uint32_t{bytes[6]} << 8U) | bytes[7];
-}
-
-std::size_t open_descriptors() {
-  std::size_t count = 0;
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return 0;
-  while (::readdir(dir) != nullptr) ++count;
-  ::closedir(dir);
-  return count;
 }
 
 // Ports below the usual ephemeral range, spread by process so parallel test runs rarely meet;

@@ -4,12 +4,14 @@
 // thread with blocking calls and timeouts, and run_on() to do something on a worker and wait.
 // receive_view() reads into the peer's own buffer, so the allocation tests can use it.
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -21,6 +23,16 @@
 #include "net/worker_pool.hpp"
 
 namespace parley::test {
+
+// Descriptors the test process has open (leak checks around sockets).
+inline std::size_t open_descriptors() {
+  std::size_t count = 0;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return 0;
+  while (::readdir(dir) != nullptr) ++count;
+  ::closedir(dir);
+  return count;
+}
 
 // Runs `task` on worker 0 of `pool` and waits for it (10 s at most).
 inline void run_on(net::WorkerPool& pool, const std::function<void()>& task) {
