@@ -39,6 +39,7 @@ TEST(Config, TheExampleFileLoadsAndMatchesTheDefaults) {
   EXPECT_EQ(loaded->data_dir, defaults.data_dir);
   EXPECT_EQ(loaded->log_level, defaults.log_level);
   EXPECT_EQ(loaded->sdes, defaults.sdes);
+  EXPECT_EQ(loaded->port_quarantine_ms, defaults.port_quarantine_ms);
 }
 
 TEST(Config, ReadsEveryKey) {
