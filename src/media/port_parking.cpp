@@ -22,9 +22,13 @@ PortParking::PortParking(net::WorkerPool& pool, PortPool& ports, const ParkingOp
 
 void PortParking::close_all(std::size_t worker) {
   Slot& slot = slots_[worker];
-  for (Parked& parked : slot.pairs) close(parked);
-  slot.pairs.clear();
+  while (!slot.pairs.empty()) close_oldest(slot);
   slot.sweep->cancel();
+}
+
+void PortParking::close_oldest(Slot& slot) {
+  close(slot.pairs.front());
+  slot.pairs.pop_front();
 }
 
 PortParking::~PortParking() {
@@ -39,8 +43,7 @@ std::optional<PortPair> PortParking::take(std::size_t worker, bool range_exhaust
     Parked& oldest = slot.pairs.front();
     if (!range_exhausted && now - oldest.since < options_.quarantine) return std::nullopt;
     if (heard(oldest.pair)) {
-      close(oldest);
-      slot.pairs.pop_front();
+      close_oldest(slot);
       continue;
     }
     PortPair pair = std::move(oldest.pair);
@@ -93,8 +96,7 @@ void PortParking::sweep(std::size_t worker) {
   Slot& slot = slots_[worker];
   const auto now = std::chrono::steady_clock::now();
   while (!slot.pairs.empty() && now - slot.pairs.front().since >= options_.idle_limit) {
-    close(slot.pairs.front());
-    slot.pairs.pop_front();
+    close_oldest(slot);
   }
   arm(worker);
 }

@@ -101,6 +101,7 @@ class PortParking final : public net::DatagramSocket::Listener {
 
   static bool heard(const PortPair& pair);
   void close(Parked& parked);
+  void close_oldest(Slot& slot);
   void close_all(std::size_t worker);
   void sweep(std::size_t worker);
   void arm(std::size_t worker);
