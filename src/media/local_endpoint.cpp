@@ -28,6 +28,7 @@ namespace sdp = protocol::sdp;
 constexpr std::size_t kMaxDatagram = 1500;
 constexpr std::size_t kRtpBatch = 8;
 constexpr std::size_t kRtcpBatch = 2;
+// Pairs tried when something outside the pool holds them (PortPool::release_taken).
 constexpr int kBindAttempts = 16;
 // Room SRTP needs after the RTP packet (authentication tag, or GCM's tag).
 constexpr std::size_t kSrtpOverhead = 20;
@@ -314,19 +315,13 @@ Result<void> LocalEndpointImpl::bind() {
   for (int attempt = 0; attempt < kBindAttempts; ++attempt) {
     const auto port = ports_.acquire();
     if (!port) return Error{503, "RTP port range exhausted"};
-    auto rtp_address = net::SocketAddress::parse(options_.bind_address.is_v6()
-                                                     ? "[" + options_.bind_address.ip() + "]"
-                                                     : options_.bind_address.ip(),
-                                                 *port);
-    auto rtcp_address = net::SocketAddress::parse(options_.bind_address.is_v6()
-                                                      ? "[" + options_.bind_address.ip() + "]"
-                                                      : options_.bind_address.ip(),
-                                                  static_cast<std::uint16_t>(*port + 1));
-    if (!rtp_address || !rtcp_address) return Error{503, "bad RTP bind address"};
-    auto rtp_socket = net::DatagramSocket::open(pool_, worker_, *rtp_address, *this, rtp_options);
+    const net::SocketAddress rtp_address = options_.bind_address.with_port(*port);
+    const net::SocketAddress rtcp_address =
+        options_.bind_address.with_port(static_cast<std::uint16_t>(*port + 1));
+    auto rtp_socket = net::DatagramSocket::open(pool_, worker_, rtp_address, *this, rtp_options);
     if (rtp_socket) {
       auto rtcp_socket =
-          net::DatagramSocket::open(pool_, worker_, *rtcp_address, *this, rtcp_options);
+          net::DatagramSocket::open(pool_, worker_, rtcp_address, *this, rtcp_options);
       if (rtcp_socket) {
         port_ = *port;
         rtp_socket_ = std::move(*rtp_socket);
@@ -338,9 +333,8 @@ Result<void> LocalEndpointImpl::bind() {
     } else {
       last_error = rtp_socket.error().message;
     }
-    // Held by something outside the pool: the round-robin pool hands it out again only after
-    // going round the range.
-    ports_.release(*port);
+    // Held by something outside the pool: leave it for later and try elsewhere in the range.
+    ports_.release_taken(*port);
   }
   return Error{503, "cannot bind RTP ports: " + last_error};
 }

@@ -27,8 +27,8 @@ namespace rtp = protocol::rtp;
 constexpr std::size_t kMaxDatagram = 1500;
 // RTCP comes every few seconds per stream (RFC 3550 §6.2): a small batch is plenty.
 constexpr std::size_t kRtcpBatch = 2;
-// Ports tried when binding fails because something outside the pool holds them (another
-// program, or another server given the same range, whose ports come in runs).
+// Pairs tried when binding fails because something outside the pool holds them (each retry
+// starts at a pseudo-random pair: PortPool::release_taken).
 constexpr int kBindAttempts = 64;
 constexpr std::uint8_t kMarkerBit = 0x80;
 // Room SRTP needs after a packet: the SRTCP index (4) and the longest tag we negotiate (16).
@@ -311,9 +311,8 @@ Result<void> RtpRelayImpl::bind(Leg which) {
     } else {
       last_error = rtp_socket.error().message;
     }
-    // Taken by something outside the pool: leave it for later and try the next pair. The
-    // round-robin pool does not hand it out again before going round the range.
-    ports_.release(*port);
+    // Taken by something outside the pool: leave it for later and try elsewhere in the range.
+    ports_.release_taken(*port);
   }
   return make_error(503, "cannot bind RTP ports: " + last_error);
 }

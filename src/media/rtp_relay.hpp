@@ -87,6 +87,11 @@ class PortPool {
   // range, so a port just released is not reused at once (late packets of the last call).
   std::optional<std::uint16_t> acquire();
   void release(std::uint16_t port);
+  // Releases a pair acquire() gave out that could not be bound because something outside the
+  // pool holds it (another program, or another server given the same range, whose ports come
+  // in long runs), and moves the round robin to a pseudo-random pair: the next attempt does not
+  // walk the rest of that run one port at a time.
+  void release_taken(std::uint16_t port);
   std::size_t in_use() const;  // parked pairs included
   std::size_t capacity() const;
 
@@ -100,9 +105,10 @@ class PortPool {
  private:
   mutable std::mutex mutex_;
   std::uint16_t first_;
-  std::vector<bool> used_;  // guarded by mutex_, index (port - first_) / 2
-  std::size_t next_ = 0;    // guarded by mutex_
-  std::size_t in_use_ = 0;  // guarded by mutex_
+  std::vector<bool> used_;    // guarded by mutex_, index (port - first_) / 2
+  std::size_t next_ = 0;      // guarded by mutex_
+  std::size_t in_use_ = 0;    // guarded by mutex_
+  std::uint64_t jump_state_;  // guarded by mutex_; splitmix64 state for release_taken()
   // Last: destroyed first, releasing its ports into the members above.
   std::unique_ptr<PortParking> parking_;
 };

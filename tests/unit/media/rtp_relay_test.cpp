@@ -640,6 +640,52 @@ TEST(RtpRelayPorts, ASeededPoolStartsAtTheSeedsPair) {
   EXPECT_FALSE(empty.acquire().has_value());
 }
 
+// A port bound by something outside the pool, for as long as the object lives.
+class HeldPort {
+ public:
+  explicit HeldPort(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
+    const auto address = *net::SocketAddress::parse("127.0.0.1", port);
+    bound_ = ::bind(fd_, address.data(), address.size()) == 0;
+  }
+  ~HeldPort() { ::close(fd_); }
+  HeldPort(const HeldPort&) = delete;
+  HeldPort& operator=(const HeldPort&) = delete;
+  bool bound() const { return bound_; }
+
+ private:
+  int fd_;
+  bool bound_ = false;
+};
+
+TEST(RtpRelayPorts, ALongRunOfPortsHeldOutsideThePoolIsJumpedNotWalked) {
+  // Another server given the same range holds its ports in one long run; ours starts right at
+  // it. Walking it pair by pair would give up (503) long before its end.
+  net::WorkerPool pool(1);
+  pool.start();
+  SteadyClock clock;
+  const auto first = static_cast<std::uint16_t>(10000 + (::getpid() % 12) * 800);
+  PortPool ports(first, static_cast<std::uint16_t>(first + 799), /*start_seed=*/0);  // 400 pairs
+  constexpr int kHeldPairs = 300;
+  std::vector<std::unique_ptr<HeldPort>> held;
+  for (int pair = 0; pair < kHeldPairs; ++pair) {
+    held.push_back(std::make_unique<HeldPort>(static_cast<std::uint16_t>(first + 2 * pair)));
+    if (!held.back()->bound()) GTEST_SKIP() << "port " << first + 2 * pair << " is in use";
+  }
+  RelayOptions options;
+  options.bind_address = *net::SocketAddress::parse("127.0.0.1");
+  run_on(pool, [&] {
+    for (int call = 0; call < 20; ++call) {
+      auto relay = RtpRelay::create(pool, 0, ports, clock, options);
+      ASSERT_TRUE(relay.ok()) << "call " << call << ": " << relay.error().message;
+      for (const Leg leg : {Leg::kA, Leg::kB}) {
+        EXPECT_GE((*relay)->local_port(leg), first + 2 * kHeldPairs);
+      }
+    }
+  });
+  EXPECT_EQ(ports.in_use(), 0U);
+  pool.shutdown(2s);
+}
+
 TEST(RtpRelayPorts, ManyRelaysComeAndGoWithoutLeakingPortsOrDescriptors) {
   net::WorkerPool pool(1);
   pool.start();
