@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cctype>
 #include <utility>
 
+#include "base/ascii.hpp"
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/uri.hpp"
 #include "sip/dialog.hpp"
@@ -19,16 +19,7 @@ namespace {
 
 constexpr std::string_view kTextPlain = "text/plain";
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using base::iequals;
 
 std::string_view trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");

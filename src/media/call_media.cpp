@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <optional>
 #include <random>
 #include <string_view>
@@ -10,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/ascii.hpp"
 #include "base/os_random.hpp"
 #include "base/token_bucket.hpp"
 #include "media/sdes_negotiation.hpp"
@@ -35,12 +35,7 @@ std::size_t index_of(MediaSide side) {
   return side == MediaSide::kCaller ? 0 : 1;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
+using base::iequals;
 
 bool is_dtmf(const sdp::Format& format) {
   return iequals(format.encoding, "telephone-event");

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstring>
 #include <random>
 #include <vector>
 
+#include "base/ascii.hpp"
 #include "base/token_bucket.hpp"
 #include "media/mixer/mixer_encoder.hpp"
 #include "media/mixer/mixer_input.hpp"
@@ -45,12 +45,7 @@ constexpr std::string_view kDigits = "0123456789*#ABCD";
 constexpr double kDigitsPerSecond = 15;
 constexpr double kDigitBurst = 30;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
+using base::iequals;
 
 bool is_wideband(const sdp::Format& format) {
   return iequals(format.encoding, "opus") || iequals(format.encoding, "G722");

@@ -1,8 +1,8 @@
 // The B2BUA's side of media anchoring: which bodies go to the CallMedia, and the media timeout.
 #include <algorithm>
-#include <cctype>
 #include <string>
 
+#include "base/ascii.hpp"
 #include "sip/b2bua.hpp"
 #include "sip/b2bua_call.hpp"
 
@@ -20,7 +20,7 @@ bool is_sdp(std::string_view content_type) {
   }
   if (content_type.size() < kSdp.size()) return false;
   for (std::size_t i = 0; i < kSdp.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(content_type[i])) != kSdp[i]) return false;
+    if (base::ascii_lower(content_type[i]) != kSdp[i]) return false;
   }
   const std::string_view rest = content_type.substr(kSdp.size());
   return rest.empty() || rest.front() == ';' || rest.front() == ' ' || rest.front() == '\t';

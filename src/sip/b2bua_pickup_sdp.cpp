@@ -1,11 +1,11 @@
 #include "sip/b2bua_pickup_sdp.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "base/ascii.hpp"
 #include "protocol/sdp/crypto_attribute.hpp"
 #include "protocol/sdp/session_description.hpp"
 
@@ -14,12 +14,7 @@ namespace {
 
 namespace sdp = protocol::sdp;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using base::iequals;
 
 bool is_events(const sdp::Format& format) {
   return iequals(format.encoding, "telephone-event");

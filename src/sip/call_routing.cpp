@@ -1,23 +1,15 @@
 #include "sip/call_routing.hpp"
 
 #include <array>
-#include <cctype>
 #include <utility>
+
+#include "base/ascii.hpp"
 
 namespace parley::sip {
 
 namespace {
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using base::iequals;
 
 }  // namespace
 
@@ -26,7 +18,7 @@ std::optional<TransportKind> transport_from_text(std::string_view text) {
                                         TransportKind::kTls, TransportKind::kWs,
                                         TransportKind::kWss};
   for (TransportKind kind : kKinds) {
-    if (equal_ignoring_case(text, to_text(kind))) return kind;
+    if (iequals(text, to_text(kind))) return kind;
   }
   return std::nullopt;
 }

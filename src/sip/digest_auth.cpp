@@ -11,6 +11,7 @@
 #include <span>
 #include <utility>
 
+#include "base/ascii.hpp"
 #include "base/check.hpp"
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/uri.hpp"
@@ -179,13 +180,7 @@ char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+using base::iequals;
 
 bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');

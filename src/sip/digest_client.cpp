@@ -1,10 +1,10 @@
 #include "sip/digest_client.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <optional>
 
+#include "base/ascii.hpp"
 #include "protocol/sip/headers.hpp"
 
 namespace parley::sip {
@@ -13,16 +13,7 @@ namespace {
 namespace psip = protocol::sip;
 using psip::DigestAlgorithm;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using base::iequals;
 
 // Quoted values come from the header parser with their backslash escapes kept.
 std::string unescape(std::string_view value) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <utility>
 
+#include "base/ascii.hpp"
 #include "protocol/sip/headers.hpp"
 #include "sip/dialog.hpp"
 
@@ -35,12 +36,7 @@ std::int64_t system_seconds() {
       .count();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using base::iequals;
 
 }  // namespace
 

@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
 #include <variant>
 
+#include "base/ascii.hpp"
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/uri.hpp"
 #include "sip/pidf.hpp"
@@ -22,12 +22,7 @@ using psip::Message;
 
 constexpr std::string_view kPidfType = "application/pidf+xml";
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
+using base::iequals;
 
 std::string_view trimmed(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);

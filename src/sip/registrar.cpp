@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/ascii.hpp"
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/uri.hpp"
 #include "store/validation.hpp"
@@ -25,16 +26,7 @@ constexpr std::uint32_t kMaxCSeq = 0x7fffffffU;
 // RFC 3261 §20.10: "Malformed values SHOULD be treated as equivalent to 3600."
 constexpr std::uint32_t kMalformedContactExpires = 3600;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) {
-      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+using base::iequals;
 
 bool is_digits(std::string_view text) {
   if (text.empty()) return false;

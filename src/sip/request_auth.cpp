@@ -4,6 +4,7 @@
 #include <cctype>
 #include <utility>
 
+#include "base/ascii.hpp"
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/uri.hpp"
 
@@ -12,12 +13,7 @@ namespace {
 
 namespace psip = protocol::sip;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
+using base::iequals;
 
 // A host that names no domain: an IPv6 reference or a dotted IPv4 literal.
 bool names_no_domain(std::string_view host) {

@@ -1,8 +1,8 @@
 #include "sip/request_checks.hpp"
 
 #include <algorithm>
-#include <cctype>
 
+#include "base/ascii.hpp"
 #include "protocol/sip/header_id.hpp"
 #include "protocol/sip/headers.hpp"
 #include "protocol/sip/response.hpp"
@@ -15,12 +15,7 @@ using protocol::sip::HeaderId;
 using protocol::sip::Message;
 using protocol::sip::Method;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using base::iequals;
 
 std::string_view trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");

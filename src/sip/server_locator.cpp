@@ -4,6 +4,8 @@
 #include <array>
 #include <tuple>
 
+#include "base/ascii.hpp"
+
 namespace parley::sip {
 namespace {
 
@@ -15,12 +17,7 @@ std::uint16_t default_port(TransportKind transport) {
   return transport == TransportKind::kTls ? kDefaultSipsPort : kDefaultSipPort;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using base::iequals;
 
 std::string normalised_host(std::string_view host) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {

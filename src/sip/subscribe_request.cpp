@@ -1,8 +1,8 @@
 #include "sip/subscribe_request.hpp"
 
 #include <algorithm>
-#include <cctype>
 
+#include "base/ascii.hpp"
 #include "protocol/sip/uri.hpp"
 #include "sip/registrar.hpp"
 
@@ -12,12 +12,7 @@ namespace {
 
 using protocol::sip::HeaderId;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
+using base::iequals;
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);

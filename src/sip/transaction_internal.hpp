@@ -3,12 +3,12 @@
 // transaction's three timer slots each one occupies, and key-building helpers. A timer's cookie
 // in the TimerQueue is (transaction id << kTimerKindBits) | kind.
 
-#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "base/ascii.hpp"
 #include "sip/transaction.hpp"
 #include "sip/transaction_layer.hpp"
 
@@ -56,8 +56,6 @@ inline constexpr std::string_view kMagicCookie = "z9hG4bK";
 
 // Via parameter values and hosts compare case-insensitively (RFC 3261 §7.3.1); keys hold them
 // lowercased so that plain string equality does the comparison.
-inline void append_lower(std::string& out, std::string_view text) {
-  for (char c : text) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-}
+using base::append_lower;
 
 }  // namespace parley::sip::detail

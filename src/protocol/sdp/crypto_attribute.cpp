@@ -7,6 +7,8 @@
 #include <charconv>
 #include <string>
 
+#include "base/ascii.hpp"
+
 namespace parley::protocol::sdp {
 namespace {
 
@@ -37,12 +39,7 @@ std::optional<std::uint64_t> decimal(std::string_view text, std::size_t max_digi
   return value;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
+using base::iequals;
 
 // Splits on single spaces or tabs, skipping runs of them (RFC 4568 says SP; phones vary).
 std::vector<std::string_view> words_of(std::string_view text) {

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "base/ascii.hpp"
+
 namespace parley::protocol::sdp {
 namespace {
 
@@ -9,13 +11,7 @@ constexpr char to_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  }
-  return true;
-}
+using base::iequals;
 
 struct StaticEntry {
   int payload_type;

@@ -7,20 +7,12 @@
 #include <initializer_list>
 #include <memory>
 
+#include "base/ascii.hpp"
+
 namespace parley::protocol::sip {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+using base::iequals;
 
 // Fetched once: given the legacy EVP_md5()/EVP_sha256(), OpenSSL 3 looks the implementation up
 // again on every EVP_DigestInit_ex (an implicit fetch, with its locks), which showed in the
