@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -25,8 +24,8 @@ namespace psip = protocol::sip;
 //   [0]      version, kNonceVersion
 //   [1..5)   epoch tag: names DigestAuthOptions::clock_epoch
 //   [5..13)  issue time, whole seconds of the Clock, big-endian
-//   [13..20) random bytes, so two challenges in the same second never share a nonce (and so an nc
-//            history)
+//   [13..20) unique bytes (a keyed stream of a counter), so two challenges in the same second
+//            never share a nonce (and so an nc history)
 //   [20..36) MAC(nonce key, bytes [0..20) || realm), 16 bytes: keyed BLAKE2b (RFC 7693, through
 //            libsodium) in version 2; HMAC-SHA256 truncated in version 1, still verified so that
 //            nonces issued before an upgrade stay good for their lifetime (decision 0061).
@@ -327,6 +326,9 @@ DigestAuthenticator::DigestAuthenticator(const Clock& clock, CredentialLookup lo
   const std::string dummy_password = mac_key(options_.secret, "parley digest dummy v1");
   dummy_ha1_md5_ = psip::digest_hex(DigestAlgorithm::kMd5, dummy_password);
   dummy_ha1_sha256_ = psip::digest_hex(DigestAlgorithm::kSha256, dummy_password);
+  // Drawn, not derived from the secret: a restarted server must not repeat the last one's
+  // sequence (its counter starts again).
+  randombytes_buf(uniqueness_key_.data(), uniqueness_key_.size());
 }
 
 std::uint64_t DigestAuthenticator::now_seconds() const {
@@ -341,14 +343,14 @@ std::string DigestAuthenticator::make_nonce(std::string_view realm,
   raw[0] = kNonceVersion;
   std::copy(epoch_tag_.begin(), epoch_tag_.end(), raw.begin() + kEpochOffset);
   write_be64(raw.data() + kTimeOffset, issued_seconds);
-  if (RAND_bytes(raw.data() + kRandomOffset, static_cast<int>(kMacOffset - kRandomOffset)) != 1) {
-    // Uniqueness, not secrecy, is what the random part buys; a counter keeps it.
-    std::uint64_t counter = fallback_counter_.fetch_add(1);
-    for (std::size_t i = kRandomOffset; i < kMacOffset; ++i, counter >>= 8) {
-      raw[i] = static_cast<unsigned char>(counter);
-    }
-    PARLEY_BUG("RAND_bytes failed while making a nonce");
+  // The counter in the first 8 bytes of ChaCha20's 12-byte IETF nonce, little-endian.
+  std::array<unsigned char, crypto_stream_chacha20_ietf_NONCEBYTES> block{};
+  std::uint64_t counter = nonce_counter_.fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < sizeof counter; ++i, counter >>= 8U) {
+    block[i] = static_cast<unsigned char>(counter);
   }
+  crypto_stream_chacha20_ietf(raw.data() + kRandomOffset, kMacOffset - kRandomOffset, block.data(),
+                              uniqueness_key_.data());
   std::array<unsigned char, kMacBytes> mac{};
   // Without a MAC the nonce keeps zeros there and never verifies: failing closed.
   if (!nonce_mac(kNonceVersion, nonce_key_, std::span(raw).first<kMacOffset>(), realm, mac)) {

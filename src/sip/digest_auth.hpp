@@ -17,6 +17,7 @@
 //   kReplay         -> 401 with a fresh challenge; not a password failure
 // (407 and Proxy-Authenticate instead when proxy is true.)
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -167,7 +168,11 @@ class DigestAuthenticator {
   std::string dummy_ha1_md5_;     // HA1 verified against when the user is unknown, so the
   std::string dummy_ha1_sha256_;  // computation (and its timing) matches a known user
 
-  mutable std::atomic<std::uint64_t> fallback_counter_{0};  // nonce uniqueness if RAND fails
+  // The nonces' unique bytes: the ChaCha20 keystream (key drawn at start) of a counter, so two
+  // challenges never share them and outsiders cannot count challenges from them (decision
+  // 0062). A draw from OpenSSL's DRBG per challenge cost more than the rest of the nonce.
+  std::array<unsigned char, 32> uniqueness_key_{};
+  mutable std::atomic<std::uint64_t> nonce_counter_{0};
 
   // opaque_for() per realm, computed once: it is an HMAC, asked for by every challenge and every
   // verification. Bounded; realms past the bound are computed each time.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -163,6 +164,26 @@ TEST_F(DigestAuthTest, ChallengeOffersSha256ThenMd5WithOneNonce) {
   const auto stale = auth.challenge(kRealm, true);
   EXPECT_EQ(psip::parse_auth(stale[1])->get("stale"), "TRUE");
   EXPECT_NE(from_challenge(stale[0]).nonce, sha.nonce);  // the random part differs each time
+}
+
+// Within one second the nonces differ only in their unique bytes: a thousand challenges give a
+// thousand nonces, and a restarted server (same secret, its counter from zero again) does not
+// repeat the nonces of the one before it.
+TEST_F(DigestAuthTest, NoncesOfOneSecondNeverRepeatAlsoAfterARestart) {
+  auto first_run = make(options());
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_TRUE(seen.insert(from_challenge(first_run.challenge(kRealm, false)[0]).nonce).second);
+  }
+  auto second_run = make(options());
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_TRUE(seen.insert(from_challenge(second_run.challenge(kRealm, false)[0]).nonce).second)
+        << "challenge " << i << " of the restarted server repeats an earlier nonce";
+  }
+  // And each still verifies.
+  ClientCredentials c = from_challenge(second_run.challenge(kRealm, false)[0]);
+  sign(c, "correct horse", "REGISTER");
+  EXPECT_EQ(verify_with(second_run, c).outcome, AuthOutcome::kOk);
 }
 
 // The opaque is the first 12 bytes of HMAC-SHA256(HMAC-SHA256(secret, "parley digest opaque
