@@ -94,36 +94,64 @@ socklen_t SocketAddress::size() const {
   }
 }
 
-std::string SocketAddress::ip() const {
+void SocketAddress::append_ip(std::string& out, bool brackets) const {
   if (storage_.ss_family == AF_INET) {
     // By hand: glibc's inet_ntop formats IPv4 with sprintf, which showed in the SIP hot path's
-    // profiles (every Via stamp and REGISTER asks for the source's text; decision 0044).
+    // profiles (every Via stamp and REGISTER asks for the source's text; decision 0044). Into a
+    // stack buffer first: one append, not one capacity check per character.
     sockaddr_in v4{};
     std::memcpy(&v4, &storage_, sizeof v4);
     std::array<unsigned char, 4> octets{};
     std::memcpy(octets.data(), &v4.sin_addr, octets.size());
-    std::string out;
-    out.reserve(15);
+    std::array<char, 16> text{};
+    std::size_t length = 0;
     for (std::size_t i = 0; i < octets.size(); ++i) {
       const unsigned value = octets[i];
-      if (i != 0) out += '.';
-      if (value >= 100) out += static_cast<char>('0' + value / 100);
-      if (value >= 10) out += static_cast<char>('0' + value / 10 % 10);
-      out += static_cast<char>('0' + value % 10);
+      if (i != 0) text[length++] = '.';
+      if (value >= 100) text[length++] = static_cast<char>('0' + value / 100);
+      if (value >= 10) text[length++] = static_cast<char>('0' + value / 10 % 10);
+      text[length++] = static_cast<char>('0' + value % 10);
     }
-    return out;
+    out.append(text.data(), length);
+    return;
   }
-  if (storage_.ss_family != AF_INET6) return {};
+  if (storage_.ss_family != AF_INET6) return;
   char buffer[INET6_ADDRSTRLEN] = {};
   sockaddr_in6 v6{};
   std::memcpy(&v6, &storage_, sizeof v6);
-  if (inet_ntop(AF_INET6, &v6.sin6_addr, buffer, sizeof buffer) == nullptr) return {};
-  return buffer;
+  if (inet_ntop(AF_INET6, &v6.sin6_addr, buffer, sizeof buffer) == nullptr) return;
+  if (brackets) out += '[';
+  out += buffer;
+  if (brackets) out += ']';
+}
+
+std::string SocketAddress::ip() const {
+  std::string out;
+  append_ip(out, /*brackets=*/false);
+  return out;
 }
 
 std::string SocketAddress::host_for_uri() const {
-  if (is_v6()) return "[" + ip() + "]";
-  return ip();
+  std::string out;
+  append_ip(out, /*brackets=*/true);
+  return out;
+}
+
+void SocketAddress::append_to(std::string& out) const {
+  if (empty()) {
+    out += "(none)";
+    return;
+  }
+  append_ip(out, /*brackets=*/true);
+  std::array<char, 6> digits{};
+  std::size_t length = digits.size();
+  unsigned value = port();
+  do {
+    digits[--length] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  out += ':';
+  out.append(digits.data() + length, digits.size() - length);
 }
 
 SocketAddress SocketAddress::with_port(std::uint16_t port) const {
@@ -157,8 +185,9 @@ std::uint16_t SocketAddress::port() const {
 }
 
 std::string SocketAddress::to_string() const {
-  if (empty()) return "(none)";
-  return host_for_uri() + ":" + std::to_string(port());
+  std::string out;
+  append_to(out);
+  return out;
 }
 
 bool SocketAddress::operator==(const SocketAddress& other) const {

@@ -30,11 +30,14 @@ class SocketAddress {
   std::uint16_t port() const;
   // The same address with another port (empty stays empty); no text round trip.
   SocketAddress with_port(std::uint16_t port) const;
-  std::string to_string() const;  // "127.0.0.1:5060", "[::1]:5060"; "(none)" when empty
+  std::string to_string() const;           // "127.0.0.1:5060", "[::1]:5060"; "(none)" when empty
+  void append_to(std::string& out) const;  // to_string() appended, without a temporary
 
   bool operator==(const SocketAddress& other) const;
 
  private:
+  void append_ip(std::string& out, bool brackets) const;
+
   sockaddr_storage storage_{};
 };
 

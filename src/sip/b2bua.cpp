@@ -927,8 +927,8 @@ B2bua::Leg& B2bua::leg(Call& call, Side side) {
 }
 
 std::string B2bua::host_port(const Peer& peer) const {
-  std::string out =
-      options_.advertised_host.empty() ? peer.local.host_for_uri() : options_.advertised_host;
+  if (options_.advertised_host.empty() && !peer.local.empty()) return peer.local.to_string();
+  std::string out = options_.advertised_host;
   out.append(":").append(std::to_string(peer.local.port()));
   return out;
 }

@@ -165,7 +165,10 @@ bool TransactionLayer::make_server_key(const Message& request, std::string_view 
   // Over UDP the source address is part of the key too: a retransmission comes from where the
   // original came from, and an identical request from elsewhere deserves its own answer rather
   // than a resend of ours to the first sender (RFC 5118's messages share every identifier).
-  if (transport == TransportKind::kUdp) key.append(source.to_string()).append("|");
+  if (transport == TransportKind::kUdp) {
+    source.append_to(key);
+    key += '|';
+  }
   const std::string_view branch = request.top_via_branch();
   const std::string_view top_via = request.top_via();
   if (top_via.empty()) return false;

@@ -97,6 +97,19 @@ TEST(SocketAddress, RoundTripsThroughSockaddr) {
   EXPECT_EQ(truncated.size(), 0U);
 }
 
+TEST(SocketAddress, TextAtTheEdgesOfEachFieldAndAppendedInPlace) {
+  EXPECT_EQ(SocketAddress::parse("0.0.0.0:0")->to_string(), "0.0.0.0:0");
+  EXPECT_EQ(SocketAddress::parse("255.255.255.255:65535")->to_string(), "255.255.255.255:65535");
+  EXPECT_EQ(SocketAddress::parse("10.100.9.99:10")->ip(), "10.100.9.99");
+  EXPECT_EQ(SocketAddress::parse("[::]:1")->to_string(), "[::]:1");
+  EXPECT_EQ(SocketAddress().to_string(), "(none)");
+  EXPECT_EQ(SocketAddress().ip(), "");
+  std::string key = "udp|";
+  SocketAddress::parse("192.0.2.1:5060")->append_to(key);
+  SocketAddress::parse("[2001:db8::1]:5061")->append_to(key);
+  EXPECT_EQ(key, "udp|192.0.2.1:5060[2001:db8::1]:5061");
+}
+
 TEST(SocketAddress, EqualityComparesFamilyAddressAndPort) {
   EXPECT_EQ(*SocketAddress::parse("1.2.3.4:5"), *SocketAddress::parse("1.2.3.4:5"));
   EXPECT_NE(*SocketAddress::parse("1.2.3.4:5"), *SocketAddress::parse("1.2.3.4:6"));
