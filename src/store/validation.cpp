@@ -197,11 +197,14 @@ Result<Endpoint> normalize_endpoint(std::string_view field, const Endpoint& endp
   const std::string ip(endpoint.ip.substr(0, INET6_ADDRSTRLEN));
   const int family = ip.find(':') == std::string::npos ? AF_INET : AF_INET6;
   if (endpoint.ip.size() >= INET6_ADDRSTRLEN || inet_pton(family, ip.c_str(), bytes.data()) != 1 ||
-      inet_ntop(family, bytes.data(), text.data(), text.size()) == nullptr) {
+      (family == AF_INET6 && inet_ntop(family, bytes.data(), text.data(), text.size()) == nullptr)) {
     return invalid(std::string(field) + " address must be an IPv4 or IPv6 literal, got " +
                    quote(endpoint.ip));
   }
-  out.ip = text.data();
+  // IPv4 text that inet_pton accepts is canonical already (four decimal octets, none above 255,
+  // no leading zeros), so only IPv6 goes back through inet_ntop (whose IPv4 path is a sprintf:
+  // two per REGISTER, 3 % of its instructions).
+  out.ip = family == AF_INET6 ? std::string(text.data()) : ip;
   if (endpoint.port == 0) return invalid(std::string(field) + " port must not be 0");
   out.port = endpoint.port;
   return out;

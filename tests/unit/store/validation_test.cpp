@@ -132,6 +132,19 @@ TEST(NormalizeBinding, CanonicalisesEndpoints) {
   EXPECT_EQ(binding->local_socket.ip, "::");
 }
 
+// IPv4 text is kept as given once accepted: what inet_pton takes is already canonical (a
+// leading zero, which inet_ntop would drop, is refused below).
+TEST(NormalizeBinding, KeepsAcceptedIpv4TextAsItIs) {
+  Binding b = valid_binding();
+  for (std::string_view ip : {"0.0.0.0", "10.0.0.1", "255.255.255.255", "192.0.2.100"}) {
+    b.received = Endpoint{"udp", std::string(ip), 5060};
+    auto binding = normalize_binding(b);
+    ASSERT_TRUE(binding.ok()) << ip << ": " << binding.error().message;
+    EXPECT_EQ(binding->received.ip, ip);
+    EXPECT_EQ(binding->received.transport, "UDP");
+  }
+}
+
 TEST(NormalizeBinding, ChecksSequenceLimitsAndAddresses) {
   Binding b = valid_binding();
   b.cseq = 0x80000000U;
@@ -142,7 +155,8 @@ TEST(NormalizeBinding, ChecksSequenceLimitsAndAddresses) {
   EXPECT_THAT(normalize_binding(b).error().message, HasSubstr("reg-id must be at most"));
   b = valid_binding();
   for (std::string_view bad :
-       {"192.0.2.256", "192.0.2", "fe80::1%eth0", "", "0x7f.0.0.1", "1.2.3.4.5", "[::1]"}) {
+       {"192.0.2.256", "192.0.2", "fe80::1%eth0", "", "0x7f.0.0.1", "1.2.3.4.5", "[::1]",
+        "192.0.2.01", "192.0.02.1", " 192.0.2.1", "192.0.2.1 "}) {
     b.received.ip = std::string(bad);
     auto result = normalize_binding(b);
     ASSERT_FALSE(result.ok()) << bad;
