@@ -197,7 +197,8 @@ Result<Endpoint> normalize_endpoint(std::string_view field, const Endpoint& endp
   const std::string ip(endpoint.ip.substr(0, INET6_ADDRSTRLEN));
   const int family = ip.find(':') == std::string::npos ? AF_INET : AF_INET6;
   if (endpoint.ip.size() >= INET6_ADDRSTRLEN || inet_pton(family, ip.c_str(), bytes.data()) != 1 ||
-      (family == AF_INET6 && inet_ntop(family, bytes.data(), text.data(), text.size()) == nullptr)) {
+      (family == AF_INET6 &&
+       inet_ntop(family, bytes.data(), text.data(), text.size()) == nullptr)) {
     return invalid(std::string(field) + " address must be an IPv4 or IPv6 literal, got " +
                    quote(endpoint.ip));
   }

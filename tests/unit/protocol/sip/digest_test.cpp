@@ -69,6 +69,21 @@ TEST(Digest, SessionVariantHashesNonceAndCnonceIntoHa1) {
                               "00000001", "c", "auth"));
 }
 
+// Parts that do not fit the hasher's stack buffer together (a long Request-URI, a long cnonce)
+// are hashed piece by piece: the same digest as the joined text, on both sides of the limit.
+TEST(Digest, LongPartsHashTheSameAsTheirJoinedText) {
+  const std::string h = ha1(DigestAlgorithm::kMd5, "alice", "example.com", "secret");
+  for (std::size_t uri_length : {900U, 1000U, 1100U, 5000U}) {
+    const std::string uri = "sip:" + std::string(uri_length, 'u') + "@example.com";
+    const std::string cnonce(200, 'c');
+    const std::string ha2 = digest_hex(DigestAlgorithm::kMd5, "INVITE:" + uri);
+    EXPECT_EQ(
+        expected_response(DigestAlgorithm::kMd5, h, "INVITE", uri, "n", "00000001", cnonce, "auth"),
+        digest_hex(DigestAlgorithm::kMd5, h + ":n:00000001:" + cnonce + ":auth:" + ha2))
+        << uri_length;
+  }
+}
+
 TEST(Digest, UnsupportedQopGivesEmpty) {
   EXPECT_EQ(
       expected_response(DigestAlgorithm::kMd5, "00", "GET", "/", "n", "00000001", "c", "auth-int"),
