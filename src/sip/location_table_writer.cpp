@@ -15,7 +15,13 @@ namespace {
 constexpr auto kLogInterval = std::chrono::seconds(1);
 // Queued writes committed together at most; bounds how long one commit holds the write lock.
 constexpr std::size_t kMaxBatch = 256;
+// Group commit window (decision 0063): short while writes are sparse, so a binding reaches the
+// disk within a few milliseconds; longer while they keep coming (a batch of kBusyBatch or more),
+// where each commit's fixed cost (WAL frames, locks, a pwrite) would otherwise be paid every
+// few bindings.
 constexpr auto kGroupCommitDelay = std::chrono::milliseconds(5);
+constexpr auto kBusyGroupCommitDelay = std::chrono::milliseconds(50);
+constexpr std::size_t kBusyBatch = 4;
 
 // The store's identity of a binding (store::Binding): instance and reg-id, else the contact URI.
 bool same_binding(const store::Binding& a, const store::Binding& b) {
@@ -196,7 +202,7 @@ void BindingWriter::run() {
     // Group commit: let a few more writes arrive so one commit (its locks and WAL page writes)
     // serves them all. The REGISTER was answered already; its binding reaches the disk a few
     // milliseconds later, well inside what a crash may lose anyway (decision 0004).
-    wake_.wait_for(lock, kGroupCommitDelay,
+    wake_.wait_for(lock, batch.size() >= kBusyBatch ? kBusyGroupCommitDelay : kGroupCommitDelay,
                    [&] { return stopping_ || queue_.size() >= kMaxBatch; });
     batch.clear();
     while (!queue_.empty() && batch.size() < kMaxBatch) {
