@@ -143,15 +143,10 @@ void SocketAddress::append_to(std::string& out) const {
     return;
   }
   append_ip(out, /*brackets=*/true);
-  std::array<char, 6> digits{};
-  std::size_t length = digits.size();
-  unsigned value = port();
-  do {
-    digits[--length] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
-  out += ':';
-  out.append(digits.data() + length, digits.size() - length);
+  std::array<char, 6> digits{};  // ":" and up to 65535
+  digits[0] = ':';
+  const auto end = std::to_chars(digits.data() + 1, digits.data() + digits.size(), port()).ptr;
+  out.append(digits.data(), end);
 }
 
 SocketAddress SocketAddress::with_port(std::uint16_t port) const {

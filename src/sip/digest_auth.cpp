@@ -175,10 +175,7 @@ bool base64url_decode_exact(std::string_view text, std::span<unsigned char> out)
   return true;
 }
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
+using base::ascii_lower;
 using base::iequals;
 
 bool is_hex(char c) {
@@ -191,7 +188,7 @@ bool normalise_hex(std::string_view hex, std::size_t length, std::string& out) {
   out.resize(length);
   for (std::size_t i = 0; i < length; ++i) {
     if (!is_hex(hex[i])) return false;
-    out[i] = lower(hex[i]);
+    out[i] = ascii_lower(hex[i]);
   }
   return true;
 }
@@ -221,7 +218,7 @@ std::optional<std::uint32_t> parse_nc(std::string_view text) {
   std::uint32_t value = 0;
   for (char c : text) {
     if (!is_hex(c)) return std::nullopt;
-    const char l = lower(c);
+    const char l = ascii_lower(c);
     const std::uint32_t digit =
         l <= '9' ? static_cast<std::uint32_t>(l - '0') : static_cast<std::uint32_t>(l - 'a' + 10);
     value = (value << 4) | digit;

@@ -7,10 +7,6 @@
 namespace parley::protocol::sdp {
 namespace {
 
-constexpr char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-}
-
 using base::iequals;
 
 struct StaticEntry {

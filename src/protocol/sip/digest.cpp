@@ -37,8 +37,8 @@ struct MdCtxFree {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 
-// H(part0 ":" part1 ":" ...) as lowercase hex. One EVP context serves every digest of one
-// verification (each EVP_MD_CTX_new/free pair cost ~600 instructions), and a joined text that fits
+// H(part0 ":" part1 ":" ...) as lowercase hex. One EVP context serves the digests of one
+// response (each EVP_MD_CTX_new/free pair cost ~600 instructions), and a joined text that fits
 // the stack goes in with one update (each EVP_DigestUpdate costs ~180 instructions before it
 // hashes anything; a response digest has eleven parts and separators).
 class JoinedHasher {
@@ -149,13 +149,13 @@ std::string session_ha1(DigestAlgorithm algorithm, std::string_view ha1_hex, std
 std::string expected_response(DigestAlgorithm algorithm, std::string_view ha1_hex,
                               const DigestChallengeResponse& input) {
   if (!input.qop.empty() && !iequals(input.qop, "auth")) return {};
-  JoinedHasher hasher;
   std::string session;
   if (is_session_algorithm(algorithm)) {
-    session = hasher.hex(algorithm, {ha1_hex, input.nonce, input.cnonce});
+    session = session_ha1(algorithm, ha1_hex, input.nonce, input.cnonce);
     if (session.empty()) return {};
     ha1_hex = session;
   }
+  JoinedHasher hasher;
   const std::string ha2 = hasher.hex(algorithm, {input.method, input.digest_uri});
   if (ha2.empty()) return {};
   if (input.qop.empty()) return hasher.hex(algorithm, {ha1_hex, input.nonce, ha2});
